@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+
+.PHONY: run test lint format bench system clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+## Start the dashboard at http://127.0.0.1:$(PORT)
+run: $(STAMP)
+	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT)
+
+## Debian packages the tests use: Chromium for the browser tests, Graphviz's dot for SVG export.
+system:
+	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium graphviz >/dev/null; fi
+
+## Lint, format check and the whole test suite (browser tests included).
+test: $(STAMP) system
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Benchmarks: results go to docs/benchmarks.md by hand from this output.
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
