@@ -62,7 +62,8 @@ class Value:
         if not isinstance(other, Real):
             return NotImplemented
         b = float(other)
-        return Value(S.pow(a, b), (self,), f"**{other:g}", (b * S.pow(a, b - 1.0),))
+        # repr keeps the exponent exact, so a tracer can rebuild the op from the node alone
+        return Value(S.pow(a, b), (self,), f"**{b!r}", (b * S.pow(a, b - 1.0),))
 
     def exp(self) -> Value:
         out = S.exp(self.data)
