@@ -1,0 +1,471 @@
+"""Two-class datasets with ±1 labels: seeded toy sets, breast cancer, and user CSV files.
+
+Every generator is deterministic: the same arguments give the same arrays, bit for bit.
+sklearn is imported inside the functions that need it because importing it costs seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFAULT_TEST_FRACTION = 0.2
+MAX_TEST_FRACTION = 0.9
+MIN_SAMPLES = 4
+MAX_SAMPLES = 10_000
+MAX_SEED = 2**32 - 1  # sklearn's random_state limit
+MAX_CSV_ROWS = 10_000
+MAX_CSV_FEATURES = 50
+MAX_CSV_BYTES = 5 * 1024 * 1024
+# Cells that mean "no value": pandas' usual markers, compared case-insensitively after stripping spaces.
+MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
+
+
+class DataError(ValueError):
+    """Bad user data; the message says what is wrong, where, and what to do."""
+
+
+@dataclass
+class Dataset:
+    """A train/test split with ±1 labels, plus what made it."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    feature_names: list[str]
+    preprocessing: dict | None
+    params: dict
+    description: str
+    class_names: tuple[str, str]
+
+    @property
+    def n_features(self) -> int:
+        """Number of input features (columns of X)."""
+        return int(self.X_train.shape[1])
+
+    def summary(self) -> dict:
+        """A JSON-able description of the dataset (no arrays)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "params": dict(self.params),
+            "n_train": len(self.y_train),
+            "n_test": len(self.y_test),
+            "n_features": self.n_features,
+            "feature_names": list(self.feature_names),
+            "class_names": list(self.class_names),
+            "standardized": self.preprocessing is not None,
+        }
+
+
+Maker = Callable[[int, float, int], tuple[np.ndarray, np.ndarray, list[str]]]  # (samples, noise, seed) -> X, y, names
+XY = ["x1", "x2"]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A registered dataset: its defaults and limits, and the function that draws it."""
+
+    name: str
+    description: str
+    samples: int
+    noise: float
+    n_features: int
+    make: Maker = field(repr=False, compare=False)
+    noise_max: float = 0.5
+    max_samples: int = MAX_SAMPLES
+    uses_noise: bool = True
+    standardize: bool = False
+    class_names: tuple[str, str] = ("-1", "+1")
+    test_fraction: float = DEFAULT_TEST_FRACTION
+
+
+# ---------------------------------------------------------------- generators
+
+
+def _moons(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    from sklearn.datasets import make_moons
+
+    # random_state=seed draws exactly what np.random.seed(seed) + make_moons() drew in the original demo
+    X, y = make_moons(n_samples=samples, noise=noise, random_state=seed)
+    return X.astype(np.float64), y * 2.0 - 1.0, XY
+
+
+def _circles(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    from sklearn.datasets import make_circles
+
+    X, y = make_circles(n_samples=samples, noise=noise, factor=0.5, random_state=seed)
+    return X.astype(np.float64), y * 2.0 - 1.0, XY
+
+
+def _xor(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    rng = np.random.default_rng(seed)
+    x, y, nx, ny = rng.uniform(-5.0, 5.0, size=(4, samples))
+    x += np.where(x > 0, 0.3, -0.3)  # keep points off the axes, where the label is ambiguous
+    y += np.where(y > 0, 0.3, -0.3)
+    # noise flips labels near the axes; the points themselves stay put
+    label = np.where((x + nx * noise) * (y + ny * noise) >= 0, 1.0, -1.0)
+    return np.column_stack([x, y]), label, XY
+
+
+def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    # The playground shuffles too; without it the rows come sorted by class.
+    order = rng.permutation(len(y))
+    return X[order], y[order], XY
+
+
+def _gauss(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    rng = np.random.default_rng(seed)
+    std = math.sqrt(0.5 + (4.0 - 0.5) * noise / 0.5)  # variance linear in noise: [0, 0.5] -> [0.5, 4]
+    n_pos = samples - samples // 2
+    centers = np.repeat([[2.0, 2.0], [-2.0, -2.0]], [n_pos, samples // 2], axis=0)
+    y = np.repeat([1.0, -1.0], [n_pos, samples // 2])
+    return _shuffled(centers + rng.normal(0.0, std, size=centers.shape), y, rng)
+
+
+def _spiral(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n, delta, label in ((samples - samples // 2, 0.0, 1.0), (samples // 2, math.pi, -1.0)):
+        i = np.arange(n)
+        r = 5.0 * i / n
+        t = 1.75 * i / n * 2.0 * math.pi + delta
+        jitter = rng.uniform(-1.0, 1.0, size=(n, 2)) * noise
+        xy = np.column_stack([r * np.sin(t), r * np.cos(t)]) + jitter
+        parts.append((xy, np.full(n, label)))
+    return _shuffled(np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), rng)
+
+
+BREAST_CANCER_ROWS = 569
+
+
+def _breast_cancer(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    X, y = data.data.astype(np.float64), np.where(data.target == 1, 1.0, -1.0)  # benign -> +1
+    if samples < len(y):
+        # a generator of its own, so the subsample and the later split are not drawn from the same stream
+        keep = np.sort(np.random.default_rng((seed, 1)).choice(len(y), size=samples, replace=False))
+        X, y = X[keep], y[keep]
+    return X, y, [str(n) for n in data.feature_names]
+
+
+# fmt: off
+DATASETS: dict[str, DatasetSpec] = {s.name: s for s in [
+    DatasetSpec("moons", "Two interleaving half circles (sklearn make_moons).", 100, 0.1, 2, _moons,
+                noise_max=1.0, class_names=("0", "1")),
+    DatasetSpec("circles", "A small circle inside a large one (sklearn make_circles, factor 0.5).", 200, 0.1, 2,
+                _circles, noise_max=1.0, class_names=("0", "1")),
+    DatasetSpec("xor", "Four quadrants; opposite corners share a class (TensorFlow Playground).", 200, 0.0, 2, _xor),
+    DatasetSpec("gauss", "Two Gaussian blobs at (2, 2) and (-2, -2) (TensorFlow Playground).", 200, 0.0, 2, _gauss),
+    DatasetSpec("spiral", "Two interleaved spirals (TensorFlow Playground).", 200, 0.0, 2, _spiral),
+    DatasetSpec("breast_cancer", "Wisconsin breast cancer: 569 biopsies, 30 features, standardised; noise is ignored.",
+                BREAST_CANCER_ROWS, 0.0, 30, _breast_cancer, noise_max=0.0, max_samples=BREAST_CANCER_ROWS,
+                uses_noise=False, standardize=True, class_names=("malignant", "benign")),
+]}
+# fmt: on
+
+
+# ---------------------------------------------------------------- validation, split, standardise
+
+
+def _number(arg: str, x: object, low: float, high: float, hint: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(x) or not low <= x <= high:
+        raise DataError(f"{arg} must be a finite number in [{low:g}, {high:g}], got {x!r}; {hint}")
+    return float(x)
+
+
+def _whole(arg: str, x: object, low: int, high: int, hint: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, Integral) or not low <= x <= high:
+        raise DataError(f"{arg} must be a whole number in [{low}, {high}], got {x!r}; {hint}")
+    return int(x)
+
+
+def _check_test_fraction(test_fraction: object) -> float:
+    return _number("test_fraction", test_fraction, 0.0, MAX_TEST_FRACTION, "e.g. 0.2 holds out a fifth for testing")
+
+
+def split(
+    X: np.ndarray, y: np.ndarray, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(X_train, y_train, X_test, y_test): round(n * test_fraction) rows, picked by a seeded permutation, are held out."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if X.ndim != 2 or y.shape != (len(X),):
+        raise ValueError(f"X must be (n, d) and y (n,); got {X.shape} and {y.shape}")
+    test_fraction = _check_test_fraction(test_fraction)
+    seed = _whole("seed", seed, 0, MAX_SEED, "pick any non-negative integer")
+    n_test = int(round(len(y) * test_fraction))
+    if n_test == 0:  # no permutation, so a test fraction of 0 keeps the rows in their original order
+        X_train, y_train, X_test, y_test = X, y, X[:0], y[:0]
+    else:
+        order = np.random.default_rng(seed).permutation(len(y))
+        X_train, y_train, X_test, y_test = X[order[n_test:]], y[order[n_test:]], X[order[:n_test]], y[order[:n_test]]
+    hint = "use more samples or a smaller test fraction"
+    if len(y_train) < 2:
+        raise DataError(f"test_fraction {test_fraction:g} of {len(y)} rows leaves {len(y_train)} training rows; {hint}")
+    if len(np.unique(y_train)) < 2:
+        raise DataError(f"the training set has only one class ({len(y_train)} rows, all {y_train[0]:+g}); {hint}")
+    return X_train, y_train, X_test, y_test
+
+
+def _standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    # a constant column can have a tiny nonzero std from rounding; dividing by it would blow up noise
+    std[np.ptp(X_train, axis=0) == 0] = 1.0
+    prep = {"mean": [float(m) for m in mean], "std": [float(s) for s in std]}
+    return (X_train - mean) / std, (X_test - mean) / std, prep
+
+
+def _assemble(
+    name: str, X: np.ndarray, y: np.ndarray, test_fraction: float, seed: int, standardize: bool, **kw: Any
+) -> Dataset:
+    X_train, y_train, X_test, y_test = split(X, y, test_fraction, seed)
+    prep = None
+    if standardize:
+        X_train, X_test, prep = _standardize(X_train, X_test)
+    return Dataset(name, X_train, y_train, X_test, y_test, preprocessing=prep, **kw)
+
+
+def make_dataset(
+    name: str, samples: int | None = None, noise: float | None = None, test_fraction: float | None = None, seed: int = 0
+) -> Dataset:
+    """Draw a registered dataset; None means the dataset's default for that argument."""
+    if not isinstance(name, str) or name not in DATASETS:
+        raise DataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+    spec = DATASETS[name]
+    samples = spec.samples if samples is None else samples
+    most = f"{name} has {spec.max_samples} rows" if spec.max_samples < MAX_SAMPLES else "that is the generator limit"
+    samples = _whole("samples", samples, MIN_SAMPLES, spec.max_samples, f"{most}; pick a number in range")
+    if spec.uses_noise:
+        noise = spec.noise if noise is None else noise
+        noise = _number("noise", noise, 0.0, spec.noise_max, f"{spec.noise_max:g} is the most {name} allows")
+    else:
+        noise = 0.0  # recorded as 0 so params say what was really used
+    test_fraction = _check_test_fraction(spec.test_fraction if test_fraction is None else test_fraction)
+    seed = _whole("seed", seed, 0, MAX_SEED, "pick any non-negative integer")
+    X, y, names = spec.make(samples, noise, seed)
+    params = {"samples": samples, "noise": noise, "test_fraction": test_fraction, "seed": seed}
+    meta = {"feature_names": list(names), "params": params, "description": spec.description}
+    return _assemble(name, X, y, test_fraction, seed, spec.standardize, class_names=spec.class_names, **meta)
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _source_name(file: object) -> str:
+    if isinstance(file, (str, os.PathLike)):
+        return os.fspath(file)
+    name = getattr(file, "name", None)
+    return Path(name).name if isinstance(name, str) and name else "upload"
+
+
+def _read_text(file: object) -> str:
+    """The file's text, after the size, binary and encoding checks."""
+    limit = f"files may be at most {MAX_CSV_BYTES // (1024 * 1024)} MB; use fewer rows"
+    if isinstance(file, (str, os.PathLike)):
+        path = Path(file)
+        if not path.is_file():
+            raise DataError(f"no such file: {os.fspath(file)!r}; check the path")
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise DataError(f"{path.name} is {path.stat().st_size:,} bytes; {limit}")
+        data: bytes | str = path.read_bytes()
+    elif isinstance(file, (bytes, bytearray, memoryview)):
+        data = bytes(file)
+    elif hasattr(file, "read"):
+        if hasattr(file, "seek"):  # the dashboard reads an upload twice: once for the header, once for the data
+            file.seek(0)
+        data = file.read(MAX_CSV_BYTES + 1)
+    else:
+        raise TypeError(f"file must be a path, bytes or a file-like object, got {type(file).__name__}")
+    if len(data) > MAX_CSV_BYTES:
+        raise DataError(f"the file is larger than {MAX_CSV_BYTES:,} bytes; {limit}")
+    if isinstance(data, bytes):
+        if b"\x00" in data:
+            raise DataError("the file is binary, not text (a spreadsheet?); save it as CSV (comma-separated) first")
+        try:
+            data = data.decode("utf-8-sig")  # -sig: Excel starts UTF-8 CSVs with a byte-order mark
+        except UnicodeDecodeError as e:
+            raise DataError(f"the file is not UTF-8 text (bad byte at offset {e.start}); save it as 'CSV UTF-8'") from e
+    if "\x00" in data:
+        raise DataError("the file is binary, not text; save it as CSV (comma-separated) first")
+    if not data.strip():
+        raise DataError("the file is empty; it needs a header row of column names and at least 4 data rows")
+    return data
+
+
+def _is_number(s: str) -> bool:
+    try:
+        return math.isfinite(float(s))
+    except ValueError:
+        return False
+
+
+def _read_table(file: object) -> tuple[list[str], Any]:
+    """(header, cells): the validated header and a DataFrame of stripped strings, one row per data line."""
+    import pandas as pd
+
+    text = _read_text(file).rstrip("\r\n")  # trailing blank lines are not data rows
+    first = text.split("\n", 1)[0]
+    sep = next((s for s in (",", ";", "\t") if s in first), ",")  # semicolons: European spreadsheet exports
+    try:
+        # everything as text: we convert and report bad cells ourselves, with spreadsheet row numbers
+        raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False, skip_blank_lines=False)
+    except pd.errors.ParserError as e:
+        raise DataError(
+            f"the file is not a well-formed CSV ({str(e).strip()}); every row needs as many cells as the header"
+        ) from e
+    header = [str(h).strip() for h in raw.iloc[0]]
+    cells = raw.iloc[1:].reset_index(drop=True).fillna("")
+    cells = cells.apply(lambda col: col.astype(str).str.strip())
+    cells.columns = header
+    numeric = sum(_is_number(h) for h in header)
+    if numeric == len(header) or (numeric >= 2 and numeric == len(header) - 1):
+        raise DataError(
+            f"the first row must be column names, but it looks like data ({first[:60]!r}); "
+            "add a header row such as x1,x2,label"
+        )
+    for i, h in enumerate(header):
+        if not h:
+            raise DataError(f"column {i + 1} has no name; give every column a name in the first row")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise DataError(f"duplicated column names: {', '.join(map(repr, dupes))}; rename them so each is unique")
+    if len(header) < 2:
+        raise DataError(
+            f"the file has one column ({header[0]!r}); it needs feature columns and a label column, separated by commas"
+        )
+    return header, cells
+
+
+def read_csv_columns(file: object) -> list[str]:
+    """The CSV's column names, after checking the file is a readable CSV with a proper header."""
+    return _read_table(file)[0]
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.argmax(mask))
+
+
+def _feature_matrix(cells: Any, features: list[str], label: str | None = None) -> np.ndarray:
+    """The feature columns as an (n, d) float array, after the missing-value and number checks (label: missing only)."""
+    import pandas as pd
+
+    for col in [*features, *([label] if label else [])]:
+        empty = cells[col].str.lower().isin(MISSING).to_numpy()
+        if empty.any():
+            r = _first_bad(empty)
+            raise DataError(
+                f"missing value in column {col!r} at row {r + 2} (row 1 is the header); fill it in or delete that row"
+            )
+    X = np.empty((len(cells), len(features)), dtype=np.float64)
+    for j, col in enumerate(features):
+        values = pd.to_numeric(cells[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            r = _first_bad(bad)
+            raise DataError(
+                f"column {col!r} must be numeric, but row {r + 2} (row 1 is the header) holds "
+                f"{cells[col].iloc[r]!r}; fix that cell or leave the column out"
+            )
+        X[:, j] = values
+    return X
+
+
+def read_feature_matrix(file: object, feature_names: list[str]) -> tuple[Any, np.ndarray]:
+    """(frame, X) for prediction: the file's cells as text, and the named columns as raw floats, in that order."""
+    header, cells = _read_table(file)
+    absent = [f for f in feature_names if f not in header]
+    if absent:
+        raise DataError(
+            f"the model needs column(s) {', '.join(map(repr, absent))}, which the file lacks; "
+            f"its columns are: {', '.join(header)}"
+        )
+    if not 1 <= len(cells) <= MAX_CSV_ROWS:
+        raise DataError(f"the file has {len(cells):,} data rows; it needs 1 to {MAX_CSV_ROWS:,}")
+    return cells, _feature_matrix(cells, list(feature_names))
+
+
+def _label_classes(values: np.ndarray, label: str) -> tuple[np.ndarray, tuple[str, str]]:
+    distinct = list(dict.fromkeys(values))  # first-seen order, for the error message
+    if all(_is_number(v) for v in distinct):
+        # numbers compare numerically, and "1" and "1.0" are the same class
+        by_value = dict.fromkeys(float(v) for v in distinct)
+        nums = np.array([float(v) for v in values])
+        keys = sorted(by_value)
+        names = [next(v for v in distinct if float(v) == k) for k in keys]
+    else:
+        keys = sorted(distinct)
+        nums, names = values, keys
+    if len(keys) != 2:
+        shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
+        raise DataError(
+            f"the label column {label!r} must hold exactly 2 classes, but has {len(keys)}: {shown}; "
+            "pick a two-class label column"
+        )
+    return np.where(nums == keys[0], -1.0, 1.0), (names[0], names[1])
+
+
+def load_csv(
+    file: object,
+    label_column: str | None = None,
+    feature_columns: list[str] | None = None,
+    test_fraction: float = 0.0,
+    seed: int = 0,
+    standardize: bool = True,
+) -> Dataset:
+    """A two-class dataset from a CSV (path, bytes or file-like); the label defaults to the last column."""
+    test_fraction = _check_test_fraction(test_fraction)
+    seed = _whole("seed", seed, 0, MAX_SEED, "pick any non-negative integer")
+    header, cells = _read_table(file)
+    label = header[-1] if label_column is None else label_column
+    if label not in header:
+        raise DataError(f"label column {label!r} is not in the file; the columns are: {', '.join(header)}")
+    if feature_columns is None:
+        features = [h for h in header if h != label]
+    elif isinstance(feature_columns, str) or not all(isinstance(f, str) for f in feature_columns):
+        raise DataError(f"feature_columns must be a list of column names, got {feature_columns!r}")
+    else:
+        features = list(feature_columns)
+    missing_cols = [f for f in features if f not in header]
+    if missing_cols:
+        raise DataError(
+            f"feature column(s) {', '.join(map(repr, missing_cols))} not in the file; "
+            f"the columns are: {', '.join(header)}"
+        )
+    if not features or label in features or len(set(features)) != len(features):
+        raise DataError(f"feature_columns must be distinct columns other than the label {label!r}, got {features!r}")
+    if len(features) > MAX_CSV_FEATURES:
+        raise DataError(f"{len(features)} feature columns; at most {MAX_CSV_FEATURES} are allowed, pick fewer")
+    n = len(cells)
+    if n > MAX_CSV_ROWS:
+        raise DataError(f"the file has {n:,} data rows; at most {MAX_CSV_ROWS:,} are allowed, use a sample of it")
+    if n < MIN_SAMPLES:
+        raise DataError(f"the file has {n} data row(s); at least {MIN_SAMPLES} are needed, add more rows")
+    X = _feature_matrix(cells, features, label)
+    y, class_names = _label_classes(cells[label].to_numpy(dtype=object), label)
+    source = _source_name(file)
+    params = {
+        "source": source,
+        "rows": n,
+        "label_column": label,
+        "feature_columns": features,
+        "test_fraction": test_fraction,
+        "seed": seed,
+    }
+    description = (
+        f"{source}: {n} rows, {len(features)} features; {label!r} {class_names[0]} -> -1, {class_names[1]} -> +1"
+    )
+    meta = {"feature_names": features, "params": params, "description": description}
+    return _assemble("csv", X, y, test_fraction, seed, standardize, class_names=class_names, **meta)

@@ -1,0 +1,434 @@
+"""Dataset registry, TF Playground formulas, seeded splits and the CSV loader's checks and error messages."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd.datasets import (
+    DATASETS,
+    DEFAULT_TEST_FRACTION,
+    MAX_SAMPLES,
+    DataError,
+    Dataset,
+    load_csv,
+    make_dataset,
+    read_csv_columns,
+    split,
+)
+
+NAMES = list(DATASETS)
+TOY = ["moons", "circles", "xor", "gauss", "spiral"]
+
+
+def all_rows(d: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    return np.vstack([d.X_train, d.X_test]), np.concatenate([d.y_train, d.y_test])
+
+
+def same(a: Dataset, b: Dataset) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(all_rows(a), all_rows(b), strict=True))
+
+
+# ---------------------------------------------------------------- registry and generated sets
+
+
+def test_registry_order_and_defaults() -> None:
+    assert NAMES == ["moons", "circles", "xor", "gauss", "spiral", "breast_cancer"]
+    assert (DATASETS["moons"].samples, DATASETS["moons"].noise) == (100, 0.1)
+    assert (DATASETS["circles"].samples, DATASETS["circles"].noise) == (200, 0.1)
+    assert DATASETS["breast_cancer"].n_features == 30
+    assert all(DATASETS[n].n_features == 2 for n in TOY)
+    assert all(DATASETS[n].description and "\n" not in DATASETS[n].description for n in NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_defaults_shapes_labels(name: str) -> None:
+    spec = DATASETS[name]
+    d = make_dataset(name)
+    n_test = round(spec.samples * DEFAULT_TEST_FRACTION)
+    assert d.X_train.shape == (spec.samples - n_test, spec.n_features)
+    assert d.X_test.shape == (n_test, spec.n_features)
+    assert d.y_train.shape == (spec.samples - n_test,) and d.y_test.shape == (n_test,)
+    assert d.X_train.dtype == d.y_train.dtype == np.float64
+    assert set(np.unique(d.y_train)) == {-1.0, 1.0}
+    assert set(np.unique(d.y_test)) <= {-1.0, 1.0}
+    assert d.params == {"samples": spec.samples, "noise": spec.noise, "test_fraction": 0.2, "seed": 0}
+    assert d.n_features == spec.n_features == len(d.feature_names)
+    assert d.name == name and len(d.class_names) == 2
+    assert np.isfinite(d.X_train).all() and np.isfinite(d.X_test).all()
+    s = json.loads(json.dumps(d.summary()))
+    assert (s["name"], s["n_train"], s["n_test"], s["n_features"]) == (name, len(d.y_train), n_test, spec.n_features)
+    assert s["feature_names"] == d.feature_names and s["class_names"] == list(d.class_names)
+    assert s["params"] == d.params
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic_per_seed(name: str) -> None:
+    samples = 60
+    a, b = make_dataset(name, samples, seed=7), make_dataset(name, samples, seed=7)
+    assert same(a, b)
+    assert not same(a, make_dataset(name, samples, seed=8))
+
+
+@pytest.mark.parametrize("name", TOY)
+def test_toy_sets_are_raw_two_d(name: str) -> None:
+    d = make_dataset(name, noise=0.2)
+    assert d.feature_names == ["x1", "x2"] and d.preprocessing is None
+
+
+@pytest.mark.parametrize("name", TOY)
+def test_noise_changes_the_data(name: str) -> None:
+    assert not same(make_dataset(name, 50, noise=0.0), make_dataset(name, 50, noise=0.3))
+
+
+def test_moons_matches_the_original_demo_exactly() -> None:
+    from sklearn.datasets import make_moons
+
+    saved = np.random.get_state()
+    try:
+        np.random.seed(1337)
+        X, y = make_moons(n_samples=100, noise=0.1)
+    finally:
+        np.random.set_state(saved)
+    y = y * 2 - 1
+    d = make_dataset("moons", samples=100, noise=0.1, test_fraction=0, seed=1337)
+    assert np.array_equal(d.X_train, X) and np.array_equal(d.y_train, y)
+    assert d.X_test.shape == (0, 2) and d.y_test.shape == (0,)
+    assert d.class_names == ("0", "1")
+
+
+def test_moons_split_is_a_seeded_permutation_of_the_full_set() -> None:
+    full = make_dataset("moons", test_fraction=0, seed=5)
+    d = make_dataset("moons", test_fraction=0.3, seed=5)
+    order = np.random.default_rng(5).permutation(100)
+    assert np.array_equal(d.X_test, full.X_train[order[:30]])
+    assert np.array_equal(d.X_train, full.X_train[order[30:]])
+    assert np.array_equal(d.y_train, full.y_train[order[30:]])
+
+
+def test_circles_radii_by_class() -> None:
+    d = make_dataset("circles", 200, noise=0.0, test_fraction=0)
+    r = np.hypot(*d.X_train.T)
+    assert np.allclose(r[d.y_train > 0], 0.5) and np.allclose(r[d.y_train < 0], 1.0)
+
+
+def test_xor_labels_are_quadrant_signs_without_noise() -> None:
+    d = make_dataset("xor", 500, noise=0.0, test_fraction=0, seed=3)
+    x, y = d.X_train.T
+    assert np.array_equal(d.y_train, np.sign(x * y))
+    assert (np.abs(d.X_train) >= 0.3).all() and (np.abs(d.X_train) <= 5.3).all()
+
+
+def test_xor_noise_flips_some_labels_but_does_not_move_points() -> None:
+    clean = make_dataset("xor", 500, noise=0.0, test_fraction=0, seed=3)
+    noisy = make_dataset("xor", 500, noise=0.5, test_fraction=0, seed=3)
+    assert np.array_equal(clean.X_train, noisy.X_train)
+    flipped = np.mean(clean.y_train != noisy.y_train)
+    assert 0.02 < flipped < 0.4
+
+
+def test_gauss_means_balance_and_spread() -> None:
+    for noise, var in ((0.0, 0.5), (0.5, 4.0)):
+        d = make_dataset("gauss", 4000, noise=noise, test_fraction=0, seed=1)
+        pos, neg = d.X_train[d.y_train > 0], d.X_train[d.y_train < 0]
+        assert len(pos) == len(neg) == 2000
+        assert np.allclose(pos.mean(axis=0), [2, 2], atol=0.15) and np.allclose(neg.mean(axis=0), [-2, -2], atol=0.15)
+        assert np.allclose(pos.std(axis=0), math.sqrt(var), rtol=0.08)
+    assert len(make_dataset("gauss", 7, test_fraction=0).y_train) == 7
+
+
+def test_spiral_geometry() -> None:
+    d = make_dataset("spiral", 200, noise=0.0, test_fraction=0, seed=2)
+    pos, neg = d.X_train[d.y_train > 0], d.X_train[d.y_train < 0]
+    # Δ = π mirrors the +1 arm through the origin
+    key = lambda a: np.round(a[np.lexsort(a.T)], 9)  # noqa: E731
+    assert np.array_equal(key(-pos), key(neg))
+    radii = np.sort(np.hypot(*pos.T))
+    assert np.allclose(radii, 5 * np.arange(100) / 100)
+    for noise in (0.1, 0.5):
+        r = np.hypot(*make_dataset("spiral", 300, noise=noise, test_fraction=0).X_train.T)
+        assert r.min() >= 0 and r.max() <= 5 + math.sqrt(2) * noise
+    assert not np.array_equal(d.y_train[:100], np.ones(100))  # shuffled, not sorted by class
+
+
+def test_breast_cancer_standardised_with_train_statistics() -> None:
+    from sklearn.datasets import load_breast_cancer
+
+    raw = load_breast_cancer()
+    d = make_dataset("breast_cancer", test_fraction=0.25, seed=4)
+    assert d.n_features == 30 and d.feature_names == list(raw.feature_names)
+    assert np.allclose(d.X_train.mean(axis=0), 0, atol=1e-9) and np.allclose(d.X_train.std(axis=0), 1)
+    assert not np.allclose(d.X_test.mean(axis=0), 0, atol=1e-9)  # test rows use the train statistics
+    mean, std = np.array(d.preprocessing["mean"]), np.array(d.preprocessing["std"])
+    order = np.random.default_rng(4).permutation(569)
+    assert np.allclose(d.X_test * std + mean, raw.data[order[:142]])
+    assert d.class_names == ("malignant", "benign")
+    assert np.array_equal(d.y_test, np.where(raw.target[order[:142]] == 1, 1.0, -1.0))
+
+
+def test_breast_cancer_counts_subsample_and_ignored_noise() -> None:
+    d = make_dataset("breast_cancer", test_fraction=0)
+    assert (np.sum(d.y_train > 0), np.sum(d.y_train < 0)) == (357, 212)  # benign, malignant
+    small = make_dataset("breast_cancer", samples=50, seed=9)
+    assert len(small.y_train) + len(small.y_test) == 50
+    assert same(small, make_dataset("breast_cancer", samples=50, seed=9))
+    assert not same(small, make_dataset("breast_cancer", samples=50, seed=10))
+    assert same(make_dataset("breast_cancer", noise=0.3), make_dataset("breast_cancer"))
+    assert make_dataset("breast_cancer", noise=0.3).params["noise"] == 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(samples=st.integers(20, 300), tf=st.floats(0.0, 0.5), seed=st.integers(0, 2**32 - 1))
+def test_split_sizes_property(samples: int, tf: float, seed: int) -> None:
+    d = make_dataset("xor", samples, noise=0.0, test_fraction=tf, seed=seed)
+    assert len(d.y_test) == round(samples * tf) and len(d.y_train) + len(d.y_test) == samples
+    assert set(np.unique(np.concatenate([d.y_train, d.y_test]))) <= {-1.0, 1.0}
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"name": "blobs"}, ["unknown dataset", "moons, circles, xor, gauss, spiral, breast_cancer"]),
+        ({"name": 3}, ["unknown dataset"]),
+        ({"name": "moons", "samples": 3}, ["samples", "[4, 10000]"]),
+        ({"name": "moons", "samples": MAX_SAMPLES + 1}, ["samples", "[4, 10000]", "limit"]),
+        ({"name": "moons", "samples": 50.0}, ["samples", "whole number"]),
+        ({"name": "moons", "samples": True}, ["samples"]),
+        ({"name": "breast_cancer", "samples": 570}, ["samples", "[4, 569]", "569 rows"]),
+        ({"name": "xor", "noise": 0.51}, ["noise", "[0, 0.5]"]),
+        ({"name": "spiral", "noise": -0.1}, ["noise", "[0, 0.5]"]),
+        ({"name": "gauss", "noise": math.inf}, ["noise", "finite"]),
+        ({"name": "moons", "noise": 1.5}, ["noise", "[0, 1]"]),
+        ({"name": "circles", "noise": math.nan}, ["noise", "[0, 1]"]),
+        ({"name": "moons", "noise": "0.1"}, ["noise"]),
+        ({"name": "moons", "test_fraction": 0.95}, ["test_fraction", "[0, 0.9]"]),
+        ({"name": "moons", "test_fraction": -0.1}, ["test_fraction", "[0, 0.9]"]),
+        ({"name": "moons", "seed": -1}, ["seed"]),
+        ({"name": "moons", "seed": 1.5}, ["seed"]),
+        ({"name": "moons", "samples": 4, "test_fraction": 0.9}, ["0 training rows", "more samples"]),
+        ({"name": "gauss", "samples": 4, "test_fraction": 0.5, "seed": 0}, ["smaller test fraction"]),
+    ],
+)
+def test_make_dataset_validation(kwargs: dict, words: list[str]) -> None:
+    with pytest.raises(DataError) as err:
+        make_dataset(**kwargs)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_single_class_training_set_is_rejected() -> None:
+    X, y = np.arange(12.0).reshape(6, 2), np.array([1.0, 1, 1, -1, -1, -1])
+    with pytest.raises(DataError, match="only one class.*more samples or a smaller test fraction"):
+        split(X, np.ones(6), 0.0, 0)
+    X_train, y_train, X_test, y_test = split(X, y, 0.5, 11)
+    assert len(y_train) == len(y_test) == 3
+    rows = sorted(map(tuple, np.vstack([X_train, X_test])))
+    assert rows == sorted(map(tuple, X))  # a partition: every row exactly once
+    assert np.array_equal(split(X, y, 0.0, 3)[0], X)  # no test set keeps the order
+
+
+def test_gauss_tiny_split_can_leave_one_class() -> None:
+    # find a seed whose 2 training points share a class, and check it is reported (not silently accepted)
+    for seed in range(50):
+        try:
+            d = make_dataset("gauss", 4, test_fraction=0.5, seed=seed)
+        except DataError as e:
+            assert "only one class" in str(e)
+            break
+        assert set(d.y_train) == {-1.0, 1.0}
+    else:
+        pytest.fail("no seed in 0..49 put a single class in the training set")
+
+
+# ---------------------------------------------------------------- CSV: valid files
+
+
+def write(tmp_path, text: str | bytes, name: str = "data.csv"):
+    p = tmp_path / name
+    p.write_bytes(text.encode() if isinstance(text, str) else text)
+    return p
+
+
+STRING_LABELS = "height,weight,kind\n1.0,10,dog\n2.0,20,cat\n3.0,30,dog\n4.0,40,cat\n5.0,50,cat\n"
+
+
+def test_csv_with_string_labels(tmp_path) -> None:
+    p = write(tmp_path, STRING_LABELS)
+    assert read_csv_columns(p) == ["height", "weight", "kind"]
+    d = load_csv(p)
+    assert d.name == "csv" and d.feature_names == ["height", "weight"]
+    assert d.class_names == ("cat", "dog")  # sorted: cat -> -1, dog -> +1
+    assert np.array_equal(d.y_train, [1.0, -1.0, 1.0, -1.0, -1.0])
+    assert d.preprocessing == {"mean": [3.0, 30.0], "std": [math.sqrt(2.0), math.sqrt(200.0)]}
+    assert np.allclose(d.X_train[:, 0], (np.arange(1.0, 6.0) - 3) / math.sqrt(2))
+    assert d.X_test.shape == (0, 2)
+    assert d.params == {
+        "source": str(p),
+        "rows": 5,
+        "label_column": "kind",
+        "feature_columns": ["height", "weight"],
+        "test_fraction": 0.0,
+        "seed": 0,
+    }
+    json.dumps(d.summary())
+
+
+def test_csv_with_numeric_labels_sorted_numerically(tmp_path) -> None:
+    d = load_csv(write(tmp_path, "a,b,y\n1,2,0\n2,1,1\n3,3,1\n4,0,0\n"), standardize=False)
+    assert d.class_names == ("0", "1") and np.array_equal(d.y_train, [-1.0, 1.0, 1.0, -1.0])
+    assert d.preprocessing is None and np.array_equal(d.X_train, [[1, 2], [2, 1], [3, 3], [4, 0]])
+    # as strings "10" < "9"; as numbers 9 < 10
+    d = load_csv(write(tmp_path, "a,y\n1,10\n2,9\n3,9\n4,10.0\n"))
+    assert d.class_names == ("9", "10") and np.array_equal(d.y_train, [1.0, -1.0, -1.0, 1.0])
+
+
+def test_csv_label_and_feature_column_choice_and_split(tmp_path) -> None:
+    rows = "\n".join(f"{i},{i % 2},{i * i},{'x' if i % 3 else 'y'}" for i in range(20))
+    p = write(tmp_path, "n,parity,square,other\n" + rows + "\n")
+    d = load_csv(p, label_column="parity", feature_columns=["square", "n"], test_fraction=0.25, seed=3)
+    assert d.feature_names == ["square", "n"] and d.class_names == ("0", "1")
+    assert len(d.y_train) == 15 and len(d.y_test) == 5
+    assert np.allclose(d.X_train.mean(axis=0), 0) and np.allclose(d.X_train.std(axis=0), 1)
+    raw = np.array([[i * i, i] for i in range(20)], dtype=float)
+    order = np.random.default_rng(3).permutation(20)
+    assert np.allclose(d.X_test * d.preprocessing["std"] + d.preprocessing["mean"], raw[order[:5]])
+    assert np.array_equal(d.y_test, np.where(order[:5] % 2 == 1, 1.0, -1.0))
+
+
+def test_csv_uploads_as_bytesio_bytes_and_text(tmp_path) -> None:
+    upload = io.BytesIO(STRING_LABELS.encode())
+    upload.name = "pets.csv"
+    assert read_csv_columns(upload) == ["height", "weight", "kind"]
+    d = load_csv(upload)  # the same object read a second time, as the dashboard does
+    assert d.params["source"] == "pets.csv" and len(d.y_train) == 5
+    from_path = load_csv(write(tmp_path, STRING_LABELS))
+    for other in (load_csv(STRING_LABELS.encode()), load_csv(io.StringIO(STRING_LABELS))):
+        assert np.array_equal(other.X_train, from_path.X_train) and np.array_equal(other.y_train, from_path.y_train)
+        assert other.params["source"] == "upload"
+
+
+def test_csv_tolerates_bom_spaces_crlf_semicolons_and_trailing_blank_lines() -> None:
+    text = "\ufeffa ; b ;label\r\n1; 2;yes\r\n2;3 ; no\r\n3;4;yes\r\n4;5;no\r\n\r\n\r\n"
+    d = load_csv(text.encode(), standardize=False)
+    assert d.feature_names == ["a", "b"] and d.params["label_column"] == "label"
+    assert np.array_equal(d.X_train, [[1, 2], [2, 3], [3, 4], [4, 5]]) and d.class_names == ("no", "yes")
+
+
+# ---------------------------------------------------------------- CSV: errors
+
+
+def csv_error(content, **kwargs) -> str:
+    with pytest.raises(DataError) as err:
+        load_csv(content, **kwargs)
+    return str(err.value)
+
+
+def test_csv_empty_file(tmp_path) -> None:
+    assert "empty" in csv_error(write(tmp_path, ""))
+    assert "empty" in csv_error(b"  \n\n")
+    with pytest.raises(DataError, match="empty"):
+        read_csv_columns(io.BytesIO(b""))
+
+
+def test_csv_without_header() -> None:
+    for text in ("1,2,0\n3,4,1\n5,6,0\n7,8,1\n", "1.5,2,yes\n3,4,no\n5,6,yes\n7,8,no\n"):
+        msg = csv_error(text.encode())
+        assert "the first row must be column names" in msg
+    with pytest.raises(DataError, match="first row must be column names"):
+        read_csv_columns(b"1,2\n3,4\n")
+
+
+def test_csv_not_text() -> None:
+    assert "binary" in csv_error(b"PK\x03\x04\x14\x00\x06\x00 spreadsheet")
+    msg = csv_error("a,b\ncaf\u00e9,1\n".encode("latin-1"))
+    assert "UTF-8" in msg and "offset 7" in msg
+
+
+def test_csv_duplicated_and_unnamed_columns() -> None:
+    msg = csv_error(b"x,y,x,label,y\n1,2,3,0,5\n")
+    assert "duplicated column names" in msg and "'x'" in msg and "'y'" in msg and "'label'" not in msg
+    assert "column 2 has no name" in csv_error(b"a,,label\n1,2,3\n")
+
+
+def test_csv_unknown_columns_list_the_real_ones() -> None:
+    data = STRING_LABELS.encode()
+    msg = csv_error(data, label_column="species")
+    assert "'species'" in msg and "height, weight, kind" in msg
+    msg = csv_error(data, feature_columns=["height", "age"])
+    assert "'age'" in msg and "height, weight, kind" in msg
+    assert "label" in csv_error(data, feature_columns=["height", "kind"])
+    assert "list of column names" in csv_error(data, feature_columns="height")
+
+
+def test_csv_non_numeric_feature_names_column_row_and_value() -> None:
+    msg = csv_error(b"a,b,label\n1,2,x\n3,4,y\n5,five,x\n7,8,y\n")
+    assert "'b'" in msg and "row 4" in msg and "'five'" in msg
+    assert "row 2" in csv_error(b"a,label\ninf,x\n1,y\n2,x\n3,y\n")
+
+
+def test_csv_missing_values_name_column_and_row() -> None:
+    msg = csv_error(b"a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,,y\n")
+    assert "missing" in msg and "'b'" in msg and "row 5" in msg
+    msg = csv_error(b"a,b,label\n1,2,x\n3,4,NA\n5,6,x\n7,8,y\n")
+    assert "'label'" in msg and "row 3" in msg
+    msg = csv_error(b"a,b,label\n1,2,x\n\n5,6,x\n7,8,y\n")  # a blank line in the middle is row 3
+    assert "'a'" in msg and "row 3" in msg
+    msg = csv_error(b"a,b,label\n1,2,x\n3\n5,6,x\n7,8,y\n")  # a short row
+    assert "'b'" in msg and "row 3" in msg
+
+
+def test_csv_label_must_have_two_classes() -> None:
+    msg = csv_error(b"a,label\n1,x\n2,x\n3,x\n4,x\n")
+    assert "exactly 2 classes" in msg and "has 1: 'x'" in msg
+    msg = csv_error(b"a,label\n1,x\n2,y\n3,z\n4,x\n")
+    assert "has 3: 'x', 'y', 'z'" in msg
+    msg = csv_error(("a,label\n" + "".join(f"{i},{i}\n" for i in range(8))).encode())
+    assert "has 8: '0', '1', '2', '3', '4', ..." in msg
+
+
+def test_csv_size_limits(tmp_path) -> None:
+    too_many_rows = "a,label\n" + "".join(f"{i},{i % 2}\n" for i in range(10_001))
+    msg = csv_error(too_many_rows.encode())
+    assert "10,001" in msg and "10,000" in msg
+    assert len(load_csv(too_many_rows.rsplit("\n", 2)[0].encode()).y_train) == 10_000  # exactly at the limit
+    wide = ",".join(f"f{i}" for i in range(51)) + ",label\n" + ("1," * 51 + "0\n") + ("2," * 51 + "1\n") * 4
+    assert "at most 50" in csv_error(wide.encode())
+    assert load_csv(wide.encode(), feature_columns=[f"f{i}" for i in range(50)]).n_features == 50
+    big = write(tmp_path, "a,label\n" + "1234567890,1\n" * 420_000)
+    assert "5 MB" in csv_error(big)
+    assert "5 MB" in csv_error(io.BytesIO(big.read_bytes()))
+    assert "at least 4" in csv_error(b"a,label\n1,x\n2,y\n3,x\n")
+    assert "at least 4" in csv_error(b"a,label\n")
+
+
+def test_csv_other_bad_input(tmp_path) -> None:
+    assert "no such file" in csv_error(tmp_path / "missing.csv")
+    assert "well-formed" in csv_error(b"a,b\n1,2\n3,4,5\n6,7\n8,9\n")
+    assert "one column" in csv_error(b"label\nx\ny\nx\ny\n")
+    assert "test_fraction" in csv_error(STRING_LABELS.encode(), test_fraction=1.0)
+    # a seed whose single test row is the only 'y' row leaves one class to train on
+    seed = next(s for s in range(100) if np.random.default_rng(s).permutation(5)[0] == 4)
+    msg = csv_error(b"a,label\n1,x\n2,x\n3,x\n4,x\n5,y\n", test_fraction=0.2, seed=seed)
+    assert "only one class" in msg and "smaller test fraction" in msg
+    with pytest.raises(TypeError):
+        load_csv(42)
+
+
+def test_read_feature_matrix_for_prediction() -> None:
+    from micrograd.datasets import read_feature_matrix
+
+    frame, X = read_feature_matrix(b"b,kind,a\n2,yes,1\n4,no,3.5\n", ["a", "b"])
+    assert list(frame.columns) == ["b", "kind", "a"] and list(frame["kind"]) == ["yes", "no"]
+    assert X.dtype == np.float64 and np.array_equal(X, [[1.0, 2.0], [3.5, 4.0]])  # raw, in the model's order
+    with pytest.raises(DataError, match="'c'.*columns are: b, kind, a"):
+        read_feature_matrix(b"b,kind,a\n2,yes,1\n", ["a", "c"])
+    with pytest.raises(DataError, match="'a'.*row 3.*'x'"):
+        read_feature_matrix(b"b,kind,a\n2,yes,1\n4,no,x\n", ["a", "b"])
+    with pytest.raises(DataError, match="0 data rows"):
+        read_feature_matrix(b"a,b\n", ["a", "b"])
