@@ -1,0 +1,511 @@
+"""An MLP's weights as plain JSON that numpy alone can run; the format is described in docs/weights-format.md.
+
+``loads`` trusts nothing: it checks every field, lists every problem in one ``WeightsError`` and only then
+builds a brand-new model, so a bad file never touches a model that already exists.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+from micrograd import numeric
+from micrograd.nn import ACTIVATIONS, MLP
+
+FORMAT = "micrograd-mlp"
+VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+MAX_BYTES = 5_000_000
+MAX_LAYERS = 16
+MAX_WIDTH = 1024
+# A trained weight takes ~20 bytes of JSON, so MAX_BYTES alone allows ~250k of them; this stops a hand-made
+# file of one-digit numbers from building millions of Values.
+MAX_PARAMETERS = 250_000
+METRIC_KEYS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "train_seconds")
+DEFAULT_CLASS_NAMES = ("-1", "+1")
+_LISTED = 5  # problems listed per array; the rest are counted, so a broken 1024 x 1024 matrix stays readable
+_MISSING = object()
+_EXPORT = "cannot export these weights"
+
+
+class WeightsError(ValueError):
+    """Every problem with a weights file, listed in one message."""
+
+    def __init__(self, problems: list[str], heading: str = "invalid weights file") -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        lines = "\n".join(f"- {p}" for p in self.problems)
+        super().__init__(f"{heading} ({n} problem{'s' * (n != 1)}):\n{lines}")
+
+
+@dataclass
+class LoadedModel:
+    """A model rebuilt from a weights file, with the file's metadata."""
+
+    model: MLP
+    feature_names: list[str]
+    preprocessing: dict | None
+    class_names: tuple[str, str]
+    training: dict
+    metrics: dict
+
+    def predict(self, X_raw: np.ndarray) -> np.ndarray:
+        """Scores for raw (un-preprocessed) rows; score > 0 means class_names[1]."""
+        X = np.asarray(X_raw, dtype=float)
+        nin = self.model.sizes[0]
+        if X.ndim != 2 or X.shape[1] != nin:
+            names = ", ".join(self.feature_names[:8]) + (", ..." if nin > 8 else "")
+            raise ValueError(
+                f"predict needs a 2-D array with one column per feature ({nin}: {names}), got shape {X.shape}"
+            )
+        if self.preprocessing is not None:
+            X = (X - np.asarray(self.preprocessing["mean"])) / np.asarray(self.preprocessing["std"])
+        return numeric.scores(numeric.layers_of(self.model), X)
+
+    def metadata(self) -> dict:
+        """The keyword arguments that ``dumps``/``save`` need to write this model's file again."""
+        return {
+            "feature_names": self.feature_names,
+            "preprocessing": self.preprocessing,
+            "class_names": self.class_names,
+            "training": self.training,
+            "metrics": self.metrics,
+        }
+
+
+# ---- writing
+
+
+def to_dict(
+    model: MLP,
+    *,
+    feature_names: list[str] | None = None,
+    preprocessing: dict | None = None,
+    class_names: tuple[str, str] | list[str] | None = None,
+    training: dict | None = None,
+    metrics: dict | None = None,
+) -> dict:
+    """The weights file as a JSON-ready dict; raises WeightsError if it would not load back."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"to_dict needs a micrograd.nn.MLP, got {type(model).__name__}")
+    bad = [name for name, p in model.named_parameters() if not math.isfinite(p.data)]
+    if bad:
+        raise WeightsError(
+            [
+                f"{len(bad)} weight(s) are nan or inf (first: {bad[0]}): training diverged. "
+                "Reset the model or lower the learning rate, then train again before exporting."
+            ],
+            _EXPORT,
+        )
+    layers = []
+    for i, layer in enumerate(model.layers):
+        if any(n.activation != layer.activation for n in layer.neurons):
+            raise WeightsError(
+                [f"layers[{i}]: its neurons use different activations; the format has one per layer"], _EXPORT
+            )
+        layers.append(
+            {
+                "activation": layer.activation,
+                "weights": [[w.data for w in n.w] for n in layer.neurons],
+                "biases": [n.b.data for n in layer.neurons],
+            }
+        )
+    nin = model.sizes[0]
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "nin": nin,
+        "layers": layers,
+        "preprocessing": None if preprocessing is None else _plain_preprocessing(preprocessing),
+        "feature_names": _default_names(nin) if feature_names is None else _plain(feature_names, "feature_names"),
+        "class_names": list(DEFAULT_CLASS_NAMES) if class_names is None else _plain(class_names, "class_names"),
+        "training": {} if training is None else _plain(training, "training"),
+        "metrics": _plain_metrics(metrics),
+    }
+    problems = _problems(doc)
+    if problems:
+        raise WeightsError(problems, _EXPORT)
+    return doc
+
+
+def dumps(model: MLP, **kwargs: Any) -> str:
+    """The weights file as text: one weight row per line, no NaN/Infinity ever; kwargs as for ``to_dict``."""
+    doc = to_dict(model, **kwargs)
+    text = _format(doc)
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise WeightsError([f"the file would be {size:,} bytes; the limit is {MAX_BYTES:,} (MAX_BYTES)"], _EXPORT)
+    return text
+
+
+def save(path: str | os.PathLike, model: MLP, **kwargs: Any) -> None:
+    """Write the weights file atomically: readers see the old file or the new one, never half of one."""
+    data = dumps(model, **kwargs).encode("utf-8")
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a saved model is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _format(doc: dict) -> str:
+    def j(v: object) -> str:
+        return json.dumps(v, allow_nan=False, ensure_ascii=False)
+
+    def layer(d: dict) -> str:
+        rows = ",\n".join(f"        {j(r)}" for r in d["weights"])
+        return (
+            f'    {{\n      "activation": {j(d["activation"])},\n      "weights": [\n{rows}\n      ],\n'
+            f'      "biases": {j(d["biases"])}\n    }}'
+        )
+
+    parts = []
+    for k, v in doc.items():
+        if k == "layers":
+            parts.append('  "layers": [\n' + ",\n".join(layer(d) for d in v) + "\n  ]")
+        else:
+            parts.append(f"  {j(k)}: {j(v)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _plain(x: object, where: str) -> Any:
+    """x as plain JSON values (numpy scalars and arrays, tuples unwrapped); nan/inf become None."""
+    if x is None or isinstance(x, (str, bool)):
+        return x
+    if isinstance(x, np.ndarray):
+        return _plain(x.tolist(), where)
+    if isinstance(x, Integral):
+        return int(x)
+    if isinstance(x, Real):
+        f = float(x)
+        return f if math.isfinite(f) else None
+    if isinstance(x, Mapping):
+        out = {}
+        for k, v in x.items():
+            if not isinstance(k, str):
+                raise WeightsError([f"{where} has a key {k!r}; JSON object keys must be strings"], _EXPORT)
+            out[k] = _plain(v, f"{where}.{k}")
+        return out
+    if isinstance(x, (list, tuple)):
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(x)]
+    raise WeightsError(
+        [f"{where} is a {type(x).__name__}; only numbers, strings, booleans, None, lists and dicts can be saved"],
+        _EXPORT,
+    )
+
+
+def _plain_preprocessing(pre: object) -> dict:
+    if not isinstance(pre, Mapping):
+        raise WeightsError(
+            [f"preprocessing must be a dict with 'mean' and 'std' lists, got {type(pre).__name__}"], _EXPORT
+        )
+    out = {}
+    for k in ("mean", "std"):
+        v = _plain(pre.get(k), f"preprocessing.{k}")
+        # floats, not ints, so a file read back and written again is byte-identical
+        out[k] = [x if _bad_number(x) else float(x) for x in v] if isinstance(v, list) else v
+    return out
+
+
+def _plain_metrics(metrics: dict | None) -> dict:
+    out: dict = {k: None for k in METRIC_KEYS}
+    out["step"] = 0
+    out.update(_plain(metrics or {}, "metrics"))
+    step = out["step"]
+    if isinstance(step, float) and step.is_integer():
+        out["step"] = int(step)
+    return out
+
+
+# ---- reading
+
+
+def loads(data: str | bytes) -> LoadedModel:
+    """Check a weights file's text and build a new model from it; every problem comes in one WeightsError."""
+    doc, problems = _parse(data)
+    if not problems:
+        problems = _problems(doc)
+    if problems:
+        raise WeightsError(problems)
+    return _build(doc)
+
+
+def load(path: str | os.PathLike) -> LoadedModel:
+    """Read and check a weights file (never more than MAX_BYTES + 1 bytes of it)."""
+    with open(path, "rb") as f:
+        data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        size = os.path.getsize(path)
+        raise WeightsError([f"{os.fspath(path)} is {size:,} bytes; the limit is {MAX_BYTES:,} (MAX_BYTES)"])
+    return loads(data)
+
+
+def _parse(data: object) -> tuple[object, list[str]]:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        if len(raw) > MAX_BYTES:
+            return None, [f"the file is {len(raw):,} bytes; the limit is {MAX_BYTES:,} (MAX_BYTES)"]
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            return None, [f"the file is not UTF-8 text (byte {e.start} is 0x{raw[e.start]:02x}); save it as UTF-8 JSON"]
+    elif isinstance(data, str):
+        size = len(data.encode("utf-8", "surrogatepass"))
+        if size > MAX_BYTES:
+            return None, [f"the file is {size:,} bytes; the limit is {MAX_BYTES:,} (MAX_BYTES)"]
+        text = data.removeprefix("\ufeff")
+    else:
+        return None, [f"expected the file's contents as str or bytes, got {type(data).__name__}"]
+    dupes: list[str] = []
+
+    def no_dupes(pairs: list[tuple[str, Any]]) -> dict:
+        keys = [k for k, _ in pairs]
+        dupes.extend(k for i, k in enumerate(keys) if k in keys[:i])
+        return dict(pairs)
+
+    try:
+        doc = json.loads(text, object_pairs_hook=no_dupes)
+    except json.JSONDecodeError as e:
+        return None, [f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"]
+    except RecursionError:
+        return None, ["not usable JSON: lists or objects are nested too deeply"]
+    except ValueError as e:  # e.g. an integer with more digits than Python will convert
+        return None, [f"not usable JSON: {e}"]
+    return doc, [f"key {k!r} appears twice in one object; give each key once" for k in dict.fromkeys(dupes)]
+
+
+def _problems(doc: object) -> list[str]:
+    """Every reason doc is not a loadable weights file ([] if it is one)."""
+    if not isinstance(doc, dict):
+        return [f"the top level must be a JSON object {{...}}, got {_kind(doc)}"]
+    p: list[str] = []
+    fmt = doc.get("format", _MISSING)
+    if fmt != FORMAT:
+        p.append(f"'format' is {_show(fmt)}; expected {json.dumps(FORMAT)} (is this a micrograd studio weights file?)")
+    version = doc.get("version", _MISSING)
+    if not _is_int(version) or version not in SUPPORTED_VERSIONS:
+        supported = ", ".join(map(str, SUPPORTED_VERSIONS))
+        p.append(f"'version' is {_show(version)}; supported versions: {supported}")
+    nin = doc.get("nin", _MISSING)
+    if not _is_int(nin) or nin < 1:
+        p.append(f"'nin' (the number of input features) is {_show(nin)}; it must be a whole number >= 1")
+        nin = None
+    elif nin > MAX_WIDTH:
+        p.append(f"'nin' is {nin}; the limit is {MAX_WIDTH} inputs (MAX_WIDTH)")
+        nin = None
+    _check_layers(doc.get("layers", _MISSING), nin, p)
+    _check_preprocessing(doc.get("preprocessing"), nin, p)
+    names = doc.get("feature_names")
+    if names is not None and not (_strings(names) and (nin is None or len(names) == nin)):
+        want = f"{nin} strings" if nin else "a list of strings"
+        p.append(f"'feature_names' is {_show(names)}; it must be {want}, one name per input")
+    classes = doc.get("class_names")
+    if classes is not None and not (_strings(classes) and len(classes) == 2):
+        p.append(f"'class_names' is {_show(classes)}; it must be 2 strings: the -1 class, then the +1 class")
+    for key in ("training", "metrics"):
+        value = doc.get(key)
+        if value is not None and not isinstance(value, dict):
+            p.append(f"'{key}' is {_kind(value)}; it must be an object (or left out)")
+        elif value:
+            _check_finite(value, key, p)
+    metrics = doc.get("metrics")
+    if isinstance(metrics, dict):
+        step = metrics.get("step", 0)
+        if not _is_int(step) or step < 0:
+            p.append(f"metrics.step is {_show(step)}; it must be a whole number >= 0")
+        for k in METRIC_KEYS[1:]:
+            v = metrics.get(k)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                p.append(f"metrics.{k} is {_show(v)}; it must be a number or null")
+    return p
+
+
+def _check_layers(layers: object, nin: int | None, p: list[str]) -> None:
+    if not isinstance(layers, list) or not layers:
+        p.append(f"'layers' is {_show(layers)}; it must be a non-empty list of layer objects")
+        return
+    if len(layers) > MAX_LAYERS:
+        p.append(f"'layers' has {len(layers)} layers; the limit is {MAX_LAYERS} (MAX_LAYERS)")
+    sizes: list[int | None] = [nin]
+    for i, layer in enumerate(layers):
+        fed_by = "nin, the number of inputs" if i == 0 else f"the width of layers[{i - 1}]"
+        sizes.append(_check_layer(layer, f"layers[{i}]", sizes[-1], fed_by, p))
+    if sizes[-1] is not None and sizes[-1] != 1:
+        p.append(
+            f"the last layer has {sizes[-1]} units; it must have exactly 1 "
+            "(the model scores two classes: score > 0 means class_names[1])"
+        )
+    if None not in sizes:
+        n = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+        if n > MAX_PARAMETERS:
+            p.append(f"the model has {n:,} parameters; the limit is {MAX_PARAMETERS:,} (MAX_PARAMETERS)")
+
+
+def _check_layer(layer: object, where: str, nin: int | None, fed_by: str, p: list[str]) -> int | None:
+    """Check one layer and return its width (None if unknown)."""
+    if not isinstance(layer, dict):
+        p.append(f"{where} is {_kind(layer)}; each layer must be an object with activation, weights and biases")
+        return None
+    act = layer.get("activation", _MISSING)
+    if not isinstance(act, str) or act not in ACTIVATIONS:
+        p.append(f"{where}.activation is {_show(act)}; use one of {', '.join(ACTIVATIONS)}")
+    rows = layer.get("weights", _MISSING)
+    width = None
+    if not isinstance(rows, list) or not rows:
+        p.append(f"{where}.weights is {_show(rows)}; it must be a non-empty list of rows (one per unit) of numbers")
+    else:
+        width = len(rows)
+        if width > MAX_WIDTH:
+            p.append(f"{where} has {width} units; the limit is {MAX_WIDTH} (MAX_WIDTH)")
+        lengths = {len(r) for r in rows if isinstance(r, list)}
+        if (
+            nin is not None and len(lengths) == 1 and nin not in lengths
+        ):  # the usual mistake: one message, not one per row
+            p.append(f"every row of {where}.weights has {lengths.pop()} numbers; expected {nin} ({fed_by})")
+            nin = None
+        found: list[str] = []
+        for j, row in enumerate(rows):
+            if not isinstance(row, list):
+                found.append(f"{where}.weights[{j}] is {_kind(row)}; each row must be a list of numbers")
+                continue
+            if nin is not None and len(row) != nin:
+                found.append(f"{where}.weights[{j}] has {len(row)} numbers; expected {nin} ({fed_by})")
+            found += [f"{where}.weights[{j}][{i}] {m}" for i, x in enumerate(row) if (m := _bad_number(x))]
+        _report(found, where + ".weights", p)
+    biases = layer.get("biases", _MISSING)
+    if not isinstance(biases, list):
+        p.append(f"{where}.biases is {_show(biases)}; it must be a list of numbers, one per unit")
+    else:
+        found = [f"{where}.biases[{j}] {m}" for j, x in enumerate(biases) if (m := _bad_number(x))]
+        _report(found, where + ".biases", p)
+        if width is not None and len(biases) != width:
+            p.append(f"{where}.biases has {len(biases)} numbers but weights has {width} rows; give one bias per unit")
+        width = width if width is not None else len(biases) or None
+    return width
+
+
+def _check_preprocessing(pre: object, nin: int | None, p: list[str]) -> None:
+    if pre is None:
+        return
+    if not isinstance(pre, dict):
+        p.append(f"'preprocessing' is {_kind(pre)}; it must be null or an object with 'mean' and 'std' lists")
+        return
+    for key in ("mean", "std"):
+        v = pre.get(key, _MISSING)
+        where = f"preprocessing.{key}"
+        if not isinstance(v, list):
+            p.append(f"{where} is {_show(v)}; it must be a list of numbers, one per input")
+            continue
+        if nin is not None and len(v) != nin:
+            p.append(f"{where} has {len(v)} numbers; expected {nin} (nin), one per input")
+        found = [f"{where}[{i}] {m}" for i, x in enumerate(v) if (m := _bad_number(x))]
+        if key == "std":
+            found += [
+                f"{where}[{i}] is {x}; every std must be > 0 (inputs are divided by it)"
+                for i, x in enumerate(v)
+                if not _bad_number(x) and x <= 0
+            ]
+        _report(found, where, p)
+
+
+def _check_finite(x: object, where: str, p: list[str]) -> None:
+    """Report NaN/Infinity anywhere in x: Python's json reads them, but no other JSON reader does."""
+    if isinstance(x, float) and not math.isfinite(x):
+        p.append(f"{where} is {x}; JSON has no NaN or Infinity, use null")
+    elif isinstance(x, dict):
+        for k, v in x.items():
+            _check_finite(v, f"{where}.{k}", p)
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            _check_finite(v, f"{where}[{i}]", p)
+
+
+def _bad_number(x: object) -> str:
+    """Why x is not a usable weight ('' if it is one)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return f"is {_show(x)}; expected a number"
+    try:
+        finite = math.isfinite(x)
+    except OverflowError:  # an int beyond float range
+        return "is too large for a 64-bit float"
+    if not finite:
+        return f"is {x}; numbers must be finite (NaN or Infinity usually means training diverged)"
+    return ""
+
+
+def _report(found: list[str], where: str, p: list[str]) -> None:
+    p += found[:_LISTED]
+    if len(found) > _LISTED:
+        p.append(f"{where}: {len(found) - _LISTED} more problems like these")
+
+
+def _default_names(nin: int) -> list[str]:
+    return [f"x{i + 1}" for i in range(nin)]
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _strings(x: object) -> bool:
+    return isinstance(x, list) and all(isinstance(s, str) for s in x)
+
+
+def _kind(x: object) -> str:
+    """The JSON name of x's type, as a user who wrote the file would say it."""
+    if isinstance(x, bool) or x is None:
+        return json.dumps(x)
+    names = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number"}
+    return names.get(type(x), type(x).__name__)
+
+
+def _show(x: object) -> str:
+    """x as it would look in the file, shortened."""
+    if x is _MISSING:
+        return "missing"
+    try:
+        s = json.dumps(x, ensure_ascii=False)
+    except (TypeError, ValueError):
+        s = repr(x)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _build(doc: dict) -> LoadedModel:
+    specs = doc["layers"]
+    acts = [s["activation"] for s in specs]
+    hidden = acts[0] if len(acts) > 1 else "relu"
+    model = MLP(doc["nin"], [len(s["weights"]) for s in specs], hidden, output_activation=acts[-1], seed=0)
+    for layer, spec in zip(model.layers, specs):
+        layer.activation = spec["activation"]  # hidden layers may differ from one another
+        for neuron, row, b in zip(layer.neurons, spec["weights"], spec["biases"]):
+            neuron.activation = spec["activation"]
+            for w, x in zip(neuron.w, row):
+                w.data = float(x)
+            neuron.b.data = float(b)
+    pre = doc.get("preprocessing")
+    nin = doc["nin"]
+    metrics = _plain_metrics(doc.get("metrics"))
+    return LoadedModel(
+        model=model,
+        feature_names=list(doc.get("feature_names") or _default_names(nin)),
+        preprocessing=None if pre is None else {k: [float(x) for x in pre[k]] for k in ("mean", "std")},
+        class_names=tuple(doc.get("class_names") or DEFAULT_CLASS_NAMES),
+        training=dict(doc.get("training") or {}),
+        metrics=metrics,
+    )
