@@ -81,7 +81,9 @@ def loss_and_accuracy(name: str, s: np.ndarray, y: np.ndarray) -> tuple[float, f
     return float(np.mean(per_example_loss(name, s, y))), float(np.mean((s > 0) == (y > 0)))
 
 
-def grid(x_range: tuple[float, float], y_range: tuple[float, float], n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def grid(
+    x_range: tuple[float, float], y_range: tuple[float, float], n: int = 100
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(xs, ys, points): an n x n grid over the rectangle, points as an (n*n, 2) array, row-major in y."""
     xs = np.linspace(*x_range, n)
     ys = np.linspace(*y_range, n)

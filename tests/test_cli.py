@@ -1,0 +1,131 @@
+"""The command line, in-process through main() and end to end in a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from micrograd.__main__ import main
+from micrograd.export import load
+from tests.conftest import require_tool
+
+
+@pytest.fixture(autouse=True)
+def _private_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("MICROGRAD_DB", str(tmp_path / "runs.db"))
+
+
+def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    return subprocess.run(
+        [sys.executable, "-m", "micrograd", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+    )
+
+
+def test_original_demo_from_the_command_line(tmp_path):
+    out = tmp_path / "model.json"
+    p = run_cli(
+        "train",
+        *("--dataset", "moons", "--samples", "100", "--noise", "0.1", "--test-fraction", "0"),
+        *("--layers", "16,16", "--activation", "relu", "--loss", "svm", "--lr", "1.0", "--lr-end", "0.1"),
+        *("--schedule", "linear", "--steps", "100", "--batch-size", "0", "--l2", "1e-4", "--seed", "1337"),
+        *("--out", str(out)),
+    )
+    assert p.returncode == 0, p.stderr
+    assert "finished: 100 steps" in p.stdout and "train accuracy 100.0%" in p.stdout
+    assert "Traceback" not in p.stderr
+    doc = json.loads(out.read_text())
+    assert doc["format"] == "micrograd-mlp" and doc["metrics"]["train_accuracy"] == 1.0
+    assert doc["training"]["seed"] == 1337 and doc["metrics"]["step"] == 100
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["train", "--layers", "16,x"], "comma-separated whole numbers"),
+        (["train", "--activation", "gelu"], "invalid choice"),
+        (["train", "--lr", "0"], "lr must be"),
+        (["train", "--steps", "-3"], "steps must be"),
+        (["train", "--samples", "2"], "samples"),
+        (["train", "--dataset", "mnist"], "dataset must be one of"),
+        (["train", "--csv", "/no/such/file.csv"], "file.csv"),
+        (["train", "--out", "/no/such/dir/m.json", "--steps", "1"], "does not exist"),
+        (["predict", "/no/such/model.json", "--csv", "x.csv"], "cannot read"),
+        (["frobnicate"], "invalid choice"),
+        ([], "required"),
+    ],
+)
+def test_bad_flags_and_files_get_one_line_and_status_2(args, words, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("micrograd: error: ")
+    assert words in err
+
+
+def test_bad_flag_in_a_subprocess_has_no_traceback():
+    p = run_cli("train", "--momentum", "5")
+    assert p.returncode == 2
+    assert p.stderr.startswith("micrograd: error: momentum must be") and "Traceback" not in p.stderr
+
+
+def test_train_csv_then_predict(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    rows = ["a,b,kind"] + [f"{x:.6f},{y:.6f},{'yes' if x + y > 0 else 'no'}" for x, y in X]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    model = tmp_path / "m.json"
+    argv = ["train", "--csv", str(tmp_path / "d.csv"), "--label-column", "kind", "--layers", "4"]
+    assert main([*argv, "--lr", "0.1", "--steps", "60", "--out", str(model)]) == 0
+    loaded = load(model)
+    assert loaded.feature_names == ["a", "b"] and list(loaded.class_names) == ["no", "yes"]
+    assert main(["predict", str(model), "--csv", str(tmp_path / "d.csv"), "--out", str(tmp_path / "p.csv")]) == 0
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    assert lines[0] == "a,b,kind,score,predicted" and len(lines) == 81
+    agree = sum(line.split(",")[2] == line.split(",")[4] for line in lines[1:])
+    assert agree >= 72  # a linear rule: nearly all rows right
+
+
+def test_predict_names_missing_feature_columns(tmp_path, capsys):
+    from micrograd import MLP
+    from micrograd.export import save
+
+    save(tmp_path / "m.json", MLP(2, [1], seed=0), feature_names=["a", "b"])
+    (tmp_path / "x.csv").write_text("a,c\n1,2\n")
+    assert main(["predict", str(tmp_path / "m.json"), "--csv", str(tmp_path / "x.csv")]) == 2
+    assert "b" in capsys.readouterr().err
+
+
+def test_datasets_lists_every_dataset(capsys):
+    from micrograd.datasets import DATASETS
+
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    for name in DATASETS:
+        assert name in out
+
+
+def test_graph_writes_dot(tmp_path, capsys):
+    assert main(["graph", "--out", str(tmp_path / "g.dot")]) == 0
+    dot = (tmp_path / "g.dot").read_text()
+    assert dot.lstrip().startswith(("digraph", "strict digraph")) and "grad" in dot
+
+
+def test_graph_writes_svg(tmp_path):
+    require_tool("dot")
+    assert main(["graph", "--out", str(tmp_path / "g.svg")]) == 0
+    assert b"<svg" in (tmp_path / "g.svg").read_bytes()
+
+
+def test_graph_without_dot_says_what_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["graph", "--out", str(tmp_path / "g.png")]) == 2
+    assert "graphviz" in capsys.readouterr().err.lower()
+
+
+def test_a_diverging_run_exits_1_with_the_message(capsys):
+    argv = ["train", "--samples", "50", "--layers", "8,8", "--loss", "mse", "--lr", "1000", "--schedule", "constant"]
+    assert main([*argv, "--init", "he", "--steps", "50"]) == 1
+    assert "diverged at step" in capsys.readouterr().err
