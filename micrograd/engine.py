@@ -100,7 +100,8 @@ class Value:
         return self + (-other)
 
     def __truediv__(self, other: Value | float) -> Value:
-        return self * (other**-1.0 if isinstance(other, Value) else S.div(1.0, float(other)))
+        # Value(other) rather than float(other), so a string divisor is a TypeError, not parsed
+        return self * (other**-1.0 if isinstance(other, Value) else S.div(1.0, Value(other).data))
 
     def __radd__(self, other: float) -> Value:
         return self + other

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 from micrograd.engine import Value
@@ -24,9 +24,9 @@ def check_activation(name: str, arg: str = "activation") -> str:
 
 def check_size(n: object, arg: str) -> int:
     """Return n if it is a positive whole number, else raise a ValueError naming the argument."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"{arg} must be a positive whole number, got {n!r}")
-    return n
+    return int(n)
 
 
 def make_rng(seed: int | random.Random | None) -> random.Random:

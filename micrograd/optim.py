@@ -55,7 +55,12 @@ class SGD:
 
     def state_dict(self) -> dict:
         """Hyperparameters and momentum buffers as plain numbers."""
-        return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay, "velocity": list(self.velocity)}
+        return {
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "weight_decay": self.weight_decay,
+            "velocity": list(self.velocity),
+        }
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what ``state_dict()`` returned; validates before changing anything."""

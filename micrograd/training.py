@@ -250,8 +250,9 @@ class Trainer:
             loss, grads = self._compiled(X, y)
             if c.l2:
                 w = np.array([p.data for p in self.params])
-                loss += c.l2 * float(w @ w)
-                grads = grads + 2.0 * c.l2 * w
+                with np.errstate(all="ignore"):  # a diverging run overflows here; the step reports it
+                    loss += c.l2 * float(w @ w)
+                    grads = grads + 2.0 * c.l2 * w
             for p, g in zip(self.params, grads.tolist()):
                 p.grad = g
             return float(loss)

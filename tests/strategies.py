@@ -1,0 +1,38 @@
+"""Hypothesis strategies for each op's valid domain, kept away from kinks and poles.
+
+Central differences use eps = 1e-6, so every strategy keeps at least 1e-3 from a kink (relu at 0, the
+hinge at y * score = 1), a pole (x / 0, log 0) or the edge of a domain (pow with a negative base).
+"""
+
+from __future__ import annotations
+
+from hypothesis import settings
+from hypothesis import strategies as st
+
+# Cheap, pure-float properties: no deadline, so a loaded CI machine cannot make them flaky.
+SETTINGS = settings(max_examples=60, deadline=None)
+
+
+def finite(lo: float, hi: float) -> st.SearchStrategy[float]:
+    """Finite floats in [lo, hi]."""
+    return st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False)
+
+
+def away_from(point: float, gap: float, lo: float, hi: float) -> st.SearchStrategy[float]:
+    """Finite floats in [lo, hi] at least gap from point."""
+    return st.one_of(finite(lo, point - gap), finite(point + gap, hi))
+
+
+moderate = finite(-10.0, 10.0)
+nonzero = away_from(0.0, 0.1, -10.0, 10.0)  # divisors: 1/x stays well conditioned
+positive = finite(0.1, 10.0)  # bases of a real power, arguments of log in products
+exponent = finite(-3.0, 3.0)
+negative_base = finite(-5.0, -0.2)
+int_exponent = st.integers(-3, 3).map(float)  # the only exponents a negative base has real powers for
+log_arg = finite(1e-3, 1e3)
+exp_arg = finite(-20.0, 20.0)
+squash_arg = finite(-30.0, 30.0)  # tanh, sigmoid, softplus: saturation included, overflow not
+relu_arg = away_from(0.0, 1e-3, -10.0, 10.0)
+label = st.sampled_from([-1.0, 1.0])
+# a score for a ±1 label, kept off the hinge's kink at score = ±1
+score = st.one_of(finite(-5.0, -1.001), finite(-0.999, 0.999), finite(1.001, 5.0))
