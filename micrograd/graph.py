@@ -1,0 +1,459 @@
+"""Snapshots of the real scalar graph of one example, drawn as DOT: every scalar op, or one node per neuron.
+
+A snapshot is plain data (no Values), so the dashboard can keep a history of them in session memory and
+diff two of them; node ids are topological indices, stable across snapshots of the same architecture.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from micrograd.engine import Value, topological_order
+from micrograd.losses import per_example
+from micrograd.nn import MLP
+
+MAX_SCALAR_NODES = 400  # a browser draws a few hundred nodes in ~2 s; past that the page freezes
+KINDS = ("input", "label", "param", "const", "op", "loss")
+
+
+class GraphvizNotInstalled(RuntimeError):
+    """The Graphviz ``dot`` binary is missing, so a graph cannot be rendered to SVG/PNG here."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One scalar of the graph: its kind, the op that made it, a name (may be empty), data and grad."""
+
+    id: int
+    kind: str
+    op: str
+    name: str
+    data: float
+    grad: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The one-example graph at one training step: nodes, edges (child id, parent id) and the example."""
+
+    step: int
+    x: tuple[float, ...]
+    y: float
+    loss: float
+    loss_name: str
+    nodes: tuple[Node, ...]
+    edges: tuple[tuple[int, int], ...]
+
+    def comparable(self, other: Snapshot) -> bool:
+        """True if other has the same graph shape, so its nodes can be matched by id."""
+        return self.edges == other.edges and [n.kind for n in self.nodes] == [n.kind for n in other.nodes]
+
+
+@dataclass
+class Traced:
+    """A built graph of one example with its backward pass done: nodes in topological order, kinds, names."""
+
+    root: Value
+    order: list[Value]
+    kinds: list[str]
+    names: list[str]
+    grads: list[float]  # captured before the model's own grads were restored
+
+
+def _check_example(model: MLP, x: Sequence[float], feature_names: Sequence[str] | None) -> list[str]:
+    nin, nout = model.sizes[0], model.sizes[-1]
+    if nout != 1:
+        raise ValueError(f"the graph views need a model with one output unit; this one has {nout}")
+    if len(x) != nin:
+        raise ValueError(f"the example has {len(x)} features but the model expects {nin}")
+    names = list(feature_names) if feature_names is not None else [f"x{i + 1}" for i in range(nin)]
+    if len(names) != nin:
+        raise ValueError(f"got {len(names)} feature names for {nin} inputs")
+    return names
+
+
+def trace_example(
+    model: MLP, x: Sequence[float], y: float, loss: str, feature_names: Sequence[str] | None = None
+) -> Traced:
+    """Build the scalar graph of one example through its per-example loss and backpropagate it.
+
+    The model's gradients are zeroed for the pass and restored afterwards, so tracing never disturbs training.
+    """
+    f = per_example(loss)
+    names = _check_example(model, x, feature_names)
+    label: dict[int, tuple[str, str]] = {id(p): ("param", n) for n, p in model.named_parameters()}
+    xs = [Value(float(v), label=n) for v, n in zip(x, names)]
+    yv = Value(float(y), label="y")  # a leaf rather than a float, so the label shows up as a node
+    label.update({id(v): ("input", v.label) for v in xs})
+    label[id(yv)] = ("label", "y")
+    params = model.parameters()
+    saved = [p.grad for p in params]
+    try:
+        model.zero_grad()
+        h: list[Value] = xs
+        for li, layer in enumerate(model.layers):
+            h = layer.forward(h)
+            for j, a in enumerate(h):
+                z = a if layer.activation == "linear" else a._prev[0]
+                label[id(z)] = ("op", f"layers.{li}.{j}.z")
+                if a is not z:
+                    label[id(a)] = ("op", f"layers.{li}.{j}.a")
+        root = f(h[0], yv)
+        root.backward()
+        order = topological_order(root)
+        grads = [v.grad for v in order]
+    finally:
+        for p, g in zip(params, saved):
+            p.grad = g
+    kinds, node_names = [], []
+    for v in order:
+        kind, name = label.get(id(v), ("op" if v._prev else "const", ""))
+        if v is root:
+            kind, name = "loss", "loss"
+        kinds.append(kind)
+        node_names.append(name)
+    return Traced(root, order, kinds, node_names, grads)
+
+
+def _from_order(order: list[Value], kinds, names, grads, **example) -> Snapshot:
+    index = {id(v): i for i, v in enumerate(order)}
+    nodes = tuple(Node(i, k, v._op, n, v.data, g) for i, (v, k, n, g) in enumerate(zip(order, kinds, names, grads)))
+    edges = tuple((index[id(c)], i) for i, v in enumerate(order) for c in v._prev)
+    return Snapshot(nodes=nodes, edges=edges, **example)
+
+
+def snapshot(
+    model: MLP,
+    x: Sequence[float],
+    y: float,
+    loss: str,
+    step: int = 0,
+    feature_names: Sequence[str] | None = None,
+) -> Snapshot:
+    """A plain-data snapshot of one example's scalar graph, with values and gradients."""
+    t = trace_example(model, x, y, loss, feature_names)
+    ex = {"step": step, "x": tuple(float(v) for v in x), "y": float(y), "loss": t.root.data, "loss_name": loss}
+    return _from_order(t.order, t.kinds, t.names, t.grads, **ex)
+
+
+def value_snapshot(root: Value, inputs: Iterable[str] = (), step: int = 0) -> Snapshot:
+    """A snapshot of any expression graph: labelled leaves named in inputs are inputs, the root is the output."""
+    inputs = set(inputs)
+    order = topological_order(root)
+    kinds, names = [], []
+    for v in order:
+        if v is root:
+            kinds.append("loss")
+        elif not v._prev:
+            kinds.append("input" if v.label in inputs else "const")
+        else:
+            kinds.append("op")
+        names.append(v.label or ("" if v._prev or v is root else f"{v.data:g}"))
+    ex = {"step": step, "x": (), "y": math.nan, "loss": root.data, "loss_name": ""}
+    return _from_order(order, kinds, names, [v.grad for v in order], **ex)
+
+
+# drawing
+
+
+def format_number(v: float) -> str:
+    """A number short enough for a node label, precise enough to read back."""
+    if v == 0 or not math.isfinite(v):
+        return "0" if v == 0 else str(v)
+    return f"{v:.4f}" if 1e-3 <= abs(v) < 1e5 else f"{v:.3e}"
+
+
+def _signed(v: float) -> str:
+    return ("+" if v > 0 else "") + format_number(v)
+
+
+_RED, _BLUE = (214, 96, 77), (67, 147, 195)
+_STYLE = {  # kind -> node attributes; the fill always encodes the gradient, so kinds differ by shape and border
+    "input": 'shape=box, style="rounded,filled", color="#1a9850", penwidth=2',
+    "label": 'shape=box, style="rounded,filled,dashed", color="#1a9850", penwidth=2',
+    "param": 'shape=box, style="filled", color="#762a83", penwidth=2',
+    "const": 'shape=box, style="filled,dotted", color="#999999", fontsize=8',
+    "op": 'shape=ellipse, style="filled", color="#555555"',
+    "loss": 'shape=doubleoctagon, style="filled", color="#000000", penwidth=2.5',
+}
+
+
+def grad_colour(g: float, gmax: float) -> str:
+    """Fill colour for a gradient: red positive, blue negative, deeper on a log scale of |g| over 4 decades."""
+    if g != g:
+        return "#dddddd"
+    if g == 0 or gmax <= 0:
+        return "#ffffff"
+    lo = math.log10(gmax) - 4.0
+    t = 0.0 if math.isinf(g) else min(1.0, max(0.0, (math.log10(abs(g)) - lo) / 4.0))
+    t = 0.15 + 0.85 * t  # the faintest nonzero gradient still differs from white
+    base = _RED if g > 0 else _BLUE
+    return "#" + "".join(f"{round(255 + (c - 255) * t):02x}" for c in base)
+
+
+def _label(title: str, rows: Iterable[str]) -> str:
+    cells = "".join(f"<TR><TD>{html.escape(r)}</TD></TR>" for r in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0"><TR><TD><B>{html.escape(title)}</B></TD></TR>{cells}</TABLE>>'
+
+
+def _legend(extra: Iterable[tuple[str, str]] = ()) -> list[str]:
+    lines = ['  subgraph cluster_legend { label="legend"; fontsize=10; color="#cccccc";']
+    for kind in KINDS:
+        lines.append(f'    legend_{kind} [{_STYLE[kind]}, fillcolor="#ffffff", label="{kind}"];')
+    lines.append(f'    legend_pos [shape=box, style=filled, fillcolor="{grad_colour(1, 1)}", label="grad > 0"];')
+    lines.append(f'    legend_neg [shape=box, style=filled, fillcolor="{grad_colour(-1, 1)}", label="grad < 0"];')
+    lines.append(
+        f'    legend_small [shape=box, style=filled, fillcolor="{grad_colour(1e-4, 1)}", label="small |grad|"];'
+    )
+    for key, text in extra:
+        lines.append(f'    legend_{key} [shape=plaintext, label="{html.escape(text)}"];')
+    lines.append("  }")
+    return lines
+
+
+def _header(title: str) -> list[str]:
+    return [
+        "digraph G {",
+        f'  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label="{html.escape(title)}"];',
+        '  node [fontname="Helvetica", fontsize=10, margin="0.04,0.02"];',
+        '  edge [color="#999999", arrowsize=0.5];',
+    ]
+
+
+def _gmax(grads: Iterable[float]) -> float:
+    return max((abs(g) for g in grads if math.isfinite(g)), default=0.0)
+
+
+def to_dot(snap: Snapshot, previous: Snapshot | None = None, show: str = "value", title: str | None = None) -> str:
+    """DOT source of a snapshot, left to right: each node shows name, op, data and grad; fill encodes grad.
+
+    With show="diff" and a previous snapshot of the same graph, each node also shows Δdata and Δgrad.
+    """
+    if show not in ("value", "diff"):
+        raise ValueError(f'show must be "value" or "diff", got {show!r}')
+    if show == "diff":
+        if previous is None:
+            raise ValueError('show="diff" needs a previous snapshot to compare with')
+        if not snap.comparable(previous):
+            raise ValueError("the previous snapshot has a different graph (architecture or loss changed); show values")
+    if title is None:
+        title = (
+            f"step {snap.step}: {snap.loss_name} loss {format_number(snap.loss)}" if snap.loss_name else "expression"
+        )
+        if snap.x:
+            title += f" for x = ({', '.join(format_number(v) for v in snap.x)}), y = {format_number(snap.y)}"
+        if show == "diff":
+            title += f"; Δ since step {previous.step}"
+    gmax = _gmax(n.grad for n in snap.nodes)
+    lines = _header(title)
+    for n in snap.nodes:
+        head = " ".join(s for s in (n.name, n.op if n.kind != "const" else "") if s) or n.kind
+        rows = [f"data {format_number(n.data)}", f"grad {format_number(n.grad)}"]
+        if show == "diff":
+            p = previous.nodes[n.id]
+            rows += [f"Δdata {_signed(n.data - p.data)}", f"Δgrad {_signed(n.grad - p.grad)}"]
+        lines.append(
+            f'  n{n.id} [{_STYLE[n.kind]}, fillcolor="{grad_colour(n.grad, gmax)}", label={_label(head, rows)}];'
+        )
+    lines += [f"  n{c} -> n{p};" for c, p in snap.edges]
+    lines += _legend([("note", "fill: red = d loss / d node > 0, blue < 0")])
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# size policy and the per-neuron view
+
+
+def graph_size(model: MLP, loss: str = "svm") -> int:
+    """Node count of the one-example scalar graph, counted from the architecture without building it."""
+    loss_nodes = len(topological_order(per_example(loss)(Value(0.0), Value(1.0)))) - 1  # the loss tail minus the score
+    n = model.sizes[0]
+    for layer in model.layers:
+        per_neuron = 2 * layer.nin + 1 + (layer.activation != "linear")  # weights+bias, muls, adds, activation
+        n += len(layer.neurons) * (per_neuron + layer.nin)
+    return n + loss_nodes
+
+
+def choose_view(model: MLP, loss: str = "svm") -> tuple[str, str]:
+    """("scalar" | "neuron", a sentence saying which view is shown and why)."""
+    n = graph_size(model, loss)
+    if n <= MAX_SCALAR_NODES:
+        return (
+            "scalar",
+            f"Showing every scalar operation: the one-example graph has {n} nodes (limit {MAX_SCALAR_NODES}).",
+        )
+    return "neuron", (
+        f"The one-example graph has {n} scalar nodes, more than the {MAX_SCALAR_NODES} a browser draws comfortably, "
+        "so each neuron is one node; open a neuron to see its scalar operations."
+    )
+
+
+@dataclass(frozen=True)
+class NeuronState:
+    """One neuron on one example: pre-activation z, activation a and the loss's gradients with respect to both."""
+
+    layer: int
+    index: int
+    activation: str
+    z: float
+    a: float
+    grad_z: float
+    grad_a: float
+
+
+@dataclass(frozen=True)
+class NeuronSnapshot:
+    """The per-neuron view of one example: inputs (name, value, grad), neurons, weights (layer, j, i, w, grad)."""
+
+    step: int
+    loss: float
+    loss_name: str
+    inputs: tuple[tuple[str, float, float], ...]
+    neurons: tuple[NeuronState, ...]
+    weights: tuple[tuple[int, int, int, float, float], ...]
+
+
+def neuron_snapshot(
+    model: MLP,
+    x: Sequence[float],
+    y: float,
+    loss: str,
+    step: int = 0,
+    feature_names: Sequence[str] | None = None,
+) -> NeuronSnapshot:
+    """Trace the example and keep one record per neuron (z, a, dLoss/dz, dLoss/da) and per weight."""
+    t = trace_example(model, x, y, loss, feature_names)
+    by_name = {n: (v, g) for v, n, g in zip(t.order, t.names, t.grads) if n}
+    inputs = tuple((v.label, v.data, g) for v, k, g in zip(t.order, t.kinds, t.grads) if k == "input")
+    order = {name: i for i, name in enumerate(_check_example(model, x, feature_names))}
+    inputs = tuple(sorted(inputs, key=lambda r: order[r[0]]))
+    neurons, weights = [], []
+    for li, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            z, gz = by_name[f"layers.{li}.{j}.z"]
+            a, ga = by_name.get(f"layers.{li}.{j}.a", (z, gz))
+            neurons.append(NeuronState(li, j, layer.activation, z.data, a.data, gz, ga))
+            weights += [(li, j, i, w.data, by_name[f"layers.{li}.weight.{j}.{i}"][1]) for i, w in enumerate(neuron.w)]
+    return NeuronSnapshot(step, t.root.data, loss, inputs, tuple(neurons), tuple(weights))
+
+
+def _neuron_id(layer: int, j: int) -> str:
+    return f"h{layer}_{j}"
+
+
+def neuron_dot(ns: NeuronSnapshot) -> str:
+    """DOT source of the per-neuron view: inputs, one node per neuron, the loss; one edge per weight."""
+    gmax = _gmax([g for *_, g in ns.inputs] + [n.grad_a for n in ns.neurons])
+    lines = _header(f"step {ns.step}: {ns.loss_name} loss {format_number(ns.loss)} (one node per neuron)")
+    for i, (name, v, g) in enumerate(ns.inputs):
+        rows = [f"data {format_number(v)}", f"dL/dx {format_number(g)}"]
+        lines.append(f'  in{i} [{_STYLE["input"]}, fillcolor="{grad_colour(g, gmax)}", label={_label(name, rows)}];')
+    for n in ns.neurons:
+        rows = [
+            f"z {format_number(n.z)}",
+            f"a {format_number(n.a)}",
+            f"dL/da {format_number(n.grad_a)}",
+            f"dL/dz {format_number(n.grad_z)}",
+        ]
+        head = f"layers.{n.layer}.{n.index} {n.activation}"
+        fill = grad_colour(n.grad_a, gmax)
+        lines.append(
+            f'  {_neuron_id(n.layer, n.index)} [{_STYLE["op"]}, fillcolor="{fill}", label={_label(head, rows)}];'
+        )
+    lines.append(
+        f'  loss [{_STYLE["loss"]}, fillcolor="{grad_colour(1, 1)}", label={_label("loss", [format_number(ns.loss)])}];'
+    )
+    wmax = max((abs(w) for *_, w, _ in ns.weights if math.isfinite(w)), default=1.0) or 1.0
+    for li, j, i, w, g in ns.weights:
+        src = f"in{i}" if li == 0 else _neuron_id(li - 1, i)
+        colour = "#d6604d" if w > 0 else "#4393c3"
+        width = 0.3 + 3.5 * min(abs(w), wmax) / wmax if math.isfinite(w) else 1.0
+        tip = f"w = {format_number(w)}, dL/dw = {format_number(g)}"
+        lines.append(f'  {src} -> {_neuron_id(li, j)} [color="{colour}", penwidth={width:.2f}, tooltip="{tip}"];')
+    last = max(n.layer for n in ns.neurons)
+    lines += [f"  {_neuron_id(n.layer, n.index)} -> loss;" for n in ns.neurons if n.layer == last]
+    lines += _legend([("note", "edge width ∝ |w|; red w > 0, blue w < 0")])
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def neuron_detail_snapshot(
+    model: MLP,
+    layer: int,
+    j: int,
+    x: Sequence[float],
+    y: float,
+    loss: str,
+    step: int = 0,
+    feature_names: Sequence[str] | None = None,
+) -> Snapshot:
+    """One neuron's scalar operations (weights, bias, its inputs as leaves, the add chain, the activation)."""
+    sizes = model.sizes
+    if not (isinstance(layer, int) and 0 <= layer < len(model.layers)):
+        raise ValueError(f"layer must be between 0 and {len(model.layers) - 1}, got {layer!r}")
+    if not (isinstance(j, int) and 0 <= j < sizes[layer + 1]):
+        raise ValueError(f"layer {layer} has neurons 0 to {sizes[layer + 1] - 1}, got {j!r}")
+    full = snapshot(model, x, y, loss, step, feature_names)
+    ids = {n.name: n.id for n in full.nodes if n.name}
+    root = ids.get(f"layers.{layer}.{j}.a", ids[f"layers.{layer}.{j}.z"])
+    if layer == 0:
+        stop = {n.id for n in full.nodes if n.kind == "input"}
+    else:
+        prev = [ids.get(f"layers.{layer - 1}.{i}.a", ids.get(f"layers.{layer - 1}.{i}.z")) for i in range(sizes[layer])]
+        stop = set(prev)
+    children: dict[int, list[int]] = {}
+    for c, p in full.edges:
+        children.setdefault(p, []).append(c)
+    keep, todo = set(), [root]
+    while todo:
+        v = todo.pop()
+        if v not in keep:
+            keep.add(v)
+            if v not in stop:
+                todo += children.get(v, [])
+    nodes = tuple(n if n.id not in stop else Node(n.id, "input", "", n.name, n.data, n.grad) for n in full.nodes)
+    return Snapshot(
+        full.step,
+        full.x,
+        full.y,
+        full.loss,
+        full.loss_name,
+        tuple(n for n in nodes if n.id in keep),
+        tuple((c, p) for c, p in full.edges if c in keep and p in keep and p not in stop),
+    )
+
+
+def neuron_detail_dot(
+    model: MLP,
+    layer: int,
+    j: int,
+    x: Sequence[float],
+    y: float,
+    loss: str,
+    step: int = 0,
+    feature_names: Sequence[str] | None = None,
+) -> str:
+    """DOT source of one neuron opened into its scalar operations; grads are d loss / d node."""
+    snap = neuron_detail_snapshot(model, layer, j, x, y, loss, step, feature_names)
+    title = (
+        f"neuron layers.{layer}.{j} at step {step}; grads are d({loss} loss)/d node, loss {format_number(snap.loss)}"
+    )
+    return to_dot(snap, title=title)
+
+
+def render(dot_source: str, fmt: str = "svg") -> bytes:
+    """Render DOT source to SVG or PNG bytes with the Graphviz ``dot`` binary."""
+    import graphviz  # only here: the rest of the module needs no third-party package
+
+    if fmt not in ("svg", "png"):
+        raise ValueError(f'fmt must be "svg" or "png", got {fmt!r}')
+    try:
+        return graphviz.Source(dot_source).pipe(format=fmt)
+    except graphviz.ExecutableNotFound as e:
+        raise GraphvizNotInstalled(
+            "rendering needs the Graphviz 'dot' program, which is not installed: install Graphviz "
+            "(e.g. `apt-get install graphviz`). DOT export still works without it."
+        ) from e

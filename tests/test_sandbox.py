@@ -1,0 +1,267 @@
+"""The expression sandbox: a whitelist that runs nothing it rejects, and gradients that match central differences."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+import os
+import subprocess
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd import sandbox as S
+from micrograd.engine import Value
+
+VARS = {"a": 1.5, "b": -2.0, "c": 0.5}
+
+
+@pytest.fixture
+def canary(monkeypatch, tmp_path):
+    """Trip wires: os.system, subprocess, open, eval/exec and non-AST compile all record instead of running."""
+    calls: list[str] = []
+
+    def trip(name):
+        def f(*args, **kwargs):
+            calls.append(name)
+            raise AssertionError(f"{name} was called")
+
+        return f
+
+    real_compile = builtins.compile
+
+    def ast_only_compile(source, filename, mode, flags=0, *args, **kwargs):
+        if not flags & ast.PyCF_ONLY_AST:
+            calls.append("compile")
+        return real_compile(source, filename, mode, flags, *args, **kwargs)
+
+    for mod, name in [(os, "system"), (os, "popen"), (subprocess, "Popen"), (builtins, "eval"), (builtins, "exec")]:
+        monkeypatch.setattr(mod, name, trip(name))
+    monkeypatch.setattr(builtins, "compile", ast_only_compile)
+    monkeypatch.chdir(tmp_path)
+    return calls, tmp_path
+
+
+MALICIOUS = [
+    ("__import__('os').system('touch /tmp/x')", "calling functions ('__import__' at column 1)"),
+    ("__import__('os')", "calling functions"),
+    ("os", "unknown name 'os' at column 1; variables are a, b, c"),
+    ("a + os.system", "unknown name 'os' at column 5"),
+    ("a.__class__", "attribute .__class__ at column 2"),
+    ("a.__class__.__subclasses__()", "attribute .__class__ at column 2"),
+    ("a.tanh().__subclasses__()", "method .__subclasses__() at column 9"),
+    ("a.data", "attribute .data at column 2"),
+    ("(a + b).backward()", "method .backward() at column 8"),
+    ("a.exp.__globals__", ".exp at column 2 must be called"),
+    ("a.exp().__globals__", "attribute .__globals__ at column 8"),
+    ("a.exp", "must be called"),
+    ("a.exp(1)", "takes no arguments"),
+    ("a.tanh(x=1)", "takes no arguments"),
+    ("exp(a)", "calling functions ('exp' at column 1)"),
+    ("lambda: a", "lambda (column 1) not allowed"),
+    ("(lambda: 0)()", "calling functions"),
+    ("[a for a in b]", "comprehensions (column 1)"),
+    ("(x for x in a)", "generator expressions"),
+    ("a[0]", "indexing"),
+    ("'rm -rf'", "strings at column 1"),
+    ("b'x'", "bytes"),
+    ("f'{a}'", "f-strings"),
+    ("(y := a)", "walrus"),
+    ("a if b else c", "conditional expressions"),
+    ("a < b", "comparisons (column 1)"),
+    ("a and b", "and / or"),
+    ("not a", "only unary - and +"),
+    ("a % b", "the operator % at column 3"),
+    ("a // b", "the operator // at column 3"),
+    ("a ** 1000", "the exponent at column 6 is too large"),
+    ("a ** -101", "too large"),
+    ("True * a", "True/False"),
+    ("1j * a", "complex numbers"),
+    ("1e400 * a", "too large for a float"),
+    ("9" * 400, "too large for a float"),
+    ("-" * 60 + "a", "nested too deeply"),
+    ("a" + " + a" * 130, "the limit is 500"),
+    ("", "empty"),
+    ("  \n ", "empty"),
+    ("a +", "syntax error at column 4"),
+    ("a +* b", "syntax error at column"),
+    ("import os\na", "import statement at line 1, column 1"),
+    ("a += 1\na", "augmented assignment"),
+    ("a = 2\na", "'a' at line 1, column 1 is already defined"),
+    ("c2 = a\nc2 = b\nc2", "'c2' at line 2, column 1 is already defined"),
+    ("x.y = a\na", "assign to one plain name"),
+    ("d = a + b", "the last line must be an expression"),
+    ("a\nb", "the last line must be an expression"),
+    ("d = os.getcwd()\nd", "line 1"),
+    ("(a, b)", "tuples"),
+    ("{a: b}", "dicts"),
+    ("a @ b", "the operator @"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), MALICIOUS)
+def test_malicious_input_rejected_and_nothing_runs(canary, text, message):
+    calls, tmp = canary
+    with pytest.raises(S.ExpressionError) as e:
+        S.parse(text, VARS)
+    assert message in str(e.value)
+    assert e.value.col >= 1
+    assert calls == [] and list(tmp.iterdir()) == []
+
+
+def test_touch_payload_creates_no_file(canary, tmp_path):
+    target = tmp_path / "pwned"
+    for text in [
+        f"__import__('os').system('touch {target}')",
+        f"a.__class__.__init__.__globals__['os'].system('touch {target}')",
+    ]:
+        with pytest.raises(S.ExpressionError):
+            S.parse(text, VARS)
+    assert not target.exists() and canary[0] == []
+    existed = os.path.exists("/tmp/x")
+    with pytest.raises(S.ExpressionError):
+        S.parse("__import__('os').system('touch /tmp/x')", VARS)
+    assert os.path.exists("/tmp/x") == existed and canary[0] == []
+
+
+def test_nothing_is_built_until_the_whole_text_passes(monkeypatch):
+    built = []
+    monkeypatch.setattr(S, "_build", lambda *a: built.append(a))
+    with pytest.raises(S.ExpressionError, match="line 2"):
+        S.parse("d = a + b\ne = d.__class__\ne", VARS)
+    assert built == []
+
+
+def test_errors_point_at_the_column():
+    with pytest.raises(S.ExpressionError) as e:
+        S.parse("a * b + zz", VARS)
+    assert e.value.col == 9 and "unknown name 'zz' at column 9" in e.value.message
+    with pytest.raises(S.ExpressionError) as e:
+        S.parse("c2 = a\nc3 = c2 * q\nc3", VARS)
+    assert (e.value.line, e.value.col) == (2, 11) and "line 2, column 11" in str(e.value)
+
+
+def test_bad_variables():
+    with pytest.raises(S.ExpressionError, match="plain identifier"):
+        S.parse("a", {"__class__": 1.0})
+    with pytest.raises(S.ExpressionError, match="finite number"):
+        S.parse("a", {"a": float("nan")})
+    with pytest.raises(S.ExpressionError, match="finite number"):
+        S.parse("a", {"a": "1"})
+
+
+def test_variables_are_shared_labelled_leaves():
+    root = S.parse("a * a + a.exp() - b", VARS)
+    root.backward()
+    leaves = {v.label: v for v in _nodes(root) if not v._prev and v.label}
+    assert set(leaves) == {"a", "b"}
+    assert math.isclose(leaves["a"].grad, 2 * 1.5 + math.exp(1.5)) and leaves["b"].grad == -1.0
+
+
+def _nodes(root: Value) -> list[Value]:
+    from micrograd.engine import topological_order
+
+    return topological_order(root)
+
+
+def test_readme_preset():
+    text, values = S.PRESETS["micrograd README"]
+    g = S.parse(text, values)
+    g.backward()
+    leaves = {v.label: v for v in _nodes(g) if v.label in values}
+    assert f"{g.data:.4f}" == "24.7041"
+    assert f"{leaves['a'].grad:.4f}" == "138.8338"
+    assert f"{leaves['b'].grad:.4f}" == "645.5773"
+    assert values == {"a": -4.0, "b": 2.0}
+    assert g.label == "g" and {"c", "d", "e", "f"} <= {v.label for v in _nodes(g)}
+
+
+def test_readme_preset_matches_the_original_program():
+    """The README's own statements (with +=) on Values give the same numbers as the one-name-per-line rewrite."""
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    rows = {r["name"]: r for r in S.gradient_table(*S.PRESETS["micrograd README"])}
+    assert math.isclose(rows["a"]["grad"], a.grad, rel_tol=1e-12) and math.isclose(
+        rows["b"]["grad"], b.grad, rel_tol=1e-12
+    )
+
+
+@pytest.mark.parametrize("name", sorted(S.PRESETS))
+def test_presets_gradients_match_central_differences(name):
+    text, values = S.PRESETS[name]
+    rows = S.gradient_table(text, values)
+    assert [r["name"] for r in rows] == list(values)
+    for r in rows:
+        assert r["value"] == values[r["name"]]
+        assert abs(r["grad"] - r["numeric"]) <= 1e-6 * max(1.0, abs(r["grad"])), r
+        assert r["abs_diff"] == abs(r["grad"] - r["numeric"])
+
+
+def test_preset_expressions_from_the_brief():
+    texts = {t for t, _ in S.PRESETS.values()}
+    assert {"a*b + c.tanh()", "(x**2 + y).relu()", "(a - b).exp() / 2", "(w1*x1 + w2*x2 + b).tanh()"} <= texts
+
+
+SMOOTH = [
+    "a*b + c.tanh()",
+    "(a - b).exp() / 2",
+    "a ** 3 - 2 * b ** -2 + c.sigmoid()",
+    "(a * a + 1).log() * b.softplus()",
+    "-a / (b * b + c) + +c",
+    "2 ** a + a ** c",
+    "d = a * b\ne = d.tanh() + d\n(e * c).exp()",
+]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    text=st.sampled_from(SMOOTH),
+    a=st.floats(0.2, 2.0),
+    b=st.floats(-2.0, -0.2),
+    c=st.floats(0.1, 1.5),
+)
+def test_gradients_equal_central_differences(text, a, b, c):
+    rows = S.gradient_table(text, {"a": a, "b": b, "c": c})
+    for r in rows:
+        assert abs(r["grad"] - r["numeric"]) <= 1e-6 * max(1.0, abs(r["grad"])), (text, r)
+
+
+def test_values_match_python_arithmetic():
+    a, b, c = VARS.values()
+    cases = {"a*b + c": a * b + c, "a - b - c": a - b - c, "a / b / c": a / b / c, "-a ** 2": -(a**2), "2 ** 3": 8.0}
+    for text, want in cases.items():
+        assert math.isclose(S.parse(text, VARS).data, want, rel_tol=1e-12), text
+
+
+def test_exponent_expressions_stay_floats():
+    """Only literal exponents are capped; computed ones are float math, so they overflow to inf, never hang."""
+    assert S.parse("2 ** 9 ** 9", VARS).data == math.inf
+    assert S.parse("a ** 100", VARS).data == 1.5**100
+
+
+def test_constant_exponent_is_one_node():
+    root = S.parse("a ** 2", VARS)
+    assert root._op == "**2.0" and len(root._prev) == 1
+
+
+def test_sandbox_dot_draws_the_expression():
+    root = S.parse("d = a * b\nd + c.tanh()", VARS)
+    root.backward()
+    dot = S.sandbox_dot(root, VARS)
+    lines = {name: next(ln for ln in dot.splitlines() if f"<B>{name}" in ln) for name in ("a", "b", "c", "d")}
+    want = {"a": -2.0, "b": 1.5, "c": 1 - math.tanh(0.5) ** 2, "d": 1.0}
+    for name, g in want.items():
+        assert f"grad {g:.4f}<" in lines[name], lines[name]
+    assert all("rounded,filled" in lines[v] for v in "abc") and "rounded" not in lines["d"]
