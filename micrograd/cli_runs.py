@@ -1,0 +1,168 @@
+"""`micrograd runs ...`: list, show, export and delete the training runs in the experiment store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from micrograd.runs import STEP_KEYS, RunStore, StoreError, default_db_path
+
+_LIST_COLUMNS = ("id", "name", "dataset", "architecture", "loss", "status", "steps", "train acc", "test acc", "created")
+
+
+def register(subparsers: Any) -> None:
+    """Add the `runs` command (list, show, export, delete) to an argparse subparsers object."""
+    runs = subparsers.add_parser("runs", help="list, show, export and delete recorded training runs")
+    sub = runs.add_subparsers(dest="runs_command", metavar="{list,show,export,delete}", required=True)
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", type=Path, default=None, help="the runs database (default: $MICROGRAD_DB or ~/.micrograd)")
+
+    p = sub.add_parser("list", parents=[db], help="a table of all runs, newest first")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("show", parents=[db], help="one run's config, metrics and last steps")
+    p.add_argument("id", type=int, help="the run id (see `runs list`)")
+    p.add_argument("--steps", type=int, default=10, help="how many of the last steps to print (default 10)")
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("export", parents=[db], help="write a run's stored model weights (JSON) to a file")
+    p.add_argument("id", type=int, help="the run id (see `runs list`)")
+    p.add_argument("--out", type=Path, required=True, help="the JSON file to write")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("delete", parents=[db], help="delete a run and its steps")
+    p.add_argument("id", type=int, help="the run id (see `runs list`)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_delete)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _run_with_store(args: argparse.Namespace, body: Any, missing_ok: bool = False) -> int:
+    """Open the --db store, call body(store), and turn store problems and unknown ids into exit status 2."""
+    try:
+        path = Path(args.db).expanduser() if args.db is not None else default_db_path()
+        if not path.exists():  # looking at runs must not create a database (e.g. at a mistyped --db)
+            if missing_ok:
+                print(f"no runs yet ({path} does not exist)")
+                return 0
+            return _fail(f"no run with id {args.id} ({path} does not exist)")
+        with RunStore(path) as store:
+            return body(store)
+    except StoreError as e:
+        return _fail(str(e))
+    except KeyError as e:
+        return _fail(str(e.args[0]) if e.args else "unknown run")
+
+
+def _when(t: float | None) -> str:
+    return "" if t is None else datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M")
+
+
+def _pct(x: float | None) -> str:
+    return "" if x is None else f"{100 * x:.1f}%"
+
+
+def table(rows: list[list[str]], header: tuple[str, ...]) -> str:
+    """Plain-text table with columns as wide as their widest cell."""
+    cells = [list(header), *rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print a table of all runs."""
+
+    def body(store: RunStore) -> int:
+        runs = store.list_runs()
+        if not runs:
+            print(f"no runs yet in {store.path}")
+            return 0
+        rows = [
+            [str(r["id"]), r["name"], r["dataset"] or "", r["architecture"] or "", r["loss"] or "", r["status"]]
+            + [str(r["steps"]), _pct(r["train_accuracy"]), _pct(r["test_accuracy"]), _when(r["created_at"])]
+            for r in runs
+        ]
+        print(table(rows, _LIST_COLUMNS))
+        return 0
+
+    return _run_with_store(args, body, missing_ok=True)
+
+
+def _fmt(x: Any) -> str:
+    return "" if x is None else f"{x:.6g}" if isinstance(x, float) else str(x)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print one run: its fields, config, data, metrics and last steps."""
+
+    def body(store: RunStore) -> int:
+        run = store.get_run(args.id)
+        steps = store.get_steps(args.id, last=args.steps)
+        print(f"run {run['id']}: {run['name']}")
+        for key in ("status", "dataset", "architecture", "loss", "steps", "wall_seconds", "message"):
+            print(f"  {key}: {_fmt(run[key])}")
+        print(f"  tags: {', '.join(run['tags'])}")
+        print(f"  created: {_when(run['created_at'])}  updated: {_when(run['updated_at'])}")
+        print(f"  weights: {'stored' if run['has_weights'] else 'none'}")
+        for key in ("config", "data", "metrics"):
+            print(f"{key}:")
+            for k, v in sorted(run[key].items()):
+                print(f"  {k}: {json.dumps(v)}")
+        print(f"last {len(steps)} steps:")
+        if steps:
+            print(table([[_fmt(s[k]) for k in STEP_KEYS] for s in steps], STEP_KEYS))
+        return 0
+
+    return _run_with_store(args, body)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a run's stored weights JSON to --out."""
+
+    def body(store: RunStore) -> int:
+        weights = store.get_run(args.id)["weights"]
+        if weights is None:
+            return _fail(f"run {args.id} has no stored weights (only finished runs keep their model)")
+        try:
+            args.out.write_text(weights)
+        except OSError as e:
+            return _fail(f"cannot write {args.out}: {e.strerror or e}")
+        print(f"wrote the weights of run {args.id} to {args.out}")
+        return 0
+
+    return _run_with_store(args, body)
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    """Delete a run and its steps (asks first unless --yes)."""
+
+    def body(store: RunStore) -> int:
+        name = store.get_run(args.id)["name"]
+        if not args.yes:
+            if not sys.stdin.isatty():
+                return _fail(f"not deleting run {args.id} without confirmation; pass --yes")
+            if input(f"delete run {args.id} ({name}) and its steps? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("not deleted")
+                return 1
+        store.delete(args.id)
+        print(f"deleted run {args.id} ({name})")
+        return 0
+
+    return _run_with_store(args, body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m micrograd.cli_runs runs list` etc., for use before the main CLI wires this in."""
+    parser = argparse.ArgumentParser(prog="micrograd")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

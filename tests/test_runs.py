@@ -1,0 +1,687 @@
+"""Tests for the experiment store (micrograd/runs.py) and the `runs` CLI (micrograd/cli_runs.py)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd import cli_runs, runs
+from micrograd.runs import RunRecorder, RunStore, StoreError, default_db_path, process_token
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = {"dataset": "moons", "nin": 2, "nouts": [16, 16, 1], "activation": "relu", "loss": "svm", "lr": 0.1}
+DATA = {"name": "moons", "n_samples": 100, "noise": 0.1}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "runs.db"
+
+
+@pytest.fixture
+def store(db: Path):
+    with RunStore(db) as s:
+        yield s
+
+
+def raw(db: Path) -> sqlite3.Connection:
+    return sqlite3.connect(db, isolation_level=None)
+
+
+def step(i: int, **kw) -> dict:
+    return {"step": i, "lr": 0.1, "loss": 1.0 / i, "train_accuracy": i / 100, **kw}
+
+
+# ---------------------------------------------------------------- paths, schema, opening
+
+
+def test_default_db_path_env_and_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("MICROGRAD_DB", str(tmp_path / "x" / "my.db"))
+    assert default_db_path() == tmp_path / "x" / "my.db"
+    monkeypatch.delenv("MICROGRAD_DB")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_db_path() == tmp_path / "home" / ".micrograd" / "runs.db"
+    assert (tmp_path / "home" / ".micrograd").is_dir()
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("HOME", str(tmp_path / "file"))  # ~/.micrograd cannot be made inside a file
+    with pytest.raises(StoreError, match="not saved"):
+        default_db_path()
+
+
+def test_open_creates_missing_directory_wal_and_schema_version(tmp_path):
+    path = tmp_path / "a" / "b" / "runs.db"
+    RunStore(path).close()
+    assert path.is_file()
+    con = raw(path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    RunStore(path).close()  # reopening must not migrate again
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+
+
+def test_migration_to_a_new_version_runs_once(db, monkeypatch):
+    RunStore(db).close()
+    calls = []
+
+    def migrate_2(conn):
+        calls.append(1)
+        conn.execute("ALTER TABLE runs ADD COLUMN notes TEXT")
+
+    monkeypatch.setitem(runs.MIGRATIONS, 2, migrate_2)
+    RunStore(db).close()
+    RunStore(db).close()
+    con = raw(db)
+    assert calls == [1]
+    assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+    assert "notes" in [r[1] for r in con.execute("PRAGMA table_info(runs)")]
+
+
+def test_newer_schema_and_foreign_database_are_refused(db, tmp_path):
+    RunStore(db).close()
+    raw(db).execute("INSERT INTO schema_version VALUES (99, 0)")
+    with pytest.raises(StoreError, match="newer"):
+        RunStore(db)
+    other = tmp_path / "other.db"
+    raw(other).execute("CREATE TABLE invoices (x)")
+    with pytest.raises(StoreError, match="another program.*invoices"):
+        RunStore(other)
+
+
+def test_corrupt_file_raises_store_error_and_is_left_alone(tmp_path):
+    path = tmp_path / "runs.db"
+    garbage = bytes(range(256)) * 40
+    path.write_bytes(garbage)
+    with pytest.raises(StoreError) as err:
+        RunStore(path)
+    msg = str(err.value)
+    assert str(path) in msg and "corrupt" in msg and "move or delete" in msg and "not saved" in msg
+    assert path.read_bytes() == garbage
+
+
+def test_read_only_connection_raises_store_error(db, monkeypatch):
+    RunStore(db).close()
+
+    def read_only(path, timeout):
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+
+    monkeypatch.setattr(runs, "_connect", read_only)
+    with pytest.raises(StoreError, match="cannot be written.*permissions"):
+        RunStore(db)
+
+
+READ_ONLY_CHILD = """
+import sys
+from micrograd.runs import RunStore, StoreError
+for p in sys.argv[1:]:
+    try:
+        RunStore(p)
+        print("opened")
+    except StoreError as e:
+        print("StoreError", e)
+"""
+
+
+def test_read_only_file_and_folder_raise_store_error():
+    """chmod 0o444 file / 0o555 folder; root ignores modes, so then the check runs as user nobody."""
+    folder = Path(tempfile.mkdtemp())
+    try:
+        RunStore(folder / "runs.db").close()
+        (folder / "runs.db").chmod(0o444)
+        folder.chmod(0o555)
+        targets = [str(folder / "runs.db"), str(folder / "new" / "runs.db")]
+        if os.geteuid() != 0:
+            for t in targets:
+                with pytest.raises(StoreError, match="cannot be written"):
+                    RunStore(t)
+            return
+        python = next((p for p in ("/usr/bin/python3", sys.executable) if _runs_as_nobody(p)), None)
+        if python is None:
+            pytest.skip("running as root and no Python is usable as user nobody; see the mode=ro test")
+        env = {"PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1", "PATH": os.environ.get("PATH", "")}
+        out = subprocess.run(
+            [python, "-c", READ_ONLY_CHILD, *targets], user=65534, group=65534, extra_groups=[], env=env,
+            cwd="/", capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        lines = out.stdout.splitlines()
+        assert len(lines) == 2 and all(line.startswith("StoreError") for line in lines), out.stdout + out.stderr
+        assert all("cannot be written" in line and "permissions" in line for line in lines)
+    finally:
+        folder.chmod(0o755)
+        for p in folder.iterdir():
+            p.unlink()
+        folder.rmdir()
+
+
+def _runs_as_nobody(python: str) -> bool:
+    try:
+        r = subprocess.run(
+            [python, "-c", "import sys, sqlite3; assert sys.version_info >= (3, 10)"], user=65534, group=65534,
+            extra_groups=[], cwd="/", capture_output=True, timeout=30,
+        )  # fmt: skip
+    except OSError:
+        return False
+    return r.returncode == 0
+
+
+def test_locked_database_raises_store_error_at_open_and_on_write(db):
+    s = RunStore(db, timeout=0.1)
+    run_id = s.create_run(CONFIG, DATA)
+    other = raw(db)
+    other.execute("BEGIN EXCLUSIVE")
+    t0 = time.monotonic()
+    with pytest.raises(StoreError, match="locked by another program"):
+        RunStore(db, timeout=0.1)
+    assert time.monotonic() - t0 < 3
+    with pytest.raises(StoreError, match="locked"):
+        s.append_steps(run_id, [step(1)])
+    other.execute("ROLLBACK")
+    s.append_steps(run_id, [step(1)])  # the failed transaction left the connection usable
+    assert [r["step"] for r in s.get_steps(run_id)] == [1]
+    s.close()
+
+
+def test_closed_store_raises_store_error(db):
+    s = RunStore(db)
+    s.close()
+    with pytest.raises(StoreError, match="closed"):
+        s.create_run(CONFIG, DATA)
+    with pytest.raises(StoreError, match="closed"):
+        s.list_runs()
+
+
+# ---------------------------------------------------------------- runs and steps
+
+
+def test_create_run_fills_columns_and_default_name(store):
+    a = store.create_run(CONFIG, DATA, tags=["baseline", " baseline", "relu", ""])
+    b = store.create_run({"sizes": [2, 8, 1], "loss": "mse"}, {"name": "circles"}, name="  mine ")
+    run = store.get_run(a)
+    assert run["name"] == f"moons 2-16-16-1 relu svm #{a}"
+    assert (run["dataset"], run["architecture"], run["loss"], run["status"]) == ("moons", "2-16-16-1", "svm", "running")
+    assert run["config"] == CONFIG and run["data"] == DATA
+    assert run["tags"] == ["baseline", "relu"]
+    assert run["pid"] == os.getpid() and run["weights"] is None and run["has_weights"] is False
+    other = store.get_run(b)
+    assert (other["name"], other["dataset"], other["architecture"]) == ("mine", "circles", "2-8-1")
+    assert b == a + 1
+
+
+def test_trainer_shaped_config_data_and_metrics(store):
+    """The shapes micrograd.training produces: RunConfig.to_dict(), Dataset.summary(), Trainer.metrics()."""
+    config = {"dataset": "moons", "layers": [16, 16], "activation": "tanh", "loss": "bce", "lr": 1.0, "seed": 1}
+    data = {"name": "moons", "n_train": 80, "n_test": 20, "n_features": 2, "feature_names": ["x1", "x2"]}
+    rec = RunRecorder(store, config, data)
+    run = store.get_run(rec.run_id)
+    assert (run["architecture"], run["name"]) == ("2-16-16-1", f"moons 2-16-16-1 tanh bce #{rec.run_id}")
+    assert store.get_run(store.create_run({"layers": [8], "loss": "mse"}, {}))["architecture"] == "8-1"
+    metrics = {"step": 40, "train_loss": 0.1, "train_accuracy": 0.9, "test_loss": 0.2, "test_accuracy": 0.85}
+    rec.finish("error", {**metrics, "train_seconds": 0.5}, None, 0.7, "the trainer failed")
+    run = store.get_run(rec.run_id)
+    assert (run["status"], run["steps"], run["test_accuracy"], run["message"]) == (
+        "error", 40, 0.85, "the trainer failed",
+    )  # fmt: skip
+
+
+def test_create_run_rejects_bad_input(store):
+    with pytest.raises(ValueError, match="JSON"):
+        store.create_run({"f": object()}, DATA)
+    with pytest.raises(ValueError, match="dicts"):
+        store.create_run([1], DATA)
+    with pytest.raises(ValueError, match="list of strings"):
+        store.create_run(CONFIG, DATA, tags="baseline")
+
+
+def test_nan_in_config_becomes_null(store):
+    run_id = store.create_run({**CONFIG, "l2": float("nan")}, DATA)
+    assert store.get_run(run_id)["config"]["l2"] is None
+
+
+def test_append_and_get_steps_with_nan_none_and_replacement(store):
+    run_id = store.create_run(CONFIG, DATA)
+    store.append_steps(
+        run_id, [step(1, grad_norm=float("nan")), step(2, test_loss=None), step(3, seconds=math.inf, test_accuracy=0.5)]
+    )
+    store.append_steps(run_id, [step(2, loss=0.25, test_accuracy=0.75)])  # re-sent step replaces
+    got = store.get_steps(run_id)
+    assert [g["step"] for g in got] == [1, 2, 3]
+    assert got[0]["grad_norm"] is None and got[1]["test_loss"] is None and got[2]["seconds"] is None
+    assert got[1]["loss"] == 0.25 and got[1]["test_accuracy"] == 0.75
+    assert set(got[0]) == set(runs.STEP_KEYS)
+    assert [g["step"] for g in store.get_steps(run_id, last=2)] == [2, 3]
+    run = store.get_run(run_id)
+    # the list view follows the latest step, not the re-sent step 2
+    assert (run["steps"], run["train_accuracy"], run["test_accuracy"]) == (3, 0.03, 0.5)
+    store.append_steps(run_id, [step(4)])  # no test_accuracy at step 4: keep the last known one
+    run = store.get_run(run_id)
+    assert (run["steps"], run["train_accuracy"], run["test_accuracy"]) == (4, 0.04, 0.5)
+
+
+@pytest.mark.parametrize(
+    "bad", [{"loss": 1.0}, {"step": -1}, {"step": 1.5}, {"step": True}, {"step": 1, "loss": "high"}, [1, 2]]
+)
+def test_bad_step_record_is_refused_before_writing(store, bad):
+    run_id = store.create_run(CONFIG, DATA)
+    with pytest.raises(ValueError, match="step"):
+        store.append_steps(run_id, [step(1), bad])
+    assert store.get_steps(run_id) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)), min_size=8, max_size=8))
+def test_step_values_round_trip_as_finite_floats_or_none(tmp_path_factory, values):
+    with RunStore(tmp_path_factory.mktemp("h") / "runs.db") as s:
+        run_id = s.create_run(CONFIG, DATA)
+        s.append_steps(run_id, [dict(zip(runs.STEP_KEYS, [7, *values]))])
+        (got,) = s.get_steps(run_id)
+    for key, v in zip(runs.STEP_KEYS[1:], values):
+        want = v if v is not None and math.isfinite(v) else None
+        assert got[key] == want, key
+
+
+def test_update_run_metrics_weights_and_validation(store):
+    run_id = store.create_run(CONFIG, DATA)
+    metrics = {"steps": 100, "train_loss": 0.05, "train_accuracy": 0.99, "test_accuracy": float("nan"), "l2": 1.5}
+    store.update_run(run_id, status="finished", metrics=metrics, weights_json='{"layers.0.bias": [0.5]}',
+                     wall_seconds=2.5, message="done")  # fmt: skip
+    run = store.get_run(run_id)
+    assert (run["status"], run["steps"], run["train_loss"], run["train_accuracy"]) == ("finished", 100, 0.05, 0.99)
+    assert run["test_accuracy"] is None and run["metrics"]["l2"] == 1.5 and run["metrics"]["test_accuracy"] is None
+    assert run["weights"] == '{"layers.0.bias": [0.5]}' and run["has_weights"] is True
+    assert run["wall_seconds"] == 2.5 and run["message"] == "done" and run["updated_at"] >= run["created_at"]
+    with pytest.raises(ValueError, match="status must be one of"):
+        store.update_run(run_id, status="done")
+    with pytest.raises(ValueError, match="JSON"):
+        store.update_run(run_id, weights_json="{not json")
+    assert store.get_run(run_id)["status"] == "finished"
+
+
+def test_list_runs_filters_order_and_no_weights(store):
+    a = store.create_run(CONFIG, DATA)
+    b = store.create_run({**CONFIG, "loss": "mse"}, DATA)
+    c = store.create_run({**CONFIG, "dataset": "circles", "nouts": [4, 1]}, DATA)
+    store.update_run(b, status="finished", metrics={"test_accuracy": 0.9}, weights_json="{}")
+    store.update_run(c, status="diverged", metrics={"test_accuracy": 0.5})
+    assert [r["id"] for r in store.list_runs()] == [c, b, a]
+    assert [r["id"] for r in store.list_runs(descending=False)] == [a, b, c]
+    assert [r["id"] for r in store.list_runs(dataset="moons")] == [b, a]
+    assert [r["id"] for r in store.list_runs(loss="mse")] == [b]
+    assert [r["id"] for r in store.list_runs(architecture="2-4-1")] == [c]
+    assert [r["id"] for r in store.list_runs(status="running")] == [a]
+    assert [r["id"] for r in store.list_runs(order_by="test_accuracy", descending=True)] == [b, c, a]
+    assert store.list_runs(since=time.time() + 60) == []
+    assert len(store.list_runs(since=0)) == 3
+    listed = store.list_runs(status="finished")[0]
+    assert "weights" not in listed and listed["has_weights"] is True
+    with pytest.raises(ValueError, match="order_by"):
+        store.list_runs(order_by="name; DROP TABLE runs")
+    with pytest.raises(ValueError, match="status"):
+        store.list_runs(status="done")
+
+
+def test_rename_tags_delete_and_sql_text_is_data(store, db):
+    run_id = store.create_run(CONFIG, DATA)
+    keep = store.create_run(CONFIG, DATA)
+    store.append_steps(run_id, [step(i) for i in range(1, 6)])
+    evil = "x'); DROP TABLE runs; --"
+    store.rename(run_id, evil)
+    store.set_tags(run_id, ["b", "a", evil])
+    assert store.get_run(run_id)["name"] == evil and store.get_run(run_id)["tags"] == ["a", "b", evil]
+    with pytest.raises(ValueError, match="non-empty"):
+        store.rename(run_id, "  ")
+    store.delete(run_id)
+    assert [r["id"] for r in store.list_runs()] == [keep]
+    assert raw(db).execute("SELECT COUNT(*) FROM steps WHERE run_id = ?", (run_id,)).fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.get_run(999),
+        lambda s: s.get_steps(999),
+        lambda s: s.append_steps(999, [step(1)]),
+        lambda s: s.update_run(999, status="finished"),
+        lambda s: s.rename(999, "x"),
+        lambda s: s.set_tags(999, ["x"]),
+        lambda s: s.delete(999),
+    ],
+)
+def test_unknown_run_id_raises_key_error(store, call):
+    with pytest.raises(KeyError, match="no run with id 999"):
+        call(store)
+    assert store.get_run(store.create_run(CONFIG, DATA))["status"] == "running"  # the aborted transaction ended
+
+
+# ---------------------------------------------------------------- interrupted runs
+
+
+def _set_writer(db: Path, run_id: int, pid: int | None, host: str, token: str | None, status: str = "running"):
+    raw(db).execute(
+        "UPDATE runs SET pid = ?, host = ?, proc_token = ?, status = ? WHERE id = ?", (pid, host, token, status, run_id)
+    )
+
+
+def test_runs_of_gone_processes_are_marked_interrupted(db):
+    host = runs.socket.gethostname()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    zombie = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        zombie_token, live_token = process_token(zombie.pid), process_token(live.pid)
+        with RunStore(db) as s:
+            ids = {
+                k: s.create_run(CONFIG, DATA) for k in ("dead", "zombie", "host", "reused", "live", "mine", "paused")
+            }
+            done = s.create_run(CONFIG, DATA)
+            s.update_run(done, status="finished")
+        _set_writer(db, ids["dead"], dead.pid, host, None)
+        _set_writer(db, ids["zombie"], zombie.pid, host, zombie_token)
+        _set_writer(db, ids["host"], os.getpid(), "another-machine", process_token(os.getpid()))
+        _set_writer(db, ids["reused"], live.pid, host, "other-boot:123")  # same pid, different process
+        _set_writer(db, ids["live"], live.pid, host, live_token)
+        _set_writer(db, ids["paused"], dead.pid, host, None, status="paused")
+        zombie.kill()  # not reaped yet: the pid still exists, as a zombie
+        time.sleep(0.2)
+        with RunStore(db) as s:
+            status = {k: s.get_run(i)["status"] for k, i in ids.items()}
+            assert s.get_run(done)["status"] == "finished"
+            assert "stopped" in s.get_run(ids["dead"])["message"]
+        assert status == {
+            "dead": "interrupted", "zombie": "interrupted", "host": "interrupted", "reused": "interrupted",
+            "live": "running", "mine": "running", "paused": "interrupted",
+        }  # fmt: skip
+    finally:
+        for p in (zombie, live):
+            p.kill()
+            p.wait()
+
+
+KILL_CHILD = """
+import sys, time
+from micrograd.runs import RunRecorder, RunStore
+rec = RunRecorder(RunStore(sys.argv[1]), {"dataset": "moons", "loss": "svm"}, {"name": "moons"})
+print(rec.run_id, flush=True)
+i = 0
+while True:
+    i += 1
+    rec.on_step({"step": i, "loss": 1.0 / i})
+    rec.flush()
+    print(i, flush=True)
+    time.sleep(0.001)
+"""
+
+
+def test_steps_committed_before_kill_9_survive_and_run_is_interrupted(db):
+    proc = subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(db)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        run_id = int(proc.stdout.readline())
+        flushed = 0
+        while flushed < 40:
+            line = proc.stdout.readline()
+            assert line, "the child process died early"
+            flushed = int(line)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with RunStore(db) as s:
+        got = [r["step"] for r in s.get_steps(run_id)]
+        run = s.get_run(run_id)
+    assert len(got) >= flushed and got == list(range(1, len(got) + 1))
+    assert run["status"] == "interrupted" and run["steps"] == len(got)
+
+
+CONCURRENT_CHILD = """
+import os, sys, time
+from micrograd.runs import RunRecorder, RunStore
+path, worker, n, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+rec = RunRecorder(RunStore(path), {"dataset": "moons", "worker": worker}, {"name": "moons"})
+rec.flush_every = 5
+print(rec.run_id, flush=True)
+while not os.path.exists(go):
+    time.sleep(0.005)
+for i in range(1, n + 1):
+    rec.on_step({"step": i, "loss": 1.0 / i, "lr": 0.1})
+rec.finish("finished", {"steps": n}, '{"w": 1}', 0.5)
+print("error" if rec.error else "ok", flush=True)
+"""
+
+
+def test_two_processes_record_at_once_without_marking_each_other(db, tmp_path):
+    n, go = 300, tmp_path / "go"
+    procs, ids = [], []
+    try:
+        for worker in ("a", "b"):  # b opens the store while a's run is live: a must stay "running"
+            cmd = [sys.executable, "-c", CONCURRENT_CHILD, str(db), worker, str(n), str(go)]
+            procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT))
+            ids.append(int(procs[-1].stdout.readline()))
+        with RunStore(db) as s:  # a third process looking in must not mark them either
+            assert [s.get_run(i)["status"] for i in ids] == ["running", "running"]
+        go.touch()
+        outs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert outs == ["ok", "ok"]
+    with RunStore(db) as s:
+        for i, worker in zip(ids, ("a", "b")):
+            run = s.get_run(i)
+            assert (run["status"], run["steps"], run["config"]["worker"]) == ("finished", n, worker)
+            assert [r["step"] for r in s.get_steps(i)] == list(range(1, n + 1))
+
+
+# ---------------------------------------------------------------- RunRecorder
+
+
+def test_recorder_flushes_every_25_records(store):
+    rec = RunRecorder(store, CONFIG, DATA, tags=["x"])
+    rec.flush_seconds = 1e9
+    for i in range(1, 25):
+        rec.on_step(step(i))
+    assert store.get_steps(rec.run_id) == []
+    rec.on_step(step(25))
+    assert len(store.get_steps(rec.run_id)) == 25
+    assert store.get_run(rec.run_id)["tags"] == ["x"]
+
+
+def test_recorder_flushes_after_flush_seconds(store):
+    rec = RunRecorder(store, CONFIG, DATA)
+    rec.flush_seconds = 0.2
+    rec.flush()  # starts the clock
+    rec.on_step(step(1))
+    assert store.get_steps(rec.run_id) == []
+    time.sleep(0.25)
+    rec.on_step(step(2))
+    assert [r["step"] for r in store.get_steps(rec.run_id)] == [1, 2]
+
+
+def test_recorder_status_and_finish(store):
+    rec = RunRecorder(store, CONFIG, DATA, name="run one")
+    rec.on_step(step(1))
+    rec.set_status("paused")
+    assert store.get_run(rec.run_id)["status"] == "paused" and len(store.get_steps(rec.run_id)) == 1
+    rec.set_status("running")
+    rec.on_step(step(2))
+    rec.finish("finished", {"steps": 2, "train_accuracy": 0.5}, '{"w": []}', 1.25, message="ok")
+    run = store.get_run(rec.run_id)
+    assert (run["name"], run["status"], run["steps"], run["weights"], run["wall_seconds"], run["message"]) == (
+        "run one", "finished", 2, '{"w": []}', 1.25, "ok",
+    )  # fmt: skip
+    rec.on_step(step(3))
+    rec.flush()
+    assert len(store.get_steps(rec.run_id)) == 2 and not rec.active
+    with pytest.raises(ValueError, match="status"):
+        rec.set_status("finished")
+    with pytest.raises(ValueError, match="status"):
+        RunRecorder(store, CONFIG, DATA).finish("running", {}, None, 0.0)
+    with pytest.raises(ValueError, match="step"):
+        RunRecorder(store, CONFIG, DATA).on_step({"loss": 1.0})
+
+
+def test_recorder_without_store_is_a_no_op():
+    rec = RunRecorder(None, CONFIG, DATA)
+    for i in range(1, 60):
+        rec.on_step(step(i))
+    rec.set_status("paused")
+    rec.flush()
+    rec.finish("finished", {}, None, 1.0)
+    assert rec.run_id is None and rec.error is None and not rec.active
+
+
+def test_recorder_survives_store_errors_and_stops_writing(store, db, monkeypatch):
+    rec = RunRecorder(store, CONFIG, DATA)
+    rec.on_step(step(1))
+    rec.flush()
+    other = raw(db)
+    other.execute("BEGIN EXCLUSIVE")
+    store._conn.execute("PRAGMA busy_timeout = 50")
+    rec.on_step(step(2))
+    rec.flush()  # must not raise
+    other.execute("ROLLBACK")
+    assert "locked" in rec.error and "not saved" in rec.error and not rec.active
+    rec.on_step(step(3))
+    rec.finish("finished", {}, None, 1.0)
+    assert [r["step"] for r in store.get_steps(rec.run_id)] == [1]
+    assert store.get_run(rec.run_id)["status"] == "running"
+
+    full = runs._store_error(db, sqlite3.OperationalError("database or disk is full"))
+    rec2 = RunRecorder(store, CONFIG, DATA)
+    monkeypatch.setattr(store, "append_steps", lambda *a: (_ for _ in ()).throw(full))
+    rec2.on_step(step(1))
+    rec2.flush()
+    assert "disk is full" in rec2.error
+
+
+def test_recorder_survives_deleted_run_and_failed_create(store, db):
+    rec = RunRecorder(store, CONFIG, DATA)
+    store.delete(rec.run_id)
+    rec.on_step(step(1))
+    rec.finish("finished", {}, None, 1.0)
+    assert "no run with id" in rec.error
+    store.close()
+    rec2 = RunRecorder(store, CONFIG, DATA)
+    assert rec2.run_id is None and "closed" in rec2.error
+    rec2.on_step(step(1))
+
+
+def test_recorder_used_from_another_thread(store):
+    rec = RunRecorder(store, CONFIG, DATA)
+
+    def train():
+        for i in range(1, 31):
+            rec.on_step(step(i))
+        rec.finish("finished", {"steps": 30}, None, 0.1)
+
+    t = threading.Thread(target=train)
+    t.start()
+    t.join()
+    assert rec.error is None and len(store.get_steps(rec.run_id)) == 30
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def cli(*argv: str) -> tuple[argparse.Namespace, int]:
+    parser = argparse.ArgumentParser()
+    cli_runs.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(list(argv))
+    return args, args.func(args)
+
+
+@pytest.fixture
+def filled(db):
+    with RunStore(db) as s:
+        a = s.create_run(CONFIG, DATA, name="first")
+        s.append_steps(a, [step(i) for i in range(1, 31)])
+        s.update_run(a, status="finished", metrics={"steps": 30, "train_accuracy": 0.97, "test_accuracy": 0.955},
+                     weights_json='{"layers.0.weight": [[1.0, 2.0]]}')  # fmt: skip
+        b = s.create_run({**CONFIG, "loss": "mse"}, DATA, name="second")
+    return db, a, b
+
+
+def test_cli_list(filled, capsys):
+    db, a, b = filled
+    assert cli("runs", "list", "--db", str(db))[1] == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["id", "name", "dataset", "architecture"]
+    assert len(lines) == 3
+    assert lines[1].split()[:7] == [str(b), "second", "moons", "2-16-16-1", "mse", "running", "0"]  # newest first
+    assert lines[2].split()[:9] == [str(a), "first", "moons", "2-16-16-1", "svm", "finished", "30", "97.0%", "95.5%"]
+    assert time.strftime("%Y-%m-%d") in lines[2]
+
+
+def test_cli_list_of_missing_database_does_not_create_it(tmp_path, capsys):
+    path = tmp_path / "none" / "runs.db"
+    assert cli("runs", "list", "--db", str(path))[1] == 0
+    assert "no runs yet" in capsys.readouterr().out and not path.exists()
+
+
+def test_cli_list_uses_default_path(filled, monkeypatch, capsys):
+    monkeypatch.setenv("MICROGRAD_DB", str(filled[0]))
+    assert cli("runs", "list")[1] == 0
+    assert "first" in capsys.readouterr().out
+
+
+def test_cli_show(filled, capsys):
+    db, a, _ = filled
+    assert cli("runs", "show", str(a), "--db", str(db), "--steps", "3")[1] == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"run {a}: first") and "status: finished" in out and "weights: stored" in out
+    assert 'activation: "relu"' in out and "nouts: [16, 16, 1]" in out and "test_accuracy: 0.955" in out
+    step_lines = out.split("last 3 steps:\n")[1].splitlines()
+    assert step_lines[0].split()[:3] == ["step", "lr", "loss"]
+    assert [line.split()[0] for line in step_lines[1:]] == ["28", "29", "30"]
+
+
+def test_cli_export(filled, tmp_path, capsys):
+    db, a, b = filled
+    out = tmp_path / "model.json"
+    assert cli("runs", "export", str(a), "--out", str(out), "--db", str(db))[1] == 0
+    assert out.read_text() == '{"layers.0.weight": [[1.0, 2.0]]}'
+    assert cli("runs", "export", str(b), "--out", str(tmp_path / "b.json"), "--db", str(db))[1] == 2
+    err = capsys.readouterr().err
+    assert "no stored weights" in err and err.count("\n") == 1 and not (tmp_path / "b.json").exists()
+    assert cli("runs", "export", str(a), "--out", str(tmp_path / "no" / "m.json"), "--db", str(db))[1] == 2
+    assert capsys.readouterr().err.startswith(f"error: cannot write {tmp_path / 'no' / 'm.json'}")
+
+
+def test_cli_delete(filled, monkeypatch, capsys):
+    db, a, b = filled
+    monkeypatch.setattr(sys, "stdin", open(os.devnull))  # not a terminal: refuse without --yes
+    assert cli("runs", "delete", str(a), "--db", str(db))[1] == 2
+    assert "--yes" in capsys.readouterr().err
+    assert cli("runs", "delete", str(a), "--db", str(db), "--yes")[1] == 0
+    assert "deleted run" in capsys.readouterr().out
+    with RunStore(db) as s:
+        assert [r["id"] for r in s.list_runs()] == [b]
+
+
+@pytest.mark.parametrize("command", ["show", "export", "delete"])
+def test_cli_unknown_id_is_one_line_and_status_2(filled, tmp_path, command, capsys):
+    db = filled[0]
+    extra = {"export": ["--out", str(tmp_path / "x.json")], "delete": ["--yes"]}.get(command, [])
+    assert cli("runs", command, "4242", "--db", str(db), *extra)[1] == 2
+    captured = capsys.readouterr()
+    assert "no run with id 4242" in captured.err and captured.err.count("\n") == 1 and captured.out == ""
+
+
+def test_cli_store_problem_is_one_line_and_status_2(tmp_path, capsys):
+    bad = tmp_path / "runs.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    assert cli("runs", "list", "--db", str(bad))[1] == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "corrupt" in err and err.count("\n") == 1
