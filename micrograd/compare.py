@@ -1,0 +1,144 @@
+"""Comparing stored runs: the runs table, its filters, overlaid curves and a configuration diff (no Streamlit here)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# plotly's default qualitative palette; a run keeps its colour in every figure
+COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52")
+DASHES = {"train": "solid", "test": "dot", "objective": "dash"}
+LOSS_METRICS = (("train_loss", "train"), ("test_loss", "test"))
+ACCURACY_METRICS = (("train_accuracy", "train"), ("test_accuracy", "test"))
+TABLE_COLUMNS = ("id", "name", "created", "status", "dataset", "architecture", "loss", "steps")
+TABLE_COLUMNS += ("train_loss", "train_accuracy", "test_accuracy", "wall_seconds", "tags")
+MISSING = "—"  # a key one run's configuration does not have
+
+
+def run_label(run: dict) -> str:
+    """The run's name with its id ('#3 best'), so two runs with one name stay apart; default names have it."""
+    name, tag = run.get("name") or "", f"#{run['id']}"
+    return name if name.endswith(" " + tag) or name.startswith(tag + " ") else f"{tag} {name}".strip()
+
+
+def runs_frame(runs: Sequence[dict]) -> pd.DataFrame:
+    """The runs table: one row per run (accuracies in percent, created as a local datetime)."""
+    rows = []
+    for r in runs:
+        row = {k: r.get(k) for k in TABLE_COLUMNS}
+        row["created"] = datetime.fromtimestamp(r["created_at"]) if r.get("created_at") is not None else None
+        for k in ("train_accuracy", "test_accuracy"):
+            row[k] = None if r.get(k) is None else 100.0 * r[k]
+        row["tags"] = ", ".join(r.get("tags") or [])
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    for k in ("train_loss", "train_accuracy", "test_accuracy", "wall_seconds"):
+        df[k] = pd.to_numeric(df[k], errors="coerce").astype(float)  # None -> NaN, so the column sorts as numbers
+    return df
+
+
+def filter_runs(
+    runs: Iterable[dict],
+    *,
+    datasets: Sequence[str] = (),
+    architectures: Sequence[str] = (),
+    losses: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    since: datetime | None = None,
+    min_accuracy: float | None = None,
+) -> list[dict]:
+    """Runs matching every given filter; an empty choice means any. min_accuracy (0-1) uses the test accuracy,
+    or the train accuracy for runs without a test set; runs with neither are dropped by it."""
+    out = []
+    for r in runs:
+        if datasets and r.get("dataset") not in datasets:
+            continue
+        if architectures and r.get("architecture") not in architectures:
+            continue
+        if losses and r.get("loss") not in losses:
+            continue
+        if statuses and r.get("status") not in statuses:
+            continue
+        if tags and not set(tags) & set(r.get("tags") or []):
+            continue
+        if since is not None and r.get("created_at", 0) < since.timestamp():
+            continue
+        if min_accuracy is not None and min_accuracy > 0:
+            acc = r.get("test_accuracy") if r.get("test_accuracy") is not None else r.get("train_accuracy")
+            if acc is None or acc < min_accuracy:
+                continue
+        out.append(r)
+    return out
+
+
+def _curves(
+    series: Sequence[tuple[str, Sequence[dict]]], metrics: Sequence[tuple[str, str]], title: str, percent: bool
+) -> go.Figure:
+    fig = go.Figure()
+    for k, (label, steps) in enumerate(series):
+        color = COLORS[k % len(COLORS)]
+        for key, split in metrics:
+            ys = [s.get(key) for s in steps]
+            if all(y is None for y in ys):  # e.g. no test set: an empty trace would only clutter the legend
+                continue
+            if percent:
+                ys = [None if y is None else 100.0 * y for y in ys]
+            fig.add_trace(
+                go.Scatter(
+                    x=[s["step"] for s in steps],
+                    y=ys,
+                    name=f"{label} · {split}",
+                    legendgroup=label,
+                    mode="lines",
+                    line=dict(color=color, dash=DASHES.get(split, "solid")),
+                )
+            )
+    fig.update_xaxes(title="step")
+    fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=40, b=10), uirevision=title)
+    return fig
+
+
+def loss_figure(series: Sequence[tuple[str, Sequence[dict]]], log_y: bool = False) -> go.Figure:
+    """Train (solid) and test (dotted) loss per step: one trace per run and split, one colour per run."""
+    fig = _curves(series, LOSS_METRICS, "Loss", percent=False)
+    fig.update_yaxes(title="loss", type="log" if log_y else "linear")
+    return fig
+
+
+def accuracy_figure(series: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
+    """Train (solid) and test (dotted) accuracy in percent: one trace per run and split."""
+    fig = _curves(series, ACCURACY_METRICS, "Accuracy", percent=True)
+    fig.update_yaxes(title="accuracy (%)", range=[0, 101])
+    return fig
+
+
+def _show(v: object) -> str:
+    if v is None:
+        return "None"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, float):
+        return f"{v:g}"
+    return json.dumps(v)
+
+
+def config_diff(configs: Sequence[tuple[str, dict]], only_different: bool = False) -> pd.DataFrame:
+    """Configurations side by side: one row per key (index), one column per run, plus a bool 'differs' column."""
+    keys: list[str] = []
+    for _, c in configs:
+        keys += [k for k in c if k not in keys]
+    labels = [label for label, _ in configs]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"run labels must be unique to diff their configurations; got {labels}")
+    rows = {}
+    for key in keys:
+        shown = [_show(c[key]) if key in c else MISSING for _, c in configs]
+        rows[key] = [*shown, len(set(shown)) > 1]
+    df = pd.DataFrame.from_dict(rows, orient="index", columns=[*labels, "differs"])
+    df["differs"] = df["differs"].astype(bool)
+    return df[df["differs"]] if only_different else df

@@ -1,0 +1,270 @@
+"""Experiments page: every recorded run; filter, compare, rename, tag, delete, download and reopen them."""
+
+import hashlib
+from datetime import datetime
+
+import streamlit as st
+
+import ui
+from micrograd import compare, export
+from micrograd.datasets import DATASETS
+from micrograd.runs import STATUSES, RunStore, StoreError, default_db_path
+from micrograd.training import RunConfig
+
+CHART = {"displaylogo": False}
+SLIDERS = (("w_lr", ui.LR_OPTIONS), ("w_lr_end", ui.LR_OPTIONS), ("w_l2", ui.L2_OPTIONS))
+SLIDERS += (("w_momentum", ui.MOMENTUM_OPTIONS),)
+COLUMNS = {
+    "id": st.column_config.NumberColumn("id", width="small"),
+    "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
+    "train_loss": st.column_config.NumberColumn("train loss", format="%.4f"),
+    "train_accuracy": st.column_config.NumberColumn("train acc. %", format="%.1f"),
+    "test_accuracy": st.column_config.NumberColumn("test acc. %", format="%.1f"),
+    "wall_seconds": st.column_config.NumberColumn("wall s", format="%.1f"),
+}
+
+st.title("Experiments")
+st.caption(
+    "Every run trained in this dashboard is recorded here with its settings, curves and final weights. "
+    "Select rows to compare them; pick one to rename, tag, download, delete or open it again on the Train page."
+)
+ui.show_notices()
+ss = st.session_state
+
+
+def _store() -> RunStore:
+    return RunStore(default_db_path())
+
+
+def _act(what: str, action) -> bool:
+    """Run a store action from a callback; its problem becomes this page's error message."""
+    try:
+        with _store() as store:
+            action(store)
+    except StoreError as e:
+        ss["exp_error"] = str(e)
+    except (KeyError, ValueError) as e:
+        ss["exp_error"] = f"Could not {what}: {e.args[0] if e.args else e}"
+    else:
+        return True
+    return False
+
+
+def _save(run_id: int) -> None:
+    name, tags = ss.get(f"exp_name_{run_id}", ""), ss.get(f"exp_tags_{run_id}", "")
+
+    def save(store: RunStore) -> None:
+        store.rename(run_id, name)
+        store.set_tags(run_id, [t for t in tags.split(",")])
+
+    if _act("rename the run", save):
+        ss["notices"].append(f"Run #{run_id} saved as {name.strip()!r}.")
+
+
+def _delete(run_id: int) -> None:
+    ss.pop("exp_confirm", None)
+    if _act("delete the run", lambda store: store.delete(run_id)):
+        ss["notices"].append(f"Run #{run_id} deleted.")
+
+
+def _nearest(options: tuple, x: float) -> float:
+    return min(options, key=lambda o: abs(o - x))
+
+
+def _widgets_for(config: RunConfig) -> tuple[dict, list[str]]:
+    """Sidebar widget values that describe config, and the settings the sidebar had to round."""
+    c, notes = config, []
+    w = {"w_dataset": c.dataset, "w_nlayers": len(c.layers), "w_activation": c.activation, "w_init": c.init}
+    w |= {f"w_layer_{k}": n for k, n in enumerate(c.layers)}
+    w |= {"w_loss": c.loss, "w_schedule": c.schedule, "w_batch_size": c.batch_size, "w_steps": c.steps}
+    w |= {"w_seed": c.seed, "w_data_seed": c.seed if c.data_seed is None else c.data_seed}
+    w |= {"w_lr": c.lr, "w_lr_end": c.lr if c.lr_end is None else c.lr_end, "w_l2": c.l2, "w_momentum": c.momentum}
+    w["w_engine"] = c.engine if ui.compiled_available() else "scalar"
+    spec = DATASETS.get(c.dataset)
+    if spec is not None:
+        w["w_samples"] = spec.samples if c.samples is None else c.samples
+        w["w_noise"] = spec.noise if c.noise is None else c.noise
+        w["w_test_fraction"] = spec.test_fraction if c.test_fraction is None else c.test_fraction
+    else:
+        w |= {"w_test_fraction": c.test_fraction or 0.0, "w_csv_label": c.label_column}
+        w["w_csv_features"] = list(c.feature_columns or [])
+    for key, options in SLIDERS:  # select sliders take only their listed values
+        if not any(abs(w[key] - o) <= 1e-12 * max(1.0, abs(o)) for o in options):
+            notes.append(f"{key[2:]} {w[key]:g} → {_nearest(options, w[key]):g}")
+            w[key] = _nearest(options, w[key])
+    return w, notes
+
+
+def _open(run_id: int) -> None:
+    """Load a run's settings and weights into this session, then go to the Train page."""
+    try:
+        with _store() as store:
+            run = store.get_run(run_id)
+        if not run["weights"]:
+            raise ValueError(f"run #{run_id} has no stored weights (it diverged or stopped before they were saved)")
+        config = RunConfig.from_dict(run["config"])
+        if len(config.layers) > ui.MAX_LAYERS or any(n > ui.MAX_WIDTH for n in config.layers):
+            raise ValueError(
+                f"its hidden layers {config.layers} exceed this dashboard's {ui.MAX_LAYERS} x {ui.MAX_WIDTH}"
+            )
+        if config.dataset == "csv" and (ss.get("csv") or {}).get("name") != config.csv:
+            raise ValueError(
+                f"it was trained on the CSV file {config.csv!r}, which is not uploaded in this session. On the Train "
+                "page choose Dataset → Upload CSV…, upload that file, then open the run again"
+            )
+        loaded = export.loads(run["weights"])
+        widgets, notes = _widgets_for(config)
+        old = {k: ss[k] for k in widgets if k in ss}
+        ss.update(widgets)
+        try:  # the sidebar re-initialises the weights unless its widgets give back this very configuration
+            config = ui.config_from_state().validate()
+            dataset = ui.load_dataset(config)
+            problems = ui.check_loaded(loaded, dataset)
+            if problems:
+                raise ValueError("; ".join(problems))
+            trainer = ui.new_trainer(config, dataset, loaded.model)
+        except Exception:
+            for k in widgets:
+                ss.pop(k, None)
+            ss.update(old)
+            raise
+    except StoreError as e:
+        ss["exp_error"] = str(e)
+        return
+    except (KeyError, ValueError) as e:  # ConfigError, DataError and WeightsError are ValueErrors
+        ss["exp_error"] = f"Could not open run #{run_id}: {e.args[0] if e.args else e}."
+        return
+    rounded = f" Rounded to the sidebar's choices: {', '.join(notes)}." if notes else ""
+    ui.replace_trainer(trainer, f"Opened run #{run_id} ({run['name']}): its settings and final weights.{rounded}")
+    ss["exp_switch"] = True
+
+
+def _filters(runs: list[dict]) -> list[dict]:
+    def values(key: str) -> list:
+        return sorted({r[key] for r in runs if r.get(key) is not None})
+
+    with st.expander("Filter", expanded=False):
+        a, b, c, d = st.columns(4)
+        chosen = {
+            "datasets": a.multiselect("Dataset", values("dataset"), key="exp_f_dataset"),
+            "architectures": b.multiselect("Architecture", values("architecture"), key="exp_f_arch"),
+            "losses": c.multiselect("Loss", values("loss"), key="exp_f_loss"),
+            "statuses": d.multiselect("Status", [s for s in STATUSES if s in values("status")], key="exp_f_status"),
+        }
+        a, b, c = st.columns(3)
+        chosen["tags"] = a.multiselect("Tag", sorted({t for r in runs for t in r["tags"]}), key="exp_f_tags")
+        since = b.date_input("Created since", value=None, key="exp_f_since")
+        low = c.slider("Final accuracy at least (%)", 0, 100, 0, key="exp_f_acc", help="test accuracy, else train")
+    chosen["since"] = datetime.combine(since, datetime.min.time()) if since else None
+    return compare.filter_runs(runs, **chosen, min_accuracy=low / 100)
+
+
+def _table(runs: list[dict]) -> list[dict]:
+    """The runs table; returns the selected runs."""
+    df = compare.runs_frame(runs)
+    # a new key when the listed runs change, so a selection never points at another run's row
+    digest = hashlib.sha1(",".join(str(i) for i in df["id"]).encode()).hexdigest()[:10]
+    event = st.dataframe(
+        df,
+        key=f"exp_table_{digest}",
+        on_select="rerun",
+        selection_mode="multi-row",
+        hide_index=True,
+        column_config=COLUMNS,
+    )
+    rows = list(event.selection.rows) if event is not None else []
+    return [runs[i] for i in rows if 0 <= i < len(runs)]
+
+
+def _compare(store: RunStore, chosen: list[dict]) -> None:
+    st.subheader(f"Compare {len(chosen)} run{'s' * (len(chosen) != 1)}")
+    series = [(compare.run_label(r), store.get_steps(r["id"])) for r in chosen]
+    log_y = st.toggle("Log-scale loss", key="exp_log_loss")
+    a, b = st.columns(2)
+    a.plotly_chart(compare.loss_figure(series, log_y), key="exp_loss", config=CHART)
+    b.plotly_chart(compare.accuracy_figure(series), key="exp_accuracy", config=CHART)
+    st.caption("Solid lines: training set; dotted: test set. Each run keeps one colour.")
+    only = st.toggle("Only settings that differ", key="exp_only_diff", disabled=len(chosen) < 2)
+    diff = compare.config_diff([(compare.run_label(r), r["config"]) for r in chosen], only_different=only)
+    shown = diff.drop(columns="differs")
+    style = shown.style.apply(
+        lambda row: ["background-color: #fff3cd" if diff.at[row.name, "differs"] else ""] * len(row), axis=1
+    )
+    st.dataframe(style, key="exp_diff")
+    if len(chosen) > 1:
+        n = int(diff["differs"].sum())
+        st.caption(f"{n} setting{'s' * (n != 1)} differ (highlighted).")
+
+
+def _manage(store: RunStore, choices: list[dict]) -> None:
+    st.subheader("Run")
+    labels = {r["id"]: compare.run_label(r) for r in choices}
+    run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="exp_run")
+    if run_id is None:
+        return
+    try:
+        run = store.get_run(run_id)
+    except KeyError:
+        st.info(f"Run #{run_id} is gone (deleted in another window).")
+        return
+    msg = f" — {run['message']}" if run["message"] else ""
+    st.caption(f"Status **{run['status']}** after {run['steps']} steps{msg}.")
+    a, b = st.columns(2)
+    a.text_input("Name", value=run["name"], key=f"exp_name_{run_id}")
+    b.text_input("Tags (comma-separated)", value=", ".join(run["tags"]), key=f"exp_tags_{run_id}")
+    c = st.columns(4)
+    c[0].button("Save name and tags", key="exp_save", on_click=_save, args=(run_id,), width="stretch")
+    c[1].button(
+        "Open in Train page",
+        key="exp_open",
+        on_click=_open,
+        args=(run_id,),
+        disabled=not run["has_weights"],
+        type="primary",
+        width="stretch",
+        help="Load this run's settings and final weights into the Train page",
+    )
+    if run["weights"]:
+        name = f"micrograd-run{run_id}-{run['dataset']}-{run['architecture']}.json"
+        c[2].download_button(
+            "Download weights", run["weights"], file_name=name, mime="application/json", key="exp_download"
+        )
+    else:
+        c[2].caption("No weights stored for this run.")
+    c[3].button("Delete…", key="exp_delete", on_click=lambda: ss.update(exp_confirm=run_id), width="stretch")
+    if ss.get("exp_confirm") == run_id:
+        st.warning(f"Delete run #{run_id} ({run['name']}) with its curves and weights? This cannot be undone.")
+        y, n, _ = st.columns([1, 1, 4])
+        y.button("Yes, delete", key="exp_delete_yes", on_click=_delete, args=(run_id,), type="primary")
+        n.button("Cancel", key="exp_delete_no", on_click=lambda: ss.pop("exp_confirm", None))
+
+
+def page() -> None:
+    """The whole page; a store problem is a banner, never a traceback."""
+    recorder = ss.get("recorder")
+    if recorder is not None and recorder.error:
+        st.warning(recorder.error)
+    if ss.get("exp_error"):
+        st.error(ss.pop("exp_error"))
+    try:
+        store = _store()
+    except StoreError as e:
+        st.warning(str(e))
+        return
+    with store:
+        runs = store.list_runs()
+        if not runs:
+            st.info("No runs recorded yet. Train a model on the Train page; every run appears here.")
+            return
+        shown = _filters(runs)
+        st.caption(f"{len(shown)} of {len(runs)} runs. Click a column header to sort; tick rows to compare.")
+        chosen = _table(shown)
+        if chosen:
+            _compare(store, chosen)
+        _manage(store, chosen or shown)
+
+
+if ss.pop("exp_switch", False):
+    st.switch_page("pages/train.py")
+with ui.guard("showing the experiments"):
+    page()

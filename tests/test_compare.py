@@ -1,0 +1,89 @@
+"""Comparison figures, the runs table and its filters, and the configuration diff."""
+
+from datetime import datetime
+
+import pytest
+
+from micrograd import compare
+
+
+def steps(n: int, test: bool = True) -> list[dict]:
+    return [
+        {
+            "step": k,
+            "train_loss": 1.0 / k,
+            "test_loss": 2.0 / k if test else None,
+            "train_accuracy": 0.5 + k / 100,
+            "test_accuracy": 0.4 + k / 100 if test else None,
+        }
+        for k in range(1, n + 1)
+    ]
+
+
+def run(i: int, **kw) -> dict:
+    base = {"id": i, "name": f"run {i}", "created_at": 1_700_000_000.0 + i * 86_400, "status": "finished"}
+    base |= {"dataset": "moons", "architecture": "2-4-1", "loss": "svm", "steps": 10, "tags": []}
+    base |= {"train_loss": 0.1, "train_accuracy": 0.9, "test_accuracy": 0.8, "wall_seconds": 1.5}
+    return base | kw
+
+
+def test_loss_figure_has_one_trace_per_run_and_split_named_after_the_run():
+    fig = compare.loss_figure([("#1 a", steps(5)), ("#2 b", steps(3))])
+    assert [t.name for t in fig.data] == ["#1 a · train", "#1 a · test", "#2 b · train", "#2 b · test"]
+    assert list(fig.data[3].x) == [1, 2, 3] and list(fig.data[3].y) == pytest.approx([2.0, 1.0, 2 / 3])
+    assert fig.data[0].line.color == fig.data[1].line.color != fig.data[2].line.color  # one colour per run
+    assert fig.data[0].line.dash == "solid" and fig.data[1].line.dash == "dot"
+    assert compare.loss_figure([("a", steps(2))], log_y=True).layout.yaxis.type == "log"
+
+
+def test_accuracy_figure_is_in_percent_and_skips_a_missing_test_set():
+    fig = compare.accuracy_figure([("a", steps(4)), ("b", steps(4, test=False))])
+    assert [t.name for t in fig.data] == ["a · train", "a · test", "b · train"]
+    assert list(fig.data[0].y) == pytest.approx([51.0, 52.0, 53.0, 54.0])
+
+
+def test_config_diff_marks_differing_and_missing_keys():
+    a = {"lr": 0.1, "layers": [4, 4], "loss": "svm"}
+    b = {"lr": 0.3, "layers": [4, 4], "loss": "svm", "momentum": 0.9}
+    df = compare.config_diff([("#1", a), ("#2", b)])
+    assert list(df.columns) == ["#1", "#2", "differs"]
+    assert df.loc["lr"].tolist() == ["0.1", "0.3", True]
+    assert df.loc["layers"].tolist() == ["[4, 4]", "[4, 4]", False]
+    assert df.loc["momentum"].tolist() == [compare.MISSING, "0.9", True]
+    assert list(compare.config_diff([("#1", a), ("#2", b)], only_different=True).index) == ["lr", "momentum"]
+    with pytest.raises(ValueError, match="unique"):
+        compare.config_diff([("x", a), ("x", b)])
+
+
+def test_runs_frame_rows_percentages_and_tags():
+    df = compare.runs_frame([run(1, tags=["best", "wide"]), run(2, test_accuracy=None)])
+    assert df["id"].tolist() == [1, 2]
+    assert df.loc[0, "test_accuracy"] == pytest.approx(80.0) and df["test_accuracy"].isna().tolist() == [False, True]
+    assert df.loc[0, "tags"] == "best, wide"
+    assert df.loc[1, "created"] == datetime.fromtimestamp(1_700_000_000.0 + 2 * 86_400)
+
+
+def test_filter_runs_by_each_field():
+    runs = [
+        run(1),
+        run(2, dataset="circles", tags=["x"]),
+        run(3, loss="mse", test_accuracy=0.95),
+        run(4, architecture="2-8-1", status="diverged", test_accuracy=None, train_accuracy=None),
+    ]
+
+    def ids(**kw) -> list[int]:
+        return [r["id"] for r in compare.filter_runs(runs, **kw)]
+
+    assert ids() == [1, 2, 3, 4]
+    assert ids(datasets=["circles"]) == [2]
+    assert ids(losses=["mse"]) == [3]
+    assert ids(architectures=["2-8-1"]) == [4]
+    assert ids(statuses=["finished"]) == [1, 2, 3]
+    assert ids(tags=["x"]) == [2]
+    assert ids(since=datetime.fromtimestamp(1_700_000_000.0 + 3 * 86_400)) == [3, 4]
+    assert ids(min_accuracy=0.9) == [3]
+
+
+def test_run_label_adds_the_id_once():
+    assert compare.run_label({"id": 3, "name": "moons 2-4-1 relu svm #3"}) == "moons 2-4-1 relu svm #3"
+    assert compare.run_label({"id": 3, "name": "best"}) == "#3 best"

@@ -1,0 +1,147 @@
+"""The Experiments page through AppTest, on a run store in tmp_path seeded by really training small models."""
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from micrograd import recording
+from micrograd.runs import RunStore
+from micrograd.training import RunConfig, Trainer
+from tests.test_dashboard import ROOT
+
+CONFIG = dict(dataset="moons", samples=40, noise=0.1, test_fraction=0.2, data_seed=1337, layers=[4], engine="scalar")
+
+
+def seed_store(db, seeds=(1, 2, 3)) -> list[Trainer]:
+    """One finished run per seed (layers differ for the last one), recorded as the dashboard records them."""
+    trainers = []
+    for k, seed in enumerate(seeds):
+        layers = [4] if k < 2 else [4, 4]
+        tr = Trainer(RunConfig(**{**CONFIG, "layers": layers, "steps": 8 + k, "seed": seed}))
+        rec = recording.SessionRecorder(db)
+        rec.sync(tr, True)
+        tr.run()
+        rec.sync(tr, False)
+        rec.close()
+        trainers.append(tr)
+    return trainers
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "runs.db"
+    monkeypatch.setenv("MICROGRAD_DB", str(path))
+    return path
+
+
+def page(**params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update({"engine": "scalar", **params})
+    at.run()
+    at.switch_page("pages/experiments.py").run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Experiments"]
+    return at
+
+
+def select(at: AppTest, rows: list[int]) -> None:
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+
+
+def ids(db) -> list[int]:
+    with RunStore(db) as store:
+        return sorted(r["id"] for r in store.list_runs())
+
+
+def test_the_table_lists_every_run_newest_first(db):
+    seed_store(db)
+    at = page()
+    table = at.dataframe[0].value
+    assert table["id"].tolist() == [3, 2, 1]
+    assert table["architecture"].tolist() == ["2-4-4-1", "2-4-1", "2-4-1"]
+    assert table["steps"].tolist() == [10, 9, 8] and set(table["status"]) == {"finished"}
+    at.multiselect(key="exp_f_arch").set_value(["2-4-4-1"]).run()
+    assert at.dataframe[0].value["id"].tolist() == [3]
+
+
+def test_comparing_two_runs_overlays_their_curves_and_diffs_their_settings(db):
+    seed_store(db)
+    at = page()
+    select(at, [0, 2])  # runs 3 and 1
+    specs = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    for key in ("exp_loss", "exp_accuracy"):
+        names = [t["name"] for t in specs[key]["data"]]
+        assert len(names) == 4 and {n.split(" · ")[0][-2:] for n in names} == {"#3", "#1"}
+    diff = at.dataframe[1].value
+    assert diff.loc["seed"].tolist() == ["3", "1"] and diff.loc["layers"].tolist() == ["[4, 4]", "[4]"]
+    assert diff.loc["dataset"].tolist() == ["moons", "moons"]
+    at.toggle(key="exp_only_diff").set_value(True).run()
+    assert set(at.dataframe[1].value.index) == {"layers", "steps", "seed"}
+
+
+def test_rename_and_tag_a_run(db):
+    seed_store(db, seeds=(1,))
+    at = page()
+    at.text_input(key="exp_name_1").set_value("baseline")
+    at.text_input(key="exp_tags_1").set_value("small, keep ,small")
+    at.button(key="exp_save").click().run()
+    with RunStore(db) as store:
+        run = store.get_run(1)
+    assert (run["name"], run["tags"]) == ("baseline", ["keep", "small"])
+    assert at.dataframe[0].value["name"].tolist() == ["baseline"]
+
+
+def test_delete_asks_first_and_then_removes_the_run(db):
+    seed_store(db, seeds=(1, 2))
+    at = page()
+    at.selectbox(key="exp_run").set_value(1).run()
+    at.button(key="exp_delete").click().run()
+    assert "cannot be undone" in at.warning[0].value and ids(db) == [1, 2]
+    at.button(key="exp_delete_no").click().run()
+    assert not at.warning and ids(db) == [1, 2]
+    at.button(key="exp_delete").click().run()
+    at.button(key="exp_delete_yes").click().run()
+    assert ids(db) == [2] and at.dataframe[0].value["id"].tolist() == [2]
+
+
+def test_open_in_train_page_loads_the_runs_weights_and_settings(db):
+    trainers = seed_store(db, seeds=(1, 5))
+    at = page()
+    at.selectbox(key="exp_run").set_value(1).run()
+    at.button(key="exp_open").click().run()
+    assert not at.exception and not at.error, at.error
+    assert [t.value for t in at.title] == ["micrograd studio"]  # the Train page
+    tr = at.session_state["trainer"]
+    want = trainers[0]
+    assert tr.config == want.config and tr.step_count == 0
+    assert [p.data for p in tr.model.parameters()] == [p.data for p in want.model.parameters()]
+    at.run()  # the sidebar must not re-initialise the opened model on the next run
+    assert at.session_state["trainer"] is tr and tr.config.seed == 1 and not at.exception
+
+
+def test_open_a_csv_run_without_its_file_explains_what_to_upload(db):
+    seed_store(db, seeds=(1,))
+    with RunStore(db) as store:  # a run as a CSV upload would have recorded it
+        config = {**RunConfig(**CONFIG).to_dict(), "dataset": "csv", "csv": "flowers.csv", "samples": None}
+        run_id = store.create_run(config, {"name": "flowers.csv"})
+        store.update_run(run_id, status="finished", weights_json=store.get_run(1)["weights"])
+    at = page()
+    at.selectbox(key="exp_run").set_value(run_id).run()
+    at.button(key="exp_open").click().run()
+    assert "flowers.csv" in at.error[0].value and "upload" in at.error[0].value
+    assert [t.value for t in at.title] == ["Experiments"]
+
+
+def test_a_corrupt_store_is_a_banner_and_the_page_still_works(db):
+    db.write_bytes(b"definitely not sqlite " * 200)
+    at = page()
+    assert "corrupt" in at.warning[0].value and "Training still works" in at.warning[0].value
+    assert not at.exception and not at.error
+
+
+def test_an_empty_store_says_how_to_get_runs(db):
+    at = page()
+    assert "No runs recorded yet" in at.info[0].value

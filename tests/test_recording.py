@@ -1,0 +1,165 @@
+"""Run recording glue: real Trainers recorded into a real RunStore on tmp_path."""
+
+import sqlite3
+
+import pytest
+
+from micrograd import export, recording
+from micrograd.runs import RunStore
+from micrograd.training import RunConfig, Trainer
+
+
+def small(**changes) -> Trainer:
+    base = dict(dataset="moons", samples=40, layers=[4], steps=12, engine="scalar", lr=0.1, lr_end=0.1)
+    return Trainer(RunConfig(**{**base, **changes}))
+
+
+def stored(path, run_id=None) -> tuple[dict, list[dict]]:
+    with RunStore(path) as store:
+        run_id = run_id or store.list_runs()[0]["id"]
+        return store.get_run(run_id), store.get_steps(run_id)
+
+
+def test_a_finished_run_has_config_data_every_step_metrics_and_weights(tmp_path):
+    db = tmp_path / "runs.db"
+    rec, tr = recording.SessionRecorder(db), small()
+    rec.sync(tr, running=False)
+    assert rec.run_id is None  # no run before the first step: changing settings must not litter the store
+    rec.sync(tr, running=True)
+    tr.run(5)
+    rec.sync(tr, running=True)
+    tr.run()
+    rec.sync(tr, running=False)
+    assert tr.status == "finished" and rec.error == ""
+    run, steps = stored(db)
+    assert run["status"] == "finished" and run["steps"] == 12
+    assert run["config"] == tr.config.to_dict() and run["data"] == tr.dataset.summary()
+    assert [s["step"] for s in steps] == list(range(1, 13))
+    assert steps[-1]["train_loss"] == pytest.approx(tr.history[-1]["train_loss"])
+    assert run["train_accuracy"] == pytest.approx(tr.metrics()["train_accuracy"])
+    assert run["wall_seconds"] is not None and run["wall_seconds"] >= 0
+    loaded = export.loads(run["weights"])
+    assert [p.data for p in loaded.model.parameters()] == [p.data for p in tr.model.parameters()]
+
+
+def test_a_diverged_run_is_stored_as_diverged_with_its_message(tmp_path):
+    db = tmp_path / "runs.db"
+    rec, tr = recording.SessionRecorder(db), small(lr=1e3, lr_end=1e3, loss="mse", layers=[8, 8], steps=200)
+    rec.sync(tr, running=True)
+    tr.run()
+    rec.sync(tr, running=True)
+    assert tr.status == "diverged"
+    run, steps = stored(db)
+    assert run["status"] == "diverged" and "diverged" in run["message"]
+    assert len(steps) == tr.step_count
+
+
+def test_paused_run_keeps_weights_and_becomes_interrupted_when_its_process_is_gone(tmp_path):
+    db = tmp_path / "runs.db"
+    rec, tr = recording.SessionRecorder(db), small()
+    rec.sync(tr, running=True)
+    tr.run(3)
+    rec.sync(tr, running=False)
+    run, steps = stored(db)
+    assert run["status"] == "paused" and len(steps) == 3 and run["weights"]  # weights survive a crash while paused
+    # the server dies: pretend another (dead) process wrote the run, then reopen the store
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE runs SET pid = 2147483646, proc_token = 'gone'")
+    run, _ = stored(db)
+    assert run["status"] == "interrupted"
+
+
+def test_replacing_the_trainer_ends_the_old_run_and_a_new_one_starts_at_its_first_step(tmp_path):
+    db = tmp_path / "runs.db"
+    rec, first = recording.SessionRecorder(db), small()
+    rec.sync(first, running=True)
+    first.run(4)
+    second = small(seed=7)
+    rec.sync(second, running=False)  # e.g. Reset
+    first.run(2)  # a late step of the replaced trainer is not recorded anywhere
+    second.run(2)
+    rec.sync(second, running=False)
+    with RunStore(db) as store:
+        old, new = sorted(store.list_runs(), key=lambda r: r["id"])
+        assert old["status"] == "interrupted" and old["steps"] == 4 and len(store.get_steps(old["id"])) == 4
+        assert new["status"] == "paused" and [s["step"] for s in store.get_steps(new["id"])] == [1, 2]
+        assert new["config"]["seed"] == 7
+
+
+def test_raising_the_budget_after_finishing_reopens_the_same_run(tmp_path):
+    db = tmp_path / "runs.db"
+    rec, tr = recording.SessionRecorder(db), small(steps=3)
+    rec.sync(tr, running=True)
+    tr.run()
+    rec.sync(tr, running=False)
+    tr.update(steps=5)
+    rec.sync(tr, running=True)
+    tr.run()
+    rec.sync(tr, running=False)
+    run, steps = stored(db)
+    assert run["status"] == "finished" and run["steps"] == 5 and len(steps) == 5
+    tr.update(steps=6)  # one more step: the trainer is done again by the time its record arrives
+    tr.run()
+    rec.sync(tr, running=False)
+    run, steps = stored(db)
+    assert run["status"] == "finished" and run["steps"] == 6 and len(steps) == 6
+    with RunStore(db) as store:
+        assert len(store.list_runs()) == 1
+
+
+def test_two_sessions_record_at_once_into_one_file(tmp_path):
+    db = tmp_path / "runs.db"
+    a, b = recording.SessionRecorder(db), recording.SessionRecorder(db)
+    ta, tb = small(seed=1), small(seed=2, steps=8)
+    a.sync(ta, True)
+    b.sync(tb, True)
+    for _ in range(12):  # interleaved steps, as two browser tabs' ticks would be
+        ta.step()
+        tb.step()
+    a.sync(ta, False)
+    b.sync(tb, False)
+    with RunStore(db) as store:
+        by_seed = {r["config"]["seed"]: r for r in store.list_runs()}
+        assert by_seed[1]["steps"] == 12 and by_seed[2]["steps"] == 8
+        assert len(store.get_steps(by_seed[1]["id"])) == 12 and len(store.get_steps(by_seed[2]["id"])) == 8
+        assert {r["status"] for r in by_seed.values()} == {"finished"}
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "directory"])
+def test_a_broken_store_is_a_message_and_training_goes_on(tmp_path, kind):
+    db = tmp_path / "runs.db"
+    if kind == "corrupt":
+        db.write_bytes(b"this is not a database" * 100)
+    else:
+        db.mkdir()
+    rec, tr = recording.SessionRecorder(db), small()
+    rec.sync(tr, True)
+    assert tr.run() == "finished" and tr.step_count == 12
+    rec.sync(tr, False)
+    assert rec.error.startswith(f"Run store {db}") and "Training still works" in rec.error and rec.run_id is None
+    db.unlink() if kind == "corrupt" else db.rmdir()  # fixed: the next run is recorded without a reload
+    tr2 = small()
+    rec.sync(tr2, True)
+    tr2.run()
+    rec.sync(tr2, False)
+    assert rec.error == "" and stored(db)[0]["status"] == "finished"
+
+
+def test_a_run_deleted_while_training_stops_recording_with_a_message(tmp_path):
+    db = tmp_path / "runs.db"
+    rec, tr = recording.SessionRecorder(db), small(steps=60)
+    rec.sync(tr, True)
+    tr.run(2)
+    with RunStore(db) as store:
+        store.delete(rec.run_id)
+    tr.run()
+    rec.sync(tr, False)
+    assert tr.status == "finished" and "no longer saved" in rec.error
+
+
+def test_open_store_reports_a_foreign_database(tmp_path):
+    db = tmp_path / "other.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE songs (title TEXT)")
+    store, error = recording.open_store(db)
+    assert store is None and "another program" in error and "MICROGRAD_DB" in error
