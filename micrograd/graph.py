@@ -6,6 +6,7 @@ diff two of them; node ids are topological indices, stable across snapshots of t
 
 from __future__ import annotations
 
+import copy
 import html
 import math
 from collections.abc import Iterable, Sequence
@@ -49,7 +50,8 @@ class Snapshot:
 
     def comparable(self, other: Snapshot) -> bool:
         """True if other has the same graph shape, so its nodes can be matched by id."""
-        return self.edges == other.edges and [n.kind for n in self.nodes] == [n.kind for n in other.nodes]
+        same = isinstance(other, Snapshot) and self.edges == other.edges
+        return same and [(n.kind, n.op) for n in self.nodes] == [(n.kind, n.op) for n in other.nodes]
 
 
 @dataclass
@@ -314,6 +316,19 @@ class NeuronSnapshot:
     inputs: tuple[tuple[str, float, float], ...]
     neurons: tuple[NeuronState, ...]
     weights: tuple[tuple[int, int, int, float, float], ...]
+    x: tuple[float, ...] = ()
+    y: float = math.nan
+
+    def comparable(self, other: NeuronSnapshot) -> bool:
+        """True if other has the same neurons, weights and loss, so they can be matched one to one."""
+        return (
+            isinstance(other, NeuronSnapshot)
+            and self.loss_name == other.loss_name
+            and [r[0] for r in self.inputs] == [r[0] for r in other.inputs]
+            and [(n.layer, n.index, n.activation) for n in self.neurons]
+            == [(n.layer, n.index, n.activation) for n in other.neurons]
+            and [w[:3] for w in self.weights] == [w[:3] for w in other.weights]
+        )
 
 
 def neuron_snapshot(
@@ -337,41 +352,56 @@ def neuron_snapshot(
             a, ga = by_name.get(f"layers.{li}.{j}.a", (z, gz))
             neurons.append(NeuronState(li, j, layer.activation, z.data, a.data, gz, ga))
             weights += [(li, j, i, w.data, by_name[f"layers.{li}.weight.{j}.{i}"][1]) for i, w in enumerate(neuron.w)]
-    return NeuronSnapshot(step, t.root.data, loss, inputs, tuple(neurons), tuple(weights))
+    ex = (tuple(float(v) for v in x), float(y))
+    return NeuronSnapshot(step, t.root.data, loss, inputs, tuple(neurons), tuple(weights), *ex)
 
 
 def _neuron_id(layer: int, j: int) -> str:
     return f"h{layer}_{j}"
 
 
-def neuron_dot(ns: NeuronSnapshot) -> str:
-    """DOT source of the per-neuron view: inputs, one node per neuron, the loss; one edge per weight."""
+def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None) -> str:
+    """DOT source of the per-neuron view: inputs, one node per neuron, the loss; one edge per weight.
+
+    With a previous snapshot of the same network, each neuron also shows Δa and ΔdL/da, and each edge's tooltip Δw.
+    """
+    if previous is not None and not ns.comparable(previous):
+        raise ValueError("the previous snapshot has a different network (architecture or loss changed); show values")
     gmax = _gmax([g for *_, g in ns.inputs] + [n.grad_a for n in ns.neurons])
-    lines = _header(f"step {ns.step}: {ns.loss_name} loss {format_number(ns.loss)} (one node per neuron)")
+    title = f"step {ns.step}: {ns.loss_name} loss {format_number(ns.loss)} (one node per neuron)"
+    if ns.x:
+        title += f" for x = ({', '.join(format_number(v) for v in ns.x)}), y = {format_number(ns.y)}"
+    if previous is not None:
+        title += f"; Δ since step {previous.step}"
+    lines = _header(title)
     for i, (name, v, g) in enumerate(ns.inputs):
         rows = [f"data {format_number(v)}", f"dL/dx {format_number(g)}"]
         lines.append(f'  in{i} [{_STYLE["input"]}, fillcolor="{grad_colour(g, gmax)}", label={_label(name, rows)}];')
-    for n in ns.neurons:
+    for k, n in enumerate(ns.neurons):
         rows = [
             f"z {format_number(n.z)}",
             f"a {format_number(n.a)}",
             f"dL/da {format_number(n.grad_a)}",
             f"dL/dz {format_number(n.grad_z)}",
         ]
+        if previous is not None:
+            p = previous.neurons[k]
+            rows += [f"Δa {_signed(n.a - p.a)}", f"ΔdL/da {_signed(n.grad_a - p.grad_a)}"]
         head = f"layers.{n.layer}.{n.index} {n.activation}"
         fill = grad_colour(n.grad_a, gmax)
         lines.append(
             f'  {_neuron_id(n.layer, n.index)} [{_STYLE["op"]}, fillcolor="{fill}", label={_label(head, rows)}];'
         )
-    lines.append(
-        f'  loss [{_STYLE["loss"]}, fillcolor="{grad_colour(1, 1)}", label={_label("loss", [format_number(ns.loss)])}];'
-    )
+    loss_rows = [format_number(ns.loss)] + ([f"Δ {_signed(ns.loss - previous.loss)}"] if previous else [])
+    lines.append(f'  loss [{_STYLE["loss"]}, fillcolor="{grad_colour(1, 1)}", label={_label("loss", loss_rows)}];')
     wmax = max((abs(w) for *_, w, _ in ns.weights if math.isfinite(w)), default=1.0) or 1.0
-    for li, j, i, w, g in ns.weights:
+    for k, (li, j, i, w, g) in enumerate(ns.weights):
         src = f"in{i}" if li == 0 else _neuron_id(li - 1, i)
         colour = "#d6604d" if w > 0 else "#4393c3"
         width = 0.3 + 3.5 * min(abs(w), wmax) / wmax if math.isfinite(w) else 1.0
         tip = f"w = {format_number(w)}, dL/dw = {format_number(g)}"
+        if previous is not None:
+            tip += f", Δw = {_signed(w - previous.weights[k][3])}"
         lines.append(f'  {src} -> {_neuron_id(li, j)} [color="{colour}", penwidth={width:.2f}, tooltip="{tip}"];')
     last = max(n.layer for n in ns.neurons)
     lines += [f"  {_neuron_id(n.layer, n.index)} -> loss;" for n in ns.neurons if n.layer == last]
@@ -457,3 +487,121 @@ def render(dot_source: str, fmt: str = "svg") -> bytes:
             "rendering needs the Graphviz 'dot' program, which is not installed: install Graphviz "
             "(e.g. `apt-get install graphviz`). DOT export still works without it."
         ) from e
+
+
+# a series of snapshots taken during training
+
+
+class SnapshotSeries:
+    """Snapshots of one example's graph every ``every`` training steps, oldest dropped past ``limit``.
+
+    Each snapshot is the scalar or neuron view that ``choose_view`` picks; the weights at that step are kept too,
+    so a neuron of an old snapshot can still be opened. Plain data only, cheap to keep in session state.
+    """
+
+    def __init__(self, every: int = 10, limit: int = 200) -> None:
+        self.every = every
+        if not (isinstance(limit, int) and limit >= 1):
+            raise ValueError(f"limit must be a whole number >= 1, got {limit!r}")
+        self.limit = limit
+        self.snapshots: list[Snapshot | NeuronSnapshot] = []
+        self.index: int | None = 0  # training point to trace; None when x and y were typed
+        self.x: tuple[float, ...] | None = None
+        self.y: float | None = None
+        self._params: list[tuple[float, ...]] = []  # weights at each snapshot, for model_at
+        self._template: MLP | None = None
+        self._trainer_id: int | None = None
+
+    @property
+    def every(self) -> int:
+        """Take a snapshot when the step count is a multiple of this."""
+        return self._every
+
+    @every.setter
+    def every(self, n: int) -> None:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"every must be a whole number of steps >= 1, got {n!r}")
+        self._every = n
+
+    def __len__(self) -> int:
+        return len(self.snapshots)
+
+    def set_example(self, x: Sequence[float] | None = None, y: float | None = None, index: int | None = None) -> None:
+        """Trace training point ``index`` (read from the trainer's data at each snapshot), or typed x and y."""
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+                raise ValueError(f"the example index must be a whole number >= 0, got {index!r}")
+            self.index, self.x, self.y = index, None, None
+            return
+        if x is None or y is None:
+            raise ValueError("give either a training point's index, or the example's coordinates x and its label y")
+        xs = tuple(float(v) for v in x)
+        if not xs or not all(math.isfinite(v) for v in xs + (float(y),)):
+            raise ValueError(f"the example's coordinates and label must be finite numbers, got x={x!r}, y={y!r}")
+        self.index, self.x, self.y = None, xs, float(y)
+
+    def example(self, dataset) -> tuple[tuple[float, ...], float]:
+        """(x, y) of the example on this dataset; raises ValueError if it does not fit the data."""
+        if self.index is None:
+            if len(self.x) != dataset.n_features:
+                raise ValueError(
+                    f"the typed example has {len(self.x)} coordinates but the data has {dataset.n_features} features"
+                )
+            return self.x, self.y
+        n = len(dataset.y_train)
+        if self.index >= n:
+            raise ValueError(f"training point {self.index} does not exist: the training set has points 0 to {n - 1}")
+        return tuple(float(v) for v in dataset.X_train[self.index]), float(dataset.y_train[self.index])
+
+    def clear(self) -> None:
+        """Forget every snapshot (the example and ``every`` stay)."""
+        self.snapshots, self._params, self._template = [], [], None
+
+    def take(self, trainer, force: bool = False) -> bool:
+        """Snapshot the trainer's model on the example if the step is a multiple of ``every`` (or force).
+
+        Never twice for the same step and example. A new trainer, an earlier step or a graph that no longer
+        matches (architecture or loss changed) clears the series first. Returns True if a snapshot was taken.
+        """
+        step = trainer.step_count
+        if not force and step % self.every:
+            return False
+        x, y = self.example(trainer.dataset)
+        new_run = id(trainer) != self._trainer_id or (self.snapshots and step < self.snapshots[-1].step)
+        if new_run:
+            self.clear()
+            self._trainer_id = id(trainer)
+        elif any(s.step == step and s.x == x and s.y == y for s in self.snapshots):
+            return False
+        model, loss, names = trainer.model, trainer.config.loss, trainer.dataset.feature_names
+        view, _ = choose_view(model, loss)
+        make = snapshot if view == "scalar" else neuron_snapshot
+        snap = make(model, x, y, loss, step, names)
+        if self.snapshots and not snap.comparable(self.snapshots[-1]):
+            self.clear()
+        if self._template is None:
+            self._template = copy.deepcopy(model)
+        self.snapshots.append(snap)
+        self._params.append(tuple(p.data for p in model.parameters()))
+        if len(self.snapshots) > self.limit:
+            del self.snapshots[0], self._params[0]
+        return True
+
+    def model_at(self, i: int) -> MLP:
+        """A copy of the model with the weights it had at snapshot i."""
+        if not -len(self.snapshots) <= i < len(self.snapshots):
+            raise IndexError(f"there are {len(self.snapshots)} snapshots; got index {i}")
+        model = copy.deepcopy(self._template)
+        for p, v in zip(model.parameters(), self._params[i]):
+            p.data, p.grad = v, 0.0
+        return model
+
+
+def take_snapshot(series: object, trainer, force: bool = False) -> bool:
+    """series.take(trainer, force) when series is a SnapshotSeries (the Graph page creates it), else nothing."""
+    if not isinstance(series, SnapshotSeries):
+        return False
+    try:
+        return series.take(trainer, force)
+    except ValueError:  # the example no longer fits the data: the Graph page says so; training goes on
+        return False

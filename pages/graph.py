@@ -1,0 +1,270 @@
+"""Graph page: one example's computation graph with values and gradients, snapshots over training, the network."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+import ui
+from micrograd import graph as G
+from micrograd import network, numeric
+
+EVERY_MAX = 10_000
+NO_NEURON = "none"
+EXAMPLE_TITLES = {"point": "a training point", "typed": "type coordinates and a label"}
+
+if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's state and sidebar first
+    ui.require_dashboard()
+st.title("Computation graph")
+st.caption(
+    "The real scalar graph the engine builds for **one example** through its loss: every node shows its value "
+    "(forward pass) and its gradient d loss / d node (backward pass). Train from the sidebar and watch them change."
+)
+ui.show_notices()
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the controls above the live fragment chose."""
+
+    follow: bool
+    pick: int
+    diff: bool
+    neuron: str
+
+
+def series() -> G.SnapshotSeries:
+    """This session's snapshot series (ui.init_state leaves an empty list under the key)."""
+    ss = st.session_state
+    if not isinstance(ss.get("snapshots"), G.SnapshotSeries):
+        ss["snapshots"] = G.SnapshotSeries()
+    return ss["snapshots"]
+
+
+def parse_coordinates(text: str, names: list[str]) -> tuple[float, ...]:
+    """Typed coordinates as floats; ValueError says what is wrong and what to type."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",")]
+    want = f"type {len(names)} numbers separated by commas, for {', '.join(names)} (e.g. {', '.join(['0.5'] * len(names))})"
+    if len(parts) != len(names):
+        raise ValueError(f"got {len(parts)} coordinates but the data has {len(names)} features: {want}")
+    xs = []
+    for name, p in zip(names, parts):
+        try:
+            v = float(p)
+        except ValueError:
+            raise ValueError(f"{name} = {p!r} is not a number: {want}") from None
+        if not math.isfinite(v):
+            raise ValueError(f"{name} = {p!r} must be a finite number: {want}")
+        xs.append(v)
+    return tuple(xs)
+
+
+def choose_example(s: G.SnapshotSeries) -> str:
+    """The example widgets; sets the series' example and returns a problem to show ("" when fine)."""
+    d = ui.get_trainer().dataset
+    n, names = len(d.y_train), list(d.feature_names)
+    source = st.radio("Example", ["point", "typed"], key="g_source", horizontal=True, format_func=EXAMPLE_TITLES.get)
+    if source == "point":
+        i = st.number_input(f"Training point (0 to {n - 1})", value=0, step=1, key="g_index")
+        if not 0 <= i < n:
+            return f"Training point {i} does not exist: the training set has points 0 to {n - 1}. Pick one in range."
+        s.set_example(index=int(i))
+        x, y = d.X_train[int(i)], d.y_train[int(i)]
+        coords = ", ".join(f"{a} = {v:.3f}" for a, v in zip(names, x))
+        st.caption(f"{coords}; label {y:+g} (class {d.class_names[int(y > 0)]})")
+        return ""
+    a, b = st.columns([3, 1])
+    text = a.text_input(f"Coordinates ({', '.join(names)})", value=", ".join(["0.5"] * len(names)), key="g_coords")
+    y = b.selectbox("Label", [-1.0, 1.0], index=1, key="g_label", format_func=lambda v: f"{v:+g}")
+    try:
+        s.set_example(parse_coordinates(text, names), y)
+    except ValueError as e:
+        return f"{e}. The graph keeps the previous example."
+    return ""
+
+
+def controls(s: G.SnapshotSeries) -> Options:
+    """Snapshot frequency, scrubbing, diff mode and (in the neuron view) the neuron to open."""
+    ss = st.session_state
+    tr = ui.get_trainer()
+    left, right = st.columns(2)
+    with left:
+        problem = choose_example(s)
+        if problem:
+            st.error(problem)
+    with right:
+        every = st.number_input("Snapshot every N steps", 1, EVERY_MAX, value=10, key="g_every")
+        s.every = int(every)
+        try:
+            s.take(tr, force=True)  # on every full run: pauses, steps and example changes get their snapshot
+        except ValueError as e:
+            st.error(f"{e}. Pick another example.")
+        n = len(s)
+        st.caption(
+            f"{n} snapshot{'s' * (n != 1)} of this run (up to {s.limit}); one every {s.every} steps while training, "
+            "and one whenever training pauses or the example changes."
+        )
+        follow = st.toggle("Follow training (show the newest snapshot)", value=True, key="g_follow")
+        pick = n - 1
+        if not follow and n > 1:
+            if not (isinstance(ss.get("g_pick"), int) and 0 <= ss["g_pick"] < n):
+                ss["g_pick"] = n - 1
+            steps = [snap.step for snap in s.snapshots]
+            pick = st.select_slider(
+                "Snapshot", options=list(range(n)), key="g_pick", format_func=lambda i: f"step {steps[i]}"
+            )
+        elif not follow:
+            st.caption("Scrubbing needs at least two snapshots: train a few steps first.")
+        diff = st.toggle("Show change since the previous snapshot", key="g_diff")
+    view, why = G.choose_view(tr.model, tr.config.loss)
+    st.info(why)
+    neuron = NO_NEURON
+    if view == "neuron":
+        options = [NO_NEURON] + [
+            f"{li}.{j}" for li, layer in enumerate(tr.model.layers) for j in range(len(layer.neurons))
+        ]
+        if ss.get("g_neuron") not in options:
+            ss["g_neuron"] = NO_NEURON
+        neuron = st.selectbox(
+            "Open a neuron into its scalar operations",
+            options,
+            key="g_neuron",
+            format_func=lambda o: "(none)" if o == NO_NEURON else f"layers.{o}",
+        )
+    return Options(follow, pick, diff, neuron)
+
+
+LEGEND = (
+    "**Fill = gradient** d loss / d node: red > 0 (raising this node raises the loss), blue < 0, white 0; "
+    "deeper colour = larger |gradient| on a log scale over four decades below the largest. "
+    "**Shape = kind**: green rounded box input, dashed green label y, purple box parameter (weight or bias), "
+    "dotted grey constant, ellipse operation, double octagon the loss."
+)
+NEURON_LEGEND = (
+    "Each ellipse is a neuron: z is its weighted sum, a its activation; fill = d loss / d a (red > 0, blue < 0). "
+    "Edges are weights: red w > 0, blue w < 0, width ∝ |w|; hover an edge for w and d loss / d w."
+)
+
+
+def exports(dot: str, name: str, key: str) -> None:
+    """Download buttons: DOT always; SVG and PNG when Graphviz's dot program is installed."""
+    cols = st.columns(3)
+    cols[0].download_button("DOT", dot, f"{name}.dot", "text/vnd.graphviz", key=f"dl_{key}_dot", on_click="ignore")
+    if shutil.which("dot") is None:
+        st.caption(
+            "SVG/PNG export needs Graphviz's `dot` program (`apt-get install graphviz`, `brew install graphviz`); "
+            "the DOT file opens in any Graphviz viewer."
+        )
+        return
+    for col, fmt, mime in ((cols[1], "svg", "image/svg+xml"), (cols[2], "png", "image/png")):
+        # rendered at click time on another thread, from the DOT text captured now
+        col.download_button(
+            fmt.upper(),
+            lambda d=dot, f=fmt: G.render(d, f),
+            f"{name}.{fmt}",
+            mime,
+            key=f"dl_{key}_{fmt}",
+            on_click="ignore",
+        )
+
+
+def draw_graph(s: G.SnapshotSeries, opts: Options) -> None:
+    """The chosen snapshot: the whole scalar graph, or one node per neuron plus an opened neuron."""
+    snaps = s.snapshots
+    if not snaps:
+        st.info("No snapshot yet: pick an example above that fits the data.")
+        return
+    i = len(snaps) - 1 if opts.follow else min(opts.pick, len(snaps) - 1)
+    snap = snaps[i]
+    prev = snaps[i - 1] if opts.diff and i > 0 else None
+    if opts.diff and prev is None:
+        st.caption("This is the first snapshot, so there is nothing to compare with yet; showing values.")
+    elif prev is not None and (prev.x, prev.y) != (snap.x, snap.y):
+        st.caption("The previous snapshot traced another example, so the change mixes both effects.")
+    if isinstance(snap, G.Snapshot):
+        dot = G.to_dot(snap, prev, show="diff" if prev else "value")
+        st.graphviz_chart(dot, width="stretch")
+        st.caption(LEGEND)
+        exports(dot, f"graph-step{snap.step}", "graph")
+        return
+    dot = G.neuron_dot(snap, prev)
+    st.graphviz_chart(dot, width="stretch")
+    st.caption(NEURON_LEGEND)
+    exports(dot, f"neurons-step{snap.step}", "graph")
+    if opts.neuron == NO_NEURON:
+        return
+    layer, j = (int(k) for k in opts.neuron.split("."))
+    names = [r[0] for r in snap.inputs]
+
+    def detail(k: int) -> G.Snapshot:
+        sk = snaps[k]
+        return G.neuron_detail_snapshot(s.model_at(k), layer, j, sk.x, sk.y, sk.loss_name, sk.step, names)
+
+    one = detail(i)
+    before = detail(i - 1) if prev is not None else None
+    title = f"neuron layers.{layer}.{j} at step {snap.step}; grads are d({snap.loss_name} loss) / d node"
+    if before is not None:
+        title += f"; Δ since step {prev.step}"
+    ddot = G.to_dot(one, before, show="diff" if before else "value", title=title)
+    st.subheader(f"Neuron layers.{layer}.{j}")
+    st.graphviz_chart(ddot, width="stretch")
+    st.caption(LEGEND)
+    exports(ddot, f"neuron-{layer}.{j}-step{snap.step}", "neuron")
+
+
+def _span(values: np.ndarray) -> tuple[float, float]:
+    lo, hi = float(values.min()), float(values.max())
+    pad = 0.1 * (hi - lo) or 1.0
+    return lo - pad, hi + pad
+
+
+def draw_network(s: G.SnapshotSeries) -> None:
+    """The current network: weights as edges, each neuron's activation over the plane, formulas on hover."""
+    tr = ui.get_trainer()
+    d = tr.dataset
+    layers = numeric.layers_of(tr.model)
+    ranges = {}
+    if d.n_features == 2:
+        X = np.vstack([d.X_train, d.X_test])
+        ranges = {"x_range": _span(X[:, 0]), "y_range": _span(X[:, 1])}
+    try:
+        x, _ = s.example(d)
+        acts = numeric.forward_all(layers, np.array([x]))
+    except ValueError:
+        acts = None
+    fig = network.network_figure(layers, feature_names=list(d.feature_names), activations_of_example=acts, **ranges)
+    st.plotly_chart(fig, key="network", config={"displaylogo": False})
+    st.caption(
+        f"The network at step {tr.step_count}. Edges are weights (orange-red w > 0, blue w < 0, thicker = larger |w|)"
+        + ("; each square is that neuron's activation over the input plane (red > 0, blue < 0)" if ranges else "")
+        + ". Hover a neuron for its formula with the current numbers and its activation on the chosen example."
+    )
+
+
+@st.fragment(run_every=ui.TICK_SECONDS if ui.is_running() else None)
+def live(opts: Options) -> None:
+    """Train a few steps (when running), snapshot, and redraw the graph and the network."""
+    with ui.guard("training"):
+        tr = ui.get_trainer()
+        before = tr.step_count
+        ui.tick()
+        s = series()
+        # a tick takes several steps; snapshot when it crossed a multiple of N, even if it did not end on one
+        crossed = tr.step_count // s.every > before // s.every
+        G.take_snapshot(s, tr, force=crossed)
+        state = "training" if ui.is_running() else "paused"
+        st.caption(f"**{state}** · step {tr.step_count} / {tr.config.steps} · {len(s)} snapshots")
+        graph_tab, network_tab = st.tabs(["Computation graph", "Network"])
+        with graph_tab:
+            draw_graph(s, opts)
+        with network_tab:
+            draw_network(s)
+
+
+with ui.guard("showing the graph controls"):
+    options = controls(series())
+    live(options)

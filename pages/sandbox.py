@@ -1,0 +1,105 @@
+"""Sandbox page: type an expression, see its graph with values and gradients, and check them numerically."""
+
+from __future__ import annotations
+
+import ast
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from micrograd import sandbox
+
+CUSTOM = "(your own)"
+MAX_VARIABLES = 20
+
+if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's state and sidebar first
+    ui.require_dashboard()
+st.title("Expression sandbox")
+st.caption(
+    "Type a formula over named variables, one `name = expression` per line and a final expression. It is parsed "
+    f"through a whitelist ({', '.join(sandbox.METHODS)} methods, + - * / **), never run as Python."
+)
+
+
+def names_in(text: str) -> list[str]:
+    """Free variable names of the text in order of appearance ([] when it does not parse); nothing is evaluated."""
+    try:
+        tree = ast.parse(text.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    assigned, found = set(), []
+    for stmt in tree.body:
+        called = {id(n.func) for n in ast.walk(stmt) if isinstance(n, ast.Call)}
+        for n in ast.walk(stmt):
+            ok = isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in called
+            if ok and n.id not in assigned and n.id not in found and not n.id.startswith("_"):
+                found.append(n.id)
+        if isinstance(stmt, ast.Assign):
+            assigned |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+    return found
+
+
+def load_preset() -> None:
+    """Put the chosen preset's text and variable values into the widgets."""
+    ss = st.session_state
+    name = ss["s_preset"]
+    if name in sandbox.PRESETS:
+        text, values = sandbox.PRESETS[name]
+        ss["s_text"] = text
+        for k, v in values.items():
+            ss[f"s_var_{k}"] = float(v)
+
+
+def show_error(e: sandbox.ExpressionError, text: str) -> None:
+    """The message, then the offending line with a caret under the column."""
+    st.error(e.message)
+    lines = text.strip().split("\n")
+    if e.col and 0 < e.line <= len(lines):
+        line = lines[e.line - 1]
+        st.code(f"{line}\n{' ' * (min(e.col, len(line) + 1) - 1)}^", language=None)
+
+
+def main() -> None:
+    ss = st.session_state
+    presets = [*sandbox.PRESETS, CUSTOM]
+    if "s_text" not in ss:
+        ss["s_preset"] = "micrograd README"
+        load_preset()
+    st.selectbox("Preset", presets, key="s_preset", on_change=load_preset)
+    text = st.text_area("Expression", key="s_text", height=220, max_chars=sandbox.MAX_CHARS)
+    names = names_in(text)
+    if len(names) > MAX_VARIABLES:
+        st.error(f"{len(names)} variables; the sandbox takes at most {MAX_VARIABLES}. Use fewer names.")
+        return
+    values = {}
+    if names:
+        st.write("Variables")
+        cols = st.columns(min(len(names), 5))
+        for k, name in enumerate(names):
+            ss.setdefault(f"s_var_{name}", 1.0)
+            values[name] = cols[k % len(cols)].number_input(name, key=f"s_var_{name}", step=0.1, format="%.4f")
+    try:
+        sandbox.check(text, values)  # nothing is built unless the whole text passes the whitelist
+        root = sandbox.parse(text, values)
+        root.backward()
+        table = sandbox.gradient_table(text, values)
+    except sandbox.ExpressionError as e:
+        show_error(e, text)
+        return
+    st.metric("Output", f"{root.data:.4f}")
+    st.graphviz_chart(sandbox.sandbox_dot(root, names), width="stretch")
+    st.caption(
+        "Each node shows its value and its gradient d output / d node. Fill: red gradient > 0, blue < 0; "
+        "green boxes are your variables, dotted boxes constants, ellipses operations, the double octagon the output."
+    )
+    st.subheader("Gradients: autograd vs central differences")
+    df = pd.DataFrame(table).rename(
+        columns={"grad": "autograd", "numeric": "central difference", "abs_diff": "|difference|"}
+    )
+    st.dataframe(df, hide_index=True)
+    st.caption("Central difference: (f(x + ε) − f(x − ε)) / 2ε with ε = 1e-6, one variable at a time.")
+
+
+with ui.guard("running the sandbox"):
+    main()

@@ -1,0 +1,159 @@
+"""The Graph and Sandbox pages through AppTest: each ``at.run()`` is one tick (run_every never fires here).
+
+After the first run, AppTest re-executes the switched-to page file directly (no sidebar), so training is driven
+through session state (``running``) the way the sidebar's Start and Pause buttons set it.
+"""
+
+import json
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from micrograd import graph as G
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = "compiled" if (ROOT / "micrograd" / "compiled.py").exists() else "scalar"
+NODE = re.compile(r"^\s*n(\d+) \[(.*)\];$", re.M)
+
+
+def page(name: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update({"engine": ENGINE, **params})
+    at.run()
+    at.switch_page(f"pages/{name}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def dots(at: AppTest) -> list[str]:
+    return [g.proto.spec for g in at.get("graphviz_chart")]
+
+
+def texts(at: AppTest, kind: str) -> str:
+    return "\n".join(str(e.value) for e in getattr(at, kind))
+
+
+def title_of(dot: str) -> str:
+    return re.search(r'labelloc=t, label="([^"]*)"', dot).group(1)
+
+
+def test_small_net_draws_every_scalar_op_with_values_and_grads():
+    at = page("graph", layers="4")
+    tr = at.session_state["trainer"]
+    assert tr.model.sizes == [2, 4, 1]
+    assert "every scalar operation" in texts(at, "info") and not at.error
+    (dot,) = dots(at)
+    nodes = dict(NODE.findall(dot))
+    assert len(nodes) == G.graph_size(tr.model, "svm") == 54
+    x, y = tr.dataset.X_train[0], tr.dataset.y_train[0]
+    expected = G.snapshot(tr.model, x, y, "svm", 0, tr.dataset.feature_names)
+    for n in expected.nodes:  # every label carries its node's value and gradient
+        assert f"data {G.format_number(n.data)}" in nodes[str(n.id)]
+        assert f"grad {G.format_number(n.grad)}" in nodes[str(n.id)]
+    assert "legend_param" in dot and "Fill = gradient" in texts(at, "caption")
+    assert [b.label for b in at.get("download_button")][:1] == ["DOT"]
+
+
+def test_big_net_shows_neurons_and_opens_one():
+    at = page("graph")  # the default 2-16-16-1
+    assert "each neuron is one node" in texts(at, "info")
+    (dot,) = dots(at)
+    neurons = set(re.findall(r"^\s*(h\d+_\d+) \[", dot, re.M))
+    assert len(neurons) == 16 + 16 + 1 and not NODE.findall(dot)  # no scalar nodes
+    at.selectbox(key="g_neuron").set_value("1.3").run()
+    assert not at.exception
+    top, detail = dots(at)
+    assert top == dot and "neuron layers.1.3" in title_of(detail)
+    names = set(re.findall(r"<B>([^<\s]+)", detail))
+    assert {"layers.1.3.z", "layers.1.3.a", "layers.1.bias.3", "layers.1.weight.3.15"} <= names
+    assert len(NODE.findall(detail)) == 16 + 1 + 16 + 16 + 16 + 1  # inputs, bias, weights, muls, adds, relu
+
+
+def test_training_takes_snapshots_that_the_slider_scrubs_and_diffs():
+    at = page("graph", layers="4", steps="200")
+    at.number_input(key="g_every").set_value(5).run()
+    at.session_state["running"] = True
+    for _ in range(3):
+        at.run()
+    at.session_state["running"] = False  # pausing: the next full run snapshots the paused step
+    at.run()
+    tr, s = at.session_state["trainer"], at.session_state["snapshots"]
+    steps = [snap.step for snap in s.snapshots]
+    assert tr.step_count > 10 and steps[0] == 0 and steps[-1] == tr.step_count
+    assert all(k % 5 == 0 for k in steps[1:-1]) and len(steps) >= 3
+    assert f"step {tr.step_count}:" in title_of(dots(at)[0])  # following the newest
+    at.toggle(key="g_follow").set_value(False).run()
+    at.select_slider(key="g_pick").set_value(1).run()
+    first = dots(at)[0]
+    assert title_of(first).startswith(f"step {steps[1]}:")
+    at.select_slider(key="g_pick").set_value(2).run()
+    second = dots(at)[0]
+    assert title_of(second).startswith(f"step {steps[2]}:") and second != first
+    at.toggle(key="g_diff").set_value(True).run()
+    diff = dots(at)[0]
+    assert f"Δ since step {steps[1]}" in title_of(diff)
+    a, b = s.snapshots[1], s.snapshots[2]
+    for n in b.nodes:
+        if n.kind == "param":
+            want = ("+" if n.data - a.nodes[n.id].data > 0 else "") + G.format_number(n.data - a.nodes[n.id].data)
+            assert f"Δdata {want}" in dict(NODE.findall(diff))[str(n.id)]
+
+
+def test_live_tick_updates_the_network_figure():
+    at = page("graph", layers="3")
+    at.session_state["running"] = True
+    at.run()
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("network")]
+    spec = json.loads(chart.proto.spec)
+    hover = [h for t in spec["data"] if t.get("hovertext") for h in t["hovertext"]]
+    assert any(h.startswith("h1.1<br>a = relu(") and "on this example: a = " in h for h in hover)
+    assert at.session_state["trainer"].step_count > 0
+
+
+def test_bad_examples_get_messages_not_tracebacks():
+    at = page("graph", layers="4")
+    at.number_input(key="g_index").set_value(999).run()
+    assert "Training point 999 does not exist" in texts(at, "error") and not at.exception
+    at.radio(key="g_source").set_value("typed").run()
+    at.text_input(key="g_coords").set_value("1.5, abc").run()
+    assert "'abc' is not a number" in texts(at, "error") and not at.exception
+    at.text_input(key="g_coords").set_value("1.5").run()
+    assert "got 1 coordinates but the data has 2 features" in texts(at, "error")
+    at.text_input(key="g_coords").set_value("1.5, -0.25").run()
+    at.selectbox(key="g_label").set_value(-1.0).run()
+    assert not at.error and "x = (1.5000, -0.2500), y = -1.0000" in title_of(dots(at)[0])
+
+
+def test_sandbox_readme_preset():
+    at = page("sandbox")
+    assert at.selectbox(key="s_preset").value == "micrograd README"
+    assert [m.value for m in at.metric] == ["24.7041"]
+    table = at.dataframe[0].value.set_index("name")
+    assert f"{table.loc['a', 'autograd']:.4f}" == "138.8338" and f"{table.loc['b', 'autograd']:.4f}" == "645.5773"
+    assert "g = 24.7041" in dots(at)[0]
+
+
+def test_sandbox_expression_graph_and_gradient_check():
+    at = page("sandbox")
+    at.text_area(key="s_text").set_value("p*q + (p/q).exp() - q.tanh()").run()
+    assert [n.key for n in at.number_input] == ["s_var_p", "s_var_q"]
+    at.number_input(key="s_var_p").set_value(0.7).run()
+    at.number_input(key="s_var_q").set_value(-1.3).run()
+    table = at.dataframe[0].value
+    assert table["name"].tolist() == ["p", "q"] and table["value"].tolist() == [0.7, -1.3]
+    assert (abs(table["autograd"] - table["central difference"]) < 1e-6).all()
+    assert abs(table["autograd"][0] - (-1.3 + 2.718281828459045 ** (0.7 / -1.3) / -1.3)) < 1e-9
+    (dot,) = dots(at)
+    assert "<B>p</B>" in dot and "<B>q</B>" in dot and "tanh" in dot
+
+
+def test_sandbox_rejects_code_and_points_at_the_column(tmp_path):
+    target = tmp_path / "pwned"
+    at = page("sandbox")
+    at.text_area(key="s_text").set_value(f"__import__('os').system('touch {target}')").run()
+    assert "calling functions" in texts(at, "error") and not at.exception
+    assert not target.exists() and not dots(at) and not at.dataframe
+    at.text_area(key="s_text").set_value("a * b + c $ 2").run()
+    assert "syntax error at column 11" in texts(at, "error")
+    assert at.code[0].value == "a * b + c $ 2\n          ^"
