@@ -74,5 +74,6 @@ def accuracy(scores: Sequence[Score], labels: Sequence[float]) -> float:
     """Fraction of examples whose score has the label's sign (score > 0 means class +1)."""
     if not scores:
         return float("nan")
-    hits = sum(((s.data if isinstance(s, Value) else s) > 0) == (y > 0) for s, y in zip(scores, labels))
+    data = [s.data if isinstance(s, Value) else s for s in scores]
+    hits = sum(d == d and (d > 0) == (y > 0) for d, y in zip(data, labels))  # d == d: a nan score is wrong
     return hits / len(scores)

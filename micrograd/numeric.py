@@ -78,7 +78,8 @@ def loss_and_accuracy(name: str, s: np.ndarray, y: np.ndarray) -> tuple[float, f
     """Mean loss and accuracy of scores s against labels y (nan, nan for an empty set)."""
     if len(y) == 0:
         return float("nan"), float("nan")
-    return float(np.mean(per_example_loss(name, s, y))), float(np.mean((s > 0) == (y > 0)))
+    right = np.isfinite(s) & ((s > 0) == (y > 0))  # a nan score is wrong whatever the label
+    return float(np.mean(per_example_loss(name, s, y))), float(np.mean(right))
 
 
 def grid(

@@ -1,0 +1,173 @@
+"""Plotly figures for the dashboard: pure functions, data in and a Figure out (no Streamlit here).
+
+Colours follow TensorFlow Playground: orange is class -1 (negative score), blue is class +1 (positive score).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from micrograd import numeric
+
+NEG, POS, MID, NAN_COLOR = "#f59322", "#0877bd", "#e8eaeb", "#9e9e9e"
+# diverging scale centred at score 0; zmid pins the white to the decision boundary
+BOUNDARY_SCALE = [[0.0, NEG], [0.5, MID], [1.0, POS]]
+TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#d62728"
+GRID_N = 100
+MARGIN = dict(l=10, r=10, t=40, b=10)
+
+
+def _layout(fig: go.Figure, title: str, revision: str, **kw) -> go.Figure:
+    # uirevision keeps the user's zoom and legend clicks across live redraws
+    fig.update_layout(title=title, uirevision=revision, margin=MARGIN, height=kw.pop("height", 320), **kw)
+    return fig
+
+
+def loss_figure(history: Sequence[dict], log_y: bool = False) -> go.Figure:
+    """Train and test loss per step (data loss measured on the whole sets before each step's update)."""
+    steps = [r["step"] for r in history]
+    fig = go.Figure()
+    for key, name, color in (("train_loss", "train", TRAIN_COLOR), ("test_loss", "test", TEST_COLOR)):
+        fig.add_trace(go.Scatter(x=steps, y=[r[key] for r in history], name=name, mode="lines", line_color=color))
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="loss", type="log" if log_y else "linear")
+    return _layout(fig, "Loss", "loss", legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+
+
+def accuracy_figure(history: Sequence[dict]) -> go.Figure:
+    """Train and test accuracy per step, in percent."""
+    steps = [r["step"] for r in history]
+    fig = go.Figure()
+    for key, name, color in (("train_accuracy", "train", TRAIN_COLOR), ("test_accuracy", "test", TEST_COLOR)):
+        ys = [None if r[key] is None else 100.0 * r[key] for r in history]
+        fig.add_trace(go.Scatter(x=steps, y=ys, name=name, mode="lines", line_color=color))
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="accuracy (%)", range=[0, 101])
+    legend = dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom")
+    return _layout(fig, "Accuracy", "accuracy", legend=legend)
+
+
+def _span(values: np.ndarray) -> tuple[float, float]:
+    lo, hi = (float(values.min()), float(values.max())) if values.size else (-1.0, 1.0)
+    pad = 0.1 * (hi - lo) or 1.0
+    return lo - pad, hi + pad
+
+
+def plane(
+    layers: list[numeric.DenseLayer], X: np.ndarray, i: int = 0, j: int | None = 1, n: int = GRID_N
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(xs, ys, z): the model's score over an n x n grid of features i and j, the others held at 0.
+
+    With j None (one-feature data) the score depends on x only; the y axis then spans the labels ±1.
+    """
+    xr = _span(X[:, i])
+    yr = _span(X[:, j]) if j is not None else (-1.5, 1.5)
+    xs, ys, pts = numeric.grid(xr, yr, n)
+    inputs = np.zeros((len(pts), X.shape[1]))  # 0 is each feature's mean after standardisation
+    inputs[:, i] = pts[:, 0]
+    if j is not None:
+        inputs[:, j] = pts[:, 1]
+    return xs, ys, numeric.scores(layers, inputs).reshape(n, n)
+
+
+def _points(name: str, X: np.ndarray, y: np.ndarray, s: np.ndarray, i: int, j: int | None, test: bool) -> go.Scatter:
+    py = X[:, j] if j is not None else y
+    colors = np.where(y > 0, POS, NEG)
+    marker = dict(color=colors, size=8 if test else 7, line=dict(color="black" if test else "white", width=1.5))
+    return go.Scatter(
+        x=X[:, i],
+        y=py,
+        mode="markers",
+        name=name,
+        marker=marker,
+        customdata=np.column_stack([y, s]),
+        hovertemplate="(%{x:.3f}, %{y:.3f})<br>label %{customdata[0]:+.0f}<br>score %{customdata[1]:.3f}<extra>"
+        + name
+        + "</extra>",
+    )
+
+
+def boundary_figure(
+    layers: list[numeric.DenseLayer],
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    feature_names: Sequence[str],
+    i: int = 0,
+    j: int | None = 1,
+    n: int = GRID_N,
+) -> go.Figure:
+    """Heat map of the score over features i, j (others at 0), train points, test points outlined, errors as X."""
+    X_all = np.vstack([X_train, X_test]) if len(X_test) else X_train
+    xs, ys, z = plane(layers, X_all, i, j, n)
+    finite = np.abs(z[np.isfinite(z)])
+    # saturate beyond the margin (|score| 1) region's typical size so the boundary stays visible
+    zmax = float(min(max(finite.max(), 1e-9), 3.0)) if finite.size else 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            x=xs,
+            y=ys,
+            z=z,
+            colorscale=BOUNDARY_SCALE,
+            zmid=0.0,
+            zmin=-zmax,
+            zmax=zmax,
+            colorbar=dict(title="score", thickness=12),
+            hovertemplate="score %{z:.3f}<extra></extra>",
+            name="score",
+        )
+    )
+    s_train, s_test = numeric.scores(layers, X_train), numeric.scores(layers, X_test)
+    fig.add_trace(_points("train", X_train, y_train, s_train, i, j, test=False))
+    if len(X_test):
+        fig.add_trace(_points("test", X_test, y_test, s_test, i, j, test=True))
+    X_pts = np.vstack([X_train, X_test])
+    y_pts, s_pts = np.concatenate([y_train, y_test]), np.concatenate([s_train, s_test])
+    wrong = ~np.isfinite(s_pts) | ((s_pts > 0) != (y_pts > 0))  # a NaN score (diverged) is wrong for both classes
+    fig.add_trace(
+        go.Scatter(
+            x=X_pts[wrong, i],
+            y=X_pts[wrong, j] if j is not None else y_pts[wrong],
+            mode="markers",
+            name="misclassified",
+            marker=dict(symbol="x-thin", size=9, line=dict(color="black", width=2)),
+            hoverinfo="skip",
+        )
+    )
+    fig.update_xaxes(title=feature_names[i], range=[xs[0], xs[-1]])
+    fig.update_yaxes(title=feature_names[j] if j is not None else "label", range=[ys[0], ys[-1]])
+    legend = dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom")
+    # NaN scores (a diverged model) leave the heat map empty: the grey background then shows through
+    kw = dict(height=480, legend=legend, plot_bgcolor=NAN_COLOR if np.isnan(z).any() else "white")
+    return _layout(fig, "Decision boundary", f"boundary-{i}-{j}", **kw)
+
+
+def confusion(y: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """2 x 2 counts: rows are the true class (-1, +1), columns the predicted class (score > 0 is +1)."""
+    t, p = y > 0, s > 0
+    return np.array([[np.sum(~t & ~p), np.sum(~t & p)], [np.sum(t & ~p), np.sum(t & p)]], dtype=int)
+
+
+def confusion_figure(y: np.ndarray, s: np.ndarray, class_names: Sequence[str], title: str = "Test set") -> go.Figure:
+    """Confusion matrix heat map with counts written in the cells."""
+    m = confusion(y, s)
+    names = [f"{class_names[0]} (-1)", f"{class_names[1]} (+1)"]
+    fig = go.Figure(
+        go.Heatmap(
+            z=m,
+            x=names,
+            y=names,
+            colorscale="Blues",
+            showscale=False,
+            text=m,
+            texttemplate="%{text}",
+            hovertemplate="true %{y}<br>predicted %{x}<br>%{z} rows<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="predicted")
+    fig.update_yaxes(title="true", autorange="reversed")
+    return _layout(fig, f"Confusion matrix ({title})", "confusion", height=300)

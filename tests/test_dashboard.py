@@ -1,0 +1,326 @@
+"""The Streamlit dashboard driven through AppTest: each ``at.run()`` is one live tick (run_every never fires here)."""
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from micrograd import export
+from micrograd.datasets import DATASETS
+from micrograd.nn import MLP
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = "compiled" if (ROOT / "micrograd" / "compiled.py").exists() else "scalar"
+
+
+class App(AppTest):
+    """AppTest that runs dashboard.py on every run, as a real server does once st.navigation has been called.
+
+    With a pages/ folder next to the script, AppTest (1.67) resets PagesManager.uses_pages_directory before each
+    run, so every run after the first re-executes the last page's file directly (old multipage mode); the page then
+    bounces to dashboard.py (ui.require_dashboard), a detour that drops the widget values a test just set.
+    """
+
+    def _run(self, *args, **kwargs):
+        self._finished_page_script_hash = ""  # "" = the main script, which picks the page via st.navigation
+        return super()._run(*args, **kwargs)
+
+
+def app(**params: str) -> AppTest:
+    """A freshly started dashboard session with these query parameters."""
+    at = App(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update({"engine": ENGINE, **params})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def trainer(at: AppTest):
+    return at.session_state["trainer"]
+
+
+def weights(at: AppTest) -> list[float]:
+    return [p.data for p in trainer(at).model.parameters()]
+
+
+def array(v) -> np.ndarray:
+    """A plotly array from a chart spec: plotly >= 6 packs numpy arrays as base64 with dtype and shape."""
+    if isinstance(v, dict):
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        return a.reshape([int(s) for s in v["shape"].split(",")]) if "shape" in v else a
+    return np.asarray(v, dtype=float)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly specs by chart key."""
+    return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def messages(at: AppTest, kind: str) -> str:
+    return "\n".join(str(e.value) for e in getattr(at, kind))
+
+
+def test_landing_page_has_the_micrograd_demo_defaults():
+    at = app()
+    c = trainer(at).config
+    assert (c.dataset, c.samples, c.noise, c.layers, c.activation, c.loss) == (
+        "moons",
+        100,
+        0.1,
+        [16, 16],
+        "relu",
+        "svm",
+    )
+    assert (c.lr, c.lr_end, c.schedule, c.l2, c.batch_size, c.steps, c.seed) == (1.0, 0.1, "linear", 1e-4, 0, 100, 1337)
+    assert trainer(at).step_count == 0 and not at.error
+    assert "Press **Start**" in messages(at, "info")
+    specs = charts(at)
+    assert set(specs) == {"boundary", "loss", "accuracy"}
+    assert array(specs["boundary"]["data"][0]["z"]).shape == (100, 100)
+    d = trainer(at).dataset
+    assert len(array(specs["boundary"]["data"][1]["x"])) == len(d.y_train) == 80
+    assert len(array(specs["boundary"]["data"][2]["x"])) == len(d.y_test) == 20
+
+
+def test_start_ticks_then_pause_stops():
+    at = app()
+    at.button(key="btn_start").click().run()
+    counts = [trainer(at).step_count]
+    for _ in range(2):
+        at.run()
+        counts.append(trainer(at).step_count)
+    assert 0 < counts[0] < counts[1] < counts[2] and at.session_state["running"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Step"] == f"{counts[2]} / 100" and metrics["Train accuracy"].endswith("%")
+    specs = charts(at)
+    assert list(array(specs["loss"]["data"][0]["x"])) == list(range(1, counts[2] + 1))
+    z = array(specs["boundary"]["data"][0]["z"])
+    assert np.isfinite(z).all() and (z > 0).any() and (z < 0).any()  # a boundary runs through the plane
+    at.button(key="btn_pause").click().run()
+    paused = trainer(at).step_count
+    at.run().run()
+    assert trainer(at).step_count == paused and not at.session_state["running"]
+
+
+def test_run_to_the_budget_finishes_and_learns():
+    at = app(steps="30", speed="100")
+    at.button(key="btn_start").click().run()
+    for _ in range(30):
+        if not at.session_state["running"]:
+            break
+        at.run()
+    tr = trainer(at)
+    assert tr.status == "finished" and tr.step_count == 30 and not at.session_state["running"]
+    assert tr.history[-1]["train_accuracy"] > 0.8
+    assert "Finished 30 steps" in messages(at, "success")
+
+
+def test_step_takes_exactly_one_step_and_reset_restores_initial_weights():
+    at = app()
+    initial = weights(at)
+    at.button(key="btn_step").click().run()
+    assert trainer(at).step_count == 1 and weights(at) != initial
+    at.button(key="btn_step").click().run()
+    at.run()  # a plain rerun while paused trains nothing
+    assert trainer(at).step_count == 2 and len(trainer(at).history) == 2
+    at.button(key="btn_reset").click().run()
+    assert trainer(at).step_count == 0 and trainer(at).history == []
+    assert weights(at) == initial  # re-initialised from the same seed, reproducibly
+    assert "Reset" in messages(at, "info")
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_each_dataset_trains(name):
+    at = app()
+    at.selectbox(key="w_dataset").set_value(name).run()
+    tr = trainer(at)
+    spec = DATASETS[name]
+    assert tr.dataset.name == name and len(tr.dataset.y_train) + len(tr.dataset.y_test) == spec.samples
+    assert ("Data changed" in messages(at, "info")) == (name != "moons")  # moons is the default: no change
+    at.button(key="btn_step").click().run()
+    assert trainer(at).step_count == 1 and not at.exception and not at.error
+    specs = charts(at)
+    assert array(specs["boundary"]["data"][0]["z"]).shape == (100, 100)
+    if spec.n_features > 2:  # a feature pair to look at, and a confusion matrix
+        assert at.selectbox(key="view_feat_x").value == 0 and at.selectbox(key="view_feat_y").value == 1
+        assert array(specs["confusion"]["data"][0]["z"]).sum() == len(tr.dataset.y_test)
+
+
+def test_each_loss_applies_live_and_each_activation_reinitialises():
+    at = app()
+    at.button(key="btn_step").click().run()
+    model = trainer(at).model
+    for loss in ("mse", "bce", "svm"):
+        at.selectbox(key="w_loss").set_value(loss).run()
+        at.button(key="btn_step").click().run()
+        assert trainer(at).config.loss == loss and trainer(at).model is model and not at.error
+    assert trainer(at).step_count == 4
+    for act in ("tanh", "sigmoid", "linear", "relu"):
+        at.selectbox(key="w_activation").set_value(act).run()
+        assert trainer(at).config.activation == act and trainer(at).step_count == 0
+        assert trainer(at).model.layers[0].activation == act
+        assert "Architecture changed: weights re-initialised" in messages(at, "info")
+        at.button(key="btn_step").click().run()
+        assert trainer(at).step_count == 1 and np.isfinite(trainer(at).history[-1]["train_loss"])
+
+
+def test_learning_rate_changes_live_without_reset():
+    at = app()
+    at.button(key="btn_start").click().run()
+    at.run()
+    tr, before = trainer(at), trainer(at).step_count
+    at.select_slider(key="w_lr").set_value(0.1).run()
+    assert trainer(at) is tr and tr.config.lr == 0.1 and tr.step_count > before  # kept training, same weights
+    assert at.session_state["running"] and at.query_params["lr"] == "0.1"
+    assert "re-initialised" not in messages(at, "info")
+
+
+def test_architecture_change_reinitialises():
+    at = app()
+    at.number_input(key="w_nlayers").set_value(1).run()
+    at.number_input(key="w_layer_0").set_value(8).run()
+    assert trainer(at).model.sizes == [2, 8, 1] and trainer(at).config.layers == [8]
+    assert at.query_params["layers"] == "8"
+
+
+def test_csv_upload_valid_then_invalid_keeps_data():
+    at = app()
+    rng = np.random.default_rng(0)
+    rows = "\n".join(f"{a:.3f},{b:.3f},{c:.3f},{'yes' if a + b > 0 else 'no'}" for a, b, c in rng.normal(size=(40, 3)))
+    at.selectbox(key="w_dataset").set_value("csv").run()
+    assert trainer(at).dataset.name == "moons"  # nothing uploaded yet: the current data stays
+    at.file_uploader(key="csv_upload_0").set_value(("mine.csv", f"a,b,c,label\n{rows}\n".encode(), "text/csv")).run()
+    d = trainer(at).dataset
+    assert d.name == "csv" and d.feature_names == ["a", "b", "c"] and d.class_names == ("no", "yes")
+    assert len(d.y_train) + len(d.y_test) == 40 and trainer(at).model.sizes[0] == 3
+    at.multiselect(key="w_csv_features").set_value(["a", "b"]).run()
+    assert trainer(at).dataset.feature_names == ["a", "b"] and trainer(at).model.sizes[0] == 2
+    at.button(key="btn_step").click().run()
+    assert trainer(at).step_count == 1 and "boundary" in charts(at)
+    before = trainer(at)
+    at.file_uploader(key="csv_upload_0").set_value(("bad.csv", b"1,2,3\n4,5,6\n", "text/csv")).run()
+    assert "bad.csv" in messages(at, "error") and "header" in messages(at, "error")
+    assert trainer(at) is before and not at.exception
+
+
+def test_csv_with_a_bad_cell_shows_the_row_and_keeps_the_model():
+    at = app()
+    at.selectbox(key="w_dataset").set_value("csv").run()
+    text = "x,y,label\n" + "\n".join(f"{i},{i % 3},{i % 2}" for i in range(10)) + "\n5,oops,1\n"
+    at.file_uploader(key="csv_upload_0").set_value(("cells.csv", text.encode(), "text/csv")).run()
+    assert "oops" in messages(at, "error") and "row 12" in messages(at, "error")
+    assert trainer(at).dataset.name == "moons" and not at.exception
+
+
+def test_weights_import_restores_the_model_and_a_bad_file_lists_problems():
+    source = MLP(2, [8, 1], "tanh", seed=5)
+    data = export.dumps(source, feature_names=["x1", "x2"]).encode()
+    at = app()
+    at.file_uploader(key="weights_upload_0").set_value(("w.json", data, "application/json")).run()
+    tr = trainer(at)
+    assert tr.model.sizes == [2, 8, 1] and [p.data for p in tr.model.parameters()] == [
+        p.data for p in source.parameters()
+    ]
+    assert tr.config.layers == [8] and tr.config.activation == "tanh" and "Loaded w.json" in messages(at, "info")
+    assert at.number_input(key="w_nlayers").value == 1 and at.selectbox(key="w_activation").value == "tanh"
+    at.button(key="btn_step").click().run()
+    assert trainer(at) is tr and tr.step_count == 1  # continues training the imported model
+    doc = json.loads(data)
+    doc["layers"][0]["weights"][0][0] = "NaN?"
+    doc["layers"][1]["biases"] = [1.0, 2.0]
+    at.file_uploader(key="weights_upload_0").set_value(
+        ("broken.json", json.dumps(doc).encode(), "application/json")
+    ).run()
+    err = messages(at, "error")
+    assert "Could not import" in err and err.count("broken.json:") == len(at.session_state["weights_error"]) >= 2
+    assert trainer(at) is tr and not at.exception
+    three = export.dumps(MLP(3, [4, 1], seed=0)).encode()
+    at.file_uploader(key="weights_upload_0").set_value(("three.json", three, "application/json")).run()
+    assert "takes 3 inputs" in messages(at, "error") and trainer(at) is tr
+
+
+def test_download_serialises_the_current_weights():
+    at = app()
+    at.button(key="btn_step").click().run()
+    assert at.get("download_button")
+    loaded = export.loads(trainer(at).export_json())  # what the button's callable returns (AppTest cannot click it)
+    assert [p.data for p in loaded.model.parameters()] == weights(at)
+    assert loaded.training["lr"] == 1.0 and loaded.metrics["step"] == 1
+
+
+def test_diverging_run_stops_with_a_message():
+    at = app(lr="10", lr_end="10", loss="mse", activation="linear", speed="20")
+    at.button(key="btn_start").click().run()
+    for _ in range(5):
+        at.run()
+    tr = trainer(at)
+    assert tr.status == "diverged" and not at.session_state["running"]
+    err = messages(at, "error")
+    assert f"diverged at step {tr.step_count}" in err and "smaller learning rate" in err
+    assert len(array(charts(at)["loss"]["data"][0]["x"])) == tr.step_count  # the curves keep what happened
+    assert at.get("download_button")[0].proto.disabled  # non-finite weights cannot be exported
+    at.button(key="btn_reset").click().run()
+    assert trainer(at).status == "ready" and trainer(at).step_count == 0
+
+
+def test_query_parameters_round_trip_and_bad_values_fall_back():
+    at = app(dataset="circles", samples="60", layers="8-4", activation="tanh", loss="bce", lr="0.03", steps="50")
+    c = trainer(at).config
+    assert (c.dataset, c.samples, c.layers, c.activation, c.loss, c.lr, c.steps) == (
+        "circles",
+        60,
+        [8, 4],
+        "tanh",
+        "bce",
+        0.03,
+        50,
+    )
+    assert at.select_slider(key="w_lr").value == 0.03 and at.number_input(key="w_layer_1").value == 4
+    assert at.query_params["layers"] == "8-4" and at.query_params["dataset"] == "circles"
+    at.selectbox(key="w_schedule").set_value("cosine").run()
+    assert at.query_params["schedule"] == "cosine" and trainer(at).config.schedule == "cosine"
+    bad = app(lr="abc", steps="-5", layers="8-x", activation="swish", momentum="0.9", dataset="csv")
+    c = trainer(bad).config
+    assert (c.lr, c.steps, c.layers, c.activation, c.momentum) == (1.0, 100, [16, 16], "relu", 0.9)
+    warned = messages(bad, "warning")
+    assert all(f"URL parameter {k}=" in warned for k in ("lr", "steps", "layers", "activation"))
+    assert "momentum" not in warned and "upload it again" in warned
+    assert not bad.exception
+
+
+def test_two_sessions_do_not_share_models():
+    a, b = app(), app()
+    a.button(key="btn_step").click().run()
+    assert trainer(a).step_count == 1 and trainer(b).step_count == 0
+    assert trainer(a).model is not trainer(b).model and weights(a) != weights(b)
+
+
+def test_an_unexpected_error_becomes_a_message_not_a_traceback():
+    at = app()
+    trainer(at).dataset = None  # a broken run: the page must say so and keep the app usable
+    at.run()
+    assert not at.exception and "Something went wrong" in messages(at, "error")
+    at.button(key="btn_reset").click().run()  # the run controls survive; Reset reloads the data from the config
+    assert not at.exception and not at.error and trainer(at).dataset.name == "moons"
+
+
+def test_new_data_keeps_the_weights_and_the_history():
+    at = app()
+    at.button(key="btn_step").click().run()
+    tr, w, X = trainer(at), weights(at), trainer(at).dataset.X_train.copy()
+    at.button(key="btn_new_data").click().run()
+    assert trainer(at) is tr and weights(at) == w and tr.step_count == 1
+    assert tr.config.data_seed != 1337 and not np.array_equal(tr.dataset.X_train, X)
+    assert at.number_input(key="w_data_seed").value == tr.config.data_seed
+    assert at.query_params["data_seed"] == str(tr.config.data_seed)  # the link reproduces the new data
+    at.button(key="btn_step").click().run()
+    assert tr.step_count == 2 and "re-initialised" not in messages(at, "info")
+
+
+def test_a_big_network_gets_a_speed_note():
+    at = app(layers="64-64-64")
+    assert "8,577 parameters" in messages(at, "warning")
+    assert not app().warning  # the default network has none
