@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: run test lint format bench system clean
+.PHONY: run test lint format bench system screenshot clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,9 +36,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## Benchmarks: results go to docs/benchmarks.md by hand from this output.
-bench: $(STAMP)
+## Benchmarks (engines, then the dashboard in Chromium); docs/benchmarks.md records one run of each.
+bench: $(STAMP) system
 	$(PY) bench/run.py
+	$(PY) bench/browser.py
+
+## Refresh docs/screenshot-train.png (the README's picture) from the real-browser test.
+screenshot: $(STAMP) system
+	UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/test_browser.py -k moons
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -210,8 +210,12 @@ def _legend(extra: Iterable[tuple[str, str]] = ()) -> list[str]:
     lines.append(
         f'    legend_small [shape=box, style=filled, fillcolor="{grad_colour(1e-4, 1)}", label="small |grad|"];'
     )
+    names = [f"legend_{k}" for k in KINDS] + ["legend_pos", "legend_neg", "legend_small"]
     for key, text in extra:
         lines.append(f'    legend_{key} [shape=plaintext, label="{html.escape(text)}"];')
+        names.append(f"legend_{key}")
+    # invisible edges put the legend in one row (left to right) instead of a tall column that shrinks the graph
+    lines.append(f"    {' -> '.join(names)} [style=invis];")
     lines.append("  }")
     return lines
 

@@ -1,7 +1,18 @@
-"""Shared fixtures. A test that needs a system tool skips on a developer machine without it, but fails in CI."""
+"""Shared fixtures. A test that needs a system tool skips on a developer machine without it, but fails in CI.
+
+Browser fixtures: the dashboard served on a free loopback port, driven by Debian's Chromium through Playwright.
+"""
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -14,3 +25,90 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{name} is not installed; .ci/run installs it (make system)")
         pytest.skip(f"{name} is not installed (make system installs it)")
     return path
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve_dashboard(db: Path, log: Path) -> Iterator[str]:
+    """Run `streamlit run dashboard.py` on a free loopback port with its own run database; yield its URL."""
+    port = free_port()
+    env = {**os.environ, "MICROGRAD_DB": str(db), "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true"]
+    cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    cmd += ["--server.fileWatcherType", "none"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the dashboard did not start; its log:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def launch_chromium(playwright, exe: str = "/usr/bin/chromium"):
+    """Debian's Chromium through Playwright (Playwright cannot download its own browsers here)."""
+    return playwright.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """The dashboard, served for one test module."""
+    folder = tmp_path_factory.mktemp("app")
+    with serve_dashboard(folder / "runs.db", folder / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (Playwright cannot download its own browsers here)."""
+    exe = require_tool("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p, exe)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    """A fresh browser context (its own session) with downloads allowed."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()

@@ -1,0 +1,158 @@
+"""The dashboard in a real browser (Debian's Chromium through Playwright), used as a new user would."""
+
+import os
+import re
+import time
+
+import pytest
+
+from micrograd import MLP
+from micrograd.export import load
+from micrograd.graph import graph_size
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+
+def metric(page, label: str) -> str:
+    """The value shown under a metric's label (the newest element: a rerun briefly keeps the stale one)."""
+    box = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)).last
+    return box.get_by_test_id("stMetricValue").inner_text()
+
+
+def wait_for_step(page, n: int) -> None:
+    """Poll until the Step metric shows n."""
+    deadline = time.monotonic() + 20
+    while step_of(page) != n:
+        assert time.monotonic() < deadline, f"the Step metric never showed {n}"
+        page.wait_for_timeout(100)
+
+
+def percent(text: str) -> float:
+    m = re.match(r"([\d.]+)\s*%", text)
+    return float(m.group(1)) if m else -1.0
+
+
+def step_of(page) -> int:
+    return int(metric(page, "Step").split("/")[0])
+
+
+def wait_for_app(page) -> None:
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Start", exact=True).wait_for()
+    page.get_by_test_id("stMetric").first.wait_for()
+
+
+def sidebar_button(page, name: str):
+    return page.get_by_test_id("stSidebar").get_by_role("button", name=name, exact=True)
+
+
+def test_train_moons_pause_download_and_upload_the_weights(app_url, page, tmp_path):
+    # defaults, but a budget long enough to pause mid-run (a copied link carries the setting)
+    page.goto(f"{app_url}/?steps=400")
+    wait_for_app(page)
+    assert step_of(page) == 0
+    sidebar_button(page, "Start").click()
+    page.get_by_test_id("stSidebar").get_by_text("running", exact=True).wait_for(timeout=10_000)
+
+    # live: the step counter redraws several times while training (rates are measured by bench/browser.py)
+    js = "() => document.querySelector('[data-testid=stMetricValue]').innerText"
+    seen, t0 = {page.evaluate(js)}, time.monotonic()
+    while len(seen) < 4 and time.monotonic() - t0 < 20:
+        seen.add(page.evaluate(js))
+        page.wait_for_timeout(30)
+    assert len(seen) >= 4, f"the charts did not update live: {seen}"
+
+    deadline = time.monotonic() + 60
+    while percent(metric(page, "Train accuracy")) < 95.0:
+        assert time.monotonic() < deadline, "training accuracy never reached 95 %"
+        page.wait_for_timeout(200)
+
+    sidebar_button(page, "Pause").click()
+    page.get_by_test_id("stSidebar").get_by_text("paused", exact=True).wait_for(timeout=10_000)
+    stopped_at = step_of(page)
+    page.wait_for_timeout(1500)
+    assert step_of(page) == stopped_at, "training went on after Pause"
+    assert stopped_at < 400
+
+    page.get_by_test_id("stPlotlyChart").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    # `make screenshot` refreshes the README's picture; otherwise the tree stays clean
+    shot = ROOT / "docs" / "screenshot-train.png" if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "train.png"
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download weights (JSON)").click()
+    path = tmp_path / "weights.json"
+    dl.value.save_as(path)
+    loaded = load(path)
+    assert loaded.model.sizes == [2, 16, 16, 1]
+    assert loaded.metrics["step"] == stopped_at and loaded.metrics["train_accuracy"] >= 0.95
+    assert loaded.training["dataset"] == "moons" and loaded.feature_names == ["x1", "x2"]
+
+    sidebar_button(page, "Reset").click()
+    page.get_by_test_id("stSidebar").get_by_text("ready", exact=True).wait_for()
+    wait_for_step(page, 0)
+    uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="Import weights (JSON)")
+    uploader.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+    page.get_by_text("Loaded weights.json").wait_for(timeout=20_000)
+    # the restored model scores the training set as well as it did when downloaded
+    sidebar_button(page, "Step").click()
+    wait_for_step(page, 1)
+    assert percent(metric(page, "Train accuracy")) >= 95.0
+
+
+def test_a_bad_weights_file_gets_one_message_and_the_model_stays(app_url, page, tmp_path):
+    page.goto(app_url)
+    wait_for_app(page)
+    sidebar_button(page, "Step").click()
+    wait_for_step(page, 1)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "micrograd-mlp", "version": 7, "nin": 2, "layers": []}')
+    uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="Import weights (JSON)")
+    uploader.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
+    page.get_by_text("Could not import the weights file").wait_for()
+    text = page.get_by_test_id("stAlert").filter(has_text="Could not import").inner_text()
+    assert "version" in text and "layers" in text
+    assert step_of(page) == 1  # the current model and its history stay
+    assert "Traceback" not in page.inner_text("body")
+
+
+def test_two_sessions_train_independently(app_url, browser):
+    a = browser.new_context().new_page()
+    b = browser.new_context().new_page()
+    try:
+        a.goto(f"{app_url}/?steps=300")
+        b.goto(f"{app_url}/?dataset=xor&steps=300")
+        wait_for_app(a)
+        wait_for_app(b)
+        sidebar_button(a, "Start").click()
+        a.wait_for_function("() => /[1-9]\\d* \\/ 300/.test(document.body.innerText)")
+        a.wait_for_timeout(1000)
+        assert step_of(b) == 0  # b never pressed Start
+        sidebar_button(b, "Step").click()
+        wait_for_step(b, 1)
+        assert step_of(a) > 1
+        assert "dataset=xor" in b.url and "dataset=moons" in a.url  # each session kept its own settings
+    finally:
+        a.context.close()
+        b.context.close()
+
+
+def test_graph_page_draws_every_node_of_a_small_net(app_url, page):
+    page.goto(f"{app_url}/graph?layers=4&activation=tanh")
+    svg = page.get_by_test_id("stGraphVizChart").first.locator("svg")
+    svg.wait_for(timeout=30_000)
+    titles = svg.locator("g.node > title").evaluate_all("els => els.map(e => e.textContent)")
+    nodes = [t for t in titles if not t.startswith("legend_")]
+    assert len(nodes) == graph_size(MLP(2, [4, 1]), "svm") == 54
+    assert "grad" in svg.text_content()
+
+
+def test_sandbox_renders_the_readme_expression(app_url, page):
+    page.goto(f"{app_url}/sandbox")
+    svg = page.get_by_test_id("stGraphVizChart").first.locator("svg")
+    svg.wait_for(timeout=30_000)
+    assert metric(page, "Output") == "24.7041"
+    text = svg.text_content()
+    assert "grad 138.8338" in text and "grad 645.5773" in text  # dg/da and dg/db of the README
