@@ -88,16 +88,23 @@ def scalar_engine(model: MLP, X, y, batches, lr) -> Step:
     model = clone(model)
     params = model.parameters()
 
-    def step(k: int) -> float:
+    def loss_and_grads(k: int) -> float:
         rows = batches(k)
-        with gc_paused():  # our Values hold no cycles: reference counting frees each step's graph
-            scores = [model(row) for row in X[rows].tolist()]
-            total = batch_loss("svm", scores, y[rows].tolist()) + ALPHA * l2(params)
-            model.zero_grad()
-            total.backward()
+        scores = [model(row) for row in X[rows].tolist()]
+        total = batch_loss("svm", scores, y[rows].tolist()) + ALPHA * l2(params)
+        model.zero_grad()
+        total.backward()
+        return total.data  # the graph is freed here, on return
+
+    def step(k: int) -> float:
+        # Our Values hold no cycles, so reference counting frees each step's graph and the cyclic collector
+        # only gets in the way. The graph must die inside the pause (as in micrograd.training): a collector
+        # switched back on while it is alive would still scan all of it (about 25 ms per step here).
+        with gc_paused():
+            loss = loss_and_grads(k)
             for p in params:
                 p.data -= lr(k) * p.grad
-            return total.data
+        return loss
 
     return step
 

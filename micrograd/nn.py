@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from numbers import Integral, Real
 from typing import Any
 
-from micrograd.engine import Value
+from micrograd.engine import Value, weighted_sum
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "he", "scaled")
@@ -175,8 +175,8 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"neuron expects {len(self.w)} inputs, got {len(x)}")
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        return getattr(act, self.activation)()
+        # the same graph as sum((wi * xi for wi, xi in zip(self.w, x)), self.b), built faster
+        return getattr(weighted_sum(self.b, self.w, x), self.activation)()
 
     def tensors(self) -> dict[str, Nested]:
         return {"weight": self.w, "bias": self.b}
