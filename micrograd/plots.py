@@ -146,6 +146,17 @@ def boundary_figure(
     return _layout(fig, "Decision boundary", f"boundary-{i}-{j}", **kw)
 
 
+TRAIN_CURVE = 1  # boundary_figure's traces: 0 heat map, 1 train points, 2 test points, 3 misclassified marks
+
+
+def picked_train_point(selection: dict) -> int | None:
+    """The training-set index of the first train point in a plotly selection of boundary_figure, if any."""
+    for p in selection.get("points", []) if selection else []:
+        if p.get("curve_number") == TRAIN_CURVE and isinstance(p.get("point_index"), int):
+            return p["point_index"]
+    return None
+
+
 def confusion(y: np.ndarray, s: np.ndarray) -> np.ndarray:
     """2 x 2 counts: rows are the true class (-1, +1), columns the predicted class (score > 0 is +1)."""
     t, p = y > 0, s > 0

@@ -69,7 +69,9 @@ def choose_example(s: G.SnapshotSeries) -> str:
     n, names = len(d.y_train), list(d.feature_names)
     source = st.radio("Example", ["point", "typed"], key="g_source", horizontal=True, format_func=EXAMPLE_TITLES.get)
     if source == "point":
-        i = st.number_input(f"Training point (0 to {n - 1})", value=0, step=1, key="g_index")
+        # no value=: the Train page sets g_index when a point is clicked on its boundary plot
+        i = st.number_input(f"Training point (0 to {n - 1})", min_value=0, step=1, key="g_index")
+        st.caption("Tip: click a training point on the Train page's decision-boundary plot to pick it here.")
         if not 0 <= i < n:
             return f"Training point {i} does not exist: the training set has points 0 to {n - 1}. Pick one in range."
         s.set_example(index=int(i))

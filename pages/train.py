@@ -60,6 +60,14 @@ def _metrics(tr: training.Trainer) -> None:
     st.progress(min(1.0, tr.step_count / tr.config.steps), text=f"Step budget used · next learning rate {lr:.3g}")
 
 
+def _pick_point() -> None:
+    """A click on a training point makes it the Graph page's example."""
+    ss = st.session_state
+    i = plots.picked_train_point(ss["boundary"].get("selection", {}))
+    if i is not None:
+        ss["g_source"], ss["g_index"] = "point", i
+
+
 def _boundary(tr: training.Trainer, layers: list) -> None:
     d = tr.dataset
     i, j = 0, (1 if d.n_features > 1 else None)
@@ -69,12 +77,13 @@ def _boundary(tr: training.Trainer, layers: list) -> None:
         i = a.selectbox("x axis", names, index=0, key="view_feat_x", format_func=lambda k: d.feature_names[k])
         j = b.selectbox("y axis", names, index=1, key="view_feat_y", format_func=lambda k: d.feature_names[k])
     fig = plots.boundary_figure(layers, d.X_train, d.y_train, d.X_test, d.y_test, d.feature_names, i, j)
-    st.plotly_chart(fig, key="boundary", config={"displaylogo": False})
+    st.plotly_chart(fig, key="boundary", config={"displaylogo": False}, on_select=_pick_point, selection_mode="points")
     held = " The other features are held at their mean (0 after standardisation)." if d.n_features > 2 else ""
+    picked = f" (now point {st.session_state['g_index']})" if "g_index" in st.session_state else ""
     st.caption(
         f"Background: the network's score (blue > 0 → class {d.class_names[1]}, orange < 0 → class "
         f"{d.class_names[0]}, white = the decision boundary). Dots are training points, outlined dots test points, "
-        f"X marks a misclassified point.{held}"
+        f"X marks a misclassified point.{held} Click a training point to trace it on the Graph page{picked}."
     )
 
 

@@ -42,6 +42,18 @@ def wait_for_app(page) -> None:
     page.get_by_test_id("stMetric").first.wait_for()
 
 
+def wait_idle(page) -> None:
+    """Wait until no script run is in progress: a widget replaced mid-run would swallow an upload."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000)
+    page.wait_for_timeout(300)
+
+
+def upload_weights(page, path) -> None:
+    wait_idle(page)
+    uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="Import weights (JSON)")
+    uploader.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+
+
 def sidebar_button(page, name: str):
     return page.get_by_test_id("stSidebar").get_by_role("button", name=name, exact=True)
 
@@ -93,8 +105,7 @@ def test_train_moons_pause_download_and_upload_the_weights(app_url, page, tmp_pa
     sidebar_button(page, "Reset").click()
     page.get_by_test_id("stSidebar").get_by_text("ready", exact=True).wait_for()
     wait_for_step(page, 0)
-    uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="Import weights (JSON)")
-    uploader.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+    upload_weights(page, path)
     page.get_by_text("Loaded weights.json").wait_for(timeout=20_000)
     # the restored model scores the training set as well as it did when downloaded
     sidebar_button(page, "Step").click()
@@ -109,8 +120,7 @@ def test_a_bad_weights_file_gets_one_message_and_the_model_stays(app_url, page, 
     wait_for_step(page, 1)
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "micrograd-mlp", "version": 7, "nin": 2, "layers": []}')
-    uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="Import weights (JSON)")
-    uploader.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
+    upload_weights(page, bad)
     page.get_by_text("Could not import the weights file").wait_for()
     text = page.get_by_test_id("stAlert").filter(has_text="Could not import").inner_text()
     assert "version" in text and "layers" in text
@@ -156,3 +166,18 @@ def test_sandbox_renders_the_readme_expression(app_url, page):
     assert metric(page, "Output") == "24.7041"
     text = svg.text_content()
     assert "grad 138.8338" in text and "grad 645.5773" in text  # dg/da and dg/db of the README
+
+
+def test_clicking_a_training_point_makes_it_the_graph_example(app_url, page):
+    page.goto(app_url)
+    wait_for_app(page)
+    chart = page.get_by_test_id("stPlotlyChart").first
+    point = chart.locator(".scatterlayer .trace").first.locator("path.point").nth(4)
+    point.wait_for()
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("(now point 4)").wait_for(timeout=20_000)
+    page.get_by_test_id("stSidebarNav").get_by_text("Graph", exact=True).click()
+    field = page.get_by_label("Training point (0 to 79)")
+    field.wait_for(timeout=30_000)
+    assert field.input_value() == "4"

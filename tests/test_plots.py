@@ -101,3 +101,10 @@ def test_diverged_model_gives_nan_heat_without_error(setup):
     assert np.isnan(np.asarray(fig.data[0].z)).all() and fig.data[0].zmax == 1.0
     assert fig.layout.plot_bgcolor == plots.NAN_COLOR  # what shows through where the score is NaN
     assert len(fig.data[3].x) == 50  # every point counts as misclassified
+
+
+def test_picked_train_point_reads_the_train_trace_only():
+    sel = {"points": [{"curve_number": 3, "point_index": 7}, {"curve_number": 1, "point_index": 12}]}
+    assert plots.picked_train_point(sel) == 12
+    assert plots.picked_train_point({"points": [{"curve_number": 2, "point_index": 4}]}) is None  # a test point
+    assert plots.picked_train_point({}) is None and plots.picked_train_point({"points": []}) is None
