@@ -271,10 +271,49 @@ def moons(n: int) -> tuple[np.ndarray, np.ndarray]:
     return X, y * 2.0 - 1.0
 
 
+def median_ms(f: Callable[[], object], repeats: int) -> float:
+    """Median wall time of f() in milliseconds, after one warm-up call."""
+    f()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def ui_row(sizes: list[int], X: np.ndarray, y: np.ndarray, reps: int) -> str:
+    """One network's UI timings as a markdown table row."""
+    from micrograd import network, numeric, plots
+
+    layers = numeric.layers_of(MLP(2, [*sizes, 1], seed=1337))
+    _, _, pts = numeric.grid((-2.0, 3.0), (-1.5, 2.0), 100)
+    _, _, small = numeric.grid((-2.0, 3.0), (-1.5, 2.0), 30)
+    grid_ms = median_ms(lambda: numeric.scores(layers, pts), reps)
+    heat_ms = median_ms(lambda: numeric.forward_all(layers, small), reps)
+    fig_ms = median_ms(lambda: plots.boundary_figure(layers, X, y, X[:0], y[:0], ["x1", "x2"]), reps)
+    ranges = {"x_range": (-2.0, 3.0), "y_range": (-1.5, 2.0)}
+    net_ms = median_ms(lambda: network.network_figure(layers, feature_names=["x1", "x2"], **ranges), reps)
+    name = "2-" + "-".join(map(str, sizes)) + "-1"
+    return f"| {name} | {grid_ms:.2f} ms | {heat_ms:.2f} ms | {fig_ms:.1f} ms | {net_ms:.1f} ms |"
+
+
+def ui_workload(quick: bool) -> str:
+    """Decision-boundary grid and neuron heat maps (NumPy forward passes), and the figures built from them."""
+    X, y = moons(100)
+    lines = [
+        "| network | 100×100 boundary grid (NumPy forward) | neuron heat maps 30×30 (NumPy forward) "
+        "| boundary figure (grid + plotly) | network figure (heat maps + plotly) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [ui_row(sizes, X, y, 3 if quick else 30) for sizes in ([16, 16], [64] * 6)]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny sizes and few repeats (CI smoke test)")
-    ap.add_argument("--only", default="W1,W2,W3", help="comma-separated workloads to run")
+    ap.add_argument("--only", default="W1,W2,W3,UI", help="comma-separated workloads to run")
     ap.add_argument("--out", type=Path, help="also write the markdown report to this file")
     args = ap.parse_args(argv)
     only = set(args.only.split(","))
@@ -324,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(lines[-1], flush=True)
         out += ["## W3: scaling (moons, MLP(2, [w, w, 1]), full batch)", "", *lines, ""]
+
+    if "UI" in only:
+        table = ui_workload(args.quick)
+        out += ["## UI: what the dashboard computes with NumPy on every tick", "", table, ""]
+        print(table, flush=True)
 
     report = "\n".join(out)
     print("\n" + report)
