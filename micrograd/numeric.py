@@ -36,7 +36,7 @@ def layers_of(model: MLP) -> list[DenseLayer]:
 def activate(name: str, z: np.ndarray) -> np.ndarray:
     """Apply the named activation elementwise, with the engine's conventions."""
     if name == "relu":
-        return np.where(z > 0, z, np.where(np.isnan(z), z, 0.0))
+        return np.maximum(z, 0.0)  # keeps nan as nan, like the engine's relu
     if name == "tanh":
         return np.tanh(z)
     if name == "sigmoid":
