@@ -9,6 +9,8 @@ from __future__ import annotations
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from micrograd.engine import Value
+
 # Cheap, pure-float properties: no deadline, so a loaded CI machine cannot make them flaky.
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -36,3 +38,20 @@ relu_arg = away_from(0.0, 1e-3, -10.0, 10.0)
 label = st.sampled_from([-1.0, 1.0])
 # a score for a ±1 label, kept off the hinge's kink at score = ±1
 score = st.one_of(finite(-5.0, -1.001), finite(-0.999, 0.999), finite(1.001, 5.0))
+
+
+def micrograd_readme() -> tuple[Value, Value, Value]:
+    """(a, b, g) after g.backward() for the expression in the original micrograd README (with its += lines)."""
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    return a, b, g

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from micrograd.engine import Value, gc_paused, topological_order, weighted_sum
 from micrograd.gradcheck import central_difference, gradcheck
 from tests import strategies as S
+from tests.strategies import micrograd_readme
 
 # name -> (op over Values and/or floats, reference over floats, strategies, which arguments are Values).
 # The same lambda serves both sides where Python's operators do; the float reference is then plain Python math.
@@ -131,19 +132,7 @@ def test_central_difference() -> None:
 
 
 def test_micrograd_readme_reference() -> None:
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
+    a, b, g = micrograd_readme()
     assert g.data == pytest.approx(24.7041, abs=5e-5)
     assert a.grad == pytest.approx(138.8338, abs=5e-5)
     assert b.grad == pytest.approx(645.5773, abs=5e-5)

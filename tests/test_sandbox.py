@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from micrograd import sandbox as S
 from micrograd.engine import Value
+from tests.strategies import micrograd_readme
 
 VARS = {"a": 1.5, "b": -2.0, "c": 0.5}
 
@@ -180,18 +181,7 @@ def test_readme_preset():
 
 def test_readme_preset_matches_the_original_program():
     """The README's own statements (with +=) on Values give the same numbers as the one-name-per-line rewrite."""
-    a, b = Value(-4.0), Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
+    a, b, _ = micrograd_readme()
     rows = {r["name"]: r for r in S.gradient_table(*S.PRESETS["micrograd README"])}
     assert math.isclose(rows["a"]["grad"], a.grad, rel_tol=1e-12) and math.isclose(
         rows["b"]["grad"], b.grad, rel_tol=1e-12
