@@ -17,6 +17,12 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _private_run_store(tmp_path, monkeypatch):
+    """Every test records runs into its own database, never the user's ~/.micrograd/runs.db."""
+    monkeypatch.setenv("MICROGRAD_DB", str(tmp_path / "runs.db"))
+
+
 def require_tool(name: str) -> str:
     """The tool's path; skip when it is missing, except in CI (CI=true), where that is a failure."""
     path = shutil.which(name)

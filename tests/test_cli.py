@@ -129,3 +129,20 @@ def test_a_diverging_run_exits_1_with_the_message(capsys):
     argv = ["train", "--samples", "50", "--layers", "8,8", "--loss", "mse", "--lr", "1000", "--schedule", "constant"]
     assert main([*argv, "--init", "he", "--steps", "50"]) == 1
     assert "diverged at step" in capsys.readouterr().err
+
+
+def test_the_console_script_is_installed():
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "micrograd"
+    assert script.exists(), "make test installs the package (pip install -e .), which creates the script"
+    p = subprocess.run([str(script), "datasets"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "moons" in p.stdout
+
+
+def test_cli_runs_are_recorded_and_listed(tmp_path, capsys):
+    db = tmp_path / "cli.db"
+    assert main(["train", "--samples", "40", "--layers", "4", "--steps", "5", "--db", str(db)]) == 0
+    assert main(["runs", "list", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "moons" in out and "2-4-1" in out and "finished" in out

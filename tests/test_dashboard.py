@@ -324,3 +324,23 @@ def test_a_big_network_gets_a_speed_note():
     at = app(layers="64-64-64")
     assert "8,577 parameters" in messages(at, "warning")
     assert not app().warning  # the default network has none
+
+
+def test_a_run_on_the_train_page_is_recorded_in_the_store(tmp_path, monkeypatch):
+    from micrograd.runs import RunStore
+
+    db = tmp_path / "studio.db"
+    monkeypatch.setenv("MICROGRAD_DB", str(db))
+    at = app(steps="20", speed="100")
+    at.button(key="btn_start").click().run()
+    for _ in range(20):
+        if not at.session_state["running"]:
+            break
+        at.run()
+    assert trainer(at).status == "finished"
+    store = RunStore(db)
+    (run,) = store.list_runs()
+    assert run["status"] == "finished" and run["dataset"] == "moons" and run["architecture"] == "2-16-16-1"
+    assert [r["step"] for r in store.get_steps(run["id"])] == list(range(1, 21))
+    assert export.loads(store.get_run(run["id"])["weights"]).metrics["step"] == 20
+    store.close()
