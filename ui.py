@@ -122,7 +122,7 @@ def _ranged(kind: type, low: float, high: Callable[[dict], float] | float) -> Ca
 
 
 def _layers(text: str, _: dict) -> list[int]:
-    parts = text.split("-") if text.strip() not in ("", "none") else []
+    parts = text.replace(",", "-").split("-") if text.strip() not in ("", "none") else []  # 16-16 or 16,16
     if len(parts) > MAX_LAYERS or not all(p.isdigit() and 1 <= int(p) <= MAX_WIDTH for p in parts):
         raise ValueError(f"must be up to {MAX_LAYERS} sizes of 1-{MAX_WIDTH} joined by '-', e.g. 16-16")
     return [int(p) for p in parts]

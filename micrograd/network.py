@@ -182,6 +182,8 @@ def network_figure(
         ],
         "plot_bgcolor": "white",
         "hovermode": "closest",
+        # ~46 px per neuron row keeps each heat map readable (equal axis units tie its size to the height)
+        "height": int(min(1600, max(420, 46 * max(sizes) + 80))),
     }
     # skipping validation keeps a 2-16-16-1 figure with 33 heat maps inside the 20 ms budget
     return go.Figure({"data": traces, "layout": layout}, skip_invalid=False, _validate=False)
