@@ -119,12 +119,12 @@ def _recorder(args: argparse.Namespace, config: RunConfig, dataset):
     """A run recorder for the experiment store, or None (with a warning) when the store is unavailable."""
     if args.no_record:
         return None
-    from micrograd.runs import RunRecorder, RunStore, StoreError, default_db_path
+    from micrograd.recording import open_store
+    from micrograd.runs import RunRecorder
 
-    try:
-        store = RunStore(args.db or default_db_path())
-    except StoreError as e:
-        print(f"warning: {e}", file=sys.stderr)
+    store, problem = open_store(args.db)
+    if store is None:
+        print(f"warning: {problem}", file=sys.stderr)
         return None
     return RunRecorder(store, config.to_dict(), dataset.summary())
 
@@ -132,6 +132,7 @@ def _recorder(args: argparse.Namespace, config: RunConfig, dataset):
 def cmd_train(args: argparse.Namespace) -> int:
     """Train, print a summary line, write the weights."""
     from micrograd.datasets import DataError
+    from micrograd.recording import weights_of
 
     config = RunConfig(
         dataset="csv" if args.csv else args.dataset,
@@ -186,7 +187,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"{trainer.status}: {trainer.step_count} steps in {trainer.train_seconds:.2f} s ({config.engine} engine), "
             f"train loss {m['train_loss']:.4f}, train accuracy {m['train_accuracy']:.1%}{test}"
         )
-    weights = trainer.export_json() if trainer.status != "diverged" else None
+    weights = weights_of(trainer)  # None after a divergence: NaN weights have no JSON form
     if recorder is not None:
         recorder.finish(trainer.status, m, weights, wall, trainer.message)
     if args.out and weights is not None:

@@ -11,13 +11,33 @@ from micrograd.engine import Value
 SCHEDULES = ("constant", "linear", "cosine")
 
 
-def _check_number(name: str, x: object, low: float, high: float, low_open: bool, high_open: bool = True) -> float:
+def number_problem(
+    name: str,
+    x: object,
+    low: float,
+    high: float,
+    *,
+    integer: bool = False,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> str:
+    """Why x is not a finite number (a whole one if integer) in the range, as a sentence; '' when it is."""
     ok = isinstance(x, Real) and not isinstance(x, bool) and math.isfinite(x)
+    if ok and integer:
+        ok = float(x).is_integer()
     if ok:
         ok = (x > low if low_open else x >= low) and (x < high if high_open else x <= high)
-    if not ok:
-        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
-        raise ValueError(f"{name} must be a finite number in {lo}{low:g}, {high:g}{hi}, got {x!r}")
+    if ok:
+        return ""
+    lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+    kind = "a whole number" if integer else "a finite number"
+    return f"{name} must be {kind} in {lo}{low:g}, {high:g}{hi}, got {x!r}"
+
+
+def _check_number(name: str, x: object, low: float, high: float, low_open: bool, high_open: bool = True) -> float:
+    problem = number_problem(name, x, low, high, low_open=low_open, high_open=high_open)
+    if problem:
+        raise ValueError(problem)
     return float(x)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from micrograd import losses, numeric
 from micrograd.engine import gc_paused
 from micrograd.nn import ACTIVATIONS, INITS, MLP
-from micrograd.optim import SCHEDULES, SGD, schedule
+from micrograd.optim import SCHEDULES, SGD, number_problem, schedule
 
 ENGINES = ("compiled", "scalar")
 MAX_HIDDEN_LAYERS = 16
@@ -40,21 +40,6 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
-
-
-def _number_problem(
-    name: str, x: Any, low: float, high: float, *, integer: bool = False, open_low: bool = False
-) -> str:
-    kind = "a whole number" if integer else "a number"
-    ok = isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-    if ok and integer:
-        ok = float(x).is_integer()
-    if ok:
-        ok = (x > low if open_low else x >= low) and x <= high
-    if ok:
-        return ""
-    bracket = "(" if open_low else "["
-    return f"{name} must be {kind} in {bracket}{low:g}, {high:g}], got {x!r}"
 
 
 @dataclass
@@ -95,7 +80,7 @@ class RunConfig:
         if not isinstance(self.layers, list) or len(self.layers) > MAX_HIDDEN_LAYERS:
             p.append(f"layers must be a list of at most {MAX_HIDDEN_LAYERS} hidden layer sizes, got {self.layers!r}")
         else:
-            p += [_number_problem(f"layers[{i}]", n, 1, MAX_WIDTH, integer=True) for i, n in enumerate(self.layers)]
+            p += [number_problem(f"layers[{i}]", n, 1, MAX_WIDTH, integer=True) for i, n in enumerate(self.layers)]
         for name, allowed in (("activation", ACTIVATIONS), ("init", INITS), ("loss", tuple(losses.PER_EXAMPLE))):
             if getattr(self, name) not in allowed:
                 p.append(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
@@ -103,16 +88,16 @@ class RunConfig:
             p.append(f"schedule must be one of {', '.join(SCHEDULES)}; got {self.schedule!r}")
         if self.engine not in ENGINES:
             p.append(f"engine must be one of {', '.join(ENGINES)}; got {self.engine!r}")
-        p.append(_number_problem("lr", self.lr, 0, 1000, open_low=True))
+        p.append(number_problem("lr", self.lr, 0, 1000, low_open=True))
         if self.lr_end is not None:
-            p.append(_number_problem("lr_end", self.lr_end, 0, 1000))
-        p.append(_number_problem("momentum", self.momentum, 0, 0.999))
-        p.append(_number_problem("l2", self.l2, 0, 10))
-        p.append(_number_problem("batch_size", self.batch_size, 0, 1_000_000, integer=True))
-        p.append(_number_problem("steps", self.steps, 1, MAX_STEPS, integer=True))
-        p.append(_number_problem("seed", self.seed, 0, 2**32 - 1, integer=True))
+            p.append(number_problem("lr_end", self.lr_end, 0, 1000))
+        p.append(number_problem("momentum", self.momentum, 0, 0.999))
+        p.append(number_problem("l2", self.l2, 0, 10))
+        p.append(number_problem("batch_size", self.batch_size, 0, 1_000_000, integer=True))
+        p.append(number_problem("steps", self.steps, 1, MAX_STEPS, integer=True))
+        p.append(number_problem("seed", self.seed, 0, 2**32 - 1, integer=True))
         if self.data_seed is not None:
-            p.append(_number_problem("data_seed", self.data_seed, 0, 2**32 - 1, integer=True))
+            p.append(number_problem("data_seed", self.data_seed, 0, 2**32 - 1, integer=True))
         return [x for x in p if x]
 
     def validate(self) -> RunConfig:
