@@ -91,10 +91,15 @@ def launch_chromium(playwright, exe: str = "/usr/bin/chromium"):
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
+def app_db(tmp_path_factory) -> Path:
+    """The run database of the module's dashboard server."""
+    return tmp_path_factory.mktemp("app") / "runs.db"
+
+
+@pytest.fixture(scope="module")
+def app_url(app_db) -> Iterator[str]:
     """The dashboard, served for one test module."""
-    folder = tmp_path_factory.mktemp("app")
-    with serve_dashboard(folder / "runs.db", folder / "streamlit.log") as url:
+    with serve_dashboard(app_db, app_db.with_name("streamlit.log")) as url:
         yield url
 
 

@@ -9,6 +9,7 @@ import pytest
 from micrograd import MLP
 from micrograd.export import load
 from micrograd.graph import graph_size
+from micrograd.runs import RunStore
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -128,7 +129,7 @@ def test_a_bad_weights_file_gets_one_message_and_the_model_stays(app_url, page, 
     assert "Traceback" not in page.inner_text("body")
 
 
-def test_two_sessions_train_independently(app_url, browser):
+def test_two_sessions_train_independently_and_both_are_recorded(app_url, app_db, browser):
     a = browser.new_context().new_page()
     b = browser.new_context().new_page()
     try:
@@ -144,6 +145,13 @@ def test_two_sessions_train_independently(app_url, browser):
         wait_for_step(b, 1)
         assert step_of(a) > 1
         assert "dataset=xor" in b.url and "dataset=moons" in a.url  # each session kept its own settings
+        sidebar_button(a, "Pause").click()
+        a.get_by_test_id("stSidebar").get_by_text("paused", exact=True).wait_for()
+        store = RunStore(app_db)
+        runs = {r["dataset"]: r for r in reversed(store.list_runs(status="paused"))}  # newest wins
+        store.close()
+        assert {"moons", "xor"} <= set(runs), runs  # each session recorded its own run
+        assert runs["xor"]["steps"] == 1 and runs["moons"]["steps"] == step_of(a)
     finally:
         a.context.close()
         b.context.close()
