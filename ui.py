@@ -114,7 +114,7 @@ def _ranged(kind: type, low: float, high: Callable[[dict], float] | float) -> Ca
     def parse(text: str, state: dict) -> Any:
         x = kind(text)
         top = high(state) if callable(high) else high
-        if not (math.isfinite(x) and low <= x <= top):
+        if not low <= x <= top:  # also false for nan and ±inf; ints compare exactly however big
             raise ValueError(f"must be in [{low:g}, {top:g}]")
         return x
 
@@ -294,15 +294,25 @@ def init_state() -> None:
         restore_settings()
         return
     values, warnings = read_url(st.query_params.to_dict())
-    sizes = values.pop("w_layers")
-    for k, v in values.items():
-        ss[k] = v
-    _set_layer_widgets(sizes)
     ss.update(running=False, tick=None, notices=[], csv=None, csv_error="", weights_error=[], uploads=0)
-    ss["url_warnings"] = warnings
     ss["snapshots"] = graph.SnapshotSeries()
     ss["recorder"] = recording.SessionRecorder()  # records every run of this session (store: $MICROGRAD_DB)
-    ss["trainer"] = new_trainer(config_from_state().validate())
+    try:
+        _apply_widget_values(values)
+        ss["trainer"] = new_trainer(config_from_state().validate())
+    except (ConfigError, DataError) as e:  # each value was fine alone but not together: start from the defaults
+        warnings.append(f"the link's settings do not work together ({e}); using the defaults")
+        _apply_widget_values(read_url({})[0])
+        ss["trainer"] = new_trainer(config_from_state().validate())
+    ss["url_warnings"] = warnings
+
+
+def _apply_widget_values(values: dict[str, Any]) -> None:
+    values = dict(values)
+    sizes = values.pop("w_layers")
+    for k, v in values.items():
+        st.session_state[k] = v
+    _set_layer_widgets(sizes)
 
 
 def require_dashboard() -> None:
@@ -346,12 +356,14 @@ def apply_settings() -> str:
     """
     tr = get_trainer()
     new = config_from_state()
-    if new == tr.config:
+    # a new upload under the same file name leaves the config equal, yet the data changed
+    fresh_csv = st.session_state.pop("csv_fresh", False) and new.dataset == "csv"
+    if new == tr.config and not fresh_csv:
         return ""
     try:
         new.validate()
         changed = [f for f in new.to_dict() if getattr(new, f) != getattr(tr.config, f)]
-        data_changed = any(f in DATA_FIELDS for f in changed)
+        data_changed = fresh_csv or any(f in DATA_FIELDS for f in changed)
         if not data_changed and not any(f in MODEL_FIELDS for f in changed):
             tr.update(**{f: getattr(new, f) for f in changed})
             return ""
@@ -439,7 +451,7 @@ def on_csv_upload() -> None:
     except DataError as e:
         ss["csv_error"] = f"{f.name}: {e}"
         return
-    ss["csv"], ss["csv_error"] = {"name": f.name, "data": data, "columns": columns}, ""
+    ss["csv"], ss["csv_error"], ss["csv_fresh"] = {"name": f.name, "data": data, "columns": columns}, "", True
     ss["w_csv_label"], ss["w_csv_features"] = columns[-1], columns[:-1]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from numbers import Real
+from numbers import Integral, Real
 
 from micrograd.engine import Value
 
@@ -21,17 +21,21 @@ def number_problem(
     low_open: bool = False,
     high_open: bool = False,
 ) -> str:
-    """Why x is not a finite number (a whole one if integer) in the range, as a sentence; '' when it is."""
-    ok = isinstance(x, Real) and not isinstance(x, bool) and math.isfinite(x)
-    if ok and integer:
-        ok = float(x).is_integer()
-    if ok:
+    """Why x is not a finite number (an int if integer) in the range, as a sentence; '' when it is."""
+    ok = isinstance(x, Integral if integer else Real) and not isinstance(x, bool)
+    if ok and not integer:
+        try:
+            ok = math.isfinite(x)
+        except OverflowError:  # an int too big for a float
+            ok = False
+    if ok:  # ints compare exactly, however big
         ok = (x > low if low_open else x >= low) and (x < high if high_open else x <= high)
     if ok:
         return ""
     lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
     kind = "a whole number" if integer else "a finite number"
-    return f"{name} must be {kind} in {lo}{low:g}, {high:g}{hi}, got {x!r}"
+    bound = (lambda v: f"{v:,}") if integer else (lambda v: f"{v:g}")
+    return f"{name} must be {kind} in {lo}{bound(low)}, {bound(high)}{hi}, got {x!r:.40}"
 
 
 def _check_number(name: str, x: object, low: float, high: float, low_open: bool, high_open: bool = True) -> float:

@@ -73,7 +73,9 @@ class RunConfig:
         from micrograd.datasets import DATASETS
 
         p = []
-        if self.dataset != "csv" and self.dataset not in DATASETS:
+        if not isinstance(self.dataset, str):
+            p.append(f"dataset must be a name, got {self.dataset!r}")
+        elif self.dataset != "csv" and self.dataset not in DATASETS:
             p.append(f"dataset must be one of {', '.join(DATASETS)} or csv; got {self.dataset!r}")
         if self.dataset == "csv" and not self.csv:
             p.append("dataset csv needs a file (csv)")

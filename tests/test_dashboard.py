@@ -344,3 +344,30 @@ def test_a_run_on_the_train_page_is_recorded_in_the_store(tmp_path, monkeypatch)
     assert [r["step"] for r in store.get_steps(run["id"])] == list(range(1, 21))
     assert export.loads(store.get_run(run["id"])["weights"]).metrics["step"] == 20
     store.close()
+
+
+def test_reuploading_a_csv_under_the_same_name_loads_the_new_rows():
+    at = app()
+    at.selectbox(key="w_dataset").set_value("csv").run()
+
+    def rows(n: int) -> bytes:
+        return ("a,b,label\n" + "\n".join(f"{i},{i % 7},{i % 2}" for i in range(n)) + "\n").encode()
+
+    def n_rows() -> int:
+        d = trainer(at).dataset
+        return len(d.y_train) + len(d.y_test)
+
+    at.file_uploader(key="csv_upload_0").set_value(("data.csv", rows(20), "text/csv")).run()
+    assert n_rows() == 20
+    at.file_uploader(key="csv_upload_0").set_value(("data.csv", rows(40), "text/csv")).run()
+    assert n_rows() == 40
+
+
+@pytest.mark.parametrize("params", [{"samples": "5", "test_fraction": "0.9"}, {"seed": "1" * 400}])
+def test_a_link_whose_settings_cannot_work_falls_back_to_the_defaults(params):
+    at = app(**params)
+    tr = trainer(at)
+    assert tr.config.samples == 100 and tr.config.seed == 1337 and tr.step_count == 0
+    assert at.warning and not at.exception and not at.error
+    at.button(key="btn_step").click().run()
+    assert trainer(at).step_count == 1
