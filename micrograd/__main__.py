@@ -162,8 +162,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         dataset = config.make_dataset()
     except (ConfigError, DataError) as e:
         raise CliError(str(e)) from None
-    if args.out and args.out.parent and not args.out.parent.exists():
+    if args.out and not args.out.parent.is_dir():
         raise CliError(f"cannot write {args.out}: the folder {args.out.parent} does not exist")
+    if args.out and args.out.is_dir():
+        raise CliError(f"cannot write {args.out}: it is a folder; give a file name such as {args.out / 'model.json'}")
     progress = _progress(config.steps, args.quiet)
     recorder = _recorder(args, config, dataset)
 
@@ -172,7 +174,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         if recorder is not None:
             recorder.on_step(r)
 
-    trainer = Trainer(config, dataset, on_step=on_step)
+    try:
+        trainer = Trainer(config, dataset, on_step=on_step)
+    except ConfigError as e:
+        raise CliError(str(e)) from None
     start = time.perf_counter()
     trainer.run()
     wall = time.perf_counter() - start
@@ -190,12 +195,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     weights = weights_of(trainer)  # None after a divergence: NaN weights have no JSON form
     if recorder is not None:
         recorder.finish(trainer.status, m, weights, wall, trainer.message)
-    if args.out and weights is not None:
-        from micrograd.export import save
-
-        save(args.out, trainer.model, **trainer.export_kwargs())
+    if args.out and weights is None:
+        print(f"no weights written to {args.out}: they are not finite after the divergence", file=sys.stderr)
+    elif args.out:
+        _write(args.out, weights)
         print(f"weights written to {args.out}")
     return 0 if trainer.status == "finished" else 1
+
+
+def _write(path: Path, data: str | bytes) -> None:
+    """Write a file whole (a temp file renamed over it), or raise a CliError that says why it could not."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+        tmp.replace(path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {e.strerror}") from None
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -217,7 +233,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     frame = frame.assign(score=scores, predicted=[loaded.class_names[int(s > 0)] for s in scores])
     text = frame.to_csv(index=False)
     if args.out:
-        args.out.write_text(text)
+        _write(args.out, text)
         print(f"{len(frame)} predictions written to {args.out}")
     else:
         sys.stdout.write(text)
@@ -246,11 +262,11 @@ def cmd_graph(args: argparse.Namespace) -> int:
     suffix = args.out.suffix.lower()
     if suffix in (".svg", ".png"):
         try:
-            args.out.write_bytes(graph.render(dot, suffix[1:]))
+            _write(args.out, graph.render(dot, suffix[1:]))
         except graph.GraphvizNotInstalled as e:
             raise CliError(str(e)) from None
     elif suffix in (".dot", ".gv", ""):
-        args.out.write_text(dot)
+        _write(args.out, dot)
     else:
         raise CliError(f"--out must end in .dot, .svg or .png; got {args.out.name}")
     print(f"graph of MLP(2, [2, 1]) for x = (2, -1), y = 1 ({len(snap.nodes)} nodes) written to {args.out}")

@@ -24,7 +24,7 @@ FORMAT = "micrograd-mlp"
 VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 MAX_BYTES = 5_000_000
-MAX_LAYERS = 16
+MAX_LAYERS = 16  # training.MAX_HIDDEN_LAYERS + the output layer
 MAX_WIDTH = 1024
 # A trained weight takes ~20 bytes of JSON, so MAX_BYTES alone allows ~250k of them; this stops a hand-made
 # file of one-digit numbers from building millions of Values.

@@ -28,9 +28,11 @@ def open_store(path: str | os.PathLike | None = None) -> tuple[RunStore | None, 
 
 def weights_of(trainer: Trainer) -> str | None:
     """The trainer's weights file text, or None when they cannot be exported (a diverged run's NaNs)."""
+    from micrograd.export import WeightsError
+
     try:
         return trainer.export_json()
-    except Exception:  # noqa: BLE001 -- no weights is better than no record
+    except WeightsError:  # no weights is better than no record
         return None
 
 

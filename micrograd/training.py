@@ -16,8 +16,9 @@ from micrograd.nn import ACTIVATIONS, INITS, MLP
 from micrograd.optim import SCHEDULES, SGD, number_problem, schedule
 
 ENGINES = ("compiled", "scalar")
-MAX_HIDDEN_LAYERS = 16
+MAX_HIDDEN_LAYERS = 15  # with the output layer, the 16 layers a weights file may hold
 MAX_WIDTH = 1024
+MAX_PARAMETERS = 250_000  # what a weights file may hold (micrograd.export.MAX_PARAMETERS)
 MAX_STEPS = 1_000_000
 STEP_KEYS = (
     "step",
@@ -171,6 +172,15 @@ class Trainer:
         self.config = config.validate()
         self.dataset = dataset if dataset is not None else config.make_dataset()
         nin = self.dataset.X_train.shape[1]
+        sizes = model.sizes if model is not None else [nin, *config.layers, 1]
+        n_params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+        if n_params > MAX_PARAMETERS:  # checked before building: a million Values take seconds
+            raise ConfigError(
+                [
+                    f"the network has {n_params:,} parameters; at most {MAX_PARAMETERS:,} fit in a weights file: "
+                    "use fewer or narrower layers"
+                ]
+            )
         self.model = model if model is not None else config.make_model(nin)
         if self.model.sizes[0] != nin:
             raise ConfigError([f"the model takes {self.model.sizes[0]} inputs but the data has {nin} features"])

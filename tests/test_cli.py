@@ -146,3 +146,18 @@ def test_cli_runs_are_recorded_and_listed(tmp_path, capsys):
     assert main(["runs", "list", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "moons" in out and "2-4-1" in out and "finished" in out
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["train", "--steps", "1", "--out", "{tmp}"], "it is a folder"),
+        (["graph", "--out", "{tmp}/no/such/g.dot"], "cannot write"),
+        (["train", "--layers", "1024,1024", "--steps", "1"], "1,053,697 parameters"),
+        (["train", "--seed", "1" * 400], "seed must be a whole number"),
+    ],
+)
+def test_unwritable_outputs_and_impossible_networks_get_one_line(args, words, tmp_path, capsys):
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err
