@@ -49,7 +49,8 @@ def formula(layer: DenseLayer, j: int, inputs: Sequence[str]) -> str:
 
 def _edge_traces(layers: list[DenseLayer], pos: list[np.ndarray]) -> list[dict]:
     """Edges grouped by sign and |w| bucket, so the figure stays a handful of traces whatever the width."""
-    wmax = max((float(np.nanmax(np.abs(layer.weight))) for layer in layers), default=1.0) or 1.0
+    finite = np.concatenate([np.abs(w[np.isfinite(w)]) for w in (layer.weight for layer in layers)])
+    wmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0  # nan/inf weights (a divergence) skipped
     groups: dict[tuple[bool, int], list[list[float | None]]] = {}
     for li, layer in enumerate(layers):
         src, dst = pos[li], pos[li + 1]

@@ -154,3 +154,12 @@ def _timed(f) -> float:
     t = time.perf_counter()
     f()
     return time.perf_counter() - t
+
+
+def test_a_diverged_network_still_draws():
+    layers = layers_of(MLP(2, [3, 1], seed=0))
+    layers[0].weight[:] = np.nan  # a divergence: the first layer is all nan
+    layers[1].weight[0, 0] = np.inf
+    fig = network_figure(layers, feature_names=["x1", "x2"], x_range=(-1, 1), y_range=(-1, 1))
+    edges = [t for t in fig.data if t.type == "scatter" and t.mode == "lines"]
+    assert sum(len([x for x in t.x if x is not None]) // 2 for t in edges) == 2  # the two finite weights left
