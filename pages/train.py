@@ -76,6 +76,9 @@ def _boundary(tr: training.Trainer, layers: list) -> None:
         names = list(range(d.n_features))
         i = a.selectbox("x axis", names, index=0, key="view_feat_x", format_func=lambda k: d.feature_names[k])
         j = b.selectbox("y axis", names, index=1, key="view_feat_y", format_func=lambda k: d.feature_names[k])
+        if i == j:
+            st.warning("The x and y axes show the same feature: pick two different features to see the boundary.")
+            return
     fig = plots.boundary_figure(layers, d.X_train, d.y_train, d.X_test, d.y_test, d.feature_names, i, j)
     st.plotly_chart(fig, key="boundary", config={"displaylogo": False}, on_select=_pick_point, selection_mode="points")
     held = " The other features are held at their mean (0 after standardisation)." if d.n_features > 2 else ""

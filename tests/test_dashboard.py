@@ -147,6 +147,11 @@ def test_each_dataset_trains(name):
     if spec.n_features > 2:  # a feature pair to look at, and a confusion matrix
         assert at.selectbox(key="view_feat_x").value == 0 and at.selectbox(key="view_feat_y").value == 1
         assert array(specs["confusion"]["data"][0]["z"]).sum() == len(tr.dataset.y_test)
+        at.selectbox(key="view_feat_y").set_value(0).run()  # the same feature on both axes
+        assert "same feature" in messages(at, "warning") and "boundary" not in charts(at)
+        at.selectbox(key="view_feat_y").set_value(5).run()
+        z = array(charts(at)["boundary"]["data"][0]["z"])
+        assert z.shape == (100, 100) and np.isfinite(z).all()
 
 
 def test_each_loss_applies_live_and_each_activation_reinitialises():
