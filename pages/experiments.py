@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import datetime
+from pathlib import Path
 
 import streamlit as st
 
@@ -88,6 +89,10 @@ def _widgets_for(config: RunConfig) -> tuple[dict, list[str]]:
     else:
         w |= {"w_test_fraction": c.test_fraction or 0.0, "w_csv_label": c.label_column}
         w["w_csv_features"] = list(c.feature_columns or [])
+    for key, top in (("w_steps", ui.MAX_STEPS), ("w_batch_size", ui.MAX_BATCH)):  # the CLI allows more
+        if w[key] > top:
+            notes.append(f"{key[2:]} {w[key]:,} → {top:,}")
+            w[key] = top
     for key, options in SLIDERS:  # select sliders take only their listed values
         if not any(abs(w[key] - o) <= 1e-12 * max(1.0, abs(o)) for o in options):
             notes.append(f"{key[2:]} {w[key]:g} → {_nearest(options, w[key]):g}")
@@ -107,7 +112,8 @@ def _open(run_id: int) -> None:
             raise ValueError(
                 f"its hidden layers {config.layers} exceed this dashboard's {ui.MAX_LAYERS} x {ui.MAX_WIDTH}"
             )
-        if config.dataset == "csv" and (ss.get("csv") or {}).get("name") != config.csv:
+        uploaded = (ss.get("csv") or {}).get("name")
+        if config.dataset == "csv" and uploaded != Path(config.csv or "").name:  # the CLI records a path
             raise ValueError(
                 f"it was trained on the CSV file {config.csv!r}, which is not uploaded in this session. On the Train "
                 "page choose Dataset → Upload CSV…, upload that file, then open the run again"

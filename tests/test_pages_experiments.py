@@ -145,3 +145,21 @@ def test_a_corrupt_store_is_a_banner_and_the_page_still_works(db):
 def test_an_empty_store_says_how_to_get_runs(db):
     at = page()
     assert "No runs recorded yet" in at.info[0].value
+
+
+def test_open_a_cli_run_beyond_the_sidebars_limits_clamps_and_says_so(db):
+    tr = Trainer(RunConfig(**{**CONFIG, "steps": 200_000}))  # the CLI allows budgets the sidebar does not
+    rec = recording.SessionRecorder(db)
+    rec.sync(tr, True)
+    tr.step()
+    rec.sync(tr, False)
+    rec.close()
+    at = page()
+    at.selectbox(key="exp_run").set_value(1).run()
+    at.button(key="exp_open").click().run()
+    assert not at.exception and not at.error, at.error
+    opened = at.session_state["trainer"]
+    assert opened.config.steps == 100_000  # the sidebar's limit, not silently 1
+    assert [p.data for p in opened.model.parameters()] == [p.data for p in tr.model.parameters()]
+    text = "\n".join(str(m.value) for kind in ("info", "warning", "success") for m in getattr(at, kind))
+    assert "steps 200,000 → 100,000" in text
