@@ -24,13 +24,16 @@ COLUMNS = {
     "wall_seconds": st.column_config.NumberColumn("wall s", format="%.1f"),
 }
 
+ss = st.session_state
+if ss.pop("exp_switch", False):  # "Open in Train page" was clicked: go before this page shows (and clears) notices
+    st.switch_page("pages/train.py")
+
 st.title("Experiments")
 st.caption(
     "Every run trained in this dashboard is recorded here with its settings, curves and final weights. "
     "Select rows to compare them; pick one to rename, tag, download, delete or open it again on the Train page."
 )
 ui.show_notices()
-ss = st.session_state
 
 
 def _store() -> RunStore:
@@ -270,7 +273,5 @@ def page() -> None:
         _manage(store, chosen or shown)
 
 
-if ss.pop("exp_switch", False):
-    st.switch_page("pages/train.py")
 with ui.guard("showing the experiments"):
     page()
