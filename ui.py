@@ -21,7 +21,6 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import logging
 import math
@@ -57,11 +56,6 @@ VIA_DASHBOARD = "_via_dashboard"
 ACTIVATION_TITLES = {"tanh": "tanh", "relu": "ReLU", "sigmoid": "sigmoid", "linear": "linear"}
 
 
-def compiled_available() -> bool:
-    """True once micrograd.compiled exists (it is written separately)."""
-    return importlib.util.find_spec("micrograd.compiled") is not None
-
-
 def defaults() -> dict[str, Any]:
     """Widget values of the original micrograd demo."""
     return {
@@ -82,7 +76,7 @@ def defaults() -> dict[str, Any]:
         "w_momentum": 0.0,
         "w_steps": 100,
         "w_seed": 1337,
-        "w_engine": "compiled" if compiled_available() else "scalar",
+        "w_engine": "compiled",
         "w_speed": 10,
     }
 
@@ -172,9 +166,6 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             reason = str(e) if "must" in str(e) else "is not a number"
             warnings.append(f"URL parameter {key}={text!r} {reason}; using {state['w_' + key]!r}.")
             continue
-        if key == "engine" and value == "compiled" and not compiled_available():
-            warnings.append("The compiled engine is not installed; using the scalar engine.")
-            value = "scalar"
         if key == "speed":
             value = int(value)
         state["w_" + key] = value
@@ -462,11 +453,8 @@ def on_weights_upload() -> None:
     if f is None:
         return
     ss["weights_error"] = []
-    try:
-        from micrograd import export
-    except ImportError:
-        ss["weights_error"] = ["weights import needs micrograd.export, which is not installed yet"]
-        return
+    from micrograd import export
+
     try:
         loaded = export.loads(f.getvalue())
     except export.WeightsError as e:
@@ -640,10 +628,7 @@ def _training_section() -> None:
     st.select_slider("Momentum", MOMENTUM_OPTIONS, key="w_momentum", format_func=lambda v: f"{v:g}")
     a, b = st.columns(2)
     a.number_input("Seed", 0, MAX_SEED, key="w_seed", help="initial weights and batch order")
-    has_compiled = compiled_available()
-    if not has_compiled:
-        ss["w_engine"] = "scalar"
-    b.radio("Engine", training.ENGINES, key="w_engine", disabled=not has_compiled, horizontal=True)
+    b.radio("Engine", training.ENGINES, key="w_engine", horizontal=True, help="compiled: fast, same numbers")
     st.select_slider("Steps per tick", SPEED_OPTIONS, key="w_speed", help=f"about {1 / TICK_SECONDS:g} ticks a second")
     st.caption("Changes here apply at once, without resetting the weights.")
 

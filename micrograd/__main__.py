@@ -85,12 +85,9 @@ def build_parser() -> Parser:
     g.add_argument("--seed", type=int, default=1, help="seed of the weights")
     g.set_defaults(func=cmd_graph)
 
-    try:
-        from micrograd.cli_runs import register
-    except ImportError:  # the run store is optional for the other commands
-        pass
-    else:
-        register(sub)
+    from micrograd.cli_runs import register
+
+    register(sub)
     return p
 
 

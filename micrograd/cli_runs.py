@@ -154,15 +154,3 @@ def cmd_delete(args: argparse.Namespace) -> int:
         return 0
 
     return _run_with_store(args, body)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m micrograd.cli_runs runs list` etc., for use before the main CLI wires this in."""
-    parser = argparse.ArgumentParser(prog="micrograd")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

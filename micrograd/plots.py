@@ -50,7 +50,8 @@ def accuracy_figure(history: Sequence[dict]) -> go.Figure:
     return _layout(fig, "Accuracy", "accuracy", legend=legend)
 
 
-def _span(values: np.ndarray) -> tuple[float, float]:
+def span(values: np.ndarray) -> tuple[float, float]:
+    """The values' range padded by 10 % (a unit pad for a single value, (-1.1, 1.1)-ish for none)."""
     lo, hi = (float(values.min()), float(values.max())) if values.size else (-1.0, 1.0)
     pad = 0.1 * (hi - lo) or 1.0
     return lo - pad, hi + pad
@@ -63,8 +64,8 @@ def plane(
 
     With j None (one-feature data) the score depends on x only; the y axis then spans the labels ±1.
     """
-    xr = _span(X[:, i])
-    yr = _span(X[:, j]) if j is not None else (-1.5, 1.5)
+    xr = span(X[:, i])
+    yr = span(X[:, j]) if j is not None else (-1.5, 1.5)
     xs, ys, pts = numeric.grid(xr, yr, n)
     inputs = np.zeros((len(pts), X.shape[1]))  # 0 is each feature's mean after standardisation
     inputs[:, i] = pts[:, 0]

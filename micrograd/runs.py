@@ -16,10 +16,13 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
+# the keys of a training step record (micrograd.training uses this list); the store stays stdlib-only
+STEP_KEYS = ("step", "lr", "loss", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norm", "seconds")
+
+
 STATUSES = ("running", "paused", "finished", "diverged", "interrupted", "error")  # error: the trainer failed
 FINAL_STATUSES = ("finished", "diverged", "interrupted", "error")
 LIVE_STATUSES = ("running", "paused")
-STEP_KEYS = ("step", "lr", "loss", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norm", "seconds")
 ORDER_BY = ("id", "created_at", "updated_at", "name", "status", "dataset", "architecture", "loss", "steps")
 ORDER_BY += ("train_loss", "train_accuracy", "test_accuracy", "wall_seconds")
 _JSON_COLUMNS = ("tags", "config", "data", "metrics")

@@ -14,23 +14,13 @@ from micrograd import losses, numeric
 from micrograd.engine import gc_paused
 from micrograd.nn import ACTIVATIONS, INITS, MLP
 from micrograd.optim import SCHEDULES, SGD, number_problem, schedule
+from micrograd.runs import STEP_KEYS  # noqa: F401 - the record keys, defined once (the store is stdlib-only)
 
 ENGINES = ("compiled", "scalar")
 MAX_HIDDEN_LAYERS = 15  # with the output layer, the 16 layers a weights file may hold
 MAX_WIDTH = 1024
 MAX_PARAMETERS = 250_000  # what a weights file may hold (micrograd.export.MAX_PARAMETERS)
 MAX_STEPS = 1_000_000
-STEP_KEYS = (
-    "step",
-    "lr",
-    "loss",
-    "train_loss",
-    "train_accuracy",
-    "test_loss",
-    "test_accuracy",
-    "grad_norm",
-    "seconds",
-)
 # Trainer.status values
 READY, TRAINING, FINISHED, DIVERGED, FAILED = "ready", "training", "finished", "diverged", "error"
 

@@ -83,7 +83,7 @@ def _widgets_for(config: RunConfig) -> tuple[dict, list[str]]:
     w |= {"w_loss": c.loss, "w_schedule": c.schedule, "w_batch_size": c.batch_size, "w_steps": c.steps}
     w |= {"w_seed": c.seed, "w_data_seed": c.seed if c.data_seed is None else c.data_seed}
     w |= {"w_lr": c.lr, "w_lr_end": c.lr if c.lr_end is None else c.lr_end, "w_l2": c.l2, "w_momentum": c.momentum}
-    w["w_engine"] = c.engine if ui.compiled_available() else "scalar"
+    w["w_engine"] = c.engine
     spec = DATASETS.get(c.dataset)
     if spec is not None:
         w["w_samples"] = spec.samples if c.samples is None else c.samples

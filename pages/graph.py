@@ -11,7 +11,7 @@ import streamlit as st
 
 import ui
 from micrograd import graph as G
-from micrograd import network, numeric
+from micrograd import network, numeric, plots
 
 EVERY_MAX = 10_000
 NO_NEURON = "none"
@@ -218,12 +218,6 @@ def draw_graph(s: G.SnapshotSeries, opts: Options) -> None:
     exports(ddot, f"neuron-{layer}.{j}-step{snap.step}", "neuron")
 
 
-def _span(values: np.ndarray) -> tuple[float, float]:
-    lo, hi = float(values.min()), float(values.max())
-    pad = 0.1 * (hi - lo) or 1.0
-    return lo - pad, hi + pad
-
-
 def draw_network(s: G.SnapshotSeries) -> None:
     """The current network: weights as edges, each neuron's activation over the plane, formulas on hover."""
     tr = ui.get_trainer()
@@ -232,7 +226,7 @@ def draw_network(s: G.SnapshotSeries) -> None:
     ranges = {}
     if d.n_features == 2:
         X = np.vstack([d.X_train, d.X_test])
-        ranges = {"x_range": _span(X[:, 0]), "y_range": _span(X[:, 1])}
+        ranges = {"x_range": plots.span(X[:, 0]), "y_range": plots.span(X[:, 1])}
     try:
         x, _ = s.example(d)
         acts = numeric.forward_all(layers, np.array([x]))
@@ -252,12 +246,8 @@ def live(opts: Options) -> None:
     """Train a few steps (when running), snapshot, and redraw the graph and the network."""
     with ui.guard("training"):
         tr = ui.get_trainer()
-        before = tr.step_count
-        ui.tick()
+        ui.tick()  # takes a snapshot after every step that lands on a multiple of N
         s = series()
-        # a tick takes several steps; snapshot when it crossed a multiple of N, even if it did not end on one
-        crossed = tr.step_count // s.every > before // s.every
-        G.take_snapshot(s, tr, force=crossed)
         state = "training" if ui.is_running() else "paused"
         st.caption(f"**{state}** · step {tr.step_count} / {tr.config.steps} · {len(s)} snapshots")
         graph_tab, network_tab = st.tabs(["Computation graph", "Network"])
