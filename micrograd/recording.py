@@ -57,7 +57,9 @@ def finish_recording(recorder: RunRecorder, trainer: Trainer, status: str, wall_
         "stopped before the step budget: replaced by a new run" if status == "interrupted" else ""
     )
     metrics = trainer.metrics() if trainer.history else {"step": 0}
-    recorder.finish(status, metrics, weights_of(trainer), wall_seconds, message)
+    # the settings as they ended: lr, loss, budget... change live, and "New data" redraws the data
+    config, data = trainer.config.to_dict(), trainer.dataset.summary()
+    recorder.finish(status, metrics, weights_of(trainer), wall_seconds, message, config=config, data=data)
 
 
 class SessionRecorder:
@@ -126,7 +128,13 @@ class SessionRecorder:
             rec.set_status(want)
             if want == "paused" and rec.active:  # keep the weights so far, in case the session never comes back
                 try:
-                    rec.store.update_run(rec.run_id, metrics=trainer.metrics(), weights_json=weights_of(trainer))
+                    rec.store.update_run(
+                        rec.run_id,
+                        metrics=trainer.metrics(),
+                        weights_json=weights_of(trainer),
+                        config=trainer.config.to_dict(),
+                        data=trainer.dataset.summary(),
+                    )
                 except (StoreError, KeyError) as e:
                     rec.error = str(e)
             self._status = want

@@ -362,9 +362,25 @@ class RunStore:
         weights_json: str | None = None,
         wall_seconds: float | None = None,
         message: str | None = None,
+        config: dict | None = None,
+        data: dict | None = None,
     ) -> None:
-        """Change the given fields; metrics' steps (or step) and train/test figures also fill their columns."""
+        """Change the given fields; metrics' steps (or step) and train/test figures also fill their columns.
+
+        config and data (settings changed live, new data drawn) replace the stored ones together, and with them
+        the dataset, architecture and loss columns.
+        """
         sets: dict[str, Any] = {"updated_at": time.time()}
+        if (config is None) != (data is None):
+            raise ValueError("config and data change together (the architecture column needs both)")
+        if config is not None:
+            if not isinstance(config, dict) or not isinstance(data, dict):
+                raise ValueError("config and data must be dicts (the training settings and the dataset description)")
+            sets["config"], sets["data"] = _dumps("config", config), _dumps("data", data)
+            dataset = config.get("dataset") or data.get("name") or data.get("dataset")
+            sets["dataset"] = None if dataset is None else str(dataset)
+            sets["architecture"] = _architecture(config, data)
+            sets["loss"] = None if config.get("loss") is None else str(config["loss"])
         if status is not None:
             sets["status"] = _check_status(status)
         if metrics is not None:
@@ -560,9 +576,17 @@ class RunRecorder:
                 self._guard(lambda: self.store.update_run(self.run_id, status=status))
 
     def finish(
-        self, status: str, metrics: dict, weights_json: str | None, wall_seconds: float, message: str = ""
+        self,
+        status: str,
+        metrics: dict,
+        weights_json: str | None,
+        wall_seconds: float,
+        message: str = "",
+        config: dict | None = None,
+        data: dict | None = None,
     ) -> None:
-        """Write the remaining steps and the final status, metrics and weights; later calls do nothing."""
+        """Write the remaining steps and the final status, metrics and weights (and the settings and data
+        description as they ended, when given); later calls do nothing."""
         _check_status(status, FINAL_STATUSES)
         with self._lock:
             self._flush()
@@ -575,6 +599,8 @@ class RunRecorder:
                         weights_json=weights_json,
                         wall_seconds=wall_seconds,
                         message=message,
+                        config=config,
+                        data=data,
                     )
                 )
             self.finished = True

@@ -163,3 +163,22 @@ def test_open_store_reports_a_foreign_database(tmp_path):
         conn.execute("CREATE TABLE songs (title TEXT)")
     store, error = recording.open_store(db)
     assert store is None and "another program" in error and "MICROGRAD_DB" in error
+
+
+def test_live_changes_reach_the_stored_settings(tmp_path):
+    db = tmp_path / "runs.db"
+    tr = Trainer(RunConfig(dataset="moons", samples=40, layers=[4], steps=10, loss="svm", lr=0.1))
+    rec = recording.SessionRecorder(db)
+    rec.sync(tr, True)
+    tr.run(3)
+    tr.update(loss="bce", lr=0.01, steps=6)
+    rec.sync(tr, False)  # pause: settings as they are now
+    with RunStore(db) as store:
+        (run,) = store.list_runs()
+        assert run["loss"] == "bce" and store.get_run(run["id"])["config"]["lr"] == 0.01
+    tr.run()
+    rec.sync(tr, False)  # finished
+    rec.close()
+    with RunStore(db) as store:
+        stored = store.get_run(run["id"])
+    assert stored["status"] == "finished" and stored["config"]["steps"] == 6 and stored["config"]["loss"] == "bce"
