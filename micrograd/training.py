@@ -61,13 +61,21 @@ class RunConfig:
 
     def problems(self) -> list[str]:
         """Every problem with this configuration, as sentences ([] when it is valid)."""
-        from micrograd.datasets import DATASETS
+        from micrograd.datasets import DATASETS, MAX_TEST_FRACTION, MIN_SAMPLES
 
         p = []
         if not isinstance(self.dataset, str):
             p.append(f"dataset must be a name, got {self.dataset!r}")
         elif self.dataset != "csv" and self.dataset not in DATASETS:
             p.append(f"dataset must be one of {', '.join(DATASETS)} or csv; got {self.dataset!r}")
+        elif self.dataset != "csv":  # the generator's own limits, so a bad value is caught before any data is made
+            spec = DATASETS[self.dataset]
+            if self.samples is not None:
+                p.append(number_problem("samples", self.samples, MIN_SAMPLES, spec.max_samples, integer=True))
+            if self.noise is not None and spec.uses_noise:
+                p.append(number_problem("noise", self.noise, 0.0, spec.noise_max))
+        if self.test_fraction is not None:
+            p.append(number_problem("test_fraction", self.test_fraction, 0.0, MAX_TEST_FRACTION))
         if self.dataset == "csv" and not self.csv:
             p.append("dataset csv needs a file (csv)")
         if not isinstance(self.layers, list) or len(self.layers) > MAX_HIDDEN_LAYERS:

@@ -95,6 +95,11 @@ def test_config_lists_every_problem():
         assert any(p.startswith(word) for p in problems), word
     with pytest.raises(ConfigError):
         cfg.validate()
+    data = RunConfig(samples=3, noise=2, test_fraction=5).problems()  # caught before any data is drawn
+    assert [x.split()[0] for x in data] == ["samples", "noise", "test_fraction"]
+    assert RunConfig(dataset="breast_cancer", samples=600).problems() == [
+        "samples must be a whole number in [4, 569], got 600"
+    ]
     with pytest.raises(ConfigError, match="unknown configuration keys: colour"):
         RunConfig.from_dict({"colour": "red"})
     assert RunConfig.from_dict(RunConfig().to_dict()) == RunConfig()
