@@ -84,21 +84,26 @@ class Value:
         return _node(S.pow(a, b), (self,), f"**{b!r}", (b * S.pow(a, b - 1.0),))
 
     def exp(self) -> Value:
+        """e ** x, inf on overflow."""
         out = S.exp(self.data)
         return _node(out, (self,), "exp", (out,))
 
     def log(self) -> Value:
+        """Natural log: -inf at 0, nan below 0."""
         return _node(S.log(self.data), (self,), "log", (S.div(1.0, self.data),))
 
     def tanh(self) -> Value:
+        """Hyperbolic tangent; its derivative is 1 - tanh(x)**2."""
         t = math.tanh(self.data)
         return _node(t, (self,), "tanh", (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
+        """1 / (1 + e**-x), computed without overflow."""
         s = S.sigmoid(self.data)
         return _node(s, (self,), "sigmoid", (s * (1.0 - s),))
 
     def relu(self) -> Value:
+        """max(0, x); its derivative is 1 above 0, else 0."""
         return _node(S.relu(self.data), (self,), "relu", (S.relu_grad(self.data),))
 
     def softplus(self) -> Value:

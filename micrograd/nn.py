@@ -218,6 +218,7 @@ class Layer(Module):
 
     @property
     def nin(self) -> int:
+        """Number of inputs of each neuron."""
         return len(self.neurons[0].w)
 
     def __repr__(self) -> str:
