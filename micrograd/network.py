@@ -51,19 +51,22 @@ def _edge_traces(layers: list[DenseLayer], pos: list[np.ndarray]) -> list[dict]:
     """Edges grouped by sign and |w| bucket, so the figure stays a handful of traces whatever the width."""
     finite = np.concatenate([np.abs(w[np.isfinite(w)]) for w in (layer.weight for layer in layers)])
     wmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0  # nan/inf weights (a divergence) skipped
-    groups: dict[tuple[bool, int], list[list[float | None]]] = {}
+    # numpy arrays with NaN between segments (not lists with None): plotly copies arrays in one go
+    groups: dict[tuple[bool, int], list[tuple[np.ndarray, np.ndarray]]] = {}
     for li, layer in enumerate(layers):
         src, dst = pos[li], pos[li + 1]
-        for j, i in np.ndindex(layer.weight.shape):
-            w = float(layer.weight[j, i])
-            if not np.isfinite(w):
-                continue
-            bucket = min(WIDTH_BUCKETS - 1, int(abs(w) / wmax * WIDTH_BUCKETS))
-            xs, ys = groups.setdefault((w > 0, bucket), [[], []])
-            xs += [src[i, 0], dst[j, 0], None]
-            ys += [src[i, 1], dst[j, 1], None]
+        jj, ii = np.nonzero(np.isfinite(layer.weight))  # row-major: neuron by neuron
+        w = layer.weight[jj, ii]
+        buckets = np.minimum(WIDTH_BUCKETS - 1, (np.abs(w) / wmax * WIDTH_BUCKETS).astype(int))
+        gap = np.full(len(w), np.nan)
+        xs = np.column_stack([src[ii, 0], dst[jj, 0], gap])
+        ys = np.column_stack([src[ii, 1], dst[jj, 1], gap])
+        for positive, bucket in sorted(set(zip((w > 0).tolist(), buckets.tolist()))):
+            m = ((w > 0) == positive) & (buckets == bucket)
+            groups.setdefault((positive, bucket), []).append((xs[m].ravel(), ys[m].ravel()))
     traces = []
-    for (positive, bucket), (xs, ys) in sorted(groups.items()):
+    for (positive, bucket), parts in sorted(groups.items()):
+        xs, ys = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         width = 0.5 + 4.5 * (bucket + 0.5) / WIDTH_BUCKETS  # proportional to the bucket's middle |w|
         traces.append(
             dict(
@@ -79,6 +82,45 @@ def _edge_traces(layers: list[DenseLayer], pos: list[np.ndarray]) -> list[dict]:
             )
         )
     return traces
+
+
+def _layer_heat_map(out: np.ndarray, cx: float, n: int, first_name: str) -> dict:
+    """One heat map for a whole layer column: each neuron's n x n activation plane at its position.
+
+    One trace per layer instead of one per neuron keeps a 6 x 64 network's figure cheap to build and draw.
+    Neurons are stacked bottom to top with two NaN (transparent) rows between them; each plane is scaled by its
+    own largest |a| so colours compare within a neuron, and customdata keeps the raw activations for hover.
+    """
+    side = np.linspace(-INSET, INSET, n)
+    step = side[1] - side[0]
+    k = out.shape[1]
+    rows = n + 2
+    z = np.full((rows * k - 2, n), np.nan)
+    raw = np.full_like(z, np.nan)
+    ys = np.empty(rows * k - 2)
+    for b in range(k):  # b-th block from the bottom is neuron k - 1 - b (neurons run top to bottom)
+        j = k - 1 - b
+        cy = (k - 1) / 2.0 - j
+        plane = out[:, j].reshape(n, n)  # rows follow y, as grid() lays points out
+        finite = np.abs(plane[np.isfinite(plane)])
+        zmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        r = b * rows
+        z[r : r + n], raw[r : r + n], ys[r : r + n] = plane / zmax, plane, cy + side
+        if b < k - 1:  # gap rows just outside this plane and the next one, so cell edges stay at ±INSET
+            ys[r + n], ys[r + n + 1] = cy + INSET + step, cy + 1 - INSET - step
+    return dict(
+        type="heatmap",
+        z=z,
+        customdata=raw,
+        x=cx + side,
+        y=ys,
+        colorscale="RdBu_r",
+        zmin=-1.0,
+        zmax=1.0,
+        showscale=False,
+        name=first_name.rsplit(".", 1)[0],
+        hovertemplate="a = %{customdata:.3f}<extra></extra>",
+    )
 
 
 def network_figure(
@@ -112,27 +154,9 @@ def network_figure(
             raise ValueError(f"X_plane_resolution must be at least 2, got {X_plane_resolution!r}")
         _, _, pts = grid(x_range, y_range, n)
         outs = forward_all(layers, pts)
-        side = np.linspace(-INSET, INSET, n)
-        for li, out in enumerate(outs):
-            for j in range(out.shape[1]):
-                z = out[:, j].reshape(n, n)  # rows follow y, as grid() lays points out
-                finite = np.abs(z[np.isfinite(z)])
-                zmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-                cx, cy = pos[li + 1][j]
-                traces.append(
-                    dict(
-                        type="heatmap",
-                        z=z,
-                        x=cx + side,
-                        y=cy + side,
-                        colorscale="RdBu_r",
-                        zmin=-zmax,
-                        zmax=zmax,
-                        showscale=False,
-                        name=neuron_name(li, j, n_layers),
-                        hovertemplate=f"{neuron_name(li, j, n_layers)}: a = %{{z:.3f}}<extra></extra>",
-                    )
-                )
+        traces += [
+            _layer_heat_map(out, pos[li + 1][:, 0][0], n, neuron_name(li, 0, n_layers)) for li, out in enumerate(outs)
+        ]
 
     inputs = list(feature_names)
     for c, xy in enumerate(pos):
