@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from micrograd import datasets, graph, recording, training
@@ -467,7 +468,10 @@ def on_weights_upload() -> None:
     model = loaded.model
     sizes = model.sizes[1:-1]
     config = tr.config.replace(layers=sizes, activation=model.activation)
-    replace_trainer(new_trainer(config, tr.dataset, model), f"Loaded {f.name}: {config.architecture} network.")
+    replace_trainer(
+        new_trainer(config, tr.dataset, model),
+        f"Loaded {f.name}: {config.architecture} network.{mismatch_note(loaded, tr.dataset)}",
+    )
     _set_layer_widgets(sizes)
     ss["w_activation"] = model.activation
 
@@ -488,6 +492,26 @@ def check_loaded(loaded: Any, dataset: datasets.Dataset) -> list[str]:
     if len(hidden) > MAX_LAYERS or any(n > MAX_WIDTH for n in hidden):
         problems.append(f"the file's hidden layers {hidden} exceed this dashboard's {MAX_LAYERS} x {MAX_WIDTH}")
     return problems
+
+
+def mismatch_note(loaded: Any, dataset: datasets.Dataset) -> str:
+    """A sentence when the file was trained on other features or another standardisation ('' when it matches)."""
+    notes = []
+    if list(loaded.feature_names) != list(dataset.feature_names):
+        notes.append(
+            f"the file was trained on features {', '.join(loaded.feature_names)}, the current data has "
+            f"{', '.join(dataset.feature_names)}"
+        )
+    mine, theirs = dataset.preprocessing, loaded.preprocessing
+
+    def same(a: dict | None, b: dict | None) -> bool:
+        if a is None or b is None:
+            return a is b
+        return all(np.allclose(a[k], b[k], rtol=1e-9, atol=0) for k in ("mean", "std"))
+
+    if not same(mine, theirs):
+        notes.append("the file standardised its inputs differently from the current data")
+    return f" Note: {'; '.join(notes)}, so its weights may need more training here." if notes else ""
 
 
 # ---------------------------------------------------------------- live training

@@ -376,3 +376,14 @@ def test_a_link_whose_settings_cannot_work_falls_back_to_the_defaults(params):
     assert at.warning and not at.exception and not at.error
     at.button(key="btn_step").click().run()
     assert trainer(at).step_count == 1
+
+
+def test_importing_weights_trained_on_other_features_says_so():
+    at = app()
+    data = export.dumps(MLP(2, [4, 1], seed=1), feature_names=["height", "weight"]).encode()
+    at.file_uploader(key="weights_upload_0").set_value(("other.json", data, "application/json")).run()
+    info = messages(at, "info")
+    assert "Loaded other.json" in info and "trained on features height, weight" in info and "x1, x2" in info
+    same = export.dumps(MLP(2, [4, 1], seed=1), feature_names=["x1", "x2"]).encode()
+    at.file_uploader(key="weights_upload_0").set_value(("same.json", same, "application/json")).run()
+    assert "Loaded same.json" in messages(at, "info") and "Note:" not in messages(at, "info")
