@@ -38,6 +38,15 @@ def app(**params: str) -> AppTest:
     return at
 
 
+def start_and_tick_until_stopped(at: AppTest, max_ticks: int) -> None:
+    """Press Start, then run ticks (AppTest fires no timers) until training stops or max_ticks pass."""
+    at.button(key="btn_start").click().run()
+    for _ in range(max_ticks):
+        if not at.session_state["running"]:
+            break
+        at.run()
+
+
 def trainer(at: AppTest):
     return at.session_state["trainer"]
 
@@ -107,11 +116,7 @@ def test_start_ticks_then_pause_stops():
 
 def test_run_to_the_budget_finishes_and_learns():
     at = app(steps="30", speed="100")
-    at.button(key="btn_start").click().run()
-    for _ in range(30):
-        if not at.session_state["running"]:
-            break
-        at.run()
+    start_and_tick_until_stopped(at, 30)
     tr = trainer(at)
     assert tr.status == "finished" and tr.step_count == 30 and not at.session_state["running"]
     assert tr.history[-1]["train_accuracy"] > 0.8
@@ -337,11 +342,7 @@ def test_a_run_on_the_train_page_is_recorded_in_the_store(tmp_path, monkeypatch)
     db = tmp_path / "studio.db"
     monkeypatch.setenv("MICROGRAD_DB", str(db))
     at = app(steps="20", speed="100")
-    at.button(key="btn_start").click().run()
-    for _ in range(20):
-        if not at.session_state["running"]:
-            break
-        at.run()
+    start_and_tick_until_stopped(at, 20)
     assert trainer(at).status == "finished"
     store = RunStore(db)
     (run,) = store.list_runs()
