@@ -220,7 +220,7 @@ def builtin_dataset(name: str, samples: int, noise: float, test_fraction: float,
 
 def load_dataset(config: RunConfig) -> datasets.Dataset:
     """The dataset a configuration names; CSV data comes from this session's upload."""
-    seed = config.seed if config.data_seed is None else config.data_seed
+    seed = config.dataset_seed
     if config.dataset != "csv":
         return builtin_dataset(config.dataset, config.samples, config.noise, config.test_fraction, seed)
     csv = st.session_state.get("csv")

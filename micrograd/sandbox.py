@@ -217,6 +217,24 @@ def _check_variables(variables: Mapping[str, float]) -> dict[str, float]:
     return out
 
 
+def names(text: str) -> list[str]:
+    """Free variable names of the text in order of appearance ([] when it does not parse); nothing is evaluated."""
+    try:
+        tree = ast.parse(text.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    assigned, found = set(), []
+    for stmt in tree.body:
+        called = {id(n.func) for n in ast.walk(stmt) if isinstance(n, ast.Call)}
+        for n in ast.walk(stmt):
+            ok = isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in called
+            if ok and n.id not in assigned and n.id not in found and not n.id.startswith("_"):
+                found.append(n.id)
+        if isinstance(stmt, ast.Assign):
+            assigned |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+    return found
+
+
 def check(text: str, names: Iterable[str]) -> list[tuple[str | None, ast.expr]]:
     """Parse text and check it against the whitelist; return the checked steps (nothing is evaluated)."""
     if not isinstance(text, str):

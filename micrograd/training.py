@@ -127,11 +127,16 @@ class RunConfig:
         """A validated copy with some fields changed."""
         return RunConfig.from_dict({**self.to_dict(), **changes})
 
+    @property
+    def dataset_seed(self) -> int:
+        """The seed the data is drawn with: data_seed, or seed when none is given."""
+        return self.seed if self.data_seed is None else self.data_seed
+
     def make_dataset(self):
         """The dataset this configuration names (a micrograd.datasets.Dataset)."""
         from micrograd import datasets
 
-        seed = self.seed if self.data_seed is None else self.data_seed
+        seed = self.dataset_seed
         if self.dataset == "csv":
             return datasets.load_csv(
                 self.csv,

@@ -81,7 +81,7 @@ def _widgets_for(config: RunConfig) -> tuple[dict, list[str]]:
     w = {"w_dataset": c.dataset, "w_nlayers": len(c.layers), "w_activation": c.activation, "w_init": c.init}
     w |= {f"w_layer_{k}": n for k, n in enumerate(c.layers)}
     w |= {"w_loss": c.loss, "w_schedule": c.schedule, "w_batch_size": c.batch_size, "w_steps": c.steps}
-    w |= {"w_seed": c.seed, "w_data_seed": c.seed if c.data_seed is None else c.data_seed}
+    w |= {"w_seed": c.seed, "w_data_seed": c.dataset_seed}
     w |= {"w_lr": c.lr, "w_lr_end": c.lr if c.lr_end is None else c.lr_end, "w_l2": c.l2, "w_momentum": c.momentum}
     w["w_engine"] = c.engine
     spec = DATASETS.get(c.dataset)

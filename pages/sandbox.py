@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-
 import pandas as pd
 import streamlit as st
 
@@ -20,24 +18,6 @@ st.caption(
     "Type a formula over named variables, one `name = expression` per line and a final expression. It is parsed "
     f"through a whitelist ({', '.join(sandbox.METHODS)} methods, + - * / **), never run as Python."
 )
-
-
-def names_in(text: str) -> list[str]:
-    """Free variable names of the text in order of appearance ([] when it does not parse); nothing is evaluated."""
-    try:
-        tree = ast.parse(text.strip())
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    assigned, found = set(), []
-    for stmt in tree.body:
-        called = {id(n.func) for n in ast.walk(stmt) if isinstance(n, ast.Call)}
-        for n in ast.walk(stmt):
-            ok = isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in called
-            if ok and n.id not in assigned and n.id not in found and not n.id.startswith("_"):
-                found.append(n.id)
-        if isinstance(stmt, ast.Assign):
-            assigned |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
-    return found
 
 
 def load_preset() -> None:
@@ -68,7 +48,7 @@ def main() -> None:
         load_preset()
     st.selectbox("Preset", presets, key="s_preset", on_change=load_preset)
     text = st.text_area("Expression", key="s_text", height=220, max_chars=sandbox.MAX_CHARS)
-    names = names_in(text)
+    names = sandbox.names(text)
     if len(names) > MAX_VARIABLES:
         st.error(f"{len(names)} variables; the sandbox takes at most {MAX_VARIABLES}. Use fewer names.")
         return

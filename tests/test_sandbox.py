@@ -261,3 +261,9 @@ def test_a_long_flat_sum_is_not_too_deep():
     root = S.parse("+".join(["a * b"] * 60), {"a": 2.0, "b": 3.0})  # 60 terms: a deep add chain, 479 characters
     root.backward()
     assert root.data == 360.0
+
+
+def test_names_lists_free_variables_in_order_without_evaluating():
+    assert S.names("c = a * b\nc.tanh() + d") == ["a", "b", "d"]  # c is assigned; tanh is a method
+    assert S.names("__import__('os').system('x') + y") == ["y"]  # called names are not variables
+    assert S.names("a +") == []  # does not parse: no names, nothing run
