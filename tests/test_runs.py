@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -150,11 +151,18 @@ def test_read_only_file_and_folder_raise_store_error():
         python = next((p for p in ("/usr/bin/python3", sys.executable) if _runs_as_nobody(p)), None)
         if python is None:
             pytest.skip("running as root and no Python is usable as user nobody; see the mode=ro test")
-        env = {"PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1", "PATH": os.environ.get("PATH", "")}
-        out = subprocess.run(
-            [python, "-c", READ_ONLY_CHILD, *targets], user=65534, group=65534, extra_groups=[], env=env,
-            cwd="/", capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
+        # nobody may not be able to read the checkout (a clone under a 0700 folder): give it its own copy
+        lib = Path(tempfile.mkdtemp())
+        lib.chmod(0o755)
+        shutil.copytree(ROOT / "micrograd", lib / "micrograd", ignore=shutil.ignore_patterns("__pycache__"))
+        env = {"PYTHONPATH": str(lib), "PYTHONDONTWRITEBYTECODE": "1", "PATH": os.environ.get("PATH", "")}
+        try:
+            out = subprocess.run(
+                [python, "-c", READ_ONLY_CHILD, *targets], user=65534, group=65534, extra_groups=[], env=env,
+                cwd="/", capture_output=True, text=True, timeout=30,
+            )  # fmt: skip
+        finally:
+            shutil.rmtree(lib)
         lines = out.stdout.splitlines()
         assert len(lines) == 2 and all(line.startswith("StoreError") for line in lines), out.stdout + out.stderr
         assert all("cannot be written" in line and "permissions" in line for line in lines)
