@@ -24,6 +24,10 @@ with ui.guard("setting up the session"):
     ui.init_state()
     ui.sidebar()
 if "trainer" in st.session_state:
+    back = st.session_state.pop(ui.RETURN_TO, None)
+    titles = {f: t for f, t, _ in PAGES}
+    if back in titles and titles[back] != nav.title:  # a direct link to a page: go there now that state exists
+        st.switch_page(back, query_params=st.query_params.to_dict())
     st.session_state[ui.VIA_DASHBOARD] = True
     try:
         with ui.guard(f"showing the {nav.title} page"):

@@ -17,6 +17,7 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
   Streamlit drops a widget's value in any run that does not draw it (hidden widgets, page switches).
 - ``view_*``: display-only widgets of the Train page (feature pair, log scale).
 - ``_via_dashboard``: True while dashboard.py runs the page (see ``require_dashboard``).
+- ``_return_to``: the page a direct first request asked for; dashboard.py switches to it after set-up.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ TICK_BUDGET = 0.15  # seconds of training per tick, so Pause and redraws stay re
 DATA_FIELDS = ("dataset", "samples", "noise", "test_fraction", "data_seed", "csv", "label_column", "feature_columns")
 MODEL_FIELDS = ("layers", "activation", "init", "seed")
 VIA_DASHBOARD = "_via_dashboard"
+RETURN_TO = "_return_to"  # the page a direct request asked for, while dashboard.py sets up the session
 ACTIVATION_TITLES = {"tanh": "tanh", "relu": "ReLU", "sigmoid": "sigmoid", "linear": "linear"}
 
 
@@ -307,14 +309,17 @@ def _apply_widget_values(values: dict[str, Any]) -> None:
     _set_layer_widgets(sizes)
 
 
-def require_dashboard() -> None:
+def require_dashboard(page: str) -> None:
     """Call first in every page: a page run on its own (no state, no sidebar) goes through dashboard.py instead.
 
     With a pages/ folder Streamlit starts in its old multipage mode until st.navigation runs, so the first request
     for e.g. /train after a server start (and every AppTest rerun) executes the page file directly.
+    page: the calling page's path relative to dashboard.py (e.g. "pages/graph.py"), so a shared link to it still
+    lands on it.
     """
     if not st.session_state.get(VIA_DASHBOARD):
-        st.switch_page("dashboard.py")
+        st.session_state[RETURN_TO] = page  # dashboard.py comes back here once the session is set up
+        st.switch_page("dashboard.py", query_params=st.query_params.to_dict())  # the link's settings too
 
 
 def restore_settings() -> None:

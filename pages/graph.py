@@ -18,7 +18,7 @@ NO_NEURON = "none"
 EXAMPLE_TITLES = {"point": "a training point", "typed": "type coordinates and a label"}
 
 if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's state and sidebar first
-    ui.require_dashboard()
+    ui.require_dashboard("pages/graph.py")
 st.title("Computation graph")
 st.caption(
     "The real scalar graph the engine builds for **one example** through its loss: every node shows its value "

@@ -12,7 +12,7 @@ CUSTOM = "(your own)"
 MAX_VARIABLES = 20
 
 if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's state and sidebar first
-    ui.require_dashboard()
+    ui.require_dashboard("pages/sandbox.py")
 st.title("Expression sandbox")
 st.caption(
     "Type a formula over named variables, one `name = expression` per line and a final expression. It is parsed "

@@ -14,7 +14,7 @@ LOSS_HELP = {
     "bce": "log(1 + e^(−y·score)): the logistic loss; small when y·score is large",
 }
 
-ui.require_dashboard()
+ui.require_dashboard("pages/train.py")
 st.title("micrograd studio")
 st.caption(
     "A multi-layer perceptron learns to separate two classes, trained step by step by a scalar autograd engine. "
