@@ -2,7 +2,7 @@
 
 Session-state keys (everything lives in ``st.session_state``; no module-level mutable state):
 
-- ``trainer``: the session's ``micrograd.training.Trainer`` (model, data, history). Read it with ``get_trainer()``.
+- ``trainer``: the session's ``micrograd.studio.trainer.Trainer`` (model, data, history). Read it with ``get_trainer()``.
 - ``running``: True while the live fragment is training.
 - ``tick``: ``{"steps", "seconds"}`` of the last live tick (for steps per second).
 - ``notices``: messages shown once on the next full run (e.g. "Architecture changed: weights re-initialised");
@@ -11,8 +11,8 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 - ``weights_error``: problems of the last weights file that failed to import (list of sentences).
 - ``uploads``: a counter in the uploaders' keys; bumping it clears them.
 - ``on_step``: optional callable given to every new Trainer.
-- ``recorder``: the session's ``micrograd.recording.SessionRecorder``; every run is saved in the run store.
-- ``snapshots``: the session's ``micrograd.graph.SnapshotSeries`` (graph snapshots every N steps and on pause).
+- ``recorder``: the session's ``micrograd.studio.recording.SessionRecorder``; every run is saved in the run store.
+- ``snapshots``: the session's ``micrograd.views.graph.SnapshotSeries`` (graph snapshots every N steps and on pause).
 - ``w_*``: the sidebar widgets' values; the query parameters mirror them. ``settings`` keeps a copy, because
   Streamlit drops a widget's value in any run that does not draw it (hidden widgets, page switches).
 - ``view_*``: display-only widgets of the Train page (feature pair, log scale).
@@ -34,12 +34,15 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from micrograd import datasets, graph, recording, training
-from micrograd.datasets import DATASETS, DataError
 from micrograd.losses import LOSS_TITLES
 from micrograd.nn import ACTIVATIONS, INITS
 from micrograd.optim import SCHEDULES
-from micrograd.training import ConfigError, RunConfig, Trainer
+from micrograd.studio import datasets, recording
+from micrograd.studio import trainer as training
+from micrograd.studio.config import ENGINES, ConfigError, RunConfig
+from micrograd.studio.datasets import DATASETS, DataError
+from micrograd.studio.trainer import Trainer
+from micrograd.views import graph
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +151,7 @@ URL_PARSERS: dict[str, Callable[[str, dict], Any]] = {
     "momentum": _number_in(MOMENTUM_OPTIONS),
     "steps": _ranged(int, 1, MAX_STEPS),
     "seed": _ranged(int, 0, MAX_SEED),
-    "engine": _choice(training.ENGINES),
+    "engine": _choice(ENGINES),
     "speed": _number_in(SPEED_OPTIONS),
 }
 
@@ -459,7 +462,7 @@ def on_weights_upload() -> None:
     if f is None:
         return
     ss["weights_error"] = []
-    from micrograd import export
+    from micrograd.studio import weights as export
 
     try:
         loaded = export.loads(f.getvalue())
@@ -657,7 +660,7 @@ def _training_section() -> None:
     st.select_slider("Momentum", MOMENTUM_OPTIONS, key="w_momentum", format_func=lambda v: f"{v:g}")
     a, b = st.columns(2)
     a.number_input("Seed", 0, MAX_SEED, key="w_seed", help="initial weights and batch order")
-    b.radio("Engine", training.ENGINES, key="w_engine", horizontal=True, help="compiled: fast, same numbers")
+    b.radio("Engine", ENGINES, key="w_engine", horizontal=True, help="compiled: fast, same numbers")
     st.select_slider("Steps per tick", SPEED_OPTIONS, key="w_speed", help=f"about {1 / TICK_SECONDS:g} ticks a second")
     st.caption("Changes here apply at once, without resetting the weights.")
 

@@ -26,11 +26,11 @@ import sklearn  # noqa: E402
 from sklearn.datasets import load_breast_cancer, make_moons  # noqa: E402
 
 from bench import classic  # noqa: E402
-from micrograd.compiled import CompiledLoss  # noqa: E402
-from micrograd.engine import gc_paused  # noqa: E402
+from micrograd.fast.compiled import CompiledLoss  # noqa: E402
 from micrograd.losses import batch_loss, l2  # noqa: E402
 from micrograd.nn import MLP  # noqa: E402
 from micrograd.optim import schedule  # noqa: E402
+from micrograd.studio.trainer import gc_paused  # noqa: E402
 
 ALPHA = 1e-4  # the demo's L2 strength, biases included
 Step = Callable[[int], float]  # step(k) trains on batch k and returns the loss before the update
@@ -98,7 +98,7 @@ def scalar_engine(model: MLP, X, y, batches, lr) -> Step:
 
     def step(k: int) -> float:
         # Our Values hold no cycles, so reference counting frees each step's graph and the cyclic collector
-        # only gets in the way. The graph must die inside the pause (as in micrograd.training): a collector
+        # only gets in the way. The graph must die inside the pause (as in micrograd.studio.trainer): a collector
         # switched back on while it is alive would still scan all of it (about 25 ms per step here).
         with gc_paused():
             loss = loss_and_grads(k)
@@ -284,7 +284,8 @@ def median_ms(f: Callable[[], object], repeats: int) -> float:
 
 def ui_row(sizes: list[int], X: np.ndarray, y: np.ndarray, reps: int) -> str:
     """One network's UI timings as a markdown table row."""
-    from micrograd import network, numeric, plots
+    from micrograd.fast import numeric
+    from micrograd.views import network, plots
 
     layers = numeric.layers_of(MLP(2, [*sizes, 1], seed=1337))
     _, _, pts = numeric.grid((-2.0, 3.0), (-1.5, 2.0), 100)

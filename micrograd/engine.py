@@ -8,16 +8,12 @@ the graph by sorting on that id instead of a depth-first walk, which is most of 
 
 from __future__ import annotations
 
-import gc
 import itertools
 import math
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from numbers import Real
 from operator import attrgetter
 
-from micrograd import scalar as S
+from micrograd import ops as S
 
 _next_id = itertools.count().__next__  # thread-safe: one C call under the GIL
 _by_id = attrgetter("_id")
@@ -62,12 +58,12 @@ class Value:
     def __add__(self, other: Value | float) -> Value:
         if type(other) is not Value:  # the exact type check is cheaper than isinstance on this hot path
             other = other if isinstance(other, Value) else Value(other)
-        return _node(self.data + other.data, (self, other), "+", (1.0, 1.0))
+        return node(self.data + other.data, (self, other), "+", (1.0, 1.0))
 
     def __mul__(self, other: Value | float) -> Value:
         if type(other) is not Value:
             other = other if isinstance(other, Value) else Value(other)
-        return _node(self.data * other.data, (self, other), "*", (other.data, self.data))
+        return node(self.data * other.data, (self, other), "*", (other.data, self.data))
 
     def __pow__(self, other: Value | float) -> Value:
         a = self.data
@@ -76,39 +72,39 @@ class Value:
             out = S.pow(a, b)
             # d/db a**b = a**b * ln(a); define it as 0 where a**b is 0 (as PyTorch does at a = 0)
             db = 0.0 if out == 0.0 else out * S.log(a)
-            return _node(out, (self, other), "**", (b * S.pow(a, b - 1.0), db))
+            return node(out, (self, other), "**", (b * S.pow(a, b - 1.0), db))
         if not isinstance(other, Real):
             return NotImplemented
         b = float(other)
         # repr keeps the exponent exact, so a tracer can rebuild the op from the node alone
-        return _node(S.pow(a, b), (self,), f"**{b!r}", (b * S.pow(a, b - 1.0),))
+        return node(S.pow(a, b), (self,), f"**{b!r}", (b * S.pow(a, b - 1.0),))
 
     def exp(self) -> Value:
         """e ** x, inf on overflow."""
         out = S.exp(self.data)
-        return _node(out, (self,), "exp", (out,))
+        return node(out, (self,), "exp", (out,))
 
     def log(self) -> Value:
         """Natural log: -inf at 0, nan below 0."""
-        return _node(S.log(self.data), (self,), "log", (S.div(1.0, self.data),))
+        return node(S.log(self.data), (self,), "log", (S.div(1.0, self.data),))
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; its derivative is 1 - tanh(x)**2."""
         t = math.tanh(self.data)
-        return _node(t, (self,), "tanh", (1.0 - t * t,))
+        return node(t, (self,), "tanh", (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         """1 / (1 + e**-x), computed without overflow."""
         s = S.sigmoid(self.data)
-        return _node(s, (self,), "sigmoid", (s * (1.0 - s),))
+        return node(s, (self,), "sigmoid", (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """max(0, x); its derivative is 1 above 0, else 0."""
-        return _node(S.relu(self.data), (self,), "relu", (S.relu_grad(self.data),))
+        return node(S.relu(self.data), (self,), "relu", (S.relu_grad(self.data),))
 
     def softplus(self) -> Value:
         """log(1 + e**x) without overflow; its derivative is sigmoid(x)."""
-        return _node(S.softplus(self.data), (self,), "softplus", (S.sigmoid(self.data),))
+        return node(S.softplus(self.data), (self,), "softplus", (S.sigmoid(self.data),))
 
     def linear(self) -> Value:
         """The identity activation: returns self, adding no node."""
@@ -168,7 +164,7 @@ class Value:
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
 
-def _node(data: float, _prev: tuple[Value, ...], _op: str, _local: tuple[float, ...]) -> Value:
+def node(data: float, _prev: tuple[Value, ...], _op: str, _local: tuple[float, ...]) -> Value:
     """An op's output: Value(data, _prev, _op, _local) without the type check and ``__init__`` dispatch.
 
     Ops always pass a float; building nodes is most of a forward pass, and this saves about 15 % of it.
@@ -182,24 +178,6 @@ def _node(data: float, _prev: tuple[Value, ...], _op: str, _local: tuple[float, 
     v.label = ""
     v._id = _next_id()
     return v
-
-
-def weighted_sum(bias: Value, weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
-    """bias + w0*x0 + w1*x1 + ...: the very nodes ``sum((w * x for w, x in zip(weights, inputs)), bias)`` builds.
-
-    A neuron's forward pass is nearly all this loop, so it builds the nodes directly instead of going
-    through ``__mul__`` and ``__add__``. ``bias`` and ``weights`` are Values.
-    """
-    act = bias
-    for w, x in zip(weights, inputs):
-        if type(x) is float:
-            x = Value(x)  # a constant leaf, as w * x makes one
-        if type(x) is Value:
-            wx = _node(w.data * x.data, (w, x), "*", (x.data, w.data))
-        else:
-            wx = w * x  # other numbers, subclasses and bad input take the operator's own path
-        act = _node(act.data + wx.data, (act, wx), "+", (1.0, 1.0))
-    return act
 
 
 def _inner_nodes(root: Value) -> list[Value]:
@@ -241,30 +219,3 @@ def topological_order(root: Value) -> list[Value]:
             stack.append((v, True))
             stack.extend((c, False) for c in v._prev if c not in seen)
     return order
-
-
-_gc_lock = threading.Lock()
-_gc_depth = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic GC while building big graphs; safe to nest and to use from many threads.
-
-    ``gc.disable()`` is process-wide, so a counter restores the collector only when the last user
-    leaves, and only if it was enabled when the first one came in.
-    """
-    global _gc_depth, _gc_was_enabled
-    with _gc_lock:
-        if _gc_depth == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_depth += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_depth -= 1
-            if _gc_depth == 0 and _gc_was_enabled:
-                gc.enable()

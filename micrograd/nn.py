@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from numbers import Integral, Real
 from typing import Any
 
-from micrograd.engine import Value, weighted_sum
+from micrograd.engine import Value, node
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "he", "scaled")
@@ -149,6 +149,24 @@ def _shape_error(own: Nested, given: object) -> str:
         return ""
 
     return check(given, 0)
+
+
+def weighted_sum(bias: Value, weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
+    """bias + w0*x0 + w1*x1 + ...: the very nodes ``sum((w * x for w, x in zip(weights, inputs)), bias)`` builds.
+
+    A neuron's forward pass is nearly all this loop, so it builds the nodes directly instead of going
+    through ``__mul__`` and ``__add__``. ``bias`` and ``weights`` are Values.
+    """
+    act = bias
+    for w, x in zip(weights, inputs):
+        if type(x) is float:
+            x = Value(x)  # a constant leaf, as w * x makes one
+        if type(x) is Value:
+            wx = node(w.data * x.data, (w, x), "*", (x.data, w.data))
+        else:
+            wx = w * x  # other numbers, subclasses and bad input take the operator's own path
+        act = node(act.data + wx.data, (act, wx), "+", (1.0, 1.0))
+    return act
 
 
 class Neuron(Module):

@@ -7,10 +7,11 @@ from pathlib import Path
 import streamlit as st
 
 import ui
-from micrograd import compare, export
-from micrograd.datasets import DATASETS
-from micrograd.runs import STATUSES, RunStore, StoreError, default_db_path
-from micrograd.training import RunConfig
+from micrograd.studio import weights as export
+from micrograd.studio.config import RunConfig
+from micrograd.studio.datasets import DATASETS
+from micrograd.studio.runs import STATUSES, RunStore, StoreError, default_db_path
+from micrograd.views import compare
 
 CHART = {"displaylogo": False}
 SLIDERS = (("w_lr", ui.LR_OPTIONS), ("w_lr_end", ui.LR_OPTIONS), ("w_l2", ui.L2_OPTIONS))

@@ -10,8 +10,9 @@ import numpy as np
 import streamlit as st
 
 import ui
-from micrograd import graph as G
-from micrograd import network, numeric, plots
+from micrograd.fast import numeric
+from micrograd.views import graph as G
+from micrograd.views import network, plots
 
 EVERY_MAX = 10_000
 NO_NEURON = "none"

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from micrograd import sandbox
+from micrograd.studio import sandbox
+from micrograd.views import graph as G
 
 CUSTOM = "(your own)"
 MAX_VARIABLES = 20
@@ -68,7 +69,7 @@ def main() -> None:
         show_error(e, text)
         return
     st.metric("Output", f"{root.data:.4f}")
-    st.graphviz_chart(sandbox.sandbox_dot(root, names), width="stretch")
+    st.graphviz_chart(G.sandbox_dot(root, names), width="stretch")
     st.caption(
         "Each node shows its value and its gradient d output / d node. Fill: red gradient > 0, blue < 0; "
         "green boxes are your variables, dotted boxes constants, ellipses operations, the double octagon the output."

@@ -5,8 +5,10 @@ import math
 import streamlit as st
 
 import ui
-from micrograd import numeric, plots, training
+from micrograd.fast import numeric
 from micrograd.losses import LOSS_TITLES
+from micrograd.studio import trainer as training
+from micrograd.views import plots
 
 LOSS_HELP = {
     "svm": "max(0, 1 − y·score): zero once a point is on the right side with margin 1",

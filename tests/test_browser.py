@@ -7,9 +7,9 @@ import time
 import pytest
 
 from micrograd import MLP
-from micrograd.export import load
-from micrograd.graph import graph_size
-from micrograd.runs import RunStore
+from micrograd.studio.runs import RunStore
+from micrograd.studio.weights import load
+from micrograd.views.graph import graph_size
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser

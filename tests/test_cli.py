@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from micrograd.__main__ import main
-from micrograd.export import load
+from micrograd.cli.main import main
+from micrograd.studio.weights import load
 from tests.conftest import require_tool
 
 
@@ -90,7 +90,7 @@ def test_train_csv_then_predict(tmp_path, capsys):
 
 def test_predict_names_missing_feature_columns(tmp_path, capsys):
     from micrograd import MLP
-    from micrograd.export import save
+    from micrograd.studio.weights import save
 
     save(tmp_path / "m.json", MLP(2, [1], seed=0), feature_names=["a", "b"])
     (tmp_path / "x.csv").write_text("a,c\n1,2\n")
@@ -99,7 +99,7 @@ def test_predict_names_missing_feature_columns(tmp_path, capsys):
 
 
 def test_datasets_lists_every_dataset(capsys):
-    from micrograd.datasets import DATASETS
+    from micrograd.studio.datasets import DATASETS
 
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from micrograd import compare
+from micrograd.views import compare
 
 
 def steps(n: int, test: bool = True) -> list[dict]:

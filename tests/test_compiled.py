@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.compiled import CompiledLoss
-from micrograd.engine import Value, gc_paused, topological_order
+from micrograd.engine import Value, topological_order
+from micrograd.fast.compiled import CompiledLoss
 from micrograd.losses import batch_loss
 from micrograd.nn import MLP, Module
 from micrograd.optim import SGD
+from micrograd.studio.trainer import gc_paused
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHS = [(2, [1]), (2, [4, 1]), (2, [16, 16, 1]), (3, [5, 4, 3, 1]), (30, [16, 16, 1])]
@@ -203,7 +204,7 @@ def test_structure_one_matrix_product_per_layer() -> None:
 
 
 def test_evaluate_gives_the_scores_of_the_numpy_forward_pass() -> None:
-    from micrograd.numeric import layers_of, per_example_loss, scores
+    from micrograd.fast.numeric import layers_of, per_example_loss, scores
 
     rng = np.random.default_rng(1)
     X, y = data(rng, 50, 3)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from micrograd import export
-from micrograd.datasets import DATASETS
 from micrograd.nn import MLP
+from micrograd.studio import weights as export
+from micrograd.studio.datasets import DATASETS
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = "compiled" if (ROOT / "micrograd" / "compiled.py").exists() else "scalar"
@@ -337,7 +337,7 @@ def test_a_big_network_gets_a_speed_note():
 
 
 def test_a_run_on_the_train_page_is_recorded_in_the_store(tmp_path, monkeypatch):
-    from micrograd.runs import RunStore
+    from micrograd.studio.runs import RunStore
 
     db = tmp_path / "studio.db"
     monkeypatch.setenv("MICROGRAD_DB", str(db))

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.datasets import (
+from micrograd.studio.datasets import (
     DATASETS,
     DEFAULT_TEST_FRACTION,
     MAX_SAMPLES,
@@ -421,7 +421,7 @@ def test_csv_other_bad_input(tmp_path) -> None:
 
 
 def test_read_feature_matrix_for_prediction() -> None:
-    from micrograd.datasets import read_feature_matrix
+    from micrograd.studio.datasets import read_feature_matrix
 
     frame, X = read_feature_matrix(b"b,kind,a\n2,yes,1\n4,no,3.5\n", ["a", "b"])
     assert list(frame.columns) == ["b", "kind", "a"] and list(frame["kind"]) == ["yes", "no"]

@@ -15,8 +15,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from micrograd.engine import Value, gc_paused, topological_order, weighted_sum
+from micrograd.engine import Value, topological_order
 from micrograd.gradcheck import central_difference, gradcheck
+from micrograd.nn import weighted_sum
+from micrograd.studio.trainer import gc_paused
 from tests import strategies as S
 from tests.strategies import micrograd_readme
 

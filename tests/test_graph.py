@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from micrograd import graph as G
 from micrograd.engine import Value, topological_order
 from micrograd.losses import PER_EXAMPLE
 from micrograd.nn import MLP
+from micrograd.views import graph as G
 from tests.conftest import require_tool
 
 X, Y = [1.0, -2.0], 1.0

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from micrograd import losses
 from micrograd.engine import Value
+from micrograd.fast.numeric import per_example_loss
 from micrograd.gradcheck import gradcheck
-from micrograd.numeric import per_example_loss
 from micrograd.optim import SGD, schedule
 from tests import strategies as S
 

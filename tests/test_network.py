@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from micrograd.network import NEGATIVE, POSITIVE, formula, network_figure
+from micrograd.fast.numeric import DenseLayer, forward_all, grid, layers_of
 from micrograd.nn import MLP
-from micrograd.numeric import DenseLayer, forward_all, grid, layers_of
+from micrograd.views.network import NEGATIVE, POSITIVE, formula, network_figure
 
 RANGES = {"x_range": (-2.0, 2.0), "y_range": (-1.5, 1.0)}
 

@@ -5,9 +5,10 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from micrograd import recording
-from micrograd.runs import RunStore
-from micrograd.training import RunConfig, Trainer
+from micrograd.studio import recording
+from micrograd.studio.config import RunConfig
+from micrograd.studio.runs import RunStore
+from micrograd.studio.trainer import Trainer
 from tests.test_dashboard import ROOT
 
 CONFIG = dict(dataset="moons", samples=40, noise=0.1, test_fraction=0.2, data_seed=1337, layers=[4], engine="scalar")

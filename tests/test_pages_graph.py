@@ -10,7 +10,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from micrograd import graph as G
+from micrograd.views import graph as G
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = "compiled" if (ROOT / "micrograd" / "compiled.py").exists() else "scalar"

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from micrograd import numeric, plots
+from micrograd.fast import numeric
 from micrograd.nn import MLP
+from micrograd.views import plots
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ import sqlite3
 
 import pytest
 
-from micrograd import export, recording
-from micrograd.runs import RunStore
-from micrograd.training import RunConfig, Trainer
+from micrograd.studio import recording
+from micrograd.studio import weights as export
+from micrograd.studio.config import RunConfig
+from micrograd.studio.runs import RunStore
+from micrograd.studio.trainer import Trainer
 
 
 def small(**changes) -> Trainer:

@@ -9,9 +9,9 @@ import pytest
 from sklearn.datasets import make_moons
 
 from micrograd import MLP, Value
-from micrograd.engine import gc_paused
 from micrograd.losses import accuracy, l2, svm
 from micrograd.optim import SGD, schedule
+from micrograd.studio.trainer import gc_paused
 
 
 @pytest.mark.slow

@@ -19,8 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd import cli_runs, runs
-from micrograd.runs import RunRecorder, RunStore, StoreError, default_db_path, process_token
+from micrograd.cli import runs as cli_runs
+from micrograd.studio import runs
+from micrograd.studio.runs import RunRecorder, RunStore, StoreError, default_db_path, process_token
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = {"dataset": "moons", "nin": 2, "nouts": [16, 16, 1], "activation": "relu", "loss": "svm", "lr": 0.1}
@@ -125,7 +126,7 @@ def test_read_only_connection_raises_store_error(db, monkeypatch):
 
 READ_ONLY_CHILD = """
 import sys
-from micrograd.runs import RunStore, StoreError
+from micrograd.studio.runs import RunStore, StoreError
 for p in sys.argv[1:]:
     try:
         RunStore(p)
@@ -228,7 +229,7 @@ def test_create_run_fills_columns_and_default_name(store):
 
 
 def test_trainer_shaped_config_data_and_metrics(store):
-    """The shapes micrograd.training produces: RunConfig.to_dict(), Dataset.summary(), Trainer.metrics()."""
+    """The shapes micrograd.studio.trainer produces: RunConfig.to_dict(), Dataset.summary(), Trainer.metrics()."""
     config = {"dataset": "moons", "layers": [16, 16], "activation": "tanh", "loss": "bce", "lr": 1.0, "seed": 1}
     data = {"name": "moons", "n_train": 80, "n_test": 20, "n_features": 2, "feature_names": ["x1", "x2"]}
     rec = RunRecorder(store, config, data)
@@ -419,7 +420,7 @@ def test_runs_of_gone_processes_are_marked_interrupted(db):
 
 KILL_CHILD = """
 import sys, time
-from micrograd.runs import RunRecorder, RunStore
+from micrograd.studio.runs import RunRecorder, RunStore
 rec = RunRecorder(RunStore(sys.argv[1]), {"dataset": "moons", "loss": "svm"}, {"name": "moons"})
 print(rec.run_id, flush=True)
 i = 0
@@ -453,7 +454,7 @@ def test_steps_committed_before_kill_9_survive_and_run_is_interrupted(db):
 
 CONCURRENT_CHILD = """
 import os, sys, time
-from micrograd.runs import RunRecorder, RunStore
+from micrograd.studio.runs import RunRecorder, RunStore
 path, worker, n, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 rec = RunRecorder(RunStore(path), {"dataset": "moons", "worker": worker}, {"name": "moons"})
 rec.flush_every = 5

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd import sandbox as S
 from micrograd.engine import Value
+from micrograd.studio import sandbox as S
+from micrograd.views.graph import sandbox_dot
 from tests.strategies import micrograd_readme
 
 VARS = {"a": 1.5, "b": -2.0, "c": 0.5}
@@ -249,7 +250,7 @@ def test_constant_exponent_is_one_node():
 def test_sandbox_dot_draws_the_expression():
     root = S.parse("d = a * b\nd + c.tanh()", VARS)
     root.backward()
-    dot = S.sandbox_dot(root, VARS)
+    dot = sandbox_dot(root, VARS)
     lines = {name: next(ln for ln in dot.splitlines() if f"<B>{name}" in ln) for name in ("a", "b", "c", "d")}
     want = {"a": -2.0, "b": 1.5, "c": 1 - math.tanh(0.5) ** 2, "d": 1.0}
     for name, g in want.items():

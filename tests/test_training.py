@@ -5,7 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from micrograd.training import STEP_KEYS, ConfigError, RunConfig, Trainer
+from micrograd.studio.config import ConfigError, RunConfig
+from micrograd.studio.runs import STEP_KEYS
+from micrograd.studio.trainer import Trainer
 
 SMALL = {"dataset": "moons", "samples": 60, "layers": [4], "steps": 8}
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from micrograd.numeric import DenseLayer, forward_all, grid
+from micrograd.fast.numeric import DenseLayer, forward_all, grid
 
 POSITIVE, NEGATIVE = "#e6550d", "#2b6cb0"  # orange-red w > 0, blue w < 0
 WIDTH_BUCKETS = 3  # per sign: edges are grouped into this many traces by |w|

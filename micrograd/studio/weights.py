@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd import numeric
+from micrograd.fast import numeric
 from micrograd.nn import ACTIVATIONS, MLP
 
 FORMAT = "micrograd-mlp"

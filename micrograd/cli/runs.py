@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from micrograd.runs import STEP_KEYS, RunStore, StoreError, default_db_path
+from micrograd.studio.runs import STEP_KEYS, RunStore, StoreError, default_db_path
 
 _LIST_COLUMNS = ("id", "name", "dataset", "architecture", "loss", "status", "steps", "train acc", "test acc", "created")
 

@@ -15,7 +15,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from micrograd import scalar as S
+from micrograd import ops as S
 from micrograd.engine import Value, topological_order
 from micrograd.losses import per_example
 from micrograd.nn import MLP
@@ -48,7 +48,7 @@ def _softplus(x: np.ndarray) -> np.ndarray:
 
 
 def _elementwise(f: Callable[..., float]) -> Callable[..., np.ndarray]:
-    """f from micrograd.scalar applied to every element: slow, but bit for bit the scalar engine's result."""
+    """f from micrograd.ops applied to every element: slow, but bit for bit the scalar engine's result."""
 
     def run(x: np.ndarray, *rest: np.ndarray | float) -> np.ndarray:
         cols = [np.broadcast_to(r, x.shape).ravel().tolist() for r in rest]

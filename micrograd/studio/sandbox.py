@@ -14,7 +14,6 @@ from numbers import Real
 
 from micrograd.engine import Value
 from micrograd.gradcheck import central_difference
-from micrograd.graph import to_dot, value_snapshot
 
 METHODS = ("exp", "log", "tanh", "relu", "sigmoid", "softplus")
 MAX_CHARS = 500
@@ -326,8 +325,3 @@ def gradient_table(text: str, variables: Mapping[str, float], eps: float = 1e-6)
             {"name": name, "value": values[name], "grad": auto, "numeric": numeric, "abs_diff": abs(auto - numeric)}
         )
     return rows
-
-
-def sandbox_dot(root: Value, names: Iterable[str] = ()) -> str:
-    """DOT source of an expression's graph with its current grads (call root.backward() first); names are inputs."""
-    return to_dot(value_snapshot(root, names), title=f"{root.label or 'output'} = {root.data:.4f}")

@@ -16,7 +16,7 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
-# the keys of a training step record (micrograd.training uses this list); the store stays stdlib-only
+# the keys of a training step record (micrograd.studio.trainer uses this list); the store stays stdlib-only
 STEP_KEYS = ("step", "lr", "loss", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norm", "seconds")
 
 

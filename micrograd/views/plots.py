@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from micrograd import numeric
+from micrograd.fast import numeric
 
 NEG, POS, MID, NAN_COLOR = "#f59322", "#0877bd", "#e8eaeb", "#9e9e9e"
 # diverging scale centred at score 0; zmid pins the white to the decision boundary

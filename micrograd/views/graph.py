@@ -478,6 +478,11 @@ def neuron_detail_dot(
     return to_dot(snap, title=title)
 
 
+def sandbox_dot(root: Value, names: Iterable[str] = ()) -> str:
+    """DOT source of an expression's graph with its current grads (call root.backward() first); names are inputs."""
+    return to_dot(value_snapshot(root, names), title=f"{root.label or 'output'} = {root.data:.4f}")
+
+
 def render(dot_source: str, fmt: str = "svg") -> bytes:
     """Render DOT source to SVG or PNG bytes with the Graphviz ``dot`` binary."""
     import graphviz  # only here: the rest of the module needs no third-party package

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 from functools import partial
 
-from micrograd import training
-from micrograd.runs import RunRecorder, RunStore, StoreError, default_db_path
-from micrograd.training import Trainer
+from micrograd.studio import trainer as training
+from micrograd.studio.runs import RunRecorder, RunStore, StoreError, default_db_path
+from micrograd.studio.trainer import Trainer
 
 FINAL = {training.FINISHED: "finished", training.DIVERGED: "diverged", training.FAILED: "error"}
 
@@ -28,7 +28,7 @@ def open_store(path: str | os.PathLike | None = None) -> tuple[RunStore | None, 
 
 def weights_of(trainer: Trainer) -> str | None:
     """The trainer's weights file text, or None when they cannot be exported (a diverged run's NaNs)."""
-    from micrograd.export import WeightsError
+    from micrograd.studio.weights import WeightsError
 
     try:
         return trainer.export_json()

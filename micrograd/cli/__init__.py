@@ -1,0 +1,1 @@
+"""The command line: `micrograd train|predict|datasets|graph|runs`."""

@@ -1,0 +1,289 @@
+"""Command line: ``python -m micrograd train|predict|datasets|graph|runs``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from micrograd.studio.config import ENGINES, ConfigError, RunConfig
+from micrograd.studio.trainer import Trainer
+
+
+class CliError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CliError(f"{message} (see: python -m micrograd {self.prog.split()[-1]} --help)")
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(t) for t in text.split(",") if t.strip()] if text.strip() else []
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers like 16,16; got {text!r}") from None
+
+
+def _names(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def build_parser() -> Parser:
+    """The argument parser of every subcommand."""
+    from micrograd.losses import PER_EXAMPLE
+    from micrograd.nn import ACTIVATIONS, INITS
+    from micrograd.optim import SCHEDULES
+
+    d = RunConfig()
+    p = Parser(prog="micrograd", description="Train and inspect MLPs on micrograd's scalar autograd engine.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    t = sub.add_parser("train", help="train a model and write its weights as JSON")
+    t.add_argument("--dataset", default=d.dataset, help="a built-in dataset (see `datasets`); ignored with --csv")
+    t.add_argument("--samples", type=int, help="number of samples (default: the dataset's)")
+    t.add_argument("--noise", type=float, help="noise level (default: the dataset's)")
+    t.add_argument("--test-fraction", type=float, help="share of the data held out for testing (0 to 0.9)")
+    t.add_argument("--data-seed", type=int, help="seed of the data (default: --seed)")
+    t.add_argument("--csv", type=Path, help="train on your own CSV file instead of a built-in dataset")
+    t.add_argument("--label-column", help="the CSV's label column (default: the last column)")
+    t.add_argument("--features", type=_names, help="comma-separated CSV feature columns (default: all others)")
+    t.add_argument("--layers", type=_int_list, default=d.layers, help="hidden layer sizes, e.g. 16,16")
+    t.add_argument("--activation", choices=ACTIVATIONS, default=d.activation)
+    t.add_argument("--init", choices=INITS, default=d.init, help="weight initialisation")
+    t.add_argument("--loss", choices=tuple(PER_EXAMPLE), default=d.loss)
+    t.add_argument("--lr", type=float, default=d.lr, help="learning rate (at the start of the schedule)")
+    t.add_argument("--lr-end", type=float, default=d.lr_end, help="learning rate at the end (linear, cosine)")
+    t.add_argument("--schedule", choices=SCHEDULES, default=d.schedule)
+    t.add_argument("--momentum", type=float, default=d.momentum)
+    t.add_argument("--l2", type=float, default=d.l2, help="L2 penalty: adds l2 * sum of squared weights to the loss")
+    t.add_argument("--batch-size", type=int, default=d.batch_size, help="0 means full batch")
+    t.add_argument("--steps", type=int, default=d.steps)
+    t.add_argument("--seed", type=int, default=d.seed, help="seed of the weights and minibatches")
+    t.add_argument("--engine", choices=ENGINES, default=d.engine)
+    t.add_argument("--out", type=Path, help="write the trained weights here (JSON)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--db", type=Path, help="the run history database (default: $MICROGRAD_DB or ~/.micrograd/runs.db)")
+    t.add_argument("--no-record", action="store_true", help="do not save this run in the run history")
+    t.set_defaults(func=cmd_train)
+
+    pr = sub.add_parser("predict", help="score the rows of a CSV file with a trained model")
+    pr.add_argument("model", type=Path, help="a weights file written by `train --out`")
+    pr.add_argument("--csv", type=Path, required=True, help="rows to score; needs the model's feature columns")
+    pr.add_argument("--out", type=Path, help="write predictions here (default: standard output)")
+    pr.set_defaults(func=cmd_predict)
+
+    ds = sub.add_parser("datasets", help="list the built-in datasets and their defaults")
+    ds.set_defaults(func=cmd_datasets)
+
+    g = sub.add_parser("graph", help="write the computation graph of a small net for one input")
+    g.add_argument("--out", type=Path, default=Path("graph.dot"), help="file to write: .dot, .svg or .png")
+    g.add_argument("--seed", type=int, default=1, help="seed of the weights")
+    g.set_defaults(func=cmd_graph)
+
+    from micrograd.cli.runs import register
+
+    register(sub)
+    return p
+
+
+def _progress(total: int, quiet: bool):
+    """An on_step callback drawing a one-line progress bar on stderr (only on a terminal)."""
+    show = not quiet and sys.stderr.isatty()
+
+    def on_step(r: dict) -> None:
+        if not show:
+            return
+        width = 30
+        done = int(width * r["step"] / total)
+        acc = r["train_accuracy"]
+        sys.stderr.write(
+            f"\r[{'#' * done}{'.' * (width - done)}] {r['step']}/{total} "
+            f"loss {r['loss']:.4f} acc {acc:.1%} lr {r['lr']:.3g}   "
+        )
+        if r["step"] == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return on_step
+
+
+def _recorder(args: argparse.Namespace, config: RunConfig, dataset):
+    """A run recorder for the experiment store, or None (with a warning) when the store is unavailable."""
+    if args.no_record:
+        return None
+    from micrograd.studio.recording import open_store
+    from micrograd.studio.runs import RunRecorder
+
+    store, problem = open_store(args.db)
+    if store is None:
+        print(f"warning: {problem}", file=sys.stderr)
+        return None
+    return RunRecorder(store, config.to_dict(), dataset.summary())
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train, print a summary line, write the weights."""
+    from micrograd.studio.datasets import DataError
+    from micrograd.studio.recording import weights_of
+
+    config = RunConfig(
+        dataset="csv" if args.csv else args.dataset,
+        samples=args.samples,
+        noise=args.noise,
+        test_fraction=args.test_fraction,
+        data_seed=args.data_seed,
+        csv=str(args.csv) if args.csv else None,
+        label_column=args.label_column,
+        feature_columns=args.features,
+        layers=args.layers,
+        activation=args.activation,
+        init=args.init,
+        loss=args.loss,
+        lr=args.lr,
+        lr_end=args.lr_end,
+        schedule=args.schedule,
+        momentum=args.momentum,
+        l2=args.l2,
+        batch_size=args.batch_size,
+        steps=args.steps,
+        seed=args.seed,
+        engine=args.engine,
+    )
+    try:
+        config.validate()
+        dataset = config.make_dataset()
+    except (ConfigError, DataError) as e:
+        raise CliError(str(e)) from None
+    if args.out and not args.out.parent.is_dir():
+        raise CliError(f"cannot write {args.out}: the folder {args.out.parent} does not exist")
+    if args.out and args.out.is_dir():
+        raise CliError(f"cannot write {args.out}: it is a folder; give a file name such as {args.out / 'model.json'}")
+    progress = _progress(config.steps, args.quiet)
+    recorder = _recorder(args, config, dataset)
+
+    def on_step(r: dict) -> None:
+        progress(r)
+        if recorder is not None:
+            recorder.on_step(r)
+
+    try:
+        trainer = Trainer(config, dataset, on_step=on_step)
+    except ConfigError as e:
+        raise CliError(str(e)) from None
+    start = time.perf_counter()
+    trainer.run()
+    wall = time.perf_counter() - start
+    m = trainer.metrics()
+    if trainer.status in ("diverged", "error"):
+        print(trainer.message, file=sys.stderr)
+    else:
+        test = (
+            f", test loss {m['test_loss']:.4f}, test accuracy {m['test_accuracy']:.1%}" if len(dataset.y_test) else ""
+        )
+        print(
+            f"{trainer.status}: {trainer.step_count} steps in {trainer.train_seconds:.2f} s ({config.engine} engine), "
+            f"train loss {m['train_loss']:.4f}, train accuracy {m['train_accuracy']:.1%}{test}"
+        )
+    weights = weights_of(trainer)  # None after a divergence: NaN weights have no JSON form
+    if recorder is not None:
+        recorder.finish(trainer.status, m, weights, wall, trainer.message)
+    if args.out and weights is None:
+        print(f"no weights written to {args.out}: they are not finite after the divergence", file=sys.stderr)
+    elif args.out:
+        _write(args.out, weights)
+        print(f"weights written to {args.out}")
+    return 0 if trainer.status == "finished" else 1
+
+
+def _write(path: Path, data: str | bytes) -> None:
+    """Write a file whole (a temp file renamed over it), or raise a CliError that says why it could not."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+        tmp.replace(path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {e.strerror}") from None
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Write one row per input row: the score and the predicted class."""
+    from micrograd.studio.datasets import DataError, read_feature_matrix
+    from micrograd.studio.weights import WeightsError, load
+
+    try:
+        loaded = load(args.model)
+    except OSError as e:
+        raise CliError(f"cannot read {args.model}: {e.strerror}") from None
+    except WeightsError as e:
+        raise CliError(f"{args.model} is not a valid weights file: {e}") from None
+    try:
+        frame, X = read_feature_matrix(args.csv, loaded.feature_names)
+    except DataError as e:
+        raise CliError(str(e)) from None
+    scores = loaded.predict(X)
+    frame = frame.assign(score=scores, predicted=[loaded.class_names[int(s > 0)] for s in scores])
+    text = frame.to_csv(index=False)
+    if args.out:
+        _write(args.out, text)
+        print(f"{len(frame)} predictions written to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    """Print the dataset registry."""
+    from micrograd.studio.datasets import DATASETS, DEFAULT_TEST_FRACTION
+
+    print(f"{'name':<15}{'features':>9}{'samples':>9}{'noise':>7}  description")
+    for name, s in DATASETS.items():
+        print(f"{name:<15}{s.n_features:>9}{s.samples:>9}{s.noise:>7g}  {s.description}")
+    print(f"(default test fraction {DEFAULT_TEST_FRACTION}; your own data: train --csv FILE --label-column NAME)")
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """The classic 2 -> 2 -> 1 example's scalar graph for one input, as DOT (or SVG/PNG with Graphviz)."""
+    from micrograd.nn import MLP
+    from micrograd.views import graph
+
+    model = MLP(2, [2, 1], activation="tanh", seed=args.seed)
+    snap = graph.snapshot(model, [2.0, -1.0], 1.0, "mse")
+    dot = graph.to_dot(snap)
+    suffix = args.out.suffix.lower()
+    if suffix in (".svg", ".png"):
+        try:
+            _write(args.out, graph.render(dot, suffix[1:]))
+        except graph.GraphvizNotInstalled as e:
+            raise CliError(str(e)) from None
+    elif suffix in (".dot", ".gv", ""):
+        _write(args.out, dot)
+    else:
+        raise CliError(f"--out must end in .dot, .svg or .png; got {args.out.name}")
+    print(f"graph of MLP(2, [2, 1]) for x = (2, -1), y = 1 ({len(snap.nodes)} nodes) written to {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m micrograd`` and the ``micrograd`` console script."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
+    except CliError as e:
+        print(f"micrograd: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("micrograd: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

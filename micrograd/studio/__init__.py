@@ -1,0 +1,1 @@
+"""The studio's application logic: configuration, data, trainer, weights file, run store, recording."""
