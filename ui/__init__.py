@@ -1,0 +1,117 @@
+"""Streamlit glue shared by every page (the only code besides pages/ that imports streamlit).
+
+Session-state keys (everything lives in ``st.session_state``; no module-level mutable state):
+
+- ``trainer``: the session's ``micrograd.studio.trainer.Trainer`` (model, data, history). Read it with ``get_trainer()``.
+- ``running``: True while the live fragment is training.
+- ``tick``: ``{"steps", "seconds"}`` of the last live tick (for steps per second).
+- ``notices``: messages shown once on the next full run (e.g. "Architecture changed: weights re-initialised");
+  ``url_warnings``: query parameters that were ignored, shown once as warnings.
+- ``csv``: the uploaded CSV as ``{"name", "data" (bytes), "columns"}``; ``csv_error``: its problem, if any.
+- ``weights_error``: problems of the last weights file that failed to import (list of sentences).
+- ``uploads``: a counter in the uploaders' keys; bumping it clears them.
+- ``on_step``: optional callable given to every new Trainer.
+- ``recorder``: the session's ``micrograd.studio.recording.SessionRecorder``; every run is saved in the run store.
+- ``snapshots``: the session's ``micrograd.views.graph.SnapshotSeries`` (graph snapshots every N steps and on pause).
+- ``w_*``: the sidebar widgets' values; the query parameters mirror them. ``settings`` keeps a copy, because
+  Streamlit drops a widget's value in any run that does not draw it (hidden widgets, page switches).
+- ``view_*``: display-only widgets of the Train page (feature pair, log scale).
+- ``_via_dashboard``: True while dashboard.py runs the page (see ``require_dashboard``).
+- ``_return_to``: the page a direct first request asked for; dashboard.py switches to it after set-up.
+"""
+
+from ui.controls import new_data, on_dataset_change, pause, reset, run_controls, start, step_once, tick
+from ui.guard import guard
+from ui.options import (
+    ACTIVATION_TITLES,
+    DATA_FIELDS,
+    L2_OPTIONS,
+    LR_OPTIONS,
+    MAX_BATCH,
+    MAX_LAYERS,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_WIDTH,
+    MODEL_FIELDS,
+    MOMENTUM_OPTIONS,
+    RETURN_TO,
+    SLOW_PARAMS,
+    SPEED_OPTIONS,
+    TICK_BUDGET,
+    TICK_SECONDS,
+    VIA_DASHBOARD,
+    defaults,
+    layer_sizes,
+)
+from ui.session import (
+    apply_settings,
+    builtin_dataset,
+    config_from_state,
+    get_trainer,
+    init_state,
+    is_running,
+    load_dataset,
+    new_trainer,
+    replace_trainer,
+    require_dashboard,
+    restore_settings,
+    save_settings,
+    set_layer_widgets,
+    show_notices,
+)
+from ui.sidebar import sidebar
+from ui.uploads import check_loaded, mismatch_note, on_csv_upload, on_weights_upload
+from ui.url import read_url, url_of, write_url
+
+__all__ = [
+    "ACTIVATION_TITLES",
+    "DATA_FIELDS",
+    "L2_OPTIONS",
+    "LR_OPTIONS",
+    "MAX_BATCH",
+    "MAX_LAYERS",
+    "MAX_SEED",
+    "MAX_STEPS",
+    "MAX_WIDTH",
+    "MODEL_FIELDS",
+    "MOMENTUM_OPTIONS",
+    "RETURN_TO",
+    "SLOW_PARAMS",
+    "SPEED_OPTIONS",
+    "TICK_BUDGET",
+    "TICK_SECONDS",
+    "VIA_DASHBOARD",
+    "apply_settings",
+    "builtin_dataset",
+    "check_loaded",
+    "config_from_state",
+    "defaults",
+    "get_trainer",
+    "guard",
+    "init_state",
+    "is_running",
+    "layer_sizes",
+    "load_dataset",
+    "mismatch_note",
+    "new_data",
+    "new_trainer",
+    "on_csv_upload",
+    "on_dataset_change",
+    "on_weights_upload",
+    "pause",
+    "read_url",
+    "replace_trainer",
+    "require_dashboard",
+    "reset",
+    "restore_settings",
+    "run_controls",
+    "save_settings",
+    "set_layer_widgets",
+    "show_notices",
+    "sidebar",
+    "start",
+    "step_once",
+    "tick",
+    "url_of",
+    "write_url",
+]

@@ -1,0 +1,27 @@
+"""The error guard: an unexpected exception becomes a message on the page, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def guard(what: str = "showing this page") -> Iterator[None]:
+    """Turn an unexpected exception into an error message instead of a traceback.
+
+    Streamlit's rerun and stop signals derive from BaseException (ScriptControlException), so they pass through.
+    """
+    try:
+        yield
+    except Exception as e:
+        log.exception("dashboard error while %s", what)
+        st.error(
+            f"Something went wrong while {what}: {type(e).__name__}: {e}. "
+            "Press Reset; if it happens again, report it with this page's URL (it holds every setting)."
+        )

@@ -1,0 +1,196 @@
+"""Per-session state: set-up, the session's trainer, settings that survive page switches, notices."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import streamlit as st
+
+from micrograd.studio import datasets, recording
+from micrograd.studio.config import ConfigError, RunConfig
+from micrograd.studio.datasets import DATASETS, DataError
+from micrograd.studio.trainer import Trainer
+from micrograd.views import graph
+from ui.options import DATA_FIELDS, MODEL_FIELDS, RETURN_TO, VIA_DASHBOARD, layer_sizes
+from ui.url import read_url
+
+
+def set_layer_widgets(sizes: list[int]) -> None:
+    st.session_state["w_nlayers"] = len(sizes)
+    for k, n in enumerate(sizes):
+        st.session_state[f"w_layer_{k}"] = n
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def builtin_dataset(name: str, samples: int, noise: float, test_fraction: float, seed: int) -> datasets.Dataset:
+    """A built-in dataset; cached because drawing (and importing sklearn) takes a while."""
+    return datasets.make_dataset(name, samples, noise, test_fraction, seed)
+
+
+def load_dataset(config: RunConfig) -> datasets.Dataset:
+    """The dataset a configuration names; CSV data comes from this session's upload."""
+    seed = config.dataset_seed
+    if config.dataset != "csv":
+        return builtin_dataset(config.dataset, config.samples, config.noise, config.test_fraction, seed)
+    csv = st.session_state.get("csv")
+    if not csv:
+        raise DataError("no CSV uploaded yet; upload a file with a header row, feature columns and a label column")
+    f = io.BytesIO(csv["data"])
+    f.name = csv["name"]
+    tf = config.test_fraction or 0.0
+    return datasets.load_csv(f, config.label_column, config.feature_columns, test_fraction=tf, seed=seed)
+
+
+def config_from_state() -> RunConfig:
+    """The run configuration the widgets describe (not yet validated)."""
+    ss = st.session_state
+    name = ss["w_dataset"]
+    csv = name == "csv"
+    spec = DATASETS.get(name)
+    return RunConfig(
+        dataset=name,
+        samples=None if csv else int(ss.get("w_samples", spec.samples)),
+        noise=None if csv else float(ss.get("w_noise", spec.noise) if spec.uses_noise else 0.0),
+        test_fraction=float(ss["w_test_fraction"]),
+        data_seed=int(ss["w_data_seed"]),
+        csv=(ss.get("csv") or {}).get("name") if csv else None,
+        label_column=ss.get("w_csv_label") if csv else None,
+        feature_columns=list(ss.get("w_csv_features", [])) if csv else None,
+        layers=layer_sizes(ss),
+        activation=ss["w_activation"],
+        init=ss["w_init"],
+        loss=ss["w_loss"],
+        lr=float(ss["w_lr"]),
+        lr_end=float(ss["w_lr_end"]),
+        schedule=ss["w_schedule"],
+        momentum=float(ss["w_momentum"]),
+        l2=float(ss["w_l2"]),
+        batch_size=int(ss["w_batch_size"]),
+        steps=int(ss["w_steps"]),
+        seed=int(ss["w_seed"]),
+        engine=ss["w_engine"],
+    )
+
+
+def new_trainer(config: RunConfig, dataset: datasets.Dataset | None = None, model=None) -> Trainer:
+    """A Trainer wired to this session's on_step hook."""
+    dataset = load_dataset(config) if dataset is None else dataset
+    return Trainer(config, dataset=dataset, model=model, on_step=st.session_state.get("on_step"))
+
+
+def replace_trainer(trainer: Trainer, notice: str | None = None) -> None:
+    """Make trainer the session's run (paused), with an optional one-time notice."""
+    ss = st.session_state
+    ss["trainer"], ss["running"], ss["tick"] = trainer, False, None
+    for k in ("view_feat_x", "view_feat_y"):  # feature indices of the old data may not exist in the new
+        ss.pop(k, None)
+    if notice:
+        ss["notices"].append(notice)
+
+
+def init_state() -> None:
+    """Create this session's state on its first run, from the URL's query parameters."""
+    ss = st.session_state
+    if "trainer" in ss:
+        restore_settings()
+        return
+    values, warnings = read_url(st.query_params.to_dict())
+    ss.update(running=False, tick=None, notices=[], csv=None, csv_error="", weights_error=[], uploads=0)
+    ss["snapshots"] = graph.SnapshotSeries()
+    ss["recorder"] = recording.SessionRecorder()  # records every run of this session (store: $MICROGRAD_DB)
+    try:
+        _apply_widget_values(values)
+        ss["trainer"] = new_trainer(config_from_state().validate())
+    except (ConfigError, DataError) as e:  # each value was fine alone but not together: start from the defaults
+        warnings.append(f"the link's settings do not work together ({e}); using the defaults")
+        _apply_widget_values(read_url({})[0])
+        ss["trainer"] = new_trainer(config_from_state().validate())
+    ss["url_warnings"] = warnings
+
+
+def _apply_widget_values(values: dict[str, Any]) -> None:
+    values = dict(values)
+    sizes = values.pop("w_layers")
+    for k, v in values.items():
+        st.session_state[k] = v
+    set_layer_widgets(sizes)
+
+
+def require_dashboard(page: str) -> None:
+    """Call first in every page: a page run on its own (no state, no sidebar) goes through dashboard.py instead.
+
+    With a pages/ folder Streamlit starts in its old multipage mode until st.navigation runs, so the first request
+    for e.g. /train after a server start (and every AppTest rerun) executes the page file directly.
+    page: the calling page's path relative to dashboard.py (e.g. "pages/graph.py"), so a shared link to it still
+    lands on it.
+    """
+    if not st.session_state.get(VIA_DASHBOARD):
+        st.session_state[RETURN_TO] = page  # dashboard.py comes back here once the session is set up
+        st.switch_page("dashboard.py", query_params=st.query_params.to_dict())  # the link's settings too
+
+
+def restore_settings() -> None:
+    """Put back widget values Streamlit dropped in a run that did not draw their widgets."""
+    ss = st.session_state
+    for k, v in ss.get("settings", {}).items():
+        if k not in ss:
+            ss[k] = v
+
+
+def save_settings() -> None:
+    """Keep a copy of every setting for restore_settings."""
+    ss = st.session_state
+    ss["settings"] = {k: ss[k] for k in ss if isinstance(k, str) and k.startswith("w_")}
+
+
+def get_trainer() -> Trainer:
+    """The session's trainer (init_state must have run)."""
+    return st.session_state["trainer"]
+
+
+def is_running() -> bool:
+    """True while live training is on."""
+    return bool(st.session_state.get("running"))
+
+
+def apply_settings() -> str:
+    """Bring the trainer in line with the widgets: live changes via update(), others re-initialise.
+
+    Returns a problem to show next to the data settings ("" when all applied); the current run then stays.
+    """
+    tr = get_trainer()
+    new = config_from_state()
+    # a new upload under the same file name leaves the config equal, yet the data changed
+    fresh_csv = st.session_state.pop("csv_fresh", False) and new.dataset == "csv"
+    if new == tr.config and not fresh_csv:
+        return ""
+    try:
+        new.validate()
+        changed = [f for f in new.to_dict() if getattr(new, f) != getattr(tr.config, f)]
+        data_changed = fresh_csv or any(f in DATA_FIELDS for f in changed)
+        if not data_changed and not any(f in MODEL_FIELDS for f in changed):
+            tr.update(**{f: getattr(new, f) for f in changed})
+            return ""
+        dataset = load_dataset(new) if data_changed else tr.dataset
+        what = [
+            "Data" if data_changed else "",
+            "Architecture" if any(f in ("layers", "activation", "init") for f in changed) else "",
+            "Seed" if "seed" in changed else "",
+        ]
+        replace_trainer(
+            new_trainer(new, dataset), f"{' and '.join(w for w in what if w)} changed: weights re-initialised."
+        )
+    except (ConfigError, DataError) as e:
+        return f"{e} The current data and model stay."
+    return ""
+
+
+def show_notices() -> None:
+    """Show (once) the messages callbacks and settings changes left for this run."""
+    ss = st.session_state
+    for w in ss.get("url_warnings", []):
+        st.warning(w)
+    for n in ss.get("notices", []):
+        st.info(n)
+    ss["notices"], ss["url_warnings"] = [], []

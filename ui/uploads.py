@@ -1,0 +1,96 @@
+"""Uploads: a CSV dataset and a weights file, each validated before it replaces anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from micrograd.studio import datasets
+from micrograd.studio.datasets import DataError
+from ui.options import MAX_LAYERS, MAX_WIDTH
+from ui.session import get_trainer, new_trainer, replace_trainer, set_layer_widgets
+
+
+def on_csv_upload() -> None:
+    """Read an uploaded CSV's header; the data itself is loaded when the settings are applied."""
+    ss = st.session_state
+    f = ss.get(f"csv_upload_{ss['uploads']}")
+    if f is None:
+        return
+    data = f.getvalue()
+    try:
+        columns = datasets.read_csv_columns(data)
+    except DataError as e:
+        ss["csv_error"] = f"{f.name}: {e}"
+        return
+    ss["csv"], ss["csv_error"], ss["csv_fresh"] = {"name": f.name, "data": data, "columns": columns}, "", True
+    ss["w_csv_label"], ss["w_csv_features"] = columns[-1], columns[:-1]
+
+
+def on_weights_upload() -> None:
+    """Restore a model from a weights file; on any problem the current model stays."""
+    ss = st.session_state
+    f = ss.get(f"weights_upload_{ss['uploads']}")
+    if f is None:
+        return
+    ss["weights_error"] = []
+    from micrograd.studio import weights as export
+
+    try:
+        loaded = export.loads(f.getvalue())
+    except export.WeightsError as e:
+        ss["weights_error"] = [f"{f.name}: {p}" for p in (e.problems or [str(e)])]
+        return
+    ss["weights_error"] = check_loaded(loaded, get_trainer().dataset)
+    if ss["weights_error"]:
+        return
+    tr = get_trainer()
+    model = loaded.model
+    sizes = model.sizes[1:-1]
+    config = tr.config.replace(layers=sizes, activation=model.activation)
+    replace_trainer(
+        new_trainer(config, tr.dataset, model),
+        f"Loaded {f.name}: {config.architecture} network.{mismatch_note(loaded, tr.dataset)}",
+    )
+    set_layer_widgets(sizes)
+    ss["w_activation"] = model.activation
+
+
+def check_loaded(loaded: Any, dataset: datasets.Dataset) -> list[str]:
+    """Why a loaded model cannot run on this data or in this dashboard ([] when it can)."""
+    sizes = loaded.model.sizes
+    nin, hidden = sizes[0], sizes[1:-1]
+    problems = []
+    if nin != dataset.n_features:
+        problems.append(
+            f"the file's model takes {nin} inputs ({', '.join(loaded.feature_names or [])}) but the current data "
+            f"has {dataset.n_features} features ({', '.join(dataset.feature_names)}); choose data with {nin} "
+            "features, then import the file again"
+        )
+    if sizes[-1] != 1:
+        problems.append(f"the file's model has {sizes[-1]} outputs; this dashboard trains two-class models (1 output)")
+    if len(hidden) > MAX_LAYERS or any(n > MAX_WIDTH for n in hidden):
+        problems.append(f"the file's hidden layers {hidden} exceed this dashboard's {MAX_LAYERS} x {MAX_WIDTH}")
+    return problems
+
+
+def mismatch_note(loaded: Any, dataset: datasets.Dataset) -> str:
+    """A sentence when the file was trained on other features or another standardisation ('' when it matches)."""
+    notes = []
+    if list(loaded.feature_names) != list(dataset.feature_names):
+        notes.append(
+            f"the file was trained on features {', '.join(loaded.feature_names)}, the current data has "
+            f"{', '.join(dataset.feature_names)}"
+        )
+    mine, theirs = dataset.preprocessing, loaded.preprocessing
+
+    def same(a: dict | None, b: dict | None) -> bool:
+        if a is None or b is None:
+            return a is b
+        return all(np.allclose(a[k], b[k], rtol=1e-9, atol=0) for k in ("mean", "std"))
+
+    if not same(mine, theirs):
+        notes.append("the file standardised its inputs differently from the current data")
+    return f" Note: {'; '.join(notes)}, so its weights may need more training here." if notes else ""
