@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import nbclient  # requirements-dev.txt, with ipykernel
+import nbformat
 import pytest
 
 from tests.conftest import require_tool
-
-nbclient = pytest.importorskip("nbclient", reason="requirements-dev.txt installs nbclient and ipykernel")
-nbformat = pytest.importorskip("nbformat")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "examples" / "micrograd.ipynb"
