@@ -43,6 +43,7 @@ from ui.options import (
     defaults,
     layer_sizes,
 )
+from ui.reopen import open_run
 from ui.session import (
     apply_settings,
     builtin_dataset,
@@ -98,6 +99,7 @@ __all__ = [
     "on_csv_upload",
     "on_dataset_change",
     "on_weights_upload",
+    "open_run",
     "pause",
     "read_url",
     "replace_trainer",
