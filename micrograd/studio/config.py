@@ -254,7 +254,7 @@ class RunConfig:
         """Every problem with this configuration, as sentences ([] when it is valid)."""
         spec = _spec_of(self)
         p = []
-        for name, s in settings().items():
+        for name, s in settings(type(self)).items():
             value = getattr(self, name)
             if value is None and s.default is None:  # None: the dataset's or another setting's value
                 continue
@@ -296,7 +296,7 @@ class RunConfig:
     def effective(self, name: str) -> Any:
         """The value of a setting this run uses: a None stands for the dataset's or another setting's value."""
         value = getattr(self, name)
-        s = settings()[name]
+        s = settings(type(self))[name]
         if value is None and s.default_from is not None and (s.only != BUILTIN or _spec_of(self) is not None):
             return s.default_from(self)
         return value
@@ -330,10 +330,10 @@ class RunConfig:
         return "-".join(str(n) for n in [*self.layers, 1])
 
 
-def settings() -> dict[str, Setting]:
-    """Every setting of ``RunConfig`` (the class this module names now), in field order, with name and default."""
+def settings(cls: type[RunConfig] | None = None) -> dict[str, Setting]:
+    """Every setting of cls (default: the ``RunConfig`` this module names now), in field order, named, with default."""
     out = {}
-    for f in fields(RunConfig):
+    for f in fields(cls or RunConfig):
         default = f.default_factory() if f.default_factory is not MISSING else f.default
         out[f.name] = replace(f.metadata["setting"], name=f.name, default=default)  # a fresh list default each time
     return out
