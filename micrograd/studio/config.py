@@ -67,14 +67,14 @@ class Setting:
     low: Bound | None = None
     high: Bound | None = None
     low_open: bool = False
-    max_items: Bound | None = None  # the longest list, when many
+    max_items: int | str | None = None  # the longest list, when many (a number or a Limits attribute)
     options: tuple | None = None  # the sidebar's select-slider values; a link may give only these
     effect: str = LIVE  # LIVE, MODEL or DATA
     only: str | None = None  # BUILTIN or CSV when it applies to that kind of data only
     used: Callable[[Any], bool] | None = None  # whether a built-in dataset (its DatasetSpec) uses the value
     default_from: Callable[[RunConfig], Any] | None = None  # the value a run uses when this one is None
     flag: str | None = ""  # the CLI flag; "" is --name-with-dashes, None is none
-    cli_type: Callable[[str], Any] | None = None  # how the CLI reads it (default: from_text)
+    cli_type: Callable[[str], Any] | None = None  # how the CLI reads it (default: kind, or from_text for lists)
     url: bool = True  # mirrored in the query parameters under its name
     widget: str | None = ""  # the session-state key of its widget; "" is w_<name>, None is none
     name: str = ""
@@ -131,7 +131,8 @@ class Setting:
         if self.many:
             most = getattr(limits, self.max_items) if isinstance(self.max_items, str) else self.max_items
             if not isinstance(value, list) or (most is not None and len(value) > most):
-                return [f"{self.name} must be a list of at most {most} {self.label.lower() or 'items'}, got {value!r}"]
+                at_most = "" if most is None else f" of at most {most} {self.label.lower() or 'items'}"
+                return [f"{self.name} must be a list{at_most}, got {value!r}"]
             if high is None:
                 return []
             found = [
@@ -176,7 +177,7 @@ class RunConfig:
 
     dataset: str = setting(
         "moons", label="Dataset", choices=_dataset_names, effect=DATA,
-        help="a built-in dataset (see `datasets`), or csv for your own file; ignored with --csv",
+        help="a built-in dataset (python -m micrograd datasets lists them), or csv for your own file; --csv picks csv",
     )
     samples: int | None = setting(
         None, label="Samples", kind=int, low="min_samples", high=lambda spec: spec.max_samples, effect=DATA,
