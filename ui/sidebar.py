@@ -9,7 +9,7 @@ from micrograd.studio.config import SIDEBAR
 from micrograd.studio.datasets import DATASETS, DatasetSpec
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
-from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, SPEED, TICK_SECONDS, layer_sizes, setting
+from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting
 from ui.session import apply_settings, get_trainer, is_running, save_settings
 from ui.uploads import on_csv_upload
 from ui.url import write_url
@@ -84,7 +84,7 @@ def _network_section(n_features: int) -> None:
     ss = st.session_state
     layers = setting("layers")
     low, high = layers.bounds(SIDEBAR)
-    st.number_input(layers.label, 0, SIDEBAR.hidden_layers, key="w_nlayers", help=layers.help)
+    st.number_input(layers.label, 0, SIDEBAR.hidden_layers, key="w_nlayers")
     cols = st.columns(3)
     for k in range(int(ss["w_nlayers"])):
         ss.setdefault(f"w_layer_{k}", 4)
@@ -113,8 +113,7 @@ def _training_section() -> None:
     a, b = st.columns(2)
     a.number_input(**_ranged("seed"))
     b.radio(**_w("engine"), options=setting("engine").allowed(), horizontal=True)
-    speed = _options("speed") | {"help": f"{SPEED.help}; about {1 / TICK_SECONDS:g} ticks a second"}
-    st.select_slider(**speed)
+    st.select_slider(**_options("speed") | {"help": f"about {1 / TICK_SECONDS:g} ticks a second"})
     st.caption("Changes here apply at once, without resetting the weights.")
 
 
