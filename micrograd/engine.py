@@ -9,11 +9,10 @@ the graph by sorting on that id instead of a depth-first walk, which is most of 
 from __future__ import annotations
 
 import itertools
-import math
 from numbers import Real
 from operator import attrgetter
 
-from micrograd import ops as S
+from micrograd import ops as O
 
 _next_id = itertools.count().__next__  # thread-safe: one C call under the GIL
 _by_id = attrgetter("_id")
@@ -23,7 +22,12 @@ _new = object.__new__
 class Value:
     """A scalar in a computation graph: its data, its gradient and how it was computed."""
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_id")
+    # Children and local derivatives sit in slots of their own, not in tuples: a node is then one object
+    # for the cyclic garbage collector instead of three, which is most of a plain training loop's time
+    # (docs/benchmarks.md, "The plain loop"). _a, _b: the children of a one- or two-child op (_b None for
+    # one); _da, _db: d self / d _a and d self / d _b. A node of three or more children keeps tuples in
+    # _a and _da. A leaf has _a None.
+    __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_op", "label", "_id")
 
     def __init__(
         self,
@@ -38,13 +42,46 @@ class Value:
                 data = float(data)
             else:
                 raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r:.40}")
+        if len(_local) != len(_prev):
+            raise ValueError(f"a node needs one local derivative per child: {len(_prev)} children, {len(_local)}")
         self.data = data
         self.grad = 0.0
-        self._prev = _prev  # children, in operand order
-        self._local = _local  # d self / d child, one float per child
+        self._a = self._b = None
+        self._da = self._db = 0.0
+        if len(_prev) == 1:
+            self._a, self._da = _prev[0], float(_local[0])
+        elif len(_prev) == 2:
+            (self._a, self._b), (self._da, self._db) = _prev, map(float, _local)
+        elif _prev:
+            self._a, self._da = tuple(_prev), tuple(map(float, _local))
         self._op = _op
         self.label = label
         self._id = _next_id()  # creation order: newer than every child, which backward's sort relies on
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The operands this node was computed from, in operand order (empty for a leaf)."""
+        a, b = self._a, self._b
+        if b is not None:
+            return (a, b)
+        if a is None:
+            return ()
+        return a if type(a) is tuple else (a,)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d self / d child for each child, in the order of ``children``."""
+        a, b = self._a, self._b
+        if b is not None:
+            return (self._da, self._db)
+        if a is None:
+            return ()
+        return self._da if type(a) is tuple else (self._da,)
+
+    @property
+    def op(self) -> str:
+        """The op that made this node ('+', '*', 'tanh', '**2.0', ...; '' for a leaf)."""
+        return self._op
 
     def __setstate__(self, state: tuple[None, dict]) -> None:
         # A copied or unpickled node gets a fresh id. Its children are restored before it, so the order
@@ -58,53 +95,60 @@ class Value:
     def __add__(self, other: Value | float) -> Value:
         if type(other) is not Value:  # the exact type check is cheaper than isinstance on this hot path
             other = other if isinstance(other, Value) else Value(other)
-        return node(self.data + other.data, (self, other), "+", (1.0, 1.0))
+        return node2(self.data + other.data, self, other, "+", 1.0, 1.0)
 
     def __mul__(self, other: Value | float) -> Value:
         if type(other) is not Value:
             other = other if isinstance(other, Value) else Value(other)
-        return node(self.data * other.data, (self, other), "*", (other.data, self.data))
+        return node2(self.data * other.data, self, other, "*", other.data, self.data)
 
     def __pow__(self, other: Value | float) -> Value:
         a = self.data
         if isinstance(other, Value):
             b = other.data
-            out = S.pow(a, b)
-            # d/db a**b = a**b * ln(a); define it as 0 where a**b is 0 (as PyTorch does at a = 0)
-            db = 0.0 if out == 0.0 else out * S.log(a)
-            return node(out, (self, other), "**", (b * S.pow(a, b - 1.0), db))
+            out = O.pow(a, b)
+            return node2(out, self, other, "**", O.pow_grad_base(a, b), O.pow_grad_exponent(a, out))
         if not isinstance(other, Real):
             return NotImplemented
         b = float(other)
         # repr keeps the exponent exact, so a tracer can rebuild the op from the node alone
-        return node(S.pow(a, b), (self,), f"**{b!r}", (b * S.pow(a, b - 1.0),))
+        return node1(O.pow(a, b), self, f"**{b!r}", O.pow_grad_base(a, b))
 
     def exp(self) -> Value:
         """e ** x, inf on overflow."""
-        out = S.exp(self.data)
-        return node(out, (self,), "exp", (out,))
+        x = self.data
+        out = O.exp(x)
+        return node1(out, self, "exp", O.exp_grad(x, out))
 
     def log(self) -> Value:
         """Natural log: -inf at 0, nan below 0."""
-        return node(S.log(self.data), (self,), "log", (S.div(1.0, self.data),))
+        x = self.data
+        out = O.log(x)
+        return node1(out, self, "log", O.log_grad(x, out))
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; its derivative is 1 - tanh(x)**2."""
-        t = math.tanh(self.data)
-        return node(t, (self,), "tanh", (1.0 - t * t,))
+        x = self.data
+        out = O.tanh(x)
+        return node1(out, self, "tanh", O.tanh_grad(x, out))
 
     def sigmoid(self) -> Value:
-        """1 / (1 + e**-x), computed without overflow."""
-        s = S.sigmoid(self.data)
-        return node(s, (self,), "sigmoid", (s * (1.0 - s),))
+        """1 / (1 + e**-x), computed without overflow; its derivative is s * (1 - s)."""
+        x = self.data
+        out = O.sigmoid(x)
+        return node1(out, self, "sigmoid", O.sigmoid_grad(x, out))
 
     def relu(self) -> Value:
         """max(0, x); its derivative is 1 above 0, else 0."""
-        return node(S.relu(self.data), (self,), "relu", (S.relu_grad(self.data),))
+        x = self.data
+        out = O.relu(x)
+        return node1(out, self, "relu", O.relu_grad(x, out))
 
     def softplus(self) -> Value:
         """log(1 + e**x) without overflow; its derivative is sigmoid(x)."""
-        return node(S.softplus(self.data), (self,), "softplus", (S.sigmoid(self.data),))
+        x = self.data
+        out = O.softplus(x)
+        return node1(out, self, "softplus", O.softplus_grad(x, out))
 
     def linear(self) -> Value:
         """The identity activation: returns self, adding no node."""
@@ -120,7 +164,7 @@ class Value:
 
     def __truediv__(self, other: Value | float) -> Value:
         # Value(other) rather than float(other), so a string divisor is a TypeError, not parsed
-        return self * (other**-1.0 if isinstance(other, Value) else S.div(1.0, Value(other).data))
+        return self * (other**-1.0 if isinstance(other, Value) else O.div(1.0, Value(other).data))
 
     def __radd__(self, other: float) -> Value:
         return self + other
@@ -147,16 +191,14 @@ class Value:
         self.grad += 1.0
         for v in inner:
             g = v.grad
-            prev = v._prev
-            if len(prev) == 2:  # unpacking beats zip(), which costs an iterator per node
-                a, b = prev
-                da, db = v._local
-                a.grad += da * g
-                b.grad += db * g
-            elif len(prev) == 1:
-                prev[0].grad += v._local[0] * g
+            b = v._b
+            if b is not None:  # two children: the common case
+                v._a.grad += v._da * g
+                b.grad += v._db * g
+            elif type(a := v._a) is not tuple:
+                a.grad += v._da * g
             else:
-                for child, local in zip(prev, v._local):
+                for child, local in zip(a, v._da):
                     child.grad += local * g
 
     def __repr__(self) -> str:
@@ -164,17 +206,34 @@ class Value:
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
 
-def node(data: float, _prev: tuple[Value, ...], _op: str, _local: tuple[float, ...]) -> Value:
-    """An op's output: Value(data, _prev, _op, _local) without the type check and ``__init__`` dispatch.
+def node1(data: float, a: Value, op: str, da: float) -> Value:
+    """The output of a one-operand op: Value(data, (a,), op, (da,)) without ``__init__``'s checks.
 
-    Ops always pass a float; building nodes is most of a forward pass, and this saves about 15 % of it.
+    Ops always pass floats; building nodes is most of a forward pass, and this saves about 15 % of it.
     """
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v._prev = _prev
-    v._local = _local
-    v._op = _op
+    v._a = a
+    v._b = None
+    v._da = da
+    v._db = 0.0
+    v._op = op
+    v.label = ""
+    v._id = _next_id()
+    return v
+
+
+def node2(data: float, a: Value, b: Value, op: str, da: float, db: float) -> Value:
+    """The output of a two-operand op: Value(data, (a, b), op, (da, db)) without ``__init__``'s checks."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v._a = a
+    v._b = b
+    v._da = da
+    v._db = db
+    v._op = op
     v.label = ""
     v._id = _next_id()
     return v
@@ -187,20 +246,28 @@ def _inner_nodes(root: Value) -> list[Value]:
     children, which is all backward needs; popping the last operand first (usually the newest) makes the
     walk's order nearly sorted already, which the sort then finishes in about linear time.
     """
-    if not root._prev:
+    if root._a is None:
         return []
     root.grad = 0.0
     inner = []
     seen = {root}
     stack = [root]
+    push, add = stack.append, seen.add
     while stack:
         v = stack.pop()
         inner.append(v)
-        for c in v._prev:
-            if c._prev and c not in seen:
-                seen.add(c)
+        a, b = v._a, v._b
+        if type(a) is tuple:
+            kids = a
+        elif b is None:
+            kids = (a,)
+        else:
+            kids = (a, b)
+        for c in kids:
+            if c._a is not None and c not in seen:
+                add(c)
                 c.grad = 0.0
-                stack.append(c)
+                push(c)
     inner.sort(key=_by_id, reverse=True)
     return inner
 
@@ -217,5 +284,5 @@ def topological_order(root: Value) -> list[Value]:
         elif v not in seen:
             seen.add(v)
             stack.append((v, True))
-            stack.extend((c, False) for c in v._prev if c not in seen)
+            stack.extend((c, False) for c in v.children if c not in seen)
     return order
