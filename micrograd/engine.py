@@ -24,10 +24,10 @@ class Value:
 
     # Children and local derivatives sit in slots of their own, not in tuples: a node is then one object
     # for the cyclic garbage collector instead of three, which is most of a plain training loop's time
-    # (docs/benchmarks.md, "The plain loop"). _a, _b: the children of a one- or two-child op (_b None for
-    # one); _da, _db: d self / d _a and d self / d _b. A node of three or more children keeps tuples in
-    # _a and _da. A leaf has _a None.
-    __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_op", "label", "_id")
+    # (docs/benchmarks.md, "The plain loop"). _c0, _c1: the children of a one- or two-child op (_c1 None for
+    # one); _d0, _d1: d self / d _c0 and d self / d _c1. A node of three or more children keeps tuples in
+    # _c0 and _d0. A leaf has _c0 None.
+    __slots__ = ("data", "grad", "_c0", "_c1", "_d0", "_d1", "_op", "label", "_id")
 
     def __init__(
         self,
@@ -46,14 +46,14 @@ class Value:
             raise ValueError(f"a node needs one local derivative per child: {len(_prev)} children, {len(_local)}")
         self.data = data
         self.grad = 0.0
-        self._a = self._b = None
-        self._da = self._db = 0.0
+        self._c0 = self._c1 = None
+        self._d0 = self._d1 = 0.0
         if len(_prev) == 1:
-            self._a, self._da = _prev[0], float(_local[0])
+            self._c0, self._d0 = _prev[0], float(_local[0])
         elif len(_prev) == 2:
-            (self._a, self._b), (self._da, self._db) = _prev, map(float, _local)
+            (self._c0, self._c1), (self._d0, self._d1) = _prev, map(float, _local)
         elif _prev:
-            self._a, self._da = tuple(_prev), tuple(map(float, _local))
+            self._c0, self._d0 = tuple(_prev), tuple(map(float, _local))
         self._op = _op
         self.label = label
         self._id = _next_id()  # creation order: newer than every child, which backward's sort relies on
@@ -61,7 +61,7 @@ class Value:
     @property
     def children(self) -> tuple[Value, ...]:
         """The operands this node was computed from, in operand order (empty for a leaf)."""
-        a, b = self._a, self._b
+        a, b = self._c0, self._c1
         if b is not None:
             return (a, b)
         if a is None:
@@ -71,12 +71,12 @@ class Value:
     @property
     def local_grads(self) -> tuple[float, ...]:
         """d self / d child for each child, in the order of ``children``."""
-        a, b = self._a, self._b
+        a, b = self._c0, self._c1
         if b is not None:
-            return (self._da, self._db)
+            return (self._d0, self._d1)
         if a is None:
             return ()
-        return self._da if type(a) is tuple else (self._da,)
+        return self._d0 if type(a) is tuple else (self._d0,)
 
     @property
     def op(self) -> str:
@@ -191,14 +191,14 @@ class Value:
         self.grad += 1.0
         for v in inner:
             g = v.grad
-            b = v._b
+            b = v._c1
             if b is not None:  # two children: the common case
-                v._a.grad += v._da * g
-                b.grad += v._db * g
-            elif type(a := v._a) is not tuple:
-                a.grad += v._da * g
+                v._c0.grad += v._d0 * g
+                b.grad += v._d1 * g
+            elif type(a := v._c0) is not tuple:
+                a.grad += v._d0 * g
             else:
-                for child, local in zip(a, v._da):
+                for child, local in zip(a, v._d0):
                     child.grad += local * g
 
     def __repr__(self) -> str:
@@ -214,10 +214,10 @@ def node1(data: float, a: Value, op: str, da: float) -> Value:
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v._a = a
-    v._b = None
-    v._da = da
-    v._db = 0.0
+    v._c0 = a
+    v._c1 = None
+    v._d0 = da
+    v._d1 = 0.0
     v._op = op
     v.label = ""
     v._id = _next_id()
@@ -229,10 +229,10 @@ def node2(data: float, a: Value, b: Value, op: str, da: float, db: float) -> Val
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v._a = a
-    v._b = b
-    v._da = da
-    v._db = db
+    v._c0 = a
+    v._c1 = b
+    v._d0 = da
+    v._d1 = db
     v._op = op
     v.label = ""
     v._id = _next_id()
@@ -246,7 +246,7 @@ def _inner_nodes(root: Value) -> list[Value]:
     children, which is all backward needs; popping the last operand first (usually the newest) makes the
     walk's order nearly sorted already, which the sort then finishes in about linear time.
     """
-    if root._a is None:
+    if root._c0 is None:
         return []
     root.grad = 0.0
     inner = []
@@ -256,7 +256,7 @@ def _inner_nodes(root: Value) -> list[Value]:
     while stack:
         v = stack.pop()
         inner.append(v)
-        a, b = v._a, v._b
+        a, b = v._c0, v._c1
         if type(a) is tuple:
             kids = a
         elif b is None:
@@ -264,7 +264,7 @@ def _inner_nodes(root: Value) -> list[Value]:
         else:
             kids = (a, b)
         for c in kids:
-            if c._a is not None and c not in seen:
+            if c._c0 is not None and c not in seen:
                 add(c)
                 c.grad = 0.0
                 push(c)
