@@ -42,18 +42,19 @@ class Value:
                 data = float(data)
             else:
                 raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r:.40}")
-        if len(_local) != len(_prev):
-            raise ValueError(f"a node needs one local derivative per child: {len(_prev)} children, {len(_local)}")
         self.data = data
         self.grad = 0.0
         self._c0 = self._c1 = None
         self._d0 = self._d1 = 0.0
-        if len(_prev) == 1:
-            self._c0, self._d0 = _prev[0], float(_local[0])
-        elif len(_prev) == 2:
-            (self._c0, self._c1), (self._d0, self._d1) = _prev, map(float, _local)
-        elif _prev:
-            self._c0, self._d0 = tuple(_prev), tuple(map(float, _local))
+        if _prev or _local:
+            if len(_local) != len(_prev):
+                raise ValueError(f"a node needs one local derivative per child: {len(_prev)} children, {len(_local)}")
+            if len(_prev) == 1:
+                self._c0, self._d0 = _prev[0], float(_local[0])
+            elif len(_prev) == 2:
+                (self._c0, self._c1), (self._d0, self._d1) = _prev, map(float, _local)
+            else:
+                self._c0, self._d0 = tuple(_prev), tuple(map(float, _local))
         self._op = _op
         self.label = label
         self._id = _next_id()  # creation order: newer than every child, which backward's sort relies on
@@ -93,13 +94,13 @@ class Value:
     # primitives: compute the output, record the local derivative of each operand
 
     def __add__(self, other: Value | float) -> Value:
-        if type(other) is not Value:  # the exact type check is cheaper than isinstance on this hot path
-            other = other if isinstance(other, Value) else Value(other)
+        if type(other) is not Value:  # the exact type checks are cheaper than isinstance on this hot path
+            other = leaf(other) if type(other) is float else other if isinstance(other, Value) else Value(other)
         return node2(self.data + other.data, self, other, "+", 1.0, 1.0)
 
     def __mul__(self, other: Value | float) -> Value:
         if type(other) is not Value:
-            other = other if isinstance(other, Value) else Value(other)
+            other = leaf(other) if type(other) is float else other if isinstance(other, Value) else Value(other)
         return node2(self.data * other.data, self, other, "*", other.data, self.data)
 
     def __pow__(self, other: Value | float) -> Value:
@@ -206,6 +207,21 @@ class Value:
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
 
+def leaf(data: float) -> Value:
+    """Value(data) for a float, without ``__init__``'s checks: the constants and inputs ops make."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v._c0 = None
+    v._c1 = None
+    v._d0 = 0.0
+    v._d1 = 0.0
+    v._op = ""
+    v.label = ""
+    v._id = _next_id()
+    return v
+
+
 def node1(data: float, a: Value, op: str, da: float) -> Value:
     """The output of a one-operand op: Value(data, (a,), op, (da,)) without ``__init__``'s checks.
 
@@ -248,26 +264,29 @@ def _inner_nodes(root: Value) -> list[Value]:
     """
     if root._c0 is None:
         return []
-    root.grad = 0.0
-    inner = []
-    seen = {root}
+    # "seen in this walk" is "grad is mark": a fresh float object that no node holds yet, equal to 0.0, so
+    # marking a node also resets its grad. Cheaper than a set of 65k nodes, and it needs no second pass.
+    mark = float(0)
+    root.grad = mark
+    inner: list[Value] = []
     stack = [root]
-    push, add = stack.append, seen.add
+    pop, push, keep = stack.pop, stack.append, inner.append
     while stack:
-        v = stack.pop()
-        inner.append(v)
+        v = pop()
+        keep(v)
         a, b = v._c0, v._c1
         if type(a) is tuple:
-            kids = a
-        elif b is None:
-            kids = (a,)
-        else:
-            kids = (a, b)
-        for c in kids:
-            if c._c0 is not None and c not in seen:
-                add(c)
-                c.grad = 0.0
-                push(c)
+            for c in a:
+                if c._c0 is not None and c.grad is not mark:
+                    c.grad = mark
+                    push(c)
+            continue
+        if a._c0 is not None and a.grad is not mark:
+            a.grad = mark
+            push(a)
+        if b is not None and b._c0 is not None and b.grad is not mark:
+            b.grad = mark
+            push(b)
     inner.sort(key=_by_id, reverse=True)
     return inner
 
