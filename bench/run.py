@@ -1,6 +1,6 @@
 """Time one training step (forward + backward + update) of each engine on the workloads of docs/benchmarks.md.
 
-    .venv/bin/python bench/run.py [--quick] [--only W1,W2,W3] [--out docs/benchmarks-run.md]
+    .venv/bin/python bench/run.py [--quick] [--only W1,W2,W3,PLAIN,UI] [--out docs/benchmarks-run.md]
 
 Every engine starts from the same weights; the 'first loss' column shows they compute the same thing.
 """
@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 from sklearn.datasets import load_breast_cancer, make_moons  # noqa: E402
 
-from bench import classic  # noqa: E402
+from bench import classic, plain  # noqa: E402
 from micrograd.fast.compiled import CompiledLoss  # noqa: E402
 from micrograd.losses import batch_loss, l2  # noqa: E402
 from micrograd.nn import MLP  # noqa: E402
@@ -314,7 +314,7 @@ def ui_workload(quick: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny sizes and few repeats (CI smoke test)")
-    ap.add_argument("--only", default="W1,W2,W3,UI", help="comma-separated workloads to run")
+    ap.add_argument("--only", default="W1,W2,W3,PLAIN,UI", help="comma-separated workloads to run")
     ap.add_argument("--out", type=Path, help="also write the markdown report to this file")
     args = ap.parse_args(argv)
     only = set(args.only.split(","))
@@ -364,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(lines[-1], flush=True)
         out += ["## W3: scaling (moons, MLP(2, [w, w, 1]), full batch)", "", *lines, ""]
+
+    if "PLAIN" in only:
+        table = plain.plain_workload(*moons(30 if args.quick else 100), args.quick)
+        out += ["## PLAIN: W1 in a user's plain loop (no gc_paused), classic vs ours, same run", "", table, ""]
+        print(table, flush=True)
 
     if "UI" in only:
         table = ui_workload(args.quick)

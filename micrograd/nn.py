@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from numbers import Integral, Real
 from typing import Any
 
-from micrograd.engine import Value, node
+from micrograd.engine import Value, leaf, node2
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "he", "scaled")
@@ -160,12 +160,12 @@ def weighted_sum(bias: Value, weights: Sequence[Value], inputs: Sequence[Value |
     act = bias
     for w, x in zip(weights, inputs):
         if type(x) is float:
-            x = Value(x)  # a constant leaf, as w * x makes one
+            x = leaf(x)  # a constant leaf, as w * x makes one
         if type(x) is Value:
-            wx = node(w.data * x.data, (w, x), "*", (x.data, w.data))
+            wx = node2(w.data * x.data, w, x, "*", x.data, w.data)
         else:
             wx = w * x  # other numbers, subclasses and bad input take the operator's own path
-        act = node(act.data + wx.data, (act, wx), "+", (1.0, 1.0))
+        act = node2(act.data + wx.data, act, wx, "+", 1.0, 1.0)
     return act
 
 

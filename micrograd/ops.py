@@ -1,11 +1,22 @@
-"""Plain-float math with IEEE 754 results (inf/nan, never an exception), used by the engine."""
+"""Each op's math on plain floats, written once: its forward value and its local derivative.
+
+Results follow IEEE 754 (inf and nan, never an exception). The engine's ``Value`` ops call these, and the
+compiled executor's exact mode applies them element by element; ``micrograd.fast.arrays`` holds the same ops
+over NumPy arrays. A unary op ``f`` comes with ``f_grad(x, out)``, d out / d x given the input and the output
+(many derivatives are cheapest from the output, e.g. tanh's 1 - out**2). ``+`` and ``*`` need no helper: their
+derivatives are 1 and the other operand.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 inf = math.inf
 nan = math.nan
+
+Unary = Callable[[float], float]
+Grad = Callable[[float, float], float]  # (x, out) -> d out / d x
 
 
 def div(a: float, b: float) -> float:
@@ -35,12 +46,27 @@ def pow(a: float, b: float) -> float:  # noqa: A001 - mirrors math.pow
     return r
 
 
+def pow_grad_base(a: float, b: float) -> float:
+    """d (a**b) / d a = b * a**(b - 1)."""
+    return b * pow(a, b - 1.0)
+
+
+def pow_grad_exponent(a: float, out: float) -> float:
+    """d (a**b) / d b = a**b * ln(a), defined as 0 where a**b is 0 (as PyTorch does at a = 0)."""
+    return 0.0 if out == 0.0 else out * log(a)
+
+
 def exp(x: float) -> float:
     """e ** x, inf on overflow."""
     try:
         return math.exp(x)
     except OverflowError:
         return inf
+
+
+def exp_grad(x: float, out: float) -> float:
+    """d e**x / dx = e**x."""
+    return out
 
 
 def log(x: float) -> float:
@@ -50,6 +76,21 @@ def log(x: float) -> float:
     if x == 0:
         return -inf
     return nan
+
+
+def log_grad(x: float, out: float) -> float:
+    """d ln(x) / dx = 1 / x (±inf at 0)."""
+    return div(1.0, x)
+
+
+def tanh(x: float) -> float:
+    """Hyperbolic tangent (libm's)."""
+    return math.tanh(x)
+
+
+def tanh_grad(x: float, out: float) -> float:
+    """d tanh(x) / dx = 1 - tanh(x)**2."""
+    return 1.0 - out * out
 
 
 def sigmoid(x: float) -> float:
@@ -62,6 +103,11 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def sigmoid_grad(x: float, out: float) -> float:
+    """d sigmoid(x) / dx = s * (1 - s)."""
+    return out * (1.0 - out)
+
+
 def softplus(x: float) -> float:
     """log(1 + e**x), in a form that never overflows."""
     if x != x:
@@ -69,11 +115,27 @@ def softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def softplus_grad(x: float, out: float) -> float:
+    """d softplus(x) / dx = sigmoid(x)."""
+    return sigmoid(x)
+
+
 def relu(x: float) -> float:
     """max(0, x), keeping nan as nan."""
     return x if x > 0 or x != x else 0.0
 
 
-def relu_grad(x: float) -> float:
+def relu_grad(x: float, out: float) -> float:
     """Derivative of relu: 1 above zero, 0 at and below it."""
     return 1.0 if x > 0 else 0.0
+
+
+# name -> (forward, local derivative), the unary ops a Value has as methods
+UNARY: dict[str, tuple[Unary, Grad]] = {
+    "exp": (exp, exp_grad),
+    "log": (log, log_grad),
+    "tanh": (tanh, tanh_grad),
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "softplus": (softplus, softplus_grad),
+    "relu": (relu, relu_grad),
+}

@@ -40,7 +40,7 @@ def scalar_reference(model: Module, loss: str, X: np.ndarray, y: np.ndarray) -> 
         bound = {id(v): 0.0 for v in order}
         bound[id(L)] = 1.0
         for v in reversed(order):
-            for c, d in zip(v._prev, v._local):
+            for c, d in zip(v.children, v.local_grads):
                 bound[id(c)] += abs(d) * bound[id(v)]
     params = model.parameters()
     return L.data, np.array([p.grad for p in params]), np.array([bound[id(p)] for p in params])

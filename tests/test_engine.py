@@ -159,7 +159,7 @@ def test_micrograd_sanity_check() -> None:
 def test_leaf_grads_accumulate_and_inner_grads_do_not() -> None:
     x, z, y = _sanity_graph()
     y.backward()
-    inner = [v for v in topological_order(y) if v._prev]
+    inner = [v for v in topological_order(y) if v.children]
     first = [v.grad for v in inner]
     assert x.grad == 46.0
     y.backward()
@@ -182,12 +182,12 @@ def test_backward_on_a_leaf() -> None:
 def test_children_are_a_tuple_in_operand_order() -> None:
     a, b = Value(2.0), Value(3.0)
     for out, kids in [(a * b, (a, b)), (b * a, (b, a)), (a + b, (a, b)), (b + a, (b, a)), (a**b, (a, b))]:
-        assert type(out._prev) is tuple
-        assert len(out._prev) == len(kids) and all(x is y for x, y in zip(out._prev, kids))
-        assert type(out._local) is tuple and len(out._local) == len(kids)
-    assert (a * b)._local == (3.0, 2.0)
+        assert type(out.children) is tuple
+        assert len(out.children) == len(kids) and all(x is y for x, y in zip(out.children, kids))
+        assert type(out.local_grads) is tuple and len(out.local_grads) == len(kids)
+    assert (a * b).local_grads == (3.0, 2.0)
     r = 5 * a  # the number becomes the second operand, a constant leaf
-    assert r._prev[0] is a and r._prev[1].data == 5.0
+    assert r.children[0] is a and r.children[1].data == 5.0
 
 
 def test_topological_order_is_deterministic_and_children_first() -> None:
@@ -196,12 +196,12 @@ def test_topological_order_is_deterministic_and_children_first() -> None:
         h = (x * y + x).tanh()
         return h * h + y.exp() - x
 
-    orders = [[(v._op, v.data) for v in topological_order(build())] for _ in range(3)]
+    orders = [[(v.op, v.data) for v in topological_order(build())] for _ in range(3)]
     assert orders[0] == orders[1] == orders[2]
     order = topological_order(build())
     pos = {id(v): i for i, v in enumerate(order)}
     assert len(pos) == len(order)  # each node once
-    assert all(pos[id(c)] < pos[id(v)] for v in order for c in v._prev)
+    assert all(pos[id(c)] < pos[id(v)] for v in order for c in v.children)
 
 
 @pytest.mark.slow
@@ -422,7 +422,7 @@ def _exact_grads(root: Value) -> dict[int, Fraction]:
     grads = {id(v): Fraction(0) for v in topological_order(root)}
     grads[id(root)] = Fraction(1)
     for v in reversed(topological_order(root)):
-        for c, local in zip(v._prev, v._local):
+        for c, local in zip(v.children, v.local_grads):
             grads[id(c)] += Fraction(local) * grads[id(v)]
     return grads
 
@@ -439,7 +439,7 @@ def test_backward_matches_an_exact_depth_first_reference() -> None:
         root.backward()
         assert all(v.grad == want[id(v)] for v in order)
         root.backward()  # leaves accumulate, inner nodes hold the latest call only
-        assert all(v.grad == (2 if not v._prev and v is not root else 1) * want[id(v)] for v in order)
+        assert all(v.grad == (2 if not v.children and v is not root else 1) * want[id(v)] for v in order)
         checked += 1
     assert checked > 150
 
@@ -461,7 +461,7 @@ def test_every_node_is_newer_than_its_children() -> None:
     root = sum(ops)
     order = topological_order(root)
     assert len(order) > 30
-    assert all(c._id < v._id for v in order for c in v._prev)
+    assert all(c._id < v._id for v in order for c in v.children)
     assert len({v._id for v in order}) == len(order)
 
 
@@ -479,7 +479,7 @@ def test_copies_and_pickles_get_fresh_ids_and_the_same_gradients() -> None:
         twin = restore(root)
         order = topological_order(twin)
         assert all(v._id > newer for v in order)  # later than anything made before the copy
-        assert all(c._id < v._id for v in order for c in v._prev)
+        assert all(c._id < v._id for v in order for c in v.children)
         for v in order:
             v.grad = 0.0
         twin.backward()
@@ -510,9 +510,15 @@ def _same_graph(got: Value, want: Value, shared: set[int]) -> None:
         if id(w) in shared:
             assert g is w
             continue
-        assert (g._op, g._local, g.data, g.label, len(g._prev)) == (w._op, w._local, w.data, w.label, len(w._prev))
+        assert (g.op, g.local_grads, g.data, g.label, len(g.children)) == (
+            w.op,
+            w.local_grads,
+            w.data,
+            w.label,
+            len(w.children),
+        )
         assert g is not w
-        stack.extend(zip(g._prev, w._prev))
+        stack.extend(zip(g.children, w.children))
 
 
 INPUT = st.one_of(S.moderate, S.moderate.map(Value), st.integers(-5, 5), S.moderate.map(np.float64))

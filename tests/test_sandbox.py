@@ -157,7 +157,7 @@ def test_bad_variables():
 def test_variables_are_shared_labelled_leaves():
     root = S.parse("a * a + a.exp() - b", VARS)
     root.backward()
-    leaves = {v.label: v for v in _nodes(root) if not v._prev and v.label}
+    leaves = {v.label: v for v in _nodes(root) if not v.children and v.label}
     assert set(leaves) == {"a", "b"}
     assert math.isclose(leaves["a"].grad, 2 * 1.5 + math.exp(1.5)) and leaves["b"].grad == -1.0
 
@@ -244,7 +244,7 @@ def test_exponent_expressions_stay_floats():
 
 def test_constant_exponent_is_one_node():
     root = S.parse("a ** 2", VARS)
-    assert root._op == "**2.0" and len(root._prev) == 1
+    assert root.op == "**2.0" and len(root.children) == 1
 
 
 def test_sandbox_dot_draws_the_expression():

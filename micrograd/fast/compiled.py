@@ -8,15 +8,14 @@ Everything else runs elementwise with the scalar engine's IEEE conventions, so r
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Callable
 from operator import attrgetter
 
 import numpy as np
 
-from micrograd import ops as S
+from micrograd import ops
 from micrograd.engine import Value, topological_order
+from micrograd.fast.arrays import EXACT, FAST, Table
 from micrograd.losses import per_example
 from micrograd.nn import MLP
 
@@ -36,38 +35,6 @@ def _accumulate(G: np.ndarray, idx: Index, dup: bool, value: np.ndarray) -> None
         np.add.at(G, idx, value)
     else:
         G[idx] += value
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))  # both branches of scalar.sigmoid, from one exp that never overflows
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _softplus(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-
-
-def _elementwise(f: Callable[..., float]) -> Callable[..., np.ndarray]:
-    """f from micrograd.ops applied to every element: slow, but bit for bit the scalar engine's result."""
-
-    def run(x: np.ndarray, *rest: np.ndarray | float) -> np.ndarray:
-        cols = [np.broadcast_to(r, x.shape).ravel().tolist() for r in rest]
-        return np.fromiter(map(f, x.ravel().tolist(), *cols), dtype=float, count=x.size).reshape(x.shape)
-
-    return run
-
-
-# NumPy's vectorised tanh and pow can differ from libm's in the last bit, and 1 - t*t or s*(1 - s) of a
-# saturated unit turns that bit into a large relative change of the gradient: exact mode calls libm per element.
-_FAST = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sigmoid": _sigmoid, "softplus": _softplus, "pow": np.power}
-_EXACT = {
-    "exp": _elementwise(S.exp),
-    "log": _elementwise(S.log),
-    "tanh": _elementwise(math.tanh),
-    "sigmoid": _elementwise(S.sigmoid),
-    "softplus": _elementwise(S.softplus),
-    "pow": _elementwise(S.pow),
-}
 
 
 class _Dense:
@@ -110,56 +77,50 @@ class _Dense:
 
 
 class _Elementwise:
-    """One scalar op applied to a group of nodes at once: rows of the args in, rows of the output out."""
+    """One scalar op applied to a group of nodes at once: rows of the args in, rows of the output out.
+
+    The op's math comes from a micrograd.fast.arrays Table (FAST or EXACT); + and * are plain IEEE arithmetic.
+    """
 
     def __init__(self, op: str, out: slice, args: list[list[int]], needs: list[bool]) -> None:
         self.op, self.out, self.needs = op, out, needs
         self.args = [_index(a) for a in args]
         self.exponent = float(op[2:]) if op.startswith("**") and op != "**" else None
-        if op not in ("+", "*", "**", "relu", *_FAST) and self.exponent is None:
+        if op not in ("+", "*", "**", *ops.UNARY) and self.exponent is None:
             raise ValueError(f"the compiled engine does not know the op {op!r}")
-        self.f = _FAST
+        self.use(FAST)
+
+    def use(self, table: Table) -> None:
+        """Take the op's functions from table."""
+        self.table = table
+        self.f, self.grad = table.unary(self.op) if self.op in ops.UNARY else (None, None)
 
     def forward(self, V: np.ndarray, theta: np.ndarray) -> None:
-        op, out, f = self.op, V[self.out], self.f
+        op, out = self.op, V[self.out]
         xs = [V[i] for i, _ in self.args]
         if op == "+":
             np.add(xs[0], xs[1], out=out)
         elif op == "*":
             np.multiply(xs[0], xs[1], out=out)
-        elif op == "relu":
-            np.maximum(xs[0], 0.0, out=out)  # keeps nan, as scalar.relu does
-            out += 0.0  # -0.0 -> 0.0
         elif op == "**":
-            out[...] = f["pow"](xs[0], xs[1])
+            out[...] = self.table.pow(xs[0], xs[1])
         elif self.exponent is not None:
-            out[...] = f["pow"](xs[0], self.exponent)
+            out[...] = self.table.pow(xs[0], self.exponent)
         else:
-            out[...] = f[op](xs[0])
+            out[...] = self.f(xs[0])
 
     def _locals(self, xs: list[np.ndarray], out: np.ndarray) -> list:
         """d out / d arg for each arg, as engine.Value computes them (a float 1.0 passes the gradient on)."""
-        op, a, f = self.op, xs[0], self.f
+        op, t = self.op, self.table
         if op == "+":
             return [1.0, 1.0]
         if op == "*":
-            return [xs[1], a]
-        if op == "relu":
-            return [(a > 0).astype(float)]
+            return [xs[1], xs[0]]
         if op == "**":
-            b = xs[1]
-            return [b * f["pow"](a, b - 1.0), np.where(out == 0.0, 0.0, out * f["log"](a))]
+            return [t.pow_grad_base(xs[0], xs[1]), t.pow_grad_exponent(xs[0], out)]
         if self.exponent is not None:
-            return [self.exponent * f["pow"](a, self.exponent - 1.0)]
-        if op == "tanh":
-            return [1.0 - out * out]
-        if op == "sigmoid":
-            return [out * (1.0 - out)]
-        if op == "exp":
-            return [out]
-        if op == "log":
-            return [1.0 / a]
-        return [f["sigmoid"](a)]  # softplus
+            return [t.pow_grad_base(xs[0], self.exponent)]
+        return [self.grad(xs[0], out)]
 
     def backward(self, V: np.ndarray, G: np.ndarray, theta: np.ndarray, gp: np.ndarray) -> None:
         g = G[self.out]
@@ -167,6 +128,72 @@ class _Elementwise:
         for (idx, dup), d, need in zip(self.args, local, self.needs):
             if need:  # multiply even by 0 or 1: 0 * inf must give nan, as in the scalar engine
                 _accumulate(G, idx, dup, g if isinstance(d, float) else d * g)
+
+
+Neurons = dict[int, tuple[list[Value], list[int], int | None]]  # id(sum) -> (inputs, weight indices, bias index)
+
+
+def _find_neurons(order: list[Value], pindex: dict[int, int]) -> Neurons:
+    """Neurons: left-nested add chains of single-use partial sums over one bias and param * node terms."""
+    uses: dict[int, int] = defaultdict(int)
+    for v in order:
+        for c in v.children:
+            uses[id(c)] += 1
+    dense: Neurons = {}
+    absorbed: set[int] = set()
+    for v in reversed(order):  # parents first, so the longest chain is seen before its partial sums
+        if v.op != "+" or id(v) in absorbed:
+            continue
+        terms, inner, cur = [], [], v
+        while cur.op == "+" and len(cur.children) == 2 and (cur is v or uses[id(cur)] == 1):
+            inner.append(cur)
+            left, right = cur.children
+            terms.append(right)
+            cur = left
+        terms.append(cur)
+        bias = [t for t in terms if id(t) in pindex and not t.children]
+        prods = [t for t in terms if t.op == "*" and uses[id(t)] == 1]
+        if len(bias) > 1 or len(bias) + len(prods) != len(terms):
+            continue
+        xs, ws = [], []
+        for t in reversed(prods):  # operand order of the source: w0*x0 first
+            a, b = t.children
+            if id(b) in pindex and id(a) not in pindex:
+                a, b = b, a
+            if id(a) not in pindex or id(b) in pindex:
+                break
+            ws.append(pindex[id(a)])
+            xs.append(b)
+        else:
+            dense[id(v)] = (xs, ws, pindex[id(bias[0])] if bias else None)
+            absorbed.update(id(n) for n in inner[1:])
+            absorbed.update(id(t) for t in prods)
+    return dense
+
+
+def _level(
+    root: Value, order: list[Value], dense: Neurons, pindex: dict[int, int]
+) -> tuple[list[Value], dict[int, int], dict[int, bool]]:
+    """The lowered graph (neurons read their inputs directly): its nodes in order, each one's depth, and
+    whether d root / d node reaches a parameter."""
+
+    def reads(v: Value) -> tuple[Value, ...] | list[Value]:
+        return dense[id(v)][0] if id(v) in dense else v.children
+
+    seen, stack = set(), [root]
+    while stack:  # nodes reachable from root through the lowered graph
+        v = stack.pop()
+        if id(v) not in seen:
+            seen.add(id(v))
+            stack.extend(reads(v))
+    order = [v for v in order if id(v) in seen]
+    level: dict[int, int] = {}
+    grad: dict[int, bool] = {}
+    for v in order:
+        r = reads(v)
+        level[id(v)] = 1 + max((level[id(c)] for c in r), default=-1)
+        grad[id(v)] = id(v) in pindex or id(v) in dense or any(grad[id(c)] for c in r)
+    return order, level, grad
 
 
 class CompiledLoss:
@@ -194,79 +221,36 @@ class CompiledLoss:
         self._build(loss_fn(score, self._label))
         for step in self.steps:
             if isinstance(step, _Elementwise):
-                step.f = _EXACT if exact else _FAST
+                step.use(EXACT if exact else FAST)
             else:
                 step.exact = exact
         # both work buffers (values, gradients) of one chunk of rows stay under max_chunk_bytes
         self.chunk_rows = int(max(1, min(8192, max_chunk_bytes // (16 * self.n_slots))))
         self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    # lowering
+    # lowering: find neurons, prune and level the graph, give every node a row, group rows into array ops
 
     def _build(self, root: Value) -> None:
         order = topological_order(root)
         self.n_nodes = len(order)
         pindex = {id(p): i for i, p in enumerate(self.params)}
-        uses: dict[int, int] = defaultdict(int)
-        for v in order:
-            for c in v._prev:
-                uses[id(c)] += 1
+        dense = _find_neurons(order, pindex)
+        order, level, grad = _level(root, order, dense, pindex)
+        slot = self._leaf_slots(order, pindex)
+        self.steps = self._group_steps(order, dense, level, grad, slot)
+        self.n_slots = len(slot)
+        self.n_levels = len({level[id(v)] for v in order if v.children})
+        self.n_ops = len(self.steps)
+        self.n_dense = sum(isinstance(s, _Dense) for s in self.steps)
+        self._root = slot[id(root)]
+        self._score_slot = slot[id(self._score)]
 
-        # 1. find neurons: a left-nested add chain of single-use partial sums over one bias and param * node terms
-        dense: dict[int, tuple[list[Value], list[int], int | None]] = {}
-        absorbed: set[int] = set()
-        for v in reversed(order):  # parents first, so the longest chain is seen before its partial sums
-            if v._op != "+" or id(v) in absorbed:
-                continue
-            terms, inner, cur = [], [], v
-            while cur._op == "+" and (cur is v or uses[id(cur)] == 1):
-                inner.append(cur)
-                terms.append(cur._prev[1])
-                cur = cur._prev[0]
-            terms.append(cur)
-            bias = [t for t in terms if id(t) in pindex and not t._prev]
-            prods = [t for t in terms if t._op == "*" and uses[id(t)] == 1]
-            if len(bias) > 1 or len(bias) + len(prods) != len(terms):
-                continue
-            xs, ws = [], []
-            for t in reversed(prods):  # operand order of the source: w0*x0 first
-                a, b = t._prev
-                if id(b) in pindex and id(a) not in pindex:
-                    a, b = b, a
-                if id(a) not in pindex or id(b) in pindex:
-                    break
-                ws.append(pindex[id(a)])
-                xs.append(b)
-            else:
-                dense[id(v)] = (xs, ws, pindex[id(bias[0])] if bias else None)
-                absorbed.update(id(n) for n in inner[1:])
-                absorbed.update(id(t) for t in prods)
-
-        # 2. the lowered graph: what each kept node reads, and its depth
-        def reads(v: Value) -> list[Value]:
-            return dense[id(v)][0] if id(v) in dense else list(v._prev)
-
-        kept, seen, stack = [], set(), [root]
-        while stack:  # nodes reachable from root through the lowered graph
-            v = stack.pop()
-            if id(v) not in seen:
-                seen.add(id(v))
-                kept.append(v)
-                stack.extend(reads(v))
-        kept_ids = seen
-        order = [v for v in order if id(v) in kept_ids]
-        level: dict[int, int] = {}
-        grad: dict[int, bool] = {}  # does d root / d node reach a parameter?
-        for v in order:
-            r = reads(v)
-            level[id(v)] = 1 + max((level[id(c)] for c in r), default=-1)
-            grad[id(v)] = id(v) in pindex or id(v) in dense or any(grad[id(c)] for c in r)
-
-        # 3. slots: inputs, label, constants, parameters read elementwise, then each group's outputs in a block
+    def _leaf_slots(self, order: list[Value], pindex: dict[int, int]) -> dict[int, int]:
+        """Rows for the leaves: inputs, label, constants, then parameters that are read elementwise."""
         slot: dict[int, int] = {}
         for v in [*self._inputs, self._label]:
             slot[id(v)] = len(slot)
-        leaves = [v for v in order if not v._prev and id(v) not in slot]
+        leaves = [v for v in order if not v.children and id(v) not in slot]
         consts = [v for v in leaves if id(v) not in pindex]
         pleaves = [v for v in leaves if id(v) in pindex]
         for v in consts + pleaves:
@@ -275,17 +259,23 @@ class CompiledLoss:
         prow = [(slot[id(v)], pindex[id(v)]) for v in pleaves]
         self._prow_slots, _ = _index([s for s, _ in prow]) if prow else (None, False)
         self._prow_params = np.array([p for _, p in prow], dtype=np.intp)
+        return slot
 
+    @staticmethod
+    def _group_steps(
+        order: list[Value], dense: Neurons, level: dict[int, int], grad: dict[int, bool], slot: dict[int, int]
+    ) -> list[_Dense | _Elementwise]:
+        """One array op per (level, kind) group, its outputs in one block of rows (added to slot)."""
         groups: dict[tuple, list[Value]] = defaultdict(list)
         for v in order:
-            if v._prev:
+            if v.children:
                 if id(v) in dense:
                     xs, _, b = dense[id(v)]
                     key = (level[id(v)], "dense", tuple(map(id, xs)), b is None)
                 else:
-                    key = (level[id(v)], v._op)
+                    key = (level[id(v)], v.op)
                 groups[key].append(v)
-        self.steps: list[_Dense | _Elementwise] = []
+        steps: list[_Dense | _Elementwise] = []
         for key in sorted(groups, key=lambda k: k[0]):
             nodes = groups[key]
             start = len(slot)
@@ -297,22 +287,17 @@ class CompiledLoss:
                 w = [i for v in nodes for i in dense[id(v)][1]]
                 b = None if key[3] else [dense[id(v)][2] for v in nodes]
                 grad_in = any(grad[id(x)] for x in xs)
-                step = _Dense(slice(start, len(slot)), [slot[id(x)] for x in xs], w, b, len(nodes), grad_in)
+                steps.append(_Dense(slice(start, len(slot)), [slot[id(x)] for x in xs], w, b, len(nodes), grad_in))
             else:
-                nodes.sort(key=lambda v: [slot[id(c)] for c in v._prev])  # consecutive args read as slices
+                kids = {id(v): v.children for v in nodes}
+                nodes.sort(key=lambda v: [slot[id(c)] for c in kids[id(v)]])  # consecutive args read as slices
                 for i, v in enumerate(nodes):
                     slot[id(v)] = start + i
-                arity = len(nodes[0]._prev)
-                args = [[slot[id(v._prev[j])] for v in nodes] for j in range(arity)]
-                needs = [any(grad[id(v._prev[j])] for v in nodes) for j in range(arity)]
-                step = _Elementwise(key[1], slice(start, len(slot)), args, needs)
-            self.steps.append(step)
-        self.n_slots = len(slot)
-        self.n_levels = len({k[0] for k in groups})
-        self.n_ops = len(self.steps)
-        self.n_dense = sum(isinstance(s, _Dense) for s in self.steps)
-        self._root = slot[id(root)]
-        self._score_slot = slot[id(self._score)]
+                arity = len(kids[id(nodes[0])])
+                args = [[slot[id(kids[id(v)][j])] for v in nodes] for j in range(arity)]
+                needs = [any(grad[id(kids[id(v)][j])] for v in nodes) for j in range(arity)]
+                steps.append(_Elementwise(key[1], slice(start, len(slot)), args, needs))
+        return steps
 
     # execution
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from micrograd.fast.arrays import ACTIVATIONS, LOSSES, mean
 from micrograd.nn import MLP
 
 
@@ -34,16 +35,10 @@ def layers_of(model: MLP) -> list[DenseLayer]:
 
 
 def activate(name: str, z: np.ndarray) -> np.ndarray:
-    """Apply the named activation elementwise, with the engine's conventions."""
-    if name == "relu":
-        return np.maximum(z, 0.0)  # keeps nan as nan, like the engine's relu
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
-    if name == "linear":
-        return z
-    raise ValueError(f"unknown activation {name!r}")
+    """Apply the named activation elementwise: micrograd.fast.arrays' function, the one training uses."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}")
+    return ACTIVATIONS[name](z)
 
 
 def forward_all(layers: list[DenseLayer], X: np.ndarray) -> list[np.ndarray]:
@@ -63,15 +58,11 @@ def scores(layers: list[DenseLayer], X: np.ndarray) -> np.ndarray:
 
 
 def per_example_loss(name: str, s: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The named loss for each (score, ±1 label) pair, matching micrograd.losses."""
+    """The named loss for each (score, ±1 label) pair: micrograd.fast.arrays' function, as training's."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}")
     with np.errstate(all="ignore"):
-        if name == "mse":
-            return (s - y) ** 2
-        if name == "svm":
-            return np.maximum(1.0 - y * s, 0.0)
-        if name == "bce":
-            return np.logaddexp(0.0, -y * s)
-    raise ValueError(f"unknown loss {name!r}")
+        return LOSSES[name](s, y)
 
 
 def loss_and_accuracy(name: str, s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -79,7 +70,8 @@ def loss_and_accuracy(name: str, s: np.ndarray, y: np.ndarray) -> tuple[float, f
     if len(y) == 0:
         return float("nan"), float("nan")
     right = np.isfinite(s) & ((s > 0) == (y > 0))  # a nan score is wrong whatever the label
-    return float(np.mean(per_example_loss(name, s, y))), float(np.mean(right))
+    # summed in order and scaled by 1/n, as the scalar engine and the compiled executor take the mean
+    return mean(per_example_loss(name, s, y)), float(np.mean(right))
 
 
 def grid(

@@ -290,7 +290,7 @@ def _run(steps: list[tuple[str | None, ast.expr]], values: dict[str, float]) -> 
     for name, expr in steps:
         v = _build(expr, env)
         if name is not None:
-            if v in leaves.values() or not v._prev:
+            if v in leaves.values() or not v.children:
                 v = v + 0.0  # an alias like `c = a` gets its own node, so relabelling never renames a variable
             v.label = name
             env[name] = v

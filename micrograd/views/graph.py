@@ -99,7 +99,7 @@ def trace_example(
         for li, layer in enumerate(model.layers):
             h = layer.forward(h)
             for j, a in enumerate(h):
-                z = a if layer.activation == "linear" else a._prev[0]
+                z = a if layer.activation == "linear" else a.children[0]
                 label[id(z)] = ("op", f"layers.{li}.{j}.z")
                 if a is not z:
                     label[id(a)] = ("op", f"layers.{li}.{j}.a")
@@ -112,7 +112,7 @@ def trace_example(
             p.grad = g
     kinds, node_names = [], []
     for v in order:
-        kind, name = label.get(id(v), ("op" if v._prev else "const", ""))
+        kind, name = label.get(id(v), ("op" if v.children else "const", ""))
         if v is root:
             kind, name = "loss", "loss"
         kinds.append(kind)
@@ -122,8 +122,8 @@ def trace_example(
 
 def _from_order(order: list[Value], kinds, names, grads, **example) -> Snapshot:
     index = {id(v): i for i, v in enumerate(order)}
-    nodes = tuple(Node(i, k, v._op, n, v.data, g) for i, (v, k, n, g) in enumerate(zip(order, kinds, names, grads)))
-    edges = tuple((index[id(c)], i) for i, v in enumerate(order) for c in v._prev)
+    nodes = tuple(Node(i, k, v.op, n, v.data, g) for i, (v, k, n, g) in enumerate(zip(order, kinds, names, grads)))
+    edges = tuple((index[id(c)], i) for i, v in enumerate(order) for c in v.children)
     return Snapshot(nodes=nodes, edges=edges, **example)
 
 
@@ -149,11 +149,11 @@ def value_snapshot(root: Value, inputs: Iterable[str] = (), step: int = 0) -> Sn
     for v in order:
         if v is root:
             kinds.append("loss")
-        elif not v._prev:
+        elif not v.children:
             kinds.append("input" if v.label in inputs else "const")
         else:
             kinds.append("op")
-        names.append(v.label or ("" if v._prev or v is root else f"{v.data:g}"))
+        names.append(v.label or ("" if v.children or v is root else f"{v.data:g}"))
     ex = {"step": step, "x": (), "y": math.nan, "loss": root.data, "loss_name": ""}
     return _from_order(order, kinds, names, [v.grad for v in order], **ex)
 
