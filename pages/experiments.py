@@ -10,8 +10,9 @@ import ui
 from micrograd.studio import weights as export
 from micrograd.studio.config import RunConfig
 from micrograd.studio.datasets import DATASETS
-from micrograd.studio.runs import STATUSES, RunStore, StoreError, default_db_path
+from micrograd.studio.runs import STATUSES, RunStore, StoreError
 from micrograd.views import compare
+from ui.store import run_store
 
 CHART = {"displaylogo": False}
 SLIDERS = (("w_lr", ui.LR_OPTIONS), ("w_lr_end", ui.LR_OPTIONS), ("w_l2", ui.L2_OPTIONS))
@@ -38,7 +39,7 @@ ui.show_notices()
 
 
 def _store() -> RunStore:
-    return RunStore(default_db_path())
+    return run_store()  # the server's one store for this path: `with` blocks leave it open
 
 
 def _act(what: str, action) -> bool:

@@ -181,19 +181,26 @@ class RunRecorder:
     def set_status(self, status: Status | str) -> None:
         """Mark the run running or paused (also again after finishing, when the budget was raised)."""
         status = Status.parse(status, LIVE)
-        if self.finished and self.error is None:
-            self.status = status  # reopened: writes go on
-        self._write(lambda s, i: s.heartbeat(i, status) if self.heartbeat else s.update_run(i, status=status))
-        self.status, self._last_beat = status, self.clock()
+        reopen = self.finished and self.error is None
+        if reopen:
+            self.status = status  # writes go on
+        if reopen or not self.heartbeat:
+            self._write(lambda s, i: s.update_run(i, status=status))
+        self.status = status
+        if self.heartbeat:
+            self._beat()
 
     def beat(self) -> None:
-        """Tell the store the session is alive (every HEARTBEAT_SECONDS); reopen the run if it was closed as stale."""
-        if not (self.heartbeat and self.active) or self.clock() - self._last_beat < HEARTBEAT_SECONDS:
-            return
+        """Tell the store the session is alive, every HEARTBEAT_SECONDS (see RunStore.close_stale)."""
+        if self.heartbeat and self.active and self.clock() - self._last_beat >= HEARTBEAT_SECONDS:
+            self._beat()
+
+    def _beat(self) -> None:
         self._last_beat = self.clock()
-        stored = self._write(lambda s, i: s.heartbeat(i))
-        if stored == Status.INTERRUPTED:  # the session came back after the stale sweep: it continues
-            self._write(lambda s, i: s.update_run(i, status=self.status, message=""))
+        status = self.status
+        stored = self._write(lambda s, i: s.heartbeat(i, status))
+        if stored == Status.INTERRUPTED:  # closed as stale while the session was away; it is back, so it goes on
+            self._write(lambda s, i: s.update_run(i, status=status, message=""))
             self._write(lambda s, i: s.heartbeat(i))
 
     def finish(
@@ -207,33 +214,33 @@ class RunRecorder:
         data: dict | None = None,
     ) -> None:
         """Write the remaining steps and the final status, metrics and weights (and the settings and data
-        description as they ended, when given); later calls do nothing. After a store failure it tries once
-        more, so the record ends with its true status and says what is missing."""
+        description as they ended, when given); later calls do nothing. After a store failure it tries again, then
+        with the status and message alone (they fit where weights do not), so the record ends with its true
+        status and says where it stops."""
         status = Status.parse(status, FINAL)
         with self._lock:
             if self.finished:
                 return
             self._flush()
-            failed = self.error
-            if self.store is not None and self.run_id is not None and not self.deleted:
-                if failed:
-                    message = f"{message} The record stops at step {self.saved_step}: the run store failed.".strip()
-                store, run_id = self.store, self.run_id
-                try:
-                    store.update_run(
-                        run_id,
-                        status=status,
-                        metrics=metrics,
-                        weights_json=weights_json,
-                        wall_seconds=wall_seconds,
-                        message=message,
-                        config=config,
-                        data=data,
-                    )
-                except (StoreError, KeyError) as e:
-                    if not failed:
-                        self._fail(str(e) if isinstance(e, StoreError) else f"{e.args[0]}.")
+            store, run_id, failed = self.store, self.run_id, self.error
             self.status = status
+            if store is None or run_id is None or self.deleted:
+                return
+            if failed:
+                message = f"{message} The record stops at step {self.saved_step}: the run store failed.".strip()
+            full = dict(metrics=metrics, weights_json=weights_json, wall_seconds=wall_seconds, config=config, data=data)
+            for fields in (full, {}):
+                try:
+                    store.update_run(run_id, status=status, message=message, **fields)
+                    return
+                except KeyError:  # deleted meanwhile: nothing left to finish
+                    return
+                except StoreError as e:
+                    if not failed:
+                        self._fail(str(e))
+                        failed = str(e)
+                        message = f"{message} The record stops at step {self.saved_step}: the run store failed."
+                        message = message.strip()
 
 
 class Recorder:
