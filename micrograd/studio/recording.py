@@ -369,13 +369,22 @@ class Recorder:
             self.recorder.checkpoint(trainer.metrics(), weights_of(trainer), config, data)
 
     def sync(self, trainer: Trainer, running: bool) -> None:
-        """Watch trainer, then store its status: its final one when done, else running or paused."""
+        """Watch trainer, then store its status: its final one when done, else running or paused.
+
+        With heartbeat, then close the runs of sessions that went silent (after this one's own heartbeat, so a
+        session back from a long pause keeps its run).
+        """
+        try:
+            self._sync(trainer, running)
+        finally:
+            if self.heartbeat and self.store is not None:
+                try:
+                    self.store.close_stale()
+                except StoreError as e:
+                    self._note(str(e))
+
+    def _sync(self, trainer: Trainer, running: bool) -> None:
         self.watch(trainer)
-        if self.heartbeat and self.store is not None:
-            try:
-                self.store.close_stale()
-            except StoreError as e:
-                self._note(str(e))
         rec = self.recorder
         if rec is None or rec.finished:
             return
