@@ -6,8 +6,9 @@ from datetime import datetime
 import streamlit as st
 
 import ui
-from micrograd.studio.runs import STATUSES, RunStore, StoreError, default_db_path
+from micrograd.studio.runs import STATUSES, RunStore, StoreError
 from micrograd.views import compare
+from ui.store import run_store
 
 CHART = {"displaylogo": False}
 COLUMNS = {
@@ -32,7 +33,7 @@ ui.show_notices()
 
 
 def _store() -> RunStore:
-    return RunStore(default_db_path())
+    return run_store()  # the server's one store for this path: `with` blocks leave it open
 
 
 def _act(what: str, action) -> bool:

@@ -161,3 +161,52 @@ def test_unwritable_outputs_and_impossible_networks_get_one_line(args, words, tm
     assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err
+
+
+def test_a_store_that_fills_up_mid_run_is_said_once_and_the_model_is_still_written(tmp_path, monkeypatch, capsys):
+    """Issue 11 item 9: the disk under the run store fills up mid-run (SQLite's own SQLITE_FULL)."""
+    from micrograd.studio import recording
+    from micrograd.studio.runs import RunStore
+
+    real = recording.open_store
+
+    def nearly_full(path=None):
+        store, problem = real(path)
+        pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+        store._conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # room for a few dozen steps only
+        return store, problem
+
+    monkeypatch.setattr(recording, "open_store", nearly_full)
+    db, out = tmp_path / "full.db", tmp_path / "model.json"
+    args = ["train", "--samples", "100", "--layers", "8", "--steps", "600", "--out", str(out), "--db", str(db)]
+    assert main(args) == 0
+    cap = capsys.readouterr()
+    assert cap.err.count("warning:") == 1 and "disk is full" in cap.err and "Training still works" in cap.err
+    assert "finished: 600 steps" in cap.out and f"weights written to {out}" in cap.out
+    assert load(out).metrics["step"] == 600
+    with RunStore(db) as store:
+        (run,) = store.list_runs()
+        saved = len(store.get_steps(run["id"]))
+    assert 0 < saved < 600 and run["steps"] == saved
+    # the true status, and where the record stops, fit even when the weights do not
+    assert run["status"] == "finished" and f"record stops at step {saved}" in run["message"]
+
+
+def test_ctrl_c_records_the_run_as_cancelled(tmp_path, monkeypatch, capsys):
+    from micrograd.studio.runs import RunStore
+    from micrograd.studio.trainer import Trainer
+
+    real_step = Trainer.step
+
+    def step(self):
+        if self.step_count == 7:
+            raise KeyboardInterrupt
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "step", step)
+    db = tmp_path / "c.db"
+    assert main(["train", "--samples", "40", "--layers", "4", "--steps", "50", "--db", str(db)]) == 130
+    with RunStore(db) as store:
+        (run,) = store.list_runs()
+        assert run["status"] == "cancelled" and "Ctrl-C after step 7" in run["message"]
+        assert len(store.get_steps(run["id"])) == 7 and run["has_weights"] and run["has_initial_weights"]

@@ -349,6 +349,7 @@ def test_a_run_on_the_train_page_is_recorded_in_the_store(tmp_path, monkeypatch)
     assert run["status"] == "finished" and run["dataset"] == "moons" and run["architecture"] == "2-16-16-1"
     assert [r["step"] for r in store.get_steps(run["id"])] == list(range(1, 21))
     assert export.loads(store.get_run(run["id"])["weights"]).metrics["step"] == 20
+    assert run["heartbeat"] is not None and run["has_initial_weights"]  # a session's run: closed if it goes silent
     store.close()
 
 

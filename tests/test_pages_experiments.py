@@ -20,7 +20,7 @@ def seed_store(db, seeds=(1, 2, 3)) -> list[Trainer]:
     for k, seed in enumerate(seeds):
         layers = [4] if k < 2 else [4, 4]
         tr = Trainer(RunConfig(**{**CONFIG, "layers": layers, "steps": 8 + k, "seed": seed}))
-        rec = recording.SessionRecorder(db)
+        rec = recording.Recorder(db)
         rec.sync(tr, True)
         tr.run()
         rec.sync(tr, False)
@@ -150,7 +150,7 @@ def test_an_empty_store_says_how_to_get_runs(db):
 
 def test_open_a_cli_run_beyond_the_sidebars_limits_clamps_and_says_so(db):
     tr = Trainer(RunConfig(**{**CONFIG, "steps": 200_000}))  # the CLI allows budgets the sidebar does not
-    rec = recording.SessionRecorder(db)
+    rec = recording.Recorder(db)
     rec.sync(tr, True)
     tr.step()
     rec.sync(tr, False)
@@ -164,3 +164,26 @@ def test_open_a_cli_run_beyond_the_sidebars_limits_clamps_and_says_so(db):
     assert [p.data for p in opened.model.parameters()] == [p.data for p in tr.model.parameters()]
     text = "\n".join(str(m.value) for kind in ("info", "warning", "success") for m in getattr(at, kind))
     assert "steps 200,000 → 100,000" in text
+
+
+def test_the_page_shares_one_store_per_database_and_keeps_it_open(db, tmp_path, monkeypatch):
+    """The store (migrations, the interrupted-run check) opens once per server and path, not on every rerun."""
+    seed_store(db, seeds=(1,))
+    opened = []
+    real_init = RunStore.__init__
+
+    def counting_init(self, path, *args, **kwargs):
+        opened.append(str(path))
+        real_init(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(RunStore, "__init__", counting_init)
+    at = page()
+    for _ in range(3):
+        at.run()
+        select(at, [0])
+    assert opened == [str(db)] and not at.exception
+    assert "No runs recorded yet" not in [i.value for i in at.info]
+    other = tmp_path / "other.db"  # another MICROGRAD_DB (another test, another server): its own store
+    monkeypatch.setenv("MICROGRAD_DB", str(other))
+    at = page()
+    assert opened == [str(db), str(other)] and "No runs recorded yet" in [i.value for i in at.info][-1]

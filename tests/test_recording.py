@@ -24,7 +24,7 @@ def stored(path, run_id=None) -> tuple[dict, list[dict]]:
 
 def test_a_finished_run_has_config_data_every_step_metrics_and_weights(tmp_path):
     db = tmp_path / "runs.db"
-    rec, tr = recording.SessionRecorder(db), small()
+    rec, tr = recording.Recorder(db), small()
     rec.sync(tr, running=False)
     assert rec.run_id is None  # no run before the first step: changing settings must not litter the store
     rec.sync(tr, running=True)
@@ -46,7 +46,7 @@ def test_a_finished_run_has_config_data_every_step_metrics_and_weights(tmp_path)
 
 def test_a_diverged_run_is_stored_as_diverged_with_its_message(tmp_path):
     db = tmp_path / "runs.db"
-    rec, tr = recording.SessionRecorder(db), small(lr=1e3, lr_end=1e3, loss="mse", layers=[8, 8], steps=200)
+    rec, tr = recording.Recorder(db), small(lr=1e3, lr_end=1e3, loss="mse", layers=[8, 8], steps=200)
     rec.sync(tr, running=True)
     tr.run()
     rec.sync(tr, running=True)
@@ -58,7 +58,7 @@ def test_a_diverged_run_is_stored_as_diverged_with_its_message(tmp_path):
 
 def test_paused_run_keeps_weights_and_becomes_interrupted_when_its_process_is_gone(tmp_path):
     db = tmp_path / "runs.db"
-    rec, tr = recording.SessionRecorder(db), small()
+    rec, tr = recording.Recorder(db), small()
     rec.sync(tr, running=True)
     tr.run(3)
     rec.sync(tr, running=False)
@@ -73,7 +73,7 @@ def test_paused_run_keeps_weights_and_becomes_interrupted_when_its_process_is_go
 
 def test_replacing_the_trainer_ends_the_old_run_and_a_new_one_starts_at_its_first_step(tmp_path):
     db = tmp_path / "runs.db"
-    rec, first = recording.SessionRecorder(db), small()
+    rec, first = recording.Recorder(db), small()
     rec.sync(first, running=True)
     first.run(4)
     second = small(seed=7)
@@ -90,7 +90,7 @@ def test_replacing_the_trainer_ends_the_old_run_and_a_new_one_starts_at_its_firs
 
 def test_raising_the_budget_after_finishing_reopens_the_same_run(tmp_path):
     db = tmp_path / "runs.db"
-    rec, tr = recording.SessionRecorder(db), small(steps=3)
+    rec, tr = recording.Recorder(db), small(steps=3)
     rec.sync(tr, running=True)
     tr.run()
     rec.sync(tr, running=False)
@@ -111,7 +111,7 @@ def test_raising_the_budget_after_finishing_reopens_the_same_run(tmp_path):
 
 def test_two_sessions_record_at_once_into_one_file(tmp_path):
     db = tmp_path / "runs.db"
-    a, b = recording.SessionRecorder(db), recording.SessionRecorder(db)
+    a, b = recording.Recorder(db), recording.Recorder(db)
     ta, tb = small(seed=1), small(seed=2, steps=8)
     a.sync(ta, True)
     b.sync(tb, True)
@@ -134,7 +134,7 @@ def test_a_broken_store_is_a_message_and_training_goes_on(tmp_path, kind):
         db.write_bytes(b"this is not a database" * 100)
     else:
         db.mkdir()
-    rec, tr = recording.SessionRecorder(db), small()
+    rec, tr = recording.Recorder(db), small()
     rec.sync(tr, True)
     assert tr.run() == "finished" and tr.step_count == 12
     rec.sync(tr, False)
@@ -149,7 +149,7 @@ def test_a_broken_store_is_a_message_and_training_goes_on(tmp_path, kind):
 
 def test_a_run_deleted_while_training_stops_recording_with_a_message(tmp_path):
     db = tmp_path / "runs.db"
-    rec, tr = recording.SessionRecorder(db), small(steps=60)
+    rec, tr = recording.Recorder(db), small(steps=60)
     rec.sync(tr, True)
     tr.run(2)
     with RunStore(db) as store:
@@ -170,7 +170,7 @@ def test_open_store_reports_a_foreign_database(tmp_path):
 def test_live_changes_reach_the_stored_settings(tmp_path):
     db = tmp_path / "runs.db"
     tr = Trainer(RunConfig(dataset="moons", samples=40, layers=[4], steps=10, loss="svm", lr=0.1))
-    rec = recording.SessionRecorder(db)
+    rec = recording.Recorder(db)
     rec.sync(tr, True)
     tr.run(3)
     tr.update(loss="bce", lr=0.01, steps=6)
@@ -184,3 +184,135 @@ def test_live_changes_reach_the_stored_settings(tmp_path):
     with RunStore(db) as store:
         stored = store.get_run(run["id"])
     assert stored["status"] == "finished" and stored["config"]["steps"] == 6 and stored["config"]["loss"] == "bce"
+
+
+# ---------------------------------------------------------------- initial weights, live changes, checkpoints
+
+
+class Clock:
+    """One settable clock for the store and the recorders (tests never sleep)."""
+
+    def __init__(self, t: float = 1_800_000_000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_a_run_keeps_the_weights_from_before_its_first_step(tmp_path):
+    db = tmp_path / "runs.db"
+    rec, tr = recording.Recorder(db), small()
+    before = [p.data for p in tr.params]
+    rec.watch(tr)
+    tr.run()
+    rec.close()
+    run, _ = stored(db)
+    initial = export.loads(run["initial_weights"])
+    assert [p.data for p in initial.model.parameters()] == before != [p.data for p in tr.params]
+    assert initial.metrics["step"] == 0 and initial.training == tr.config.to_dict()
+    assert [p.data for p in tr.params] == [p.data for p in export.loads(run["weights"]).model.parameters()]
+
+
+def test_every_live_change_is_logged_with_the_step_it_followed(tmp_path):
+    db = tmp_path / "runs.db"
+    rec, tr = recording.Recorder(db), small(steps=20)
+    rec.sync(tr, True)
+    tr.run(3)
+    tr.update(lr=0.05, lr_end=0.05, momentum=0.5)  # between two ticks, as the sidebar does
+    rec.sync(tr, True)
+    tr.run(2)
+    tr.update(loss="bce")  # no sync before the next step: the step's record reveals it
+    tr.run(4)
+    tr.config = tr.config.replace(data_seed=99)  # "New data"
+    tr.run()
+    rec.close()
+    with RunStore(db) as store:
+        changes = store.get_changes(rec.run_id)
+    assert changes == [
+        {"step": 3, "field": "lr", "value": 0.05},
+        {"step": 3, "field": "lr_end", "value": 0.05},
+        {"step": 3, "field": "momentum", "value": 0.5},
+        {"step": 5, "field": "loss", "value": "bce"},
+        {"step": 9, "field": "data_seed", "value": 99},
+    ]
+    assert [r["lr"] for r in tr.history[2:4]] == [0.1, 0.05]  # step 4 is the first with the new lr
+
+
+def test_a_running_run_stores_its_weights_every_ten_seconds_of_training(tmp_path):
+    db, clock = tmp_path / "runs.db", Clock()
+    rec, tr = recording.Recorder(db, clock=clock), small(steps=40)
+    rec.sync(tr, True)
+    saved = []
+    with RunStore(db) as store:
+        for _ in range(40):
+            tr.step()
+            clock.t += 1.5  # each step takes 1.5 s
+            run = store.get_run(rec.run_id)
+            if run["weights"] and (not saved or run["metrics"]["step"] != saved[-1]):
+                assert run["status"] == "running"
+                saved.append(run["metrics"]["step"])
+                weights = [p.data for p in export.loads(run["weights"]).model.parameters()]
+                assert weights == [p.data for p in tr.params]  # the weights of that very step
+    # 1.5 s per step: the first save after 10 s is at step 8 (12 s, the clock is read before the step's time)
+    assert saved[:4] == [8, 15, 22, 29] and all(b - a <= 7 for a, b in zip(saved, saved[1:]))
+
+
+def test_a_silent_session_s_run_is_closed_by_another_session_and_continues_if_it_comes_back(tmp_path):
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+
+    def session() -> recording.Recorder:
+        return recording.Recorder(opener=lambda: (store, ""), heartbeat=True, clock=clock)
+
+    a, b = session(), session()
+    ta, tb = small(steps=50), small(seed=2, steps=50)
+    a.sync(ta, True)
+    for _ in range(8):
+        ta.step()
+        clock.t += 1.5
+    a.sync(ta, True)  # a tick: heartbeat; 12 s of training: weights saved
+    run_a = a.run_id
+    b.sync(tb, False)
+    clock.t += 100  # a's tab was closed 100 s ago; b's session ticks
+    b.sync(tb, False)
+    assert store.get_run(run_a)["status"] == "running"  # not two minutes yet
+    clock.t += 21
+    b.sync(tb, False)
+    run = store.get_run(run_a)
+    assert run["status"] == "interrupted" and "session" in run["message"]
+    assert export.loads(run["weights"]).metrics["step"] == 8  # its last saved weights
+    # the tab comes back (a reconnect after the sweep): the same run goes on
+    a.sync(ta, True)
+    ta.run(5)
+    a.sync(ta, False)
+    run = store.get_run(run_a)
+    assert run["status"] == "paused" and run["message"] == "" and run["steps"] == 13
+    assert len(store.list_runs()) == 1  # b never stepped: no run of its own
+    assert a.error == "" and b.error == ""
+    store.close()
+
+
+def test_a_session_that_keeps_ticking_keeps_its_run(tmp_path):
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+    a = recording.Recorder(opener=lambda: (store, ""), heartbeat=True, clock=clock)
+    b = recording.Recorder(opener=lambda: (store, ""), heartbeat=True, clock=clock)
+    tr, other = small(steps=100), small(seed=3)
+    a.sync(tr, True)
+    for _ in range(60):  # 6 minutes of ticks, 6 s apart; another session sweeps on each of its own
+        tr.step()
+        clock.t += 6
+        a.sync(tr, True)
+        b.sync(other, False)
+    assert store.get_run(a.run_id)["status"] == "running"
+    store.close()
+
+
+def test_a_shared_store_is_left_open_by_close(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    rec, tr = recording.Recorder(opener=lambda: (store, "")), small()
+    rec.sync(tr, True)
+    tr.run()
+    rec.close()
+    assert store.get_run(rec.run_id)["status"] == "finished"  # still open for the other sessions
+    store.close()

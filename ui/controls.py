@@ -98,5 +98,5 @@ def run_controls() -> None:
     a, b = st.columns(2, gap="small")
     a.button("Step", key="btn_step", on_click=step_once, disabled=tr.done, width="stretch")
     b.button("Reset", key="btn_reset", on_click=reset, width="stretch")
-    state = "running" if running else tr.status if tr.status != "training" else "paused"
+    state = "running" if running else tr.status if tr.status != training.TRAINING else "paused"
     st.caption(f"**{state}** · step {tr.step_count} / {tr.config.steps}")

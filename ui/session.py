@@ -13,6 +13,7 @@ from micrograd.studio.datasets import DataError
 from micrograd.studio.trainer import Trainer
 from micrograd.views import graph
 from ui.options import DATA_FIELDS, MODEL_FIELDS, RETURN_TO, VIA_DASHBOARD, config_from_widgets
+from ui.store import open_run_store
 from ui.url import read_url
 
 
@@ -73,7 +74,8 @@ def init_state() -> None:
     values, warnings = read_url(st.query_params.to_dict())
     ss.update(running=False, tick=None, notices=[], csv=None, csv_error="", weights_error=[], uploads=0)
     ss["snapshots"] = graph.SnapshotSeries()
-    ss["recorder"] = recording.SessionRecorder()  # records every run of this session (store: $MICROGRAD_DB)
+    # records every run of this session into the server's shared store ($MICROGRAD_DB), with heartbeats
+    ss["recorder"] = recording.Recorder(opener=open_run_store, heartbeat=True)
     try:
         _apply_widget_values(values)
         ss["trainer"] = new_trainer(config_from_state().validate())

@@ -18,6 +18,7 @@ from micrograd.nn import MLP
 from micrograd.optim import SGD, schedule
 from micrograd.studio import config as schema
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
+from micrograd.studio.status import Status
 
 _gc_lock = threading.Lock()
 _gc_depth = 0
@@ -46,8 +47,10 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-# Trainer.status values
-READY, TRAINING, FINISHED, DIVERGED, FAILED = "ready", "training", "finished", "diverged", "error"
+# Trainer.status values: two phases of its own (no run status: ready = no step yet, training = may step on),
+# then the run statuses it ends in
+READY, TRAINING = "ready", "training"
+FINISHED, DIVERGED, FAILED = Status.FINISHED, Status.DIVERGED, Status.FAILED
 
 
 class Trainer:
