@@ -298,7 +298,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m micrograd`` and the ``micrograd`` console script."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # reported here, not by the top parser, so the hint names the subcommand the words were given to
+            command = " ".join(c for c in (args.command, getattr(args, "runs_command", None)) if c)
+            raise CliError(f"unrecognized arguments: {' '.join(extra)} (see: python -m micrograd {command} --help)")
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # here, so a closed pipe is caught below rather than at exit
         return status

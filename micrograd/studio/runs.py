@@ -16,6 +16,8 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
+from micrograd.studio.text import check_text
+
 # the keys of a training step record (micrograd.studio.trainer uses this list); the store stays stdlib-only
 STEP_KEYS = ("step", "lr", "loss", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norm", "seconds")
 
@@ -315,6 +317,7 @@ class RunStore:
         """Record a new run in status 'running' and return its id."""
         if not isinstance(config, dict) or not isinstance(data, dict):
             raise ValueError("config and data must be dicts (the training settings and the dataset description)")
+        check_text(name or "", "the run name")
         dataset = config.get("dataset") or data.get("name") or data.get("dataset")
         arch, loss = _architecture(config, data), config.get("loss")
         row = (_dumps("config", config), _dumps("data", data), _dumps("tags", _tags(tags)))
@@ -465,6 +468,7 @@ class RunStore:
         """Give a run a new (non-empty) name."""
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"a run name must be non-empty text, got {name!r}")
+        check_text(name, "the run name")
         with self._db() as conn:
             self._check_run(conn, run_id)
             conn.execute("UPDATE runs SET name = ?, updated_at = ? WHERE id = ?", (name.strip(), time.time(), run_id))
