@@ -22,7 +22,7 @@ PAGES = (  # (file, title, icon); a page appears once its file exists, so pages 
 nav = st.navigation([st.Page(f, title=t, icon=i, default=f == PAGES[0][0]) for f, t, i in PAGES if (HERE / f).exists()])
 with ui.guard("setting up the session"):
     ui.init_state()
-    ui.sidebar()
+    ui.sidebar(live=nav.title in ("Train", "Graph"))  # the pages that tick; Start elsewhere would train unseen
 if "trainer" in st.session_state:
     back = st.session_state.pop(ui.RETURN_TO, None)
     titles = {f: t for f, t, _ in PAGES}

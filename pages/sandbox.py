@@ -69,6 +69,9 @@ def main() -> None:
         show_error(e, text)
         return
     st.metric("Output", f"{root.data:.4f}")
+    note = sandbox.overflow_note(root)  # inf or nan anywhere in the graph gets a word, not just a silent "inf"
+    if note:
+        st.warning(note)
     st.graphviz_chart(G.sandbox_dot(root, names), width="stretch")
     st.caption(
         "Each node shows its value and its gradient d output / d node. Fill: red gradient > 0, blue < 0; "

@@ -36,7 +36,7 @@ def _fmt(x: float | None, percent: bool = False) -> str:
 
 def _status(tr: training.Trainer) -> None:
     if tr.status in (training.DIVERGED, training.FAILED):
-        st.error(tr.message)
+        st.error(f"{tr.message} Press **Reset** to start again.")  # the trainer's message names no UI control
     elif tr.status == training.FINISHED:
         last = tr.history[-1] if tr.history else {}
         st.success(

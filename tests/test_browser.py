@@ -176,6 +176,18 @@ def test_sandbox_renders_the_readme_expression(app_url, page):
     assert "grad 138.8338" in text and "grad 645.5773" in text  # dg/da and dg/db of the README
 
 
+def test_the_sandbox_offers_no_start_and_the_train_page_does(app_url, page):
+    """The Sandbox shows no training, so Start there would claim a run nobody sees (dashboard.py tells the sidebar)."""
+    page.goto(f"{app_url}/sandbox")
+    page.get_by_test_id("stGraphVizChart").first.locator("svg").wait_for(timeout=120_000)  # a busy machine: slow
+    wait_idle(page)
+    assert sidebar_button(page, "Start").is_disabled() and not sidebar_button(page, "Step").is_disabled()
+    page.get_by_test_id("stSidebarNav").get_by_text("Train", exact=True).click()
+    page.get_by_test_id("stMetric").first.wait_for()
+    wait_idle(page)
+    assert not sidebar_button(page, "Start").is_disabled()
+
+
 def test_clicking_a_training_point_makes_it_the_graph_example(app_url, page):
     page.goto(app_url)
     wait_for_app(page)

@@ -210,3 +210,211 @@ def test_ctrl_c_records_the_run_as_cancelled(tmp_path, monkeypatch, capsys):
         (run,) = store.list_runs()
         assert run["status"] == "cancelled" and "Ctrl-C after step 7" in run["message"]
         assert len(store.get_steps(run["id"])) == 7 and run["has_weights"] and run["has_initial_weights"]
+
+
+# ---------------------------------------------------------------- outputs (--out): what may be replaced, and how
+
+
+@pytest.fixture
+def outputs(tmp_path):
+    """A model, a CSV to score and a run store holding one finished run with weights: every command with --out."""
+    csv = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    csv.write_text("x1,x2,kind\n" + "".join(f"{x:.4f},{y:.4f},{int(x > y)}\n" for x, y in rng.normal(size=(20, 2))))
+    db, model = tmp_path / "runs.db", tmp_path / "model.json"
+    assert (
+        main(["train", "--samples", "20", "--layers", "2", "--steps", "2", "--db", str(db), "--out", str(model)]) == 0
+    )
+    return {
+        "train": ["train", "--samples", "20", "--layers", "2", "--steps", "1", "--no-record", "--out"],
+        "predict": ["predict", str(model), "--csv", str(csv), "--out"],
+        "graph": ["graph", "--out"],
+        "runs export": ["runs", "export", "1", "--db", str(db), "--out"],
+    }
+
+
+COMMANDS = ["train", "predict", "graph", "runs export"]
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error: " in err and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_out_through_a_symlink_replaces_the_file_it_names_and_keeps_the_link(command, outputs, tmp_path, capsys):
+    target, link = tmp_path / "real.dot", tmp_path / "link.dot"  # .dot: graph --out needs a suffix it knows
+    target.write_text("old\n")
+    link.symlink_to(target)
+    assert main([*outputs[command], str(link)]) == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text() != "old\n" and target.stat().st_size > 20
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp file left
+
+
+def _char_device(tmp_path, name: str, minor: int) -> str:
+    """A character device to write to: as root a private node (1, minor) in tmp_path, so a failing run can only
+    replace that; otherwise the system's own, which a non-root process could not replace anyway."""
+    import stat
+
+    if os.geteuid() != 0:
+        return {3: "/dev/null", 7: "/dev/full"}[minor]
+    path = tmp_path / name
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    return str(path)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_out_writes_into_a_character_device_and_leaves_it_one(command, outputs, tmp_path, capsys):
+    import stat
+
+    null = _char_device(tmp_path, "null", 3)
+    assert main([*outputs[command], null]) == 0
+    assert stat.S_ISCHR(os.stat(null).st_mode)
+    full = _char_device(tmp_path, "full", 7)  # every write fails with "No space left on device"
+    capsys.readouterr()
+    assert main([*outputs[command], full]) == 2
+    assert "No space left" in _one_line_error(capsys) and stat.S_ISCHR(os.stat(full).st_mode)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_out_refuses_pipes_sockets_and_folders_in_one_line(command, outputs, tmp_path, capsys):
+    import socket
+    import stat
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    sock_path = tmp_path / "sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock_path))
+    try:
+        for path, words, is_kind in [
+            (fifo, "named pipe", stat.S_ISFIFO),
+            (sock_path, "socket", stat.S_ISSOCK),
+            (tmp_path, "folder", stat.S_ISDIR),
+        ]:
+            capsys.readouterr()
+            assert main([*outputs[command], str(path)]) == 2, path
+            assert words in _one_line_error(capsys)
+            assert is_kind(os.stat(path).st_mode)  # still what it was
+    finally:
+        server.close()
+
+
+def test_a_failed_export_leaves_the_old_file_whole(outputs, tmp_path, monkeypatch, capsys):
+    """A full disk: the new text cannot be written (a file size limit, set once the run is read), the old file stays."""
+    import resource
+    import signal
+
+    from micrograd.studio.runs import RunStore
+
+    out = tmp_path / "keep.json"
+    out.write_text('{"old": true}\n')
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    get_run = RunStore.get_run
+
+    def then_the_disk_fills(self, run_id):
+        run = get_run(self, run_id)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8, hard))  # a write past byte 8 now fails with EFBIG
+        return run
+
+    monkeypatch.setattr(RunStore, "get_run", then_the_disk_fills)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        status = main([*outputs["runs export"], str(out)])
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+    assert status == 2 and "too large" in _one_line_error(capsys).lower()
+    assert out.read_text() == '{"old": true}\n'
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".keep")] == []
+
+
+# ---------------------------------------------------------------- no tracebacks, right hints
+
+
+@pytest.mark.parametrize("action", ["show", "export", "delete"])
+def test_run_ids_beyond_sqlite_get_one_line(action, capsys, tmp_path):
+    extra = ["--out", str(tmp_path / "x.json")] if action == "export" else ["--yes"] if action == "delete" else []
+    assert main(["runs", action, "1180591620717411303424", *extra]) == 2
+    err = _one_line_error(capsys)
+    assert "run id" in err and "9223372036854775807" in err and "Overflow" not in err
+
+
+def test_help_hints_name_the_whole_command(capsys):
+    assert main(["runs", "show"]) == 2
+    assert "(see: python -m micrograd runs show --help)" in _one_line_error(capsys)
+    assert main([]) == 2
+    assert "(see: python -m micrograd --help)" in _one_line_error(capsys)
+    assert main(["train", "--bogus"]) == 2
+    assert "(see: python -m micrograd train --help)" in _one_line_error(capsys)
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path):
+    """`micrograd runs list | head -1`: the pipe closes before we write; no traceback, no 'Exception ignored'."""
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    for args in (["runs", "list", "--db", str(tmp_path / "none.db")], ["datasets"]):
+        p = subprocess.Popen(
+            [sys.executable, "-m", "micrograd", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        p.stdout.close()  # before the child has imported anything, let alone printed
+        err = p.stderr.read().decode()
+        p.wait(timeout=120)
+        assert "Traceback" not in err and "BrokenPipeError" not in err and "Exception ignored" not in err, err
+
+
+@pytest.mark.parametrize("path, words", [("/dev/zero", "not a regular file"), ("{tmp}", "is a folder")])
+def test_csv_that_is_not_a_file_is_named_for_what_it_is(path, words, tmp_path, capsys):
+    assert main(["train", "--csv", path.replace("{tmp}", str(tmp_path))]) == 2
+    err = _one_line_error(capsys)
+    assert words in err and "no such file" not in err
+
+
+# ---------------------------------------------------------------- numbers: huge cells, divergence, no silent success
+
+
+def test_a_huge_csv_cell_trains_and_writes_without_numpy_warnings(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = [f"{x:.4f},{y:.4f},{int(x + y > 0)}" for x, y in rng.normal(size=(40, 2))]
+    rows[0] = "1e308,0.5,1"
+    (tmp_path / "big.csv").write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "m.json"
+    p = run_cli("train", "--csv", str(tmp_path / "big.csv"), "--steps", "20", "--no-record", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "Warning" not in p.stderr and "diverged" not in p.stderr
+    assert load(out).preprocessing["std"][0] > 1e306
+
+
+def test_train_never_exits_0_without_writing_out(tmp_path, monkeypatch, capsys):
+    from micrograd.studio.trainer import Trainer
+    from micrograd.studio.weights import WeightsError
+
+    def cannot(self):
+        raise WeightsError(["preprocessing.std[0] is inf"], "cannot export these weights")
+
+    monkeypatch.setattr(Trainer, "export_json", cannot)
+    out = tmp_path / "m.json"
+    assert main(["train", "--samples", "20", "--steps", "2", "--no-record", "--out", str(out)]) == 1
+    assert not out.exists() and "no weights written" in capsys.readouterr().err
+
+
+def test_divergence_says_what_overflowed_and_names_no_dashboard_button(tmp_path, monkeypatch, capsys):
+    """Gradients of 1e200 overflow the norm, yet the weights stay finite: they are written, and nobody claims
+    they became infinite."""
+    from micrograd.studio.trainer import Trainer
+
+    def huge_gradients(self, X, y):
+        for p in self.params:
+            p.grad = 1e200
+        return 1.0
+
+    monkeypatch.setattr(Trainer, "_loss_and_grads", huge_gradients)
+    out = tmp_path / "m.json"
+    assert main(["train", "--samples", "20", "--steps", "5", "--lr", "0.01", "--no-record", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "diverged at step 1" in err and "gradient" in err
+    assert "infinite or NaN" not in err and "Reset" not in err
+    assert all(
+        abs(w) < 1e199 for layer in json.loads(out.read_text())["layers"] for row in layer["weights"] for w in row
+    )

@@ -389,3 +389,69 @@ def test_importing_weights_trained_on_other_features_says_so():
     same = export.dumps(MLP(2, [4, 1], seed=1), feature_names=["x1", "x2"]).encode()
     at.file_uploader(key="weights_upload_0").set_value(("same.json", same, "application/json")).run()
     assert "Loaded same.json" in messages(at, "info") and "Note:" not in messages(at, "info")
+
+
+def test_a_notice_that_cannot_be_shown_does_not_wedge_the_session():
+    at = app()
+    at.session_state["notices"] = ["Loaded \ud800.json", "a fine notice"]  # a lone surrogate: no UTF-8 form
+    at.run()
+    assert not at.exception and at.session_state["notices"] == []
+    assert "Loaded ?.json" in messages(at, "info") and "a fine notice" in messages(at, "info")
+    at.run()
+    assert not at.exception and "Loaded" not in messages(at, "info")  # shown once, never again
+
+
+def test_a_weights_file_with_a_lone_surrogate_is_refused_naming_the_field():
+    doc = json.loads(export.dumps(MLP(2, [4, 1], seed=1), feature_names=["x1", "x2"]))
+    doc["feature_names"][0] = "\ud800"
+    at = app()
+    before = trainer(at)
+    data = json.dumps(doc).encode()  # ASCII JSON: legal, with the surrogate as an escape
+    at.file_uploader(key="weights_upload_0").set_value(("odd.json", data, "application/json")).run()
+    assert not at.exception and trainer(at) is before
+    assert "feature_names[0] holds a character that is not valid Unicode" in messages(at, "error")
+    at.button(key="btn_step").click().run()  # the session goes on
+    assert not at.exception and trainer(at).step_count == 1
+
+
+def test_choosing_upload_csv_asks_for_a_file_without_an_error():
+    at = app()
+    at.selectbox(key="w_dataset").set_value("csv").run()
+    assert not at.error and not at.exception
+    assert "Choose a CSV file" in messages(at, "info") and "(moons) stays" in messages(at, "info")
+    assert trainer(at).dataset.name == "moons"
+
+
+SIDEBAR_ONLY = """
+import ui
+ui.init_state()
+ui.sidebar(live={live})
+"""
+
+
+def test_a_page_without_the_live_view_offers_no_start_and_claims_no_run():
+    at = AppTest.from_string(SIDEBAR_ONLY.format(live=False), default_timeout=60)
+    at.query_params.update({"engine": ENGINE})
+    at.run()
+    start = at.button(key="btn_start")
+    assert start.disabled and "Train and Graph" in start.help
+    at.session_state["running"] = True  # e.g. training was on when the user opened the Sandbox
+    at.run()
+    assert not at.session_state["running"] and trainer(at).stop_requested
+    assert "**running**" not in " ".join(str(c.value) for c in at.caption)
+    at.button(key="btn_step").click().run()  # Step still works here, one step at a time
+    assert trainer(at).step_count == 1 and not at.exception
+    live = AppTest.from_string(SIDEBAR_ONLY.format(live=True), default_timeout=60)
+    live.query_params.update({"engine": ENGINE})
+    live.run()
+    assert not live.button(key="btn_start").disabled
+
+
+def test_pause_stops_the_trainer_itself():
+    at = app()
+    at.button(key="btn_start").click().run()
+    assert not trainer(at).stop_requested
+    at.button(key="btn_pause").click().run()
+    assert trainer(at).stop_requested and trainer(at).step() is None  # a tick still under way would do nothing
+    at.button(key="btn_start").click().run()
+    assert not trainer(at).stop_requested

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from micrograd.studio.datasets import (
     DATASETS,
     DEFAULT_TEST_FRACTION,
+    MAX_CSV_COLUMNS,
+    MAX_CSV_FEATURES,
     MAX_SAMPLES,
     DataError,
     Dataset,
@@ -397,9 +399,10 @@ def test_csv_size_limits(tmp_path) -> None:
     msg = csv_error(too_many_rows.encode())
     assert "10,001" in msg and "10,000" in msg
     assert len(load_csv(too_many_rows.rsplit("\n", 2)[0].encode()).y_train) == 10_000  # exactly at the limit
-    wide = ",".join(f"f{i}" for i in range(51)) + ",label\n" + ("1," * 51 + "0\n") + ("2," * 51 + "1\n") * 4
-    assert "at most 50" in csv_error(wide.encode())
-    assert load_csv(wide.encode(), feature_columns=[f"f{i}" for i in range(50)]).n_features == 50
+    n = MAX_CSV_FEATURES + 1
+    wide = ",".join(f"f{i}" for i in range(n)) + ",label\n" + ("1," * n + "0\n") + ("2," * n + "1\n") * 4
+    assert f"at most {MAX_CSV_FEATURES}" in csv_error(wide.encode())
+    assert load_csv(wide.encode(), feature_columns=[f"f{i}" for i in range(n - 1)]).n_features == n - 1
     big = write(tmp_path, "a,label\n" + "1234567890,1\n" * 420_000)
     assert "5 MB" in csv_error(big)
     assert "5 MB" in csv_error(io.BytesIO(big.read_bytes()))
@@ -432,3 +435,75 @@ def test_read_feature_matrix_for_prediction() -> None:
         read_feature_matrix(b"b,kind,a\n2,yes,1\n4,no,x\n", ["a", "b"])
     with pytest.raises(DataError, match="0 data rows"):
         read_feature_matrix(b"a,b\n", ["a", "b"])
+
+
+# ---------------------------------------------------------------- CSV: hostile and extreme files
+
+
+def test_the_digits_set_fits_a_csv() -> None:
+    # the tasks issue's 8x8 digits: 64 features and a label
+    rng = np.random.default_rng(0)
+    rows = "\n".join(",".join(str(v) for v in r) + f",{i % 2}" for i, r in enumerate(rng.integers(0, 16, (20, 64))))
+    d = load_csv((",".join(f"p{i}" for i in range(64)) + ",digit\n" + rows + "\n").encode())
+    assert d.n_features == 64
+
+
+def test_a_too_wide_header_is_refused_before_the_rows_are_parsed(monkeypatch) -> None:
+    import pandas as pd
+
+    def parser_called(*args, **kwargs):
+        raise AssertionError("the CSV parser ran on a file whose header is already too wide")
+
+    monkeypatch.setattr(pd, "read_csv", parser_called)
+    header = ",".join(f"c{i}" for i in range(MAX_CSV_COLUMNS + 1))
+    body = "1,2\n3\n" * 1000  # ragged rows: the parser would complain about these, if it got that far
+    msg = csv_error(f"{header}\n{body}".encode())
+    assert f"{MAX_CSV_COLUMNS + 1:,} columns" in msg and f"at most {MAX_CSV_COLUMNS}" in msg
+    with pytest.raises(DataError, match="columns; at most"):
+        read_csv_columns(f"{header}\n".encode())
+    # a header of 40,000 names fits in 0.4 MB; it is refused on its first line too
+    assert "40,000 columns" in csv_error((",".join(f"h{i}" for i in range(40_000)) + "\n1\n").encode())
+
+
+def test_paths_that_are_not_files_say_what_they_are(tmp_path) -> None:
+    assert "is a folder" in csv_error(tmp_path)
+    msg = csv_error("/dev/zero")
+    assert "not a regular file" in msg and "no such file" not in msg
+    assert "no such file" in csv_error(tmp_path / "missing.csv")
+
+
+def test_a_lone_surrogate_in_a_csv_is_refused_with_its_row() -> None:
+    text = "a,label\n1,x\n2,y\n3,\ud800\n4,y\n"
+    msg = csv_error(io.StringIO(text))
+    assert "row 4" in msg and "not valid Unicode" in msg
+    with pytest.raises(DataError, match="not valid Unicode"):
+        read_csv_columns(io.StringIO("a\udc80,label\n1,x\n"))
+    # the same bytes encoded with surrogatepass are not UTF-8 at all
+    assert "not UTF-8" in csv_error(text.encode("utf-8", "surrogatepass"))
+
+
+def test_a_huge_cell_is_standardised_without_overflow(recwarn) -> None:
+    rows = [f"{x},{y},{int(x + y > 0)}" for x, y in np.random.default_rng(1).normal(size=(30, 2))]
+    rows[3] = "1e308,0.5,1"
+    rows[4] = "-1e308,0.5,0"
+    d = load_csv(("big,small,label\n" + "\n".join(rows) + "\n").encode())
+    assert np.isfinite(d.X_train).all() and np.isfinite(d.preprocessing["mean"]).all()
+    assert np.isfinite(d.preprocessing["std"]).all() and d.preprocessing["std"][0] > 1e306
+    assert np.ptp(d.X_train[:, 0]) > 1  # the column is not flattened to zeros
+    assert np.allclose(d.X_train.mean(axis=0), 0) and np.allclose(d.X_train.std(axis=0), 1)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    msg = csv_error(b"a,label\n1,x\n1e309,y\n3,x\n4,y\n")
+    assert "'a' row 3" in msg and "largest 64-bit float" in msg
+
+
+def test_standardisation_is_unchanged_where_it_did_not_overflow() -> None:
+    from micrograd.studio.datasets import standardized
+
+    X = np.random.default_rng(2).normal(size=(50, 3)) * [1e-3, 1.0, 1e100]
+    d = load_csv(
+        ("a,b,c,label\n" + "".join(f"{a!r},{b!r},{c!r},{i % 2}\n" for i, (a, b, c) in enumerate(X.tolist()))).encode()
+    )
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    assert d.preprocessing == {"mean": list(mean), "std": list(std)}  # bit for bit the plain formula
+    assert np.array_equal(d.X_train, (X - mean) / std)
+    assert np.array_equal(standardized(X, mean, std), (X - mean) / std)

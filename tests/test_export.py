@@ -537,3 +537,46 @@ def test_dumps_refuses_a_file_over_the_size_limit(monkeypatch):
     monkeypatch.setattr(E, "MAX_BYTES", 200)
     with pytest.raises(E.WeightsError, match="limit is 200"):
         E.dumps(MLP(2, [1], seed=0))
+
+
+# ---------------------------------------------------------------- hostile text and extreme numbers
+
+
+def test_a_lone_surrogate_anywhere_is_refused_naming_the_field():
+    doc = json.loads(E.dumps(MLP(2, [1], seed=0), feature_names=["a", "b"]))
+    doc["feature_names"][1] = "\ud800"
+    doc["training"] = {"note\udc80": "x", "csv": "data\udfff.csv"}
+    with pytest.raises(E.WeightsError) as e:
+        E.loads(json.dumps(doc))  # ASCII JSON: the surrogates travel as legal \ud800 escapes
+    problems = e.value.problems
+    assert any(p.startswith("feature_names[1] holds a character that is not valid Unicode") for p in problems)
+    assert any(p.startswith("a key in training") for p in problems)
+    assert any(p.startswith("training.csv") and "U+DFFF" in p for p in problems)
+    str(e.value).encode("utf-8")  # the message itself can be shown and logged
+
+
+def test_a_message_quoting_a_bad_value_is_valid_text():
+    with pytest.raises(E.WeightsError) as e:
+        E.loads('{"format": "\\ud800x"}')
+    assert '"\\ud800x"' in str(e.value)  # shown as its escape
+    str(e.value).encode("utf-8")
+
+
+def test_predict_standardises_huge_inputs_without_overflow(recwarn):
+    model = MLP(1, [1], activation="linear", output_activation="linear", seed=0)
+    text = E.dumps(model, preprocessing={"mean": [-1e308], "std": [1e308]})
+    loaded = E.loads(text)
+    scores = loaded.predict(np.array([[1e308], [-1e308]]))
+    w, b = model.layers[0].neurons[0].w[0].data, model.layers[0].neurons[0].b.data
+    assert np.allclose(scores, [2.0 * w + b, b])  # (1e308 + 1e308) / 1e308 = 2, no inf on the way
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_save_goes_through_the_one_writer(tmp_path):
+    import stat
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="named pipe"):
+        E.save(fifo, MLP(2, [1], seed=0))  # refused, not opened (which would block) nor replaced
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

@@ -157,3 +157,12 @@ def test_sandbox_rejects_code_and_points_at_the_column(tmp_path):
     at.text_area(key="s_text").set_value("a * b + c $ 2").run()
     assert "syntax error at column 11" in texts(at, "error")
     assert at.code[0].value == "a * b + c $ 2\n          ^"
+
+
+def test_sandbox_overflow_gets_a_note():
+    at = page("sandbox")
+    at.text_area(key="s_text").set_value("a ** 10**10**10").run()
+    assert [m.value for m in at.metric] == ["inf"]
+    assert "Overflow: 10 ** 1e+10 = inf" in texts(at, "warning") and not at.exception
+    at.text_area(key="s_text").set_value("a * 2").run()
+    assert not at.warning

@@ -268,3 +268,26 @@ def test_names_lists_free_variables_in_order_without_evaluating():
     assert S.names("c = a * b\nc.tanh() + d") == ["a", "b", "d"]  # c is assigned; tanh is a method
     assert S.names("__import__('os').system('x') + y") == ["y"]  # called names are not variables
     assert S.names("a +") == []  # does not parse: no names, nothing run
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "words"),
+    [
+        ("a ** 10**10**10", {"a": 2.0}, "Overflow: 10 ** 1e+10 = inf"),
+        ("(a**90).exp() * 0", {"a": 3.0}, "Overflow: exp("),
+        ("c = a**100\nd = c*c*c*c\nd*0", {"a": 10.0}, "Overflow: `d` is inf"),
+        ("a**0.5", {"a": -2.0}, "Not a number: (-2) ** 0.5"),
+        ("(a * 1e300) * 1e300", {"a": 1e-300}, "the gradient d output / d `a` is inf"),
+    ],
+)
+def test_an_overflow_anywhere_gets_a_note(text, values, words):
+    root = S.parse(text, values)
+    root.backward()
+    assert words in S.overflow_note(root)
+
+
+def test_finite_expressions_get_no_note():
+    for text, values in S.PRESETS.values():
+        root = S.parse(text, values)
+        root.backward()
+        assert S.overflow_note(root) == ""

@@ -22,19 +22,24 @@ def start() -> None:
         hint = "press Reset" if tr.status in (training.DIVERGED, training.FAILED) else "raise the step budget or Reset"
         st.session_state["notices"].append(f"Nothing to train: the run is {tr.status}; {hint}.")
         return
+    tr.resume()
     st.session_state["running"] = True
 
 
 def pause() -> None:
-    """Stop live training after the current tick."""
+    """Stop live training: the trainer's next step does nothing, even inside a tick."""
     st.session_state["running"] = False
+    get_trainer().request_stop()
     graph.take_snapshot(st.session_state.get("snapshots"), get_trainer(), force=True)
 
 
 def step_once() -> None:
     """Pause and take exactly one step."""
     st.session_state["running"] = False
-    get_trainer().step()
+    tr = get_trainer()
+    tr.resume()
+    tr.step()
+    tr.request_stop()
     graph.take_snapshot(st.session_state.get("snapshots"), get_trainer(), force=True)
 
 
@@ -89,11 +94,23 @@ def tick() -> None:
         st.rerun()
 
 
-def run_controls() -> None:
-    """Start / Pause / Step / Reset buttons."""
+def run_controls(live: bool = True) -> None:
+    """Start / Pause / Step / Reset buttons; live=False on pages that do not show training (no Start there)."""
     tr, running = get_trainer(), is_running()
+    if running and not live:  # nothing ticks on this page: pause rather than claim a run that is not happening
+        pause()
+        running = False
+    hint = None if live else "Live training runs on the Train and Graph pages; Step works here."
     a, b = st.columns(2, gap="small")
-    a.button("Start", key="btn_start", on_click=start, disabled=running or tr.done, type="primary", width="stretch")
+    a.button(
+        "Start",
+        key="btn_start",
+        on_click=start,
+        disabled=running or tr.done or not live,
+        type="primary",
+        width="stretch",
+        help=hint,
+    )
     b.button("Pause", key="btn_pause", on_click=pause, disabled=not running, width="stretch")
     a, b = st.columns(2, gap="small")
     a.button("Step", key="btn_step", on_click=step_once, disabled=tr.done, width="stretch")

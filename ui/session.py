@@ -142,6 +142,8 @@ def apply_settings() -> str:
     fresh_csv = st.session_state.pop("csv_fresh", False) and new.dataset == "csv"
     if new == tr.config and not fresh_csv:
         return ""
+    if new.dataset == "csv" and not st.session_state.get("csv"):
+        return ""  # nothing uploaded yet is no error: the sidebar asks for a file, and the current run stays
     try:
         new.validate()
         changed = [f for f in new.to_dict() if getattr(new, f) != getattr(tr.config, f)]
@@ -163,11 +165,21 @@ def apply_settings() -> str:
     return ""
 
 
+def _showable(text: object) -> str:
+    """text as a string Streamlit can send: a lone surrogate (legal in JSON, not in UTF-8) becomes '?'."""
+    return str(text).encode("utf-8", "replace").decode("utf-8")
+
+
 def show_notices() -> None:
-    """Show (once) the messages callbacks and settings changes left for this run."""
+    """Show (once) the messages callbacks and settings changes left for this run.
+
+    The queue is emptied before anything is shown, so a notice that fails to show can never come back and fail
+    every later run of the session; text that is not valid Unicode is shown with '?' in its place.
+    """
     ss = st.session_state
-    for w in ss.get("url_warnings", []):
-        st.warning(w)
-    for n in ss.get("notices", []):
-        st.info(n)
+    warnings, notices = ss.get("url_warnings", []), ss.get("notices", [])
     ss["notices"], ss["url_warnings"] = [], []
+    for w in warnings:
+        st.warning(_showable(w))
+    for n in notices:
+        st.info(_showable(n))

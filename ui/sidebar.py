@@ -50,6 +50,12 @@ def _data_section() -> None:
         )
         if ss.get("csv_error"):
             st.error(ss["csv_error"])
+        elif not ss.get("csv"):
+            current = get_trainer().dataset.name.replace("_", " ")
+            st.info(
+                f"Choose a CSV file: a header row, numeric feature columns and a two-class label column. "
+                f"Until then the current data ({current}) stays."
+            )
         csv = ss.get("csv")
         if csv:
             cols = csv["columns"]
@@ -117,8 +123,11 @@ def _training_section() -> None:
     st.caption("Changes here apply at once, without resetting the weights.")
 
 
-def sidebar() -> None:
-    """The shared sidebar: run controls and every setting; then apply the settings and mirror them in the URL."""
+def sidebar(live: bool = True) -> None:
+    """The shared sidebar: run controls and every setting; then apply the settings and mirror them in the URL.
+
+    live: whether the page shows live training; elsewhere Start is not offered (see run_controls).
+    """
     with st.sidebar:
         controls = st.container()  # filled last, so the buttons reflect the settings applied below
         with guard("showing the settings"):  # whatever fails here, the run controls (and Reset) stay
@@ -135,5 +144,5 @@ def sidebar() -> None:
             write_url()
             save_settings()
         with controls:
-            run_controls()
+            run_controls(live)
     st.session_state["recorder"].sync(get_trainer(), is_running())

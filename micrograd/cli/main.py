@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,7 +22,9 @@ class Parser(argparse.ArgumentParser):
     """An argparse parser whose errors are one line and exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise CliError(f"{message} (see: python -m micrograd {self.prog.split()[-1]} --help)")
+        # prog is "micrograd", "micrograd train" or "micrograd runs show": the command path after the program
+        command = " ".join(["python -m micrograd", *self.prog.split()[1:]])
+        raise CliError(f"{message} (see: {command} --help)")
 
 
 def _arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
@@ -141,10 +144,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         dataset = config.make_dataset()
     except (ConfigError, DataError) as e:
         raise CliError(str(e)) from None
-    if args.out and not args.out.parent.is_dir():
-        raise CliError(f"cannot write {args.out}: the folder {args.out.parent} does not exist")
-    if args.out and args.out.is_dir():
-        raise CliError(f"cannot write {args.out}: it is a folder; give a file name such as {args.out / 'model.json'}")
+    if args.out:  # before training, so a bad --out costs no training time
+        _check_out(args.out)
     progress = _progress(config.steps, args.quiet)
     recorder = _recorder(args)
     try:
@@ -170,26 +171,48 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"{trainer.status}: {trainer.step_count} steps in {trainer.train_seconds:.2f} s ({config.engine} engine), "
             f"train loss {m['train_loss']:.4f}, train accuracy {m['train_accuracy']:.1%}{test}"
         )
-    weights = weights_of(trainer)  # None after a divergence: NaN weights have no JSON form
+    weights = weights_of(trainer)  # None when they cannot be exported (a diverged run's NaNs)
     if recorder is not None:
         recorder.close()  # final status, metrics, weights; a store problem was said once on stderr
     if args.out and weights is None:
-        print(f"no weights written to {args.out}: they are not finite after the divergence", file=sys.stderr)
-    elif args.out:
+        print(f"no weights written to {args.out}: {_unexportable(trainer)}", file=sys.stderr)
+        return 1  # the file the user asked for does not exist: never a success
+    if args.out:
         _write(args.out, weights)
-        print(f"weights written to {args.out}")
+        after = f" (at step {trainer.step_count}, after the divergence)" if trainer.status == Status.DIVERGED else ""
+        print(f"weights written to {args.out}{after}")
     return 0 if trainer.status == Status.FINISHED else 1
 
 
-def _write(path: Path, data: str | bytes) -> None:
-    """Write a file whole (a temp file renamed over it), or raise a CliError that says why it could not."""
-    tmp = path.with_name(f".{path.name}.tmp")
+def _unexportable(trainer: Trainer) -> str:
+    """Why the trainer's weights cannot be written, in a few words."""
+    from micrograd.studio.weights import WeightsError
+
     try:
-        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
-        tmp.replace(path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise CliError(f"cannot write {path}: {e.strerror}") from None
+        trainer.export_json()
+    except WeightsError as e:
+        return "; ".join(e.problems)
+    return "they could not be exported"
+
+
+def _check_out(path: Path) -> None:
+    """Raise a CliError now if nothing could be written at path (a folder, a pipe, a missing folder)."""
+    from micrograd.studio.files import OutputError, check_output
+
+    try:
+        check_output(path)
+    except OutputError as e:
+        raise CliError(str(e)) from None
+
+
+def _write(path: Path, data: str | bytes) -> None:
+    """Every --out goes through here: see micrograd.studio.files; a failure is a one-line CliError."""
+    from micrograd.studio.files import OutputError, write_file
+
+    try:
+        write_file(path, data)
+    except OutputError as e:
+        raise CliError(str(e)) from None
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -255,14 +278,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m micrograd`` and the ``micrograd`` console script."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        return int(args.func(args) or 0)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # reported here, not by the top parser, so the hint names the subcommand the words were given to
+            command = " ".join(c for c in (args.command, getattr(args, "runs_command", None)) if c)
+            raise CliError(f"unrecognized arguments: {' '.join(extra)} (see: python -m micrograd {command} --help)")
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, so a closed pipe is caught below rather than at exit
+        return status
     except CliError as e:
         print(f"micrograd: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("micrograd: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `micrograd runs list | head -1`: the reader has gone, which is no error of ours. Point stdout at
+        # /dev/null so the interpreter's own flush at exit does not fail again (Python's documented recipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a C program killed by the signal reports
 
 
 if __name__ == "__main__":

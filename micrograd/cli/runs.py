@@ -9,9 +9,29 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from micrograd.studio.files import OutputError, write_file
 from micrograd.studio.runs import STEP_KEYS, RunStore, StoreError, default_db_path
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER; a bigger number cannot even be looked up
 _LIST_COLUMNS = ("id", "name", "dataset", "architecture", "loss", "status", "steps", "train acc", "test acc", "created")
+
+
+def _whole(low: int, high: int, what: str):
+    """An argparse type: a whole number in [low, high], or a one-line error that names the range."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            n = None
+        if n is None or not low <= n <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number from {low} to {high}, got {text!r}")
+        return n
+
+    return parse
+
+
+_run_id = _whole(1, MAX_ID, "a run id (see `runs list`)")
 
 
 def register(subparsers: Any) -> None:
@@ -24,15 +44,20 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("list", parents=[db], help="a table of all runs, newest first")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("show", parents=[db], help="one run's config, metrics and last steps")
-    p.add_argument("id", type=int, help="the run id (see `runs list`)")
-    p.add_argument("--steps", type=int, default=10, help="how many of the last steps to print (default 10)")
+    p.add_argument("id", type=_run_id, help="the run id (see `runs list`)")
+    p.add_argument(
+        "--steps",
+        type=_whole(0, MAX_ID, "--steps"),
+        default=10,
+        help="how many of the last steps to print (default 10)",
+    )
     p.set_defaults(func=cmd_show)
     p = sub.add_parser("export", parents=[db], help="write a run's stored model weights (JSON) to a file")
-    p.add_argument("id", type=int, help="the run id (see `runs list`)")
+    p.add_argument("id", type=_run_id, help="the run id (see `runs list`)")
     p.add_argument("--out", type=Path, required=True, help="the JSON file to write")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("delete", parents=[db], help="delete a run and its steps")
-    p.add_argument("id", type=int, help="the run id (see `runs list`)")
+    p.add_argument("id", type=_run_id, help="the run id (see `runs list`)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_delete)
 
@@ -129,9 +154,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         if weights is None:
             return _fail(f"run {args.id} has no stored weights (only finished runs keep their model)")
         try:
-            args.out.write_text(weights)
-        except OSError as e:
-            return _fail(f"cannot write {args.out}: {e.strerror or e}")
+            write_file(args.out, weights)  # the same writer as every --out: atomic, never replaces a device
+        except OutputError as e:
+            return _fail(str(e))
         print(f"wrote the weights of run {args.id} to {args.out}")
         return 0
 

@@ -6,9 +6,12 @@ sklearn is imported inside the functions that need it because importing it costs
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import os
+import stat
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.studio.limits import LIMITS
+from micrograd.studio.text import TextError, check_text
 
 DEFAULT_TEST_FRACTION = 0.2
 MAX_TEST_FRACTION, MIN_SAMPLES, MAX_SAMPLES, MAX_SEED = (
@@ -27,7 +31,10 @@ MAX_TEST_FRACTION, MIN_SAMPLES, MAX_SAMPLES, MAX_SEED = (
     LIMITS.seed,
 )
 MAX_CSV_ROWS = 10_000
-MAX_CSV_FEATURES = 50
+MAX_CSV_FEATURES = 100  # the 8x8 digits set has 64
+# Columns a file may have, checked on the header line before the rest is parsed; room for ids and notes
+# that are not used as features.
+MAX_CSV_COLUMNS = 2 * MAX_CSV_FEATURES
 MAX_CSV_BYTES = 5 * 1024 * 1024
 # Cells that mean "no value": pandas' usual markers, compared case-insensitively after stripping spaces.
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
@@ -223,13 +230,42 @@ def split(
     return X_train, y_train, X_test, y_test
 
 
-def _standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
+def _pow2(x: np.ndarray) -> np.ndarray:
+    """A power of two per entry near |x| (at least 1): dividing by it is exact, so it changes no digit."""
+    return np.ldexp(1.0, np.frexp(np.maximum(np.abs(x), 1.0))[1] - 1)
+
+
+def standardized(X: np.ndarray, mean: Any, std: Any) -> np.ndarray:
+    """(X - mean) / std per column, bit for bit, but without overflow when X and mean are near the float limit."""
+    mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+    s = _pow2(mean)  # (X/s - mean/s) / (std/s) rounds exactly as (X - mean) / std wherever that one is finite
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the callers check what comes out
+        return (X / s - mean / s) / (std / s)
+
+
+def _standardize(
+    X_train: np.ndarray, X_test: np.ndarray, names: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    # Mean and std of the columns scaled by a power of two into [-2, 2]: the usual numbers, since the scaling is
+    # exact, yet a sum of values near 1e308 cannot overflow to inf (which would zero the whole column).
+    scale = _pow2(np.abs(X_train).max(axis=0))
+    A = X_train / scale
+    mean = A.mean(axis=0) * scale
+    std = A.std(axis=0) * scale
     # a constant column can have a tiny nonzero std from rounding; dividing by it would blow up noise
-    std[np.ptp(X_train, axis=0) == 0] = 1.0
+    std[np.ptp(A, axis=0) == 0] = 1.0
+    Z_train, Z_test = standardized(X_train, mean, std), standardized(X_test, mean, std)
+    for Z, rows in ((Z_train, "training"), (Z_test, "test")):
+        bad = ~np.isfinite(Z).all(axis=0)
+        if bad.any():  # only values ~1e300 apart in one column get here
+            j = int(np.argmax(bad))
+            col = repr(names[j]) if names else str(j + 1)
+            raise DataError(
+                f"column {col} cannot be standardised: its {rows} values lie too far apart for 64-bit floats "
+                f"(mean {mean[j]:.3g}, std {std[j]:.3g}); rescale the column or leave it out"
+            )
     prep = {"mean": [float(m) for m in mean], "std": [float(s) for s in std]}
-    return (X_train - mean) / std, (X_test - mean) / std, prep
+    return Z_train, Z_test, prep
 
 
 def _assemble(
@@ -238,7 +274,7 @@ def _assemble(
     X_train, y_train, X_test, y_test = split(X, y, test_fraction, seed)
     prep = None
     if standardize:
-        X_train, X_test, prep = _standardize(X_train, X_test)
+        X_train, X_test, prep = _standardize(X_train, X_test, kw.get("feature_names"))
     return Dataset(name, X_train, y_train, X_test, y_test, preprocessing=prep, **kw)
 
 
@@ -280,11 +316,23 @@ def _read_text(file: object) -> str:
     limit = f"files may be at most {MAX_CSV_BYTES // (1024 * 1024)} MB; use fewer rows"
     if isinstance(file, (str, os.PathLike)):
         path = Path(file)
-        if not path.is_file():
-            raise DataError(f"no such file: {os.fspath(file)!r}; check the path")
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            raise DataError(f"no such file: {os.fspath(file)!r}; check the path") from None
+        except OSError as e:
+            raise DataError(f"cannot read {os.fspath(file)!r}: {e.strerror}") from None
+        if stat.S_ISDIR(mode):
+            raise DataError(f"{os.fspath(file)!r} is a folder, not a file; give the path of a CSV file inside it")
+        if not stat.S_ISREG(mode):  # a device (/dev/zero) or a pipe has no end we can rely on
+            raise DataError(f"{os.fspath(file)!r} is not a regular file (a device or a pipe); save the data as a file")
         if path.stat().st_size > MAX_CSV_BYTES:
             raise DataError(f"{path.name} is {path.stat().st_size:,} bytes; {limit}")
-        data: bytes | str = path.read_bytes()
+        try:
+            with path.open("rb") as f:
+                data: bytes | str = f.read(MAX_CSV_BYTES + 1)
+        except OSError as e:
+            raise DataError(f"cannot read {os.fspath(file)!r}: {e.strerror}") from None
     elif isinstance(file, (bytes, bytearray, memoryview)):
         data = bytes(file)
     elif hasattr(file, "read"):
@@ -304,6 +352,15 @@ def _read_text(file: object) -> str:
             raise DataError(f"the file is not UTF-8 text (bad byte at offset {e.start}); save it as 'CSV UTF-8'") from e
     if "\x00" in data:
         raise DataError("the file is binary, not text; save it as CSV (comma-separated) first")
+    try:
+        check_text(data, "the file")
+    except TextError:  # only text handed over as str gets here: UTF-8 bytes never decode to a lone surrogate
+        bad = next(i for i, c in enumerate(data) if "\ud800" <= c <= "\udfff")
+        row = data.count("\n", 0, bad) + 1
+        raise DataError(
+            f"row {row} holds a character that is not valid Unicode (a lone surrogate, U+{ord(data[bad]):04X}); "
+            "save the file as UTF-8 text"
+        ) from None
     if not data.strip():
         raise DataError("the file is empty; it needs a header row of column names and at least 4 data rows")
     return data
@@ -316,13 +373,26 @@ def _is_number(s: str) -> bool:
         return False
 
 
+def _header_cells(first: str, sep: str) -> list[str]:
+    """The header line's cells; raises when there are more than MAX_CSV_COLUMNS, before any other row is parsed."""
+    cells = next(csv.reader([first], delimiter=sep), [])
+    if len(cells) > MAX_CSV_COLUMNS:
+        raise DataError(
+            f"the file has {len(cells):,} columns; at most {MAX_CSV_COLUMNS} are allowed "
+            f"(up to {MAX_CSV_FEATURES} of them features): keep the columns you need"
+        )
+    return cells
+
+
 def _read_table(file: object) -> tuple[list[str], Any]:
     """(header, cells): the validated header and a DataFrame of stripped strings, one row per data line."""
     import pandas as pd
 
     text = _read_text(file).rstrip("\r\n")  # trailing blank lines are not data rows
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     sep = next((s for s in (",", ";", "\t") if s in first), ",")  # semicolons: European spreadsheet exports
+    _header_cells(first, sep)  # a file too wide is refused here, in time linear in its first line
     try:
         # everything as text: we convert and report bad cells ourselves, with spreadsheet row numbers
         raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False, skip_blank_lines=False)
@@ -343,7 +413,7 @@ def _read_table(file: object) -> tuple[list[str], Any]:
     for i, h in enumerate(header):
         if not h:
             raise DataError(f"column {i + 1} has no name; give every column a name in the first row")
-    dupes = sorted({h for h in header if header.count(h) > 1})
+    dupes = sorted(h for h, n in Counter(header).items() if n > 1)  # one pass: header.count(h) per column was O(n²)
     if dupes:
         raise DataError(f"duplicated column names: {', '.join(map(repr, dupes))}; rename them so each is unique")
     if len(header) < 2:
@@ -379,6 +449,12 @@ def _feature_matrix(cells: Any, features: list[str], label: str | None = None) -
         bad = ~np.isfinite(values)
         if bad.any():
             r = _first_bad(bad)
+            cell = cells[col].iloc[r]
+            if np.isinf(values[r]) and "inf" not in cell.lower():
+                raise DataError(
+                    f"column {col!r} row {r + 2} (row 1 is the header) holds {cell!r}, beyond the largest 64-bit "
+                    "float (about 1.8e308); rescale the column or leave it out"
+                )
             raise DataError(
                 f"column {col!r} must be numeric, but row {r + 2} (row 1 is the header) holds "
                 f"{cells[col].iloc[r]!r}; fix that cell or leave the column out"
@@ -405,10 +481,12 @@ def _label_classes(values: np.ndarray, label: str) -> tuple[np.ndarray, tuple[st
     distinct = list(dict.fromkeys(values))  # first-seen order, for the error message
     if all(_is_number(v) for v in distinct):
         # numbers compare numerically, and "1" and "1.0" are the same class
-        by_value = dict.fromkeys(float(v) for v in distinct)
         nums = np.array([float(v) for v in values])
-        keys = sorted(by_value)
-        names = [next(v for v in distinct if float(v) == k) for k in keys]
+        first: dict[float, str] = {}
+        for v in distinct:  # each class is named as it was first written; one pass, not one search per class
+            first.setdefault(float(v), v)
+        keys = sorted(first)
+        names = [first[k] for k in keys]
     else:
         keys = sorted(distinct)
         nums, names = values, keys
@@ -459,7 +537,10 @@ def load_csv(
         raise DataError(f"the file has {n} data row(s); at least {MIN_SAMPLES} are needed, add more rows")
     X = _feature_matrix(cells, features, label)
     y, class_names = _label_classes(cells[label].to_numpy(dtype=object), label)
-    source = _source_name(file)
+    try:
+        source = check_text(_source_name(file), "the file name")
+    except TextError as e:  # e.g. a Linux file name that is not UTF-8
+        raise DataError(f"{e}: rename the file") from None
     params = {
         "source": source,
         "rows": n,

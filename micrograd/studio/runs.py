@@ -27,6 +27,7 @@ from micrograd.studio.store_base import (
 )
 from micrograd.studio.store_schema import MIGRATIONS
 from micrograd.studio.sweep_records import SweepRecords
+from micrograd.studio.text import check_text
 
 __all__ = ["RunStore", "StoreError", "Status", "default_db_path", "process_alive", "process_token", "STEP_KEYS"]
 __all__ += ["STATUSES", "FINAL_STATUSES", "LIVE_STATUSES", "MIGRATIONS", "_store_error"]
@@ -82,6 +83,7 @@ class RunStore(StoreBase, SweepRecords):
         if sweep_axes is not None and not isinstance(sweep_axes, dict):
             raise ValueError(f"sweep_axes must be a dict of axis name to value, got {type(sweep_axes).__name__}")
         state = _status(status, ACTIVE)
+        check_text(name or "", "the run name")
         dataset = config.get("dataset") or data.get("name") or data.get("dataset")
         arch, loss = _architecture(config, data), config.get("loss")
         row = (_dumps("config", config), _dumps("data", data), _dumps("tags", _tags(tags)))
@@ -299,6 +301,7 @@ class RunStore(StoreBase, SweepRecords):
         """Give a run a new (non-empty) name."""
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"a run name must be non-empty text, got {name!r}")
+        check_text(name, "the run name")
         with self._db() as conn:
             self._check_run(conn, run_id)
             conn.execute("UPDATE runs SET name = ?, updated_at = ? WHERE id = ?", (name.strip(), self.clock(), run_id))

@@ -306,6 +306,59 @@ def parse(text: str, variables: Mapping[str, float]) -> Value:
     return root
 
 
+def _topo(root: Value) -> list[Value]:
+    """Every node of root's graph, each after all of its children (an iterative walk: deep graphs are fine)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        v, expanded = stack.pop()
+        if expanded:
+            order.append(v)
+        elif id(v) not in seen:
+            seen.add(id(v))
+            stack.append((v, True))
+            stack.extend((c, False) for c in v._prev if id(c) not in seen)
+    return order
+
+
+def _describe(v: Value) -> str:
+    """A node as the user would read it: `name` for a labelled one, else its op on its inputs' values."""
+    if v.label:
+        return f"`{v.label}`"
+    ins = [f"({c.data:g})" if c.data < 0 else f"{c.data:g}" for c in v._prev]
+    if v._op.startswith("**") and len(ins) == 1:
+        return f"{ins[0]} ** {float(v._op[2:]):g}"
+    if len(ins) == 2:
+        return f"{ins[0]} {v._op} {ins[1]}"
+    return f"{v._op}({', '.join(ins)})"
+
+
+def overflow_note(root: Value) -> str:
+    """A sentence when some value or gradient in root's graph is inf or nan ("" when all are finite).
+
+    The first such node (all of its inputs finite) is named, since everything built on it inherits the inf or nan.
+    Call it after root.backward() to check the gradients too.
+    """
+    nodes = _topo(root)
+    for v in nodes:
+        if not math.isfinite(v.data):
+            what = f"{_describe(v)} is {v.data}" if v.label else f"{_describe(v)} = {v.data}"
+            if math.isinf(v.data):
+                return (
+                    f"Overflow: {what}, beyond the largest float (about 1.8e308); the output and the gradients "
+                    "that depend on it are inf or nan. Use smaller numbers or exponents."
+                )
+            return (
+                f"Not a number: {_describe(v)} has no real value (nan); so are the output and the gradients after it."
+            )
+    for v in reversed(nodes):  # gradients flow from the output down: the first bad one is the origin
+        if not math.isfinite(v.grad):
+            return (
+                f"Overflow: the gradient d output / d {_describe(v)} is {v.grad}, though every value is finite; "
+                "the gradients below it are inf or nan. Use smaller numbers or exponents."
+            )
+    return ""
+
+
 def gradient_table(text: str, variables: Mapping[str, float], eps: float = 1e-6) -> list[dict]:
     """Per variable: name, value, autograd gradient, central-difference gradient, absolute difference."""
     values = _check_variables(variables)

@@ -95,6 +95,7 @@ class Trainer:
         self._order = np.arange(0)
         self._cursor = 0
         self._compiled = None
+        self._stop = threading.Event()  # set by request_stop(), from any thread; checked first by every step
 
     # hyperparameters that change live, without re-initialising (RunConfig's settings with effect LIVE)
 
@@ -135,6 +136,19 @@ class Trainer:
         """The learning rate of step k (0-based) under the current schedule."""
         c = self.config
         return schedule(c.schedule, c.lr, c.lr_end, c.steps)(k)
+
+    def request_stop(self) -> None:
+        """Make every following step a no-op (step() returns None, run() ends) until resume(); safe from any thread."""
+        self._stop.set()
+
+    def resume(self) -> None:
+        """Allow steps again after request_stop()."""
+        self._stop.clear()
+
+    @property
+    def stop_requested(self) -> bool:
+        """True between request_stop() and resume()."""
+        return self._stop.is_set()
 
     @property
     def done(self) -> bool:
@@ -182,12 +196,15 @@ class Trainer:
         """Data loss and accuracy on the train and test sets at the current weights."""
         layers = numeric.layers_of(self.model)
         d, name = self.dataset, self.config.loss
-        tr = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_train), d.y_train)
-        te = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_test), d.y_test)
+        with np.errstate(all="ignore"):  # a diverging run overflows here; step() reports it in words instead
+            tr = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_train), d.y_train)
+            te = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_test), d.y_test)
         return {"train_loss": tr[0], "train_accuracy": tr[1], "test_loss": te[0], "test_accuracy": te[1]}
 
     def step(self) -> dict | None:
-        """One optimisation step; returns its record, or None when the run is done. Never raises."""
+        """One optimisation step; returns its record, or None when the run is done or stopped. Never raises."""
+        if self._stop.is_set():  # first, so a Pause takes effect before any work of the next step
+            return None
         if self.done:
             if self.status in (READY, TRAINING):
                 self.status = FINISHED
@@ -199,7 +216,7 @@ class Trainer:
             X, y = self.dataset.X_train[idx], self.dataset.y_train[idx]
             metrics = self.evaluate()
             t0 = time.perf_counter()
-            with gc_paused():
+            with gc_paused(), np.errstate(all="ignore"):  # overflow is checked below and reported in words
                 loss = self._loss_and_grads(X, y)
                 grad_norm = math.sqrt(math.fsum(p.grad * p.grad for p in self.params))
                 self.optimizer.step()
@@ -212,13 +229,20 @@ class Trainer:
         record = {"step": k + 1, "lr": lr, "loss": loss, **metrics, "grad_norm": grad_norm, "seconds": seconds}
         self.history.append(record)
         self.status = TRAINING
-        bad = not math.isfinite(loss) or not math.isfinite(grad_norm)
-        if bad or not all(math.isfinite(p.data) for p in self.params):
-            what = f"the loss became {loss}" if not math.isfinite(loss) else "the weights became infinite or NaN"
+        finite_weights = all(math.isfinite(p.data) for p in self.params)
+        if not (math.isfinite(loss) and math.isfinite(grad_norm) and finite_weights):
+            # say what actually overflowed: the weights may still be finite (and exportable) when only the
+            # gradient did; how to start again is the caller's to say (Reset in the dashboard, a new run in the CLI)
+            what = (
+                f"the loss became {loss}"
+                if not math.isfinite(loss)
+                else "some weights became infinite or NaN"
+                if not finite_weights
+                else f"the gradient overflowed (its norm is {grad_norm})"
+            )
             self.status = DIVERGED
             self.message = (
-                f"Training diverged at step {k + 1}: {what}. Try a smaller learning rate "
-                f"(this step used {lr:g}), then press Reset."
+                f"Training diverged at step {k + 1}: {what}. Try a smaller learning rate (this step used {lr:g})."
             )
         elif self.step_count >= self.config.steps:
             self.status = FINISHED

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -19,7 +18,10 @@ import numpy as np
 
 from micrograd.fast import numeric
 from micrograd.nn import ACTIVATIONS, MLP
+from micrograd.studio.datasets import standardized
+from micrograd.studio.files import write_file
 from micrograd.studio.limits import LIMITS
+from micrograd.studio.text import TextError, check_text
 
 FORMAT = "micrograd-mlp"
 VERSION = 1
@@ -65,8 +67,8 @@ class LoadedModel:
             raise ValueError(
                 f"predict needs a 2-D array with one column per feature ({nin}: {names}), got shape {X.shape}"
             )
-        if self.preprocessing is not None:
-            X = (X - np.asarray(self.preprocessing["mean"])) / np.asarray(self.preprocessing["std"])
+        if self.preprocessing is not None:  # the training data's own formula, safe near the float limit
+            X = standardized(X, self.preprocessing["mean"], self.preprocessing["std"])
         return numeric.scores(numeric.layers_of(self.model), X)
 
     def metadata(self) -> dict:
@@ -146,21 +148,8 @@ def dumps(model: MLP, **kwargs: Any) -> str:
 
 
 def save(path: str | os.PathLike, model: MLP, **kwargs: Any) -> None:
-    """Write the weights file atomically: readers see the old file or the new one, never half of one."""
-    data = dumps(model, **kwargs).encode("utf-8")
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a saved model is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write the weights file atomically (micrograd.studio.files.write_file); raises OutputError (an OSError)."""
+    write_file(path, dumps(model, **kwargs))
 
 
 def _format(doc: dict) -> str:
@@ -294,6 +283,9 @@ def _problems(doc: object) -> list[str]:
     if not isinstance(doc, dict):
         return [f"the top level must be a JSON object {{...}}, got {_kind(doc)}"]
     p: list[str] = []
+    bad_text: list[str] = []
+    _check_unicode(doc, "", bad_text)
+    _report(bad_text, "text", p)
     fmt = doc.get("format", _MISSING)
     if fmt != FORMAT:
         p.append(f"'format' is {_show(fmt)}; expected {json.dumps(FORMAT)} (is this a micrograd studio weights file?)")
@@ -435,6 +427,38 @@ def _check_finite(x: object, where: str, p: list[str]) -> None:
             _check_finite(v, f"{where}[{i}]", p)
 
 
+def _check_unicode(x: object, where: str, p: list[str]) -> None:
+    """Report every string (key or value) that is not valid Unicode: JSON's "\\ud800" is legal, but no page,
+    database or file can encode it later."""
+    if isinstance(x, str):
+        try:
+            check_text(x, where or "the top level")
+        except TextError as e:
+            p.append(str(e))
+    elif isinstance(x, dict):
+        for k, v in x.items():
+            inside = f"{where}.{_showable(k)}" if where else _showable(k)
+            if isinstance(k, str):
+                try:
+                    check_text(k, f"a key in {where or 'the top-level object'}")
+                except TextError as e:
+                    p.append(str(e))
+            _check_unicode(v, inside, p)
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            if isinstance(v, (str, list, dict)):  # the weights themselves are numbers: skip them quickly
+                _check_unicode(v, f"{where}[{i}]", p)
+
+
+def _showable(s: str) -> str:
+    """s, or its JSON escape when it is not valid Unicode (so the message itself can be shown)."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(s)[1:-1]
+    return s
+
+
 def _bad_number(x: object) -> str:
     """Why x is not a usable weight ('' if it is one)."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
@@ -482,6 +506,10 @@ def _show(x: object) -> str:
         s = json.dumps(x, ensure_ascii=False)
     except (TypeError, ValueError):
         s = repr(x)
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        s = json.dumps(x)  # ASCII: a lone surrogate is shown as its \u escape, so the message itself can be shown
     return s if len(s) <= 60 else s[:57] + "..."
 
 
