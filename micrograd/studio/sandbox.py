@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Mapping
 from numbers import Real
 
-from micrograd.engine import Value
+from micrograd.engine import Value, topological_order
 from micrograd.gradcheck import central_difference
 
 METHODS = ("exp", "log", "tanh", "relu", "sigmoid", "softplus")
@@ -306,30 +306,16 @@ def parse(text: str, variables: Mapping[str, float]) -> Value:
     return root
 
 
-def _topo(root: Value) -> list[Value]:
-    """Every node of root's graph, each after all of its children (an iterative walk: deep graphs are fine)."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        v, expanded = stack.pop()
-        if expanded:
-            order.append(v)
-        elif id(v) not in seen:
-            seen.add(id(v))
-            stack.append((v, True))
-            stack.extend((c, False) for c in v._prev if id(c) not in seen)
-    return order
-
-
 def _describe(v: Value) -> str:
     """A node as the user would read it: `name` for a labelled one, else its op on its inputs' values."""
     if v.label:
         return f"`{v.label}`"
-    ins = [f"({c.data:g})" if c.data < 0 else f"{c.data:g}" for c in v._prev]
-    if v._op.startswith("**") and len(ins) == 1:
-        return f"{ins[0]} ** {float(v._op[2:]):g}"
+    ins = [f"({c.data:g})" if c.data < 0 else f"{c.data:g}" for c in v.children]
+    if v.op.startswith("**") and len(ins) == 1:
+        return f"{ins[0]} ** {float(v.op[2:]):g}"
     if len(ins) == 2:
-        return f"{ins[0]} {v._op} {ins[1]}"
-    return f"{v._op}({', '.join(ins)})"
+        return f"{ins[0]} {v.op} {ins[1]}"
+    return f"{v.op}({', '.join(ins)})"
 
 
 def overflow_note(root: Value) -> str:
@@ -338,7 +324,7 @@ def overflow_note(root: Value) -> str:
     The first such node (all of its inputs finite) is named, since everything built on it inherits the inf or nan.
     Call it after root.backward() to check the gradients too.
     """
-    nodes = _topo(root)
+    nodes = topological_order(root)
     for v in nodes:
         if not math.isfinite(v.data):
             what = f"{_describe(v)} is {v.data}" if v.label else f"{_describe(v)} = {v.data}"
