@@ -254,12 +254,14 @@ def to_dot(snap: Snapshot, previous: Snapshot | None = None, show: str = "value"
         if show == "diff":
             title += f"; Δ since step {previous.step}"
     gmax = _gmax(n.grad for n in snap.nodes)
+    # match by node id, not position: a neuron's detail keeps a subset of the full graph's nodes with their ids
+    before = {p.id: p for p in previous.nodes} if show == "diff" else {}
     lines = _header(title)
     for n in snap.nodes:
         head = " ".join(s for s in (n.name, n.op if n.kind != "const" else "") if s) or n.kind
         rows = [f"data {format_number(n.data)}", f"grad {format_number(n.grad)}"]
         if show == "diff":
-            p = previous.nodes[n.id]
+            p = before[n.id]
             rows += [f"Δdata {_signed(n.data - p.data)}", f"Δgrad {_signed(n.grad - p.grad)}"]
         lines.append(
             f'  n{n.id} [{_STYLE[n.kind]}, fillcolor="{grad_colour(n.grad, gmax)}", label={_label(head, rows)}];'
