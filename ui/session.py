@@ -11,7 +11,7 @@ from micrograd.studio import datasets, recording
 from micrograd.studio.config import ConfigError, RunConfig
 from micrograd.studio.datasets import DATASETS, DataError
 from micrograd.studio.trainer import Trainer
-from micrograd.views import graph
+from micrograd.views import graph, text
 from ui.options import DATA_FIELDS, MODEL_FIELDS, RETURN_TO, VIA_DASHBOARD, layer_sizes
 from ui.url import read_url
 
@@ -190,7 +190,7 @@ def show_notices() -> None:
     """Show (once) the messages callbacks and settings changes left for this run."""
     ss = st.session_state
     for w in ss.get("url_warnings", []):
-        st.warning(w)
+        st.warning(text.md(w))  # plain sentences that quote user text (URL values, file and run names)
     for n in ss.get("notices", []):
-        st.info(n)
+        st.info(text.md(n))
     ss["notices"], ss["url_warnings"] = [], []

@@ -10,6 +10,7 @@ from micrograd.optim import SCHEDULES
 from micrograd.studio import datasets
 from micrograd.studio.config import ENGINES
 from micrograd.studio.datasets import DATASETS
+from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
 from ui.options import (
@@ -50,7 +51,7 @@ def _data_section() -> None:
             on_change=on_csv_upload,
         )
         if ss.get("csv_error"):
-            st.error(ss["csv_error"])
+            st.error(text.md(ss["csv_error"]))  # the file name and its column names are user text
         csv = ss.get("csv")
         if csv:
             cols = csv["columns"]
@@ -132,7 +133,7 @@ def sidebar() -> None:
                 _training_section()
             problem = apply_settings()
             if problem:
-                messages.error(problem)
+                messages.error(text.md(problem))
             write_url()
             save_settings()
         with controls:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from micrograd.studio.config import ENGINES, ConfigError, RunConfig
 from micrograd.studio.trainer import Trainer
+from micrograd.views.text import terminal
 
 
 class CliError(Exception):
@@ -122,7 +123,7 @@ def _recorder(args: argparse.Namespace, config: RunConfig, dataset):
 
     store, problem = open_store(args.db)
     if store is None:
-        print(f"warning: {problem}", file=sys.stderr)
+        print(f"warning: {terminal(problem)}", file=sys.stderr)
         return None
     return RunRecorder(store, config.to_dict(), dataset.summary())
 
@@ -181,7 +182,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - start
     m = trainer.metrics()
     if trainer.status in ("diverged", "error"):
-        print(trainer.message, file=sys.stderr)
+        print(terminal(trainer.message), file=sys.stderr)
     else:
         test = (
             f", test loss {m['test_loss']:.4f}, test accuracy {m['test_accuracy']:.1%}" if len(dataset.y_test) else ""
@@ -278,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         return int(args.func(args) or 0)
     except CliError as e:
-        print(f"micrograd: error: {e}", file=sys.stderr)
+        print(f"micrograd: error: {terminal(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("micrograd: interrupted", file=sys.stderr)
