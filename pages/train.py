@@ -45,6 +45,9 @@ def _status(tr: training.Trainer) -> None:
         )
     elif tr.step_count == 0 and not ui.is_running():
         st.info("Ready. Press **Start** to train live, or **Step** to take one step at a time.")
+    if tr.status != training.DIVERGED:  # the trainer's diagnostics: a dead layer, vanishing gradients, saturation
+        for warning in tr.monitor.warnings.values():
+            st.warning(text.md(warning))
 
 
 def _metrics(tr: training.Trainer) -> None:

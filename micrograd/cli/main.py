@@ -184,6 +184,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if trainer.status in ("diverged", "error"):
         print(terminal(trainer.message), file=sys.stderr)
     else:
+        for warning in trainer.monitor.warnings.values():  # a dead layer, vanishing gradients, saturation
+            print(f"warning: {terminal(warning)}", file=sys.stderr)
         test = (
             f", test loss {m['test_loss']:.4f}, test accuracy {m['test_accuracy']:.1%}" if len(dataset.y_test) else ""
         )

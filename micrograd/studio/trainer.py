@@ -16,6 +16,7 @@ from micrograd import losses
 from micrograd.fast import numeric
 from micrograd.nn import MLP
 from micrograd.optim import SGD, schedule
+from micrograd.studio import diagnostics
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
 
 _gc_lock = threading.Lock()
@@ -91,6 +92,7 @@ class Trainer:
         self._order = np.arange(0)
         self._cursor = 0
         self._compiled = None
+        self.monitor = diagnostics.Monitor()  # per-step diagnostics; .last is the latest step's
 
     # hyperparameters that change live, without re-initialising
 
@@ -156,9 +158,9 @@ class Trainer:
         total.backward()
         return total.data
 
-    def evaluate(self) -> dict:
-        """Data loss and accuracy on the train and test sets at the current weights."""
-        layers = numeric.layers_of(self.model)
+    def evaluate(self, layers: list | None = None) -> dict:
+        """Data loss and accuracy on the train and test sets at the current weights (or at ``layers``)."""
+        layers = numeric.layers_of(self.model) if layers is None else layers
         d, name = self.dataset, self.config.loss
         tr = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_train), d.y_train)
         te = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_test), d.y_test)
@@ -175,11 +177,13 @@ class Trainer:
         try:
             idx = self._batch()
             X, y = self.dataset.X_train[idx], self.dataset.y_train[idx]
-            metrics = self.evaluate()
+            layers = numeric.layers_of(self.model)  # the weights this step's metrics and diagnostics describe
+            metrics = self.evaluate(layers)
             t0 = time.perf_counter()
             with gc_paused():
                 loss = self._loss_and_grads(X, y)
                 grad_norm = math.sqrt(math.fsum(p.grad * p.grad for p in self.params))
+                layer_grads = diagnostics.layer_grad_norms(self.model)
                 self.optimizer.step()
             seconds = time.perf_counter() - t0
         except Exception as e:  # a bug must not take the UI down; say what happened instead
@@ -187,17 +191,18 @@ class Trainer:
             return None
         self.train_seconds += seconds
         self.step_count = k + 1
+        finite = all(math.isfinite(p.data) for p in self.params)
+        diverged = self.monitor.divergence(k + 1, loss, grad_norm, finite, lr)
+        health = diagnostics.layer_health(layers, self.dataset.X_train, layer_grads)
+        diag = self.monitor.observe(k + 1, loss, health, self.model.activation, diverged)
         record = {"step": k + 1, "lr": lr, "loss": loss, **metrics, "grad_norm": grad_norm, "seconds": seconds}
+        record.update(diag.to_record())
         self.history.append(record)
         self.status = TRAINING
-        bad = not math.isfinite(loss) or not math.isfinite(grad_norm)
-        if bad or not all(math.isfinite(p.data) for p in self.params):
-            what = f"the loss became {loss}" if not math.isfinite(loss) else "the weights became infinite or NaN"
+        self.message = " ".join(diag.warnings)  # kept by the run store with the final status
+        if diverged:
             self.status = DIVERGED
-            self.message = (
-                f"Training diverged at step {k + 1}: {what}. Try a smaller learning rate "
-                f"(this step used {lr:g}), then press Reset."
-            )
+            self.message = diverged
         elif self.step_count >= self.config.steps:
             self.status = FINISHED
         if self.on_step is not None:
@@ -216,7 +221,13 @@ class Trainer:
         """The metrics block of the weights file: at the current weights."""
         finite = self.status != DIVERGED
         m = self.evaluate() if finite else dict.fromkeys(("train_loss", "train_accuracy", "test_loss", "test_accuracy"))
-        return {"step": self.step_count, **m, "train_seconds": self.train_seconds}
+        warnings = list(self.monitor.warnings.values())
+        return {
+            "step": self.step_count,
+            **m,
+            "train_seconds": self.train_seconds,
+            **({"warnings": warnings} if warnings else {}),
+        }
 
     def export_kwargs(self) -> dict:
         """Keyword arguments for micrograd.studio.weights: data description, configuration and metrics."""
