@@ -79,14 +79,17 @@ def plotly(text: object) -> str:
 
 
 def dot_html(text: object) -> str:
-    """User text inside a Graphviz HTML-like label (<...>): entities for & < > " ', one line."""
-    return html.escape(_one_line(text), quote=True)
+    """User text inside a Graphviz HTML-like label (<...>): entities for & < > " ', one line. Graphviz still reads
+    \\N, \\G and \\E there (node name, graph name) and keeps \\\\ as two characters, so a word joiner follows each
+    backslash (an entity would not help: entities are decoded first)."""
+    return html.escape(_one_line(text), quote=True).replace("\\", "\\" + WJ)
 
 
 def dot_string(text: object) -> str:
-    """User text inside a Graphviz quoted string (label="..."): Graphviz reads \\N, \\G, \\l, \\n ... escapes and
-    HTML entities there, and a lone backslash before the closing quote would end the DOT file's syntax."""
-    return html.escape(_one_line(text), quote=True).replace("\\", "&#92;")
+    """User text inside a Graphviz quoted string (label="..."): Graphviz decodes HTML entities there, then reads
+    \\N, \\G, \\l, \\n ... escapes (where \\\\ is one backslash), and a lone backslash before the closing
+    quote would break the DOT file's syntax."""
+    return html.escape(_one_line(text), quote=True).replace("\\", "\\\\")
 
 
 def terminal(text: object) -> str:
