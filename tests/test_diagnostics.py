@@ -41,13 +41,13 @@ def test_a_nan_loss_and_overflowing_weights_count_as_divergence():
 def test_lr_10_kills_the_network_training_goes_on_with_a_warning_and_the_store_keeps_it(tmp_path):
     tr = Trainer(RunConfig(lr=10.0))  # what /?lr=10 trains: ReLU 2-16-16-1
     assert tr.run() == "finished" and tr.step_count == tr.config.steps  # not a divergence: it goes on
-    dead = [(r["step"], r["dead_units"]) for r in tr.history]
+    dead = tr.monitor.series["dead_units"]
     layers = numeric.layers_of(tr.model)
     outs = numeric.forward_all(layers, tr.dataset.X_train)
     all_dead = [i for i, out in enumerate(outs[:-1]) if np.all(out == 0.0)]
     assert all_dead  # a whole hidden layer outputs 0 on every training point
     i = all_dead[0]
-    assert dead[-1][1][i] == 16 and f"all 16 units of hidden layer {i + 1} output 0" in tr.message
+    assert dead[-1][i] == 16 and f"all 16 units of hidden layer {i + 1} output 0" in tr.message
     assert "smaller learning rate" in tr.message and tr.metrics()["warnings"] == [tr.message]
     from micrograd.studio import recording
 
@@ -63,7 +63,7 @@ def test_lr_10_kills_the_network_training_goes_on_with_a_warning_and_the_store_k
 def test_a_relu_net_at_lr_10_reports_dead_units_per_layer():
     tr = Trainer(RunConfig(lr=10.0, lr_end=10.0, schedule="constant", layers=[8, 8], steps=30))
     tr.run()
-    assert max(sum(r["dead_units"][:-1]) for r in tr.history) > 0
+    assert max(sum(d[:-1]) for d in tr.monitor.series["dead_units"]) > 0
     assert tr.monitor.last.layers[-1].dead == 0  # the linear output unit is never counted as dead
 
 
@@ -71,7 +71,7 @@ def test_six_sigmoid_layers_show_a_vanishing_first_layer_gradient():
     # sigmoid' <= 1/4 per layer: six layers shrink the backward signal ~1e-4 (Xavier-scaled weights, logistic loss)
     tr = Trainer(RunConfig(layers=[8] * 6, activation="sigmoid", init="scaled", loss="bce", steps=3, l2=0.0))
     tr.step()
-    norms = tr.history[0]["layer_grad_norms"]
+    norms = tr.monitor.series["layer_grad_norms"][0]
     assert len(norms) == 7 and norms[0] < diagnostics.VANISHING_RATIO * norms[-1]
     assert any("Vanishing gradients at step 1" in w for w in tr.monitor.warnings.values())
     relu = Trainer(RunConfig(layers=[8] * 6, activation="relu", init="scaled", loss="bce", steps=3, l2=0.0))
@@ -103,6 +103,7 @@ def test_layer_health_matches_the_scalar_engine(activation):
     model = MLP(2, [6, 5, 1], activation, seed=11)
     norms, outs = _engine_grads_and_outputs(model, X, y)
     assert diagnostics.layer_grad_norms(model) == pytest.approx(norms, rel=1e-12)
+    assert diagnostics.layer_grad_norms(model, model.parameters()) == diagnostics.layer_grad_norms(model)
     health = diagnostics.layer_health(numeric.layers_of(model), X, norms)
     for h, out in zip(health, outs):
         assert h.units == out.shape[1] and h.dead == sum(all(v == 0.0 for v in col) for col in out.T)

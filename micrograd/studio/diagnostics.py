@@ -41,18 +41,20 @@ class Diagnosis:
     diverged: str  # why the run diverged at this step, "" if it did not
     warnings: tuple[str, ...]  # every warning so far, each from the step it first appeared
 
-    def to_record(self) -> dict:
-        """Compact per-layer lists for a step record (JSON-friendly)."""
-        return {
-            "dead_units": [h.dead for h in self.layers],
-            "saturated_units": [h.saturated for h in self.layers],
-            "layer_grad_norms": [h.grad_norm for h in self.layers],
-        }
 
+def layer_grad_norms(model: MLP, params: list | None = None) -> list[float]:
+    """Per layer, the norm of the gradient of its weights and biases (the grads the last backward pass left).
 
-def layer_grad_norms(model: MLP) -> list[float]:
-    """Per layer, the norm of the gradient of its weights and biases (the grads the last backward pass left)."""
-    return [math.sqrt(math.fsum(p.grad * p.grad for p in layer.parameters())) for layer in model.layers]
+    params: model.parameters(), if the caller has it (building it names every parameter, which costs more than
+    this); they come layer by layer, (nin + 1) * nout each.
+    """
+    params = model.parameters() if params is None else params
+    norms, start = [], 0
+    for nin, nout in zip(model.sizes, model.sizes[1:]):
+        end = start + (nin + 1) * nout
+        norms.append(math.sqrt(math.fsum(p.grad * p.grad for p in params[start:end])))
+        start = end
+    return norms
 
 
 def saturated_mask(activation: str, a: np.ndarray) -> np.ndarray:
@@ -83,6 +85,8 @@ class Monitor:
         self.recent: deque[float] = deque(maxlen=TREND_WINDOW + 1)
         self.warnings: dict[str, str] = {}  # kind -> sentence, in the order they first appeared
         self.last: Diagnosis | None = None
+        # per step, one value per layer: the run's diagnostics over time, beside the trainer's history
+        self.series: dict[str, list] = {"step": [], "dead_units": [], "saturated_units": [], "layer_grad_norms": []}
 
     def trend(self) -> float:
         """Relative change of the loss over the window (0 until two finite losses are known)."""
@@ -137,4 +141,11 @@ class Monitor:
                 "sigmoid, fewer layers, or the scaled initialisation."
             )
         self.last = Diagnosis(step, tuple(health), self.trend(), diverged, tuple(self.warnings.values()))
+        for key, values in (
+            ("step", step),
+            ("dead_units", tuple(h.dead for h in health)),
+            ("saturated_units", tuple(h.saturated for h in health)),
+            ("layer_grad_norms", tuple(h.grad_norm for h in health)),
+        ):
+            self.series[key].append(values)
         return self.last

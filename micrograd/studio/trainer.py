@@ -183,7 +183,7 @@ class Trainer:
             with gc_paused():
                 loss = self._loss_and_grads(X, y)
                 grad_norm = math.sqrt(math.fsum(p.grad * p.grad for p in self.params))
-                layer_grads = diagnostics.layer_grad_norms(self.model)
+                layer_grads = diagnostics.layer_grad_norms(self.model, self.params)
                 self.optimizer.step()
             seconds = time.perf_counter() - t0
         except Exception as e:  # a bug must not take the UI down; say what happened instead
@@ -196,7 +196,6 @@ class Trainer:
         health = diagnostics.layer_health(layers, self.dataset.X_train, layer_grads)
         diag = self.monitor.observe(k + 1, loss, health, self.model.activation, diverged)
         record = {"step": k + 1, "lr": lr, "loss": loss, **metrics, "grad_norm": grad_norm, "seconds": seconds}
-        record.update(diag.to_record())
         self.history.append(record)
         self.status = TRAINING
         self.message = " ".join(diag.warnings)  # kept by the run store with the final status
