@@ -7,7 +7,7 @@ import streamlit as st
 
 import ui
 from micrograd.studio.runs import STATUSES, RunStore, StoreError
-from micrograd.views import compare
+from micrograd.views import compare, text
 from ui.store import run_store
 
 CHART = {"displaylogo": False}
@@ -150,8 +150,8 @@ def _manage(store: RunStore, choices: list[dict]) -> None:
     except KeyError:
         st.info(f"Run #{run_id} is gone (deleted in another window).")
         return
-    msg = f" — {run['message']}" if run["message"] else ""
-    st.caption(f"Status **{run['status']}** after {run['steps']} steps{msg}.")
+    msg = f" — {text.md(run['message'])}" if run["message"] else ""
+    st.caption(f"Status **{text.md(run['status'])}** after {run['steps']} steps{msg}.")
     a, b = st.columns(2)
     a.text_input("Name", value=run["name"], key=f"exp_name_{run_id}")
     b.text_input("Tags (comma-separated)", value=", ".join(run["tags"]), key=f"exp_tags_{run_id}")
@@ -176,7 +176,7 @@ def _manage(store: RunStore, choices: list[dict]) -> None:
         c[2].caption("No weights stored for this run.")
     c[3].button("Delete…", key="exp_delete", on_click=lambda: ss.update(exp_confirm=run_id), width="stretch")
     if ss.get("exp_confirm") == run_id:
-        st.warning(f"Delete run #{run_id} ({run['name']}) with its curves and weights? This cannot be undone.")
+        st.warning(f"Delete run #{run_id} ({text.md(run['name'])}) with its curves and weights? This cannot be undone.")
         y, n, _ = st.columns([1, 1, 4])
         y.button("Yes, delete", key="exp_delete_yes", on_click=_delete, args=(run_id,), type="primary")
         n.button("Cancel", key="exp_delete_no", on_click=lambda: ss.pop("exp_confirm", None))
@@ -186,13 +186,13 @@ def page() -> None:
     """The whole page; a store problem is a banner, never a traceback."""
     recorder = ss.get("recorder")
     if recorder is not None and recorder.error:
-        st.warning(recorder.error)
+        st.warning(text.md(recorder.error))
     if ss.get("exp_error"):
-        st.error(ss.pop("exp_error"))
+        st.error(text.md(ss.pop("exp_error")))  # store errors quote run names and CSV paths
     try:
         store = _store()
     except StoreError as e:
-        st.warning(str(e))
+        st.warning(text.md(e))
         return
     with store:
         runs = store.list_runs()

@@ -12,7 +12,7 @@ import streamlit as st
 import ui
 from micrograd.fast import numeric
 from micrograd.views import graph as G
-from micrograd.views import network, plots
+from micrograd.views import network, plots, text
 
 EVERY_MAX = 10_000
 NO_NEURON = "none"
@@ -46,9 +46,9 @@ def series() -> G.SnapshotSeries:
     return ss["snapshots"]
 
 
-def parse_coordinates(text: str, names: list[str]) -> tuple[float, ...]:
+def parse_coordinates(typed: str, names: list[str]) -> tuple[float, ...]:
     """Typed coordinates as floats; ValueError says what is wrong and what to type."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",")]
+    parts = [p.strip() for p in typed.replace(";", ",").split(",")]
     want = f"type {len(names)} numbers separated by commas, for {', '.join(names)} (e.g. {', '.join(['0.5'] * len(names))})"
     if len(parts) != len(names):
         raise ValueError(f"got {len(parts)} coordinates but the data has {len(names)} features: {want}")
@@ -78,13 +78,13 @@ def choose_example(s: G.SnapshotSeries) -> str:
         s.set_example(index=int(i))
         x, y = d.X_train[int(i)], d.y_train[int(i)]
         coords = ", ".join(f"{a} = {v:.3f}" for a, v in zip(names, x))
-        st.caption(f"{coords}; label {y:+g} (class {d.class_names[int(y > 0)]})")
+        st.caption(text.md(f"{coords}; label {y:+g} (class {d.class_names[int(y > 0)]})"))  # feature, class names
         return ""
     a, b = st.columns([3, 1])
-    text = a.text_input(f"Coordinates ({', '.join(names)})", value=", ".join(["0.5"] * len(names)), key="g_coords")
+    typed = a.text_input(f"Coordinates ({text.md_list(names)})", value=", ".join(["0.5"] * len(names)), key="g_coords")
     y = b.selectbox("Label", [-1.0, 1.0], index=1, key="g_label", format_func=lambda v: f"{v:+g}")
     try:
-        s.set_example(parse_coordinates(text, names), y)
+        s.set_example(parse_coordinates(typed, names), y)
     except ValueError as e:
         return f"{e}. The graph keeps the previous example."
     return ""
@@ -98,14 +98,14 @@ def controls(s: G.SnapshotSeries) -> Options:
     with left:
         problem = choose_example(s)
         if problem:
-            st.error(problem)
+            st.error(text.md(problem))  # quotes the typed text and the feature names
     with right:
         every = st.number_input("Snapshot every N steps", 1, EVERY_MAX, value=10, key="g_every")
         s.every = int(every)
         try:
             s.take(tr, force=True)  # on every full run: pauses, steps and example changes get their snapshot
         except ValueError as e:
-            st.error(f"{e}. Pick another example.")
+            st.error(text.md(f"{e}. Pick another example."))
         n = len(s)
         st.caption(
             f"{n} snapshot{'s' * (n != 1)} of this run (up to {s.limit}); one every {s.every} steps while training, "

@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from micrograd.studio import sandbox
 from micrograd.views import graph as G
+from micrograd.views import text as esc
 
 CUSTOM = "(your own)"
 MAX_VARIABLES = 20
@@ -34,7 +35,7 @@ def load_preset() -> None:
 
 def show_error(e: sandbox.ExpressionError, text: str) -> None:
     """The message, then the offending line with a caret under the column."""
-    st.error(e.message)
+    st.error(esc.md(e.message))  # quotes the typed expression
     lines = text.strip().split("\n")
     if e.col and 0 < e.line <= len(lines):
         line = lines[e.line - 1]
@@ -59,7 +60,7 @@ def main() -> None:
         cols = st.columns(min(len(names), 5))
         for k, name in enumerate(names):
             ss.setdefault(f"s_var_{name}", 1.0)
-            values[name] = cols[k % len(cols)].number_input(name, key=f"s_var_{name}", step=0.1, format="%.4f")
+            values[name] = cols[k % len(cols)].number_input(esc.md(name), key=f"s_var_{name}", step=0.1, format="%.4f")
     try:
         sandbox.check(text, values)  # nothing is built unless the whole text passes the whitelist
         root = sandbox.parse(text, values)

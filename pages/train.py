@@ -8,7 +8,7 @@ import ui
 from micrograd.fast import numeric
 from micrograd.losses import LOSS_TITLES
 from micrograd.studio import trainer as training
-from micrograd.views import plots
+from micrograd.views import plots, text
 
 LOSS_HELP = {
     "svm": "max(0, 1 − y·score): zero once a point is on the right side with margin 1",
@@ -25,7 +25,7 @@ st.caption(
 ui.show_notices()
 recorder = st.session_state.get("recorder")
 if recorder is not None and recorder.error:
-    st.warning(recorder.error)
+    st.warning(text.md(recorder.error))
 
 
 def _fmt(x: float | None, percent: bool = False) -> str:
@@ -36,7 +36,7 @@ def _fmt(x: float | None, percent: bool = False) -> str:
 
 def _status(tr: training.Trainer) -> None:
     if tr.status in (training.DIVERGED, training.FAILED):
-        st.error(f"{tr.message} Press **Reset** to start again.")  # the trainer's message names no UI control
+        st.error(text.md(tr.message) + " Press **Reset** to start again.")  # the trainer's message names no UI control
     elif tr.status == training.FINISHED:
         last = tr.history[-1] if tr.history else {}
         st.success(
@@ -45,6 +45,9 @@ def _status(tr: training.Trainer) -> None:
         )
     elif tr.step_count == 0 and not ui.is_running():
         st.info("Ready. Press **Start** to train live, or **Step** to take one step at a time.")
+    if tr.status != training.DIVERGED:  # the trainer's diagnostics: a dead layer, vanishing gradients, saturation
+        for warning in tr.monitor.warnings.values():
+            st.warning(text.md(warning))
 
 
 def _metrics(tr: training.Trainer) -> None:
@@ -86,8 +89,8 @@ def _boundary(tr: training.Trainer, layers: list) -> None:
     held = " The other features are held at their mean (0 after standardisation)." if d.n_features > 2 else ""
     picked = f" (now point {st.session_state['g_index']})" if "g_index" in st.session_state else ""
     st.caption(
-        f"Background: the network's score (blue > 0 → class {d.class_names[1]}, orange < 0 → class "
-        f"{d.class_names[0]}, white = the decision boundary). Dots are training points, outlined dots test points, "
+        f"Background: the network's score (blue > 0 → class {text.md(d.class_names[1])}, orange < 0 → class "
+        f"{text.md(d.class_names[0])}, white = the decision boundary). Dots are training points, outlined dots test points, "
         f"X marks a misclassified point.{held} Click a training point to trace it on the Graph page{picked}."
     )
 
@@ -153,7 +156,9 @@ def _weights() -> None:
             help="The network takes the file's architecture; the current data stays.",
         )
         if ss.get("weights_error"):
-            st.error("Could not import the weights file:\n\n" + "\n".join(f"- {p}" for p in ss["weights_error"]))
+            st.error(
+                "Could not import the weights file:\n\n" + "\n".join(f"- {text.md(p)}" for p in ss["weights_error"])
+            )
 
 
 with ui.guard("showing the weights"):

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from micrograd.views import text
+
 log = logging.getLogger(__name__)
 
 
@@ -22,6 +24,6 @@ def guard(what: str = "showing this page") -> Iterator[None]:
     except Exception as e:
         log.exception("dashboard error while %s", what)
         st.error(
-            f"Something went wrong while {what}: {type(e).__name__}: {e}. "
+            f"Something went wrong while {text.md(what)}: {type(e).__name__}: {text.md(e)}. "
             "Press Reset; if it happens again, report it with this page's URL (it holds every setting)."
         )

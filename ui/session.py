@@ -11,7 +11,7 @@ from micrograd.studio import datasets, recording
 from micrograd.studio.config import ConfigError, RunConfig
 from micrograd.studio.datasets import DataError
 from micrograd.studio.trainer import Trainer
-from micrograd.views import graph
+from micrograd.views import graph, text
 from ui.options import DATA_FIELDS, MODEL_FIELDS, RETURN_TO, VIA_DASHBOARD, config_from_widgets
 from ui.store import open_run_store
 from ui.url import read_url
@@ -165,9 +165,9 @@ def apply_settings() -> str:
     return ""
 
 
-def _showable(text: object) -> str:
-    """text as a string Streamlit can send: a lone surrogate (legal in JSON, not in UTF-8) becomes '?'."""
-    return str(text).encode("utf-8", "replace").decode("utf-8")
+def _showable(message: object) -> str:
+    """A message as Markdown Streamlit can send: user text escaped; a lone surrogate (legal in JSON) becomes '?'."""
+    return text.md(str(message).encode("utf-8", "replace").decode("utf-8"))
 
 
 def show_notices() -> None:
@@ -180,6 +180,6 @@ def show_notices() -> None:
     warnings, notices = ss.get("url_warnings", []), ss.get("notices", [])
     ss["notices"], ss["url_warnings"] = [], []
     for w in warnings:
-        st.warning(_showable(w))
+        st.warning(_showable(w))  # plain sentences that quote user text (URL values, file and run names)
     for n in notices:
         st.info(_showable(n))

@@ -7,6 +7,7 @@ import streamlit as st
 from micrograd.losses import LOSS_TITLES
 from micrograd.studio.config import SIDEBAR
 from micrograd.studio.datasets import DATASETS, DatasetSpec
+from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
 from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting
@@ -49,7 +50,7 @@ def _data_section() -> None:
             on_change=on_csv_upload,
         )
         if ss.get("csv_error"):
-            st.error(ss["csv_error"])
+            st.error(text.md(ss["csv_error"]))  # the file name and its column names are user text
         elif not ss.get("csv"):
             current = get_trainer().dataset.name.replace("_", " ")
             st.info(
@@ -140,7 +141,7 @@ def sidebar(live: bool = True) -> None:
                 _training_section()
             problem = apply_settings()
             if problem:
-                messages.error(problem)
+                messages.error(text.md(problem))
             write_url()
             save_settings()
         with controls:

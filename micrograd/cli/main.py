@@ -12,6 +12,7 @@ from typing import Any
 from micrograd.studio import config
 from micrograd.studio.config import ConfigError, RunConfig, settings
 from micrograd.studio.trainer import Trainer
+from micrograd.views.text import terminal
 
 
 class CliError(Exception):
@@ -129,7 +130,7 @@ def _recorder(args: argparse.Namespace):
         return None
     from micrograd.studio.recording import Recorder
 
-    return Recorder(args.db, on_error=lambda problem: print(f"warning: {problem}", file=sys.stderr))
+    return Recorder(args.db, on_error=lambda problem: print(f"warning: {terminal(problem)}", file=sys.stderr))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -162,8 +163,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise
     m = trainer.metrics()
     if trainer.status in (Status.DIVERGED, Status.FAILED):
-        print(trainer.message, file=sys.stderr)
+        print(terminal(trainer.message), file=sys.stderr)
     else:
+        for warning in trainer.monitor.warnings.values():  # a dead layer, vanishing gradients, saturation
+            print(f"warning: {terminal(warning)}", file=sys.stderr)
         test = (
             f", test loss {m['test_loss']:.4f}, test accuracy {m['test_accuracy']:.1%}" if len(dataset.y_test) else ""
         )
@@ -286,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, so a closed pipe is caught below rather than at exit
         return status
     except CliError as e:
-        print(f"micrograd: error: {e}", file=sys.stderr)
+        print(f"micrograd: error: {terminal(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("micrograd: interrupted", file=sys.stderr)

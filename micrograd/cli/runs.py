@@ -11,6 +11,7 @@ from typing import Any
 
 from micrograd.studio.files import OutputError, write_file
 from micrograd.studio.runs import STEP_KEYS, RunStore, StoreError, default_db_path
+from micrograd.views.text import terminal
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER; a bigger number cannot even be looked up
 _LIST_COLUMNS = ("id", "name", "dataset", "architecture", "loss", "status", "steps", "train acc", "test acc", "created")
@@ -63,7 +64,7 @@ def register(subparsers: Any) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {terminal(message)}", file=sys.stderr)
     return 2
 
 
@@ -94,7 +95,7 @@ def _pct(x: float | None) -> str:
 
 def table(rows: list[list[str]], header: tuple[str, ...]) -> str:
     """Plain-text table with columns as wide as their widest cell."""
-    cells = [list(header), *rows]
+    cells = [list(header), *([terminal(c) for c in r] for r in rows)]  # names and CSV columns are user text
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells)
 
@@ -128,16 +129,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     def body(store: RunStore) -> int:
         run = store.get_run(args.id)
         steps = store.get_steps(args.id, last=args.steps)
-        print(f"run {run['id']}: {run['name']}")
+        print(f"run {run['id']}: {terminal(run['name'])}")
         for key in ("status", "dataset", "architecture", "loss", "steps", "wall_seconds", "message"):
-            print(f"  {key}: {_fmt(run[key])}")
-        print(f"  tags: {', '.join(run['tags'])}")
+            print(f"  {key}: {terminal(_fmt(run[key]))}")
+        print(f"  tags: {terminal(', '.join(run['tags']))}")
         print(f"  created: {_when(run['created_at'])}  updated: {_when(run['updated_at'])}")
         print(f"  weights: {'stored' if run['has_weights'] else 'none'}")
         for key in ("config", "data", "metrics"):
             print(f"{key}:")
             for k, v in sorted(run[key].items()):
-                print(f"  {k}: {json.dumps(v)}")
+                print(f"  {terminal(k)}: {json.dumps(v)}")  # json.dumps escapes controls in values
         print(f"last {len(steps)} steps:")
         if steps:
             print(table([[_fmt(s[k]) for k in STEP_KEYS] for s in steps], STEP_KEYS))
@@ -167,7 +168,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     """Delete a run and its steps (asks first unless --yes)."""
 
     def body(store: RunStore) -> int:
-        name = store.get_run(args.id)["name"]
+        name = terminal(store.get_run(args.id)["name"])
         if not args.yes:
             if not sys.stdin.isatty():
                 return _fail(f"not deleting run {args.id} without confirmation; pass --yes")

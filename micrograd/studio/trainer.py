@@ -17,6 +17,7 @@ from micrograd.fast import numeric
 from micrograd.nn import MLP
 from micrograd.optim import SGD, schedule
 from micrograd.studio import config as schema
+from micrograd.studio import diagnostics
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
 from micrograd.studio.status import Status
 
@@ -96,6 +97,7 @@ class Trainer:
         self._cursor = 0
         self._compiled = None
         self._stop = threading.Event()  # set by request_stop(), from any thread; checked first by every step
+        self.monitor = diagnostics.Monitor()  # per-step diagnostics; .last is the latest step's
 
     # hyperparameters that change live, without re-initialising (RunConfig's settings with effect LIVE)
 
@@ -192,9 +194,9 @@ class Trainer:
         total.backward()
         return total.data
 
-    def evaluate(self) -> dict:
-        """Data loss and accuracy on the train and test sets at the current weights."""
-        layers = numeric.layers_of(self.model)
+    def evaluate(self, layers: list | None = None) -> dict:
+        """Data loss and accuracy on the train and test sets at the current weights (or at ``layers``)."""
+        layers = numeric.layers_of(self.model) if layers is None else layers
         d, name = self.dataset, self.config.loss
         with np.errstate(all="ignore"):  # a diverging run overflows here; step() reports it in words instead
             tr = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_train), d.y_train)
@@ -214,11 +216,13 @@ class Trainer:
         try:
             idx = self._batch()
             X, y = self.dataset.X_train[idx], self.dataset.y_train[idx]
-            metrics = self.evaluate()
+            layers = numeric.layers_of(self.model)  # the weights this step's metrics and diagnostics describe
+            metrics = self.evaluate(layers)
             t0 = time.perf_counter()
             with gc_paused(), np.errstate(all="ignore"):  # overflow is checked below and reported in words
                 loss = self._loss_and_grads(X, y)
                 grad_norm = math.sqrt(math.fsum(p.grad * p.grad for p in self.params))
+                layer_grads = diagnostics.layer_grad_norms(self.model, self.params)
                 self.optimizer.step()
             seconds = time.perf_counter() - t0
         except Exception as e:  # a bug must not take the UI down; say what happened instead
@@ -226,24 +230,17 @@ class Trainer:
             return None
         self.train_seconds += seconds
         self.step_count = k + 1
+        finite = all(math.isfinite(p.data) for p in self.params)
+        diverged = self.monitor.divergence(k + 1, loss, grad_norm, finite, lr)
+        health = diagnostics.layer_health(layers, self.dataset.X_train, layer_grads)
+        diag = self.monitor.observe(k + 1, loss, health, self.model.activation, diverged)
         record = {"step": k + 1, "lr": lr, "loss": loss, **metrics, "grad_norm": grad_norm, "seconds": seconds}
         self.history.append(record)
         self.status = TRAINING
-        finite_weights = all(math.isfinite(p.data) for p in self.params)
-        if not (math.isfinite(loss) and math.isfinite(grad_norm) and finite_weights):
-            # say what actually overflowed: the weights may still be finite (and exportable) when only the
-            # gradient did; how to start again is the caller's to say (Reset in the dashboard, a new run in the CLI)
-            what = (
-                f"the loss became {loss}"
-                if not math.isfinite(loss)
-                else "some weights became infinite or NaN"
-                if not finite_weights
-                else f"the gradient overflowed (its norm is {grad_norm})"
-            )
+        self.message = " ".join(diag.warnings)  # kept by the run store with the final status
+        if diverged:
             self.status = DIVERGED
-            self.message = (
-                f"Training diverged at step {k + 1}: {what}. Try a smaller learning rate (this step used {lr:g})."
-            )
+            self.message = diverged
         elif self.step_count >= self.config.steps:
             self.status = FINISHED
         if self.on_step is not None:
@@ -262,7 +259,13 @@ class Trainer:
         """The metrics block of the weights file: at the current weights."""
         finite = self.status != DIVERGED
         m = self.evaluate() if finite else dict.fromkeys(("train_loss", "train_accuracy", "test_loss", "test_accuracy"))
-        return {"step": self.step_count, **m, "train_seconds": self.train_seconds}
+        warnings = list(self.monitor.warnings.values())
+        return {
+            "step": self.step_count,
+            **m,
+            "train_seconds": self.train_seconds,
+            **({"warnings": warnings} if warnings else {}),
+        }
 
     def export_kwargs(self) -> dict:
         """Keyword arguments for micrograd.studio.weights: data description, configuration and metrics."""

@@ -9,6 +9,8 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
+from micrograd.views import text
+
 # plotly's default qualitative palette; a run keeps its colour in every figure
 COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52")
 DASHES = {"train": "solid", "test": "dot", "objective": "dash"}
@@ -92,7 +94,7 @@ def _curves(
                 go.Scatter(
                     x=[s["step"] for s in steps],
                     y=ys,
-                    name=f"{label} · {split}",
+                    name=f"{text.plotly(label)} · {split}",
                     legendgroup=label,
                     mode="lines",
                     line=dict(color=color, dash=DASHES.get(split, "solid")),

@@ -7,7 +7,6 @@ diff two of them; node ids are topological indices, stable across snapshots of t
 from __future__ import annotations
 
 import copy
-import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from micrograd.engine import Value, topological_order
 from micrograd.losses import per_example
 from micrograd.nn import MLP
+from micrograd.views import text
 
 MAX_SCALAR_NODES = 400  # a browser draws a few hundred nodes in ~2 s; past that the page freezes
 KINDS = ("input", "label", "param", "const", "op", "loss")
@@ -197,8 +197,9 @@ def grad_colour(g: float, gmax: float) -> str:
 
 
 def _label(title: str, rows: Iterable[str]) -> str:
-    cells = "".join(f"<TR><TD>{html.escape(r)}</TD></TR>" for r in rows)
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0"><TR><TD><B>{html.escape(title)}</B></TD></TR>{cells}</TABLE>>'
+    cells = "".join(f"<TR><TD>{text.dot_html(r)}</TD></TR>" for r in rows)
+    head = f"<TR><TD><B>{text.dot_html(title)}</B></TD></TR>"
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{head}{cells}</TABLE>>'
 
 
 def _legend(extra: Iterable[tuple[str, str]] = ()) -> list[str]:
@@ -211,8 +212,8 @@ def _legend(extra: Iterable[tuple[str, str]] = ()) -> list[str]:
         f'    legend_small [shape=box, style=filled, fillcolor="{grad_colour(1e-4, 1)}", label="small |grad|"];'
     )
     names = [f"legend_{k}" for k in KINDS] + ["legend_pos", "legend_neg", "legend_small"]
-    for key, text in extra:
-        lines.append(f'    legend_{key} [shape=plaintext, label="{html.escape(text)}"];')
+    for key, note in extra:
+        lines.append(f'    legend_{key} [shape=plaintext, label="{text.dot_string(note)}"];')
         names.append(f"legend_{key}")
     # invisible edges put the legend in one row (left to right) instead of a tall column that shrinks the graph
     lines.append(f"    {' -> '.join(names)} [style=invis];")
@@ -223,7 +224,7 @@ def _legend(extra: Iterable[tuple[str, str]] = ()) -> list[str]:
 def _header(title: str) -> list[str]:
     return [
         "digraph G {",
-        f'  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label="{html.escape(title)}"];',
+        f'  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label="{text.dot_string(title)}"];',
         '  node [fontname="Helvetica", fontsize=10, margin="0.04,0.02"];',
         '  edge [color="#999999", arrowsize=0.5];',
     ]
@@ -254,12 +255,14 @@ def to_dot(snap: Snapshot, previous: Snapshot | None = None, show: str = "value"
         if show == "diff":
             title += f"; Δ since step {previous.step}"
     gmax = _gmax(n.grad for n in snap.nodes)
+    # match by node id, not position: a neuron's detail keeps a subset of the full graph's nodes with their ids
+    before = {p.id: p for p in previous.nodes} if show == "diff" else {}
     lines = _header(title)
     for n in snap.nodes:
         head = " ".join(s for s in (n.name, n.op if n.kind != "const" else "") if s) or n.kind
         rows = [f"data {format_number(n.data)}", f"grad {format_number(n.grad)}"]
         if show == "diff":
-            p = previous.nodes[n.id]
+            p = before[n.id]
             rows += [f"Δdata {_signed(n.data - p.data)}", f"Δgrad {_signed(n.grad - p.grad)}"]
         lines.append(
             f'  n{n.id} [{_STYLE[n.kind]}, fillcolor="{grad_colour(n.grad, gmax)}", label={_label(head, rows)}];'

@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from micrograd.fast.numeric import DenseLayer, forward_all, grid
+from micrograd.views import text
 
 POSITIVE, NEGATIVE = "#e6550d", "#2b6cb0"  # orange-red w > 0, blue w < 0
 WIDTH_BUCKETS = 3  # per sign: edges are grouped into this many traces by |w|
@@ -158,7 +159,7 @@ def network_figure(
             _layer_heat_map(out, pos[li + 1][:, 0][0], n, neuron_name(li, 0, n_layers)) for li, out in enumerate(outs)
         ]
 
-    inputs = list(feature_names)
+    inputs = [text.plotly(n) for n in feature_names]  # user text: shown in node text and hover formulas
     for c, xy in enumerate(pos):
         if c == 0:
             names, hover = inputs, [f"input {name}" for name in inputs]

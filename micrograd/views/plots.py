@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from micrograd.fast import numeric
+from micrograd.views import text
 
 NEG, POS, MID, NAN_COLOR = "#f59322", "#0877bd", "#e8eaeb", "#9e9e9e"
 # diverging scale centred at score 0; zmid pins the white to the decision boundary
@@ -139,8 +140,8 @@ def boundary_figure(
             hoverinfo="skip",
         )
     )
-    fig.update_xaxes(title=feature_names[i], range=[xs[0], xs[-1]])
-    fig.update_yaxes(title=feature_names[j] if j is not None else "label", range=[ys[0], ys[-1]])
+    fig.update_xaxes(title=text.plotly(feature_names[i]), range=[xs[0], xs[-1]])
+    fig.update_yaxes(title=text.plotly(feature_names[j]) if j is not None else "label", range=[ys[0], ys[-1]])
     legend = dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom")
     # NaN scores (a diverged model) leave the heat map empty: the grey background then shows through
     kw = dict(height=480, legend=legend, plot_bgcolor=NAN_COLOR if np.isnan(z).any() else "white")
@@ -167,7 +168,7 @@ def confusion(y: np.ndarray, s: np.ndarray) -> np.ndarray:
 def confusion_figure(y: np.ndarray, s: np.ndarray, class_names: Sequence[str], title: str = "Test set") -> go.Figure:
     """Confusion matrix heat map with counts written in the cells."""
     m = confusion(y, s)
-    names = [f"{class_names[0]} (-1)", f"{class_names[1]} (+1)"]
+    names = [f"{text.plotly(class_names[0])} (-1)", f"{text.plotly(class_names[1])} (+1)"]
     fig = go.Figure(
         go.Heatmap(
             z=m,

@@ -1,0 +1,151 @@
+"""Per-step training diagnostics: divergence, dead and saturated units, gradient norms per layer, the loss trend.
+
+Computed with NumPy on the weights the step's metrics were measured at (one forward pass over the training set) and
+on the step's gradients, so a step costs little more than its metrics. The trainer asks ``Monitor`` once per step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from micrograd.fast import numeric
+from micrograd.nn import MLP
+
+DIVERGE_FACTOR = 1e6  # a loss this many times max(1, the first step's loss) has diverged, finite or not
+SATURATED_SHARE = 0.9  # a unit is saturated when this share of the training points sits on a flat tail
+VANISHING_RATIO = 1e-3  # first layer's gradient norm below this times the last layer's: vanishing gradients
+TREND_WINDOW = 20  # steps the loss trend looks back over
+
+
+@dataclass(frozen=True)
+class LayerHealth:
+    """One layer at one step: how many units are dead or saturated, and the norm of its parameters' gradient."""
+
+    units: int
+    dead: int  # output exactly 0 on every training point (a ReLU whose input is <= 0 everywhere)
+    saturated: int  # |tanh| > 0.99, or sigmoid outside [0.01, 0.99], on >= 90 % of the training points
+    grad_norm: float  # || d objective / d (this layer's weights and biases) ||
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The diagnostics of one step."""
+
+    step: int
+    layers: tuple[LayerHealth, ...]
+    loss_trend: float  # relative change of the loss over the last TREND_WINDOW steps (< 0: falling)
+    diverged: str  # why the run diverged at this step, "" if it did not
+    warnings: tuple[str, ...]  # every warning so far, each from the step it first appeared
+
+
+def layer_grad_norms(model: MLP, params: list | None = None) -> list[float]:
+    """Per layer, the norm of the gradient of its weights and biases (the grads the last backward pass left).
+
+    params: model.parameters(), if the caller has it (building it names every parameter, which costs more than
+    this); they come layer by layer, (nin + 1) * nout each.
+    """
+    params = model.parameters() if params is None else params
+    norms, start = [], 0
+    for nin, nout in zip(model.sizes, model.sizes[1:]):
+        end = start + (nin + 1) * nout
+        norms.append(math.sqrt(math.fsum(p.grad * p.grad for p in params[start:end])))
+        start = end
+    return norms
+
+
+def saturated_mask(activation: str, a: np.ndarray) -> np.ndarray:
+    """Which activations sit on a flat tail of their function (where the local derivative is nearly 0)."""
+    if activation == "tanh":
+        return np.abs(a) > 0.99
+    if activation == "sigmoid":
+        return (a < 0.01) | (a > 0.99)
+    return np.zeros(a.shape, dtype=bool)  # relu's flat side is "dead"; linear has none
+
+
+def layer_health(layers: list[numeric.DenseLayer], X: np.ndarray, grad_norms: list[float]) -> list[LayerHealth]:
+    """Dead and saturated units per layer over the rows of X, with each layer's gradient norm."""
+    outs = numeric.forward_all(layers, X) if len(X) else [np.zeros((0, len(lay.bias))) for lay in layers]
+    health = []
+    for lay, out, g in zip(layers, outs, grad_norms):
+        dead = int(np.sum(np.all(out == 0.0, axis=0))) if len(out) else 0
+        share = saturated_mask(lay.activation, out).mean(axis=0) if len(out) else np.zeros(out.shape[1])
+        health.append(LayerHealth(out.shape[1], dead, int(np.sum(share >= SATURATED_SHARE)), g))
+    return health
+
+
+class Monitor:
+    """Follows one run step by step: remembers the first loss and the recent ones, and the warnings so far."""
+
+    def __init__(self) -> None:
+        self.first_loss: float | None = None
+        self.recent: deque[float] = deque(maxlen=TREND_WINDOW + 1)
+        self.warnings: dict[str, str] = {}  # kind -> sentence, in the order they first appeared
+        self.last: Diagnosis | None = None
+        # per step, one value per layer: the run's diagnostics over time, beside the trainer's history
+        self.series: dict[str, list] = {"step": [], "dead_units": [], "saturated_units": [], "layer_grad_norms": []}
+
+    def trend(self) -> float:
+        """Relative change of the loss over the window (0 until two finite losses are known)."""
+        if len(self.recent) < 2 or not all(math.isfinite(v) for v in (self.recent[0], self.recent[-1])):
+            return 0.0
+        return (self.recent[-1] - self.recent[0]) / max(abs(self.recent[0]), 1e-12)
+
+    def divergence(self, step: int, loss: float, grad_norm: float, params_finite: bool, lr: float) -> str:
+        """Why the run diverged at this step ("" if it did not): a non-finite or exploded loss, or an overflow."""
+        if self.first_loss is None and math.isfinite(loss):
+            self.first_loss = loss
+        limit = DIVERGE_FACTOR * max(1.0, self.first_loss or 0.0)
+        if not math.isfinite(loss):
+            what = f"the loss became {loss}"
+        elif loss > limit:
+            what = f"the loss reached {loss:.3g}, over a million times its first value ({self.first_loss:.3g})"
+        elif not math.isfinite(grad_norm):
+            what = "the gradients overflowed"
+        elif not params_finite:
+            what = "the weights overflowed"
+        else:
+            return ""
+        return (
+            f"Training diverged at step {step}: {what}. Try a smaller learning rate (this step used {lr:g}; "
+            f"try {lr / 10:g}), an SVM or BCE loss instead of MSE, or momentum 0, then start again from fresh weights."
+        )
+
+    def observe(self, step: int, loss: float, health: list[LayerHealth], activation: str, diverged: str) -> Diagnosis:
+        """Record one step and add the warnings it brings (dead layer, vanishing gradients, saturation)."""
+        self.recent.append(loss)
+        hidden = health[:-1]  # the output layer is linear: it can be neither dead nor saturated by design
+        for i, h in enumerate(hidden):
+            if h.dead == h.units and f"dead{i}" not in self.warnings:
+                self.warnings[f"dead{i}"] = (
+                    f"The network is dead from step {step}: all {h.units} units of hidden layer {i + 1} output 0 on "
+                    "every training point, so no gradient reaches the layers below it and its output stops "
+                    "depending on the input. Training goes on, but it cannot recover: try a smaller learning rate, "
+                    "the scaled initialisation, or tanh, then start again from fresh weights."
+                )
+            if h.units and h.saturated == h.units and f"saturated{i}" not in self.warnings:
+                name = "tanh" if activation == "tanh" else "sigmoid"
+                self.warnings[f"saturated{i}"] = (
+                    f"Hidden layer {i + 1} is saturated at step {step}: every {name} unit sits on a flat tail on "
+                    "at least 90 % of the training points, where its gradient is nearly 0. Try a smaller learning "
+                    "rate or the scaled initialisation."
+                )
+        first, last = health[0].grad_norm, health[-1].grad_norm
+        if len(health) > 2 and last > 0 and first < VANISHING_RATIO * last and "vanishing" not in self.warnings:
+            self.warnings["vanishing"] = (
+                f"Vanishing gradients at step {step}: the first layer's gradient norm ({first:.2g}) is under 1/1000 "
+                f"of the last layer's ({last:.2g}), so the first layers barely learn. Try ReLU or tanh instead of "
+                "sigmoid, fewer layers, or the scaled initialisation."
+            )
+        self.last = Diagnosis(step, tuple(health), self.trend(), diverged, tuple(self.warnings.values()))
+        for key, values in (
+            ("step", step),
+            ("dead_units", tuple(h.dead for h in health)),
+            ("saturated_units", tuple(h.saturated for h in health)),
+            ("layer_grad_norms", tuple(h.grad_norm for h in health)),
+        ):
+            self.series[key].append(values)
+        return self.last

@@ -1,0 +1,143 @@
+"""The trainer's per-step diagnostics: divergence, dead and saturated units, gradient norms per layer (issue 11 item 5)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from micrograd.engine import Value
+from micrograd.fast import numeric
+from micrograd.nn import MLP
+from micrograd.studio import diagnostics
+from micrograd.studio.config import RunConfig
+from micrograd.studio.runs import RunStore
+from micrograd.studio.trainer import Trainer
+from tests.test_dashboard import app, messages, start_and_tick_until_stopped, trainer
+
+
+def test_the_videos_tanh_mse_setup_at_lr_1_diverges_instead_of_finishing():
+    tr = Trainer(RunConfig(activation="tanh", loss="mse"))  # what /?activation=tanh&loss=mse trains
+    assert tr.run() == "diverged"
+    first, last = tr.history[0]["loss"], tr.history[-1]["loss"]
+    assert last > diagnostics.DIVERGE_FACTOR * max(1.0, first) and math.isfinite(last)  # finite, yet exploded
+    assert all(r["loss"] <= diagnostics.DIVERGE_FACTOR * max(1.0, first) for r in tr.history[:-1])
+    assert tr.message.startswith(f"Training diverged at step {tr.step_count}: the loss reached")
+    assert "smaller learning rate" in tr.message
+
+
+def test_a_nan_loss_and_overflowing_weights_count_as_divergence():
+    m = diagnostics.Monitor()
+    assert m.divergence(1, 2.0, 1.0, True, 0.1) == ""
+    assert m.divergence(2, 2.0e6, 1.0, True, 0.1) == ""  # 1e6 x max(1, 2.0) = 2e6 is the limit
+    assert "step 3: the loss reached" in m.divergence(3, 2.1e6, 1.0, True, 0.1)
+    assert "step 4: the loss became nan" in m.divergence(4, math.nan, 1.0, True, 0.1)
+    assert "step 5: the gradients overflowed" in m.divergence(5, 1.0, math.inf, True, 0.1)
+    assert "step 6: the weights overflowed" in m.divergence(6, 1.0, 1.0, False, 0.1)
+    small = diagnostics.Monitor()
+    small.divergence(1, 1e-3, 1.0, True, 0.1)  # a first loss under 1 still allows losses up to 1e6
+    assert small.divergence(2, 9e5, 1.0, True, 0.1) == ""
+
+
+def test_lr_10_kills_the_network_training_goes_on_with_a_warning_and_the_store_keeps_it(tmp_path):
+    tr = Trainer(RunConfig(lr=10.0))  # what /?lr=10 trains: ReLU 2-16-16-1
+    assert tr.run() == "finished" and tr.step_count == tr.config.steps  # not a divergence: it goes on
+    dead = tr.monitor.series["dead_units"]
+    layers = numeric.layers_of(tr.model)
+    outs = numeric.forward_all(layers, tr.dataset.X_train)
+    all_dead = [i for i, out in enumerate(outs[:-1]) if np.all(out == 0.0)]
+    assert all_dead  # a whole hidden layer outputs 0 on every training point
+    i = all_dead[0]
+    assert dead[-1][i] == 16 and f"all 16 units of hidden layer {i + 1} output 0" in tr.message
+    assert "smaller learning rate" in tr.message and tr.metrics()["warnings"] == [tr.message]
+    from micrograd.studio import recording
+
+    store = RunStore(tmp_path / "runs.db")
+    rec, _ = recording.start_recording(store, tr)
+    recording.finish_recording(rec, tr, "finished", 1.0)
+    (run,) = store.list_runs()
+    stored = store.get_run(run["id"])
+    assert "hidden layer" in stored["message"] and stored["metrics"]["warnings"] == [tr.message]
+    store.close()
+
+
+def test_a_relu_net_at_lr_10_reports_dead_units_per_layer():
+    tr = Trainer(RunConfig(lr=10.0, lr_end=10.0, schedule="constant", layers=[8, 8], steps=30))
+    tr.run()
+    assert max(sum(d[:-1]) for d in tr.monitor.series["dead_units"]) > 0
+    assert tr.monitor.last.layers[-1].dead == 0  # the linear output unit is never counted as dead
+
+
+def test_six_sigmoid_layers_show_a_vanishing_first_layer_gradient():
+    # sigmoid' <= 1/4 per layer: six layers shrink the backward signal ~1e-4 (Xavier-scaled weights, logistic loss)
+    tr = Trainer(RunConfig(layers=[8] * 6, activation="sigmoid", init="scaled", loss="bce", steps=3, l2=0.0))
+    tr.step()
+    norms = tr.monitor.series["layer_grad_norms"][0]
+    assert len(norms) == 7 and norms[0] < diagnostics.VANISHING_RATIO * norms[-1]
+    assert any("Vanishing gradients at step 1" in w for w in tr.monitor.warnings.values())
+    relu = Trainer(RunConfig(layers=[8] * 6, activation="relu", init="scaled", loss="bce", steps=3, l2=0.0))
+    relu.step()
+    assert not any("Vanishing" in w for w in relu.monitor.warnings.values())
+
+
+def _engine_grads_and_outputs(model: MLP, X: np.ndarray, y: np.ndarray):
+    """Per-layer gradient norms of the mean SVM loss and every layer's outputs, by the scalar engine."""
+    model.zero_grad()
+    outs = [[] for _ in model.layers]
+    scores = []
+    for row in X.tolist():
+        h = [Value(v) for v in row]
+        for k, layer in enumerate(model.layers):
+            h = layer.forward(h)
+            outs[k].append([v.data for v in h])
+        scores.append(h[0])
+    loss = sum(((1 - yi * s).relu() for s, yi in zip(scores, y.tolist())), Value(0.0)) * (1.0 / len(scores))
+    loss.backward()
+    norms = [math.sqrt(sum(p.grad**2 for p in layer.parameters())) for layer in model.layers]
+    return norms, [np.array(o) for o in outs]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_layer_health_matches_the_scalar_engine(activation):
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(25, 2)) * 3, np.where(rng.normal(size=25) > 0, 1.0, -1.0)
+    model = MLP(2, [6, 5, 1], activation, seed=11)
+    norms, outs = _engine_grads_and_outputs(model, X, y)
+    assert diagnostics.layer_grad_norms(model) == pytest.approx(norms, rel=1e-12)
+    assert diagnostics.layer_grad_norms(model, model.parameters()) == diagnostics.layer_grad_norms(model)
+    health = diagnostics.layer_health(numeric.layers_of(model), X, norms)
+    for h, out in zip(health, outs):
+        assert h.units == out.shape[1] and h.dead == sum(all(v == 0.0 for v in col) for col in out.T)
+        if activation == "tanh":
+            sat = sum(np.mean(np.abs(col) > 0.99) >= 0.9 for col in out.T)
+        elif activation == "sigmoid":
+            sat = sum(np.mean((col < 0.01) | (col > 0.99)) >= 0.9 for col in out.T)
+        else:
+            sat = 0
+        assert h.saturated == (sat if h is not health[-1] else 0)
+
+
+def test_the_train_page_ends_the_tanh_mse_link_as_diverged():
+    at = app(activation="tanh", loss="mse", engine="compiled")
+    start_and_tick_until_stopped(at, 30)
+    assert trainer(at).status == "diverged"
+    assert "Training diverged at step" in messages(at, "error") and not at.success
+
+
+def test_the_train_page_warns_that_lr_10_killed_the_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("MICROGRAD_DB", str(tmp_path / "page.db"))
+    at = app(lr="10", speed="100", engine="compiled")
+    at.button(key="btn_start").click().run()
+    trainer(at).run(90)  # most of the budget at once (each AppTest tick trains only ~0.15 s), as ticks would
+    for _ in range(100):
+        if not at.session_state["running"]:
+            break
+        at.run()
+    tr = trainer(at)
+    assert tr.status == "finished" and "Finished" in messages(at, "success")
+    assert "The network is dead from step" in messages(at, "warning") and "smaller learning rate" in messages(
+        at, "warning"
+    )
+    store = RunStore(tmp_path / "page.db")
+    (run,) = store.list_runs()
+    assert run["status"] == "finished" and "The network is dead" in store.get_run(run["id"])["message"]
+    store.close()
