@@ -11,9 +11,10 @@ from streamlit.testing.v1 import AppTest
 from micrograd.nn import MLP
 from micrograd.studio import weights as export
 from micrograd.studio.datasets import DATASETS
+from micrograd.views import text
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINE = "compiled" if (ROOT / "micrograd" / "compiled.py").exists() else "scalar"
+ENGINE = "compiled"
 
 
 class App(AppTest):
@@ -409,7 +410,7 @@ def test_a_weights_file_with_a_lone_surrogate_is_refused_naming_the_field():
     data = json.dumps(doc).encode()  # ASCII JSON: legal, with the surrogate as an escape
     at.file_uploader(key="weights_upload_0").set_value(("odd.json", data, "application/json")).run()
     assert not at.exception and trainer(at) is before
-    assert "feature_names[0] holds a character that is not valid Unicode" in messages(at, "error")
+    assert text.md("feature_names[0] holds a character that is not valid Unicode") in messages(at, "error")
     at.button(key="btn_step").click().run()  # the session goes on
     assert not at.exception and trainer(at).step_count == 1
 

@@ -31,7 +31,7 @@ def test_a_nan_loss_and_overflowing_weights_count_as_divergence():
     assert m.divergence(2, 2.0e6, 1.0, True, 0.1) == ""  # 1e6 x max(1, 2.0) = 2e6 is the limit
     assert "step 3: the loss reached" in m.divergence(3, 2.1e6, 1.0, True, 0.1)
     assert "step 4: the loss became nan" in m.divergence(4, math.nan, 1.0, True, 0.1)
-    assert "step 5: the gradients overflowed" in m.divergence(5, 1.0, math.inf, True, 0.1)
+    assert "step 5: the gradient overflowed (its norm is inf)" in m.divergence(5, 1.0, math.inf, True, 0.1)
     assert "step 6: the weights overflowed" in m.divergence(6, 1.0, 1.0, False, 0.1)
     small = diagnostics.Monitor()
     small.divergence(1, 1e-3, 1.0, True, 0.1)  # a first loss under 1 still allows losses up to 1e6
@@ -39,7 +39,12 @@ def test_a_nan_loss_and_overflowing_weights_count_as_divergence():
 
 
 def test_lr_10_kills_the_network_training_goes_on_with_a_warning_and_the_store_keeps_it(tmp_path):
+    from micrograd.studio import recording
+
+    store = RunStore(tmp_path / "runs.db")
+    rec = recording.Recorder(opener=lambda: (store, ""))
     tr = Trainer(RunConfig(lr=10.0))  # what /?lr=10 trains: ReLU 2-16-16-1
+    rec.watch(tr)  # recorded from its first step, as the dashboard and the CLI record every run
     assert tr.run() == "finished" and tr.step_count == tr.config.steps  # not a divergence: it goes on
     dead = tr.monitor.series["dead_units"]
     layers = numeric.layers_of(tr.model)
@@ -49,11 +54,7 @@ def test_lr_10_kills_the_network_training_goes_on_with_a_warning_and_the_store_k
     i = all_dead[0]
     assert dead[-1][i] == 16 and f"all 16 units of hidden layer {i + 1} output 0" in tr.message
     assert "smaller learning rate" in tr.message and tr.metrics()["warnings"] == [tr.message]
-    from micrograd.studio import recording
-
-    store = RunStore(tmp_path / "runs.db")
-    rec, _ = recording.start_recording(store, tr)
-    recording.finish_recording(rec, tr, "finished", 1.0)
+    rec.sync(tr, running=False)  # the run is done: its final status and message are stored
     (run,) = store.list_runs()
     stored = store.get_run(run["id"])
     assert "hidden layer" in stored["message"] and stored["metrics"]["warnings"] == [tr.message]

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from micrograd.views import graph as G
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINE = "compiled" if (ROOT / "micrograd" / "compiled.py").exists() else "scalar"
+ENGINE = "compiled"
 NODE = re.compile(r"^\s*n(\d+) \[(.*)\];$", re.M)
 
 

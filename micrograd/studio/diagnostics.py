@@ -104,7 +104,7 @@ class Monitor:
         elif loss > limit:
             what = f"the loss reached {loss:.3g}, over a million times its first value ({self.first_loss:.3g})"
         elif not math.isfinite(grad_norm):
-            what = "the gradients overflowed"
+            what = f"the gradient overflowed (its norm is {grad_norm})"
         elif not params_finite:
             what = "the weights overflowed"
         else:
