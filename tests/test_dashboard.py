@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from micrograd.nn import MLP
 from micrograd.studio import weights as export
 from micrograd.studio.datasets import DATASETS
+from micrograd.views import live
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = "compiled" if (ROOT / "micrograd" / "compiled.py").exists() else "scalar"
@@ -68,6 +69,14 @@ def charts(at: AppTest) -> dict[str, dict]:
     return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
 
+def view(at: AppTest) -> dict | None:
+    """The Train page's live-view update (micrograd.views.live), decoded; None when the view is not drawn."""
+    for e in at.get("bidi_component"):
+        if e.proto.component_name == "mg_live_train":
+            return live.decode(e.proto.bytes)
+    return None
+
+
 def messages(at: AppTest, kind: str) -> str:
     return "\n".join(str(e.value) for e in getattr(at, kind))
 
@@ -86,12 +95,13 @@ def test_landing_page_has_the_micrograd_demo_defaults():
     assert (c.lr, c.lr_end, c.schedule, c.l2, c.batch_size, c.steps, c.seed) == (1.0, 0.1, "linear", 1e-4, 0, 100, 1337)
     assert trainer(at).step_count == 0 and not at.error
     assert "Press **Start**" in messages(at, "info")
-    specs = charts(at)
-    assert set(specs) == {"boundary", "loss", "accuracy"}
-    assert array(specs["boundary"]["data"][0]["z"]).shape == (100, 100)
+    assert not charts(at)  # the live view draws the boundary, the network and the curves
+    u = view(at)
     d = trainer(at).dataset
-    assert len(array(specs["boundary"]["data"][1]["x"])) == len(d.y_train) == 80
-    assert len(array(specs["boundary"]["data"][2]["x"])) == len(d.y_test) == 20
+    assert u["static"]["points"]["n_train"] == len(d.y_train) == 80
+    assert len(u["static"]["points"]["x"]) == len(d.y_train) + len(d.y_test) == 100
+    assert [f["step"] for f in u["frames"]] == [0] and u["frames"][0]["grid"].shape == (live.GRID_N**2,)
+    assert u["status"]["state"] == "ready" and u["static"]["sizes"] == [2, 16, 16, 1]
 
 
 def test_start_ticks_then_pause_stops():
@@ -103,11 +113,12 @@ def test_start_ticks_then_pause_stops():
         counts.append(trainer(at).step_count)
     assert 0 < counts[0] < counts[1] < counts[2] and at.session_state["running"]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Step"] == f"{counts[2]} / 100" and metrics["Train accuracy"].endswith("%")
-    specs = charts(at)
-    assert list(array(specs["loss"]["data"][0]["x"])) == list(range(1, counts[2] + 1))
-    z = array(specs["boundary"]["data"][0]["z"])
-    assert np.isfinite(z).all() and (z > 0).any() and (z < 0).any()  # a boundary runs through the plane
+    assert metrics["Step"] == f"{counts[2]}" and metrics["Train accuracy"].endswith("%")
+    u = view(at)
+    assert u["metrics"]["step"] == list(range(1, counts[2] + 1)) and u["status"]["state"] == "running"
+    assert u["frames"][-1]["step"] == counts[2]  # the newest step taken is always in the update
+    z = u["frames"][-1]["grid"]
+    assert (z > 0).any() and (z < 0).any() and not (z == -128).any()  # a boundary runs through the plane
     at.button(key="btn_pause").click().run()
     paused = trainer(at).step_count
     at.run().run()
@@ -147,16 +158,17 @@ def test_each_dataset_trains(name):
     assert ("Data changed" in messages(at, "info")) == (name != "moons")  # moons is the default: no change
     at.button(key="btn_step").click().run()
     assert trainer(at).step_count == 1 and not at.exception and not at.error
-    specs = charts(at)
-    assert array(specs["boundary"]["data"][0]["z"]).shape == (100, 100)
+    u = view(at)
+    assert u["frames"][-1]["step"] == 1 and u["frames"][-1]["grid"].shape == (live.GRID_N**2,)
+    assert u["static"]["sizes"][0] == spec.n_features
     if spec.n_features > 2:  # a feature pair to look at, and a confusion matrix
         assert at.selectbox(key="view_feat_x").value == 0 and at.selectbox(key="view_feat_y").value == 1
-        assert array(specs["confusion"]["data"][0]["z"]).sum() == len(tr.dataset.y_test)
+        assert array(charts(at)["confusion"]["data"][0]["z"]).sum() == len(tr.dataset.y_test)
         at.selectbox(key="view_feat_y").set_value(0).run()  # the same feature on both axes
-        assert "same feature" in messages(at, "warning") and "boundary" not in charts(at)
+        assert "same feature" in messages(at, "warning") and view(at) is None
         at.selectbox(key="view_feat_y").set_value(5).run()
-        z = array(charts(at)["boundary"]["data"][0]["z"])
-        assert z.shape == (100, 100) and np.isfinite(z).all()
+        u = view(at)
+        assert u["static"]["y_name"] == tr.dataset.feature_names[5] and not (u["frames"][-1]["grid"] == -128).any()
 
 
 def test_each_loss_applies_live_and_each_activation_reinitialises():
@@ -209,7 +221,7 @@ def test_csv_upload_valid_then_invalid_keeps_data():
     at.multiselect(key="w_csv_features").set_value(["a", "b"]).run()
     assert trainer(at).dataset.feature_names == ["a", "b"] and trainer(at).model.sizes[0] == 2
     at.button(key="btn_step").click().run()
-    assert trainer(at).step_count == 1 and "boundary" in charts(at)
+    assert trainer(at).step_count == 1 and view(at)["static"]["feature_names"] == ["a", "b"]
     before = trainer(at)
     at.file_uploader(key="csv_upload_0").set_value(("bad.csv", b"1,2,3\n4,5,6\n", "text/csv")).run()
     assert "bad.csv" in messages(at, "error") and "header" in messages(at, "error")
@@ -270,7 +282,7 @@ def test_diverging_run_stops_with_a_message():
     assert tr.status == "diverged" and not at.session_state["running"]
     err = messages(at, "error")
     assert f"diverged at step {tr.step_count}" in err and "smaller learning rate" in err
-    assert len(array(charts(at)["loss"]["data"][0]["x"])) == tr.step_count  # the curves keep what happened
+    assert len(view(at)["metrics"]["step"]) == tr.step_count  # the curves keep what happened
     assert at.get("download_button")[0].proto.disabled  # non-finite weights cannot be exported
     at.button(key="btn_reset").click().run()
     assert trainer(at).status == "ready" and trainer(at).step_count == 0

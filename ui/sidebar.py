@@ -114,7 +114,12 @@ def _training_section() -> None:
     a, b = st.columns(2)
     a.number_input("Seed", 0, MAX_SEED, key="w_seed", help="initial weights and batch order")
     b.radio("Engine", ENGINES, key="w_engine", horizontal=True, help="compiled: fast, same numbers")
-    st.select_slider("Steps per tick", SPEED_OPTIONS, key="w_speed", help=f"about {1 / TICK_SECONDS:g} ticks a second")
+    st.select_slider(
+        "Steps per second",
+        SPEED_OPTIONS,
+        key="w_speed",
+        help=f"training speed (wall clock); the browser draws every step, {1 / TICK_SECONDS:g} batches a second",
+    )
     st.caption("Changes here apply at once, without resetting the weights.")
 
 
