@@ -48,23 +48,6 @@ def _status(tr: training.Trainer) -> None:
         st.info("Ready. Press **Start** to train live, or **Step** to take one step at a time.")
 
 
-def _metrics(tr: training.Trainer) -> None:
-    last = tr.history[-1] if tr.history else {}
-    sps = ui.steps_per_second() if ui.is_running() else None
-    cols = st.columns(6)
-    cols[0].metric("Step", f"{tr.step_count}", help=f"training steps taken, of a budget of {tr.config.steps:,}")
-    cols[1].metric("Train loss", _fmt(last.get("train_loss")))
-    cols[2].metric("Test loss", _fmt(last.get("test_loss")))
-    cols[3].metric("Train accuracy", _fmt(last.get("train_accuracy"), True))
-    cols[4].metric("Test accuracy", _fmt(last.get("test_accuracy"), True))
-    cols[5].metric("Steps / s", f"{sps:,.0f}" if sps else "—", help="wall-clock training steps per second")
-    lr = tr.lr_at(min(tr.step_count, tr.config.steps - 1))
-    st.progress(
-        min(1.0, tr.step_count / tr.config.steps),
-        text=f"Step {tr.step_count:,} of {tr.config.steps:,} · next learning rate {lr:.3g}",
-    )
-
-
 def _feed() -> live.LiveFeed:
     """This session's Train view feed: what the browser holds, and the steps recorded since the last tick."""
     ss = st.session_state
@@ -94,28 +77,6 @@ def _state(tr: training.Trainer) -> str:
     return "running" if ui.is_running() else tr.status if tr.status != training.TRAINING else "paused"
 
 
-def _view(tr: training.Trainer, feed: live.LiveFeed) -> None:
-    """The live view: boundary, network and curves, fed with the steps taken since the last tick."""
-    ss = st.session_state
-    d = tr.dataset
-    log_y = bool(ss.get("view_log_loss"))
-    update = feed.update(tr, state=_state(tr), sps=ui.steps_per_second(), log_loss=log_y)
-    result = components.view("train", live.encode(update), key="live_train", on_pick_change=_ignore)
-    picked = result.pick if result is not None else None
-    if isinstance(picked, int) and 0 <= picked < len(d.y_train):  # a click on a training point
-        ss["g_source"], ss["g_index"] = "point", picked
-    held = " The other features are held at their mean (0 after standardisation)." if d.n_features > 2 else ""
-    now = f" (now point {ss['g_index']})" if "g_index" in ss else ""
-    every = f" While training fast, the view shows every {feed.every}th step." if feed.every > 1 else ""
-    st.caption(
-        f"Background: the network's score (blue > 0 → class {d.class_names[1]}, orange < 0 → class "
-        f"{d.class_names[0]}, light = near the decision boundary). Each picture is a real training step.{every}{held} "
-        f"Click a training point to trace it on the Graph page{now}. "
-        f"Loss: {LOSS_TITLES[tr.config.loss]}, {LOSS_HELP[tr.config.loss]}; averaged over each set."
-    )
-    st.toggle("Log-scale loss", key="view_log_loss")
-
-
 def _ignore() -> None:
     """The pick trigger's callback: the fragment reads the value itself."""
 
@@ -134,25 +95,52 @@ def _confusion(tr: training.Trainer) -> None:
 
 
 @st.fragment(run_every=ui.TICK_SECONDS if ui.is_running() else None)
-def live_part() -> None:
-    """Train the steps due (when running) and send the live view what changed."""
+def live_view(pair: tuple[int, int | None] | None) -> None:
+    """Train the steps due (when running) and send the live view what changed: one element per tick.
+
+    The metrics, the curves, the boundary and the network are all drawn by the component at the step on screen;
+    messages that change only when a run starts or stops sit outside this fragment (a run's end reruns the page).
+    """
+    ss = st.session_state
     with ui.guard("training"):
         tr = ui.get_trainer()
         feed = _feed()
-        pair = _pair(tr)
-        feed.set_speed(float(st.session_state.get("w_speed", 20)), tr.model.sizes)
-        ui.tick(on_step=feed.record)
-        tr = ui.get_trainer()
-        _status(tr)
-        _metrics(tr)
+        feed.set_speed(float(ss.get("w_speed", 20)), tr.model.sizes)
         if pair is not None:
             feed.set_pair(*pair)
-            _view(tr, feed)
-        _confusion(tr)
+        ui.tick(on_step=feed.record)
+        if pair is None:
+            return
+        lr = tr.lr_at(min(tr.step_count, tr.config.steps - 1))
+        log_y = bool(ss.get("view_log_loss"))  # the toggle sits outside: changing it reruns the page
+        update = feed.update(tr, state=_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr)
+        result = components.view("train", live.encode(update), key="live_train", on_pick_change=_ignore)
+        picked = result.pick if result is not None else None
+        if isinstance(picked, int) and 0 <= picked < len(tr.dataset.y_train):  # a click on a training point
+            ss["g_source"], ss["g_index"] = "point", picked
+        if "g_index" in ss:
+            st.caption(f"The Graph page traces training point {ss['g_index']}.")
 
 
-_feed().invalidate()  # a full run: the view's element may be new, so it gets the static part again
-live_part()
+def _legend(tr: training.Trainer) -> None:
+    d = tr.dataset
+    st.toggle("Log-scale loss", key="view_log_loss")
+    held = " The other features are held at their mean (0 after standardisation)." if d.n_features > 2 else ""
+    st.caption(
+        f"Background: the network's score (blue > 0 → class {d.class_names[1]}, orange < 0 → class "
+        f"{d.class_names[0]}, light = near the decision boundary). Each picture is a real training step; at high "
+        f"speeds the view says when it shows every k-th step.{held} Click a training point to trace it on the Graph "
+        f"page. Loss: {LOSS_TITLES[tr.config.loss]}, {LOSS_HELP[tr.config.loss]}; averaged over each set."
+    )
+
+
+with ui.guard("training"):
+    _feed().invalidate()  # a full run: the view's element may be new, so it gets the static part again
+    trainer = ui.get_trainer()
+    _status(trainer)
+    live_view(_pair(trainer))
+    _legend(trainer)
+    _confusion(trainer)
 
 
 def _weights() -> None:

@@ -15,7 +15,7 @@ Python API (shared by every live view; the Train page uses it as below)::
 
 An update is a dict with these keys (absent when there is nothing new):
 
-- ``seq``: update counter of this feed (the browser notices gaps); ``reset``: True when the run changed
+- ``seq``, ``feed``: update counter and id of this feed (the browser skips repeats, notices gaps); ``reset``: True when the run changed
   (the browser drops its curves and buffered steps);
 - ``static``: sent once per data / architecture / feature pair: axis extents, points (x, y, label, train/test),
   feature and class names, grid sizes, network geometry (layer sizes, neuron names), palette;
@@ -26,7 +26,7 @@ An update is a dict with these keys (absent when there is nothing new):
 - ``metrics``: new metric points only (``step``, ``train_loss``, ``test_loss``, ``train_accuracy``,
   ``test_accuracy``), every ``metric_every``-th once the history is long;
 - ``status``: ``state``, ``step`` (trained), ``budget``, ``speed`` (steps/s asked), ``sps`` (wall-clock), ``every``
-  (the step stride between frames), ``log_loss``.
+  (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate).
 
 Every picture is a real training step's, computed with micrograd.fast.numeric; the browser only paints.
 Rates fit a byte budget: at most MAX_FRAMES_PER_SECOND boundary frames, and network frames at the rate
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
 import zlib
 from collections.abc import Sequence
@@ -105,6 +106,7 @@ class LiveFeed:
         self.grid_n, self.thumb_n = grid_n, thumb_n
         self.pair: tuple[int, int | None] = (0, 1)
         self.seq = 0
+        self.id = os.urandom(4).hex()  # with seq, tells the browser a payload it has already seen
         self._static_key: tuple | None = None
         self._held_key: tuple | None = None  # the static key the recorded frames belong to
         self._frames: list[dict] = []
@@ -197,7 +199,9 @@ class LiveFeed:
         self._last_step = k
         return frame
 
-    def update(self, trainer, *, state: str, sps: float | None = None, log_loss: bool = False) -> dict:
+    def update(
+        self, trainer, *, state: str, sps: float | None = None, log_loss: bool = False, lr: float | None = None
+    ) -> dict:
         """Everything the browser lacks: static part if new, the recorded steps, new metric points, status."""
         out: dict[str, Any] = {}
         key = self._key(trainer)
@@ -223,7 +227,7 @@ class LiveFeed:
         if metrics:
             out["metrics"] = metrics
         self.seq += 1
-        out["seq"] = self.seq
+        out["seq"], out["feed"] = self.seq, self.id
         out["status"] = {
             "state": state,
             "step": trainer.step_count,
@@ -233,6 +237,7 @@ class LiveFeed:
             "every": self.every,
             "net_every": self.net_every,
             "log_loss": bool(log_loss),
+            "lr": _finite(lr),
         }
         return out
 

@@ -53,18 +53,25 @@
     const v = { root };
     v.wrap = el("div", "mgl-train", root);
     v.head = el("div", "mgl-head", v.wrap);
+    v.metrics = el("div", "mgl-metrics", v.wrap);
+    v.mv = {};
+    for (const label of ["Step", "Train loss", "Test loss", "Train accuracy", "Test accuracy", "Steps / s"]) {
+      const box = el("div", "mgl-metric", v.metrics, { "data-label": label });
+      el("div", "mgl-mlabel", box).textContent = label;
+      v.mv[label] = el("div", "mgl-mvalue", box);
+      v.mv[label].textContent = "—";
+    }
     const top = el("div", "mgl-row", v.wrap);
     const left = el("div", "mgl-cell", top);
     el("div", "mgl-title", left).textContent = "Decision boundary";
     v.canvas = el("canvas", "mgl-boundary", left, { width: B, height: B, "data-testid": "mgl-boundary" });
     v.legend = el("div", "mgl-legend", left);
+    v.loss = el("canvas", "mgl-curve", left, { width: CURVE_W, height: CURVE_H });
+    v.acc = el("canvas", "mgl-curve", left, { width: CURVE_W, height: CURVE_H });
     const right = el("div", "mgl-cell", top);
     el("div", "mgl-title", right).textContent = "Network";
     v.net = el("div", "mgl-net", right);
     v.netNote = el("div", "mgl-legend", right);
-    const bottom = el("div", "mgl-row", v.wrap);
-    v.loss = el("canvas", "mgl-curve", el("div", "mgl-cell", bottom), { width: CURVE_W, height: CURVE_H });
-    v.acc = el("canvas", "mgl-curve", el("div", "mgl-cell", bottom), { width: CURVE_W, height: CURVE_H });
     v.tip = el("div", "mgl-tip", v.wrap);
     v.grid = document.createElement("canvas");
     v.layer = document.createElement("canvas"); // the static part: axes and points, drawn once
@@ -112,6 +119,10 @@
     ctx.restore();
     const p = s.points;
     v.px = p.x.map((x, k) => toPx(v, x, p.y[k]));
+    // for tests and benchmarks: where the plot sits on the canvas, and where point k is drawn
+    v.canvas.dataset.plot = JSON.stringify({ left: PAD.l, top: PAD.t, width: B - PAD.l - PAD.r, height: B - PAD.t - PAD.b, x_range: s.x_range, y_range: s.y_range });
+    v.canvas.mglPoint = (k) => v.px[k];
+    v.canvas.mglView = v;
     for (let k = 0; k < p.x.length; k++) {
       const [x, y] = v.px[k];
       const test = k >= p.n_train;
@@ -282,12 +293,33 @@
     mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: f.step, sps: v.status && v.status.sps } }));
   }
 
+  /* The metric row at the step on screen (the newest curve point at or before it). */
+  function metricsAt(v) {
+    const c = v.curves, step = v.shown;
+    let lo = 0, hi = c.step.length - 1, k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (c.step[mid] <= step) (k = mid), (lo = mid + 1);
+      else hi = mid - 1;
+    }
+    const pct = (a) => (a === null || a === undefined || !isFinite(a) ? "—" : (100 * a).toFixed(1) + " %");
+    const at = (key) => (k >= 0 ? c[key][k] : null);
+    v.mv["Step"].textContent = step === undefined ? "—" : String(step);
+    v.mv["Train loss"].textContent = fmt(at("train_loss"), 4);
+    v.mv["Test loss"].textContent = fmt(at("test_loss"), 4);
+    v.mv["Train accuracy"].textContent = pct(at("train_accuracy"));
+    v.mv["Test accuracy"].textContent = pct(at("test_accuracy"));
+    const sps = v.status && v.status.state === "running" ? v.status.sps : null;
+    v.mv["Steps / s"].textContent = sps ? Math.round(sps).toString() : "—";
+  }
+
   function head(v) {
     const st = v.status;
     if (!st) return;
+    metricsAt(v);
     const every = st.every > 1 ? ` · showing every ${st.every}th step` : "";
-    const sps = st.sps ? ` · ${Math.round(st.sps)} steps/s` : "";
-    v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"} of ${st.budget.toLocaleString("en-US")}${sps}${every}`;
+    const lr = st.lr !== null && st.lr !== undefined ? ` · next learning rate ${Number(st.lr).toPrecision(3)}` : "";
+    v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"} of ${st.budget.toLocaleString("en-US")}${lr}${every}`;
     v.head.dataset.state = st.state;
   }
 
@@ -400,14 +432,15 @@
       v.queue = Promise.resolve();
     }
     v.pick = (k) => setTriggerValue("pick", k); // the newest mount's setter
-    if (data) {
-      const bytes = data;
+    if (data && data !== v.bytes) {
+      const bytes = (v.bytes = data); // an effect re-run with the same payload changes nothing
       // payloads decode asynchronously; chain them so they land in order
       v.queue = v.queue
         .then(() => mg.decode(bytes))
         .then((u) => {
-          if (u.seq <= (v.seq || 0) && !u.reset) return;
-          if (v.seq && u.seq > v.seq + 1 && !u.reset) v.gaps = (v.gaps || 0) + 1;
+          if (u.feed === v.feed && u.seq <= v.seq) return; // an old payload seen again
+          if (u.feed === v.feed && u.seq > v.seq + 1) v.gaps = (v.gaps || 0) + 1;
+          v.feed = u.feed;
           v.seq = u.seq;
           v.canvas.dataset.gaps = v.gaps || 0;
           if (u.reset) {
