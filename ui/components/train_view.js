@@ -77,7 +77,7 @@
     v.layer = document.createElement("canvas"); // the static part: axes and points, drawn once
     v.layer.width = v.layer.height = B;
     v.curves = { step: [], train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [] };
-    v.player = new mg.Player((f) => show(v, f));
+    v.player = new mg.Player((f, now) => show(v, f, now));
     return v;
   }
 
@@ -249,7 +249,7 @@
     }
   }
 
-  function show(v, f) {
+  function show(v, f, now = performance.now()) {
     const s = v.static;
     if (!s) return;
     paint(v.grid, f.grid, s.grid_n, v.lut);
@@ -288,7 +288,11 @@
     v.canvas.dataset.step = f.step;
     v.canvas.dataset.shown = (+(v.canvas.dataset.shown || 0) + 1).toString();
     v.canvas.dataset.skipped = v.player.skipped;
-    drawCurves(v, f.step);
+    // the curves move by one point a step: ~8 redraws a second look the same and leave the frame budget to the boundary
+    if (!v.curvesAt || now - v.curvesAt > 120 || !v.player.buf.length) {
+      v.curvesAt = now;
+      drawCurves(v, f.step);
+    }
     head(v);
     mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: f.step, sps: v.status && v.status.sps } }));
   }
