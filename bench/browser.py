@@ -93,6 +93,21 @@ START_JS = """(selector) => new Promise((done) => {
 })"""
 
 
+# click Pause and time until the sidebar says paused and the view has stopped moving, in page time
+PAUSE_JS = """() => new Promise((done) => {
+  const b = [...document.querySelectorAll('[data-testid=stSidebar] button')].find((x) => x.innerText.trim() === 'Pause');
+  const t0 = performance.now();
+  b.click();
+  const wait = () => {
+    const s = document.querySelector('.mgl-status');
+    if (s && s.dataset.state === 'paused') return done(performance.now() - t0);
+    if (performance.now() - t0 > 10000) return done(null);
+    requestAnimationFrame(wait);
+  };
+  requestAnimationFrame(wait);
+})"""
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -154,7 +169,9 @@ def measure_one(target: Target, browser, seconds: float, pid: int | None) -> dic
         b0, c0 = received[0], cpu_seconds(pid) if pid else 0.0
         w = page.evaluate(WINDOW_JS, int(seconds * 1000))
         cpu = (cpu_seconds(pid) - c0) / w["seconds"] if pid else None
+        paused = page.evaluate(PAUSE_JS) if pid else None
         return {
+            "pause_ms": paused,
             "usable": usable,
             "first_ms": first,
             "pictures": w["changes"] / w["seconds"],
@@ -263,6 +280,7 @@ def report(args, runs: dict, many_ours: dict, many_peer: dict) -> str:
         row("blank frames in the window", "blank", ".0f", ratio=False),
         row("navigation → usable (s)", "usable", ".2f"),
         row("Start → first new picture (ms)", "first_ms", ".0f"),
+        f"| Pause → sidebar says paused (ms) | {m('studio', 'pause_ms'):.0f} | – | – |",
         f"| websocket KB per second | {m('studio', 'bytes') / 1000:.1f} ({kb}) | 0 | – |",
         f"| server CPU per training session (% of one core) | {100 * m('studio', 'cpu'):.0f} | – | – |",
         f"| {args.sessions} sessions at once: pictures per second per session | {pa:.1f} "
