@@ -154,7 +154,7 @@ class Target:
         )
         t0 = time.monotonic()
         page.goto(self.url)
-        page.wait_for_function(self.ready_js, timeout=60_000, polling=20)
+        page.wait_for_function(self.ready_js, timeout=240_000, polling=20)
         usable = time.monotonic() - t0
         page.evaluate(FINGERPRINT_JS)
         return ctx, page, received, usable

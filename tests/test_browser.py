@@ -45,8 +45,11 @@ def step_of(page) -> int:
 
 
 def wait_for_app(page) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("button", name="Start", exact=True).wait_for()
-    page.wait_for_function("() => /^\\d+$/.test(document.querySelector('.mgl-metric .mgl-mvalue')?.innerText)")
+    """Until the sidebar and the live view are up (generous: a loaded CI machine takes long for a first page)."""
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => /^\\d+$/.test(document.querySelector('.mgl-metric .mgl-mvalue')?.innerText)", timeout=120_000
+    )
 
 
 def wait_idle(page) -> None:

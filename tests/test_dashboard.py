@@ -399,3 +399,35 @@ def test_importing_weights_trained_on_other_features_says_so():
     same = export.dumps(MLP(2, [4, 1], seed=1), feature_names=["x1", "x2"]).encode()
     at.file_uploader(key="weights_upload_0").set_value(("same.json", same, "application/json")).run()
     assert "Loaded same.json" in messages(at, "info") and "Note:" not in messages(at, "info")
+
+
+def test_the_tick_trains_by_wall_clock_at_the_chosen_speed(monkeypatch):
+    import time
+
+    monkeypatch.setattr("ui.controls.TICK_BUDGET", 60.0)  # count the steps due, whatever this machine's speed
+    at = app(steps="500", speed="1")
+    at.button(key="btn_start").click().run()
+    assert trainer(at).step_count == 1  # one step is due at once, so Start shows a new picture at once
+    t0 = time.monotonic()
+    at.run()
+    assert trainer(at).step_count <= 2 + int(time.monotonic() - t0)  # 1 step per second of wall clock
+    fast = app(steps="500", speed="20")
+    fast.button(key="btn_start").click().run()
+    first = trainer(fast).step_count
+    time.sleep(0.3)
+    fast.run()
+    # 6 or more due after 0.3 s; a slow tick owes at most one second's worth (MAX_LAG), never a burst beyond
+    assert 6 <= trainer(fast).step_count - first <= 20
+
+
+def test_pause_leaves_the_view_on_the_last_step_with_its_network():
+    at = app(steps="300", speed="50")
+    at.button(key="btn_start").click().run()
+    at.run()
+    at.button(key="btn_pause").click().run()
+    tr = trainer(at)
+    u = view(at)
+    assert u["status"]["state"] == "paused" and u["status"]["step"] == tr.step_count
+    assert u["frames"][-1]["step"] == tr.step_count and "net" in u["frames"][-1]
+    w = [p.data for layer in tr.model.layers for n in layer.neurons for p in (*n.w, n.b)]
+    assert len(u["frames"][-1]["net"]["weights"]) == len(w)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
@@ -110,9 +111,10 @@ def tick(on_step: Callable[[training.Trainer], None] | None = None) -> int:
     t0 = time.perf_counter()
     c = _clock(tr, speed, t0)
     due = int((t0 - c["t0"]) * speed + 1e-6) - (tr.step_count - c["step0"])
-    if due > speed * MAX_LAG:  # behind (a slow machine, a hidden tab): forget the debt
-        c.update(t0=t0 - 1.0 / speed, step0=tr.step_count)
-        due = 1
+    cap = max(1, math.ceil(speed * MAX_LAG))
+    if due > cap:  # far behind (a slow machine, a hidden tab): owe at most MAX_LAG seconds, forget the rest
+        c.update(t0=t0 - cap / speed, step0=tr.step_count)
+        due = cap
     n = 0
     while n < due:
         if tr.step() is None:
