@@ -81,6 +81,11 @@ mg.Player = class {
   push(frames) {
     const newest = this.buf.length ? this.buf[this.buf.length - 1].step : this.last ? this.last.step : -1;
     for (const f of frames) if (f.step > newest) this.buf.push(f);
+    if (document.hidden && this.buf.length > 1) {
+      // a hidden tab paints nothing: keep the newest step only, shown at once when the tab is back
+      this.skipped += this.buf.length - 1;
+      this.buf = this.buf.slice(-1);
+    }
   }
   clear() {
     this.buf = [];
