@@ -23,10 +23,11 @@ st.caption(
     "A multi-layer perceptron learns to separate two classes, trained step by step by a scalar autograd engine. "
     "Pick data and a network in the sidebar, then press **Start**."
 )
-ui.show_notices()
-recorder = st.session_state.get("recorder")
-if recorder is not None and recorder.error:
-    st.warning(recorder.error)
+with st.container():  # one slot whatever it holds, so the live view below keeps its place (and never re-mounts)
+    ui.show_notices()
+    recorder = st.session_state.get("recorder")
+    if recorder is not None and recorder.error:
+        st.warning(recorder.error)
 
 
 def _fmt(x: float | None, percent: bool = False) -> str:
@@ -137,8 +138,10 @@ def _legend(tr: training.Trainer) -> None:
 with ui.guard("training"):
     _feed().invalidate()  # a full run: the view's element may be new, so it gets the static part again
     trainer = ui.get_trainer()
-    _status(trainer)
-    live_view(_pair(trainer))
+    with st.container():  # messages come and go: a container keeps the view's position fixed
+        _status(trainer)
+        pair = _pair(trainer)
+    live_view(pair)
     _legend(trainer)
     _confusion(trainer)
 

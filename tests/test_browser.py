@@ -64,6 +64,17 @@ def upload_weights(page, path) -> None:
     uploader.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
 
 
+def paused_step(page) -> int:
+    """After Pause: the step the trainer stopped at, once the view has played out to it (it shows that step)."""
+    status = page.get_by_test_id("stSidebar").locator(".mgl-status[data-state=paused]")
+    status.wait_for(timeout=10_000)
+    stopped = int(status.get_attribute("data-step"))
+    page.wait_for_function(
+        f"() => document.querySelector('canvas.mgl-boundary')?.dataset.step === '{stopped}'", timeout=30_000
+    )
+    return stopped
+
+
 def sidebar_button(page, name: str):
     return page.get_by_test_id("stSidebar").get_by_role("button", name=name, exact=True)
 
@@ -91,7 +102,8 @@ def test_train_moons_pause_download_and_upload_the_weights(app_url, page, tmp_pa
 
     sidebar_button(page, "Pause").click()
     page.get_by_test_id("stSidebar").get_by_text("paused", exact=True).wait_for(timeout=10_000)
-    stopped_at = step_of(page)
+    stopped_at = paused_step(page)
+    assert step_of(page) == stopped_at  # the metrics are the step on screen, which is the model's
     page.wait_for_timeout(1500)
     assert step_of(page) == stopped_at, "training went on after Pause"
     assert stopped_at < 400
@@ -156,6 +168,7 @@ def test_two_sessions_train_independently_and_both_are_recorded(app_url, app_db,
         assert "dataset=xor" in b.url and "dataset=moons" in a.url  # each session kept its own settings
         sidebar_button(a, "Pause").click()
         a.get_by_test_id("stSidebar").get_by_text("paused", exact=True).wait_for()
+        paused_step(a)
         store = RunStore(app_db)
         runs = {r["dataset"]: r for r in reversed(store.list_runs(status="paused"))}  # newest wins
         store.close()

@@ -10,7 +10,7 @@ from micrograd.fast import numeric
 from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
 from micrograd.studio.weights import load
-from tests.test_browser import metric, sidebar_button, step_of, wait_for_app
+from tests.test_browser import metric, paused_step, sidebar_button, step_of, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -92,9 +92,7 @@ def test_the_drawn_boundary_is_numpys_at_the_step_shown_and_steps_are_consecutiv
 
     sidebar_button(page, "Pause").click()
     page.get_by_test_id("stSidebar").get_by_text("paused", exact=True).wait_for(timeout=10_000)
-    stopped = step_of(page)
-    # the view plays out to the last step taken and stays there
-    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '{stopped}'", timeout=10_000)
+    stopped = paused_step(page)  # the view plays out to the last step taken and stays there
     page.wait_for_timeout(1500)
     assert step_of(page) == stopped and canvas.get_attribute("data-step") == str(stopped)
     status = page.get_by_test_id("stSidebar").locator(".mgl-status").inner_text()
@@ -143,7 +141,7 @@ def test_hover_shows_a_point_and_a_click_picks_it_for_the_graph_page(app_url, pa
     assert "training point 4" in text and "x1 = " in text and "label" in text and "score" in text
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.get_by_text("traces training point 4").wait_for(timeout=20_000)
-    node = page.locator(".mgl-node").filter(has_text="h1.1")
+    node = page.locator('.mgl-node[data-name="h1.1"]')
     node.hover()
     assert "relu(" in tip.inner_text() and "·x1" in tip.inner_text()
     assert not errors, errors

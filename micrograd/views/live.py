@@ -221,6 +221,10 @@ class LiveFeed:
                 self._frames[-1] = frame
             else:
                 self._frames.append(frame)
+        if out.get("reset") and (not self._frames or "net" not in self._frames[-1]):
+            # the browser starts over: it gets the current step in full, even if it was sent before
+            frame = self._frame(trainer, trainer.step_count, True)
+            self._frames = [f for f in self._frames if f["step"] < frame["step"]] + [frame]
         if self._frames:
             out["frames"], self._frames = self._frames, []
         metrics = self._new_metrics(trainer.history)
