@@ -141,7 +141,8 @@ with ui.guard("training"):
     with st.container():  # messages come and go: a container keeps the view's position fixed
         _status(trainer)
         pair = _pair(trainer)
-    live_view(pair)
+    with st.container():  # the fragment's own slot: its reruns replace its elements instead of appending
+        live_view(pair)
     _legend(trainer)
     _confusion(trainer)
 
