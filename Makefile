@@ -3,6 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
+# the address the dashboard listens on: loopback unless you say otherwise (make run ADDRESS=0.0.0.0 serves a class)
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test lint format bench system screenshot clean
 
@@ -13,9 +15,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-## Start the dashboard at http://127.0.0.1:$(PORT)
+## Start the dashboard at http://$(ADDRESS):$(PORT)
 run: $(STAMP)
-	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run dashboard.py --server.address $(ADDRESS) --server.port $(PORT)
 
 ## Debian packages the tests use: Chromium for the browser tests, Graphviz's dot for SVG export.
 system:

@@ -1,18 +1,27 @@
-"""The dashboard's responsiveness in headless Chromium: W1 in the browser, redraws per second, Pause latency.
+"""The live Train page against TensorFlow Playground, in one run, in headless Chromium (issue 12's targets).
 
-    .venv/bin/python bench/browser.py [--repeats 5] [--out FILE]
+    .venv/bin/python bench/browser.py [--repeats 3] [--seconds 5] [--sessions 4] [--out FILE]
 
-Needs Debian's chromium (make system). Prints a markdown table; asserts nothing.
+Ours: the default moons 2-16-16-1, 3,000 steps, at the highest speed. The peer (shared/peers/tf-playground, served
+with python -m http.server on a free loopback port): xor, 4-2, tanh. Per fresh browser context: navigation → usable,
+Start → first new picture, then after 1 s of warm-up, over --seconds: distinct boundary pictures per second (the
+largest canvas fingerprinted on every animation frame), blank frames, websocket bytes per second (CDP
+Network.webSocketFrameReceived), server CPU (/proc/<pid>/stat of the streamlit process). Then --sessions contexts
+train at once, both ours and the peer's. Prints a markdown table of medians and ratios; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,83 +29,266 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.conftest import launch_chromium, serve_dashboard  # noqa: E402
+from tests.conftest import free_port, launch_chromium  # noqa: E402
 
-STEP_JS = "() => document.querySelector('[data-testid=stMetricValue]').innerText"
-STATE_JS = "() => document.querySelector('[data-testid=stSidebar]').innerText"
+PEER_DIR = Path(os.environ.get("PEER_DIR", ROOT.parent.parent / "shared" / "peers" / "tf-playground"))
+if not PEER_DIR.exists():
+    PEER_DIR = Path("/work/shared/peers/tf-playground")
+PEER_HASH = "#activation=tanh&dataset=xor&networkShape=4,2"
+OURS_QUERY = "/?steps=3000&speed=100"
+
+# On every animation frame: fingerprint the largest canvas (drawn into a small canvas and hashed), count changes.
+FINGERPRINT_JS = """() => {
+  if (window.__fp) return;
+  const fp = (window.__fp = {frames: 0, blank: 0, changes: [], last: null, t: []});
+  const off = document.createElement('canvas');
+  off.width = off.height = 24;
+  const ctx = off.getContext('2d', {willReadFrequently: true});
+  const biggest = () => {
+    let best = null, area = 0;
+    for (const c of document.querySelectorAll('canvas')) {
+      const r = c.getBoundingClientRect(), a = r.width * r.height;
+      if (a > area) (area = a), (best = c);
+    }
+    return best;
+  };
+  const loop = (now) => {
+    requestAnimationFrame(loop);
+    const c = biggest();
+    if (!c || !c.width || !c.height) return;
+    ctx.clearRect(0, 0, 24, 24);
+    ctx.drawImage(c, 0, 0, 24, 24);
+    const d = ctx.getImageData(0, 0, 24, 24).data;
+    let h = 2166136261, same = true;
+    for (let i = 0; i < d.length; i++) {
+      h = Math.imul(h ^ d[i], 16777619) >>> 0;
+      if (d[i] !== d[i & 3]) same = false;
+    }
+    fp.frames++;
+    if (same) fp.blank++;
+    if (h !== fp.last) fp.changes.push(now);
+    fp.last = h;
+  };
+  requestAnimationFrame(loop);
+}"""
+
+WINDOW_JS = """(ms) => new Promise((done) => {
+  const fp = window.__fp, f0 = fp.frames, b0 = fp.blank, t0 = performance.now();
+  setTimeout(() => {
+    const t1 = performance.now();
+    done({changes: fp.changes.filter((t) => t >= t0 && t <= t1).length, frames: fp.frames - f0,
+          blank: fp.blank - b0, seconds: (t1 - t0) / 1000});
+  }, ms);
+})"""
+
+# click the start control and time the first new picture after it, in page time
+START_JS = """(selector) => new Promise((done) => {
+  const fp = window.__fp, n0 = fp.changes.length;
+  const el = document.querySelector(selector) || [...document.querySelectorAll('button')].find((b) => b.innerText.trim() === selector);
+  const t0 = performance.now();
+  el.click();
+  const wait = () => (fp.changes.length > n0 && fp.changes[fp.changes.length - 1] >= t0
+    ? done(fp.changes.find((t) => t >= t0) - t0) : performance.now() - t0 > 10000 ? done(null) : requestAnimationFrame(wait));
+  requestAnimationFrame(wait);
+})"""
 
 
-def run_w1(page, url: str) -> dict:
-    """Default setup (the original demo, 100 steps): Start until finished, recording every redraw of the step."""
-    page.goto(url)
-    page.get_by_test_id("stMetric").first.wait_for()
-    start = page.get_by_test_id("stSidebar").get_by_role("button", name="Start", exact=True)
-    last, redraws = page.evaluate(STEP_JS), []
-    t0 = time.monotonic()
-    start.click()
-    while "100 / 100" not in last:
-        now = page.evaluate(STEP_JS)
-        if now != last:
-            redraws.append(time.monotonic())
-            last = now
-        if time.monotonic() - t0 > 120:
-            raise RuntimeError("W1 did not finish in 120 s")
-        page.wait_for_timeout(20)
-    done = time.monotonic() - t0
-    rate = (len(redraws) - 1) / (redraws[-1] - redraws[0]) if len(redraws) > 1 else float("nan")
-    return {"seconds": done, "redraws": len(redraws), "rate": rate}
+# click Pause and time until the sidebar says paused and the view has stopped moving, in page time
+PAUSE_JS = """() => new Promise((done) => {
+  const b = [...document.querySelectorAll('[data-testid=stSidebar] button')].find((x) => x.innerText.trim() === 'Pause');
+  const t0 = performance.now();
+  b.click();
+  const wait = () => {
+    const s = document.querySelector('.mgl-status');
+    if (s && s.dataset.state === 'paused') return done(performance.now() - t0);
+    if (performance.now() - t0 > 10000) return done(null);
+    requestAnimationFrame(wait);
+  };
+  requestAnimationFrame(wait);
+})"""
 
 
-def pause_latency(page, url: str) -> float:
-    """Seconds from clicking Pause during a long run until the sidebar says paused."""
-    page.goto(f"{url}/?steps=100000")
-    page.get_by_test_id("stMetric").first.wait_for()
-    side = page.get_by_test_id("stSidebar")
-    side.get_by_role("button", name="Start", exact=True).click()
-    side.get_by_text("running", exact=True).wait_for()
-    page.wait_for_timeout(1500)
-    t0 = time.monotonic()
-    side.get_by_role("button", name="Pause", exact=True).click()
-    side.get_by_text("paused", exact=True).wait_for(timeout=30_000)
-    return time.monotonic() - t0
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def serve(cmd: list[str], url: str, cwd: Path, env: dict | None = None):
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{cmd[:3]} did not start") from None
+                time.sleep(0.2)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+class Target:
+    """One side of the comparison: how to open it, when it is usable, how to start it."""
+
+    def __init__(self, name: str, url: str, ready_js: str, start: str) -> None:
+        self.name, self.url, self.ready_js, self.start = name, url, ready_js, start
+
+    def open(self, browser) -> tuple:
+        ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+        page = ctx.new_page()
+        received = [0]
+        cdp = ctx.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on(
+            "Network.webSocketFrameReceived",
+            lambda e: received.__setitem__(0, received[0] + len(e["response"]["payloadData"])),
+        )
+        t0 = time.monotonic()
+        page.goto(self.url)
+        page.wait_for_function(self.ready_js, timeout=240_000, polling=20)
+        usable = time.monotonic() - t0
+        page.evaluate(FINGERPRINT_JS)
+        return ctx, page, received, usable
+
+
+def measure_one(target: Target, browser, seconds: float, pid: int | None) -> dict:
+    ctx, page, received, usable = target.open(browser)
+    try:
+        page.wait_for_timeout(500)
+        first = page.evaluate(START_JS, target.start)
+        page.wait_for_timeout(1000)  # warm-up
+        b0, c0 = received[0], cpu_seconds(pid) if pid else 0.0
+        w = page.evaluate(WINDOW_JS, int(seconds * 1000))
+        cpu = (cpu_seconds(pid) - c0) / w["seconds"] if pid else None
+        paused = page.evaluate(PAUSE_JS) if pid else None
+        return {
+            "pause_ms": paused,
+            "usable": usable,
+            "first_ms": first,
+            "pictures": w["changes"] / w["seconds"],
+            "fps": w["frames"] / w["seconds"],
+            "blank": w["blank"],
+            "bytes": (received[0] - b0) / w["seconds"],
+            "cpu": cpu,
+        }
+    finally:
+        ctx.close()
+
+
+def measure_many(target: Target, browser, n: int, seconds: float, pid: int | None) -> dict:
+    opened = [target.open(browser) for _ in range(n)]
+    try:
+        for _, page, _, _ in opened:
+            page.evaluate(START_JS, target.start)
+        opened[-1][1].wait_for_timeout(1500)
+        c0 = cpu_seconds(pid) if pid else 0.0
+        t0 = time.monotonic()
+        # the windows overlap: each page measures in its own timer, all started together
+        handles = [page.evaluate_handle(WINDOW_JS, int(seconds * 1000)) for _, page, _, _ in opened]
+        results = [h.json_value() for h in handles]
+        cpu = (cpu_seconds(pid) - c0) / (time.monotonic() - t0) / n if pid else None
+        return {"pictures": [r["changes"] / r["seconds"] for r in results], "cpu": cpu}
+    finally:
+        for ctx, *_ in opened:
+            ctx.close()
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--sessions", type=int, default=4)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, serve_dashboard(Path(tmp) / "runs.db", Path(tmp) / "log") as url:
-        with sync_playwright() as p:
-            browser = launch_chromium(p)
-            w1, pauses = [], []
-            for _ in range(args.repeats):
-                ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
-                page = ctx.new_page()
-                w1.append(run_w1(page, url))
-                pauses.append(pause_latency(page, url))
-                ctx.close()
-            browser.close()
-    med = statistics.median
-
-    def row(name: str, xs: list[float], unit: str = "") -> str:
-        return f"| {name} | {med(xs):.2f}{unit} | {', '.join(f'{x:.2f}' for x in xs)} |"
-
-    lines = [
-        f"Dashboard in headless Chromium ({platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}), {args.repeats} fresh sessions, medians:",
-        "",
-        "| measure | median | all runs |",
-        "|---|---:|---|",
-        row("W1 (default setup, 100 steps): Start → finished", [r["seconds"] for r in w1], " s"),
-        row("chart redraws per second while training", [r["rate"] for r in w1]),
-        row("Pause → 'paused' shown", pauses, " s"),
-    ]
-    text = "\n".join(lines)
+    port, peer_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "MICROGRAD_DB": str(Path(tmp) / "runs.db"), "PYTHONPATH": str(ROOT)}
+        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true"]
+        cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+        cmd += ["--server.fileWatcherType", "none"]
+        peer_cmd = [sys.executable, "-m", "http.server", str(peer_port), "--bind", "127.0.0.1"]
+        peer_cmd += ["--directory", str(PEER_DIR)]
+        with (
+            serve(cmd, f"http://127.0.0.1:{port}/_stcore/health", ROOT, env) as app,
+            serve(peer_cmd, f"http://127.0.0.1:{peer_port}/index.html", ROOT),
+        ):
+            ours = Target(
+                "studio",
+                f"http://127.0.0.1:{port}{OURS_QUERY}",
+                "() => document.querySelector('canvas.mgl-boundary')?.dataset.step === '0' && "
+                "[...document.querySelectorAll('[data-testid=stSidebar] button')].some("
+                "(b) => b.innerText.trim() === 'Start' && !b.disabled)",
+                "Start",
+            )
+            peer = Target(
+                "TF Playground",
+                f"http://127.0.0.1:{peer_port}/index.html{PEER_HASH}",
+                "() => !!document.querySelector('#play-pause-button') && document.querySelectorAll('canvas').length > 0",
+                "#play-pause-button",
+            )
+            with sync_playwright() as p:
+                browser = launch_chromium(p)
+                # warm the server (first imports) before anything is timed
+                measure_one(ours, browser, 1.0, app.pid)
+                runs: dict[str, list[dict]] = {"studio": [], "TF Playground": []}
+                for _ in range(args.repeats):  # interleaved, so both see the same machine load
+                    runs["studio"].append(measure_one(ours, browser, args.seconds, app.pid))
+                    runs["TF Playground"].append(measure_one(peer, browser, args.seconds, None))
+                many_ours = measure_many(ours, browser, args.sessions, args.seconds, app.pid)
+                many_peer = measure_many(peer, browser, args.sessions, args.seconds, None)
+                browser.close()
+    text = report(args, runs, many_ours, many_peer)
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
     return 0
+
+
+def report(args, runs: dict, many_ours: dict, many_peer: dict) -> str:
+    med = statistics.median
+
+    def m(side: str, key: str) -> float:
+        xs = [r[key] for r in runs[side] if r[key] is not None]
+        return med(xs) if xs else float("nan")
+
+    def row(name: str, key: str, fmt: str, ratio: bool = True) -> str:
+        a, b = m("studio", key), m("TF Playground", key)
+        r = f"{a / b:.2f}" if ratio and b else "–"
+        all_a = ", ".join(format(x[key], fmt) if x[key] is not None else "–" for x in runs["studio"])
+        return f"| {name} | {a:{fmt}} ({all_a}) | {b:{fmt}} | {r} |"
+
+    pa, pb = med(many_ours["pictures"]), med(many_peer["pictures"])
+    kb = ", ".join(f"{x['bytes'] / 1000:.1f}" for x in runs["studio"])
+    lines = [
+        f"Live Train page vs TensorFlow Playground, headless Chromium, {os.cpu_count()} cores "
+        f"({platform.machine()}, Python {platform.python_version()}), load average {os.getloadavg()[0]:.1f} at the "
+        f"end; {args.repeats} fresh contexts each, interleaved, medians (ours: all runs in brackets):",
+        "",
+        "| measure | studio | TF Playground | ratio |",
+        "|---|---:|---:|---:|",
+        row("distinct boundary pictures per second", "pictures", ".1f"),
+        row("animation frames per second", "fps", ".1f"),
+        row("blank frames in the window", "blank", ".0f", ratio=False),
+        row("navigation → usable (s)", "usable", ".2f"),
+        row("Start → first new picture (ms)", "first_ms", ".0f"),
+        f"| Pause → sidebar says paused (ms) | {m('studio', 'pause_ms'):.0f} | – | – |",
+        f"| websocket KB per second | {m('studio', 'bytes') / 1000:.1f} ({kb}) | 0 | – |",
+        f"| server CPU per training session (% of one core) | {100 * m('studio', 'cpu'):.0f} | – | – |",
+        f"| {args.sessions} sessions at once: pictures per second per session | {pa:.1f} "
+        f"({', '.join(f'{x:.1f}' for x in many_ours['pictures'])}) | {pb:.1f} | {pa / pb if pb else float('nan'):.2f} |",
+        f"| {args.sessions} sessions at once: server CPU per session (% of one core) | "
+        f"{100 * many_ours['cpu']:.0f} | – | – |",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

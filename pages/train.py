@@ -8,7 +8,8 @@ import ui
 from micrograd.fast import numeric
 from micrograd.losses import LOSS_TITLES
 from micrograd.studio import trainer as training
-from micrograd.views import plots, text
+from micrograd.views import live, plots, text
+from ui.components import live as components
 
 LOSS_HELP = {
     "svm": "max(0, 1 − y·score): zero once a point is on the right side with margin 1",
@@ -22,10 +23,11 @@ st.caption(
     "A multi-layer perceptron learns to separate two classes, trained step by step by a scalar autograd engine. "
     "Pick data and a network in the sidebar, then press **Start**."
 )
-ui.show_notices()
-recorder = st.session_state.get("recorder")
-if recorder is not None and recorder.error:
-    st.warning(text.md(recorder.error))
+with st.container():  # one slot whatever it holds, so the live view below keeps its place (and never re-mounts)
+    ui.show_notices()
+    recorder = st.session_state.get("recorder")
+    if recorder is not None and recorder.error:
+        st.warning(text.md(recorder.error))
 
 
 def _fmt(x: float | None, percent: bool = False) -> str:
@@ -50,80 +52,102 @@ def _status(tr: training.Trainer) -> None:
             st.warning(text.md(warning))
 
 
-def _metrics(tr: training.Trainer) -> None:
-    last = tr.history[-1] if tr.history else {}
-    tick = st.session_state.get("tick")
-    sps = tick["steps"] / tick["seconds"] if tick and tick["seconds"] > 0 and tick["steps"] else None
-    cols = st.columns(6)
-    cols[0].metric("Step", f"{tr.step_count} / {tr.config.steps}")
-    cols[1].metric("Train loss", _fmt(last.get("train_loss")))
-    cols[2].metric("Test loss", _fmt(last.get("test_loss")))
-    cols[3].metric("Train accuracy", _fmt(last.get("train_accuracy"), True))
-    cols[4].metric("Test accuracy", _fmt(last.get("test_accuracy"), True))
-    cols[5].metric("Steps / s", f"{sps:,.0f}" if sps else "—", help="training speed during the last tick")
-    lr = tr.lr_at(min(tr.step_count, tr.config.steps - 1))
-    st.progress(min(1.0, tr.step_count / tr.config.steps), text=f"Step budget used · next learning rate {lr:.3g}")
-
-
-def _pick_point() -> None:
-    """A click on a training point makes it the Graph page's example."""
+def _feed() -> live.LiveFeed:
+    """This session's Train view feed: what the browser holds, and the steps recorded since the last tick."""
     ss = st.session_state
-    i = plots.picked_train_point(ss["boundary"].get("selection", {}))
-    if i is not None:
-        ss["g_source"], ss["g_index"] = "point", i
+    if not isinstance(ss.get("live_feed"), live.LiveFeed):
+        ss["live_feed"] = live.LiveFeed()
+    return ss["live_feed"]
 
 
-def _boundary(tr: training.Trainer, layers: list) -> None:
+def _pair(tr: training.Trainer) -> tuple[int, int | None] | None:
+    """The features on the boundary's axes (None when the user picked the same one twice)."""
     d = tr.dataset
-    i, j = 0, (1 if d.n_features > 1 else None)
-    if d.n_features > 2:
-        a, b = st.columns(2)
-        names = list(range(d.n_features))
-        i = a.selectbox("x axis", names, index=0, key="view_feat_x", format_func=lambda k: d.feature_names[k])
-        j = b.selectbox("y axis", names, index=1, key="view_feat_y", format_func=lambda k: d.feature_names[k])
-        if i == j:
-            st.warning("The x and y axes show the same feature: pick two different features to see the boundary.")
-            return
-    fig = plots.boundary_figure(layers, d.X_train, d.y_train, d.X_test, d.y_test, d.feature_names, i, j)
-    st.plotly_chart(fig, key="boundary", config={"displaylogo": False}, on_select=_pick_point, selection_mode="points")
-    held = " The other features are held at their mean (0 after standardisation)." if d.n_features > 2 else ""
-    picked = f" (now point {st.session_state['g_index']})" if "g_index" in st.session_state else ""
-    st.caption(
-        f"Background: the network's score (blue > 0 → class {text.md(d.class_names[1])}, orange < 0 → class "
-        f"{text.md(d.class_names[0])}, white = the decision boundary). Dots are training points, outlined dots test points, "
-        f"X marks a misclassified point.{held} Click a training point to trace it on the Graph page{picked}."
-    )
+    if d.n_features == 1:
+        return 0, None
+    if d.n_features == 2:
+        return 0, 1
+    a, b = st.columns(2)
+    names = list(range(d.n_features))
+    i = a.selectbox("x axis", names, index=0, key="view_feat_x", format_func=lambda k: d.feature_names[k])
+    j = b.selectbox("y axis", names, index=1, key="view_feat_y", format_func=lambda k: d.feature_names[k])
+    if i == j:
+        st.warning("The x and y axes show the same feature: pick two different features to see the boundary.")
+        return None
+    return i, j
 
 
-def _curves(tr: training.Trainer, layers: list) -> None:
-    log_y = st.toggle("Log-scale loss", key="view_log_loss")
-    st.plotly_chart(plots.loss_figure(tr.history, log_y), key="loss", config={"displaylogo": False})
-    st.caption(f"Loss: {LOSS_TITLES[tr.config.loss]}, {LOSS_HELP[tr.config.loss]}; averaged over each set.")
-    st.plotly_chart(plots.accuracy_figure(tr.history), key="accuracy", config={"displaylogo": False})
+def _state(tr: training.Trainer) -> str:
+    return "running" if ui.is_running() else tr.status if tr.status != training.TRAINING else "paused"
+
+
+def _ignore() -> None:
+    """The pick trigger's callback: the fragment reads the value itself."""
+
+
+def _confusion(tr: training.Trainer) -> None:
     d = tr.dataset
-    if d.n_features != 2:
-        X, y, which = (d.X_test, d.y_test, "test") if len(d.y_test) else (d.X_train, d.y_train, "train")
-        fig = plots.confusion_figure(y, numeric.scores(layers, X), d.class_names, f"{which} set")
-        st.plotly_chart(fig, key="confusion", config={"displaylogo": False})
+    if d.n_features == 2:
+        return
+    if ui.is_running():
+        st.caption("The confusion matrix is drawn when training pauses.")
+        return
+    layers = numeric.layers_of(tr.model)
+    X, y, which = (d.X_test, d.y_test, "test") if len(d.y_test) else (d.X_train, d.y_train, "train")
+    fig = plots.confusion_figure(y, numeric.scores(layers, X), d.class_names, f"{which} set")
+    st.plotly_chart(fig, key="confusion", config={"displaylogo": False})
 
 
 @st.fragment(run_every=ui.TICK_SECONDS if ui.is_running() else None)
-def live() -> None:
-    """Train a few steps (when running) and redraw everything that changes while training."""
+def live_view(pair: tuple[int, int | None] | None) -> None:
+    """Train the steps due (when running) and send the live view what changed: one element per tick.
+
+    The metrics, the curves, the boundary and the network are all drawn by the component at the step on screen;
+    messages that change only when a run starts or stops sit outside this fragment (a run's end reruns the page).
+    """
+    ss = st.session_state
     with ui.guard("training"):
-        ui.tick()
         tr = ui.get_trainer()
-        _status(tr)
-        _metrics(tr)
-        layers = numeric.layers_of(tr.model)
-        left, right = st.columns([3, 2])
-        with left:
-            _boundary(tr, layers)
-        with right:
-            _curves(tr, layers)
+        feed = _feed()
+        feed.set_speed(float(ss.get("w_speed", 20)), tr.model.sizes)
+        if pair is not None:
+            feed.set_pair(*pair)
+        ui.tick(on_step=feed.record)
+        if pair is None:
+            return
+        lr = tr.lr_at(min(tr.step_count, tr.config.steps - 1))
+        log_y = bool(ss.get("view_log_loss"))  # the toggle sits outside: changing it reruns the page
+        update = feed.update(tr, state=_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr)
+        result = components.view("train", live.encode(update), key="live_train", on_pick_change=_ignore)
+        picked = result.pick if result is not None else None
+        if isinstance(picked, int) and 0 <= picked < len(tr.dataset.y_train):  # a click on a training point
+            ss["g_source"], ss["g_index"] = "point", picked
+        if "g_index" in ss:
+            st.caption(f"The Graph page traces training point {ss['g_index']}.")
 
 
-live()
+def _legend(tr: training.Trainer) -> None:
+    d = tr.dataset
+    st.toggle("Log-scale loss", key="view_log_loss")
+    held = " The other features are held at their mean (0 after standardisation)." if d.n_features > 2 else ""
+    st.caption(
+        f"Background: the network's score (blue > 0 → class {text.md(d.class_names[1])}, orange < 0 → class "
+        f"{text.md(d.class_names[0])}, light = near the decision boundary). Each picture is a real training step; at high "
+        f"speeds the view says when it shows every k-th step.{held} Click a training point to trace it on the Graph "
+        f"page. Loss: {LOSS_TITLES[tr.config.loss]}, {LOSS_HELP[tr.config.loss]}; averaged over each set."
+    )
+
+
+with ui.guard("training"):
+    _feed().invalidate()  # a full run: the view's element may be new, so it gets the static part again
+    trainer = ui.get_trainer()
+    with st.container():  # messages come and go: a container keeps the view's position fixed
+        _status(trainer)
+        pair = _pair(trainer)
+    with st.container():  # the fragment's own slot: its reruns replace its elements instead of appending
+        live_view(pair)
+    _legend(trainer)
+    _confusion(trainer)
 
 
 def _weights() -> None:

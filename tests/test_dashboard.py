@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from micrograd.nn import MLP
 from micrograd.studio import weights as export
 from micrograd.studio.datasets import DATASETS
-from micrograd.views import text
+from micrograd.views import live, text
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = "compiled"
@@ -69,6 +69,14 @@ def charts(at: AppTest) -> dict[str, dict]:
     return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
 
+def view(at: AppTest) -> dict | None:
+    """The Train page's live-view update (micrograd.views.live), decoded; None when the view is not drawn."""
+    for e in at.get("bidi_component"):
+        if e.proto.component_name == "mg_live_train":
+            return live.decode(e.proto.bytes)
+    return None
+
+
 def messages(at: AppTest, kind: str) -> str:
     return "\n".join(str(e.value) for e in getattr(at, kind))
 
@@ -87,12 +95,13 @@ def test_landing_page_has_the_micrograd_demo_defaults():
     assert (c.lr, c.lr_end, c.schedule, c.l2, c.batch_size, c.steps, c.seed) == (1.0, 0.1, "linear", 1e-4, 0, 100, 1337)
     assert trainer(at).step_count == 0 and not at.error
     assert "Press **Start**" in messages(at, "info")
-    specs = charts(at)
-    assert set(specs) == {"boundary", "loss", "accuracy"}
-    assert array(specs["boundary"]["data"][0]["z"]).shape == (100, 100)
+    assert not charts(at)  # the live view draws the boundary, the network and the curves
+    u = view(at)
     d = trainer(at).dataset
-    assert len(array(specs["boundary"]["data"][1]["x"])) == len(d.y_train) == 80
-    assert len(array(specs["boundary"]["data"][2]["x"])) == len(d.y_test) == 20
+    assert u["static"]["points"]["n_train"] == len(d.y_train) == 80
+    assert len(u["static"]["points"]["x"]) == len(d.y_train) + len(d.y_test) == 100
+    assert [f["step"] for f in u["frames"]] == [0] and u["frames"][0]["grid"].shape == (live.GRID_N**2,)
+    assert u["status"]["state"] == "ready" and u["static"]["sizes"] == [2, 16, 16, 1]
 
 
 def test_start_ticks_then_pause_stops():
@@ -103,12 +112,12 @@ def test_start_ticks_then_pause_stops():
         at.run()
         counts.append(trainer(at).step_count)
     assert 0 < counts[0] < counts[1] < counts[2] and at.session_state["running"]
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Step"] == f"{counts[2]} / 100" and metrics["Train accuracy"].endswith("%")
-    specs = charts(at)
-    assert list(array(specs["loss"]["data"][0]["x"])) == list(range(1, counts[2] + 1))
-    z = array(specs["boundary"]["data"][0]["z"])
-    assert np.isfinite(z).all() and (z > 0).any() and (z < 0).any()  # a boundary runs through the plane
+    u = view(at)
+    assert u["status"]["step"] == counts[2] and 0 <= u["metrics"]["train_accuracy"][-1] <= 1
+    assert u["metrics"]["step"] == list(range(1, counts[2] + 1)) and u["status"]["state"] == "running"
+    assert u["frames"][-1]["step"] == counts[2]  # the newest step taken is always in the update
+    z = u["frames"][-1]["grid"]
+    assert (z > 0).any() and (z < 0).any() and not (z == -128).any()  # a boundary runs through the plane
     at.button(key="btn_pause").click().run()
     paused = trainer(at).step_count
     at.run().run()
@@ -148,16 +157,17 @@ def test_each_dataset_trains(name):
     assert ("Data changed" in messages(at, "info")) == (name != "moons")  # moons is the default: no change
     at.button(key="btn_step").click().run()
     assert trainer(at).step_count == 1 and not at.exception and not at.error
-    specs = charts(at)
-    assert array(specs["boundary"]["data"][0]["z"]).shape == (100, 100)
+    u = view(at)
+    assert u["frames"][-1]["step"] == 1 and u["frames"][-1]["grid"].shape == (live.GRID_N**2,)
+    assert u["static"]["sizes"][0] == spec.n_features
     if spec.n_features > 2:  # a feature pair to look at, and a confusion matrix
         assert at.selectbox(key="view_feat_x").value == 0 and at.selectbox(key="view_feat_y").value == 1
-        assert array(specs["confusion"]["data"][0]["z"]).sum() == len(tr.dataset.y_test)
+        assert array(charts(at)["confusion"]["data"][0]["z"]).sum() == len(tr.dataset.y_test)
         at.selectbox(key="view_feat_y").set_value(0).run()  # the same feature on both axes
-        assert "same feature" in messages(at, "warning") and "boundary" not in charts(at)
+        assert "same feature" in messages(at, "warning") and view(at) is None
         at.selectbox(key="view_feat_y").set_value(5).run()
-        z = array(charts(at)["boundary"]["data"][0]["z"])
-        assert z.shape == (100, 100) and np.isfinite(z).all()
+        u = view(at)
+        assert u["static"]["y_name"] == tr.dataset.feature_names[5] and not (u["frames"][-1]["grid"] == -128).any()
 
 
 def test_each_loss_applies_live_and_each_activation_reinitialises():
@@ -210,7 +220,7 @@ def test_csv_upload_valid_then_invalid_keeps_data():
     at.multiselect(key="w_csv_features").set_value(["a", "b"]).run()
     assert trainer(at).dataset.feature_names == ["a", "b"] and trainer(at).model.sizes[0] == 2
     at.button(key="btn_step").click().run()
-    assert trainer(at).step_count == 1 and "boundary" in charts(at)
+    assert trainer(at).step_count == 1 and view(at)["static"]["feature_names"] == ["a", "b"]
     before = trainer(at)
     at.file_uploader(key="csv_upload_0").set_value(("bad.csv", b"1,2,3\n4,5,6\n", "text/csv")).run()
     assert "bad.csv" in messages(at, "error") and "header" in messages(at, "error")
@@ -271,7 +281,7 @@ def test_diverging_run_stops_with_a_message():
     assert tr.status == "diverged" and not at.session_state["running"]
     err = messages(at, "error")
     assert f"diverged at step {tr.step_count}" in err and "smaller learning rate" in err
-    assert len(array(charts(at)["loss"]["data"][0]["x"])) == tr.step_count  # the curves keep what happened
+    assert len(view(at)["metrics"]["step"]) == tr.step_count  # the curves keep what happened
     assert at.get("download_button")[0].proto.disabled  # non-finite weights cannot be exported
     at.button(key="btn_reset").click().run()
     assert trainer(at).status == "ready" and trainer(at).step_count == 0
@@ -456,3 +466,35 @@ def test_pause_stops_the_trainer_itself():
     assert trainer(at).stop_requested and trainer(at).step() is None  # a tick still under way would do nothing
     at.button(key="btn_start").click().run()
     assert not trainer(at).stop_requested
+
+
+def test_the_tick_trains_by_wall_clock_at_the_chosen_speed(monkeypatch):
+    import time
+
+    monkeypatch.setattr("ui.controls.TICK_BUDGET", 60.0)  # count the steps due, whatever this machine's speed
+    at = app(steps="500", speed="1")
+    at.button(key="btn_start").click().run()
+    assert trainer(at).step_count == 1  # one step is due at once, so Start shows a new picture at once
+    t0 = time.monotonic()
+    at.run()
+    assert trainer(at).step_count <= 2 + int(time.monotonic() - t0)  # 1 step per second of wall clock
+    fast = app(steps="500", speed="20")
+    fast.button(key="btn_start").click().run()
+    first = trainer(fast).step_count
+    time.sleep(0.3)
+    fast.run()
+    # 6 or more due after 0.3 s; a slow tick owes at most one second's worth (MAX_LAG), never a burst beyond
+    assert 6 <= trainer(fast).step_count - first <= 20
+
+
+def test_pause_leaves_the_view_on_the_last_step_with_its_network():
+    at = app(steps="300", speed="50")
+    at.button(key="btn_start").click().run()
+    at.run()
+    at.button(key="btn_pause").click().run()
+    tr = trainer(at)
+    u = view(at)
+    assert u["status"]["state"] == "paused" and u["status"]["step"] == tr.step_count
+    assert u["frames"][-1]["step"] == tr.step_count and "net" in u["frames"][-1]
+    w = [p.data for layer in tr.model.layers for n in layer.neurons for p in (*n.w, n.b)]
+    assert len(u["frames"][-1]["net"]["weights"]) == len(w)

@@ -4,7 +4,8 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 
 - ``trainer``: the session's ``micrograd.studio.trainer.Trainer`` (model, data, history). Read it with ``get_trainer()``.
 - ``running``: True while the live fragment is training.
-- ``tick``: ``{"steps", "seconds"}`` of the last live tick (for steps per second).
+- ``tick``: ``{"steps", "seconds"}`` of the last live tick; ``clock``: the live run's pace anchor (ui.controls).
+- ``live_feed``: the Train page's ``micrograd.views.live.LiveFeed`` (what its browser view holds).
 - ``notices``: messages shown once on the next full run (e.g. "Architecture changed: weights re-initialised");
   ``url_warnings``: query parameters that were ignored, shown once as warnings.
 - ``csv``: the uploaded CSV as ``{"name", "data" (bytes), "columns"}``; ``csv_error``: its problem, if any.
@@ -20,7 +21,17 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 - ``_return_to``: the page a direct first request asked for; dashboard.py switches to it after set-up.
 """
 
-from ui.controls import new_data, on_dataset_change, pause, reset, run_controls, start, step_once, tick
+from ui.controls import (
+    new_data,
+    on_dataset_change,
+    pause,
+    reset,
+    run_controls,
+    start,
+    step_once,
+    steps_per_second,
+    tick,
+)
 from ui.guard import guard
 from ui.options import (
     ACTIVATION_TITLES,
@@ -119,6 +130,7 @@ __all__ = [
     "sidebar",
     "start",
     "step_once",
+    "steps_per_second",
     "tick",
     "url_of",
     "url_settings",

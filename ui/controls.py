@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -13,6 +15,9 @@ from micrograd.studio.datasets import DataError
 from micrograd.views import graph
 from ui.options import MAX_SEED, TICK_BUDGET, dataset_defaults
 from ui.session import get_trainer, is_running, load_dataset, new_trainer, replace_trainer
+
+MAX_LAG = 1.0  # seconds of training a tick may catch up on
+RATE_WINDOW = 3.0  # seconds over which the wall-clock steps per second are measured
 
 
 def start() -> None:
@@ -72,26 +77,65 @@ def on_dataset_change() -> None:
     ss.update(dataset_defaults(ss["w_dataset"]))
 
 
-def tick() -> None:
-    """One live tick: up to ``w_speed`` steps within TICK_BUDGET; when the run ends, rerun to drop the timer."""
+def _clock(tr: training.Trainer, speed: float, now: float) -> dict:
+    """The pace anchor of the live run: steps are due at ``speed`` per wall-clock second since it was set."""
+    ss = st.session_state
+    c = ss.get("clock")
+    if c is None or c["speed"] != speed or c["run"] != id(tr):
+        # one step is due at once, so Start shows a new picture on its first tick
+        c = {"t0": now - 1.0 / speed, "step0": tr.step_count, "speed": speed, "run": id(tr), "seen": []}
+        ss["clock"] = c
+    return c
+
+
+def steps_per_second() -> float | None:
+    """Wall-clock training speed over the last few seconds (None before two ticks)."""
+    c = st.session_state.get("clock")
+    seen = c["seen"] if c else []
+    if len(seen) < 2 or seen[-1][0] <= seen[0][0]:
+        return None
+    return (seen[-1][1] - seen[0][1]) / (seen[-1][0] - seen[0][0])
+
+
+def tick(on_step: Callable[[training.Trainer], None] | None = None) -> int:
+    """One live tick: the steps due at ``w_speed`` steps per wall-clock second, within TICK_BUDGET.
+
+    The cost of a tick depends on the speed, never on the run's length. A slow machine drops the debt beyond
+    MAX_LAG seconds instead of catching up in a burst. on_step(trainer) runs after every step (a live view
+    records its frames there). When the run ends, rerun to drop the timer. Returns the number of steps taken.
+    """
     ss = st.session_state
     if not ss.get("running"):
-        return
+        ss.pop("clock", None)
+        return 0
     tr = get_trainer()
+    speed = float(ss.get("w_speed", 20))
     t0 = time.perf_counter()
+    c = _clock(tr, speed, t0)
+    due = int((t0 - c["t0"]) * speed + 1e-6) - (tr.step_count - c["step0"])
+    cap = max(1, math.ceil(speed * MAX_LAG))
+    if due > cap:  # far behind (a slow machine, a hidden tab): owe at most MAX_LAG seconds, forget the rest
+        c.update(t0=t0 - cap / speed, step0=tr.step_count)
+        due = cap
     n = 0
-    for _ in range(int(ss.get("w_speed", 10))):
+    while n < due:
         if tr.step() is None:
             break
         n += 1
         graph.take_snapshot(ss.get("snapshots"), tr)
+        if on_step is not None:
+            on_step(tr)
         if tr.done or time.perf_counter() - t0 > TICK_BUDGET:
             break
-    ss["tick"] = {"steps": n, "seconds": time.perf_counter() - t0}
+    now = time.perf_counter()
+    c["seen"] = [*(p for p in c["seen"] if now - p[0] < RATE_WINDOW), (now, tr.step_count)]
+    ss["tick"] = {"steps": n, "seconds": now - t0}
     ss["recorder"].sync(tr, not tr.done)
     if tr.done:
         ss["running"] = False
+        ss.pop("clock", None)
         st.rerun()
+    return n
 
 
 def run_controls(live: bool = True) -> None:
@@ -116,4 +160,5 @@ def run_controls(live: bool = True) -> None:
     a.button("Step", key="btn_step", on_click=step_once, disabled=tr.done, width="stretch")
     b.button("Reset", key="btn_reset", on_click=reset, width="stretch")
     state = "running" if running else tr.status if tr.status != training.TRAINING else "paused"
-    st.caption(f"**{state}** · step {tr.step_count} / {tr.config.steps}")
+    live.library()  # the live views' JS, sent once per full run (every page has this sidebar)
+    live.run_status(state, tr.step_count, tr.config.steps)

@@ -16,12 +16,17 @@ from micrograd.studio.datasets import DATASETS
 
 __all__ = ["L2_OPTIONS", "LR_OPTIONS", "MOMENTUM_OPTIONS"]  # re-exported from the schema, for the pages
 
-SPEED_OPTIONS = (1, 2, 5, 10, 20, 50, 100)
+SPEED_OPTIONS = (1, 2, 5, 10, 20, 50, 100)  # training steps per wall-clock second
 
 
 # The one setting that is the dashboard's, not the run's: steps per live tick (in the URL, not in a RunConfig).
 SPEED = Setting(
-    help="steps per live tick", label="Steps per tick", kind=int, options=SPEED_OPTIONS, name="speed", default=10
+    help="training steps per wall-clock second",
+    label="Steps per second",
+    kind=int,
+    options=SPEED_OPTIONS,
+    name="speed",
+    default=20,
 )
 
 
@@ -34,7 +39,7 @@ MAX_SEED = SIDEBAR.seed
 SLOW_PARAMS = 2_000  # above this a step gets noticeably slower
 
 
-TICK_SECONDS = 0.35  # run_every while training; a tick also takes ~0.1-0.15 s, so ~2 redraws/s
+TICK_SECONDS = 0.25  # run_every while training: the browser plays the steps of each tick back one by one
 
 
 TICK_BUDGET = 0.15  # seconds of training per tick, so Pause and redraws stay responsive

@@ -120,7 +120,10 @@ def _training_section() -> None:
     a, b = st.columns(2)
     a.number_input(**_ranged("seed"))
     b.radio(**_w("engine"), options=setting("engine").allowed(), horizontal=True)
-    st.select_slider(**_options("speed") | {"help": f"about {1 / TICK_SECONDS:g} ticks a second"})
+    st.select_slider(
+        **_options("speed")
+        | {"help": f"training speed (wall clock); the browser draws every step, {1 / TICK_SECONDS:g} batches a second"}
+    )
     st.caption("Changes here apply at once, without resetting the weights.")
 
 

@@ -1,0 +1,319 @@
+"""Compact data for the live views: Python trains, the browser draws every step.
+
+The browser component (ui/components/) keeps what it was sent and plays training steps back on
+``requestAnimationFrame``; this module decides what to send. It never imports Streamlit.
+
+Python API (shared by every live view; the Train page uses it as below)::
+
+    feed = LiveFeed()                     # one per view and session (keep it in session state)
+    feed.invalidate()                     # on every full script run: the element may be new (page switch,
+                                          # reconnect), so the next update re-sends the static part and state
+    for each training step:               # ui.tick(on_step=feed.record) calls this after every step
+        feed.record(trainer)              # samples the step (score grid, network) if it falls on the rate
+    update = feed.update(trainer, state=..., speed=...)   # a dict: only what changed since the last update
+    payload = encode(update)              # bytes for the component (zlib; decode() reads it back)
+
+An update is a dict with these keys (absent when there is nothing new):
+
+- ``seq``, ``feed``: update counter and id of this feed (the browser skips repeats, notices gaps); ``reset``: True when the run changed
+  (the browser drops its curves and buffered steps);
+- ``static``: sent once per data / architecture / feature pair: axis extents, points (x, y, label, train/test),
+  feature and class names, grid sizes, network geometry (layer sizes, neuron names), palette;
+- ``frames``: the steps taken since the last update, oldest first, each ``{"step", "grid", "scores", "net"?}``:
+  ``grid`` a GRID_N x GRID_N int8 picture of tanh(score) (row-major, y upwards; sign kept exactly, -128 = NaN),
+  ``scores`` the points' scores at that step (float16), ``net`` (every ``net_every``-th frame) each neuron's
+  THUMB_N x THUMB_N activation picture (int8 of a / max|a| per neuron) and the weights and biases (float32);
+- ``metrics``: new metric points only (``step``, ``train_loss``, ``test_loss``, ``train_accuracy``,
+  ``test_accuracy``), every ``metric_every``-th once the history is long;
+- ``status``: ``state``, ``step`` (trained), ``budget``, ``speed`` (steps/s asked), ``sps`` (wall-clock), ``every``
+  (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate).
+
+Every picture is a real training step's, computed with micrograd.fast.numeric; the browser only paints.
+Rates fit a byte budget: at most MAX_FRAMES_PER_SECOND boundary frames, and network frames at the rate
+NET_BYTES_PER_SECOND allows (docs/benchmarks.md has the measured bytes per second).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from micrograd.fast import numeric
+
+GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
+THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
+MAX_FRAMES_PER_SECOND = 60  # one picture per animation frame at most
+NET_BYTES_PER_SECOND = 40_000  # raw network-frame bytes per second (thumbnails + weights), ~half after zlib
+MAX_NEW_METRICS = 200  # metric points per update at most (downsampled beyond)
+MAX_CURVE_POINTS = 1000  # points of a full history sent on a (re)mount
+PALETTE = {"positive": "#0877bd", "negative": "#f59322", "zero": "#e8eaeb", "nan": "#9e9e9e", "test": "#000000"}
+MAGIC = b"MGL1"
+
+
+def quantise_tanh(z: np.ndarray) -> np.ndarray:
+    """int8 of 127·tanh(z): the sign is kept exactly (tiny non-zero scores become ±1), NaN becomes -128."""
+    z = np.asarray(z, dtype=float)
+    with np.errstate(all="ignore"):
+        q = np.rint(127.0 * np.tanh(z))
+    q = np.where((q == 0) & (z > 0), 1, np.where((q == 0) & (z < 0), -1, q))
+    return np.where(np.isnan(z), -128, q).astype(np.int8)
+
+
+def quantise_unit(a: np.ndarray) -> np.ndarray:
+    """int8 of 127·a/max|a| per column (each neuron scaled by its own largest |a|), NaN becomes -128."""
+    a = np.asarray(a, dtype=float)
+    finite = np.where(np.isfinite(a), np.abs(a), 0.0)
+    scale = finite.max(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    with np.errstate(all="ignore"):
+        q = np.rint(127.0 * np.clip(a / scale, -1.0, 1.0))
+    q = np.where((q == 0) & (a > 0), 1, np.where((q == 0) & (a < 0), -1, q))
+    return np.where(np.isfinite(a), q, -128).astype(np.int8)
+
+
+def plane_points(X: np.ndarray, i: int, j: int | None, n: int) -> tuple[tuple, tuple, np.ndarray]:
+    """(x extent, y extent, inputs): an n x n grid over features i, j (others held at 0), row-major, y upwards."""
+    from micrograd.views.plots import span
+
+    xr = span(X[:, i])
+    yr = span(X[:, j]) if j is not None else (-1.5, 1.5)
+    _, _, pts = numeric.grid(xr, yr, n)
+    inputs = np.zeros((len(pts), X.shape[1]))  # 0 is each feature's mean after standardisation
+    inputs[:, i] = pts[:, 0]
+    if j is not None:
+        inputs[:, j] = pts[:, 1]
+    return xr, yr, inputs
+
+
+def _neuron_names(sizes: Sequence[int]) -> list[list[str]]:
+    from micrograd.views.network import neuron_name
+
+    layers = len(sizes) - 1
+    return [[neuron_name(li, j, layers) for j in range(n)] for li, n in enumerate(sizes[1:])]
+
+
+class LiveFeed:
+    """What one live view has been sent, and the steps recorded since; see the module docstring."""
+
+    def __init__(self, grid_n: int = GRID_N, thumb_n: int = THUMB_N) -> None:
+        self.grid_n, self.thumb_n = grid_n, thumb_n
+        self.pair: tuple[int, int | None] = (0, 1)
+        self.seq = 0
+        self.id = os.urandom(4).hex()  # with seq, tells the browser a payload it has already seen
+        self._static_key: tuple | None = None
+        self._held_key: tuple | None = None  # the static key the recorded frames belong to
+        self._frames: list[dict] = []
+        self._last_step = -1  # newest step with a frame (sent or pending)
+        self._metric_cursor = 0  # history index of the next metric point to send
+        self._inputs: np.ndarray | None = None  # grid inputs of the current static part
+        self._thumb_inputs: np.ndarray | None = None
+        self._X: np.ndarray | None = None  # train then test points
+        self._net_at = -(10**9)  # step of the last network frame
+        self.every, self.net_every, self.speed = 1, 1, 10.0
+
+    # --- what the browser holds
+
+    def invalidate(self) -> None:
+        """The element may be new (a full run): the next update re-sends the static part and the current state."""
+        self._static_key = None
+
+    def set_pair(self, i: int, j: int | None) -> None:
+        """Show features i (x) and j (y; None for one-feature data) in the boundary."""
+        self.pair = (i, j)
+
+    def set_speed(self, steps_per_second: float, sizes: Sequence[int]) -> None:
+        """Choose the frame strides that keep a run at this speed inside the byte budget."""
+        self.speed = max(float(steps_per_second), 1e-9)
+        self.every = max(1, math.ceil(self.speed / MAX_FRAMES_PER_SECOND))
+        per_net = self.thumb_n**2 * sum(sizes[1:]) + 4 * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+        net_fps = NET_BYTES_PER_SECOND / per_net
+        self.net_every = max(self.every, math.ceil(self.speed / net_fps / self.every) * self.every)
+
+    def _key(self, trainer) -> tuple:
+        return (id(trainer), id(trainer.dataset), tuple(trainer.model.sizes), self.pair, self.grid_n, self.thumb_n)
+
+    def _static(self, trainer) -> dict:
+        d = trainer.dataset
+        i, j = self.pair
+        self._X = np.vstack([d.X_train, d.X_test]) if len(d.y_test) else np.asarray(d.X_train)
+        xr, yr, self._inputs = plane_points(self._X, i, j, self.grid_n)
+        sizes = list(trainer.model.sizes)
+        if d.n_features == 2:
+            _, _, self._thumb_inputs = plane_points(self._X, 0, 1, self.thumb_n)
+        else:
+            self._thumb_inputs = None
+        y = np.concatenate([d.y_train, d.y_test])
+        py = self._X[:, j] if j is not None else y
+        return {
+            "x_range": list(xr),
+            "y_range": list(yr),
+            "x_name": d.feature_names[i],
+            "y_name": d.feature_names[j] if j is not None else "label",
+            "points": {
+                "x": np.round(self._X[:, i], 4).tolist(),
+                "y": np.round(py, 4).tolist(),
+                "label": y.astype(int).tolist(),
+                "n_train": len(d.y_train),
+                "features": np.round(self._X, 4).tolist(),
+            },
+            "feature_names": list(d.feature_names),
+            "class_names": list(d.class_names),
+            "grid_n": self.grid_n,
+            "thumb_n": self.thumb_n if self._thumb_inputs is not None else 0,
+            "sizes": sizes,
+            "activations": [layer.activation for layer in trainer.model.layers],
+            "neurons": _neuron_names(sizes),
+            "palette": PALETTE,
+        }
+
+    # --- per step
+
+    def record(self, trainer) -> None:
+        """Sample the step the trainer just took, if it falls on the frame stride (call after every step)."""
+        k = trainer.step_count
+        if self._inputs is None or k <= self._last_step or k % self.every:
+            return
+        self._frames.append(self._frame(trainer, k))
+
+    def _frame(self, trainer, k: int, with_net: bool = False) -> dict:
+        layers = numeric.layers_of(trainer.model)
+        frame: dict[str, Any] = {"step": k}
+        frame["grid"] = quantise_tanh(numeric.scores(layers, self._inputs))
+        frame["scores"] = np.clip(numeric.scores(layers, self._X), -6e4, 6e4).astype(np.float16)  # NaN stays
+        if with_net or k - self._net_at >= self.net_every or trainer.done:
+            self._net_at = k
+            w = np.concatenate([np.concatenate([L.weight.ravel(), L.bias]) for L in layers])
+            with np.errstate(over="ignore"):  # a diverged run's huge weights become inf, as they are shown
+                net: dict[str, Any] = {"weights": w.astype(np.float32)}
+            if self._thumb_inputs is not None:
+                outs = numeric.forward_all(layers, self._thumb_inputs)
+                net["thumbs"] = np.concatenate([quantise_unit(o).T.ravel() for o in outs])  # neuron by neuron
+            frame["net"] = net
+        self._last_step = k
+        return frame
+
+    def update(
+        self, trainer, *, state: str, sps: float | None = None, log_loss: bool = False, lr: float | None = None
+    ) -> dict:
+        """Everything the browser lacks: static part if new, the recorded steps, new metric points, status."""
+        out: dict[str, Any] = {}
+        key = self._key(trainer)
+        if self._static_key is None or key != self._static_key:
+            # a new element or a new static part: the browser starts over from this state (curves included)
+            out["reset"] = True
+            out["static"] = self._static(trainer)
+            if key != self._held_key:  # frames of another run or picture are useless now
+                self._frames, self._net_at, self._last_step = [], -(10**9), -1
+            self._static_key = self._held_key = key
+            self._metric_cursor = 0
+        if self._last_step != trainer.step_count:  # the newest step is always shown (Pause plays out to it)
+            self._frames.append(self._frame(trainer, trainer.step_count, state != "running"))
+        elif state != "running" and self._net_at != trainer.step_count:  # paused: the network view is current
+            frame = self._frame(trainer, trainer.step_count, True)
+            if self._frames and self._frames[-1]["step"] == frame["step"]:
+                self._frames[-1] = frame
+            else:
+                self._frames.append(frame)
+        if out.get("reset") and (not self._frames or "net" not in self._frames[-1]):
+            # the browser starts over: it gets the current step in full, even if it was sent before
+            frame = self._frame(trainer, trainer.step_count, True)
+            self._frames = [f for f in self._frames if f["step"] < frame["step"]] + [frame]
+        if self._frames:
+            out["frames"], self._frames = self._frames, []
+        metrics = self._new_metrics(trainer.history)
+        if metrics:
+            out["metrics"] = metrics
+        self.seq += 1
+        out["seq"], out["feed"] = self.seq, self.id
+        out["status"] = {
+            "state": state,
+            "step": trainer.step_count,
+            "budget": trainer.config.steps,
+            "speed": self.speed,
+            "sps": sps,
+            "every": self.every,
+            "net_every": self.net_every,
+            "log_loss": bool(log_loss),
+            "lr": _finite(lr),
+        }
+        return out
+
+    def _new_metrics(self, history: Sequence[dict]) -> dict | None:
+        n = len(history)
+        start = self._metric_cursor
+        if start > n:  # a shorter history: the run was replaced
+            start = 0
+        if start == n:
+            return None
+        limit = MAX_CURVE_POINTS if start == 0 else MAX_NEW_METRICS
+        stride = max(1, 2 ** math.ceil(math.log2((n - start) / limit))) if n - start > limit else 1
+        stride = max(stride, curve_stride(n))
+        idx = [k for k in range(start, n) if (history[k]["step"] % stride == 0) or k == n - 1]
+        self._metric_cursor = n
+        cols = ("step", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+        return {c: [_finite(history[k].get(c)) for k in idx] for c in cols}
+
+
+def curve_stride(n: int) -> int:
+    """Steps between curve points once the history has n points (1 up to 2,000, then doubling)."""
+    return 1 if n <= 2000 else 2 ** math.ceil(math.log2(n / 2000))
+
+
+def _finite(v: Any) -> float | None:
+    return float(v) if v is not None and math.isfinite(v) else None
+
+
+# --- wire format: MAGIC, u32 header length, JSON header, binary arrays; all of it zlib-compressed
+
+
+def encode(update: dict) -> bytes:
+    """The update as compact bytes: numpy arrays go to a binary tail, the rest to a JSON header."""
+    blobs: list[bytes] = []
+    offset = 0
+
+    def pack(v: Any) -> Any:
+        nonlocal offset
+        if isinstance(v, np.ndarray):
+            b = np.ascontiguousarray(v).astype(v.dtype.newbyteorder("<"), copy=False).tobytes()
+            ref = {"$": v.dtype.str.lstrip("<>|="), "o": offset, "n": int(v.size)}
+            pad = (-len(b)) % 4  # keep every array 4-byte aligned for typed-array views in the browser
+            blobs.append(b + b"\0" * pad)
+            offset += len(b) + pad
+            return ref
+        if isinstance(v, dict):
+            return {k: pack(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [pack(x) for x in v]
+        return v
+
+    header = json.dumps(pack(update), separators=(",", ":"), allow_nan=False).encode()
+    header += b" " * ((-len(header)) % 4)
+    return zlib.compress(MAGIC + struct.pack("<I", len(header)) + header + b"".join(blobs), 6)
+
+
+def decode(payload: bytes) -> dict:
+    """encode() reversed (for tests and tools): arrays come back as numpy arrays."""
+    raw = zlib.decompress(payload)
+    if raw[:4] != MAGIC:
+        raise ValueError("not a live-view payload")
+    (n,) = struct.unpack("<I", raw[4:8])
+    body = raw[8 + n :]
+
+    def unpack(v: Any) -> Any:
+        if isinstance(v, dict) and "$" in v:
+            dt = np.dtype(v["$"]).newbyteorder("<")
+            return np.frombuffer(body, dtype=dt, count=v["n"], offset=v["o"])
+        if isinstance(v, dict):
+            return {k: unpack(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [unpack(x) for x in v]
+        return v
+
+    return unpack(json.loads(raw[8 : 8 + n]))

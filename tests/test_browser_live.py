@@ -1,0 +1,162 @@
+"""The Train page's live view in a real browser: the picture is the model's, step by step (rates: bench/browser.py)."""
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from micrograd.fast import numeric
+from micrograd.studio.config import RunConfig
+from micrograd.studio.trainer import Trainer
+from micrograd.studio.weights import load
+from tests.test_browser import metric, paused_step, sidebar_button, step_of, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+CANVAS = "canvas.mgl-boundary"
+
+# one animation frame's step and the colours of a lattice of pixels, read together
+SAMPLE_JS = """(el) => {
+  const ctx = el.getContext('2d');
+  const p = JSON.parse(el.dataset.plot);
+  const img = ctx.getImageData(0, 0, el.width, el.height).data;
+  const out = [];
+  for (let gy = 0; gy < 14; gy++) for (let gx = 0; gx < 14; gx++) {
+    const x = Math.floor(p.left + (gx + 0.5) * p.width / 14), y = Math.floor(p.top + (gy + 0.5) * p.height / 14);
+    const i = (y * el.width + x) * 4;
+    out.push([x, y, img[i], img[i + 1], img[i + 2]]);
+  }
+  const pts = [];
+  for (let k = 0; el.mglPoint(k); k++) pts.push(el.mglPoint(k));
+  return {step: +el.dataset.step, plot: p, pixels: out, points: pts};
+}"""
+
+STEPS_JS = """(el) => new Promise((done) => {
+  const seen = [], skipped0 = +el.dataset.skipped, t0 = performance.now();
+  const loop = () => {
+    const s = +el.dataset.step;
+    if (!seen.length || seen[seen.length - 1] !== s) seen.push(s);
+    if (performance.now() - t0 < 2000) requestAnimationFrame(loop);
+    else done({seen, skipped: +el.dataset.skipped - skipped0});
+  };
+  requestAnimationFrame(loop);
+})"""
+
+
+def watch_console(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def agree(sample: dict, layers: list) -> int:
+    """Assert the drawn colour's side (blue > 0, orange < 0) matches NumPy's score; return the pixels checked."""
+    p = sample["plot"]
+    (x0, x1), (y0, y1) = p["x_range"], p["y_range"]
+    pts = np.array(sample["points"])
+    checked = 0
+    for x, y, r, _, b in sample["pixels"]:
+        if len(pts) and np.min(np.hypot(pts[:, 0] - x - 0.5, pts[:, 1] - y - 0.5)) < 10:
+            continue  # a point or its ✕ is drawn over the background here
+        fx = x0 + (x + 0.5 - p["left"]) / p["width"] * (x1 - x0)
+        fy = y1 - (y + 0.5 - p["top"]) / p["height"] * (y1 - y0)
+        s = float(numeric.scores(layers, np.array([[fx, fy]]))[0])
+        if abs(s) < 0.5:
+            continue  # near the boundary the painted cells blend both sides
+        assert (b > r) == (s > 0), f"pixel ({x}, {y}) at step {sample['step']}: rgb r={r} b={b}, NumPy score {s:.3f}"
+        checked += 1
+    return checked
+
+
+def test_the_drawn_boundary_is_numpys_at_the_step_shown_and_steps_are_consecutive(app_url, page, tmp_path):
+    errors = watch_console(page)
+    page.goto(f"{app_url}/?steps=300")
+    wait_for_app(page)
+    canvas = page.locator(CANVAS)
+    canvas.wait_for()
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    sidebar_button(page, "Start").click()
+    page.get_by_test_id("stSidebar").get_by_text("running", exact=True).wait_for(timeout=10_000)
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 5", timeout=20_000)
+    samples = []
+    for _ in range(4):  # while training: each sample is one animation frame's picture and its step
+        samples.append(canvas.evaluate(SAMPLE_JS))
+        page.wait_for_timeout(300)
+    played = canvas.evaluate(STEPS_JS)
+    seen = played["seen"]
+    assert len(seen) >= 5, f"the view hardly moved: {seen}"
+    if played["skipped"] == 0:  # the player drops frames only when far behind (a stalled machine)
+        assert all(b - a == 1 for a, b in zip(seen, seen[1:])), f"steps shown were not consecutive: {seen}"
+
+    sidebar_button(page, "Pause").click()
+    page.get_by_test_id("stSidebar").get_by_text("paused", exact=True).wait_for(timeout=10_000)
+    stopped = paused_step(page)  # the view plays out to the last step taken and stays there
+    page.wait_for_timeout(1500)
+    assert step_of(page) == stopped and canvas.get_attribute("data-step") == str(stopped)
+    status = page.get_by_test_id("stSidebar").locator(".mgl-status").inner_text()
+    assert status.startswith("paused") and f"step {stopped} / 300" in status
+    samples.append(canvas.evaluate(SAMPLE_JS))
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download weights (JSON)").click()
+    path = tmp_path / "w.json"
+    dl.value.save_as(path)
+    loaded = load(path)
+    assert loaded.metrics["step"] == stopped  # what the view shows is what the model, and the export, hold
+
+    # replay the run here (same configuration and seeds, so the same weights at every step) and compare
+    replay = Trainer(RunConfig.from_dict(loaded.training))
+    wanted = {s["step"] for s in samples}
+    at = {}
+    while replay.step_count < max(wanted):
+        replay.step()
+        if replay.step_count in wanted:
+            at[replay.step_count] = numeric.layers_of(replay.model)
+    final = [p.data for p in replay.model.parameters()]
+    assert np.allclose(final, [p.data for p in loaded.model.parameters()], atol=1e-9), "the replay drifted"
+    for s in samples:
+        assert agree(s, at[s["step"]]) >= 20
+    assert percent_ok(metric(page, "Train accuracy"))
+    assert not errors, errors
+
+
+def percent_ok(text: str) -> bool:
+    return text.endswith("%")
+
+
+def test_hover_shows_a_point_and_a_click_picks_it_for_the_graph_page(app_url, page):
+    errors = watch_console(page)
+    page.goto(app_url)
+    wait_for_app(page)
+    canvas = page.locator(CANVAS)
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    x, y = canvas.evaluate("(el) => el.mglPoint(4)")
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    tip = page.locator(".mgl-tip")
+    tip.wait_for()
+    text = tip.inner_text()
+    assert "training point 4" in text and "x1 = " in text and "label" in text and "score" in text
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.get_by_text("traces training point 4").wait_for(timeout=20_000)
+    node = page.locator('.mgl-node[data-name="h1.1"]')
+    node.hover()
+    assert "relu(" in tip.inner_text() and "·x1" in tip.inner_text()
+    assert not errors, errors
+
+
+def test_the_view_survives_ticks_without_remounting(app_url, page):
+    page.goto(f"{app_url}/?steps=200")
+    wait_for_app(page)
+    canvas = page.locator(CANVAS)
+    canvas.wait_for()
+    canvas.evaluate("(el) => { el.dataset.marker = 'kept'; }")
+    sidebar_button(page, "Start").click()
+    deadline = time.monotonic() + 20
+    while int(canvas.get_attribute("data-step") or 0) < 30:
+        assert time.monotonic() < deadline, "training did not reach step 30"
+        page.wait_for_timeout(100)
+    assert page.locator(CANVAS).get_attribute("data-marker") == "kept"  # the same element: never re-mounted
+    assert json.loads(canvas.get_attribute("data-plot"))["width"] > 300

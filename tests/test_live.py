@@ -1,0 +1,151 @@
+"""The live view's data (micrograd.views.live): shapes, the steps in a tick, nothing re-sent that did not change."""
+
+import numpy as np
+import pytest
+
+from micrograd.fast import numeric
+from micrograd.studio.config import RunConfig
+from micrograd.studio.trainer import Trainer
+from micrograd.views import live
+
+
+@pytest.fixture
+def trainer() -> Trainer:
+    return Trainer(RunConfig(steps=400, layers=[4, 3]))
+
+
+def tick(feed: live.LiveFeed, tr: Trainer, steps: int, state: str = "running") -> dict:
+    for _ in range(steps):
+        tr.step()
+        feed.record(tr)
+    return live.decode(live.encode(feed.update(tr, state=state)))
+
+
+def test_first_update_has_the_static_part_and_the_current_picture(trainer):
+    feed = live.LiveFeed()
+    u = live.decode(live.encode(feed.update(trainer, state="paused")))
+    s = u["static"]
+    assert u["reset"] is True and s["sizes"] == [2, 4, 3, 1] and s["neurons"][-1] == ["out.1"]
+    assert len(s["points"]["x"]) == len(trainer.dataset.y_train) + len(trainer.dataset.y_test) == 100
+    assert s["points"]["n_train"] == 80 and set(s["points"]["label"]) == {-1, 1}
+    (f,) = u["frames"]
+    assert f["step"] == 0 and f["grid"].shape == (live.GRID_N**2,) and f["grid"].dtype == np.int8
+    assert f["scores"].shape == (100,) and f["net"]["thumbs"].shape == ((4 + 3 + 1) * live.THUMB_N**2,)
+    assert f["net"]["weights"].shape == ((2 + 1) * 4 + (4 + 1) * 3 + (3 + 1) * 1,)
+    assert u["status"]["state"] == "paused" and u["status"]["step"] == 0 and "metrics" not in u
+
+
+def test_a_tick_carries_each_step_taken_once_and_nothing_static(trainer):
+    feed = live.LiveFeed()
+    feed.set_speed(20, trainer.model.sizes)
+    feed.update(trainer, state="running")
+    u = tick(feed, trainer, 7)
+    assert "static" not in u and "reset" not in u
+    assert [f["step"] for f in u["frames"]] == [1, 2, 3, 4, 5, 6, 7]
+    assert u["metrics"]["step"] == [1, 2, 3, 4, 5, 6, 7]
+    u2 = tick(feed, trainer, 3)
+    assert [f["step"] for f in u2["frames"]] == [8, 9, 10] and u2["metrics"]["step"] == [8, 9, 10]
+    assert u2["seq"] == u["seq"] + 1
+    idle = live.decode(live.encode(feed.update(trainer, state="running")))
+    assert "frames" not in idle and "metrics" not in idle and "static" not in idle
+
+
+def test_the_picture_is_numpys_score_at_that_step(trainer):
+    feed = live.LiveFeed()
+    feed.update(trainer, state="running")
+    u = tick(feed, trainer, 2)
+    layers = numeric.layers_of(trainer.model)  # the weights after step 2
+    s = feed._static(trainer)
+    xs = np.linspace(*s["x_range"], live.GRID_N)
+    ys = np.linspace(*s["y_range"], live.GRID_N)
+    gx, gy = np.meshgrid(xs, ys)
+    z = numeric.scores(layers, np.column_stack([gx.ravel(), gy.ravel()]))
+    grid = u["frames"][-1]["grid"]
+    assert np.array_equal(np.sign(grid), np.sign(z).astype(np.int8))  # the sign is exact, cell by cell
+    assert np.abs(grid / 127 - np.tanh(z)).max() <= 1 / 127 + 1e-9  # rounding, or a tiny score kept as ±1
+
+
+def test_pause_sends_the_network_of_the_last_step(trainer):
+    feed = live.LiveFeed()
+    feed.set_speed(100, trainer.model.sizes)
+    feed.update(trainer, state="running")
+    u = tick(feed, trainer, 5)
+    assert feed.net_every > 1 and "net" not in u["frames"][-1]
+    p = live.decode(live.encode(feed.update(trainer, state="paused")))
+    (f,) = p["frames"]
+    assert f["step"] == 5 and "net" in f
+    w = np.concatenate([np.concatenate([L.weight.ravel(), L.bias]) for L in numeric.layers_of(trainer.model)])
+    assert np.allclose(f["net"]["weights"], w, atol=1e-6)
+
+
+def test_fast_runs_send_every_kth_step_within_the_frame_rate(trainer):
+    feed = live.LiveFeed()
+    feed.set_speed(240, trainer.model.sizes)
+    assert feed.every == 4
+    feed.update(trainer, state="running")
+    u = tick(feed, trainer, 12)
+    assert [f["step"] for f in u["frames"]] == [4, 8, 12]
+
+
+def test_invalidate_resends_the_static_part_and_the_history(trainer):
+    feed = live.LiveFeed()
+    feed.update(trainer, state="running")
+    tick(feed, trainer, 4)
+    feed.invalidate()
+    u = live.decode(live.encode(feed.update(trainer, state="paused")))
+    assert u["reset"] and "static" in u and u["metrics"]["step"] == [1, 2, 3, 4]
+
+
+def test_a_new_run_or_feature_pair_resets(trainer):
+    feed = live.LiveFeed()
+    feed.update(trainer, state="paused")
+    other = Trainer(RunConfig(steps=10, layers=[2]))
+    u = feed.update(other, state="paused")
+    assert u["reset"] and u["static"]["sizes"] == [2, 2, 1] and u["frames"][0]["step"] == 0
+    feed.set_pair(1, 0)
+    assert feed.update(other, state="paused")["static"]["x_name"] == "x2"
+
+
+def test_long_histories_are_downsampled_and_curves_only_append():
+    tr = Trainer(RunConfig(steps=5000, layers=[2], engine="compiled"))
+    tr.run(4100)
+    feed = live.LiveFeed()
+    first = feed.update(tr, state="paused")["metrics"]["step"]
+    assert len(first) <= live.MAX_CURVE_POINTS + 1 and first[-1] == 4100
+    tr.run(5)
+    later = feed.update(tr, state="paused")["metrics"]["step"]
+    assert later[-1] == 4105 and all(s > 4100 for s in later) and len(later) <= 5
+
+
+def test_quantisers_keep_signs_and_nan():
+    q = live.quantise_tanh(np.array([1e-9, -1e-9, 0.0, 50.0, -50.0, np.nan]))
+    assert q.tolist() == [1, -1, 0, 127, -127, -128]
+    a = live.quantise_unit(np.array([[2.0, 0.0], [-1.0, np.nan], [1e-9, 0.0]]))
+    assert a[:, 0].tolist() == [127, -64, 1] and a[1, 1] == -128
+
+
+def test_the_wire_format_round_trips_arrays_and_rejects_other_bytes():
+    u = {"a": np.arange(5, dtype=np.int8), "b": [np.float16([1.5, -2])], "c": {"d": 3}}
+    back = live.decode(live.encode(u))
+    assert back["a"].tolist() == [0, 1, 2, 3, 4] and back["b"][0].tolist() == [1.5, -2.0] and back["c"] == {"d": 3}
+    import zlib
+
+    with pytest.raises(ValueError, match="not a live-view payload"):
+        live.decode(zlib.compress(b"XXXX0000"))
+
+
+def test_default_net_bytes_per_second_fit_the_budget():
+    """The default net at 60 pictures a second: the measured encoded bytes stay under 100 KB/s."""
+    tr = Trainer(RunConfig(steps=3000))
+    feed = live.LiveFeed()
+    feed.set_speed(60, tr.model.sizes)
+    feed.update(tr, state="running")
+    tr.run(100)  # a trained boundary is more detailed than the initial one
+    sizes = []
+    for _ in range(8):  # 8 ticks of 15 steps: two seconds at 60 steps/s
+        sizes.append(len(live.encode(feed.update(tr, state="running"))))
+        for _ in range(15):
+            tr.step()
+            feed.record(tr)
+    per_second = sum(sizes[1:]) / (7 * 15 / 60)
+    assert per_second < 100_000, per_second

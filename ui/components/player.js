@@ -1,0 +1,164 @@
+/* mgLive core, shared by every live view: payload decoding, the playback clock, the status bus.
+ *
+ * A view registers `mgLive.views[kind] = (component) => cleanup`; its own tiny component hands its element over
+ * with `mgLive.mount(kind, component)` (see ui/components/live.py). Payloads come from micrograd/views/live.py.
+ */
+const mg = (globalThis.mgLive = globalThis.mgLive || {});
+mg.views = mg.views || {};
+mg.bus = mg.bus || new EventTarget(); // "status" events: {detail: {state, step, budget, sps, note}}
+
+mg.inflate = async function (bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Response(stream).arrayBuffer();
+};
+
+function half(h) {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/* Payload bytes -> the update dict, numpy arrays as typed arrays (float16 widened to Float32Array). */
+mg.decode = async function (bytes) {
+  const buf = await mg.inflate(bytes);
+  const dv = new DataView(buf);
+  if (new TextDecoder().decode(new Uint8Array(buf, 0, 4)) !== "MGL1") throw new Error("not a live-view payload");
+  const n = dv.getUint32(4, true);
+  const base = 8 + n;
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, n)));
+  const arr = (v) => {
+    const at = base + v.o;
+    if (v.$ === "i1") return new Int8Array(buf, at, v.n);
+    if (v.$ === "u1") return new Uint8Array(buf, at, v.n);
+    if (v.$ === "f4") return new Float32Array(buf, at, v.n);
+    if (v.$ === "f8") return new Float64Array(buf.slice(at, at + 8 * v.n));
+    if (v.$ === "i4") return new Int32Array(buf, at, v.n);
+    if (v.$ === "f2") {
+      const h = new Uint16Array(buf, at, v.n);
+      const out = new Float32Array(v.n);
+      for (let i = 0; i < v.n; i++) out[i] = half(h[i]);
+      return out;
+    }
+    throw new Error("unknown dtype " + v.$);
+  };
+  const walk = (v) => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      if ("$" in v && "o" in v) return arr(v);
+      const o = {};
+      for (const k in v) o[k] = walk(v[k]);
+      return o;
+    }
+    return v;
+  };
+  return walk(header);
+};
+
+/* Plays buffered frames ({step, ...}) back at `speed` steps per second, one picture per animation frame at
+ * most; never interpolates. Far behind (a slow tick, a hidden tab), it drops the oldest frames. */
+mg.Player = class {
+  constructor(show) {
+    this.show = show; // show(frame, nowMs)
+    this.buf = [];
+    this.speed = 10;
+    this.last = null; // the frame on screen
+    this.lastAt = 0;
+    this.skipped = 0;
+    this.maxLag = 1.0; // seconds of steps kept buffered at most
+    this.loop = this.loop.bind(this);
+    this.raf = requestAnimationFrame(this.loop);
+    this.onVisible = () => {
+      if (!document.hidden && this.buf.length) {
+        this.skipped += this.buf.length - 1;
+        this.buf = this.buf.slice(-1); // jump to the newest step
+      }
+    };
+    document.addEventListener("visibilitychange", this.onVisible);
+  }
+  push(frames) {
+    const newest = this.buf.length ? this.buf[this.buf.length - 1].step : this.last ? this.last.step : -1;
+    for (const f of frames) if (f.step > newest) this.buf.push(f);
+    if (document.hidden && this.buf.length > 1) {
+      // a hidden tab paints nothing: keep the newest step only, shown at once when the tab is back
+      this.skipped += this.buf.length - 1;
+      this.buf = this.buf.slice(-1);
+    }
+  }
+  clear() {
+    this.buf = [];
+    this.last = null;
+  }
+  loop(now) {
+    this.raf = requestAnimationFrame(this.loop);
+    if (!this.buf.length || document.hidden) return;
+    const speed = Math.max(this.speed, 1e-6);
+    const newest = this.buf[this.buf.length - 1].step;
+    if (this.last && (newest - this.last.step) / speed > this.maxLag) {
+      const keep = newest - speed * this.maxLag * 0.3;
+      while (this.buf.length > 1 && this.buf[0].step < keep) {
+        this.buf.shift();
+        this.skipped++;
+      }
+    }
+    const next = this.buf[0];
+    const due = this.last ? this.lastAt + ((next.step - this.last.step) * 1000) / speed : now;
+    if (now + 4 < due) return; // not yet (4 ms: an animation frame that lands just early still shows it)
+    this.buf.shift();
+    this.last = next;
+    this.lastAt = Math.max(due, now - 50); // no drift beyond one late frame
+    this.show(next, now);
+  }
+  destroy() {
+    cancelAnimationFrame(this.raf);
+    document.removeEventListener("visibilitychange", this.onVisible);
+  }
+};
+
+mg.states = mg.states || new WeakMap(); // parentElement -> the view's state
+
+/* Hand a component's element to the registered view; returns its cleanup. */
+mg.mount = function (kind, component) {
+  const view = mg.views[kind];
+  if (!view) throw new Error("no live view named " + kind);
+  return view(component);
+};
+
+/* The sidebar's run status: the newest full run says the state; the playing view says the step on screen. */
+mg.views.status = function ({ data, parentElement }) {
+  let st = mg.states.get(parentElement);
+  if (!st) {
+    const el = document.createElement("div");
+    el.className = "mgl-status";
+    el.innerHTML = '<strong class="mgl-state"></strong> <span class="mgl-step"></span>';
+    parentElement.appendChild(el);
+    st = { el, state: el.querySelector(".mgl-state"), step: el.querySelector(".mgl-step") };
+    st.listener = (e) => {
+      const d = e.detail;
+      if (d.step !== undefined) st.shown = d.step;
+      if (d.sps !== undefined) st.sps = d.sps;
+      render();
+    };
+    mg.bus.addEventListener("status", st.listener);
+    mg.states.set(parentElement, st);
+  }
+  const render = () => {
+    const d = st.data;
+    st.el.dataset.state = d.state;
+    st.state.textContent = d.state;
+    const step = d.state === "running" && st.shown !== undefined ? Math.max(st.shown, 0) : d.step;
+    st.el.dataset.step = step;
+    st.step.textContent = `· step ${step.toLocaleString("en-US")} / ${d.budget.toLocaleString("en-US")}`;
+  };
+  if (data) {
+    st.data = data;
+    if (data.state !== "running") st.shown = undefined;
+  }
+  render();
+  return () => {
+    mg.bus.removeEventListener("status", st.listener);
+    mg.states.delete(parentElement);
+  };
+};
