@@ -134,7 +134,7 @@ def test_sidebar_defaults_are_the_micrograd_demo():
         "w_steps": 100,
         "w_seed": 1337,
         "w_engine": "compiled",
-        "w_speed": 10,
+        "w_speed": 20,
     }
     assert dataset_defaults("circles") == {"w_samples": 200, "w_noise": 0.1} and dataset_defaults("csv") == {}
 

@@ -13,6 +13,7 @@ from micrograd.studio import trainer as training
 from micrograd.studio.config import ConfigError
 from micrograd.studio.datasets import DataError
 from micrograd.views import graph
+from ui.components import live as components
 from ui.options import MAX_SEED, TICK_BUDGET, dataset_defaults
 from ui.session import get_trainer, is_running, load_dataset, new_trainer, replace_trainer
 
@@ -160,5 +161,5 @@ def run_controls(live: bool = True) -> None:
     a.button("Step", key="btn_step", on_click=step_once, disabled=tr.done, width="stretch")
     b.button("Reset", key="btn_reset", on_click=reset, width="stretch")
     state = "running" if running else tr.status if tr.status != training.TRAINING else "paused"
-    live.library()  # the live views' JS, sent once per full run (every page has this sidebar)
-    live.run_status(state, tr.step_count, tr.config.steps)
+    components.library()  # the live views' JS, sent once per full run (every page has this sidebar)
+    components.run_status(state, tr.step_count, tr.config.steps)
