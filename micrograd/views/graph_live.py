@@ -166,6 +166,9 @@ class LiveSeries(G.SnapshotSeries):
         self.frame_every = 1
         self._seen: deque[tuple[float, int]] = deque()  # (time, step) of recent steps, for the rate
         self._layouts: dict[str, Layout] = {}
+        self._view: tuple[object, str] = (None, "")
+        self._run: tuple[int, object] | None = None
+        self._frame_at = -math.inf
 
     def rate(self) -> float | None:
         """Training steps per wall-clock second over the last RATE_WINDOW seconds (None when unknown)."""
@@ -174,7 +177,8 @@ class LiveSeries(G.SnapshotSeries):
         (t0, s0), (t1, s1) = self._seen[0], self._seen[-1]
         return (s1 - s0) / (t1 - t0) if t1 > t0 and s1 > s0 else None
 
-    def _pace(self, step: int) -> None:
+    def _pace(self, step: int) -> bool:
+        """Note a training step; True if it gets a frame (every ``frame_every`` steps, ~MAX_FPS per second)."""
         now = time.perf_counter()
         if self._seen and step < self._seen[-1][1]:
             self._seen.clear()
@@ -184,31 +188,37 @@ class LiveSeries(G.SnapshotSeries):
         r = self.rate()
         if r is not None and now - self._seen[0][0] > 0.5:  # a rate over half a second or more
             self.frame_every = max(1, math.ceil(r / MAX_FPS))
+            return step % self.frame_every == 0
+        if now - self._frame_at >= 1 / MAX_FPS:  # the rate is not known yet: throttle by time
+            self._frame_at = now
+            return True
+        return False
 
     def take(self, trainer, force: bool = False) -> bool:
         """Snapshot as SnapshotSeries does; also record a frame every ``frame_every`` steps or when forced."""
         took = super().take(trainer, force)
         step = trainer.step_count
-        if not force:
-            self._pace(step)
-        if not self.snapshots or not isinstance(self.snapshots[-1], G.Snapshot):
+        due = force or self._pace(step)
+        if self._view_of(trainer) != "scalar":
             return took
-        if self.frames and self.frames[-1].step > step:
-            self.frames.clear()  # a new run
-        if force or step % self.frame_every == 0 or not self.frames:
-            last = self.snapshots[-1]
+        run = (id(trainer), self._view[0])
+        if run != self._run or (self.frames and self.frames[-1].step > step):
+            self.frames.clear()  # a new run or another architecture: older frames belong to another graph
+            self._run = run
+        if due or not self.frames:
+            last = self.snapshots[-1] if self.snapshots else None
             x, y = self.example(trainer.dataset)
-            if took or (last.step == step and last.x == x and last.y == y):
+            if last is not None and last.step == step and (last.x, last.y) == (x, y) and isinstance(last, G.Snapshot):
                 self.frames.append(frame_of(last))
             else:
                 self.frames.append(frame_now(trainer, x, y))
         return took
 
-    def clear(self) -> None:
-        """Forget snapshots and frames."""
-        super().clear()
-        if hasattr(self, "frames"):
-            self.frames.clear()
+    def _view_of(self, trainer) -> str:
+        key = (id(trainer.model), tuple(trainer.model.sizes), trainer.config.loss)
+        if self._view[0] != key:
+            self._view = (key, G.choose_view(trainer.model, trainer.config.loss)[0])
+        return self._view[1]
 
     def layout_of(self, snap: G.Snapshot) -> Layout:
         """The layout of snap's architecture, computed once and kept."""
