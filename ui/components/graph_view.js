@@ -23,6 +23,8 @@
     op: { stroke: "#555555", width: 1, dash: [] },
     loss: { stroke: "#000000", width: 3, dash: [] },
   };
+  const SMALL = 150; // graphs up to this many nodes open zoomed in to READABLE rather than fitted
+  const READABLE = 0.8;
   const MIN_LABEL_PX = 7; // below this many screen pixels of text, boxes are drawn without labels
 
   /* Python's views.graph.format_number: 4 decimals, or 3-digit scientific outside [1e-3, 1e5). */
@@ -187,6 +189,13 @@
     st.s = Math.min(1, (w - 20) / Math.max(gw, 1), (h - 20) / Math.max(gh, 1));
     st.tx = (w - gw * st.s) / 2;
     st.ty = (h - gh * st.s) / 2;
+    if (!st.placed && S.n <= SMALL && st.s < READABLE) {
+      // a small graph opens with readable labels, its loss end in view (pan or Fit for the rest)
+      st.s = READABLE;
+      const last = S.n - 1;
+      st.tx = w - 10 - (S.x[last] + S.node[0]) * st.s;
+      st.ty = h / 2 - (S.y[last] + S.node[1] / 2) * st.s;
+    }
     st.placed = st.canvas.clientWidth > 1;
     st.dirty = true;
   }
