@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from micrograd import MLP
 from micrograd.studio.config import RunConfig
 from micrograd.views import graph as G
 from tests.test_browser import sidebar_button, wait_for_app
@@ -54,6 +55,7 @@ def inked(page) -> int:
 
 def test_graph_view_draws_zooms_and_shows_the_engines_numbers(app_url, page):
     errors = collect_errors(page)
+    assert G.graph_size(MLP(2, [4, 1]), "svm") == 54  # every scalar node of the small net is drawn
     open_graph_page(page, f"{app_url}/?layers=4", nodes=54)
     assert inked(page) > 5_000
 

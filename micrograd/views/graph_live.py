@@ -169,6 +169,7 @@ class LiveSeries(G.SnapshotSeries):
         self._view: tuple[object, str] = (None, "")
         self._run: tuple[int, object] | None = None
         self._frame_at = -math.inf
+        self._key_of: tuple[G.Snapshot | None, str] = (None, "")
 
     def rate(self) -> float | None:
         """Training steps per wall-clock second over the last RATE_WINDOW seconds (None when unknown)."""
@@ -222,7 +223,9 @@ class LiveSeries(G.SnapshotSeries):
 
     def layout_of(self, snap: G.Snapshot) -> Layout:
         """The layout of snap's architecture, computed once and kept."""
-        key = snap_key(snap)
+        if self._key_of[0] is not snap:  # hashing the shape costs a few ms: once per snapshot
+            self._key_of = (snap, snap_key(snap))
+        key = self._key_of[1]
         if key not in self._layouts:
             self._layouts = {key: layout_snapshot(snap)}  # one architecture at a time
         return self._layouts[key]

@@ -25,7 +25,8 @@
   };
   const SMALL = 150; // graphs up to this many nodes open zoomed in to READABLE rather than fitted
   const READABLE = 0.8;
-  const MIN_LABEL_PX = 7; // below this many screen pixels of text, boxes are drawn without labels
+  const MIN_LABEL_PX = 7;
+  const MAX_QUEUE = 120; // frames waiting to be shown (rAF stops in a hidden tab while updates keep coming) // below this many screen pixels of text, boxes are drawn without labels
 
   /* Python's views.graph.format_number: 4 decimals, or 3-digit scientific outside [1e-3, 1e5). */
   function fmt(v) {
@@ -397,9 +398,8 @@
 
   function update(st, msg) {
     const { header: H, arrays: A } = msg;
-    let S = null;
-    if (H.static) S = setStatic(st, { ...H.static }, A);
-    else S = STATICS.get(H.key) || null;
+    let S = STATICS.get(H.key) || null;
+    if (H.static && !S) S = setStatic(st, { ...H.static }, A); // the layout of an architecture is built once
     if (!S) {
       // this element has never seen the architecture: ask Python for the static part (a cheap fragment rerun)
       if (st.setTrigger && st.asked !== H.key) {
@@ -435,6 +435,7 @@
         st.lastSeq = fr.seq;
       }
     }
+    if (st.queue.length > MAX_QUEUE) st.queue.splice(0, st.queue.length - MAX_QUEUE); // a hidden tab: keep the newest
     if (!st.shown && st.queue.length) show(st, st.queue.shift());
   }
 
