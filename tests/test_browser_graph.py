@@ -108,12 +108,13 @@ def test_graph_view_plays_training_without_remounting(app_url, page):
     page.evaluate(f"() => {{ {ROOT_JS}.__kept = true; }}")
     pictures = int(page.evaluate(f"() => {ROOT_JS}.dataset.pictures"))
     sidebar_button(page, "Start").click()
+    page.wait_for_function(f"() => Number({ROOT_JS}.dataset.step) > 0", timeout=60_000)
     steps, t0 = [], time.monotonic()
-    while time.monotonic() - t0 < 6:
+    while len(set(steps)) < 4 and time.monotonic() - t0 < 60:  # a loaded machine trains slowly; wait for a few
         steps.append(int(page.evaluate(f"() => {ROOT_JS}.dataset.step")))
         page.wait_for_timeout(100)
     sidebar_button(page, "Pause").click()
-    assert steps == sorted(steps) and steps[-1] > steps[0] > -1  # pictures of later and later steps
+    assert steps == sorted(steps) and len(set(steps)) >= 4  # pictures of later and later steps
     assert int(page.evaluate(f"() => {ROOT_JS}.dataset.pictures")) > pictures + 3
     assert page.evaluate(f"() => {ROOT_JS}.__kept === true")  # the same element all along
     assert not errors, errors
