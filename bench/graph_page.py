@@ -46,7 +46,7 @@ def measure(browser, url: str, seconds: float, speed: int) -> dict:
     """One fresh session: open the Graph page, Start, warm up 1 s, then measure for ``seconds``."""
     ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = ctx.new_page()
-    page.set_default_timeout(120_000)
+    page.set_default_timeout(300_000)  # a loaded machine can take minutes for a cold first page
     cdp = ctx.new_cdp_session(page)
     cdp.send("Network.enable")
     received = []  # (monotonic time, bytes) of every websocket frame from the server
