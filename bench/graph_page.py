@@ -39,6 +39,7 @@ SAMPLE_JS = f"""() => ({{
   now: performance.now(),
   pictures: Number({VIEW}.dataset.pictures),
   step: Number({VIEW}.dataset.step),
+  drawMax: Number({VIEW}.dataset.drawMax),
 }})"""
 
 
@@ -68,6 +69,7 @@ def measure(browser, url: str, seconds: float, speed: int) -> dict:
     start.click()
     page.wait_for_function(f"() => Number({VIEW}.dataset.step) > 0")
     page.wait_for_timeout(1000)
+    page.evaluate(f"() => {{ {VIEW}.dataset.drawMax = '0'; }}")
     a, t0 = page.evaluate(SAMPLE_JS), time.monotonic()
     page.wait_for_timeout(seconds * 1000)
     b, t1 = page.evaluate(SAMPLE_JS), time.monotonic()
@@ -83,6 +85,7 @@ def measure(browser, url: str, seconds: float, speed: int) -> dict:
         "kbs": sent / 1000 / (t1 - t0),
         "longest": max(in_window, default=0.0),
         "long_tasks": len(in_window),
+        "draw": b["drawMax"],
     }
 
 
@@ -119,6 +122,7 @@ def main() -> int:
         row("websocket KB/s (server → browser)", "kbs"),
         row("longest browser task in the window (ms)", "longest", ".0f"),
         row("long tasks (> 50 ms) in the window", "long_tasks", ".0f"),
+        row("longest canvas draw of one picture (ms)", "draw"),
     ]
     text = "\n".join(lines)
     print(text)

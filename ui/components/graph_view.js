@@ -459,7 +459,12 @@
     }
     if (st.dirty) {
       st.dirty = false;
+      const t0 = performance.now();
       draw(st);
+      const ms = performance.now() - t0;
+      // the benchmark reads (and resets) the longest time one picture took to draw
+      st.root.dataset.drawMs = ms.toFixed(1);
+      st.root.dataset.drawMax = Math.max(Number(st.root.dataset.drawMax || 0), ms).toFixed(1);
     }
   }
 
