@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +13,9 @@ import streamlit as st
 import ui
 from micrograd.fast import numeric
 from micrograd.views import graph as G
+from micrograd.views import graph_live as GL
 from micrograd.views import network, plots, text
+from ui.components import graph_view
 
 EVERY_MAX = 10_000
 NO_NEURON = "none"
@@ -26,6 +29,8 @@ st.caption(
     "(forward pass) and its gradient d loss / d node (backward pass). Train from the sidebar and watch them change."
 )
 ui.show_notices()
+graph_view.library()  # the live view's JS and CSS, sent once per full run
+st.session_state.pop("g_static_sent", None)  # a full run may be a reload or a page switch: resend the layout
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,11 @@ class Options:
     neuron: str
 
 
-def series() -> G.SnapshotSeries:
-    """This session's snapshot series (ui.init_state leaves an empty list under the key)."""
+def series() -> GL.LiveSeries:
+    """This session's snapshot series, which also records the live view's frames (init_state leaves a list)."""
     ss = st.session_state
-    if not isinstance(ss.get("snapshots"), G.SnapshotSeries):
-        ss["snapshots"] = G.SnapshotSeries()
+    if not isinstance(ss.get("snapshots"), GL.LiveSeries):
+        ss["snapshots"] = GL.LiveSeries()
     return ss["snapshots"]
 
 
@@ -142,10 +147,10 @@ def controls(s: G.SnapshotSeries) -> Options:
 
 
 LEGEND = (
-    "**Fill = gradient** d loss / d node: red > 0 (raising this node raises the loss), blue < 0, white 0; "
-    "deeper colour = larger |gradient| on a log scale over four decades below the largest. "
-    "**Shape = kind**: green rounded box input, dashed green label y, purple box parameter (weight or bias), "
-    "dotted grey constant, ellipse operation, double octagon the loss."
+    "**Fill = gradient** d loss / d node (or the value: the *colour* button): blue > 0, orange < 0, white 0, "
+    "deeper = larger on a log scale over four decades below the largest. **Border = kind**: green input, dashed "
+    "green label y, purple parameter, dotted grey constant, thin grey operation, thick black the loss. "
+    "Scroll or use the buttons to zoom, drag to pan, click a node for its numbers and its neighbours."
 )
 NEURON_LEGEND = (
     "Each ellipse is a neuron: z is its weighted sum, a its activation; fill = d loss / d a (red > 0, blue < 0). "
@@ -153,10 +158,11 @@ NEURON_LEGEND = (
 )
 
 
-def exports(dot: str, name: str, key: str) -> None:
-    """Download buttons: DOT always; SVG and PNG when Graphviz's dot program is installed."""
+def exports(dot: Callable[[], str] | str, name: str, key: str) -> None:
+    """Download buttons: DOT always; SVG and PNG when Graphviz's dot program is installed (built at click time)."""
     cols = st.columns(3)
-    cols[0].download_button("DOT", dot, f"{name}.dot", "text/vnd.graphviz", key=f"dl_{key}_dot", on_click="ignore")
+    make = dot if callable(dot) else (lambda d=dot: d)
+    cols[0].download_button("DOT", make, f"{name}.dot", "text/vnd.graphviz", key=f"dl_{key}_dot", on_click="ignore")
     if shutil.which("dot") is None:
         st.caption(
             "SVG/PNG export needs Graphviz's `dot` program (`apt-get install graphviz`, `brew install graphviz`); "
@@ -164,10 +170,10 @@ def exports(dot: str, name: str, key: str) -> None:
         )
         return
     for col, fmt, mime in ((cols[1], "svg", "image/svg+xml"), (cols[2], "png", "image/png")):
-        # rendered at click time on another thread, from the DOT text captured now
+        # rendered at click time on another thread, from the snapshot captured now
         col.download_button(
             fmt.upper(),
-            lambda d=dot, f=fmt: G.render(d, f),
+            lambda f=fmt: G.render(make(), f),
             f"{name}.{fmt}",
             mime,
             key=f"dl_{key}_{fmt}",
@@ -175,7 +181,42 @@ def exports(dot: str, name: str, key: str) -> None:
         )
 
 
-def draw_graph(s: G.SnapshotSeries, opts: Options) -> None:
+def _need_static() -> None:
+    st.session_state.pop("g_static_sent", None)  # the browser lost the layout (a new element): send it again
+
+
+def example_title(snap: G.Snapshot) -> str:
+    """The example and loss in the view's status line."""
+    xs = ", ".join(G.format_number(v) for v in snap.x)
+    return f"{snap.loss_name} loss on x = ({xs}), y = {G.format_number(snap.y)}" if snap.x else snap.loss_name
+
+
+def draw_live(s: GL.LiveSeries, snap: G.Snapshot, prev: G.Snapshot | None, follow: bool) -> None:
+    """The scalar graph in the live view: the layout once per architecture, then only the numbers."""
+    ss = st.session_state
+    lay = s.layout_of(snap)
+    static = GL.static_part(snap, lay) if ss.get("g_static_sent") != lay.key else None
+    title = example_title(snap)
+    if follow and prev is None:
+        frames = s.since(ss.get("g_sent_seq", -1)) or ([s.frames[-1]] if s.frames else [GL.frame_of(snap)])
+        data = GL.payload(
+            lay.key, frames, static=static, title=title, rate=s.rate() if ui.is_running() else None, every=s.frame_every
+        )
+    else:
+        frames = [GL.frame_of(snap)]
+        if prev is not None:
+            title += f" · Δ since step {prev.step}"
+        before = GL.frame_of(prev) if prev is not None else None
+        data = GL.payload(lay.key, frames, static=static, mode="still", previous=before, title=title)
+    result = graph_view.graph_view(data, on_need=_need_static)
+    ss["g_static_sent"] = lay.key
+    ss["g_sent_seq"] = frames[-1].seq
+    if result is not None and getattr(result, "select", None):
+        ss["g_selected"] = result.select  # {id, title, step}: the step-through lesson starts from here
+    st.caption(LEGEND)
+
+
+def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
     """The chosen snapshot: the whole scalar graph, or one node per neuron plus an opened neuron."""
     snaps = s.snapshots
     if not snaps:
@@ -189,10 +230,8 @@ def draw_graph(s: G.SnapshotSeries, opts: Options) -> None:
     elif prev is not None and (prev.x, prev.y) != (snap.x, snap.y):
         st.caption("The previous snapshot traced another example, so the change mixes both effects.")
     if isinstance(snap, G.Snapshot):
-        dot = G.to_dot(snap, prev, show="diff" if prev else "value")
-        st.graphviz_chart(dot, width="stretch")
-        st.caption(LEGEND)
-        exports(dot, f"graph-step{snap.step}", "graph")
+        draw_live(s, snap, prev, opts.follow)
+        exports(lambda: G.to_dot(snap, prev, show="diff" if prev else "value"), f"graph-step{snap.step}", "graph")
         return
     dot = G.neuron_dot(snap, prev)
     st.graphviz_chart(dot, width="stretch")
@@ -251,11 +290,16 @@ def live(opts: Options) -> None:
         s = series()
         state = "training" if ui.is_running() else "paused"
         st.caption(f"**{state}** · step {tr.step_count} / {tr.config.steps} · {len(s)} snapshots")
-        graph_tab, network_tab = st.tabs(["Computation graph", "Network"])
-        with graph_tab:
-            draw_graph(s, opts)
-        with network_tab:
-            draw_network(s)
+        # only the open tab is drawn: the network figure is a plotly chart that re-mounts on every update
+        graph_tab, network_tab = st.tabs(["Computation graph", "Network"], key="g_tab", on_change="rerun")
+        if graph_tab.open:
+            with graph_tab:
+                draw_graph(s, opts)
+        else:
+            st.session_state.pop("g_static_sent", None)  # the view element goes away; a new one needs the layout
+        if network_tab.open:
+            with network_tab:
+                draw_network(s)
 
 
 with ui.guard("showing the graph controls"):

@@ -145,14 +145,14 @@ def test_graph_size_counts_without_building(sizes, act, loss):
 
 
 def test_choose_view_switches_at_the_threshold():
-    sizes = {h: G.graph_size(MLP(2, [h, 1]), "svm") for h in range(1, 40)}
+    sizes = {h: G.graph_size(MLP(2, [h, 1]), "svm") for h in range(1, 120)}
     last_scalar = max(h for h, n in sizes.items() if n <= G.MAX_SCALAR_NODES)
     view, why = G.choose_view(MLP(2, [last_scalar, 1]), "svm")
     assert view == "scalar" and str(sizes[last_scalar]) in why
     view, why = G.choose_view(MLP(2, [last_scalar + 1, 1]), "svm")
-    assert view == "neuron" and str(sizes[last_scalar + 1]) in why and "400" in why
-    assert G.choose_view(MLP(2, [8, 8, 1]))[0] == "scalar"
-    assert G.choose_view(MLP(2, [16, 16, 1]))[0] == "neuron"
+    assert view == "neuron" and str(sizes[last_scalar + 1]) in why and str(G.MAX_SCALAR_NODES) in why
+    assert G.choose_view(MLP(2, [16, 16, 1]))[0] == "scalar"  # the default net: 986 nodes, every one drawn
+    assert G.choose_view(MLP(2, [20, 20, 1]))[0] == "neuron"
 
 
 def test_neuron_view():
@@ -339,11 +339,11 @@ def test_series_clears_when_the_graph_or_run_changes():
 
 
 def test_series_uses_the_neuron_view_for_big_nets():
-    s, tr = G.SnapshotSeries(every=5), fake_trainer(MLP(2, [16, 16, 1], seed=1))
+    s, tr = G.SnapshotSeries(every=5), fake_trainer(MLP(2, [20, 20, 1], seed=1))
     assert run(s, tr, range(6), lr=0.001) == [0, 5]
     a, b = s.snapshots
     assert isinstance(b, G.NeuronSnapshot) and b.comparable(a) and b.x == tuple(tr.dataset.X_train[0])
-    assert not b.comparable(G.neuron_snapshot(MLP(2, [16, 15, 1]), b.x, b.y, "svm"))
+    assert not b.comparable(G.neuron_snapshot(MLP(2, [20, 19, 1]), b.x, b.y, "svm"))
     assert not G.snapshot(small(), X, Y, "svm").comparable(b) and not b.comparable(G.snapshot(small(), X, Y, "svm"))
     detail = G.neuron_detail_snapshot(s.model_at(0), 1, 3, a.x, a.y, "svm", 0, ["u", "v"])
     z = next(n for n in detail.nodes if n.name == "layers.1.3.z")

@@ -8,9 +8,11 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from micrograd.views import graph as G
+from micrograd.views import graph_live as GL
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = "compiled"
@@ -30,6 +32,20 @@ def dots(at: AppTest) -> list[str]:
     return [g.proto.spec for g in at.get("graphviz_chart")]
 
 
+def views(at: AppTest) -> list[tuple[dict, dict]]:
+    """The live graph view's payloads (header, arrays), decoded as the browser decodes them."""
+    return [GL.decode(c.proto.bytes) for c in at.get("bidi_component") if c.proto.component_name == "mg_graph_view"]
+
+
+def shown(at: AppTest) -> tuple[dict, dict[int, tuple[str, float, float]]]:
+    """The view's header and, for the frame on screen (the last one), node id -> (title, value, gradient)."""
+    ((h, a),) = views(at)
+    titles = h["static"]["titles"]
+    n = len(titles)
+    vals, grads = a["values"][-n:], a["grads"][-n:]
+    return h, {i: (titles[i], float(vals[i]), float(grads[i])) for i in range(n)}
+
+
 def texts(at: AppTest, kind: str) -> str:
     return "\n".join(str(e.value) for e in getattr(at, kind))
 
@@ -43,31 +59,42 @@ def test_small_net_draws_every_scalar_op_with_values_and_grads():
     tr = at.session_state["trainer"]
     assert tr.model.sizes == [2, 4, 1]
     assert "every scalar operation" in texts(at, "info") and not at.error
-    (dot,) = dots(at)
-    nodes = dict(NODE.findall(dot))
+    assert not dots(at)  # the live view is the canvas component; Graphviz stays for export
+    header, nodes = shown(at)
     assert len(nodes) == G.graph_size(tr.model, "svm") == 54
     x, y = tr.dataset.X_train[0], tr.dataset.y_train[0]
     expected = G.snapshot(tr.model, x, y, "svm", 0, tr.dataset.feature_names)
-    for n in expected.nodes:  # every label carries its node's value and gradient
-        assert f"data {G.format_number(n.data)}" in nodes[str(n.id)]
-        assert f"grad {G.format_number(n.grad)}" in nodes[str(n.id)]
-    assert "legend_param" in dot and "Fill = gradient" in texts(at, "caption")
+    for n in expected.nodes:  # every node carries its value and gradient (float32 on the wire)
+        title, value, grad = nodes[n.id]
+        assert value == float(np.float32(n.data)) and grad == float(np.float32(n.grad))
+        assert title == (n.name or (n.op if n.kind != "const" else "const") or n.kind)
+    assert header["static"]["kinds"] == list(G.KINDS) and header["steps"] == [0]
+    assert "Fill = gradient" in texts(at, "caption")
     assert [b.label for b in at.get("download_button")][:1] == ["DOT"]
 
 
+def test_default_net_shows_every_scalar_op_in_the_live_view():
+    at = page("graph")  # the default 2-16-16-1: 986 nodes, laid out once, panned and zoomed in the browser
+    tr = at.session_state["trainer"]
+    assert "every scalar operation" in texts(at, "info") and not dots(at)
+    header, nodes = shown(at)
+    assert len(nodes) == 986 == G.graph_size(tr.model, "svm")
+    assert len(header["static"]["titles"]) == 986 and header["mode"] == "live"
+
+
 def test_big_net_shows_neurons_and_opens_one():
-    at = page("graph")  # the default 2-16-16-1
+    at = page("graph", layers="20,20")  # 1,470 scalar nodes: more than the scalar view shows
     assert "each neuron is one node" in texts(at, "info")
     (dot,) = dots(at)
     neurons = set(re.findall(r"^\s*(h\d+_\d+) \[", dot, re.M))
-    assert len(neurons) == 16 + 16 + 1 and not NODE.findall(dot)  # no scalar nodes
+    assert len(neurons) == 20 + 20 + 1 and not NODE.findall(dot)  # no scalar nodes
     at.selectbox(key="g_neuron").set_value("1.3").run()
     assert not at.exception
     top, detail = dots(at)
     assert top == dot and "neuron layers.1.3" in title_of(detail)
     names = set(re.findall(r"<B>([^<\s]+)", detail))
-    assert {"layers.1.3.z", "layers.1.3.a", "layers.1.bias.3", "layers.1.weight.3.15"} <= names
-    assert len(NODE.findall(detail)) == 16 + 1 + 16 + 16 + 16 + 1  # inputs, bias, weights, muls, adds, relu
+    assert {"layers.1.3.z", "layers.1.3.a", "layers.1.bias.3", "layers.1.weight.3.19"} <= names
+    assert len(NODE.findall(detail)) == 20 + 1 + 20 + 20 + 20 + 1  # inputs, bias, weights, muls, adds, relu
 
 
 def test_training_takes_snapshots_that_the_slider_scrubs_and_diffs():
@@ -82,26 +109,28 @@ def test_training_takes_snapshots_that_the_slider_scrubs_and_diffs():
     steps = [snap.step for snap in s.snapshots]
     assert tr.step_count > 10 and steps[0] == 0 and steps[-1] == tr.step_count
     assert all(k % 5 == 0 for k in steps[1:-1]) and len(steps) >= 3
-    assert f"step {tr.step_count}:" in title_of(dots(at)[0])  # following the newest
+    header, _ = shown(at)
+    assert header["steps"][-1] == tr.step_count and header["mode"] == "live"  # following the newest
     at.toggle(key="g_follow").set_value(False).run()
     at.select_slider(key="g_pick").set_value(1).run()
-    first = dots(at)[0]
-    assert title_of(first).startswith(f"step {steps[1]}:")
+    first, nodes1 = shown(at)
+    assert first["steps"] == [steps[1]] and first["mode"] == "still"
     at.select_slider(key="g_pick").set_value(2).run()
-    second = dots(at)[0]
-    assert title_of(second).startswith(f"step {steps[2]}:") and second != first
+    second, nodes2 = shown(at)
+    assert second["steps"] == [steps[2]] and nodes2 != nodes1
     at.toggle(key="g_diff").set_value(True).run()
-    diff = dots(at)[0]
-    assert f"Δ since step {steps[1]}" in title_of(diff)
+    ((diff, arrays),) = views(at)
+    assert diff["diff"] and f"Δ since step {steps[1]}" in diff["title"]
     a, b = s.snapshots[1], s.snapshots[2]
     for n in b.nodes:
-        if n.kind == "param":
-            want = ("+" if n.data - a.nodes[n.id].data > 0 else "") + G.format_number(n.data - a.nodes[n.id].data)
-            assert f"Δdata {want}" in dict(NODE.findall(diff))[str(n.id)]
+        if n.kind == "param":  # the browser shows value - previous value of these two float32 arrays
+            assert arrays["values"][n.id] == np.float32(n.data)
+            assert arrays["prev_values"][n.id] == np.float32(a.nodes[n.id].data)
 
 
 def test_live_tick_updates_the_network_figure():
     at = page("graph", layers="3")
+    at.session_state["g_tab"] = "Network"  # only the open tab is drawn
     at.session_state["running"] = True
     at.run()
     (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("network")]
@@ -122,7 +151,7 @@ def test_bad_examples_get_messages_not_tracebacks():
     assert "got 1 coordinates but the data has 2 features" in texts(at, "error")
     at.text_input(key="g_coords").set_value("1.5, -0.25").run()
     at.selectbox(key="g_label").set_value(-1.0).run()
-    assert not at.error and "x = (1.5000, -0.2500), y = -1.0000" in title_of(dots(at)[0])
+    assert not at.error and "x = (1.5000, -0.2500), y = -1.0000" in shown(at)[0]["title"]
 
 
 def test_sandbox_readme_preset():

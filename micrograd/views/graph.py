@@ -16,7 +16,7 @@ from micrograd.losses import per_example
 from micrograd.nn import MLP
 from micrograd.views import text
 
-MAX_SCALAR_NODES = 400  # a browser draws a few hundred nodes in ~2 s; past that the page freezes
+MAX_SCALAR_NODES = 1000  # the live view (canvas, laid out once) pans and zooms the ~1,000 nodes of 2-16-16-1
 KINDS = ("input", "label", "param", "const", "op", "loss")
 
 
@@ -295,7 +295,7 @@ def choose_view(model: MLP, loss: str = "svm") -> tuple[str, str]:
             f"Showing every scalar operation: the one-example graph has {n} nodes (limit {MAX_SCALAR_NODES}).",
         )
     return "neuron", (
-        f"The one-example graph has {n} scalar nodes, more than the {MAX_SCALAR_NODES} a browser draws comfortably, "
+        f"The one-example graph has {n} scalar nodes, more than the {MAX_SCALAR_NODES} the scalar view shows, "
         "so each neuron is one node; open a neuron to see its scalar operations."
     )
 

@@ -1,0 +1,242 @@
+"""Data for the live graph view: the static part once per architecture, then compact frames of values and grads.
+
+Wire format (``encode``/``decode``): b"MGG1", a little-endian uint32 header length, the header as UTF-8 JSON, then
+the arrays it names (``{"arrays": {name: [dtype, offset, count]}}``), each 4-byte aligned after the header.
+A frame is every node's value and gradient as float32 (node id = topological index, as in ``views.graph``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import struct
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from micrograd.views import graph as G
+from micrograd.views.layout import NODE_H, NODE_W, Layout, layout_snapshot
+
+MAGIC = b"MGG1"
+MAX_FPS = 15.0  # frames per second while training: ~118 KB/s of float32 for the 986-node 2-16-16-1 graph
+MAX_FRAMES = 90  # frames kept for the next send (a few seconds at MAX_FPS)
+RATE_WINDOW = 2.0  # seconds over which the training rate is measured
+_DTYPES = {"f4": np.float32, "i4": np.int32, "u1": np.uint8}
+
+
+def encode(header: dict, arrays: dict[str, np.ndarray] | None = None) -> bytes:
+    """Header JSON plus raw little-endian arrays, as one bytes payload for the component."""
+    arrays = arrays or {}
+    blobs, table, offset = [], {}, 0
+    for name, a in arrays.items():
+        code = next(k for k, t in _DTYPES.items() if np.dtype(t) == a.dtype)
+        raw = np.ascontiguousarray(a, dtype=np.dtype(_DTYPES[code]).newbyteorder("<")).tobytes()
+        table[name] = [code, offset, int(a.size)]
+        pad = (-len(raw)) % 4
+        blobs.append(raw + b"\0" * pad)
+        offset += len(raw) + pad
+    head = json.dumps({**header, "arrays": table}, separators=(",", ":"), allow_nan=False).encode()
+    head += b" " * ((-len(head)) % 4)
+    return MAGIC + struct.pack("<I", len(head)) + head + b"".join(blobs)
+
+
+def decode(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    """The inverse of ``encode`` (for tests and tools)."""
+    if payload[:4] != MAGIC:
+        raise ValueError("not a graph-view payload")
+    (n,) = struct.unpack("<I", payload[4:8])
+    header = json.loads(payload[8 : 8 + n])
+    base = 8 + n
+    arrays = {}
+    for name, (code, off, count) in header.pop("arrays").items():
+        dt = np.dtype(_DTYPES[code]).newbyteorder("<")
+        arrays[name] = np.frombuffer(payload, dtype=dt, count=count, offset=base + off)
+    return header, arrays
+
+
+def _finite(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One picture: the training step, the loss and every node's value and gradient (float32, by node id)."""
+
+    seq: int
+    step: int
+    loss: float
+    values: np.ndarray
+    grads: np.ndarray
+
+
+def static_part(snap: G.Snapshot, lay: Layout) -> tuple[dict, dict[str, np.ndarray]]:
+    """What the browser keeps per architecture: node kinds, titles, positions and edges."""
+    kinds = np.array([G.KINDS.index(nd.kind) for nd in snap.nodes], dtype=np.uint8)
+    titles = [nd.name or (nd.op if nd.kind != "const" else "const") or nd.kind for nd in snap.nodes]
+    ops = [nd.op if nd.name and nd.kind == "op" else "" for nd in snap.nodes]
+    edges = np.array(snap.edges, dtype=np.int32).reshape(-1, 2)
+    header = {
+        "key": lay.key,
+        "kinds": list(G.KINDS),
+        "titles": titles,
+        "ops": ops,
+        "size": [lay.width, lay.height],
+        "node": [NODE_W, NODE_H],
+    }
+    arrays = {
+        "kind": kinds,
+        "x": np.array(lay.x, dtype=np.float32),
+        "y": np.array(lay.y, dtype=np.float32),
+        "src": edges[:, 0].copy(),
+        "dst": edges[:, 1].copy(),
+    }
+    return header, arrays
+
+
+def payload(
+    key: str,
+    frames: list[Frame],
+    *,
+    static: tuple[dict, dict[str, np.ndarray]] | None = None,
+    mode: str = "live",
+    previous: Frame | None = None,
+    title: str = "",
+    rate: float | None = None,
+    every: int = 1,
+) -> bytes:
+    """One update for the component: frames (oldest first), optionally the static part and a diff baseline.
+
+    mode "live" plays the frames back in step order; "still" shows the last frame at once (scrubbing, diff).
+    """
+    header: dict = {
+        "key": key,
+        "mode": mode,
+        "title": title,
+        "seq": [f.seq for f in frames],
+        "steps": [f.step for f in frames],
+        "losses": [_finite(f.loss) for f in frames],
+        "rate": _finite(rate) if rate is not None else None,
+        "every": every,
+        "diff": previous is not None,
+    }
+    arrays: dict[str, np.ndarray] = {}
+    if static is not None:
+        sh, sa = static
+        header["static"] = sh
+        arrays.update({f"s_{k}": v for k, v in sa.items()})
+    if frames:
+        arrays["values"] = np.concatenate([f.values for f in frames]).astype(np.float32)
+        arrays["grads"] = np.concatenate([f.grads for f in frames]).astype(np.float32)
+    if previous is not None:
+        arrays["prev_values"], arrays["prev_grads"] = previous.values, previous.grads
+    return encode(header, arrays)
+
+
+_seq = itertools.count(int(time.time() * 1000) % 2**40)  # frame numbers only grow, across series and sessions
+
+
+def frame_of(snap: G.Snapshot) -> Frame:
+    """A frame from a stored snapshot."""
+    values = np.array([nd.data for nd in snap.nodes], dtype=np.float32)
+    grads = np.array([nd.grad for nd in snap.nodes], dtype=np.float32)
+    return Frame(next(_seq), snap.step, snap.loss, values, grads)
+
+
+def frame_now(trainer, x, y) -> Frame:
+    """A frame of the trainer's model on example (x, y) right now (one trace of the scalar graph, ~11 ms)."""
+    t = G.trace_example(trainer.model, x, y, trainer.config.loss, trainer.dataset.feature_names)
+    values = np.fromiter((v.data for v in t.order), dtype=np.float32, count=len(t.order))
+    return Frame(next(_seq), trainer.step_count, t.root.data, values, np.array(t.grads, dtype=np.float32))
+
+
+class LiveSeries(G.SnapshotSeries):
+    """A snapshot series that also records frames while training, for the live graph view.
+
+    ``ui.tick`` calls ``take`` after every step (through ``graph.take_snapshot``); every ``frame_every``-th step
+    gets a frame, so the view shows at most ~MAX_FPS pictures per second whatever the training speed.
+    Only the scalar view gets frames; the neuron view of bigger nets is drawn from its snapshots.
+    """
+
+    def __init__(self, every: int = 10, limit: int = 200) -> None:
+        super().__init__(every, limit)
+        self.frames: deque[Frame] = deque(maxlen=MAX_FRAMES)
+        self.frame_every = 1
+        self._seen: deque[tuple[float, int]] = deque()  # (time, step) of recent steps, for the rate
+        self._layouts: dict[str, Layout] = {}
+        self._view: tuple[object, str] = (None, "")
+        self._run: tuple[int, object] | None = None
+        self._frame_at = -math.inf
+        self._key_of: tuple[G.Snapshot | None, str] = (None, "")
+
+    def rate(self) -> float | None:
+        """Training steps per wall-clock second over the last RATE_WINDOW seconds (None when unknown)."""
+        if len(self._seen) < 2:
+            return None
+        (t0, s0), (t1, s1) = self._seen[0], self._seen[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 and s1 > s0 else None
+
+    def _pace(self, step: int) -> bool:
+        """Note a training step; True if it gets a frame (every ``frame_every`` steps, ~MAX_FPS per second)."""
+        now = time.perf_counter()
+        if self._seen and step < self._seen[-1][1]:
+            self._seen.clear()
+        self._seen.append((now, step))
+        while len(self._seen) > 2 and now - self._seen[0][0] > RATE_WINDOW:
+            self._seen.popleft()
+        r = self.rate()
+        if r is not None and now - self._seen[0][0] > 0.5:  # a rate over half a second or more
+            self.frame_every = max(1, math.ceil(r / MAX_FPS))
+            return step % self.frame_every == 0
+        if now - self._frame_at >= 1 / MAX_FPS:  # the rate is not known yet: throttle by time
+            self._frame_at = now
+            return True
+        return False
+
+    def take(self, trainer, force: bool = False) -> bool:
+        """Snapshot as SnapshotSeries does; also record a frame every ``frame_every`` steps or when forced."""
+        took = super().take(trainer, force)
+        step = trainer.step_count
+        due = force or self._pace(step)
+        if self._view_of(trainer) != "scalar":
+            return took
+        run = (id(trainer), self._view[0])
+        if run != self._run or (self.frames and self.frames[-1].step > step):
+            self.frames.clear()  # a new run or another architecture: older frames belong to another graph
+            self._run = run
+        if due or not self.frames:
+            last = self.snapshots[-1] if self.snapshots else None
+            x, y = self.example(trainer.dataset)
+            if last is not None and last.step == step and (last.x, last.y) == (x, y) and isinstance(last, G.Snapshot):
+                self.frames.append(frame_of(last))
+            else:
+                self.frames.append(frame_now(trainer, x, y))
+        return took
+
+    def _view_of(self, trainer) -> str:
+        key = (id(trainer.model), tuple(trainer.model.sizes), trainer.config.loss)
+        if self._view[0] != key:
+            self._view = (key, G.choose_view(trainer.model, trainer.config.loss)[0])
+        return self._view[1]
+
+    def layout_of(self, snap: G.Snapshot) -> Layout:
+        """The layout of snap's architecture, computed once and kept."""
+        if self._key_of[0] is not snap:  # hashing the shape costs a few ms: once per snapshot
+            self._key_of = (snap, snap_key(snap))
+        key = self._key_of[1]
+        if key not in self._layouts:
+            self._layouts = {key: layout_snapshot(snap)}  # one architecture at a time
+        return self._layouts[key]
+
+    def since(self, seq: int) -> list[Frame]:
+        """Frames newer than frame number seq, oldest first."""
+        return [f for f in self.frames if f.seq > seq]
+
+
+def snap_key(snap: G.Snapshot) -> str:
+    """The shape key of a snapshot's graph (same as its layout's key)."""
+    from micrograd.views.layout import shape_key
+
+    return shape_key([nd.kind for nd in snap.nodes], [nd.op for nd in snap.nodes], [tuple(e) for e in snap.edges])

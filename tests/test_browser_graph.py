@@ -1,0 +1,120 @@
+"""The Graph page's live view in a real browser (Debian's Chromium through Playwright).
+
+The canvas exposes what it shows as data attributes on ``.mgg-root`` (step, scale, nodes, pictures, selected)
+and ``root.mgg`` (a node's shown numbers and its box on screen), so the test reads the picture, not the server.
+Rates are measured by bench/graph_page.py, never asserted here.
+"""
+
+import time
+
+import pytest
+
+from micrograd import MLP
+from micrograd.studio.config import RunConfig
+from micrograd.views import graph as G
+from tests.test_browser import sidebar_button, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+ROOT_JS = "document.querySelector('.mgg-root')"
+
+
+def collect_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def open_graph_page(page, url: str, nodes: int) -> None:
+    """Open the app, then the Graph page through the navigation (as a user does), and wait for the drawn graph."""
+    page.goto(url)
+    sidebar_button(page, "Start").wait_for(timeout=120_000)  # a cold server on a loaded machine is slow once
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Graph", exact=True).click()
+    page.wait_for_function(f"() => {ROOT_JS}?.dataset.nodes === '{nodes}' && {ROOT_JS}.dataset.step", timeout=60_000)
+    page.locator(".mgg-canvas").scroll_into_view_if_needed()
+
+
+def scale(page) -> float:
+    return float(page.evaluate(f"() => {ROOT_JS}.dataset.scale"))
+
+
+def inked(page) -> int:
+    """Pixels of the canvas that are not white (the graph is drawn)."""
+    return page.evaluate(
+        """() => {
+          const c = document.querySelector('.mgg-canvas');
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) n++;
+          return n;
+        }"""
+    )
+
+
+def test_graph_view_draws_zooms_and_shows_the_engines_numbers(app_url, page):
+    errors = collect_errors(page)
+    assert G.graph_size(MLP(2, [4, 1]), "svm") == 54  # every scalar node of the small net is drawn
+    open_graph_page(page, f"{app_url}/?layers=4", nodes=54)
+    assert inked(page) > 5_000
+
+    # zoom: the buttons and the mouse wheel change the scale; 100 % puts labels at full size
+    before = scale(page)
+    page.locator(".mgg-bar button[data-act=in]").click()
+    page.wait_for_function(f"() => Number({ROOT_JS}.dataset.scale) > {before * 1.4}")
+    assert scale(page) == pytest.approx(min(4, before * 1.5), rel=1e-3)
+    box = page.locator(".mgg-canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    zoomed = scale(page)
+    page.mouse.wheel(0, 400)  # scroll down: zoom out around the pointer
+    page.wait_for_function(f"() => Number({ROOT_JS}.dataset.scale) < {zoomed * 0.9}")
+    page.locator(".mgg-bar button[data-act=one]").click()
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.scale === '1.0000'")
+
+    # the engine's graph of the same setup: the default config with one hidden layer of 4, training point 0
+    config = RunConfig(layers=[4])
+    data = config.make_dataset()
+    snap = G.snapshot(config.make_model(2), data.X_train[0], data.y_train[0], config.loss, 0, data.feature_names)
+    node = next(n for n in snap.nodes if n.name == "layers.0.weight.1.0")
+
+    # bring the node into view, click it, and read its numbers from the view
+    page.evaluate(f"() => {ROOT_JS}.mgg.select(-1)")
+    b = page.evaluate(f"() => {ROOT_JS}.mgg.box({node.id})")
+    canvas = page.locator(".mgg-canvas").bounding_box()
+    dx, dy = canvas["width"] / 2 - (b["x"] + b["w"] / 2), canvas["height"] / 2 - (b["y"] + b["h"] / 2)
+    page.mouse.move(canvas["x"] + 30, canvas["y"] + 30)
+    page.mouse.down()
+    page.mouse.move(canvas["x"] + 30 + dx / 2, canvas["y"] + 30 + dy / 2, steps=4)
+    page.mouse.move(canvas["x"] + 30 + dx, canvas["y"] + 30 + dy, steps=4)
+    page.mouse.up()
+    b = page.evaluate(f"() => {ROOT_JS}.mgg.box({node.id})")
+    assert abs(b["x"] + b["w"] / 2 - canvas["width"] / 2) < 2  # dragging panned by exactly the drag
+    page.mouse.click(canvas["x"] + b["x"] + b["w"] / 2, canvas["y"] + b["y"] + b["h"] / 2)
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.selected === '{node.id}'")
+    shown = page.evaluate(f"() => {ROOT_JS}.mgg.shown({node.id})")
+    assert shown["title"] == "layers.0.weight.1.0" and shown["step"] == 0
+    assert shown["data"] == pytest.approx(node.data, rel=1e-6) and shown["grad"] == pytest.approx(node.grad, rel=1e-6)
+    assert shown["lines"] == [f"data {G.format_number(node.data)}", f"grad {G.format_number(node.grad)}"]
+    detail = page.locator(".mgg-detail").inner_text()
+    assert f"data {G.format_number(node.data)}" in detail and "layers.0.weight.1.0" in detail
+    assert b["w"] >= 132 * 0.99  # 100 %: boxes (and their 11-12 px labels) at full size
+    assert not errors, errors
+
+
+def test_graph_view_plays_training_without_remounting(app_url, page):
+    errors = collect_errors(page)
+    open_graph_page(page, f"{app_url}/?steps=3000", nodes=986)  # the default 2-16-16-1: every scalar op
+    page.evaluate(f"() => {{ {ROOT_JS}.__kept = true; }}")
+    pictures = int(page.evaluate(f"() => {ROOT_JS}.dataset.pictures"))
+    sidebar_button(page, "Start").click()
+    page.wait_for_function(f"() => Number({ROOT_JS}.dataset.step) > 0", timeout=60_000)
+    steps, t0 = [], time.monotonic()
+    while len(set(steps)) < 4 and time.monotonic() - t0 < 60:  # a loaded machine trains slowly; wait for a few
+        steps.append(int(page.evaluate(f"() => {ROOT_JS}.dataset.step")))
+        page.wait_for_timeout(100)
+    sidebar_button(page, "Pause").click()
+    assert steps == sorted(steps) and len(set(steps)) >= 4  # pictures of later and later steps
+    assert int(page.evaluate(f"() => {ROOT_JS}.dataset.pictures")) > pictures + 3
+    assert page.evaluate(f"() => {ROOT_JS}.__kept === true")  # the same element all along
+    assert not errors, errors
