@@ -113,8 +113,8 @@ class Axis:
             vals = [math.exp(a + (b - a) * i / (self.count - 1)) for i in range(self.count)]
         else:
             vals = [self.low + (self.high - self.low) * i / (self.count - 1) for i in range(self.count)]
-        if self.low is not None and kind(self.name) == "int":
-            vals = [round(v) for v in vals]
+        if self.low is not None:  # 0.001, not 0.0010000000000000002
+            vals = [round(v) if kind(self.name) == "int" else float(f"{v:.12g}") for v in vals]
         out = []
         for v in vals:
             if v not in out:
@@ -129,7 +129,7 @@ class Axis:
             v = math.exp(rng.uniform(math.log(self.low), math.log(self.high)))
         else:
             v = float(rng.uniform(self.low, self.high))
-        return round(v) if kind(self.name) == "int" else v
+        return round(v) if kind(self.name) == "int" else float(f"{v:.12g}")
 
     def text(self) -> str:
         """The axis as text that ``parse`` reads back."""
