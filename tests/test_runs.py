@@ -7,6 +7,7 @@ import math
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,8 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd.cli import runs as cli_runs
-from micrograd.studio import runs
-from micrograd.studio.runs import RunRecorder, RunStore, StoreError, default_db_path, process_token
+from micrograd.studio import runs, store_base
+from micrograd.studio.recording import RunRecorder
+from micrograd.studio.runs import RunStore, StoreError, default_db_path, process_token
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = {"dataset": "moons", "nin": 2, "nouts": [16, 16, 1], "activation": "relu", "loss": "svm", "lr": 0.1}
@@ -69,25 +71,25 @@ def test_open_creates_missing_directory_wal_and_schema_version(tmp_path):
     assert path.is_file()
     con = raw(path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
     RunStore(path).close()  # reopening must not migrate again
-    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
 
 
 def test_migration_to_a_new_version_runs_once(db, monkeypatch):
     RunStore(db).close()
     calls = []
 
-    def migrate_2(conn):
+    def migrate_3(conn):
         calls.append(1)
         conn.execute("ALTER TABLE runs ADD COLUMN notes TEXT")
 
-    monkeypatch.setitem(runs.MIGRATIONS, 2, migrate_2)
+    monkeypatch.setitem(runs.MIGRATIONS, 3, migrate_3)
     RunStore(db).close()
     RunStore(db).close()
     con = raw(db)
     assert calls == [1]
-    assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+    assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
     assert "notes" in [r[1] for r in con.execute("PRAGMA table_info(runs)")]
 
 
@@ -119,7 +121,7 @@ def test_read_only_connection_raises_store_error(db, monkeypatch):
     def read_only(path, timeout):
         return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
 
-    monkeypatch.setattr(runs, "_connect", read_only)
+    monkeypatch.setattr(store_base, "_connect", read_only)
     with pytest.raises(StoreError, match="cannot be written.*permissions"):
         RunStore(db)
 
@@ -237,10 +239,10 @@ def test_trainer_shaped_config_data_and_metrics(store):
     assert (run["architecture"], run["name"]) == ("2-16-16-1", f"moons 2-16-16-1 tanh bce #{rec.run_id}")
     assert store.get_run(store.create_run({"layers": [8], "loss": "mse"}, {}))["architecture"] == "8-1"
     metrics = {"step": 40, "train_loss": 0.1, "train_accuracy": 0.9, "test_loss": 0.2, "test_accuracy": 0.85}
-    rec.finish("error", {**metrics, "train_seconds": 0.5}, None, 0.7, "the trainer failed")
+    rec.finish("failed", {**metrics, "train_seconds": 0.5}, None, 0.7, "the trainer failed")
     run = store.get_run(rec.run_id)
     assert (run["status"], run["steps"], run["test_accuracy"], run["message"]) == (
-        "error", 40, 0.85, "the trainer failed",
+        "failed", 40, 0.85, "the trainer failed",
     )  # fmt: skip
 
 
@@ -383,7 +385,7 @@ def _set_writer(db: Path, run_id: int, pid: int | None, host: str, token: str | 
 
 
 def test_runs_of_gone_processes_are_marked_interrupted(db):
-    host = runs.socket.gethostname()
+    host = socket.gethostname()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     zombie = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -420,7 +422,8 @@ def test_runs_of_gone_processes_are_marked_interrupted(db):
 
 KILL_CHILD = """
 import sys, time
-from micrograd.studio.runs import RunRecorder, RunStore
+from micrograd.studio.recording import RunRecorder
+from micrograd.studio.runs import RunStore
 rec = RunRecorder(RunStore(sys.argv[1]), {"dataset": "moons", "loss": "svm"}, {"name": "moons"})
 print(rec.run_id, flush=True)
 i = 0
@@ -454,7 +457,8 @@ def test_steps_committed_before_kill_9_survive_and_run_is_interrupted(db):
 
 CONCURRENT_CHILD = """
 import os, sys, time
-from micrograd.studio.runs import RunRecorder, RunStore
+from micrograd.studio.recording import RunRecorder
+from micrograd.studio.runs import RunStore
 path, worker, n, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 rec = RunRecorder(RunStore(path), {"dataset": "moons", "worker": worker}, {"name": "moons"})
 rec.flush_every = 5
@@ -563,9 +567,11 @@ def test_recorder_survives_store_errors_and_stops_writing(store, db, monkeypatch
     other.execute("ROLLBACK")
     assert "locked" in rec.error and "not saved" in rec.error and not rec.active
     rec.on_step(step(3))
+    assert [r["step"] for r in store.get_steps(rec.run_id)] == [1] and rec.saved_step == 1
+    # the lock is gone by the end: the run gets its true final status and says where its record stops
     rec.finish("finished", {}, None, 1.0)
-    assert [r["step"] for r in store.get_steps(rec.run_id)] == [1]
-    assert store.get_run(rec.run_id)["status"] == "running"
+    run = store.get_run(rec.run_id)
+    assert run["status"] == "finished" and "record stops at step 1" in run["message"]
 
     full = runs._store_error(db, sqlite3.OperationalError("database or disk is full"))
     rec2 = RunRecorder(store, CONFIG, DATA)

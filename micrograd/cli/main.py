@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -116,24 +115,23 @@ def _progress(total: int, quiet: bool):
     return on_step
 
 
-def _recorder(args: argparse.Namespace, config: RunConfig, dataset):
-    """A run recorder for the experiment store, or None (with a warning) when the store is unavailable."""
+def _recorder(args: argparse.Namespace):
+    """The run recorder (micrograd.studio.recording.Recorder), or None with --no-record.
+
+    A store problem (cannot open, disk full mid-run) is said once on stderr; training and --out go on.
+    """
     if args.no_record:
         return None
-    from micrograd.studio.recording import open_store
-    from micrograd.studio.runs import RunRecorder
+    from micrograd.studio.recording import Recorder
 
-    store, problem = open_store(args.db)
-    if store is None:
-        print(f"warning: {problem}", file=sys.stderr)
-        return None
-    return RunRecorder(store, config.to_dict(), dataset.summary())
+    return Recorder(args.db, on_error=lambda problem: print(f"warning: {problem}", file=sys.stderr))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train, print a summary line, write the weights."""
     from micrograd.studio.datasets import DataError
     from micrograd.studio.recording import weights_of
+    from micrograd.studio.status import Status
 
     config = RunConfig(
         dataset="csv" if args.csv else args.dataset,
@@ -168,22 +166,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.out and args.out.is_dir():
         raise CliError(f"cannot write {args.out}: it is a folder; give a file name such as {args.out / 'model.json'}")
     progress = _progress(config.steps, args.quiet)
-    recorder = _recorder(args, config, dataset)
-
-    def on_step(r: dict) -> None:
-        progress(r)
-        if recorder is not None:
-            recorder.on_step(r)
-
+    recorder = _recorder(args)
     try:
-        trainer = Trainer(config, dataset, on_step=on_step)
+        trainer = Trainer(config, dataset, on_step=progress)
     except ConfigError as e:
         raise CliError(str(e)) from None
-    start = time.perf_counter()
-    trainer.run()
-    wall = time.perf_counter() - start
+    if recorder is not None:
+        recorder.watch(trainer)  # records from the first step, with the initial weights
+    try:
+        trainer.run()
+    except KeyboardInterrupt:
+        if recorder is not None:
+            recorder.close(Status.CANCELLED, f"stopped with Ctrl-C after step {trainer.step_count}")
+        raise
     m = trainer.metrics()
-    if trainer.status in ("diverged", "error"):
+    if trainer.status in (Status.DIVERGED, Status.FAILED):
         print(trainer.message, file=sys.stderr)
     else:
         test = (
@@ -195,13 +192,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     weights = weights_of(trainer)  # None after a divergence: NaN weights have no JSON form
     if recorder is not None:
-        recorder.finish(trainer.status, m, weights, wall, trainer.message)
+        recorder.close()  # final status, metrics, weights; a store problem was said once on stderr
     if args.out and weights is None:
         print(f"no weights written to {args.out}: they are not finite after the divergence", file=sys.stderr)
     elif args.out:
         _write(args.out, weights)
         print(f"weights written to {args.out}")
-    return 0 if trainer.status == "finished" else 1
+    return 0 if trainer.status == Status.FINISHED else 1
 
 
 def _write(path: Path, data: str | bytes) -> None:

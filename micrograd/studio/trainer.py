@@ -17,6 +17,7 @@ from micrograd.fast import numeric
 from micrograd.nn import MLP
 from micrograd.optim import SGD, schedule
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
+from micrograd.studio.status import Status
 
 _gc_lock = threading.Lock()
 _gc_depth = 0
@@ -45,8 +46,10 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-# Trainer.status values
-READY, TRAINING, FINISHED, DIVERGED, FAILED = "ready", "training", "finished", "diverged", "error"
+# Trainer.status values: two phases of its own (no run status: ready = no step yet, training = may step on),
+# then the run statuses it ends in
+READY, TRAINING = "ready", "training"
+FINISHED, DIVERGED, FAILED = Status.FINISHED, Status.DIVERGED, Status.FAILED
 
 
 class Trainer:
