@@ -61,7 +61,12 @@ class SweepRun:
                 where = " ".join(f"{k}={label(v)}" for k, v in t.axes.items())
                 run_name = f"sweep {self.sweep_id} #{t.index + 1}: {where} seed={t.config['seed']}".replace("  ", " ")
                 run_id = self._store.create_run(
-                    t.config, _data_hint(t.config), name=run_name, sweep_id=self.sweep_id, sweep_axes=t.axes
+                    t.config,
+                    _data_hint(t.config),
+                    name=run_name,
+                    sweep_id=self.sweep_id,
+                    sweep_axes=t.axes,
+                    status="queued",
                 )
                 self.run_ids.append(run_id)
                 self.status[t.index] = "queued"
@@ -116,9 +121,9 @@ class SweepRun:
         from distributed import Event, as_completed
 
         index_of = {f.key: i for i, f in enumerate(self._futures)}
-        ac = as_completed(self._futures)
         grace_until = None
         try:
+            ac = as_completed(self._futures, loop=self._client.loop)  # our client, not a process-wide default
             while not ac.is_empty():
                 self._take_events()
                 if self._cancel.is_set() and grace_until is None:

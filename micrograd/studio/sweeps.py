@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from micrograd.studio.config import ConfigError, RunConfig
+from micrograd.studio.status import Status
 
 MAX_TRIALS = 1000
 MAX_SEEDS = 100
@@ -256,10 +257,6 @@ class SweepSpec:
         return cls(**d)
 
 
-# What a Trainer's final status is called in the run store.
-_STATUS = {"finished": "finished", "diverged": "diverged", "error": "failed"}
-
-
 def _announce(sweep_id: int | None, index: int) -> Any:
     """Tell the driver this trial started (a Dask event); return the sweep's cancel Event, or None off a worker."""
     if sweep_id is None:
@@ -299,8 +296,9 @@ def run_trial(config: dict, sweep_id: int | None = None, index: int = 0, check_e
             if cancel.is_set():
                 status, message = "cancelled", f"cancelled after {trainer.step_count} of {trainer.config.steps} steps"
                 break
-    if status is None:
-        status, message = _STATUS.get(trainer.status, "finished"), trainer.message
+    if status is None:  # the trainer's own final status (a Status: finished, diverged or failed), as plain text
+        final = trainer.status if trainer.status in (Status.FINISHED, Status.DIVERGED, Status.FAILED) else "finished"
+        status, message = Status(final).value, trainer.message
     return {
         **base,
         "status": status,
