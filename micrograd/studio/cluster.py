@@ -87,6 +87,9 @@ class LocalCluster:
                     break
                 except WorkerStartTimeoutError:
                     self._check_alive(deadline)
+            from micrograd.studio.sweeps import warm_up
+
+            self.client.run(warm_up)  # the imports a first trial would wait for, paid at start-up on every worker
         except BaseException as e:
             log = self.log_tail()
             self.close()
@@ -96,7 +99,7 @@ class LocalCluster:
                 f"The local Dask cluster did not start ({type(e).__name__}: {e}). Its log:\n{log}"
             ) from e
 
-    def log_tail(self, lines: int = 15) -> str:
+    def log_tail(self, lines: int = 60) -> str:
         """The last lines the scheduler and workers printed."""
         with contextlib.suppress(OSError, ValueError):
             self._log.flush()

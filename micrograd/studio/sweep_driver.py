@@ -19,7 +19,7 @@ from micrograd.studio.cluster import Clusters
 from micrograd.studio.runs import RunStore, StoreError
 from micrograd.studio.sweeps import SweepSpec, Trial, cancel_event, label, run_trial, topic
 
-CANCEL_GRACE = 20.0  # seconds running trials get to stop and report after Cancel, before their futures are dropped
+CANCEL_GRACE = 60.0  # seconds running trials get to stop and report after Cancel, before their futures are dropped
 FINAL = ("finished", "diverged", "failed", "cancelled", "interrupted")
 
 
@@ -37,6 +37,7 @@ class SweepRun:
     def __init__(self, store_path: str | os.PathLike, clusters: Clusters, spec: SweepSpec) -> None:
         self.store_path, self.clusters, self.spec = store_path, clusters, spec
         self.sweep_id: int | None = None
+        self.token = ""
         self.trials: list[Trial] = []
         self.run_ids: list[int] = []
         self.status: dict[int, str] = {}  # trial index -> queued, running or a final status
@@ -70,12 +71,11 @@ class SweepRun:
                 )
                 self.run_ids.append(run_id)
                 self.status[t.index] = "queued"
-            self._client.subscribe_topic(topic(self.sweep_id), self._on_event)
-            token = uuid.uuid4().hex[:8]  # two servers may share a cluster and number their sweeps alike
+            # names on the cluster: two servers (two run stores) may share a cluster and number their sweeps alike
+            self.token = f"{uuid.uuid4().hex[:12]}-{self.sweep_id}"
+            self._client.subscribe_topic(topic(self.token), self._on_event)
             self._futures = [
-                self._client.submit(
-                    run_trial, t.config, self.sweep_id, t.index, key=f"micrograd-{token}-sweep{self.sweep_id}-{t.index}"
-                )
+                self._client.submit(run_trial, t.config, self.token, t.index, key=f"micrograd-{self.token}-{t.index}")
                 for t in self.trials
             ]
         except BaseException:
@@ -129,7 +129,7 @@ class SweepRun:
                 if self._cancel.is_set() and grace_until is None:
                     grace_until = time.monotonic() + CANCEL_GRACE
                     with contextlib.suppress(Exception):
-                        Event(cancel_event(self.sweep_id), client=self._client).set()
+                        Event(cancel_event(self.token), client=self._client).set()
                     queued = [f for f in self._futures if self.status[index_of[f.key]] == "queued" and not f.done()]
                     self._client.cancel(queued)
                 if grace_until is not None and time.monotonic() > grace_until:
@@ -146,7 +146,7 @@ class SweepRun:
             self._abandon("interrupted", f"the sweep driver stopped: {self.error}")
         finally:
             with contextlib.suppress(Exception):
-                self._client.unsubscribe_topic(topic(self.sweep_id))
+                self._client.unsubscribe_topic(topic(self.token))
             self._futures = []
             self._store.close()
 

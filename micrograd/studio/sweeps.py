@@ -24,14 +24,14 @@ AXIS_FIELDS = tuple(
 )
 
 
-def topic(sweep_id: int) -> str:
-    """The Dask event topic a trial announces its start on."""
-    return f"micrograd-sweep-{sweep_id}"
+def topic(token: str) -> str:
+    """The Dask event topic a sweep's trials announce their start on."""
+    return f"micrograd-sweep-{token}"
 
 
-def cancel_event(sweep_id: int) -> str:
+def cancel_event(token: str) -> str:
     """The name of the Dask Event that asks a sweep's running trials to stop."""
-    return f"micrograd-sweep-{sweep_id}-cancel"
+    return f"micrograd-sweep-{token}-cancel"
 
 
 class SweepError(ValueError):
@@ -257,9 +257,9 @@ class SweepSpec:
         return cls(**d)
 
 
-def _announce(sweep_id: int | None, index: int) -> Any:
+def _announce(token: str | None, index: int) -> Any:
     """Tell the driver this trial started (a Dask event); return the sweep's cancel Event, or None off a worker."""
-    if sweep_id is None:
+    if token is None:
         return None
     try:
         from distributed import Event, get_worker
@@ -267,14 +267,14 @@ def _announce(sweep_id: int | None, index: int) -> Any:
         worker = get_worker()
     except (ImportError, ValueError):  # not on a Dask worker (a serial run, a test)
         return None
-    worker.log_event(topic(sweep_id), {"index": index, "state": "started", "worker": worker.address})
-    return Event(cancel_event(sweep_id))
+    worker.log_event(topic(token), {"index": index, "state": "started", "worker": worker.address})
+    return Event(cancel_event(token))
 
 
-def run_trial(config: dict, sweep_id: int | None = None, index: int = 0, check_every: float = 0.5) -> dict:
+def run_trial(config: dict, token: str | None = None, index: int = 0, check_every: float = 0.5) -> dict:
     """Train one configuration to the end of its budget; the result dict is what the run store records.
 
-    Runs on a Dask worker: it announces its start and stops early (status 'cancelled') once the sweep's cancel
+    On a Dask worker, for the sweep whose driver chose ``token``: it announces its start and stops early (status 'cancelled') once the sweep's cancel
     event is set, checked every ``check_every`` seconds. It never raises: a failure is a result with status
     'failed' and the reason.
     """
@@ -284,7 +284,7 @@ def run_trial(config: dict, sweep_id: int | None = None, index: int = 0, check_e
     t0 = time.perf_counter()
     base = {"index": index, "steps": [], "metrics": {"step": 0}, "weights": None, "config": config, "data": None}
     try:
-        cancel = _announce(sweep_id, index)
+        cancel = _announce(token, index)
         trainer = Trainer(RunConfig.from_dict(config))
     except Exception as e:  # a configuration the trainer refuses, data that cannot be made
         return {**base, "status": "failed", "message": f"{type(e).__name__}: {e}", "wall_seconds": 0.0}
@@ -310,3 +310,23 @@ def run_trial(config: dict, sweep_id: int | None = None, index: int = 0, check_e
         "data": trainer.dataset.summary(),
         "wall_seconds": time.perf_counter() - t0,
     }
+
+
+def warm_up() -> None:
+    """Import what a trial needs (scikit-learn's datasets, the trainer, the compiled engine)."""
+    import sklearn.datasets  # noqa: F401
+
+    from micrograd.fast import compiled  # noqa: F401
+    from micrograd.studio import datasets, recording, trainer, weights  # noqa: F401
+
+
+def dask_setup(worker: Any) -> None:
+    """Warm a new Dask worker (it loads this module with --preload): the imports a first trial would wait for.
+
+    Importing scikit-learn takes seconds (over ten on a loaded machine). A background thread does it, so the
+    worker registers at once (the nanny gives up on a worker slow to start) and a first trial that arrives early
+    waits on Python's import lock instead of importing again.
+    """
+    import threading
+
+    threading.Thread(target=warm_up, name="micrograd-warm-up", daemon=True).start()
