@@ -131,7 +131,7 @@ def _wait_running(db, sweep_id, n=1, timeout=120):
     raise AssertionError("no trial started running")
 
 
-LONG = RunConfig(samples=1000, steps=1500, layers=[16, 16]).to_dict()
+LONG = RunConfig(samples=1000, steps=800, layers=[16, 16]).to_dict()
 
 
 def test_cancel_stops_the_sweep_and_records_every_trial_truthfully(clusters, tmp_path):
@@ -156,7 +156,7 @@ def test_cancel_stops_the_sweep_and_records_every_trial_truthfully(clusters, tmp
 
 def test_a_worker_killed_mid_trial_its_trial_reruns_and_the_sweep_completes(cluster, clusters, tmp_path):
     db = tmp_path / "runs.db"
-    spec = SweepSpec(base=LONG, axes=[Axis.parse("lr", "0.1,0.2,0.3,0.4,0.5")])
+    spec = SweepSpec(base=LONG, axes=[Axis.parse("lr", "0.1,0.2,0.3,0.4")])
     run = SweepRun(db, clusters, spec)
     sweep_id = run.start()
     (victim, *_) = _wait_running(db, sweep_id)
@@ -166,7 +166,7 @@ def test_a_worker_killed_mid_trial_its_trial_reruns_and_the_sweep_completes(clus
     assert run.join(300), "the sweep did not complete after a worker was killed"
     with RunStore(db) as store:
         runs = store.list_runs(sweep_id=sweep_id)
-        assert len(runs) == 5 and all(r["status"] in FINAL for r in runs)
+        assert len(runs) == 4 and all(r["status"] in FINAL for r in runs)
         assert {r["status"] for r in runs} == {"finished"}, [(r["status"], r["message"]) for r in runs]
         assert store.get_sweep(sweep_id)["status"] == "finished"
     cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ENV_VAR = "MICROGRAD_DASK"
-IDLE_TIMEOUT = "20s"  # the scheduler closes after this long without tasks (and so after a kill -9 of its client)
+IDLE_TIMEOUT = "30s"  # the scheduler closes after this long without tasks (and so after a kill -9 of its client)
 DEATH_TIMEOUT = 30  # seconds a worker waits for a lost scheduler before it exits
 START_TIMEOUT = 60.0  # seconds for the processes to come up on a loaded machine
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: workers import this micrograd, not another copy
@@ -89,7 +89,12 @@ class LocalCluster:
                     self._check_alive(deadline)
             from micrograd.studio.sweeps import warm_up
 
-            self.client.run(warm_up)  # the imports a first trial would wait for, paid at start-up on every worker
+            # the imports a first trial would wait for, paid at start-up on every worker; as tasks, so the
+            # scheduler does not count a slow start as idle time
+            warm = [
+                self.client.submit(warm_up, workers=[w], pure=False) for w in self.client.scheduler_info()["workers"]
+            ]
+            self.client.gather(warm)
         except BaseException as e:
             log = self.log_tail()
             self.close()
