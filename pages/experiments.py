@@ -2,20 +2,14 @@
 
 import hashlib
 from datetime import datetime
-from pathlib import Path
 
 import streamlit as st
 
 import ui
-from micrograd.studio import weights as export
-from micrograd.studio.config import RunConfig
-from micrograd.studio.datasets import DATASETS
 from micrograd.studio.runs import STATUSES, RunStore, StoreError, default_db_path
 from micrograd.views import compare
 
 CHART = {"displaylogo": False}
-SLIDERS = (("w_lr", ui.LR_OPTIONS), ("w_lr_end", ui.LR_OPTIONS), ("w_l2", ui.L2_OPTIONS))
-SLIDERS += (("w_momentum", ui.MOMENTUM_OPTIONS),)
 COLUMNS = {
     "id": st.column_config.NumberColumn("id", width="small"),
     "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
@@ -72,80 +66,18 @@ def _delete(run_id: int) -> None:
         ss["notices"].append(f"Run #{run_id} deleted.")
 
 
-def _nearest(options: tuple, x: float) -> float:
-    return min(options, key=lambda o: abs(o - x))
-
-
-def _widgets_for(config: RunConfig) -> tuple[dict, list[str]]:
-    """Sidebar widget values that describe config, and the settings the sidebar had to round."""
-    c, notes = config, []
-    w = {"w_dataset": c.dataset, "w_nlayers": len(c.layers), "w_activation": c.activation, "w_init": c.init}
-    w |= {f"w_layer_{k}": n for k, n in enumerate(c.layers)}
-    w |= {"w_loss": c.loss, "w_schedule": c.schedule, "w_batch_size": c.batch_size, "w_steps": c.steps}
-    w |= {"w_seed": c.seed, "w_data_seed": c.dataset_seed}
-    w |= {"w_lr": c.lr, "w_lr_end": c.lr if c.lr_end is None else c.lr_end, "w_l2": c.l2, "w_momentum": c.momentum}
-    w["w_engine"] = c.engine
-    spec = DATASETS.get(c.dataset)
-    if spec is not None:
-        w["w_samples"] = spec.samples if c.samples is None else c.samples
-        w["w_noise"] = spec.noise if c.noise is None else c.noise
-        w["w_test_fraction"] = spec.test_fraction if c.test_fraction is None else c.test_fraction
-    else:
-        w |= {"w_test_fraction": c.test_fraction or 0.0, "w_csv_label": c.label_column}
-        w["w_csv_features"] = list(c.feature_columns or [])
-    for key, top in (("w_steps", ui.MAX_STEPS), ("w_batch_size", ui.MAX_BATCH)):  # the CLI allows more
-        if w[key] > top:
-            notes.append(f"{key[2:]} {w[key]:,} → {top:,}")
-            w[key] = top
-    for key, options in SLIDERS:  # select sliders take only their listed values
-        if not any(abs(w[key] - o) <= 1e-12 * max(1.0, abs(o)) for o in options):
-            notes.append(f"{key[2:]} {w[key]:g} → {_nearest(options, w[key]):g}")
-            w[key] = _nearest(options, w[key])
-    return w, notes
-
-
 def _open(run_id: int) -> None:
     """Load a run's settings and weights into this session, then go to the Train page."""
     try:
         with _store() as store:
             run = store.get_run(run_id)
-        if not run["weights"]:
-            raise ValueError(f"run #{run_id} has no stored weights (it diverged or stopped before they were saved)")
-        config = RunConfig.from_dict(run["config"])
-        if len(config.layers) > ui.MAX_LAYERS or any(n > ui.MAX_WIDTH for n in config.layers):
-            raise ValueError(
-                f"its hidden layers {config.layers} exceed this dashboard's {ui.MAX_LAYERS} x {ui.MAX_WIDTH}"
-            )
-        uploaded = (ss.get("csv") or {}).get("name")
-        if config.dataset == "csv" and uploaded != Path(config.csv or "").name:  # the CLI records a path
-            raise ValueError(
-                f"it was trained on the CSV file {config.csv!r}, which is not uploaded in this session. On the Train "
-                "page choose Dataset → Upload CSV…, upload that file, then open the run again"
-            )
-        loaded = export.loads(run["weights"])
-        widgets, notes = _widgets_for(config)
-        old = {k: ss[k] for k in widgets if k in ss}
-        ss.update(widgets)
-        try:  # the sidebar re-initialises the weights unless its widgets give back this very configuration
-            config = ui.config_from_state().validate()
-            dataset = ui.load_dataset(config)
-            problems = ui.check_loaded(loaded, dataset)
-            if problems:
-                raise ValueError("; ".join(problems))
-            trainer = ui.new_trainer(config, dataset, loaded.model)
-        except Exception:
-            for k in widgets:
-                ss.pop(k, None)
-            ss.update(old)
-            raise
+        ui.open_run(run_id, run)
     except StoreError as e:
         ss["exp_error"] = str(e)
         return
     except (KeyError, ValueError) as e:  # ConfigError, DataError and WeightsError are ValueErrors
         ss["exp_error"] = f"Could not open run #{run_id}: {e.args[0] if e.args else e}."
         return
-    rounded = f" Rounded to the sidebar's choices: {', '.join(notes)}." if notes else ""
-    ui.replace_trainer(trainer, f"Opened run #{run_id} ({run['name']}): its settings and final weights.{rounded}")
     ss["exp_switch"] = True
 
 

@@ -40,9 +40,14 @@ from ui.options import (
     TICK_BUDGET,
     TICK_SECONDS,
     VIA_DASHBOARD,
+    config_from_widgets,
+    dataset_defaults,
     defaults,
     layer_sizes,
+    url_settings,
+    widgets_for,
 )
+from ui.reopen import open_run
 from ui.session import (
     apply_settings,
     builtin_dataset,
@@ -85,6 +90,8 @@ __all__ = [
     "builtin_dataset",
     "check_loaded",
     "config_from_state",
+    "config_from_widgets",
+    "dataset_defaults",
     "defaults",
     "get_trainer",
     "guard",
@@ -98,6 +105,7 @@ __all__ = [
     "on_csv_upload",
     "on_dataset_change",
     "on_weights_upload",
+    "open_run",
     "pause",
     "read_url",
     "replace_trainer",
@@ -113,5 +121,7 @@ __all__ = [
     "step_once",
     "tick",
     "url_of",
+    "url_settings",
+    "widgets_for",
     "write_url",
 ]

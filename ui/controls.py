@@ -8,9 +8,10 @@ import time
 import streamlit as st
 
 from micrograd.studio import trainer as training
-from micrograd.studio.datasets import DATASETS, DataError
+from micrograd.studio.config import ConfigError
+from micrograd.studio.datasets import DataError
 from micrograd.views import graph
-from ui.options import MAX_SEED, TICK_BUDGET
+from ui.options import MAX_SEED, TICK_BUDGET, dataset_defaults
 from ui.session import get_trainer, is_running, load_dataset, new_trainer, replace_trainer
 
 
@@ -52,11 +53,10 @@ def new_data() -> None:
     seed = random.randrange(MAX_SEED)  # a data seed, not a secret: the random module is fine
     config = tr.config.replace(data_seed=seed)
     try:
-        tr.dataset = load_dataset(config)
-    except DataError as e:
+        tr.set_dataset(load_dataset(config), config)
+    except (ConfigError, DataError) as e:
         ss["notices"].append(f"New data failed: {e}")
         return
-    tr.config = config
     ss["w_data_seed"] = seed
     ss["notices"].append(f"New data drawn (data seed {seed}); the weights were kept.")
 
@@ -64,9 +64,7 @@ def new_data() -> None:
 def on_dataset_change() -> None:
     """A new dataset starts from its own default size and noise."""
     ss = st.session_state
-    spec = DATASETS.get(ss["w_dataset"])
-    if spec is not None:
-        ss["w_samples"], ss["w_noise"] = spec.samples, spec.noise
+    ss.update(dataset_defaults(ss["w_dataset"]))
 
 
 def tick() -> None:

@@ -1,25 +1,34 @@
-"""Widget options, the sidebar's limits and defaults, and the session-state key names shared by the pages."""
+"""Widget options, the sidebar's limits and defaults, the widgets↔config mapping, and the session-state key names.
+
+Everything about a setting comes from its ``Setting`` in micrograd.studio.config; this module only knows how the
+sidebar's widgets hold the values (``w_<name>`` keys, layer sizes in several widgets, CSV fields).
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
-LR_OPTIONS = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # TensorFlow Playground's list
+from micrograd.studio import config
+from micrograd.studio.config import BUILTIN, CSV, L2_OPTIONS, LR_OPTIONS, MOMENTUM_OPTIONS, SIDEBAR, Setting
+from micrograd.studio.datasets import DATASETS
 
-
-L2_OPTIONS = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
-
-
-MOMENTUM_OPTIONS = (0.0, 0.5, 0.9, 0.95, 0.99)
-
+__all__ = ["L2_OPTIONS", "LR_OPTIONS", "MOMENTUM_OPTIONS"]  # re-exported from the schema, for the pages
 
 SPEED_OPTIONS = (1, 2, 5, 10, 20, 50, 100)
 
 
-MAX_LAYERS, MAX_WIDTH, MAX_STEPS, MAX_BATCH = 6, 64, 100_000, 10_000
+# The one setting that is the dashboard's, not the run's: steps per live tick (in the URL, not in a RunConfig).
+SPEED = Setting(
+    help="steps per live tick", label="Steps per tick", kind=int, options=SPEED_OPTIONS, name="speed", default=10
+)
 
 
-MAX_SEED = 2**32 - 1
+MAX_LAYERS, MAX_WIDTH, MAX_STEPS, MAX_BATCH = SIDEBAR.hidden_layers, SIDEBAR.width, SIDEBAR.steps, SIDEBAR.batch
+
+
+MAX_SEED = SIDEBAR.seed
 
 
 SLOW_PARAMS = 2_000  # above this a step gets noticeably slower
@@ -31,10 +40,10 @@ TICK_SECONDS = 0.35  # run_every while training; a tick also takes ~0.1-0.15 s, 
 TICK_BUDGET = 0.15  # seconds of training per tick, so Pause and redraws stay responsive
 
 
-DATA_FIELDS = ("dataset", "samples", "noise", "test_fraction", "data_seed", "csv", "label_column", "feature_columns")
+DATA_FIELDS = config.names_with(config.DATA)  # a change reloads the data and re-initialises the weights
 
 
-MODEL_FIELDS = ("layers", "activation", "init", "seed")
+MODEL_FIELDS = config.names_with(config.MODEL)  # a change re-initialises the weights
 
 
 VIA_DASHBOARD = "_via_dashboard"
@@ -46,31 +55,94 @@ RETURN_TO = "_return_to"  # the page a direct request asked for, while dashboard
 ACTIVATION_TITLES = {"tanh": "tanh", "relu": "ReLU", "sigmoid": "sigmoid", "linear": "linear"}
 
 
+def setting(name: str) -> Setting:
+    """The Setting of a sidebar widget's value (a RunConfig field, or speed)."""
+    return SPEED if name == "speed" else config.settings()[name]
+
+
+def url_settings() -> dict[str, Setting]:
+    """The settings a link carries, in the order they are read (dataset first: other limits depend on it)."""
+    return {name: s for name, s in config.settings().items() if s.url} | {"speed": SPEED}
+
+
 def defaults() -> dict[str, Any]:
-    """Widget values of the original micrograd demo."""
-    return {
-        "w_dataset": "moons",
-        "w_samples": 100,
-        "w_noise": 0.1,
-        "w_test_fraction": 0.2,
-        "w_data_seed": 1337,
-        "w_layers": [16, 16],
-        "w_activation": "relu",
-        "w_init": "uniform",
-        "w_loss": "svm",
-        "w_lr": 1.0,
-        "w_schedule": "linear",
-        "w_lr_end": 0.1,
-        "w_batch_size": 0,
-        "w_l2": 0.0001,
-        "w_momentum": 0.0,
-        "w_steps": 100,
-        "w_seed": 1337,
-        "w_engine": "compiled",
-        "w_speed": 10,
-    }
+    """Widget values of the original micrograd demo: RunConfig's defaults, with the default dataset's values."""
+    c = config.build({})
+    out = {}
+    for name, s in config.settings().items():
+        value = c.effective(name)
+        if s.key is not None and value is not None:
+            out[s.key] = value
+    out[SPEED.key] = SPEED.default
+    return out
+
+
+def dataset_defaults(name: str) -> dict[str, Any]:
+    """Widget values a built-in dataset brings with it (its own size and noise); {} for csv."""
+    if name not in DATASETS:
+        return {}
+    base = config.build({"dataset": name})
+    return {s.key: base.effective(n) for n, s in config.settings().items() if s.only == BUILTIN and s.key}
 
 
 def layer_sizes(state: Any) -> list[int]:
     """Hidden layer sizes from the layer widgets."""
     return [int(state.get(f"w_layer_{k}", 4)) for k in range(int(state.get("w_nlayers", 0)))]
+
+
+def _applies(s: Setting, builtin: bool) -> bool:
+    return not (s.only == CSV and builtin or s.only == BUILTIN and not builtin)
+
+
+def config_from_widgets(state: Mapping[str, Any], csv_name: str | None = None) -> config.RunConfig:
+    """The run configuration that widget values describe (not yet validated); csv_name: the uploaded file's."""
+    name = state["w_dataset"]
+    spec = DATASETS.get(name)
+    base = config.build({"dataset": name})  # the dataset's own values, for widgets not drawn yet
+    values: dict[str, Any] = {}
+    for field, s in config.settings().items():
+        if not _applies(s, spec is not None):
+            values[field] = None
+        elif field == "layers":  # one setting, several widgets (w_nlayers, w_layer_k)
+            values[field] = layer_sizes(state)
+        elif s.key is not None:
+            unused = spec is not None and s.used is not None and not s.used(spec)
+            v = base.effective(field) if unused else state.get(s.key, base.effective(field))
+            if s.many:
+                values[field] = [s.kind(x) for x in (v or [])]
+            else:
+                values[field] = v if v is None or s.choices is not None else s.kind(v)
+    if name == "csv":
+        values["csv"] = csv_name
+    return config.build(values)
+
+
+def _nearest(options: tuple, x: float) -> float:
+    return min(options, key=lambda o: abs(o - x))
+
+
+def widgets_for(c: config.RunConfig) -> tuple[dict[str, Any], list[str]]:
+    """Sidebar widget values that describe c, and the settings the sidebar had to round (as 'steps 1 → 2')."""
+    spec = DATASETS.get(c.dataset)
+    w: dict[str, Any] = {}
+    notes = []
+    for name, s in config.settings().items():
+        if s.key is None or not _applies(s, spec is not None):
+            continue
+        v = c.effective(name)
+        if name == "layers":  # one setting, several widgets
+            w["w_nlayers"] = len(v)
+            w |= {f"w_layer_{k}": n for k, n in enumerate(v)}
+            continue
+        if s.many:
+            v = list(v or [])
+        elif s.options is not None and not any(math.isclose(v, o, rel_tol=1e-12, abs_tol=1e-12) for o in s.options):
+            notes.append(f"{name} {v:g} → {_nearest(s.options, v):g}")  # select sliders take only their values
+            v = _nearest(s.options, v)
+        elif s.kind in (int, float) and v is not None:
+            high = s.bounds(SIDEBAR, spec)[1]
+            if high is not None and v > high:  # the CLI allows more than the sidebar
+                notes.append(f"{name} {v:,} → {high:,}" if s.kind is int else f"{name} {v:g} → {high:g}")
+                v = high
+        w[s.key] = v
+    return w, notes

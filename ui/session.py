@@ -9,10 +9,10 @@ import streamlit as st
 
 from micrograd.studio import datasets, recording
 from micrograd.studio.config import ConfigError, RunConfig
-from micrograd.studio.datasets import DATASETS, DataError
+from micrograd.studio.datasets import DataError
 from micrograd.studio.trainer import Trainer
 from micrograd.views import graph
-from ui.options import DATA_FIELDS, MODEL_FIELDS, RETURN_TO, VIA_DASHBOARD, layer_sizes
+from ui.options import DATA_FIELDS, MODEL_FIELDS, RETURN_TO, VIA_DASHBOARD, config_from_widgets
 from ui.url import read_url
 
 
@@ -45,32 +45,7 @@ def load_dataset(config: RunConfig) -> datasets.Dataset:
 def config_from_state() -> RunConfig:
     """The run configuration the widgets describe (not yet validated)."""
     ss = st.session_state
-    name = ss["w_dataset"]
-    csv = name == "csv"
-    spec = DATASETS.get(name)
-    return RunConfig(
-        dataset=name,
-        samples=None if csv else int(ss.get("w_samples", spec.samples)),
-        noise=None if csv else float(ss.get("w_noise", spec.noise) if spec.uses_noise else 0.0),
-        test_fraction=float(ss["w_test_fraction"]),
-        data_seed=int(ss["w_data_seed"]),
-        csv=(ss.get("csv") or {}).get("name") if csv else None,
-        label_column=ss.get("w_csv_label") if csv else None,
-        feature_columns=list(ss.get("w_csv_features", [])) if csv else None,
-        layers=layer_sizes(ss),
-        activation=ss["w_activation"],
-        init=ss["w_init"],
-        loss=ss["w_loss"],
-        lr=float(ss["w_lr"]),
-        lr_end=float(ss["w_lr_end"]),
-        schedule=ss["w_schedule"],
-        momentum=float(ss["w_momentum"]),
-        l2=float(ss["w_l2"]),
-        batch_size=int(ss["w_batch_size"]),
-        steps=int(ss["w_steps"]),
-        seed=int(ss["w_seed"]),
-        engine=ss["w_engine"],
-    )
+    return config_from_widgets(ss, (ss.get("csv") or {}).get("name"))
 
 
 def new_trainer(config: RunConfig, dataset: datasets.Dataset | None = None, model=None) -> Trainer:

@@ -5,40 +5,39 @@ from __future__ import annotations
 import streamlit as st
 
 from micrograd.losses import LOSS_TITLES
-from micrograd.nn import ACTIVATIONS, INITS
-from micrograd.optim import SCHEDULES
-from micrograd.studio import datasets
-from micrograd.studio.config import ENGINES
-from micrograd.studio.datasets import DATASETS
+from micrograd.studio.config import SIDEBAR
+from micrograd.studio.datasets import DATASETS, DatasetSpec
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
-from ui.options import (
-    ACTIVATION_TITLES,
-    L2_OPTIONS,
-    LR_OPTIONS,
-    MAX_BATCH,
-    MAX_LAYERS,
-    MAX_SEED,
-    MAX_STEPS,
-    MAX_WIDTH,
-    MOMENTUM_OPTIONS,
-    SLOW_PARAMS,
-    SPEED_OPTIONS,
-    TICK_SECONDS,
-    layer_sizes,
-)
+from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting
 from ui.session import apply_settings, get_trainer, is_running, save_settings
 from ui.uploads import on_csv_upload
 from ui.url import write_url
 
 
+def _w(name: str) -> dict:
+    """A widget's label, key and help from its setting (keywords for st.*)."""
+    s = setting(name)
+    return {"label": s.label, "key": s.key, "help": s.help}
+
+
+def _ranged(name: str, spec: DatasetSpec | None = None) -> dict:
+    """A number widget's label, key, help and the sidebar's limits from its setting (spec: the dataset's)."""
+    low, high = setting(name).bounds(SIDEBAR, spec)
+    return _w(name) | {"min_value": low, "max_value": high}
+
+
+def _options(name: str) -> dict:
+    """A select slider's label, key, help and options from its setting."""
+    s = setting(name)
+    return {"label": s.label, "key": s.key, "help": s.help, "options": s.options, "format_func": lambda v: f"{v:g}"}
+
+
 def _data_section() -> None:
     ss = st.session_state
-    names = [*DATASETS, "csv"]
     st.selectbox(
-        "Dataset",
-        names,
-        key="w_dataset",
+        **_w("dataset"),
+        options=setting("dataset").allowed(),
         on_change=on_dataset_change,
         format_func=lambda n: "Upload CSV…" if n == "csv" else n.replace("_", " "),
     )
@@ -56,22 +55,20 @@ def _data_section() -> None:
             cols = csv["columns"]
             if ss.get("w_csv_label") not in cols:
                 ss["w_csv_label"] = cols[-1]
-            st.selectbox("Label column", cols, key="w_csv_label")
+            st.selectbox(**_w("label_column"), options=cols)
             features = [c for c in cols if c != ss["w_csv_label"]]
             ss["w_csv_features"] = [c for c in ss.get("w_csv_features", features) if c in features]
-            st.multiselect("Feature columns", features, key="w_csv_features")
+            st.multiselect(**_w("feature_columns"), options=features)
             st.caption("Features are standardised (mean 0, std 1) with the training rows' statistics.")
     else:
         spec = DATASETS[ss["w_dataset"]]
         st.caption(spec.description)
-        st.number_input("Samples", datasets.MIN_SAMPLES, spec.max_samples, step=10, key="w_samples")
+        st.number_input(**_ranged("samples", spec), step=10)
         if spec.uses_noise:
-            st.slider("Noise", 0.0, float(spec.noise_max), step=0.01, key="w_noise")
-    st.slider(
-        "Test fraction", 0.0, datasets.MAX_TEST_FRACTION, step=0.05, key="w_test_fraction", help="held out, not trained"
-    )
+            st.slider(**_ranged("noise", spec), step=0.01)
+    st.slider(**_ranged("test_fraction"), step=0.05)
     a, b = st.columns(2, vertical_alignment="bottom")
-    a.number_input("Data seed", 0, MAX_SEED, key="w_data_seed")
+    a.number_input(**_ranged("data_seed"))
     csv = ss["w_dataset"] == "csv"
     b.button(
         "New data",
@@ -85,36 +82,38 @@ def _data_section() -> None:
 
 def _network_section(n_features: int) -> None:
     ss = st.session_state
-    st.number_input("Hidden layers", 0, MAX_LAYERS, key="w_nlayers")
+    layers = setting("layers")
+    low, high = layers.bounds(SIDEBAR)
+    st.number_input(layers.label, 0, SIDEBAR.hidden_layers, key="w_nlayers")
     cols = st.columns(3)
     for k in range(int(ss["w_nlayers"])):
         ss.setdefault(f"w_layer_{k}", 4)
-        cols[k % 3].number_input(f"Layer {k + 1}", 1, MAX_WIDTH, key=f"w_layer_{k}")
+        cols[k % 3].number_input(f"Layer {k + 1}", low, high, key=f"w_layer_{k}")
     sizes = [n_features, *layer_sizes(ss), 1]
     params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
     st.caption(f"Network {'-'.join(map(str, sizes))}: {params:,} parameters.")
     if params > SLOW_PARAMS:
         st.warning(f"{params:,} parameters: each step is slower; fewer or smaller layers train faster live.")
-    st.selectbox("Activation", ACTIVATIONS, key="w_activation", format_func=ACTIVATION_TITLES.get)
-    st.selectbox("Initialisation", INITS, key="w_init", help="uniform: U(-1, 1) as in micrograd; scaled: He/Xavier")
+    st.selectbox(**_w("activation"), options=setting("activation").allowed(), format_func=ACTIVATION_TITLES.get)
+    st.selectbox(**_w("init"), options=setting("init").allowed())
 
 
 def _training_section() -> None:
     ss = st.session_state
-    st.selectbox("Loss", list(LOSS_TITLES), key="w_loss", format_func=LOSS_TITLES.get)
-    st.select_slider("Learning rate", LR_OPTIONS, key="w_lr", format_func=lambda v: f"{v:g}")
-    st.selectbox("Schedule", SCHEDULES, key="w_schedule", help="how the learning rate moves toward the end value")
+    st.selectbox(**_w("loss"), options=setting("loss").allowed(), format_func=LOSS_TITLES.get)
+    st.select_slider(**_options("lr"))
+    st.selectbox(**_w("schedule"), options=setting("schedule").allowed())
     if ss["w_schedule"] != "constant":
-        st.select_slider("End learning rate", LR_OPTIONS, key="w_lr_end", format_func=lambda v: f"{v:g}")
+        st.select_slider(**_options("lr_end"))
     a, b = st.columns(2)
-    a.number_input("Batch size", 0, MAX_BATCH, key="w_batch_size", help="0 = the whole training set")
-    b.number_input("Step budget", 1, MAX_STEPS, step=50, key="w_steps")
-    st.select_slider("L2 penalty", L2_OPTIONS, key="w_l2", format_func=lambda v: f"{v:g}")
-    st.select_slider("Momentum", MOMENTUM_OPTIONS, key="w_momentum", format_func=lambda v: f"{v:g}")
+    a.number_input(**_ranged("batch_size"))
+    b.number_input(**_ranged("steps"), step=50)
+    st.select_slider(**_options("l2"))
+    st.select_slider(**_options("momentum"))
     a, b = st.columns(2)
-    a.number_input("Seed", 0, MAX_SEED, key="w_seed", help="initial weights and batch order")
-    b.radio("Engine", ENGINES, key="w_engine", horizontal=True, help="compiled: fast, same numbers")
-    st.select_slider("Steps per tick", SPEED_OPTIONS, key="w_speed", help=f"about {1 / TICK_SECONDS:g} ticks a second")
+    a.number_input(**_ranged("seed"))
+    b.radio(**_w("engine"), options=setting("engine").allowed(), horizontal=True)
+    st.select_slider(**_options("speed") | {"help": f"about {1 / TICK_SECONDS:g} ticks a second"})
     st.caption("Changes here apply at once, without resetting the weights.")
 
 

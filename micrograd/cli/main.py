@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from micrograd.studio.config import ENGINES, ConfigError, RunConfig
+from micrograd.studio import config
+from micrograd.studio.config import ConfigError, RunConfig, settings
 from micrograd.studio.trainer import Trainer
 
 
@@ -22,49 +24,52 @@ class Parser(argparse.ArgumentParser):
         raise CliError(f"{message} (see: python -m micrograd {self.prog.split()[-1]} --help)")
 
 
-def _int_list(text: str) -> list[int]:
-    try:
-        return [int(t) for t in text.split(",") if t.strip()] if text.strip() else []
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers like 16,16; got {text!r}") from None
+def _arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """An argparse type that reports the parser's ValueError message as is."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    convert.__name__ = name  # argparse names the type in its messages
+    return convert
 
 
-def _names(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
+def _add_settings(parser: argparse.ArgumentParser) -> None:
+    """One flag per RunConfig setting that has one: type, choices, default and help from its Setting."""
+    for name, s in settings().items():
+        if s.cli_flag is None:
+            continue
+        choices = s.choices if isinstance(s.choices, tuple) else None  # a registry's names are checked by config
+        if s.cli_type is not None:
+            kind = s.cli_type
+        elif s.many:
+            kind = _arg_type(s.from_text, name)
+        else:
+            kind = s.kind
+        metavar = None if choices else s.cli_flag[2:].upper().replace("-", "_")
+        parser.add_argument(
+            s.cli_flag, dest=name, type=kind, choices=choices, default=s.default, metavar=metavar, help=s.help
+        )
+
+
+def config_of(args: argparse.Namespace) -> RunConfig:
+    """The (not yet validated) run configuration the train flags give; --csv selects dataset csv."""
+    values = {name: getattr(args, name) for name, s in settings().items() if s.cli_flag is not None}
+    if values.get("csv"):
+        values["dataset"] = "csv"
+    return config.build(values)
 
 
 def build_parser() -> Parser:
     """The argument parser of every subcommand."""
-    from micrograd.losses import PER_EXAMPLE
-    from micrograd.nn import ACTIVATIONS, INITS
-    from micrograd.optim import SCHEDULES
-
-    d = RunConfig()
     p = Parser(prog="micrograd", description="Train and inspect MLPs on micrograd's scalar autograd engine.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     t = sub.add_parser("train", help="train a model and write its weights as JSON")
-    t.add_argument("--dataset", default=d.dataset, help="a built-in dataset (see `datasets`); ignored with --csv")
-    t.add_argument("--samples", type=int, help="number of samples (default: the dataset's)")
-    t.add_argument("--noise", type=float, help="noise level (default: the dataset's)")
-    t.add_argument("--test-fraction", type=float, help="share of the data held out for testing (0 to 0.9)")
-    t.add_argument("--data-seed", type=int, help="seed of the data (default: --seed)")
-    t.add_argument("--csv", type=Path, help="train on your own CSV file instead of a built-in dataset")
-    t.add_argument("--label-column", help="the CSV's label column (default: the last column)")
-    t.add_argument("--features", type=_names, help="comma-separated CSV feature columns (default: all others)")
-    t.add_argument("--layers", type=_int_list, default=d.layers, help="hidden layer sizes, e.g. 16,16")
-    t.add_argument("--activation", choices=ACTIVATIONS, default=d.activation)
-    t.add_argument("--init", choices=INITS, default=d.init, help="weight initialisation")
-    t.add_argument("--loss", choices=tuple(PER_EXAMPLE), default=d.loss)
-    t.add_argument("--lr", type=float, default=d.lr, help="learning rate (at the start of the schedule)")
-    t.add_argument("--lr-end", type=float, default=d.lr_end, help="learning rate at the end (linear, cosine)")
-    t.add_argument("--schedule", choices=SCHEDULES, default=d.schedule)
-    t.add_argument("--momentum", type=float, default=d.momentum)
-    t.add_argument("--l2", type=float, default=d.l2, help="L2 penalty: adds l2 * sum of squared weights to the loss")
-    t.add_argument("--batch-size", type=int, default=d.batch_size, help="0 means full batch")
-    t.add_argument("--steps", type=int, default=d.steps)
-    t.add_argument("--seed", type=int, default=d.seed, help="seed of the weights and minibatches")
-    t.add_argument("--engine", choices=ENGINES, default=d.engine)
+    _add_settings(t)
     t.add_argument("--out", type=Path, help="write the trained weights here (JSON)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--db", type=Path, help="the run history database (default: $MICROGRAD_DB or ~/.micrograd/runs.db)")
@@ -133,29 +138,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from micrograd.studio.recording import weights_of
     from micrograd.studio.status import Status
 
-    config = RunConfig(
-        dataset="csv" if args.csv else args.dataset,
-        samples=args.samples,
-        noise=args.noise,
-        test_fraction=args.test_fraction,
-        data_seed=args.data_seed,
-        csv=str(args.csv) if args.csv else None,
-        label_column=args.label_column,
-        feature_columns=args.features,
-        layers=args.layers,
-        activation=args.activation,
-        init=args.init,
-        loss=args.loss,
-        lr=args.lr,
-        lr_end=args.lr_end,
-        schedule=args.schedule,
-        momentum=args.momentum,
-        l2=args.l2,
-        batch_size=args.batch_size,
-        steps=args.steps,
-        seed=args.seed,
-        engine=args.engine,
-    )
+    config = config_of(args)
     try:
         config.validate()
         dataset = config.make_dataset()

@@ -1,19 +1,164 @@
-"""The run configuration: one validated schema that the CLI, the URL, the sidebar and the run store share."""
+"""The run configuration: one validated schema that the CLI, the URL, the sidebar and the run store share.
+
+Each ``RunConfig`` field carries its metadata once, as a ``Setting`` (help, limits, choices, CLI flag, URL key,
+widget, what a change does). The CLI's train flags, the URL codec, the sidebar's defaults and limits, the
+state→config mapping and ``Trainer.LIVE`` are derived from ``settings()``: adding a setting is one field here plus
+its sidebar widget.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 from micrograd import losses
 from micrograd.nn import ACTIVATIONS, INITS, MLP
 from micrograd.optim import SCHEDULES, number_problem
+from micrograd.studio.limits import LIMITS, SIDEBAR, Limits
 
 ENGINES = ("compiled", "scalar")
-MAX_HIDDEN_LAYERS = 15  # with the output layer, the 16 layers a weights file may hold
-MAX_WIDTH = 1024
-MAX_PARAMETERS = 250_000  # what a weights file may hold (micrograd.studio.weights.MAX_PARAMETERS)
-MAX_STEPS = 1_000_000
+LR_OPTIONS = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # TensorFlow Playground's list
+L2_OPTIONS = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
+MOMENTUM_OPTIONS = (0.0, 0.5, 0.9, 0.95, 0.99)
+# the old names of the limits, for the modules that import them
+MAX_HIDDEN_LAYERS, MAX_WIDTH, MAX_PARAMETERS, MAX_STEPS = (
+    LIMITS.hidden_layers,
+    LIMITS.width,
+    LIMITS.parameters,
+    LIMITS.steps,
+)
+
+# What changing a setting does to a run: applies at once / re-initialises the weights / reloads the data (and
+# re-initialises the weights).
+LIVE, MODEL, DATA = "live", "model", "data"
+# Settings that only mean something for a built-in dataset, or only for uploaded CSV data.
+BUILTIN, CSV = "builtin", "csv"
+
+# A limit: a number, the name of a Limits attribute (LIMITS for a run, SIDEBAR for a widget), or a function of
+# the dataset's DatasetSpec (its own limit).
+Bound = float | str | Callable[[Any], float]
+
+
+def _datasets():
+    from micrograd.studio import datasets  # numpy and the registry load only when a check needs them
+
+    return datasets
+
+
+def _dataset_names() -> tuple[str, ...]:
+    return (*_datasets().DATASETS, "csv")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Everything about one setting that the CLI, the URL codec, the sidebar and the trainer need.
+
+    Choices given as a tuple are also argparse choices; given as a function (a registry loaded late) they are
+    checked by ``RunConfig.problems``. ``name`` and ``default`` are filled in from the dataclass field.
+    """
+
+    help: str
+    label: str = ""  # the sidebar's label
+    kind: type = str  # the value's type, or its items' when many
+    many: bool = False  # a list of kind
+    choices: tuple | Callable[[], tuple] | None = None
+    low: Bound | None = None
+    high: Bound | None = None
+    low_open: bool = False
+    max_items: int | str | None = None  # the longest list, when many (a number or a Limits attribute)
+    options: tuple | None = None  # the sidebar's select-slider values; a link may give only these
+    effect: str = LIVE  # LIVE, MODEL or DATA
+    only: str | None = None  # BUILTIN or CSV when it applies to that kind of data only
+    used: Callable[[Any], bool] | None = None  # whether a built-in dataset (its DatasetSpec) uses the value
+    default_from: Callable[[RunConfig], Any] | None = None  # the value a run uses when this one is None
+    flag: str | None = ""  # the CLI flag; "" is --name-with-dashes, None is none
+    cli_type: Callable[[str], Any] | None = None  # how the CLI reads it (default: kind, or from_text for lists)
+    url: bool = True  # mirrored in the query parameters under its name
+    widget: str | None = ""  # the session-state key of its widget; "" is w_<name>, None is none
+    name: str = ""
+    default: Any = None
+
+    @property
+    def cli_flag(self) -> str | None:
+        """The CLI flag, e.g. --lr-end (None when the CLI has none)."""
+        return None if self.flag is None else self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def key(self) -> str | None:
+        """The session-state key of the widget (None when no widget holds it)."""
+        return None if self.widget is None else self.widget or "w_" + self.name
+
+    def allowed(self) -> tuple | None:
+        """The choices (None when any value in the limits will do)."""
+        return self.choices() if callable(self.choices) else self.choices
+
+    def bounds(self, limits: Limits = LIMITS, spec: Any = None) -> tuple[float | None, float | None]:
+        """(low, high) under these limits; a dataset-dependent bound is None without the dataset's spec."""
+
+        def resolve(b: Bound | None) -> float | None:
+            if isinstance(b, str):
+                return getattr(limits, b)
+            if callable(b):
+                return None if spec is None else b(spec)
+            return b
+
+        return resolve(self.low), resolve(self.high)
+
+    def from_text(self, text: str) -> Any:
+        """The value a CLI argument spells (lists: comma-separated); raises ValueError."""
+        if not self.many:
+            return self.kind(text)
+        try:
+            return [self.kind(t.strip()) for t in text.split(",") if t.strip()]
+        except ValueError:
+            what = "whole numbers" if self.kind is int else "numbers" if self.kind is float else "names"
+            example = ",".join(map(str, self.default or ())) or "a,b"
+            raise ValueError(f"expected comma-separated {what} like {example}; got {text!r}") from None
+
+    def problems(self, value: Any, limits: Limits = LIMITS, spec: Any = None) -> list[str]:
+        """Why value does not fit this setting, as sentences ([] when it does)."""
+        allowed = self.allowed()
+        if allowed is not None:
+            return (
+                []
+                if value in allowed
+                else [f"{self.name} must be one of {', '.join(map(str, allowed))}; got {value!r}"]
+            )
+        low, high = self.bounds(limits, spec)
+        integer = self.kind is int
+        if self.many:
+            most = getattr(limits, self.max_items) if isinstance(self.max_items, str) else self.max_items
+            if not isinstance(value, list) or (most is not None and len(value) > most):
+                at_most = "" if most is None else f" of at most {most} {self.label.lower() or 'items'}"
+                return [f"{self.name} must be a list{at_most}, got {value!r}"]
+            if high is None:
+                return []
+            found = [
+                number_problem(f"{self.name}[{i}]", v, low or 0, high, integer=integer) for i, v in enumerate(value)
+            ]
+            return [p for p in found if p]
+        if high is None or self.kind not in (int, float):
+            return []
+        p = number_problem(self.name, value, low or 0, high, integer=integer, low_open=self.low_open)
+        return [p] if p else []
+
+
+def setting(default: Any = None, **meta: Any) -> Any:
+    """A dataclass field carrying its Setting; a list default is copied for each config."""
+    s = Setting(**meta)
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"setting": s})
+    return field(default=default, metadata={"setting": s})
+
+
+def _spec_of(c: RunConfig) -> Any:
+    return _datasets().DATASETS.get(c.dataset) if isinstance(c.dataset, str) else None
+
+
+def _path(text: str) -> str:
+    return str(Path(text))
 
 
 class ConfigError(ValueError):
@@ -28,69 +173,100 @@ class ConfigError(ValueError):
 class RunConfig:
     """Everything that defines a training run. ``steps`` is the step budget; ``batch_size`` 0 is full batch."""
 
-    dataset: str = "moons"
-    samples: int | None = None  # None: the dataset's default
-    noise: float | None = None
-    test_fraction: float | None = None
-    data_seed: int | None = None  # None: same as seed
-    csv: str | None = None  # for dataset "csv": the file the data came from
-    label_column: str | None = None
-    feature_columns: list[str] | None = None
-    layers: list[int] = field(default_factory=lambda: [16, 16])  # hidden layer sizes
-    activation: str = "relu"
-    init: str = "uniform"
-    loss: str = "svm"
-    lr: float = 1.0
-    lr_end: float | None = 0.1
-    schedule: str = "linear"
-    momentum: float = 0.0
-    l2: float = 1e-4
-    batch_size: int = 0
-    steps: int = 100
-    seed: int = 1337
-    engine: str = "compiled"
+    # fmt: off
+
+    dataset: str = setting(
+        "moons", label="Dataset", choices=_dataset_names, effect=DATA,
+        help="a built-in dataset (python -m micrograd datasets lists them), or csv for your own file; --csv picks csv",
+    )
+    samples: int | None = setting(
+        None, label="Samples", kind=int, low="min_samples", high=lambda spec: spec.max_samples, effect=DATA,
+        only=BUILTIN, default_from=lambda c: _spec_of(c).samples, help="number of samples (default: the dataset's)",
+    )
+    noise: float | None = setting(
+        None, label="Noise", kind=float, low=0.0, high=lambda spec: spec.noise_max, effect=DATA, only=BUILTIN,
+        used=lambda spec: spec.uses_noise, default_from=lambda c: _spec_of(c).noise,
+        help="noise level (default: the dataset's)",
+    )
+    test_fraction: float | None = setting(
+        None, label="Test fraction", kind=float, low=0.0, high="test_fraction", effect=DATA,
+        default_from=lambda c: _spec_of(c).test_fraction if _spec_of(c) else 0.0,
+        help="share of the data held out for testing, not trained on (0 to 0.9)",
+    )
+    data_seed: int | None = setting(
+        None, label="Data seed", kind=int, low=0, high="seed", effect=DATA, default_from=lambda c: c.seed,
+        help="seed of the data (default: the seed)",
+    )
+    csv: str | None = setting(
+        None, effect=DATA, only=CSV, cli_type=_path, url=False, widget=None,
+        help="train on your own CSV file instead of a built-in dataset",
+    )
+    label_column: str | None = setting(
+        None, label="Label column", effect=DATA, only=CSV, url=False, widget="w_csv_label",
+        help="the CSV's label column (default: the last column)",
+    )
+    feature_columns: list[str] | None = setting(
+        None, label="Feature columns", many=True, effect=DATA, only=CSV, flag="--features", url=False,
+        widget="w_csv_features", help="comma-separated CSV feature columns (default: all others)",
+    )
+    layers: list[int] = setting(
+        [16, 16], label="Hidden layers", kind=int, many=True, low=1, high="width", max_items="hidden_layers",
+        effect=MODEL, help="hidden layer sizes, e.g. 16,16",
+    )
+    activation: str = setting("relu", label="Activation", choices=ACTIVATIONS, effect=MODEL, help="activation function")
+    init: str = setting(
+        "uniform", label="Initialisation", choices=INITS, effect=MODEL,
+        help="weight initialisation; uniform: U(-1, 1) as in micrograd, scaled: He/Xavier",
+    )
+    loss: str = setting("svm", label="Loss", choices=tuple(losses.PER_EXAMPLE), help="the loss to minimise")
+    lr: float = setting(
+        1.0, label="Learning rate", kind=float, low=0, high=1000, low_open=True, options=LR_OPTIONS,
+        help="learning rate (at the start of the schedule)",
+    )
+    lr_end: float | None = setting(
+        0.1, label="End learning rate", kind=float, low=0, high=1000, options=LR_OPTIONS,
+        default_from=lambda c: c.lr, help="learning rate at the end (linear, cosine)",
+    )
+    schedule: str = setting(
+        "linear", label="Schedule", choices=SCHEDULES, help="how the learning rate moves toward the end value"
+    )
+    momentum: float = setting(
+        0.0, label="Momentum", kind=float, low=0, high=0.999, options=MOMENTUM_OPTIONS, help="SGD momentum"
+    )
+    l2: float = setting(
+        1e-4, label="L2 penalty", kind=float, low=0, high=10, options=L2_OPTIONS,
+        help="L2 penalty: adds l2 * sum of squared weights to the loss",
+    )
+    batch_size: int = setting(
+        0, label="Batch size", kind=int, low=0, high="batch", help="examples per step; 0 means the whole training set"
+    )
+    steps: int = setting(100, label="Step budget", kind=int, low=1, high="steps", help="number of training steps")
+    seed: int = setting(
+        1337, label="Seed", kind=int, low=0, high="seed", effect=MODEL,
+        help="seed of the initial weights and the batch order",
+    )
+    engine: str = setting(
+        "compiled", label="Engine", choices=ENGINES,
+        help="compiled: fast, same numbers; scalar: the Value graph, step by step",
+    )
+    # fmt: on
 
     def problems(self) -> list[str]:
         """Every problem with this configuration, as sentences ([] when it is valid)."""
-        from micrograd.studio.datasets import DATASETS, MAX_TEST_FRACTION, MIN_SAMPLES
-
+        spec = _spec_of(self)
         p = []
-        if not isinstance(self.dataset, str):
-            p.append(f"dataset must be a name, got {self.dataset!r}")
-        elif self.dataset != "csv" and self.dataset not in DATASETS:
-            p.append(f"dataset must be one of {', '.join(DATASETS)} or csv; got {self.dataset!r}")
-        elif self.dataset != "csv":  # the generator's own limits, so a bad value is caught before any data is made
-            spec = DATASETS[self.dataset]
-            if self.samples is not None:
-                p.append(number_problem("samples", self.samples, MIN_SAMPLES, spec.max_samples, integer=True))
-            if self.noise is not None and spec.uses_noise:
-                p.append(number_problem("noise", self.noise, 0.0, spec.noise_max))
-        if self.test_fraction is not None:
-            p.append(number_problem("test_fraction", self.test_fraction, 0.0, MAX_TEST_FRACTION))
+        for name, s in settings(type(self)).items():
+            value = getattr(self, name)
+            if value is None and s.default is None:  # None: the dataset's or another setting's value
+                continue
+            if s.only == BUILTIN and spec is None:  # csv, or an unknown dataset (reported once, by dataset)
+                continue
+            if s.used is not None and spec is not None and not s.used(spec):
+                continue
+            p += s.problems(value, LIMITS, spec)
         if self.dataset == "csv" and not self.csv:
             p.append("dataset csv needs a file (csv)")
-        if not isinstance(self.layers, list) or len(self.layers) > MAX_HIDDEN_LAYERS:
-            p.append(f"layers must be a list of at most {MAX_HIDDEN_LAYERS} hidden layer sizes, got {self.layers!r}")
-        else:
-            p += [number_problem(f"layers[{i}]", n, 1, MAX_WIDTH, integer=True) for i, n in enumerate(self.layers)]
-        for name, allowed in (("activation", ACTIVATIONS), ("init", INITS), ("loss", tuple(losses.PER_EXAMPLE))):
-            if getattr(self, name) not in allowed:
-                p.append(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
-        if self.schedule not in SCHEDULES:
-            p.append(f"schedule must be one of {', '.join(SCHEDULES)}; got {self.schedule!r}")
-        if self.engine not in ENGINES:
-            p.append(f"engine must be one of {', '.join(ENGINES)}; got {self.engine!r}")
-        p.append(number_problem("lr", self.lr, 0, 1000, low_open=True))
-        if self.lr_end is not None:
-            p.append(number_problem("lr_end", self.lr_end, 0, 1000))
-        p.append(number_problem("momentum", self.momentum, 0, 0.999))
-        p.append(number_problem("l2", self.l2, 0, 10))
-        p.append(number_problem("batch_size", self.batch_size, 0, 1_000_000, integer=True))
-        p.append(number_problem("steps", self.steps, 1, MAX_STEPS, integer=True))
-        p.append(number_problem("seed", self.seed, 0, 2**32 - 1, integer=True))
-        if self.data_seed is not None:
-            p.append(number_problem("data_seed", self.data_seed, 0, 2**32 - 1, integer=True))
-        return [x for x in p if x]
+        return p
 
     def validate(self) -> RunConfig:
         """Return self, or raise ConfigError listing every problem."""
@@ -116,17 +292,24 @@ class RunConfig:
 
     def replace(self, **changes: Any) -> RunConfig:
         """A validated copy with some fields changed."""
-        return RunConfig.from_dict({**self.to_dict(), **changes})
+        return type(self).from_dict({**self.to_dict(), **changes})
+
+    def effective(self, name: str) -> Any:
+        """The value of a setting this run uses: a None stands for the dataset's or another setting's value."""
+        value = getattr(self, name)
+        s = settings(type(self))[name]
+        if value is None and s.default_from is not None and (s.only != BUILTIN or _spec_of(self) is not None):
+            return s.default_from(self)
+        return value
 
     @property
     def dataset_seed(self) -> int:
         """The seed the data is drawn with: data_seed, or seed when none is given."""
-        return self.seed if self.data_seed is None else self.data_seed
+        return self.effective("data_seed")
 
     def make_dataset(self):
         """The dataset this configuration names (a micrograd.studio.datasets.Dataset)."""
-        from micrograd.studio import datasets
-
+        datasets = _datasets()
         seed = self.dataset_seed
         if self.dataset == "csv":
             return datasets.load_csv(
@@ -146,3 +329,42 @@ class RunConfig:
     def architecture(self) -> str:
         """Layer sizes without the input, e.g. '16-16-1'."""
         return "-".join(str(n) for n in [*self.layers, 1])
+
+
+def settings(cls: type[RunConfig] | None = None) -> dict[str, Setting]:
+    """Every setting of cls (default: the ``RunConfig`` this module names now), in field order, named, with default."""
+    out = {}
+    for f in fields(cls or RunConfig):
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        out[f.name] = replace(f.metadata["setting"], name=f.name, default=default)  # a fresh list default each time
+    return out
+
+
+def names_with(effect: str) -> tuple[str, ...]:
+    """The settings whose change has this effect (LIVE, MODEL or DATA)."""
+    return tuple(name for name, s in settings().items() if s.effect == effect)
+
+
+def build(values: Mapping[str, Any]) -> RunConfig:
+    """A RunConfig (not yet validated) of the schema in use, from setting values; missing ones take defaults."""
+    return RunConfig(**values)
+
+
+__all__ = [
+    "BUILTIN",
+    "CSV",
+    "DATA",
+    "ENGINES",
+    "LIMITS",
+    "LIVE",
+    "MODEL",
+    "SIDEBAR",
+    "ConfigError",
+    "Limits",
+    "RunConfig",
+    "Setting",
+    "build",
+    "names_with",
+    "settings",
+    "setting",
+]

@@ -17,11 +17,15 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.studio.limits import LIMITS
+
 DEFAULT_TEST_FRACTION = 0.2
-MAX_TEST_FRACTION = 0.9
-MIN_SAMPLES = 4
-MAX_SAMPLES = 10_000
-MAX_SEED = 2**32 - 1  # sklearn's random_state limit
+MAX_TEST_FRACTION, MIN_SAMPLES, MAX_SAMPLES, MAX_SEED = (
+    LIMITS.test_fraction,
+    LIMITS.min_samples,
+    LIMITS.samples,
+    LIMITS.seed,
+)
 MAX_CSV_ROWS = 10_000
 MAX_CSV_FEATURES = 50
 MAX_CSV_BYTES = 5 * 1024 * 1024

@@ -16,6 +16,7 @@ from micrograd import losses
 from micrograd.fast import numeric
 from micrograd.nn import MLP
 from micrograd.optim import SGD, schedule
+from micrograd.studio import config as schema
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
 from micrograd.studio.status import Status
 
@@ -95,9 +96,27 @@ class Trainer:
         self._cursor = 0
         self._compiled = None
 
-    # hyperparameters that change live, without re-initialising
+    # hyperparameters that change live, without re-initialising (RunConfig's settings with effect LIVE)
 
-    LIVE = ("lr", "lr_end", "schedule", "momentum", "l2", "batch_size", "steps", "engine", "loss")
+    LIVE = schema.names_with(schema.LIVE)
+
+    def set_dataset(self, dataset, config: RunConfig) -> None:
+        """Train on new data from the next step, keeping the weights and the history; config describes that data.
+
+        Only the data settings of config may differ from the current ones; raises ConfigError otherwise.
+        """
+        config = config.validate()
+        data = set(schema.names_with(schema.DATA))
+        other = [f for f in config.to_dict() if f not in data and getattr(config, f) != getattr(self.config, f)]
+        if other:
+            raise ConfigError([f"{', '.join(other)} cannot change with the data; reset with a new configuration"])
+        if dataset.n_features != self.model.sizes[0]:
+            raise ConfigError(
+                [f"the model takes {self.model.sizes[0]} inputs but the data has {dataset.n_features} features"]
+            )
+        if len(dataset.y_train) != len(self.dataset.y_train):  # the batch order indexes the old training set
+            self._order, self._cursor = np.arange(0), 0
+        self.dataset, self.config = dataset, config
 
     def update(self, **changes: Any) -> None:
         """Change live hyperparameters (see ``LIVE``); raises ConfigError and changes nothing if any is bad."""

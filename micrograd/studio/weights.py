@@ -19,16 +19,15 @@ import numpy as np
 
 from micrograd.fast import numeric
 from micrograd.nn import ACTIVATIONS, MLP
+from micrograd.studio.limits import LIMITS
 
 FORMAT = "micrograd-mlp"
 VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 MAX_BYTES = 5_000_000
-MAX_LAYERS = 16  # training.MAX_HIDDEN_LAYERS + the output layer
-MAX_WIDTH = 1024
-# A trained weight takes ~20 bytes of JSON, so MAX_BYTES alone allows ~250k of them; this stops a hand-made
-# file of one-digit numbers from building millions of Values.
-MAX_PARAMETERS = 250_000
+# A trained weight takes ~20 bytes of JSON, so MAX_BYTES alone allows ~250k of them; MAX_PARAMETERS stops a
+# hand-made file of one-digit numbers from building millions of Values.
+MAX_LAYERS, MAX_WIDTH, MAX_PARAMETERS = LIMITS.layers, LIMITS.width, LIMITS.parameters
 METRIC_KEYS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "train_seconds")
 DEFAULT_CLASS_NAMES = ("-1", "+1")
 _LISTED = 5  # problems listed per array; the rest are counted, so a broken 1024 x 1024 matrix stays readable
