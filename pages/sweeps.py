@@ -1,6 +1,7 @@
 """Sweeps page: train a grid of settings at once on a Dask cluster, watch it, compare the results, open a trial."""
 
 import atexit
+import re
 
 import streamlit as st
 
@@ -19,6 +20,13 @@ EXAMPLES |= {"momentum": "0,0.9", "batch_size": "0,32", "loss": "svm,bce", "nois
 FINAL_SWEEP = ("finished", "cancelled", "failed", "interrupted")
 
 ss = st.session_state
+
+
+def _plain(text: str) -> str:
+    """Text (axis values a visitor typed, messages quoting them) shown as typed, never as Markdown."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
 if ss.pop("sweep_switch", False):  # "Open in Train page" was clicked
     st.switch_page("pages/train.py")
 
@@ -90,7 +98,7 @@ def _define() -> None:
     if not problems:
         problems = spec.problems()
     if problems:
-        st.error("This sweep cannot start: " + "; ".join(problems) + ".")
+        st.error(_plain("This sweep cannot start: " + "; ".join(problems) + "."))
     else:
         st.info(f"This sweep trains {spec.describe()}, with the compiled engine.")
     st.button("Start sweep", type="primary", disabled=bool(problems), on_click=_start, args=(spec,), key="sweep_start")
@@ -112,11 +120,11 @@ def _progress(sweep_id: int, was_final: bool) -> None:
     m[3].metric("Queued", p["queued"])
     m[4].metric("ETA", "—" if p["eta"] is None else f"{p['eta']:.0f} s")
     if sw["message"]:
-        st.caption(sw["message"])
+        st.caption(_plain(sw["message"]))
     if service.active(sweep_id):
         st.button("Cancel sweep", key="sweep_cancel", on_click=service.cancel, args=(sweep_id,))
     elif status not in FINAL_SWEEP:
-        st.caption(f"Driven by another process (pid {sw['pid']} on {sw['host']}); cancel it there.")
+        st.caption(_plain(f"Driven by another process (pid {sw['pid']} on {sw['host']}); cancel it there."))
     if (status in FINAL_SWEEP) != was_final:
         st.rerun(scope="app")
 
@@ -172,10 +180,10 @@ def page() -> None:
     """The whole page; problems are messages, never a traceback."""
     st.title("Sweeps")
     service = _service()["service"]
-    st.caption(f"Cluster: {service.clusters.describe()}.")
+    st.caption(_plain(f"Cluster: {service.clusters.describe()}."))
     ui.show_notices()
     if ss.get("sweep_error"):
-        st.error(ss.pop("sweep_error"))
+        st.error(_plain(ss.pop("sweep_error")))
     try:
         store = RunStore(default_db_path())
     except StoreError as e:

@@ -104,7 +104,7 @@ def test_run_trial_outside_a_worker_equals_a_serial_trainer_bit_for_bit():
 
 
 def test_run_trial_records_divergence_and_refused_configs_without_raising():
-    diverged = run_trial(RunConfig(steps=200, lr=1000, lr_end=None, schedule="constant", loss="mse").to_dict())
+    diverged = run_trial(RunConfig(steps=200, lr=1000, schedule="constant", loss="mse").to_dict())
     assert diverged["status"] == "diverged" and "diverged" in diverged["message"]
     failed = run_trial({**RunConfig().to_dict(), "layers": [1024] * 3})  # over the parameter limit
     assert failed["status"] == "failed" and "parameters" in failed["message"]

@@ -111,7 +111,7 @@ def test_grid_2x2x2_stored_results_equal_serial_training_bit_for_bit(clusters, t
 
 def test_a_diverging_trial_is_recorded_as_diverged(clusters, tmp_path):
     db = tmp_path / "runs.db"
-    base = RunConfig(steps=50, loss="mse", schedule="constant", lr_end=None).to_dict()
+    base = RunConfig(steps=50, loss="mse", schedule="constant").to_dict()
     sweep_id = _run(db, clusters, SweepSpec(base=base, axes=[Axis.parse("lr", "0.1,1000")]))
     with RunStore(db) as store:
         by_lr = {r["sweep_axes"]["lr"]: r for r in store.list_runs(sweep_id=sweep_id)}
@@ -170,6 +170,43 @@ def test_a_worker_killed_mid_trial_its_trial_reruns_and_the_sweep_completes(clus
         assert {r["status"] for r in runs} == {"finished"}, [(r["status"], r["message"]) for r in runs]
         assert store.get_sweep(sweep_id)["status"] == "finished"
     cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
+
+
+def test_cli_sweep_on_a_scheduler_address_records_every_trial(cluster, tmp_path, capsys):
+    db = tmp_path / "runs.db"
+    argv = ["sweep", "--lr", "0.1,1", "--activation", "tanh,relu", "--steps", "20", "--samples", "60"]
+    assert main([*argv, "--scheduler", cluster.address, "--db", str(db), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "2 activation × 2 lr = 4 configurations × 1 seed = 4 trials" in out
+    assert "sweep 1 done: 4 finished" in out and "micrograd runs list --sweep 1" in out
+    with RunStore(db) as store:
+        assert store.get_sweep(1)["trials"] == {"finished": 4}
+
+
+def test_ctrl_c_in_the_cli_cancels_and_records_every_trial(cluster, tmp_path):
+    db = tmp_path / "runs.db"
+    argv = ["sweep", "--lr", "0.1,0.2,0.3,0.4", "--samples", "1000", "--steps", "20000", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "micrograd", *argv, "--scheduler", cluster.address, "--db", str(db)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not db.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        _wait_running(db, 1)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "cancelling" in err and "sweep 1 cancelled" in out
+    with RunStore(db) as store:
+        runs = store.list_runs(sweep_id=1)
+        assert len(runs) == 4 and {r["status"] for r in runs} == {"cancelled"}
+        assert any(r["message"].startswith("cancelled after") for r in runs)
+        assert store.get_sweep(1)["status"] == "cancelled"
 
 
 def test_an_unreachable_scheduler_is_one_clear_message(tmp_path, capsys):

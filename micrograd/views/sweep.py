@@ -74,8 +74,9 @@ def _order(runs: Sequence[dict], axis: str) -> list[str]:
 
 def best(frame: pd.DataFrame, metric: str, n: int) -> pd.DataFrame:
     """The n best trials by a final metric (trials without it last)."""
-    higher = METRICS[metric][1]
-    return frame.sort_values(metric, ascending=not higher, na_position="last").head(n)
+    higher = METRICS[metric][1]  # ties: the lower train loss, then the older trial
+    keys = [metric] + [k for k in ("train_loss", "id") if k != metric]
+    return frame.sort_values(keys, ascending=[not higher] + [True] * (len(keys) - 1), na_position="last").head(n)
 
 
 def heatmap_table(frame: pd.DataFrame, x: str, y: str, metric: str) -> pd.DataFrame:
