@@ -68,10 +68,10 @@ def _open(run_id: int) -> None:
 
 
 def _define() -> None:
-    """The form for a new sweep: the sidebar's settings as the base, plus axes."""
-    base = ui.config_from_state()
+    """The form for a new sweep: the current run's settings (the Train page's) as the base, plus axes."""
+    base = ui.get_trainer().config
     st.caption(
-        f"Base: the sidebar's settings ({base.dataset}, {base.architecture} {base.activation}, lr {base.lr:g}, "
+        f"Base: the current run's settings ({base.dataset}, {base.architecture} {base.activation}, lr {base.lr:g}, "
         f"{base.steps} steps). Each axis lists values (0.01,0.1,1), a range low:high:count or low:high:count:log, "
         "or for layers shapes separated by spaces (4 16 16,16)."
     )

@@ -257,3 +257,44 @@ def test_after_kill_9_of_the_server_the_local_cluster_exits_on_its_own(tmp_path)
     with RunStore(db) as store:  # opening the store notices the dead driver
         assert {r["status"] for r in store.list_runs(sweep_id=sweep_id)} <= {"interrupted"}
         assert store.get_sweep(sweep_id)["status"] == "interrupted"
+
+
+def test_the_sweeps_page_defines_runs_shows_and_opens_a_trial(cluster, tmp_path, monkeypatch):
+    """The page through AppTest (its live fragment redrawn by hand: AppTest does not fire run_every)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "runs.db"
+    monkeypatch.setenv("MICROGRAD_DB", str(db))
+    monkeypatch.setenv("MICROGRAD_DASK", cluster.address)  # the server's cluster, named by whoever starts it
+    st.cache_resource.clear()  # a fresh sweep service, reading the environment above
+    try:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=240)
+        at.query_params["steps"] = "30"
+        at.run()
+        at.switch_page("pages/sweeps.py").run()
+        assert not at.exception and not at.error
+        assert any(
+            f"Dask scheduler {cluster.address}".replace(".", "\\.").replace(":", "\\:") in c.value for c in at.caption
+        )
+        at.text_input(key="sweep_values_lr").set_value("0.03,1").run()
+        assert "2 lr × 2 activation = 4 configurations × 1 seed = 4 trials" in at.info[0].value
+        at.button(key="sweep_start").click().run()
+        deadline = time.monotonic() + 240
+        while "sweep finished" not in (at.get("progress")[0].proto.text if at.get("progress") else ""):
+            assert time.monotonic() < deadline, "the sweep did not finish on the page"
+            time.sleep(1)
+            at.run()
+        assert not at.exception and not at.error
+        assert [s.value for s in at.subheader] == ["Heat map", "Best trials", "Parallel coordinates", "Open a trial"]
+        assert len(at.get("plotly_chart")) == 3
+        with RunStore(db) as store:
+            runs = store.list_runs(sweep_id=1)
+        best = min(runs, key=lambda r: (-r["test_accuracy"], r["train_loss"], r["id"]))
+        assert at.selectbox(key="sweep_trial_1").value == best["id"]
+        at.button(key="sweep_open").click().run()
+        assert not at.exception and not at.error
+        assert any(i.value.startswith(f"Opened run #{best['id']} ") for i in at.info)
+        assert at.session_state["trainer"].config.lr == best["sweep_axes"]["lr"]
+    finally:
+        st.cache_resource.clear()
