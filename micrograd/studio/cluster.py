@@ -27,6 +27,7 @@ IDLE_TIMEOUT = "30s"  # the scheduler closes after this long without tasks (and 
 DEATH_TIMEOUT = 30  # seconds a worker waits for a lost scheduler before it exits
 START_TIMEOUT = 60.0  # seconds for the processes to come up on a loaded machine
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: workers import this micrograd, not another copy
+_CONNECTED = "running"  # distributed.Client.status while connected (Dask's word, not a run status)
 _ADDRESS = re.compile(r"^(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 
 
@@ -127,7 +128,7 @@ class LocalCluster:
         """Whether the processes still run and the client is connected (the scheduler closes when idle)."""
         return (
             self.client is not None
-            and self.client.status == "running"
+            and self.client.status == _CONNECTED
             and all(p.poll() is None for p in self.processes)
         )
 
@@ -224,7 +225,7 @@ class Clusters:
         """A connected client: reconnects, or restarts the local cluster after it closed when idle."""
         with self._lock:
             if self.address:
-                if self._client is None or self._client.status != "running":
+                if self._client is None or self._client.status != _CONNECTED:
                     if self._client is not None:
                         with contextlib.suppress(Exception):
                             self._client.close()

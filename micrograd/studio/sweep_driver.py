@@ -17,10 +17,12 @@ from collections import Counter
 
 from micrograd.studio.cluster import Clusters
 from micrograd.studio.runs import RunStore, StoreError
+from micrograd.studio.status import Status
 from micrograd.studio.sweeps import SweepSpec, Trial, cancel_event, label, run_trial, topic
 
 CANCEL_GRACE = 60.0  # seconds running trials get to stop and report after Cancel, before their futures are dropped
-FINAL = ("finished", "diverged", "failed", "cancelled", "interrupted")
+FINAL = tuple(s.value for s in Status if s.final)
+_DONE, _RAISED = "finished", "error"  # distributed.Future.status of a task that returned / raised (Dask's words)
 
 
 def _data_hint(config: dict) -> dict:
@@ -130,7 +132,9 @@ class SweepRun:
                     grace_until = time.monotonic() + CANCEL_GRACE
                     with contextlib.suppress(Exception):
                         Event(cancel_event(self.token), client=self._client).set()
-                    queued = [f for f in self._futures if self.status[index_of[f.key]] == "queued" and not f.done()]
+                    queued = [
+                        f for f in self._futures if self.status[index_of[f.key]] == Status.QUEUED and not f.done()
+                    ]
                     self._client.cancel(queued)
                 if grace_until is not None and time.monotonic() > grace_until:
                     self._client.cancel([f for f in self._futures if not f.done()])
@@ -157,14 +161,14 @@ class SweepRun:
             except queue.Empty:
                 return
             i = msg.get("index") if isinstance(msg, dict) else None
-            if isinstance(i, int) and self.status.get(i) in ("queued", "running"):
+            if isinstance(i, int) and self.status.get(i) in (Status.QUEUED, Status.RUNNING):
                 self.status[i] = "running"
                 self._store.update_run(self.run_ids[i], status="running", message=f"on {msg.get('worker', '?')}")
 
     def _record(self, i: int, future) -> None:
         """Write one finished future's result (or why it has none) to its run."""
         run_id = self.run_ids[i]
-        if future.status == "finished":
+        if future.status == _DONE:
             r = future.result()
             if r["steps"]:
                 self._store.append_steps(run_id, r["steps"])
@@ -180,7 +184,7 @@ class SweepRun:
             )
             self.status[i] = r["status"]
             return
-        if future.status == "error":
+        if future.status == _RAISED:
             from distributed import KilledWorker
 
             e = future.exception()
@@ -191,7 +195,7 @@ class SweepRun:
             )
             status, message = "failed", why
         elif self._cancel.is_set():
-            started = self.status[i] == "running"
+            started = self.status[i] == Status.RUNNING
             status, message = "cancelled", "cancelled while running" if started else "cancelled before it started"
         else:  # dropped without Cancel: the cluster went away
             status, message = "interrupted", "the Dask cluster was lost before this trial finished"
@@ -211,8 +215,8 @@ class SweepRun:
                 if s not in FINAL:
                     if self._cancel.is_set():
                         final = "cancelled"
-                    elif s == "queued":
-                        final = "cancelled" if sweep_status == "failed" else "interrupted"
+                    elif s == Status.QUEUED:
+                        final = "cancelled" if sweep_status == Status.FAILED else "interrupted"
                     else:
                         final = "interrupted"
                     self._store.update_run(self.run_ids[i], status=final, message=message)
