@@ -172,7 +172,12 @@ def _results(store: RunStore, sweep_id: int) -> None:
         int(r["id"]): f"#{int(r['id'])} " + " ".join(f"{k}={r[k]}" for k in axes) + f" seed={r['seed']}"
         for _, r in ranked.iterrows()
     }
-    run_id = st.selectbox("Trial (best first)", list(labels), format_func=labels.get, key=f"sweep_trial_{sweep_id}")
+    run_id = st.selectbox(
+        "Trial (best first)",
+        list(labels),
+        format_func=labels.get,
+        key=f"sweep_trial_{sweep_id}_{len(ranked)}_{int(frame[metric].notna().sum())}",
+    )  # best first again as results arrive
     st.button("Open in Train page", type="primary", on_click=_open, args=(run_id,), key="sweep_open")
 
 
