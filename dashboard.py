@@ -18,6 +18,7 @@ PAGES = (  # (file, title, icon); a page appears once its file exists, so pages 
     ("pages/graph.py", "Graph", ":material/account_tree:"),
     ("pages/sandbox.py", "Sandbox", ":material/science:"),
     ("pages/experiments.py", "Experiments", ":material/table_chart:"),
+    ("pages/sweeps.py", "Sweeps", ":material/grid_view:"),
 )
 nav = st.navigation([st.Page(f, title=t, icon=i, default=f == PAGES[0][0]) for f, t, i in PAGES if (HERE / f).exists()])
 with ui.guard("setting up the session"):

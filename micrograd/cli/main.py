@@ -97,6 +97,9 @@ def build_parser() -> Parser:
     from micrograd.cli.runs import register
 
     register(sub)
+    from micrograd.cli import sweep
+
+    sweep.register(sub)
     return p
 
 

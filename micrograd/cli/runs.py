@@ -43,6 +43,7 @@ def register(subparsers: Any) -> None:
     db.add_argument("--db", type=Path, default=None, help="the runs database (default: $MICROGRAD_DB or ~/.micrograd)")
 
     p = sub.add_parser("list", parents=[db], help="a table of all runs, newest first")
+    p.add_argument("--sweep", type=int, metavar="ID", help="only the trials of this sweep (see `micrograd sweep`)")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("show", parents=[db], help="one run's config, metrics and last steps")
     p.add_argument("id", type=_run_id, help="the run id (see `runs list`)")
@@ -104,7 +105,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     """Print a table of all runs."""
 
     def body(store: RunStore) -> int:
-        runs = store.list_runs()
+        runs = store.list_runs(sweep_id=args.sweep)
         if not runs:
             print(f"no runs yet in {store.path}")
             return 0

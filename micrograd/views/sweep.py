@@ -1,0 +1,152 @@
+"""A sweep's results: the trials table, a heat map over two axes, parallel coordinates (no Streamlit here)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from micrograd.studio.sweeps import label
+
+METRICS = {  # the final metric a heat map shows: (title, higher is better, percent)
+    "test_accuracy": ("test accuracy", True, True),
+    "train_accuracy": ("train accuracy", True, True),
+    "train_loss": ("train loss", False, False),
+}
+DONE = ("finished", "diverged", "failed", "cancelled", "interrupted")
+
+
+def progress(trials: dict, total: int, started: float, now: float | None = None) -> dict:
+    """done / running / failed / queued counts and an ETA in seconds (None until a trial is done)."""
+    done = sum(trials.get(s, 0) for s in DONE)
+    elapsed = (time.time() if now is None else now) - started
+    eta = elapsed / done * (total - done) if 0 < done < total else None
+    failed = trials.get("failed", 0) + trials.get("interrupted", 0)
+    running, queued = trials.get("running", 0), trials.get("queued", 0)
+    return {"done": done, "running": running, "failed": failed, "queued": queued, "total": total, "eta": eta}
+
+
+def axis_names(runs: Sequence[dict]) -> list[str]:
+    """The sweep's axes, in the order its trials list them."""
+    names: list[str] = []
+    for r in runs:
+        for k in r.get("sweep_axes") or {}:
+            if k not in names:
+                names.append(k)
+    return names
+
+
+def trials_frame(runs: Sequence[dict]) -> pd.DataFrame:
+    """One row per trial: id, status, each axis (as text), seed, final metrics (accuracies in percent)."""
+    axes = axis_names(runs)
+    rows = []
+    for r in runs:
+        row = {"id": r["id"], "status": str(r["status"])}
+        row |= {a: label((r.get("sweep_axes") or {}).get(a)) for a in axes}
+        row["seed"] = (r.get("config") or {}).get("seed")
+        row["train_loss"] = r.get("train_loss")
+        for k in ("train_accuracy", "test_accuracy"):
+            row[k] = None if r.get(k) is None else 100.0 * r[k]
+        row["wall_seconds"] = r.get("wall_seconds")
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=["id", "status", *axes, "seed", *METRICS, "wall_seconds"])
+    for k in (*METRICS, "wall_seconds"):
+        df[k] = pd.to_numeric(df[k], errors="coerce").astype(float)
+    return df
+
+
+def _order(runs: Sequence[dict], axis: str) -> list[str]:
+    """An axis' labels sorted by value (numbers numerically, layers by size), as the grid listed them."""
+    values = []
+    for r in runs:
+        v = (r.get("sweep_axes") or {}).get(axis)
+        if v is not None and v not in values:
+            values.append(v)
+    try:
+        values.sort(key=lambda v: (len(v), v) if isinstance(v, list) else v)
+    except TypeError:
+        pass
+    return [label(v) for v in values]
+
+
+def best(frame: pd.DataFrame, metric: str, n: int) -> pd.DataFrame:
+    """The n best trials by a final metric (trials without it last)."""
+    higher = METRICS[metric][1]  # ties: the lower train loss, then the older trial
+    keys = [metric] + [k for k in ("train_loss", "id") if k != metric]
+    return frame.sort_values(keys, ascending=[not higher] + [True] * (len(keys) - 1), na_position="last").head(n)
+
+
+def heatmap_table(frame: pd.DataFrame, x: str, y: str, metric: str) -> pd.DataFrame:
+    """Mean, spread (standard deviation) and count of a metric per (x, y) cell, over seeds and other axes."""
+    g = frame.groupby([y, x], sort=False)[metric]
+    return g.agg(mean="mean", std="std", n="count").reset_index()
+
+
+def heatmap(runs: Sequence[dict], frame: pd.DataFrame, x: str, y: str, metric: str) -> go.Figure:
+    """A heat map of the final metric over two axes; each cell says mean ± spread (n trials)."""
+    title, higher, pct = METRICS[metric]
+    cells = heatmap_table(frame, x, y, metric)
+    xs, ys = _order(runs, x), _order(runs, y)
+    z = [[None] * len(xs) for _ in ys]
+    text = [[""] * len(xs) for _ in ys]
+    unit = " %" if pct else ""
+    for _, c in cells.iterrows():
+        if c[x] not in xs or c[y] not in ys:
+            continue
+        i, j = ys.index(c[y]), xs.index(c[x])
+        mean, std, n = c["mean"], c["std"], int(c["n"])
+        if n and not math.isnan(mean):
+            z[i][j] = mean
+            spread = f" ± {std:.2f}" if n > 1 and not math.isnan(std) else ""
+            text[i][j] = f"{mean:.2f}{spread}{unit}<br>n={n}"
+        else:
+            text[i][j] = "no result"
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=xs,
+            y=ys,
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Viridis" if higher else "Viridis_r",
+            colorbar={"title": title},
+            hovertemplate=f"{x} %{{x}}<br>{y} %{{y}}<br>{title} %{{text}}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"Final {title}: mean ± spread over seeds and other axes",
+        xaxis={"title": x, "type": "category"},
+        yaxis={"title": y, "type": "category"},
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        height=420,
+    )
+    return fig
+
+
+def parallel(runs: Sequence[dict], frame: pd.DataFrame, metric: str) -> go.Figure:
+    """Parallel coordinates: one line per trial through its axis values, coloured by the final metric."""
+    title, higher, _ = METRICS[metric]
+    dims = []
+    for a in axis_names(runs):
+        order = _order(runs, a)
+        dims.append(
+            {
+                "label": a,
+                "values": [order.index(v) if v in order else None for v in frame[a]],
+                "tickvals": list(range(len(order))),
+                "ticktext": order,
+            }
+        )
+    values = frame[metric].fillna(frame[metric].min() if higher else frame[metric].max())
+    dims.append({"label": title, "values": values.tolist()})
+    fig = go.Figure(
+        go.Parcoords(
+            line={"color": values.tolist(), "colorscale": "Viridis" if higher else "Viridis_r", "showscale": True},
+            dimensions=dims,
+        )
+    )
+    fig.update_layout(margin={"l": 60, "r": 60, "t": 50, "b": 30}, height=380)
+    return fig

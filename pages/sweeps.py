@@ -1,0 +1,214 @@
+"""Sweeps page: train a grid of settings at once on a Dask cluster, watch it, compare the results, open a trial."""
+
+import atexit
+import re
+
+import streamlit as st
+
+import ui
+from micrograd.studio.cluster import ClusterError
+from micrograd.studio.runs import RunStore, StoreError, default_db_path
+from micrograd.studio.sweep_driver import SweepService
+from micrograd.studio.sweeps import AXIS_FIELDS, MAX_SEEDS, MAX_TRIALS, Axis, SweepError, SweepSpec, label
+from micrograd.views import compare
+from micrograd.views import sweep as view
+
+CHART = {"displaylogo": False}
+DEFAULT_AXES = ("lr", "activation")
+EXAMPLES = {"lr": "0.01,0.1,1", "activation": "tanh,relu", "layers": "4 16 16,16", "l2": "0,0.0001,0.001"}
+EXAMPLES |= {"momentum": "0,0.9", "batch_size": "0,32", "loss": "svm,bce", "noise": "0.1:0.3:3", "seed": "1,2,3"}
+FINAL_SWEEP = ("finished", "cancelled", "failed", "interrupted")
+
+ss = st.session_state
+
+
+def _plain(text: str) -> str:
+    """Text (axis values a visitor typed, messages quoting them) shown as typed, never as Markdown."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
+if ss.pop("sweep_switch", False):  # "Open in Train page" was clicked
+    st.switch_page("pages/train.py")
+
+
+@st.cache_resource
+def _service() -> dict:
+    """The server's one sweep service: its driver threads and its cluster outlive every session.
+
+    Returned in a dict: the service holds a distributed.Client, which is awaitable, and st.cache_resource refuses
+    to return an awaitable. The cluster address comes from $MICROGRAD_DASK of whoever started the server, never
+    from this page: a Dask client unpickles what its scheduler sends.
+    """
+    service = SweepService(default_db_path())
+    atexit.register(service.close)
+    return {"service": service}
+
+
+def _start(spec: SweepSpec) -> None:
+    try:
+        ss["sweep_pick"] = _service()["service"].start(spec)
+    except (SweepError, ClusterError, StoreError) as e:
+        ss["sweep_error"] = f"The sweep did not start: {e}"
+    else:
+        ss["notices"].append(f"Sweep #{ss['sweep_pick']} started: {spec.describe()}.")
+
+
+def _open(run_id: int) -> None:
+    """The Experiments page's 'open in Train page', for one trial."""
+    try:
+        with RunStore(default_db_path()) as store:
+            run = store.get_run(run_id)
+        ui.open_run(run_id, run)
+    except StoreError as e:
+        ss["sweep_error"] = str(e)
+    except (KeyError, ValueError) as e:
+        ss["sweep_error"] = f"Could not open trial #{run_id}: {e.args[0] if e.args else e}."
+    else:
+        ss["sweep_switch"] = True
+
+
+def _define() -> None:
+    """The form for a new sweep: the current run's settings (the Train page's) as the base, plus axes."""
+    base = ui.get_trainer().config
+    st.caption(
+        f"Base: the current run's settings ({base.dataset}, {base.architecture} {base.activation}, lr {base.lr:g}, "
+        f"{base.steps} steps). Each axis lists values (0.01,0.1,1), a range low:high:count or low:high:count:log, "
+        "or for layers shapes separated by spaces (4 16 16,16)."
+    )
+    names = st.multiselect("Axes", AXIS_FIELDS, default=list(DEFAULT_AXES), key="sweep_axes")
+    axes, problems = [], []
+    cols = st.columns(max(1, min(3, len(names))))
+    for i, name in enumerate(names):
+        current = getattr(base, name)
+        default = EXAMPLES.get(name, label(current) if current is not None else "")
+        text = cols[i % len(cols)].text_input(f"{name} values", value=default, key=f"sweep_values_{name}")
+        try:
+            axes.append(Axis.parse(name, text))
+        except SweepError as e:
+            problems += e.problems
+    a, b, c = st.columns(3)
+    mode = a.radio("Search", ("grid", "random"), horizontal=True, key="sweep_mode")
+    samples = b.number_input("Random samples", 1, MAX_TRIALS, 10, key="sweep_samples", disabled=mode == "grid")
+    seeds = c.number_input("Seeds per configuration", 1, MAX_SEEDS, 1, key="sweep_seeds")
+    if base.dataset == "csv":
+        problems.append("sweeps run on the built-in datasets (the workers cannot see an upload); pick one")
+    spec = SweepSpec(
+        base={**base.to_dict(), "engine": "compiled"}, axes=axes, mode=mode, samples=int(samples), seeds=int(seeds)
+    )
+    if not problems:
+        problems = spec.problems()
+    if problems:
+        st.error(_plain("This sweep cannot start: " + "; ".join(problems) + "."))
+    else:
+        st.info(f"This sweep trains {spec.describe()}, with the compiled engine.")
+    st.button("Start sweep", type="primary", disabled=bool(problems), on_click=_start, args=(spec,), key="sweep_start")
+
+
+def _progress(sweep_id: int, was_final: bool) -> None:
+    """Progress of one sweep, redrawn every second while it runs; a full rerun when it ends shows the results."""
+    service = _service()["service"]
+    with RunStore(default_db_path()) as store:
+        sw = store.get_sweep(sweep_id)
+    total = sum(sw["trials"].values())
+    p = view.progress(sw["trials"], total, sw["created_at"])
+    status = str(sw["status"])
+    st.progress(p["done"] / max(1, total), text=f"{p['done']} of {total} trials done — sweep {status}")
+    m = st.columns(5)
+    m[0].metric("Done", p["done"])
+    m[1].metric("Running", p["running"])
+    m[2].metric("Failed", p["failed"])
+    m[3].metric("Queued", p["queued"])
+    m[4].metric("ETA", "—" if p["eta"] is None else f"{p['eta']:.0f} s")
+    if sw["message"]:
+        st.caption(_plain(sw["message"]))
+    if service.active(sweep_id):
+        st.button("Cancel sweep", key="sweep_cancel", on_click=service.cancel, args=(sweep_id,))
+    elif status not in FINAL_SWEEP:
+        st.caption(_plain(f"Driven by another process (pid {sw['pid']} on {sw['host']}); cancel it there."))
+    if (status in FINAL_SWEEP) != was_final:
+        st.rerun(scope="app")
+
+
+def _results(store: RunStore, sweep_id: int) -> None:
+    runs = store.list_runs(sweep_id=sweep_id)
+    if not any(r["train_loss"] is not None for r in runs):
+        st.caption("Results appear here as trials finish.")
+        return
+    frame = view.trials_frame(runs)
+    axes = view.axis_names(runs)
+    has_test = frame["test_accuracy"].notna().any()
+    metrics = [m for m in view.METRICS if has_test or m != "test_accuracy"]
+    metric = st.selectbox("Final metric", metrics, format_func=lambda m: view.METRICS[m][0], key="sweep_metric")
+    st.dataframe(frame, hide_index=True, key=f"sweep_table_{sweep_id}")
+
+    st.subheader("Heat map")
+    options = [*axes, "seed"] if "seed" not in axes else axes
+    a, b = st.columns(2)
+    x = a.selectbox("x axis", options, index=0, key="sweep_hx")
+    y = b.selectbox("y axis", options, index=min(1, len(options) - 1), key="sweep_hy")
+    if x == y:
+        st.info("Pick two different axes.")
+    else:
+        seeded = [{**r, "sweep_axes": {**(r["sweep_axes"] or {}), "seed": r["config"].get("seed")}} for r in runs]
+        st.plotly_chart(view.heatmap(seeded, view.trials_frame(seeded), x, y, metric), key="sweep_heat", config=CHART)
+
+    st.subheader("Best trials")
+    n = st.slider("How many", 1, min(10, len(frame)), min(5, len(frame)), key="sweep_best_n")
+    top = view.best(frame, metric, n)
+    series = [
+        (f"#{i} " + " ".join(f"{k}={frame.loc[j, k]}" for k in axes), store.get_steps(int(i)))
+        for j, i in top["id"].items()
+    ]
+    st.plotly_chart(
+        compare.loss_figure(series, st.toggle("Log-scale loss", key="sweep_log")), key="sweep_curves", config=CHART
+    )
+    if len(axes) >= 1:
+        st.subheader("Parallel coordinates")
+        st.plotly_chart(view.parallel(runs, frame, metric), key="sweep_parallel", config=CHART)
+
+    st.subheader("Open a trial")
+    ranked = view.best(frame, metric, len(frame))
+    labels = {
+        int(r["id"]): f"#{int(r['id'])} " + " ".join(f"{k}={r[k]}" for k in axes) + f" seed={r['seed']}"
+        for _, r in ranked.iterrows()
+    }
+    run_id = st.selectbox(
+        "Trial (best first)",
+        list(labels),
+        format_func=labels.get,
+        key=f"sweep_trial_{sweep_id}_{len(ranked)}_{int(frame[metric].notna().sum())}",
+    )  # best first again as results arrive
+    st.button("Open in Train page", type="primary", on_click=_open, args=(run_id,), key="sweep_open")
+
+
+def page() -> None:
+    """The whole page; problems are messages, never a traceback."""
+    st.title("Sweeps")
+    service = _service()["service"]
+    st.caption(_plain(f"Cluster: {service.clusters.describe()}."))
+    ui.show_notices()
+    if ss.get("sweep_error"):
+        st.error(_plain(ss.pop("sweep_error")))
+    try:
+        store = RunStore(default_db_path())
+    except StoreError as e:
+        st.warning(str(e))
+        return
+    with store:
+        sweeps = store.list_sweeps()
+        with st.expander("New sweep", expanded=not sweeps):
+            _define()
+        if not sweeps:
+            st.info("No sweeps yet. Define one above; its trials appear here and on the Experiments page.")
+            return
+        names = {s["id"]: f"#{s['id']} {s['name']} — {s['status']}" for s in sweeps}
+        if ss.get("sweep_pick") not in names:  # deleted, or a store changed under the session
+            ss.pop("sweep_pick", None)
+        sweep_id = st.selectbox("Sweep", list(names), format_func=names.get, key="sweep_pick")
+        final = str(store.get_sweep(sweep_id)["status"]) in FINAL_SWEEP
+        st.fragment(_progress, run_every=None if final else 1.0)(sweep_id, final)
+        _results(store, sweep_id)
+
+
+with ui.guard("showing the sweeps"):
+    page()
