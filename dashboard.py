@@ -1,10 +1,8 @@
 """micrograd studio: watch a multi-layer perceptron train live on a scalar autograd engine.
 
 Run with `streamlit run dashboard.py`. This script sets up the page, the session's state and the shared sidebar,
-then runs the page the user picked; pages register themselves by existing under pages/.
+then runs the page the user picked.
 """
-
-from pathlib import Path
 
 import streamlit as st
 
@@ -12,15 +10,14 @@ import ui
 
 st.set_page_config(page_title="micrograd studio", page_icon="🧠", layout="wide")
 
-HERE = Path(__file__).parent
-PAGES = (  # (file, title, icon); a page appears once its file exists, so pages can land independently
+PAGES = (  # (file, title, icon)
     ("pages/train.py", "Train", ":material/show_chart:"),
     ("pages/graph.py", "Graph", ":material/account_tree:"),
     ("pages/sandbox.py", "Sandbox", ":material/science:"),
     ("pages/experiments.py", "Experiments", ":material/table_chart:"),
     ("pages/sweeps.py", "Sweeps", ":material/grid_view:"),
 )
-nav = st.navigation([st.Page(f, title=t, icon=i, default=f == PAGES[0][0]) for f, t, i in PAGES if (HERE / f).exists()])
+nav = st.navigation([st.Page(f, title=t, icon=i, default=f == PAGES[0][0]) for f, t, i in PAGES])
 with ui.guard("setting up the session"):
     ui.init_state()
     ui.sidebar(live=nav.title in ("Train", "Graph"))  # the pages that tick; Start elsewhere would train unseen

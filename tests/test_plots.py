@@ -5,7 +5,7 @@ import pytest
 
 from micrograd.fast import numeric
 from micrograd.nn import MLP
-from micrograd.views import plots
+from micrograd.views import compare, plots
 
 
 @pytest.fixture
@@ -72,17 +72,18 @@ def test_boundary_one_feature_puts_points_at_their_labels():
 
 
 def test_curves_follow_history():
+    """One run's curves (the Experiments and Sweeps pages draw them; the Train page's live view draws its own)."""
     history = [
         {"step": k, "train_loss": 1.0 / k, "test_loss": 2.0 / k, "train_accuracy": 0.5, "test_accuracy": None}
         for k in (1, 2, 3)
     ]
-    loss = plots.loss_figure(history, log_y=True)
-    assert [t.name for t in loss.data] == ["train", "test"]
+    loss = compare.loss_figure([("run", history)], log_y=True)
+    assert [t.name for t in loss.data] == ["run · train", "run · test"]
     assert list(loss.data[1].y) == [2.0, 1.0, 2.0 / 3] and list(loss.data[0].x) == [1, 2, 3]
-    assert loss.layout.yaxis.type == "log" and loss.layout.uirevision == "loss"
-    assert plots.loss_figure(history).layout.yaxis.type == "linear"
-    acc = plots.accuracy_figure(history)
-    assert list(acc.data[0].y) == [50.0, 50.0, 50.0] and list(acc.data[1].y) == [None, None, None]
+    assert loss.layout.yaxis.type == "log" and loss.layout.uirevision == "Loss"
+    assert compare.loss_figure([("run", history)]).layout.yaxis.type == "linear"
+    acc = compare.accuracy_figure([("run", history)])
+    assert list(acc.data[0].y) == [50.0, 50.0, 50.0] and len(acc.data) == 1  # no test accuracy: no empty trace
 
 
 def test_confusion_counts_and_figure():
@@ -102,10 +103,3 @@ def test_diverged_model_gives_nan_heat_without_error(setup):
     assert np.isnan(np.asarray(fig.data[0].z)).all() and fig.data[0].zmax == 1.0
     assert fig.layout.plot_bgcolor == plots.NAN_COLOR  # what shows through where the score is NaN
     assert len(fig.data[3].x) == 50  # every point counts as misclassified
-
-
-def test_picked_train_point_reads_the_train_trace_only():
-    sel = {"points": [{"curve_number": 3, "point_index": 7}, {"curve_number": 1, "point_index": 12}]}
-    assert plots.picked_train_point(sel) == 12
-    assert plots.picked_train_point({"points": [{"curve_number": 2, "point_index": 4}]}) is None  # a test point
-    assert plots.picked_train_point({}) is None and plots.picked_train_point({"points": []}) is None

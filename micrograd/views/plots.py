@@ -16,7 +16,6 @@ from micrograd.views import text
 NEG, POS, MID, NAN_COLOR = "#f59322", "#0877bd", "#e8eaeb", "#9e9e9e"
 # diverging scale centred at score 0; zmid pins the white to the decision boundary
 BOUNDARY_SCALE = [[0.0, NEG], [0.5, MID], [1.0, POS]]
-TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#d62728"
 GRID_N = 100
 MARGIN = dict(l=10, r=10, t=40, b=10)
 
@@ -25,30 +24,6 @@ def _layout(fig: go.Figure, title: str, revision: str, **kw) -> go.Figure:
     # uirevision keeps the user's zoom and legend clicks across live redraws
     fig.update_layout(title=title, uirevision=revision, margin=MARGIN, height=kw.pop("height", 320), **kw)
     return fig
-
-
-def loss_figure(history: Sequence[dict], log_y: bool = False) -> go.Figure:
-    """Train and test loss per step (data loss measured on the whole sets before each step's update)."""
-    steps = [r["step"] for r in history]
-    fig = go.Figure()
-    for key, name, color in (("train_loss", "train", TRAIN_COLOR), ("test_loss", "test", TEST_COLOR)):
-        fig.add_trace(go.Scatter(x=steps, y=[r[key] for r in history], name=name, mode="lines", line_color=color))
-    fig.update_xaxes(title="step")
-    fig.update_yaxes(title="loss", type="log" if log_y else "linear")
-    return _layout(fig, "Loss", "loss", legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
-
-
-def accuracy_figure(history: Sequence[dict]) -> go.Figure:
-    """Train and test accuracy per step, in percent."""
-    steps = [r["step"] for r in history]
-    fig = go.Figure()
-    for key, name, color in (("train_accuracy", "train", TRAIN_COLOR), ("test_accuracy", "test", TEST_COLOR)):
-        ys = [None if r[key] is None else 100.0 * r[key] for r in history]
-        fig.add_trace(go.Scatter(x=steps, y=ys, name=name, mode="lines", line_color=color))
-    fig.update_xaxes(title="step")
-    fig.update_yaxes(title="accuracy (%)", range=[0, 101])
-    legend = dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom")
-    return _layout(fig, "Accuracy", "accuracy", legend=legend)
 
 
 def span(values: np.ndarray) -> tuple[float, float]:
@@ -146,17 +121,6 @@ def boundary_figure(
     # NaN scores (a diverged model) leave the heat map empty: the grey background then shows through
     kw = dict(height=480, legend=legend, plot_bgcolor=NAN_COLOR if np.isnan(z).any() else "white")
     return _layout(fig, "Decision boundary", f"boundary-{i}-{j}", **kw)
-
-
-TRAIN_CURVE = 1  # boundary_figure's traces: 0 heat map, 1 train points, 2 test points, 3 misclassified marks
-
-
-def picked_train_point(selection: dict) -> int | None:
-    """The training-set index of the first train point in a plotly selection of boundary_figure, if any."""
-    for p in selection.get("points", []) if selection else []:
-        if p.get("curve_number") == TRAIN_CURVE and isinstance(p.get("point_index"), int):
-            return p["point_index"]
-    return None
 
 
 def confusion(y: np.ndarray, s: np.ndarray) -> np.ndarray:
