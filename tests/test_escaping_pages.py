@@ -75,6 +75,8 @@ def test_csv_names_are_escaped_on_the_graph_page():
     at.text_input(key="g_coords").set_value("1, ![a](http://host/z.png)").run()
     errors = messages(at, "error")
     assert "is not a number" in errors and "http://" not in errors and text.md("'![a](http://host/z.png)'") in errors
+    at.session_state["g_tab"] = "Network"  # only the open tab is drawn
+    at.run()
     network = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("network")][0]
     node_text = [t for tr in network["data"] for t in tr.get("text") or []]
     assert "&#36;x&#36;" in node_text and "$x$" not in node_text

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.fast import numeric
+from micrograd.studio.status import Status
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
@@ -214,8 +215,8 @@ class LiveFeed:
             self._static_key = self._held_key = key
             self._metric_cursor = 0
         if self._last_step != trainer.step_count:  # the newest step is always shown (Pause plays out to it)
-            self._frames.append(self._frame(trainer, trainer.step_count, state != "running"))
-        elif state != "running" and self._net_at != trainer.step_count:  # paused: the network view is current
+            self._frames.append(self._frame(trainer, trainer.step_count, state != Status.RUNNING))
+        elif state != Status.RUNNING and self._net_at != trainer.step_count:  # paused: the network view is current
             frame = self._frame(trainer, trainer.step_count, True)
             if self._frames and self._frames[-1]["step"] == frame["step"]:
                 self._frames[-1] = frame
