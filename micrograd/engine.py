@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from numbers import Real
 from operator import attrgetter
+from typing import Any
 
 from micrograd import ops as O
 
@@ -28,6 +29,18 @@ class Value:
     # one); _d0, _d1: d self / d _c0 and d self / d _c1. A node of three or more children keeps tuples in
     # _c0 and _d0. A leaf has _c0 None.
     __slots__ = ("data", "grad", "_c0", "_c1", "_d0", "_d1", "_op", "label", "_id")
+    data: float
+    grad: float
+    # _c0 is a Value, a tuple of Values or None and _d0 a float or a tuple, and which one is told by _c1 and _c0
+    # being None (above). mypy can't follow that invariant, and a cast or assert in backward's loop would cost a
+    # call per node, so these two are Any; _c1 and _d1 are exact.
+    _c0: Any
+    _d0: Any
+    _c1: Value | None
+    _d1: float
+    _op: str
+    label: str
+    _id: int
 
     def __init__(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import cast
 
 from micrograd.engine import Value
 
@@ -39,7 +40,8 @@ def mean(values: Sequence[Value]) -> Value:
     """Arithmetic mean of Values."""
     if not values:
         raise ValueError("cannot take the mean of an empty batch")
-    return sum(values) * (1.0 / len(values))
+    # values is not empty, so sum gives a Value (0 + values[0] + ...), never its int start
+    return cast(Value, sum(values)) * (1.0 / len(values))
 
 
 def batch_loss(name: str, scores: Sequence[Value], labels: Sequence[float]) -> Value:

@@ -273,9 +273,10 @@ class MLP(Module):
         self.output_activation = output_activation
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x[0] if len(x) == 1 else x
+        out = self.layers[0].forward(x)  # __init__ made at least one layer
+        for layer in self.layers[1:]:
+            out = layer.forward(out)
+        return out[0] if len(out) == 1 else out
 
     def tensors(self) -> dict[str, Nested]:
         return {f"layers.{i}.{k}": t for i, layer in enumerate(self.layers) for k, t in layer.tensors().items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from numbers import Integral, Real
+from typing import cast
 
 from micrograd.engine import Value
 
@@ -23,13 +24,15 @@ def number_problem(
 ) -> str:
     """Why x is not a finite number (an int if integer) in the range, as a sentence; '' when it is."""
     ok = isinstance(x, Integral if integer else Real) and not isinstance(x, bool)
+    # When ok, x is a Real (an Integral is one); mypy can't narrow through the class picked at run time.
+    num = cast(float, x)
     if ok and not integer:
         try:
-            ok = math.isfinite(x)
+            ok = math.isfinite(num)
         except OverflowError:  # an int too big for a float
             ok = False
     if ok:  # ints compare exactly, however big
-        ok = (x > low if low_open else x >= low) and (x < high if high_open else x <= high)
+        ok = (num > low if low_open else num >= low) and (num < high if high_open else num <= high)
     if ok:
         return ""
     lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
@@ -42,7 +45,7 @@ def _check_number(name: str, x: object, low: float, high: float, low_open: bool,
     problem = number_problem(name, x, low, high, low_open=low_open, high_open=high_open)
     if problem:
         raise ValueError(problem)
-    return float(x)
+    return float(cast(float, x))  # number_problem accepted x, so it is a finite Real
 
 
 def check_lr(lr: object, name: str = "lr") -> float:

@@ -11,6 +11,7 @@ import keyword
 import math
 from collections.abc import Iterable, Mapping
 from numbers import Real
+from typing import cast
 
 from micrograd.engine import Value, topological_order
 from micrograd.gradcheck import central_difference
@@ -83,12 +84,12 @@ class _Checker:
 
     def fail(self, node: ast.AST, message: str, offset: int | None = None, line: int | None = None) -> ExpressionError:
         """An error whose message says where: {at} in message becomes "column N" (or "line L, column N")."""
-        line = line or getattr(node, "lineno", 1)
-        offset = getattr(node, "col_offset", 0) if offset is None else offset
-        src = self.lines[line - 1] if 0 < line <= len(self.lines) else b""
-        col = len(src[:offset].decode("utf-8", "ignore")) + 1
-        at = f"line {line}, column {col}" if len(self.lines) > 1 else f"column {col}"
-        return ExpressionError(message.replace("{at}", at), col, line)
+        lineno: int = line if line else getattr(node, "lineno", 1)
+        start: int = getattr(node, "col_offset", 0) if offset is None else offset
+        src = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else b""
+        col = len(src[:start].decode("utf-8", "ignore")) + 1
+        at = f"line {lineno}, column {col}" if len(self.lines) > 1 else f"column {col}"
+        return ExpressionError(message.replace("{at}", at), col, lineno)
 
     def after(self, node: ast.expr, skip: bytes) -> tuple[int, int]:
         """(byte offset, line) of the first character after node that is not in skip: an operator or a dot."""
@@ -206,7 +207,7 @@ class _Checker:
 def _check_variables(variables: Mapping[str, float]) -> dict[str, float]:
     if not isinstance(variables, Mapping):
         raise ExpressionError(f"variables must be a dict of name -> number, got {type(variables).__name__}")
-    out = {}
+    out: dict[str, float] = {}
     for name, v in variables.items():
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
             raise ExpressionError(f"variable name {name!r} must be a plain identifier such as a or x1")
@@ -222,12 +223,13 @@ def names(text: str) -> list[str]:
         tree = ast.parse(text.strip())
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    assigned, found = set(), []
+    assigned: set[str] = set()
+    found: list[str] = []
     for stmt in tree.body:
         called = {id(n.func) for n in ast.walk(stmt) if isinstance(n, ast.Call)}
         for n in ast.walk(stmt):
             ok = isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in called
-            if ok and n.id not in assigned and n.id not in found and not n.id.startswith("_"):
+            if ok and isinstance(n, ast.Name) and n.id not in assigned and n.id not in found and not n.id.startswith("_"):
                 found.append(n.id)
         if isinstance(stmt, ast.Assign):
             assigned |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
@@ -257,15 +259,19 @@ def check(text: str, names: Iterable[str]) -> list[tuple[str | None, ast.expr]]:
 
 def _build(node: ast.expr, env: dict[str, Value]) -> Value:
     """Turn a checked expression into Values; only whitelisted node types can reach here."""
+    # The casts below name what _Checker admitted, which mypy can't see: int/float constants, calls of a method
+    # attribute, and otherwise a binary operation.
     if isinstance(node, ast.Constant):
-        return Value(float(node.value))
+        return Value(float(cast(int | float, node.value)))
     if isinstance(node, ast.Name):
         return env[node.id]
     if isinstance(node, ast.UnaryOp):
         v = _build(node.operand, env)
         return -v if isinstance(node.op, ast.USub) else v
     if isinstance(node, ast.Call):
-        return getattr(_build(node.func.value, env), node.func.attr)()
+        method = cast(ast.Attribute, node.func)
+        return getattr(_build(method.value, env), method.attr)()
+    node = cast(ast.BinOp, node)
     left = _build(node.left, env)
     if isinstance(node.op, ast.Pow):
         e = _Checker(()).constant_exponent(node.right)
