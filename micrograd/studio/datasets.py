@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -192,13 +192,15 @@ DATASETS: dict[str, DatasetSpec] = {s.name: s for s in [
 
 
 def _number(arg: str, x: object, low: float, high: float, hint: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(x) or not low <= x <= high:
+    # cast: x is a Real here, which compares exactly with floats, but typeshed's Real lacks the reflected __ge__
+    if isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(x) or not low <= cast(float, x) <= high:
         raise DataError(f"{arg} must be a finite number in [{low:g}, {high:g}], got {x!r}; {hint}")
     return float(x)
 
 
 def _whole(arg: str, x: object, low: int, high: int, hint: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, Integral) or not low <= x <= high:
+    # cast: x is an Integral here, which compares exactly with ints, but typeshed's Integral lacks __ge__
+    if isinstance(x, bool) or not isinstance(x, Integral) or not low <= cast(int, x) <= high:
         raise DataError(f"{arg} must be a whole number in [{low}, {high}], got {x!r}; {hint}")
     return int(x)
 
@@ -479,6 +481,7 @@ def read_feature_matrix(file: object, feature_names: list[str]) -> tuple[Any, np
 
 def _label_classes(values: np.ndarray, label: str) -> tuple[np.ndarray, tuple[str, str]]:
     distinct = list(dict.fromkeys(values))  # first-seen order, for the error message
+    keys: list[float] | list[str]
     if all(_is_number(v) for v in distinct):
         # numbers compare numerically, and "1" and "1.0" are the same class
         nums = np.array([float(v) for v in values])
@@ -488,8 +491,8 @@ def _label_classes(values: np.ndarray, label: str) -> tuple[np.ndarray, tuple[st
         keys = sorted(first)
         names = [first[k] for k in keys]
     else:
-        keys = sorted(distinct)
-        nums, names = values, keys
+        names = sorted(distinct)
+        nums, keys = values, names
     if len(keys) != 2:
         shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
         raise DataError(

@@ -8,11 +8,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from micrograd import losses
+from micrograd.engine import Value
 from micrograd.fast import numeric
 from micrograd.nn import MLP
 from micrograd.optim import SGD, schedule
@@ -20,6 +21,9 @@ from micrograd.studio import config as schema
 from micrograd.studio import diagnostics
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
 from micrograd.studio.status import Status
+
+if TYPE_CHECKING:  # imported at run time only when the compiled engine is first used
+    from micrograd.fast.compiled import CompiledLoss
 
 _gc_lock = threading.Lock()
 _gc_depth = 0
@@ -95,7 +99,7 @@ class Trainer:
         self._rng = np.random.default_rng(config.seed)
         self._order = np.arange(0)
         self._cursor = 0
-        self._compiled = None
+        self._compiled: CompiledLoss | None = None
         self._stop = threading.Event()  # set by request_stop(), from any thread; checked first by every step
         self.monitor = diagnostics.Monitor()  # per-step diagnostics; .last is the latest step's
 
@@ -187,7 +191,9 @@ class Trainer:
                 p.grad = g
             return float(loss)
         self.optimizer.zero_grad()
-        scores = [self.model(row) for row in X.tolist()]
+        # cast: the model scores two classes with one output unit (make_model and weights files end in 1), so
+        # MLP.__call__ gives a Value, not a list
+        scores = [cast(Value, self.model(row)) for row in X.tolist()]
         total = losses.batch_loss(c.loss, scores, y.tolist())
         if c.l2:
             total = total + c.l2 * losses.l2(self.params)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -231,7 +231,7 @@ def loads(data: str | bytes) -> LoadedModel:
         problems = _problems(doc)
     if problems:
         raise WeightsError(problems)
-    return _build(doc)
+    return _build(cast(dict, doc))  # _problems found none, and its first check is that doc is a dict
 
 
 def load(path: str | os.PathLike) -> LoadedModel:
@@ -342,8 +342,9 @@ def _check_layers(layers: object, nin: int | None, p: list[str]) -> None:
             f"the last layer has {sizes[-1]} units; it must have exactly 1 "
             "(the model scores two classes: score > 0 means class_names[1])"
         )
-    if None not in sizes:
-        n = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    known = [s for s in sizes if s is not None]
+    if len(known) == len(sizes):
+        n = sum((a + 1) * b for a, b in zip(known, known[1:]))
         if n > MAX_PARAMETERS:
             p.append(f"the model has {n:,} parameters; the limit is {MAX_PARAMETERS:,} (MAX_PARAMETERS)")
 

@@ -16,7 +16,7 @@ COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff
 DASHES = {"train": "solid", "test": "dot", "objective": "dash"}
 LOSS_METRICS = (("train_loss", "train"), ("test_loss", "test"))
 ACCURACY_METRICS = (("train_accuracy", "train"), ("test_accuracy", "test"))
-TABLE_COLUMNS = ("id", "name", "created", "status", "dataset", "architecture", "loss", "steps")
+TABLE_COLUMNS: tuple[str, ...] = ("id", "name", "created", "status", "dataset", "architecture", "loss", "steps")
 TABLE_COLUMNS += ("train_loss", "train_accuracy", "test_accuracy", "wall_seconds", "tags")
 MISSING = "—"  # a key one run's configuration does not have
 
