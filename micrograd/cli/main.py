@@ -180,10 +180,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     weights = weights_of(trainer)  # None when they cannot be exported (a diverged run's NaNs)
     if recorder is not None:
         recorder.close()  # final status, metrics, weights; a store problem was said once on stderr
-    if args.out and weights is None:
-        print(f"no weights written to {args.out}: {_unexportable(trainer)}", file=sys.stderr)
-        return 1  # the file the user asked for does not exist: never a success
     if args.out:
+        if weights is None:
+            print(f"no weights written to {args.out}: {_unexportable(trainer)}", file=sys.stderr)
+            return 1  # the file the user asked for does not exist: never a success
         _write(args.out, weights)
         after = f" (at step {trainer.step_count}, after the divergence)" if trainer.status == Status.DIVERGED else ""
         print(f"weights written to {args.out}{after}")

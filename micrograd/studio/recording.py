@@ -92,7 +92,9 @@ class RunRecorder:
         **run: Any,
     ) -> None:
         """Create the run (run: create_run's keywords: task, sweep_id, sweep_axes, initial_weights)."""
-        self.store, self.run_id, self.error = store, None, None
+        self.store = store
+        self.run_id: int | None = None
+        self.error: str | None = None
         self.status = Status.RUNNING
         self.heartbeat, self.clock, self.on_error = heartbeat, clock, on_error
         self.flush_every, self.flush_seconds = self.FLUSH_EVERY, self.FLUSH_SECONDS
@@ -103,8 +105,9 @@ class RunRecorder:
         self._lock = threading.Lock()
         if store is not None:
             self.run_id = self._guard(lambda: store.create_run(config, data, name=name, tags=tags, **run))
-            if self.run_id is not None and heartbeat:
-                self._guard(lambda: store.heartbeat(self.run_id))
+            run_id = self.run_id
+            if run_id is not None and heartbeat:
+                self._guard(lambda: store.heartbeat(run_id))
 
     @property
     def finished(self) -> bool:
@@ -228,7 +231,10 @@ class RunRecorder:
                 return
             if failed:
                 message = f"{message} The record stops at step {self.saved_step}: the run store failed.".strip()
-            full = dict(metrics=metrics, weights_json=weights_json, wall_seconds=wall_seconds, config=config, data=data)
+            # update_run's keyword arguments, each of its own type
+            full: dict[str, Any] = dict(
+                metrics=metrics, weights_json=weights_json, wall_seconds=wall_seconds, config=config, data=data
+            )
             for fields in (full, {}):
                 try:
                     store.update_run(run_id, status=status, message=message, **fields)

@@ -14,6 +14,7 @@ import struct
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def static_part(snap: G.Snapshot, lay: Layout) -> tuple[dict, dict[str, np.ndarr
     titles = [nd.name or (nd.op if nd.kind != "const" else "const") or nd.kind for nd in snap.nodes]
     ops = [nd.op if nd.name and nd.kind == "op" else "" for nd in snap.nodes]
     edges = np.array(snap.edges, dtype=np.int32).reshape(-1, 2)
-    header = {
+    header: dict[str, Any] = {
         "key": lay.key,
         "kinds": list(G.KINDS),
         "titles": titles,
@@ -86,7 +87,7 @@ def static_part(snap: G.Snapshot, lay: Layout) -> tuple[dict, dict[str, np.ndarr
         "size": [lay.width, lay.height],
         "node": [NODE_W, NODE_H],
     }
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "kind": kinds,
         "x": np.array(lay.x, dtype=np.float32),
         "y": np.array(lay.y, dtype=np.float32),
@@ -239,4 +240,4 @@ def snap_key(snap: G.Snapshot) -> str:
     """The shape key of a snapshot's graph (same as its layout's key)."""
     from micrograd.views.layout import shape_key
 
-    return shape_key([nd.kind for nd in snap.nodes], [nd.op for nd in snap.nodes], [tuple(e) for e in snap.edges])
+    return shape_key([nd.kind for nd in snap.nodes], [nd.op for nd in snap.nodes], list(snap.edges))

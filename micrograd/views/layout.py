@@ -110,7 +110,7 @@ def crossings(layer: Sequence[int], rank: Sequence[float], edges: Sequence[tuple
 def layout(kinds: Sequence[str], ops: Sequence[str], edges: Sequence[tuple[int, int]]) -> Layout:
     """Positions of every node (top-left corners in CSS pixels, the graph starting at 0, 0)."""
     n = len(kinds)
-    edges = [tuple(e) for e in edges]
+    edges = [(a, b) for a, b in edges]  # pairs given as lists (e.g. from JSON) become tuples
     layer = assign_layers(n, edges)
     columns = order_columns(layer, edges)
     tallest = max((len(c) for c in columns), default=0)

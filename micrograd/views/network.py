@@ -148,12 +148,13 @@ def network_figure(
     n_layers = len(layers)
     traces: list = _edge_traces(layers, pos)
 
-    planes = d == 2 and x_range is not None and y_range is not None
-    if planes:
+    ranges = (x_range, y_range) if d == 2 and x_range is not None and y_range is not None else None
+    planes = ranges is not None
+    if ranges is not None:
         n = int(X_plane_resolution)
         if n < 2:
             raise ValueError(f"X_plane_resolution must be at least 2, got {X_plane_resolution!r}")
-        _, _, pts = grid(x_range, y_range, n)
+        _, _, pts = grid(*ranges, n)
         outs = forward_all(layers, pts)
         traces += [
             _layer_heat_map(out, pos[li + 1][:, 0][0], n, neuron_name(li, 0, n_layers)) for li, out in enumerate(outs)

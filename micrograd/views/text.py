@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 
 WJ = "\u2060"  # WORD JOINER: invisible, splits patterns that Streamlit matches in already-parsed text
 
@@ -64,7 +65,7 @@ def md(text: object) -> str:
     return _MD_BLOCK_START.sub(_escape_block_start, s)
 
 
-def md_list(items: object, sep: str = ", ") -> str:
+def md_list(items: Iterable[object], sep: str = ", ") -> str:
     """Several user strings joined for Markdown (e.g. feature names), each escaped."""
     return sep.join(md(i) for i in items)
 
