@@ -7,29 +7,29 @@ from typing import cast
 
 from micrograd.engine import Value
 
-Score = Value | float
+Score = Value | float  # a label is a float, or a Value leaf when the graph views and the compiler trace it
 
 
-def mse_one(score: Value, y: float) -> Value:
+def mse_one(score: Value, y: Score) -> Value:
     """Squared error (score - y)**2."""
     return (score - y) ** 2
 
 
-def svm_one(score: Value, y: float) -> Value:
+def svm_one(score: Value, y: Score) -> Value:
     """Max-margin hinge: relu(1 - y * score)."""
     return (1 - y * score).relu()
 
 
-def bce_one(score: Value, y: float) -> Value:
+def bce_one(score: Value, y: Score) -> Value:
     """Logistic loss on a ±1 label: log(1 + e**(-y * score)), never overflowing."""
     return (-y * score).softplus()
 
 
-PER_EXAMPLE: dict[str, Callable[[Value, float], Value]] = {"mse": mse_one, "svm": svm_one, "bce": bce_one}
+PER_EXAMPLE: dict[str, Callable[[Value, Score], Value]] = {"mse": mse_one, "svm": svm_one, "bce": bce_one}
 LOSS_TITLES = {"mse": "MSE", "svm": "SVM max-margin", "bce": "logistic (BCE)"}
 
 
-def per_example(name: str) -> Callable[[Value, float], Value]:
+def per_example(name: str) -> Callable[[Value, Score], Value]:
     """The per-example loss called name, or a ValueError listing the allowed names."""
     if name not in PER_EXAMPLE:
         raise ValueError(f"loss must be one of {', '.join(PER_EXAMPLE)}; got {name!r}")

@@ -48,10 +48,11 @@ class Snapshot:
     nodes: tuple[Node, ...]
     edges: tuple[tuple[int, int], ...]
 
-    def comparable(self, other: Snapshot) -> bool:
+    def comparable(self, other: object) -> bool:
         """True if other has the same graph shape, so its nodes can be matched by id."""
-        same = isinstance(other, Snapshot) and self.edges == other.edges
-        return same and [(n.kind, n.op) for n in self.nodes] == [(n.kind, n.op) for n in other.nodes]
+        if not isinstance(other, Snapshot) or self.edges != other.edges:
+            return False
+        return [(n.kind, n.op) for n in self.nodes] == [(n.kind, n.op) for n in other.nodes]
 
 
 @dataclass
@@ -246,17 +247,18 @@ def to_dot(snap: Snapshot, previous: Snapshot | None = None, show: str = "value"
             raise ValueError('show="diff" needs a previous snapshot to compare with')
         if not snap.comparable(previous):
             raise ValueError("the previous snapshot has a different graph (architecture or loss changed); show values")
+    diff_from = previous if show == "diff" else None  # not None exactly when show == "diff" (checked above)
     if title is None:
         title = (
             f"step {snap.step}: {snap.loss_name} loss {format_number(snap.loss)}" if snap.loss_name else "expression"
         )
         if snap.x:
             title += f" for x = ({', '.join(format_number(v) for v in snap.x)}), y = {format_number(snap.y)}"
-        if show == "diff":
-            title += f"; Δ since step {previous.step}"
+        if diff_from is not None:
+            title += f"; Δ since step {diff_from.step}"
     gmax = _gmax(n.grad for n in snap.nodes)
     # match by node id, not position: a neuron's detail keeps a subset of the full graph's nodes with their ids
-    before = {p.id: p for p in previous.nodes} if show == "diff" else {}
+    before = {p.id: p for p in diff_from.nodes} if diff_from is not None else {}
     lines = _header(title)
     for n in snap.nodes:
         head = " ".join(s for s in (n.name, n.op if n.kind != "const" else "") if s) or n.kind
@@ -326,7 +328,7 @@ class NeuronSnapshot:
     x: tuple[float, ...] = ()
     y: float = math.nan
 
-    def comparable(self, other: NeuronSnapshot) -> bool:
+    def comparable(self, other: object) -> bool:
         """True if other has the same neurons, weights and loss, so they can be matched one to one."""
         return (
             isinstance(other, NeuronSnapshot)
@@ -437,7 +439,7 @@ def neuron_detail_snapshot(
     ids = {n.name: n.id for n in full.nodes if n.name}
     root = ids.get(f"layers.{layer}.{j}.a", ids[f"layers.{layer}.{j}.z"])
     if layer == 0:
-        stop = {n.id for n in full.nodes if n.kind == "input"}
+        stop: set[int | None] = {n.id for n in full.nodes if n.kind == "input"}
     else:
         prev = [ids.get(f"layers.{layer - 1}.{i}.a", ids.get(f"layers.{layer - 1}.{i}.z")) for i in range(sizes[layer])]
         stop = set(prev)
@@ -555,6 +557,8 @@ class SnapshotSeries:
     def example(self, dataset) -> tuple[tuple[float, ...], float]:
         """(x, y) of the example on this dataset; raises ValueError if it does not fit the data."""
         if self.index is None:
+            # set_example sets x and y whenever it sets index to None
+            assert self.x is not None and self.y is not None
             if len(self.x) != dataset.n_features:
                 raise ValueError(
                     f"the typed example has {len(self.x)} coordinates but the data has {dataset.n_features} features"
@@ -603,6 +607,7 @@ class SnapshotSeries:
         """A copy of the model with the weights it had at snapshot i."""
         if not -len(self.snapshots) <= i < len(self.snapshots):
             raise IndexError(f"there are {len(self.snapshots)} snapshots; got index {i}")
+        assert self._template is not None  # take() keeps one from the first snapshot on, and there is snapshot i
         model = copy.deepcopy(self._template)
         for p, v in zip(model.parameters(), self._params[i]):
             p.data, p.grad = v, 0.0
