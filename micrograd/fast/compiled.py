@@ -9,13 +9,15 @@ Everything else runs elementwise with the scalar engine's IEEE conventions, so r
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from operator import attrgetter
+from typing import cast
 
 import numpy as np
 
 from micrograd import ops
 from micrograd.engine import Value, topological_order
-from micrograd.fast.arrays import EXACT, FAST, Table
+from micrograd.fast.arrays import EXACT, FAST, Array, Grad, Table
 from micrograd.losses import per_example
 from micrograd.nn import MLP
 
@@ -32,7 +34,7 @@ def _index(ids: list[int]) -> tuple[Index, bool]:
 
 def _accumulate(G: np.ndarray, idx: Index, dup: bool, value: np.ndarray) -> None:
     if dup:  # fancy += would keep only one of the repeated rows' contributions
-        np.add.at(G, idx, value)
+        np.add.at(G, cast(np.ndarray, idx), value)  # only an index array repeats (_index gives dup False for a slice)
     else:
         G[idx] += value
 
@@ -44,7 +46,10 @@ class _Dense:
         self.out, self.shape, self.grad_in = out, (m, len(inp)), grad_in
         self.inp, self.inp_dup = _index(inp)
         self.w, self.w_dup = _index(w)
-        self.b, self.b_dup = _index(b) if b is not None else (None, False)
+        self.b: Index | None = None
+        self.b_dup = False
+        if b is not None:
+            self.b, self.b_dup = _index(b)
         self.exact = False
 
     def forward(self, V: np.ndarray, theta: np.ndarray) -> None:
@@ -93,7 +98,10 @@ class _Elementwise:
     def use(self, table: Table) -> None:
         """Take the op's functions from table."""
         self.table = table
-        self.f, self.grad = table.unary(self.op) if self.op in ops.UNARY else (None, None)
+        self.f: Callable[[Array], Array] | None = None
+        self.grad: Grad | None = None
+        if self.op in ops.UNARY:
+            self.f, self.grad = table.unary(self.op)
 
     def forward(self, V: np.ndarray, theta: np.ndarray) -> None:
         op, out = self.op, V[self.out]
@@ -107,6 +115,7 @@ class _Elementwise:
         elif self.exponent is not None:
             out[...] = self.table.pow(xs[0], self.exponent)
         else:
+            assert self.f is not None  # __init__ let through only + * ** and unary ops, so use() set f
             out[...] = self.f(xs[0])
 
     def _locals(self, xs: list[np.ndarray], out: np.ndarray) -> list:
@@ -120,6 +129,7 @@ class _Elementwise:
             return [t.pow_grad_base(xs[0], xs[1]), t.pow_grad_exponent(xs[0], out)]
         if self.exponent is not None:
             return [t.pow_grad_base(xs[0], self.exponent)]
+        assert self.grad is not None  # a unary op here (see forward)
         return [self.grad(xs[0], out)]
 
     def backward(self, V: np.ndarray, G: np.ndarray, theta: np.ndarray, gp: np.ndarray) -> None:
@@ -257,6 +267,7 @@ class CompiledLoss:
             slot[id(v)] = len(slot)
         self._consts = [(slot[id(v)], v.data) for v in consts]
         prow = [(slot[id(v)], pindex[id(v)]) for v in pleaves]
+        self._prow_slots: Index | None
         self._prow_slots, _ = _index([s for s, _ in prow]) if prow else (None, False)
         self._prow_params = np.array([p for _, p in prow], dtype=np.intp)
         return slot
@@ -271,7 +282,7 @@ class CompiledLoss:
             if v.children:
                 if id(v) in dense:
                     xs, _, b = dense[id(v)]
-                    key = (level[id(v)], "dense", tuple(map(id, xs)), b is None)
+                    key: tuple = (level[id(v)], "dense", tuple(map(id, xs)), b is None)
                 else:
                     key = (level[id(v)], v.op)
                 groups[key].append(v)
@@ -285,9 +296,10 @@ class CompiledLoss:
                 for i, v in enumerate(nodes):
                     slot[id(v)] = start + i
                 w = [i for v in nodes for i in dense[id(v)][1]]
-                b = None if key[3] else [dense[id(v)][2] for v in nodes]
+                # key[3] is "has no bias", shared by the group: otherwise every node's bias index is an int
+                biases = None if key[3] else cast(list[int], [dense[id(v)][2] for v in nodes])
                 grad_in = any(grad[id(x)] for x in xs)
-                steps.append(_Dense(slice(start, len(slot)), [slot[id(x)] for x in xs], w, b, len(nodes), grad_in))
+                steps.append(_Dense(slice(start, len(slot)), [slot[id(x)] for x in xs], w, biases, len(nodes), grad_in))
             else:
                 kids = {id(v): v.children for v in nodes}
                 nodes.sort(key=lambda v: [slot[id(c)] for c in kids[id(v)]])  # consecutive args read as slices
