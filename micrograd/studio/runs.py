@@ -38,18 +38,8 @@ FINAL_STATUSES = tuple(s for s in Status if s in FINAL)
 LIVE_STATUSES = tuple(s for s in Status if s in LIVE)
 STALE_SECONDS = 120.0  # a session not heard of for this long is gone (Streamlit's disconnectedSessionTTL)
 STALE_CHECK_SECONDS = 10.0  # how often the stale-session sweep may run per store
-ORDER_BY: tuple[str, ...] = (
-    "id",
-    "created_at",
-    "updated_at",
-    "name",
-    "status",
-    "dataset",
-    "architecture",
-    "loss",
-    "steps",
-)
-ORDER_BY += ("train_loss", "train_accuracy", "test_accuracy", "wall_seconds")
+ORDER_BY: tuple[str, ...] = ("id", "created_at", "updated_at", "name", "status", "dataset", "architecture", "loss")
+ORDER_BY += ("steps", "train_loss", "train_accuracy", "test_accuracy", "wall_seconds")
 _JSON_COLUMNS = ("tags", "config", "data", "metrics", "sweep_axes")
 _LIVE_COLUMNS = ("train_loss", "train_accuracy", "test_accuracy")  # step fields 3, 4 and 6
 _LIVE_SQL = ", ".join(f"'{s.value}'" for s in LIVE_STATUSES)  # our own words, never user text
@@ -96,11 +86,8 @@ class RunStore(StoreBase, SweepRecords):
         check_text(name or "", "the run name")
         dataset = config.get("dataset") or data.get("name") or data.get("dataset")
         arch, loss = _architecture(config, data), config.get("loss")
-        row: tuple[str | int | None, ...] = (
-            _dumps("config", config),
-            _dumps("data", data),
-            _dumps("tags", _tags(tags)),
-        )
+        row: tuple[str | int | None, ...]  # the INSERT's parameters
+        row = (_dumps("config", config), _dumps("data", data), _dumps("tags", _tags(tags)))
         row += (None if dataset is None else str(dataset), arch, None if loss is None else str(loss))
         row += (_weights("initial_weights", initial_weights), task, sweep_id)
         row += (None if sweep_axes is None else _dumps("sweep_axes", sweep_axes),)
