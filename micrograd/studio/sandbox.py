@@ -228,15 +228,9 @@ def names(text: str) -> list[str]:
     for stmt in tree.body:
         called = {id(n.func) for n in ast.walk(stmt) if isinstance(n, ast.Call)}
         for n in ast.walk(stmt):
-            ok = isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in called
-            if (
-                ok
-                and isinstance(n, ast.Name)
-                and n.id not in assigned
-                and n.id not in found
-                and not n.id.startswith("_")
-            ):
-                found.append(n.id)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in called:
+                if n.id not in assigned and n.id not in found and not n.id.startswith("_"):
+                    found.append(n.id)
         if isinstance(stmt, ast.Assign):
             assigned |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
     return found
