@@ -184,10 +184,12 @@ class LiveFeed:
         self._frames.append(self._frame(trainer, k))
 
     def _frame(self, trainer, k: int, with_net: bool = False) -> dict:
+        inputs, X = self._inputs, self._X
+        assert inputs is not None and X is not None  # set with the static part, which comes before any frame
         layers = numeric.layers_of(trainer.model)
         frame: dict[str, Any] = {"step": k}
-        frame["grid"] = quantise_tanh(numeric.scores(layers, self._inputs))
-        frame["scores"] = np.clip(numeric.scores(layers, self._X), -6e4, 6e4).astype(np.float16)  # NaN stays
+        frame["grid"] = quantise_tanh(numeric.scores(layers, inputs))
+        frame["scores"] = np.clip(numeric.scores(layers, X), -6e4, 6e4).astype(np.float16)  # NaN stays
         if with_net or k - self._net_at >= self.net_every or trainer.done:
             self._net_at = k
             w = np.concatenate([np.concatenate([L.weight.ravel(), L.bias]) for L in layers])
