@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from micrograd.nn import ACTIVATIONS, MLP
 from micrograd.studio import weights as E
+from micrograd.studio import weights_check
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -453,8 +454,8 @@ def test_many_bad_numbers_are_counted_not_listed():
     doc["feature_names"] = doc["preprocessing"] = None
     doc["layers"][0]["weights"] = [["x"] * 100] * 3
     problems = problems_of(json.dumps(doc))
-    assert len(problems) == E._LISTED + 1
-    assert problems[-1] == f"layers[0].weights: {300 - E._LISTED} more problems like these"
+    assert len(problems) == weights_check._LISTED + 1
+    assert problems[-1] == f"layers[0].weights: {300 - weights_check._LISTED} more problems like these"
 
 
 def test_a_row_mismatch_in_every_row_is_one_message():

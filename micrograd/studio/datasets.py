@@ -6,20 +6,21 @@ sklearn is imported inside the functions that need it because importing it costs
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import os
-import stat
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Integral, Real
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 
+from micrograd.studio.csvread import MAX_CSV_BYTES as MAX_CSV_BYTES
+from micrograd.studio.csvread import MAX_CSV_COLUMNS as MAX_CSV_COLUMNS
+from micrograd.studio.csvread import MAX_CSV_FEATURES as MAX_CSV_FEATURES
+from micrograd.studio.csvread import MAX_CSV_ROWS as MAX_CSV_ROWS
+from micrograd.studio.csvread import MISSING as MISSING
+from micrograd.studio.csvread import DataError as DataError  # re-exported
+from micrograd.studio.csvread import _feature_matrix, _label_classes, _read_table, _source_name
 from micrograd.studio.limits import LIMITS
 from micrograd.studio.text import TextError, check_text
 
@@ -30,18 +31,6 @@ MAX_TEST_FRACTION, MIN_SAMPLES, MAX_SAMPLES, MAX_SEED = (
     LIMITS.samples,
     LIMITS.seed,
 )
-MAX_CSV_ROWS = 10_000
-MAX_CSV_FEATURES = 100  # the 8x8 digits set has 64
-# Columns a file may have, checked on the header line before the rest is parsed; room for ids and notes
-# that are not used as features.
-MAX_CSV_COLUMNS = 2 * MAX_CSV_FEATURES
-MAX_CSV_BYTES = 5 * 1024 * 1024
-# Cells that mean "no value": pandas' usual markers, compared case-insensitively after stripping spaces.
-MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
-
-
-class DataError(ValueError):
-    """Bad user data; the message says what is wrong, where, and what to do."""
 
 
 @dataclass
@@ -306,163 +295,9 @@ def make_dataset(
 # ---------------------------------------------------------------- CSV
 
 
-def _source_name(file: object) -> str:
-    if isinstance(file, (str, os.PathLike)):
-        return os.fspath(file)
-    name = getattr(file, "name", None)
-    return Path(name).name if isinstance(name, str) and name else "upload"
-
-
-def _read_text(file: object) -> str:
-    """The file's text, after the size, binary and encoding checks."""
-    limit = f"files may be at most {MAX_CSV_BYTES // (1024 * 1024)} MB; use fewer rows"
-    if isinstance(file, (str, os.PathLike)):
-        path = Path(file)
-        try:
-            mode = path.stat().st_mode
-        except FileNotFoundError:
-            raise DataError(f"no such file: {os.fspath(file)!r}; check the path") from None
-        except OSError as e:
-            raise DataError(f"cannot read {os.fspath(file)!r}: {e.strerror}") from None
-        if stat.S_ISDIR(mode):
-            raise DataError(f"{os.fspath(file)!r} is a folder, not a file; give the path of a CSV file inside it")
-        if not stat.S_ISREG(mode):  # a device (/dev/zero) or a pipe has no end we can rely on
-            raise DataError(f"{os.fspath(file)!r} is not a regular file (a device or a pipe); save the data as a file")
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise DataError(f"{path.name} is {path.stat().st_size:,} bytes; {limit}")
-        try:
-            with path.open("rb") as f:
-                data: bytes | str = f.read(MAX_CSV_BYTES + 1)
-        except OSError as e:
-            raise DataError(f"cannot read {os.fspath(file)!r}: {e.strerror}") from None
-    elif isinstance(file, (bytes, bytearray, memoryview)):
-        data = bytes(file)
-    elif hasattr(file, "read"):
-        if hasattr(file, "seek"):  # the dashboard reads an upload twice: once for the header, once for the data
-            file.seek(0)
-        data = file.read(MAX_CSV_BYTES + 1)
-    else:
-        raise TypeError(f"file must be a path, bytes or a file-like object, got {type(file).__name__}")
-    if len(data) > MAX_CSV_BYTES:
-        raise DataError(f"the file is larger than {MAX_CSV_BYTES:,} bytes; {limit}")
-    if isinstance(data, bytes):
-        if b"\x00" in data:
-            raise DataError("the file is binary, not text (a spreadsheet?); save it as CSV (comma-separated) first")
-        try:
-            data = data.decode("utf-8-sig")  # -sig: Excel starts UTF-8 CSVs with a byte-order mark
-        except UnicodeDecodeError as e:
-            raise DataError(f"the file is not UTF-8 text (bad byte at offset {e.start}); save it as 'CSV UTF-8'") from e
-    if "\x00" in data:
-        raise DataError("the file is binary, not text; save it as CSV (comma-separated) first")
-    try:
-        check_text(data, "the file")
-    except TextError:  # only text handed over as str gets here: UTF-8 bytes never decode to a lone surrogate
-        bad = next(i for i, c in enumerate(data) if "\ud800" <= c <= "\udfff")
-        row = data.count("\n", 0, bad) + 1
-        raise DataError(
-            f"row {row} holds a character that is not valid Unicode (a lone surrogate, U+{ord(data[bad]):04X}); "
-            "save the file as UTF-8 text"
-        ) from None
-    if not data.strip():
-        raise DataError("the file is empty; it needs a header row of column names and at least 4 data rows")
-    return data
-
-
-def _is_number(s: str) -> bool:
-    try:
-        return math.isfinite(float(s))
-    except ValueError:
-        return False
-
-
-def _header_cells(first: str, sep: str) -> list[str]:
-    """The header line's cells; raises when there are more than MAX_CSV_COLUMNS, before any other row is parsed."""
-    cells = next(csv.reader([first], delimiter=sep), [])
-    if len(cells) > MAX_CSV_COLUMNS:
-        raise DataError(
-            f"the file has {len(cells):,} columns; at most {MAX_CSV_COLUMNS} are allowed "
-            f"(up to {MAX_CSV_FEATURES} of them features): keep the columns you need"
-        )
-    return cells
-
-
-def _read_table(file: object) -> tuple[list[str], Any]:
-    """(header, cells): the validated header and a DataFrame of stripped strings, one row per data line."""
-    import pandas as pd
-
-    text = _read_text(file).rstrip("\r\n")  # trailing blank lines are not data rows
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]
-    sep = next((s for s in (",", ";", "\t") if s in first), ",")  # semicolons: European spreadsheet exports
-    _header_cells(first, sep)  # a file too wide is refused here, in time linear in its first line
-    try:
-        # everything as text: we convert and report bad cells ourselves, with spreadsheet row numbers
-        raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False, skip_blank_lines=False)
-    except pd.errors.ParserError as e:
-        raise DataError(
-            f"the file is not a well-formed CSV ({str(e).strip()}); every row needs as many cells as the header"
-        ) from e
-    header = [str(h).strip() for h in raw.iloc[0]]
-    cells = raw.iloc[1:].reset_index(drop=True).fillna("")
-    cells = cells.apply(lambda col: col.astype(str).str.strip())
-    cells.columns = header
-    numeric = sum(_is_number(h) for h in header)
-    if numeric == len(header) or (numeric >= 2 and numeric == len(header) - 1):
-        raise DataError(
-            f"the first row must be column names, but it looks like data ({first[:60]!r}); "
-            "add a header row such as x1,x2,label"
-        )
-    for i, h in enumerate(header):
-        if not h:
-            raise DataError(f"column {i + 1} has no name; give every column a name in the first row")
-    dupes = sorted(h for h, n in Counter(header).items() if n > 1)  # one pass: header.count(h) per column was O(n²)
-    if dupes:
-        raise DataError(f"duplicated column names: {', '.join(map(repr, dupes))}; rename them so each is unique")
-    if len(header) < 2:
-        raise DataError(
-            f"the file has one column ({header[0]!r}); it needs feature columns and a label column, separated by commas"
-        )
-    return header, cells
-
-
 def read_csv_columns(file: object) -> list[str]:
     """The CSV's column names, after checking the file is a readable CSV with a proper header."""
     return _read_table(file)[0]
-
-
-def _first_bad(mask: np.ndarray) -> int:
-    return int(np.argmax(mask))
-
-
-def _feature_matrix(cells: Any, features: list[str], label: str | None = None) -> np.ndarray:
-    """The feature columns as an (n, d) float array, after the missing-value and number checks (label: missing only)."""
-    import pandas as pd
-
-    for col in [*features, *([label] if label else [])]:
-        empty = cells[col].str.lower().isin(MISSING).to_numpy()
-        if empty.any():
-            r = _first_bad(empty)
-            raise DataError(
-                f"missing value in column {col!r} at row {r + 2} (row 1 is the header); fill it in or delete that row"
-            )
-    X = np.empty((len(cells), len(features)), dtype=np.float64)
-    for j, col in enumerate(features):
-        values = pd.to_numeric(cells[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            r = _first_bad(bad)
-            cell = cells[col].iloc[r]
-            if np.isinf(values[r]) and "inf" not in cell.lower():
-                raise DataError(
-                    f"column {col!r} row {r + 2} (row 1 is the header) holds {cell!r}, beyond the largest 64-bit "
-                    "float (about 1.8e308); rescale the column or leave it out"
-                )
-            raise DataError(
-                f"column {col!r} must be numeric, but row {r + 2} (row 1 is the header) holds "
-                f"{cells[col].iloc[r]!r}; fix that cell or leave the column out"
-            )
-        X[:, j] = values
-    return X
 
 
 def read_feature_matrix(file: object, feature_names: list[str]) -> tuple[Any, np.ndarray]:
@@ -477,29 +312,6 @@ def read_feature_matrix(file: object, feature_names: list[str]) -> tuple[Any, np
     if not 1 <= len(cells) <= MAX_CSV_ROWS:
         raise DataError(f"the file has {len(cells):,} data rows; it needs 1 to {MAX_CSV_ROWS:,}")
     return cells, _feature_matrix(cells, list(feature_names))
-
-
-def _label_classes(values: np.ndarray, label: str) -> tuple[np.ndarray, tuple[str, str]]:
-    distinct = list(dict.fromkeys(values))  # first-seen order, for the error message
-    keys: list[float] | list[str]
-    if all(_is_number(v) for v in distinct):
-        # numbers compare numerically, and "1" and "1.0" are the same class
-        nums = np.array([float(v) for v in values])
-        first: dict[float, str] = {}
-        for v in distinct:  # each class is named as it was first written; one pass, not one search per class
-            first.setdefault(float(v), v)
-        keys = sorted(first)
-        names = [first[k] for k in keys]
-    else:
-        names = sorted(distinct)
-        nums, keys = values, names
-    if len(keys) != 2:
-        shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
-        raise DataError(
-            f"the label column {label!r} must hold exactly 2 classes, but has {len(keys)}: {shown}; "
-            "pick a two-class label column"
-        )
-    return np.where(nums == keys[0], -1.0, 1.0), (names[0], names[1])
 
 
 def load_csv(
