@@ -62,10 +62,7 @@ def main() -> None:
             ss.setdefault(f"s_var_{name}", 1.0)
             values[name] = cols[k % len(cols)].number_input(esc.md(name), key=f"s_var_{name}", step=0.1, format="%.4f")
     try:
-        sandbox.check(text, values)  # nothing is built unless the whole text passes the whitelist
-        root = sandbox.parse(text, values)
-        root.backward()
-        table = sandbox.gradient_table(text, values)
+        root, table = sandbox.evaluate(text, values)  # checked once: nothing is built unless all of it passes
     except sandbox.ExpressionError as e:
         show_error(e, text)
         return

@@ -291,3 +291,14 @@ def test_finite_expressions_get_no_note():
         root = S.parse(text, values)
         root.backward()
         assert S.overflow_note(root) == ""
+
+
+def test_evaluate_checks_the_text_once_and_builds_one_graph(monkeypatch):
+    checks, runs = [], []
+    real_check, real_run = S.check, S._run
+    monkeypatch.setattr(S, "check", lambda *a: checks.append(a) or real_check(*a))
+    monkeypatch.setattr(S, "_run", lambda *a: runs.append(a) or real_run(*a))
+    root, table = S.evaluate("c = a * b\nc + a", {"a": 2.0, "b": -3.0})
+    assert len(checks) == 1 and root.data == -4.0
+    assert len(runs) == 1 + 2 * 2  # the graph once, then two shifted runs per variable for central differences
+    assert [r["grad"] for r in table] == [-2.0, 2.0] and all(r["abs_diff"] < 1e-6 for r in table)
