@@ -10,10 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import sys
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 
 from micrograd.studio.cluster import Clusters
 from micrograd.studio.runs import RunStore, StoreError
@@ -23,6 +26,11 @@ from micrograd.studio.sweeps import SweepSpec, Trial, cancel_event, label, run_t
 CANCEL_GRACE = 60.0  # seconds running trials get to stop and report after Cancel, before their futures are dropped
 FINAL = tuple(s.value for s in Status if s.final)
 _DONE, _RAISED = "finished", "error"  # distributed.Future.status of a task that returned / raised (Dask's words)
+
+
+def _say(problem: str) -> None:
+    """The default way a driver reports a problem: one line on stderr (the server's log, the CLI's terminal)."""
+    print("micrograd: " + "".join(c if c.isprintable() else " " for c in problem), file=sys.stderr, flush=True)
 
 
 def _data_hint(config: dict) -> dict:
@@ -36,16 +44,30 @@ def _data_hint(config: dict) -> dict:
 class SweepRun:
     """One sweep in flight. ``start`` records the sweep and its queued trials, submits them, starts the thread."""
 
-    def __init__(self, store_path: str | os.PathLike, clusters: Clusters, spec: SweepSpec) -> None:
+    def __init__(
+        self,
+        store_path: str | os.PathLike,
+        clusters: Clusters,
+        spec: SweepSpec,
+        on_problem: Callable[[str], None] = _say,
+    ) -> None:
         self.store_path, self.clusters, self.spec = store_path, clusters, spec
+        self.on_problem = on_problem  # told once per kind of problem: a failed store write, the driver stopping
         self.sweep_id: int | None = None
         self.token = ""
         self.trials: list[Trial] = []
         self.run_ids: list[int] = []
         self.status: dict[int, str] = {}  # trial index -> queued, running or a final status
-        self.error = ""
+        self.error = ""  # the first problem (also told to on_problem)
+        self.unrecorded = 0  # store writes that failed for good
         self.started_at = 0.0
         self._cancel = threading.Event()
+        # set when the driver has written its last record. Not Thread.is_alive(): in Python 3.11 a KeyboardInterrupt
+        # landing in Thread.join(timeout) marks a running thread stopped (threading's bpo-45274 handling), so the
+        # CLI, which joins in a loop and takes Ctrl-C as Cancel, would exit before the trials are recorded.
+        self._finished = threading.Event()
+        self._said: set[str] = set()
+        self._unwritten: dict[int, list[Callable[[], None]]] = {}  # trial index -> its final record's writes
         self._wake = threading.Event()
         self._events: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -80,7 +102,9 @@ class SweepRun:
                 self._client.submit(run_trial, t.config, self.token, t.index, key=f"micrograd-{self.token}-{t.index}")
                 for t in self.trials
             ]
-        except BaseException:
+        except BaseException as e:
+            if isinstance(e, StoreError):  # the caller shows this error; the records below fail alike
+                self._said |= {"store", "unrecorded"}
             self._abandon("failed", "the sweep could not be submitted")
             self._store.close()
             raise
@@ -107,12 +131,12 @@ class SweepRun:
 
     def done(self) -> bool:
         """Whether the driver thread has recorded every trial."""
-        return self._thread is not None and not self._thread.is_alive()
+        return self._finished.is_set()
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for the driver; True when it has finished."""
+        """Wait for the driver; True when it has finished (a Ctrl-C while waiting leaves this run intact)."""
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._finished.wait(timeout)
         return self.done()
 
     def counts(self) -> Counter:
@@ -145,14 +169,56 @@ class SweepRun:
                     self._wake.wait(0.2)
                     self._wake.clear()
             self._finish_sweep()
-        except BaseException as e:  # a store or cluster failure: record what is known, never leave 'running'
-            self.error = f"{type(e).__name__}: {e}"
-            self._abandon("interrupted", f"the sweep driver stopped: {self.error}")
+        except BaseException as e:  # a cluster failure: record what is known, never leave 'running'
+            why = f"{type(e).__name__}: {e}"
+            self._problem("driver", f"the sweep driver stopped: {why}")
+            self._abandon("interrupted", f"the sweep driver stopped: {why}")
         finally:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # the cluster may be gone; nothing is lost without the topic
                 self._client.unsubscribe_topic(topic(self.token))
             self._futures = []
             self._store.close()
+            self._finished.set()
+
+    def _problem(self, kind: str, message: str) -> None:
+        """Tell a problem once per kind (a store that refuses every write is one problem, not one per trial)."""
+        if kind in self._said:
+            return
+        self._said.add(kind)
+        self.error = self.error or message
+        self.on_problem(f"sweep {self.sweep_id}: {message}" if self.sweep_id is not None else f"sweep: {message}")
+
+    def _write(self, write: Callable[[], None]) -> bool:
+        """One store write; a failure is told (once) and the sweep goes on: the cluster's trials do not wait."""
+        try:
+            write()
+        except (StoreError, KeyError) as e:  # KeyError: the run was deleted on the Experiments page meanwhile
+            self._problem("store", f"a result could not be written to the run store, it is retried at the end: {e}")
+            return False
+        return True
+
+    def _record_writes(self, i: int, writes: list[Callable[[], None]]) -> None:
+        """A trial's final record; kept to retry at the end if the store refuses it now."""
+        self._unwritten.pop(i, None)
+        for k, write in enumerate(writes):
+            if not self._write(write):
+                self._unwritten[i] = writes[k:]
+                return
+
+    def _retry_unwritten(self) -> None:
+        """The final records the store refused earlier, once more; what still fails is counted and told."""
+        for i, writes in list(self._unwritten.items()):
+            for k, write in enumerate(writes):
+                try:
+                    write()
+                except (StoreError, KeyError):
+                    self._unwritten[i] = writes[k:]
+                    break
+            else:
+                del self._unwritten[i]
+        self.unrecorded = len(self._unwritten)
+        if self.unrecorded:
+            self._problem("unrecorded", f"{self.unrecorded} trial results could not be written to the run store")
 
     def _take_events(self) -> None:
         while True:
@@ -163,25 +229,28 @@ class SweepRun:
             i = msg.get("index") if isinstance(msg, dict) else None
             if isinstance(i, int) and self.status.get(i) in (Status.QUEUED, Status.RUNNING):
                 self.status[i] = "running"
-                self._store.update_run(self.run_ids[i], status="running", message=f"on {msg.get('worker', '?')}")
+                run_id, where = self.run_ids[i], f"on {msg.get('worker', '?')}"
+                self._write(partial(self._store.update_run, run_id, status="running", message=where))
 
     def _record(self, i: int, future) -> None:
         """Write one finished future's result (or why it has none) to its run."""
-        run_id = self.run_ids[i]
+        run_id, store = self.run_ids[i], self._store
         if future.status == _DONE:
             r = future.result()
-            if r["steps"]:
-                self._store.append_steps(run_id, r["steps"])
-            self._store.update_run(
-                run_id,
-                status=r["status"],
-                metrics=r["metrics"],
-                weights_json=r["weights"],
-                wall_seconds=r["wall_seconds"],
-                message=r["message"],
-                config=r["config"],
-                data=r["data"] if r["data"] is not None else _data_hint(r["config"]),
+            writes = [lambda: store.append_steps(run_id, r["steps"])] if r["steps"] else []
+            writes.append(
+                lambda: store.update_run(
+                    run_id,
+                    status=r["status"],
+                    metrics=r["metrics"],
+                    weights_json=r["weights"],
+                    wall_seconds=r["wall_seconds"],
+                    message=r["message"],
+                    config=r["config"],
+                    data=r["data"] if r["data"] is not None else _data_hint(r["config"]),
+                )
             )
+            self._record_writes(i, writes)
             self.status[i] = r["status"]
             return
         if future.status == _RAISED:
@@ -199,32 +268,39 @@ class SweepRun:
             status, message = "cancelled", "cancelled while running" if started else "cancelled before it started"
         else:  # dropped without Cancel: the cluster went away
             status, message = "interrupted", "the Dask cluster was lost before this trial finished"
-        self._store.update_run(run_id, status=status, message=message)
+        self._record_writes(i, [lambda: store.update_run(run_id, status=status, message=message)])
         self.status[i] = status
 
     def _finish_sweep(self) -> None:
+        self._retry_unwritten()
         c = self.counts()
         summary = ", ".join(f"{c[s]} {s}" for s in FINAL if c[s])
+        if self.unrecorded:
+            summary += f"; {self.unrecorded} of them could not be written to the run store"
         status = "cancelled" if self._cancel.is_set() else "finished"
-        self._store.update_sweep(self.sweep_id, status=status, message=summary)
+        self._write(lambda: self._store.update_sweep(self.sweep_id, status=status, message=summary))
 
     def _abandon(self, sweep_status: str, message: str) -> None:
         """Give every trial not yet recorded a true final status, and the sweep sweep_status."""
-        with contextlib.suppress(Exception):
-            for i, s in list(self.status.items()):
-                if s not in FINAL:
-                    if self._cancel.is_set():
-                        final = "cancelled"
-                    elif s == Status.QUEUED:
-                        final = "cancelled" if sweep_status == Status.FAILED else "interrupted"
-                    else:
-                        final = "interrupted"
-                    self._store.update_run(self.run_ids[i], status=final, message=message)
-                    self.status[i] = final
-            if self.sweep_id is not None:
-                self._store.update_sweep(self.sweep_id, status=sweep_status, message=message)
-        with contextlib.suppress(Exception):
+        for i, s in list(self.status.items()):
+            if s not in FINAL:
+                if self._cancel.is_set():
+                    final = "cancelled"
+                elif s == Status.QUEUED:
+                    final = "cancelled" if sweep_status == Status.FAILED else "interrupted"
+                else:
+                    final = "interrupted"
+                self._record_writes(
+                    i, [partial(self._store.update_run, self.run_ids[i], status=final, message=message)]
+                )
+                self.status[i] = final
+        self._retry_unwritten()
+        if self.sweep_id is not None:
+            self._write(lambda: self._store.update_sweep(self.sweep_id, status=sweep_status, message=message))
+        try:
             self._client.cancel(self._futures)
+        except Exception as e:  # the cluster is what failed: its tasks end with it (scheduler idle timeout)
+            self._problem("cancel", f"the remaining trials could not be cancelled on the cluster: {e}")
 
 
 class SweepService:
