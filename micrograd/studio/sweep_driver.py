@@ -25,6 +25,7 @@ from micrograd.studio.sweeps import SweepSpec, Trial, cancel_event, label, run_t
 
 CANCEL_GRACE = 60.0  # seconds running trials get to stop and report after Cancel, before their futures are dropped
 FINAL = tuple(s.value for s in Status if s.final)
+STARTING = "starting the cluster…"  # the sweep's message while the driver connects
 _DONE, _RAISED = "finished", "error"  # distributed.Future.status of a task that returned / raised (Dask's words)
 
 
@@ -74,10 +75,15 @@ class SweepRun:
         self._client = None
         self._futures: list = []
 
-    def start(self) -> int:
-        """Validate, record and submit the sweep; return its id. Raises SweepError, ClusterError or StoreError."""
+    def start(self, wait_for_cluster: bool = True) -> int:
+        """Validate, record and submit the sweep; return its id. Raises SweepError, ClusterError or StoreError.
+
+        Without wait_for_cluster the driver thread connects (starting a local cluster takes seconds) and submits:
+        the sweep is recorded as queued, "starting the cluster…", and a cluster that fails is recorded, not raised.
+        """
         self.trials = self.spec.trials()
-        self._client = self.clusters.client()
+        if wait_for_cluster:
+            self._client = self.clusters.client()
         self._store = RunStore(self.store_path)
         try:
             name = self.spec.name or self.spec.describe()
@@ -95,24 +101,47 @@ class SweepRun:
                 )
                 self.run_ids.append(run_id)
                 self.status[t.index] = "queued"
-            # names on the cluster: two servers (two run stores) may share a cluster and number their sweeps alike
-            self.token = f"{uuid.uuid4().hex[:12]}-{self.sweep_id}"
-            self._client.subscribe_topic(topic(self.token), self._on_event)
-            self._futures = [
-                self._client.submit(run_trial, t.config, self.token, t.index, key=f"micrograd-{self.token}-{t.index}")
-                for t in self.trials
-            ]
+            if wait_for_cluster:
+                self._submit()
+            else:
+                self._store.update_sweep(self.sweep_id, message=STARTING)
         except BaseException as e:
             if isinstance(e, StoreError):  # the caller shows this error; the records below fail alike
                 self._said |= {"store", "unrecorded"}
             self._abandon("failed", "the sweep could not be submitted")
             self._store.close()
             raise
-        self._store.update_sweep(self.sweep_id, status="running")
         self.started_at = time.time()
-        self._thread = threading.Thread(target=self._drive, name=f"sweep-{self.sweep_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._drive, args=(not wait_for_cluster,), name=f"sweep-{self.sweep_id}", daemon=True
+        )
         self._thread.start()
         return self.sweep_id
+
+    def _submit(self) -> None:
+        """Hand every trial to the cluster (self._client) and mark the sweep running."""
+        # names on the cluster: two servers (two run stores) may share a cluster and number their sweeps alike
+        self.token = f"{uuid.uuid4().hex[:12]}-{self.sweep_id}"
+        self._client.subscribe_topic(topic(self.token), self._on_event)
+        self._futures = [
+            self._client.submit(run_trial, t.config, self.token, t.index, key=f"micrograd-{self.token}-{t.index}")
+            for t in self.trials
+        ]
+        self._store.update_sweep(self.sweep_id, status="running", message="")
+
+    def _connect_and_submit(self) -> bool:
+        """The background start: connect (starting a local cluster if need be), submit; False if it did not."""
+        try:
+            self._client = self.clusters.client()
+            if not self._cancel.is_set():
+                self._submit()
+                return True
+            self._abandon("cancelled", "cancelled before it started")
+        except Exception as e:  # ClusterError (its message says what to do), or the store failing
+            why = f"the sweep could not start: {e}"
+            self._problem("driver", why)
+            self._abandon("cancelled" if self._cancel.is_set() else "failed", why)
+        return False
 
     def _on_event(self, event: tuple) -> None:
         """A trial announced its start (runs on the client's event loop: only hand it over)."""
@@ -143,12 +172,14 @@ class SweepRun:
         """How many trials are in each status right now."""
         return Counter(self.status.values())
 
-    def _drive(self) -> None:
+    def _drive(self, connect: bool = False) -> None:
         from distributed import Event, as_completed
 
-        index_of = {f.key: i for i, f in enumerate(self._futures)}
         grace_until = None
         try:
+            if connect and not self._connect_and_submit():
+                return
+            index_of = {f.key: i for i, f in enumerate(self._futures)}
             ac = as_completed(self._futures, loop=self._client.loop)  # our client, not a process-wide default
             while not ac.is_empty():
                 self._take_events()
@@ -298,7 +329,8 @@ class SweepRun:
         if self.sweep_id is not None:
             self._write(lambda: self._store.update_sweep(self.sweep_id, status=sweep_status, message=message))
         try:
-            self._client.cancel(self._futures)
+            if self._futures:
+                self._client.cancel(self._futures)
         except Exception as e:  # the cluster is what failed: its tasks end with it (scheduler idle timeout)
             self._problem("cancel", f"the remaining trials could not be cancelled on the cluster: {e}")
 
@@ -306,16 +338,24 @@ class SweepRun:
 class SweepService:
     """The sweeps one process drives, and the cluster they run on (one per server or CLI process)."""
 
-    def __init__(self, store_path: str | os.PathLike, clusters: Clusters | None = None) -> None:
-        self.store_path = store_path
+    def __init__(
+        self,
+        store_path: str | os.PathLike,
+        clusters: Clusters | None = None,
+        on_problem: Callable[[str], None] = _say,
+    ) -> None:
+        self.store_path, self.on_problem = store_path, on_problem
         self.clusters = clusters if clusters is not None else Clusters.from_env()
         self.runs: dict[int, SweepRun] = {}
         self._lock = threading.Lock()
 
     def start(self, spec: SweepSpec) -> int:
-        """Start a sweep; its id. Raises SweepError, ClusterError or StoreError with a message for the user."""
-        run = SweepRun(self.store_path, self.clusters, spec)
-        sweep_id = run.start()
+        """Start a sweep and return its id at once (the driver thread connects to the cluster, starting it if need be).
+
+        Raises SweepError or StoreError with a message for the user; a cluster that fails is recorded on the sweep.
+        """
+        run = SweepRun(self.store_path, self.clusters, spec, self.on_problem)
+        sweep_id = run.start(wait_for_cluster=False)
         with self._lock:
             self.runs[sweep_id] = run
         return sweep_id
