@@ -299,3 +299,52 @@ def test_the_sweeps_page_defines_runs_shows_and_opens_a_trial(cluster, tmp_path,
         assert at.session_state["trainer"].config.lr == best["sweep_axes"]["lr"]
     finally:
         st.cache_resource.clear()
+
+
+def test_the_service_starts_a_sweep_at_once_and_records_a_cluster_that_fails(tmp_path):
+    """The page's path: start returns before the cluster is reached; an unreachable one ends the sweep as failed."""
+    from micrograd.studio.sweep_driver import STARTING, SweepService
+
+    db = tmp_path / "runs.db"
+    told = []
+    service = SweepService(db, Clusters(f"tcp://127.0.0.1:{free_port()}"), on_problem=told.append)
+    spec = SweepSpec(base=RunConfig(steps=20, samples=60).to_dict(), axes=[Axis.parse("lr", "0.1,1")])
+    sweep_id = service.start(spec)
+    run = service.runs[sweep_id]
+    with RunStore(db) as store:
+        sweep = store.get_sweep(sweep_id)
+        assert sweep["status"] in ("queued", "failed") and sweep["trials"].keys() <= {"queued", "cancelled"}
+        assert sweep["status"] == "failed" or sweep["message"] == STARTING
+    assert run.join(60), "the driver did not give up on the unreachable scheduler"
+    with RunStore(db) as store:
+        sweep = store.get_sweep(sweep_id)
+        assert sweep["status"] == "failed" and "Cannot reach the Dask scheduler" in sweep["message"]
+        assert sweep["trials"] == {"cancelled": 2}
+    assert len(told) == 1 and "Cannot reach the Dask scheduler" in told[0]
+    service.close()
+
+
+def test_a_store_write_that_fails_is_told_once_and_the_result_retried(clusters, tmp_path):
+    from micrograd.studio.runs import StoreError
+
+    db = tmp_path / "runs.db"
+    told = []
+    spec = SweepSpec(base=RunConfig(steps=40, samples=60).to_dict(), axes=[Axis.parse("lr", "0.1,0.5,1")])
+    run = SweepRun(db, clusters, spec, on_problem=told.append)
+    sweep_id = run.start()
+    real, calls = run._store.update_run, []
+
+    def locked_for_a_while(*args, **kwargs):  # the store refuses the driver's first four writes, as when locked
+        calls.append(kwargs.get("status"))
+        if len(calls) <= 4:
+            raise StoreError(f"Run store {db} is locked by another program (test)")
+        return real(*args, **kwargs)
+
+    run._store.update_run = locked_for_a_while
+    assert run.join(300), "the sweep did not finish"
+    assert len(calls) > 4
+    assert len(told) == 1 and "locked by another program (test)" in told[0] and "retried" in told[0]
+    assert run.unrecorded == 0
+    with RunStore(db) as store:
+        assert store.get_sweep(sweep_id)["status"] == "finished"
+        assert store.get_sweep(sweep_id)["trials"] == {"finished": 3}

@@ -115,6 +115,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from micrograd.studio.cluster import ENV_VAR, ClusterError, Clusters
     from micrograd.studio.runs import StoreError, default_db_path
     from micrograd.studio.sweep_driver import SweepRun
+    from micrograd.views.text import terminal
 
     try:
         spec = spec_from_args(args)
@@ -135,7 +136,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         clusters = Clusters(args.scheduler or os.environ.get(ENV_VAR) or None, args.workers)
         db = args.db if args.db is not None else default_db_path()
         print(f"on the {clusters.describe()}", flush=True)
-        run = SweepRun(db, clusters, spec)
+        run = SweepRun(db, clusters, spec, on_problem=lambda p: print(f"micrograd: {terminal(p)}", file=sys.stderr))
         try:
             sweep_id = run.start()
         except (ClusterError, StoreError, SweepError) as e:
@@ -149,9 +150,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 130
     c = run.counts()
     summary = ", ".join(f"{n} {s}" for s, n in sorted(c.items()))
-    print(f"sweep {sweep_id} {'cancelled' if run.cancelled else 'done'}: {summary}")
-    if run.error:
-        print(f"error: {run.error}", file=sys.stderr)
+    print(f"sweep {sweep_id} {'cancelled' if run.cancelled else 'done'}: {summary}")  # problems were told on stderr
     print(f"results: micrograd runs list --sweep {sweep_id}")
     return code
 
@@ -161,8 +160,11 @@ def _follow(run, quiet: bool) -> int:
     show = not quiet and sys.stderr.isatty()
     total, t0, code = len(run.trials), time.monotonic(), 0
     while True:
-        try:
+        try:  # the progress line too: a Ctrl-C while drawing it must cancel as well
             finished = run.join(0.5)
+            if show:
+                sys.stderr.write(_progress_line(run.counts(), total, time.monotonic() - t0))
+                sys.stderr.flush()
         except KeyboardInterrupt:
             if run.cancelled:
                 raise
@@ -170,9 +172,6 @@ def _follow(run, quiet: bool) -> int:
             run.cancel()
             code = 130
             continue
-        if show:
-            sys.stderr.write(_progress_line(run.counts(), total, time.monotonic() - t0))
-            sys.stderr.flush()
         if finished:
             break
     if show:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import sys
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 
 from micrograd.studio.cluster import Clusters
 from micrograd.studio.runs import RunStore, StoreError
@@ -22,7 +25,13 @@ from micrograd.studio.sweeps import SweepSpec, Trial, cancel_event, label, run_t
 
 CANCEL_GRACE = 60.0  # seconds running trials get to stop and report after Cancel, before their futures are dropped
 FINAL = tuple(s.value for s in Status if s.final)
+STARTING = "starting the cluster…"  # the sweep's message while the driver connects
 _DONE, _RAISED = "finished", "error"  # distributed.Future.status of a task that returned / raised (Dask's words)
+
+
+def _say(problem: str) -> None:
+    """The default way a driver reports a problem: one line on stderr (the server's log, the CLI's terminal)."""
+    print("micrograd: " + "".join(c if c.isprintable() else " " for c in problem), file=sys.stderr, flush=True)
 
 
 def _data_hint(config: dict) -> dict:
@@ -36,26 +45,45 @@ def _data_hint(config: dict) -> dict:
 class SweepRun:
     """One sweep in flight. ``start`` records the sweep and its queued trials, submits them, starts the thread."""
 
-    def __init__(self, store_path: str | os.PathLike, clusters: Clusters, spec: SweepSpec) -> None:
+    def __init__(
+        self,
+        store_path: str | os.PathLike,
+        clusters: Clusters,
+        spec: SweepSpec,
+        on_problem: Callable[[str], None] = _say,
+    ) -> None:
         self.store_path, self.clusters, self.spec = store_path, clusters, spec
+        self.on_problem = on_problem  # told once per kind of problem: a failed store write, the driver stopping
         self.sweep_id: int | None = None
         self.token = ""
         self.trials: list[Trial] = []
         self.run_ids: list[int] = []
         self.status: dict[int, str] = {}  # trial index -> queued, running or a final status
-        self.error = ""
+        self.error = ""  # the first problem (also told to on_problem)
+        self.unrecorded = 0  # store writes that failed for good
         self.started_at = 0.0
         self._cancel = threading.Event()
+        # set when the driver has written its last record. Not Thread.is_alive(): in Python 3.11 a KeyboardInterrupt
+        # landing in Thread.join(timeout) marks a running thread stopped (threading's bpo-45274 handling), so the
+        # CLI, which joins in a loop and takes Ctrl-C as Cancel, would exit before the trials are recorded.
+        self._finished = threading.Event()
+        self._said: set[str] = set()
+        self._unwritten: dict[int, list[Callable[[], None]]] = {}  # trial index -> its final record's writes
         self._wake = threading.Event()
         self._events: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._client = None
         self._futures: list = []
 
-    def start(self) -> int:
-        """Validate, record and submit the sweep; return its id. Raises SweepError, ClusterError or StoreError."""
+    def start(self, wait_for_cluster: bool = True) -> int:
+        """Validate, record and submit the sweep; return its id. Raises SweepError, ClusterError or StoreError.
+
+        Without wait_for_cluster the driver thread connects (starting a local cluster takes seconds) and submits:
+        the sweep is recorded as queued, "starting the cluster…", and a cluster that fails is recorded, not raised.
+        """
         self.trials = self.spec.trials()
-        self._client = self.clusters.client()
+        if wait_for_cluster:
+            self._client = self.clusters.client()
         self._store = RunStore(self.store_path)
         try:
             name = self.spec.name or self.spec.describe()
@@ -73,22 +101,47 @@ class SweepRun:
                 )
                 self.run_ids.append(run_id)
                 self.status[t.index] = "queued"
-            # names on the cluster: two servers (two run stores) may share a cluster and number their sweeps alike
-            self.token = f"{uuid.uuid4().hex[:12]}-{self.sweep_id}"
-            self._client.subscribe_topic(topic(self.token), self._on_event)
-            self._futures = [
-                self._client.submit(run_trial, t.config, self.token, t.index, key=f"micrograd-{self.token}-{t.index}")
-                for t in self.trials
-            ]
-        except BaseException:
+            if wait_for_cluster:
+                self._submit()
+            else:
+                self._store.update_sweep(self.sweep_id, message=STARTING)
+        except BaseException as e:
+            if isinstance(e, StoreError):  # the caller shows this error; the records below fail alike
+                self._said |= {"store", "unrecorded"}
             self._abandon("failed", "the sweep could not be submitted")
             self._store.close()
             raise
-        self._store.update_sweep(self.sweep_id, status="running")
         self.started_at = time.time()
-        self._thread = threading.Thread(target=self._drive, name=f"sweep-{self.sweep_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._drive, args=(not wait_for_cluster,), name=f"sweep-{self.sweep_id}", daemon=True
+        )
         self._thread.start()
         return self.sweep_id
+
+    def _submit(self) -> None:
+        """Hand every trial to the cluster (self._client) and mark the sweep running."""
+        # names on the cluster: two servers (two run stores) may share a cluster and number their sweeps alike
+        self.token = f"{uuid.uuid4().hex[:12]}-{self.sweep_id}"
+        self._client.subscribe_topic(topic(self.token), self._on_event)
+        self._futures = [
+            self._client.submit(run_trial, t.config, self.token, t.index, key=f"micrograd-{self.token}-{t.index}")
+            for t in self.trials
+        ]
+        self._store.update_sweep(self.sweep_id, status="running", message="")
+
+    def _connect_and_submit(self) -> bool:
+        """The background start: connect (starting a local cluster if need be), submit; False if it did not."""
+        try:
+            self._client = self.clusters.client()
+            if not self._cancel.is_set():
+                self._submit()
+                return True
+            self._abandon("cancelled", "cancelled before it started")
+        except Exception as e:  # ClusterError (its message says what to do), or the store failing
+            why = f"the sweep could not start: {e}"
+            self._problem("driver", why)
+            self._abandon("cancelled" if self._cancel.is_set() else "failed", why)
+        return False
 
     def _on_event(self, event: tuple) -> None:
         """A trial announced its start (runs on the client's event loop: only hand it over)."""
@@ -107,24 +160,26 @@ class SweepRun:
 
     def done(self) -> bool:
         """Whether the driver thread has recorded every trial."""
-        return self._thread is not None and not self._thread.is_alive()
+        return self._finished.is_set()
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for the driver; True when it has finished."""
+        """Wait for the driver; True when it has finished (a Ctrl-C while waiting leaves this run intact)."""
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._finished.wait(timeout)
         return self.done()
 
     def counts(self) -> Counter:
         """How many trials are in each status right now."""
         return Counter(self.status.values())
 
-    def _drive(self) -> None:
+    def _drive(self, connect: bool = False) -> None:
         from distributed import Event, as_completed
 
-        index_of = {f.key: i for i, f in enumerate(self._futures)}
         grace_until = None
         try:
+            if connect and not self._connect_and_submit():
+                return
+            index_of = {f.key: i for i, f in enumerate(self._futures)}
             ac = as_completed(self._futures, loop=self._client.loop)  # our client, not a process-wide default
             while not ac.is_empty():
                 self._take_events()
@@ -145,14 +200,56 @@ class SweepRun:
                     self._wake.wait(0.2)
                     self._wake.clear()
             self._finish_sweep()
-        except BaseException as e:  # a store or cluster failure: record what is known, never leave 'running'
-            self.error = f"{type(e).__name__}: {e}"
-            self._abandon("interrupted", f"the sweep driver stopped: {self.error}")
+        except BaseException as e:  # a cluster failure: record what is known, never leave 'running'
+            why = f"{type(e).__name__}: {e}"
+            self._problem("driver", f"the sweep driver stopped: {why}")
+            self._abandon("interrupted", f"the sweep driver stopped: {why}")
         finally:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # the cluster may be gone; nothing is lost without the topic
                 self._client.unsubscribe_topic(topic(self.token))
             self._futures = []
             self._store.close()
+            self._finished.set()
+
+    def _problem(self, kind: str, message: str) -> None:
+        """Tell a problem once per kind (a store that refuses every write is one problem, not one per trial)."""
+        if kind in self._said:
+            return
+        self._said.add(kind)
+        self.error = self.error or message
+        self.on_problem(f"sweep {self.sweep_id}: {message}" if self.sweep_id is not None else f"sweep: {message}")
+
+    def _write(self, write: Callable[[], None]) -> bool:
+        """One store write; a failure is told (once) and the sweep goes on: the cluster's trials do not wait."""
+        try:
+            write()
+        except (StoreError, KeyError) as e:  # KeyError: the run was deleted on the Experiments page meanwhile
+            self._problem("store", f"a result could not be written to the run store, it is retried at the end: {e}")
+            return False
+        return True
+
+    def _record_writes(self, i: int, writes: list[Callable[[], None]]) -> None:
+        """A trial's final record; kept to retry at the end if the store refuses it now."""
+        self._unwritten.pop(i, None)
+        for k, write in enumerate(writes):
+            if not self._write(write):
+                self._unwritten[i] = writes[k:]
+                return
+
+    def _retry_unwritten(self) -> None:
+        """The final records the store refused earlier, once more; what still fails is counted and told."""
+        for i, writes in list(self._unwritten.items()):
+            for k, write in enumerate(writes):
+                try:
+                    write()
+                except (StoreError, KeyError):
+                    self._unwritten[i] = writes[k:]
+                    break
+            else:
+                del self._unwritten[i]
+        self.unrecorded = len(self._unwritten)
+        if self.unrecorded:
+            self._problem("unrecorded", f"{self.unrecorded} trial results could not be written to the run store")
 
     def _take_events(self) -> None:
         while True:
@@ -163,25 +260,28 @@ class SweepRun:
             i = msg.get("index") if isinstance(msg, dict) else None
             if isinstance(i, int) and self.status.get(i) in (Status.QUEUED, Status.RUNNING):
                 self.status[i] = "running"
-                self._store.update_run(self.run_ids[i], status="running", message=f"on {msg.get('worker', '?')}")
+                run_id, where = self.run_ids[i], f"on {msg.get('worker', '?')}"
+                self._write(partial(self._store.update_run, run_id, status="running", message=where))
 
     def _record(self, i: int, future) -> None:
         """Write one finished future's result (or why it has none) to its run."""
-        run_id = self.run_ids[i]
+        run_id, store = self.run_ids[i], self._store
         if future.status == _DONE:
             r = future.result()
-            if r["steps"]:
-                self._store.append_steps(run_id, r["steps"])
-            self._store.update_run(
-                run_id,
-                status=r["status"],
-                metrics=r["metrics"],
-                weights_json=r["weights"],
-                wall_seconds=r["wall_seconds"],
-                message=r["message"],
-                config=r["config"],
-                data=r["data"] if r["data"] is not None else _data_hint(r["config"]),
+            writes = [lambda: store.append_steps(run_id, r["steps"])] if r["steps"] else []
+            writes.append(
+                lambda: store.update_run(
+                    run_id,
+                    status=r["status"],
+                    metrics=r["metrics"],
+                    weights_json=r["weights"],
+                    wall_seconds=r["wall_seconds"],
+                    message=r["message"],
+                    config=r["config"],
+                    data=r["data"] if r["data"] is not None else _data_hint(r["config"]),
+                )
             )
+            self._record_writes(i, writes)
             self.status[i] = r["status"]
             return
         if future.status == _RAISED:
@@ -199,47 +299,63 @@ class SweepRun:
             status, message = "cancelled", "cancelled while running" if started else "cancelled before it started"
         else:  # dropped without Cancel: the cluster went away
             status, message = "interrupted", "the Dask cluster was lost before this trial finished"
-        self._store.update_run(run_id, status=status, message=message)
+        self._record_writes(i, [lambda: store.update_run(run_id, status=status, message=message)])
         self.status[i] = status
 
     def _finish_sweep(self) -> None:
+        self._retry_unwritten()
         c = self.counts()
         summary = ", ".join(f"{c[s]} {s}" for s in FINAL if c[s])
+        if self.unrecorded:
+            summary += f"; {self.unrecorded} of them could not be written to the run store"
         status = "cancelled" if self._cancel.is_set() else "finished"
-        self._store.update_sweep(self.sweep_id, status=status, message=summary)
+        self._write(lambda: self._store.update_sweep(self.sweep_id, status=status, message=summary))
 
     def _abandon(self, sweep_status: str, message: str) -> None:
         """Give every trial not yet recorded a true final status, and the sweep sweep_status."""
-        with contextlib.suppress(Exception):
-            for i, s in list(self.status.items()):
-                if s not in FINAL:
-                    if self._cancel.is_set():
-                        final = "cancelled"
-                    elif s == Status.QUEUED:
-                        final = "cancelled" if sweep_status == Status.FAILED else "interrupted"
-                    else:
-                        final = "interrupted"
-                    self._store.update_run(self.run_ids[i], status=final, message=message)
-                    self.status[i] = final
-            if self.sweep_id is not None:
-                self._store.update_sweep(self.sweep_id, status=sweep_status, message=message)
-        with contextlib.suppress(Exception):
-            self._client.cancel(self._futures)
+        for i, s in list(self.status.items()):
+            if s not in FINAL:
+                if self._cancel.is_set():
+                    final = "cancelled"
+                elif s == Status.QUEUED:
+                    final = "cancelled" if sweep_status == Status.FAILED else "interrupted"
+                else:
+                    final = "interrupted"
+                self._record_writes(
+                    i, [partial(self._store.update_run, self.run_ids[i], status=final, message=message)]
+                )
+                self.status[i] = final
+        self._retry_unwritten()
+        if self.sweep_id is not None:
+            self._write(lambda: self._store.update_sweep(self.sweep_id, status=sweep_status, message=message))
+        try:
+            if self._futures:
+                self._client.cancel(self._futures)
+        except Exception as e:  # the cluster is what failed: its tasks end with it (scheduler idle timeout)
+            self._problem("cancel", f"the remaining trials could not be cancelled on the cluster: {e}")
 
 
 class SweepService:
     """The sweeps one process drives, and the cluster they run on (one per server or CLI process)."""
 
-    def __init__(self, store_path: str | os.PathLike, clusters: Clusters | None = None) -> None:
-        self.store_path = store_path
+    def __init__(
+        self,
+        store_path: str | os.PathLike,
+        clusters: Clusters | None = None,
+        on_problem: Callable[[str], None] = _say,
+    ) -> None:
+        self.store_path, self.on_problem = store_path, on_problem
         self.clusters = clusters if clusters is not None else Clusters.from_env()
         self.runs: dict[int, SweepRun] = {}
         self._lock = threading.Lock()
 
     def start(self, spec: SweepSpec) -> int:
-        """Start a sweep; its id. Raises SweepError, ClusterError or StoreError with a message for the user."""
-        run = SweepRun(self.store_path, self.clusters, spec)
-        sweep_id = run.start()
+        """Start a sweep and return its id at once (the driver thread connects to the cluster, starting it if need be).
+
+        Raises SweepError or StoreError with a message for the user; a cluster that fails is recorded on the sweep.
+        """
+        run = SweepRun(self.store_path, self.clusters, spec, self.on_problem)
+        sweep_id = run.start(wait_for_cluster=False)
         with self._lock:
             self.runs[sweep_id] = run
         return sweep_id
