@@ -24,15 +24,17 @@ system:
 	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium graphviz >/dev/null; fi
 
-## Lint, format check and the whole test suite (browser tests included).
+## Lint, format check, type check (mypy on micrograd/) and the whole test suite (browser tests included).
 test: $(STAMP) system
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ENV_VAR = "MICROGRAD_DASK"
 IDLE_TIMEOUT = "30s"  # the scheduler closes after this long without tasks (and so after a kill -9 of its client)
@@ -56,7 +57,7 @@ class LocalCluster:
         self._dir = tempfile.TemporaryDirectory(prefix="micrograd-dask-")
         self.scheduler_file = Path(self._dir.name) / "scheduler.json"
         dask = [sys.executable, "-m", "dask"]
-        common = dict(env=_env(), cwd=self._dir.name, start_new_session=True, stdin=subprocess.DEVNULL)
+        common: dict[str, Any] = dict(env=_env(), cwd=self._dir.name, start_new_session=True, stdin=subprocess.DEVNULL)
         self._log = open(Path(self._dir.name) / "cluster.log", "wb")  # noqa: SIM115 - closed in close()
         common |= {"stdout": self._log, "stderr": subprocess.STDOUT}
         self.processes: list[subprocess.Popen] = []
@@ -113,9 +114,9 @@ class LocalCluster:
         return ""
 
     def _check_alive(self, deadline: float) -> None:
-        for p in self.processes:
+        for role, p in zip(("scheduler", "worker"), self.processes):
             if p.poll() is not None:
-                raise ClusterError(f"`dask {p.args[3]}` exited with status {p.returncode}")
+                raise ClusterError(f"`dask {role}` exited with status {p.returncode}")
         if time.monotonic() > deadline:
             raise ClusterError(f"the local Dask cluster did not start within {START_TIMEOUT:.0f} s")
 
@@ -204,7 +205,7 @@ class Clusters:
         self.address = check_address(address) if address else None
         self.n_workers = n_workers
         self._lock = threading.Lock()
-        self._local: LocalCluster | None = None
+        self._local_cluster: LocalCluster | None = None
         self._client = None
         self._atexit = False
 
@@ -218,7 +219,11 @@ class Clusters:
         if self.address:
             return f"Dask scheduler {self.address} (set by whoever started this process)"
         n = self.n_workers or os.cpu_count() or 1
-        where = f" at {self._local.address}" if self._local is not None and self._local.alive() else ""
+        where = (
+            f" at {self._local_cluster.address}"
+            if self._local_cluster is not None and self._local_cluster.alive()
+            else ""
+        )
         return f"local Dask cluster on 127.0.0.1{where}: {n} worker process{'es' * (n != 1)}, started on demand"
 
     def client(self):
@@ -231,21 +236,21 @@ class Clusters:
                             self._client.close()
                     self._client = connect(self.address)
                 return self._client
-            if self._local is None or not self._local.alive():
-                if self._local is not None:
-                    self._local.close()
-                self._local = LocalCluster(self.n_workers)
+            if self._local_cluster is None or not self._local_cluster.alive():
+                if self._local_cluster is not None:
+                    self._local_cluster.close()
+                self._local_cluster = LocalCluster(self.n_workers)
                 if not self._atexit:
                     atexit.register(self.close)
                     self._atexit = True
-            return self._local.client
+            return self._local_cluster.client
 
     def close(self) -> None:
         """Stop the local cluster (an external one keeps running) and drop the client."""
         with self._lock:
-            if self._local is not None:
-                self._local.close()
-                self._local = None
+            if self._local_cluster is not None:
+                self._local_cluster.close()
+                self._local_cluster = None
             if self._client is not None:
                 with contextlib.suppress(Exception):
                     self._client.close()

@@ -17,6 +17,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from micrograd.studio.cluster import Clusters
 from micrograd.studio.runs import RunStore, StoreError
@@ -38,7 +39,7 @@ def _data_hint(config: dict) -> dict:
     """What is known of a trial's data before it runs (the store's architecture column needs the inputs)."""
     from micrograd.studio.datasets import DATASETS
 
-    spec = DATASETS.get(config.get("dataset"))
+    spec = DATASETS.get(str(config.get("dataset")))
     return {"name": config.get("dataset"), "n_features": spec.n_features} if spec is not None else {}
 
 
@@ -72,8 +73,14 @@ class SweepRun:
         self._wake = threading.Event()
         self._events: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._client = None
+        self._client: Any = None  # a distributed.Client once connected (Dask ships no type hints)
         self._futures: list = []
+
+    def _sweep(self) -> int:
+        """The sweep's id: set by start() before anything is written about it."""
+        if self.sweep_id is None:
+            raise RuntimeError("the sweep has not been created in the store yet")
+        return self.sweep_id
 
     def start(self, wait_for_cluster: bool = True) -> int:
         """Validate, record and submit the sweep; return its id. Raises SweepError, ClusterError or StoreError.
@@ -104,7 +111,7 @@ class SweepRun:
             if wait_for_cluster:
                 self._submit()
             else:
-                self._store.update_sweep(self.sweep_id, message=STARTING)
+                self._store.update_sweep(self._sweep(), message=STARTING)
         except BaseException as e:
             if isinstance(e, StoreError):  # the caller shows this error; the records below fail alike
                 self._said |= {"store", "unrecorded"}
@@ -127,7 +134,7 @@ class SweepRun:
             self._client.submit(run_trial, t.config, self.token, t.index, key=f"micrograd-{self.token}-{t.index}")
             for t in self.trials
         ]
-        self._store.update_sweep(self.sweep_id, status="running", message="")
+        self._store.update_sweep(self._sweep(), status="running", message="")
 
     def _connect_and_submit(self) -> bool:
         """The background start: connect (starting a local cluster if need be), submit; False if it did not."""
@@ -309,7 +316,7 @@ class SweepRun:
         if self.unrecorded:
             summary += f"; {self.unrecorded} of them could not be written to the run store"
         status = "cancelled" if self._cancel.is_set() else "finished"
-        self._write(lambda: self._store.update_sweep(self.sweep_id, status=status, message=summary))
+        self._write(lambda: self._store.update_sweep(self._sweep(), status=status, message=summary))
 
     def _abandon(self, sweep_status: str, message: str) -> None:
         """Give every trial not yet recorded a true final status, and the sweep sweep_status."""
@@ -327,7 +334,7 @@ class SweepRun:
                 self.status[i] = final
         self._retry_unwritten()
         if self.sweep_id is not None:
-            self._write(lambda: self._store.update_sweep(self.sweep_id, status=sweep_status, message=message))
+            self._write(lambda: self._store.update_sweep(self._sweep(), status=sweep_status, message=message))
         try:
             if self._futures:
                 self._client.cancel(self._futures)

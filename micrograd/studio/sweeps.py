@@ -94,7 +94,7 @@ class Axis:
             if len(parts) not in (3, 4) or (len(parts) == 4 and not log):
                 raise SweepError([f"{name}: a range is low:high:count or low:high:count:log, got {text!r}"])
             low, high = float(_number(name, parts[0], "float")), float(_number(name, parts[1], "float"))
-            count = _number(name, parts[2], "int")
+            count = int(_number(name, parts[2], "int"))
             if not 1 <= count <= MAX_TRIALS:
                 raise SweepError([f"{name}: the range's count must be 1 to {MAX_TRIALS}, got {count}"])
             if low > high or (log and low <= 0):
@@ -105,7 +105,7 @@ class Axis:
 
     def grid(self) -> list:
         """The axis' values in order, duplicates removed."""
-        if self.low is None:
+        if self.low is None or self.high is None:
             vals = list(self.values)
         elif self.count == 1:
             vals = [self.low]
@@ -124,7 +124,7 @@ class Axis:
 
     def sample(self, rng) -> Any:
         """One random value: uniform over a range (log-uniform when log), else one of the listed values."""
-        if self.low is None:
+        if self.low is None or self.high is None:
             return self.values[int(rng.integers(len(self.values)))]
         if self.log:
             v = math.exp(rng.uniform(math.log(self.low), math.log(self.high)))
@@ -235,7 +235,7 @@ class SweepSpec:
         p = self.problems()
         if p:
             raise SweepError(p)
-        out = []
+        out: list[Trial] = []
         for axes in self.configurations():
             config = {**self.base, **axes, "engine": "compiled"}
             for k in range(self.seeds):
