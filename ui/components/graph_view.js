@@ -446,11 +446,16 @@
       const rate = st.rate > 0 ? st.rate : 10;
       const newest = st.queue[st.queue.length - 1];
       const cur = st.shown;
+      let jumped = false;
       if (cur && (newest.step - cur.step) / rate > 1.0) {
-        while (st.queue.length > 1 && (newest.step - st.queue[0].step) / rate > 0.3) st.queue.shift();
+        while (st.queue.length > 1 && (newest.step - st.queue[0].step) / rate > 0.3) {
+          st.queue.shift();
+          jumped = true;
+        }
       }
       const next = st.queue[0];
-      const due = cur && next.step > cur.step ? st.shownAt + ((next.step - cur.step) * 1000) / rate : now;
+      // after a jump the next frame is due now (timing it from the shown frame would wait out the skipped steps)
+      const due = cur && !jumped && next.step > cur.step ? st.shownAt + ((next.step - cur.step) * 1000) / rate : now;
       if (now + 4 >= due) {
         st.queue.shift();
         show(st, next);
@@ -505,10 +510,15 @@
         st.status.textContent = `The graph view could not read its data: ${err.message}`;
       }
     }
-    return () => {
-      cancelAnimationFrame(st.raf);
-      st.resize.disconnect();
-      STATES.delete(parentElement);
-    };
+    // st.components.v2 also calls a superseded update's cleanup (an update that landed while the previous call
+    // still awaited its import) with the element still on the page: tearing the view down then froze it and the
+    // next update built a second one beside it. Tear down only once the element has left the page.
+    return () =>
+      setTimeout(() => {
+        if (parentElement.isConnected) return;
+        cancelAnimationFrame(st.raf);
+        st.resize.disconnect();
+        if (STATES.get(parentElement) === st) STATES.delete(parentElement);
+      }, 0);
   };
 })();

@@ -96,15 +96,19 @@ mg.Player = class {
     if (!this.buf.length || document.hidden) return;
     const speed = Math.max(this.speed, 1e-6);
     const newest = this.buf[this.buf.length - 1].step;
+    let jumped = false;
     if (this.last && (newest - this.last.step) / speed > this.maxLag) {
       const keep = newest - speed * this.maxLag * 0.3;
       while (this.buf.length > 1 && this.buf[0].step < keep) {
         this.buf.shift();
         this.skipped++;
+        jumped = true;
       }
     }
     const next = this.buf[0];
-    const due = this.last ? this.lastAt + ((next.step - this.last.step) * 1000) / speed : now;
+    // after a jump the next frame is due now: timing it from the frame on screen would wait out the skipped
+    // steps too, and as new ticks kept the lag up, the view froze (dropping frames, never showing one)
+    const due = this.last && !jumped ? this.lastAt + ((next.step - this.last.step) * 1000) / speed : now;
     if (now + 4 < due) return; // not yet (4 ms: an animation frame that lands just early still shows it)
     this.buf.shift();
     this.last = next;
@@ -119,11 +123,26 @@ mg.Player = class {
 
 mg.states = mg.states || new WeakMap(); // parentElement -> the view's state
 
-/* Hand a component's element to the registered view; returns its cleanup. */
+/* Hand a component's element to the registered view; returns the cleanup st.components.v2 keeps.
+ *
+ * st.components.v2 calls a component's function again on every data update, with the same parentElement, and
+ * awaits it (our stub awaits a dynamic import and the library). When the next update lands before that await
+ * settles, the runtime calls the superseded call's cleanup at once, while the element stays on the page. A view
+ * torn down then (its state dropped, its animation loop stopped) froze, and the next update built a second view
+ * beside it in the same element. So the cleanup only tears a view down once its element has left the page: React
+ * runs an unmounted element's cleanups after removing it from the DOM. */
 mg.mount = function (kind, component) {
   const view = mg.views[kind];
   if (!view) throw new Error("no live view named " + kind);
-  return view(component);
+  const el = component.parentElement;
+  const teardown = view(component); // the view's own teardown: stops its loops, forgets el's state
+  return () => mg.release(el, teardown);
+};
+
+mg.release = function (el, teardown) {
+  setTimeout(() => {
+    if (!el.isConnected) teardown(); // still on the page: a superseded update's cleanup, the view lives on
+  }, 0);
 };
 
 /* The sidebar's run status: the newest full run says the state; the playing view says the step on screen. */
@@ -159,6 +178,6 @@ mg.views.status = function ({ data, parentElement }) {
   render();
   return () => {
     mg.bus.removeEventListener("status", st.listener);
-    mg.states.delete(parentElement);
+    if (mg.states.get(parentElement) === st) mg.states.delete(parentElement);
   };
 };

@@ -424,15 +424,8 @@
 
   mg.views.train = function ({ data, parentElement, setTriggerValue }) {
     let v = mg.states.get(parentElement);
-    if (!v && mg.trainView && mg.trainView.wrap.isConnected) {
-      // Streamlit sometimes mounts a second element for the same key (after a full rerun): move the one view
-      // there, canvases and state included, so the page shows one view that never starts over
-      v = mg.trainView;
-      parentElement.appendChild(v.wrap);
-      mg.states.set(parentElement, v);
-    }
     if (!v) {
-      v = mg.trainView = build(parentElement);
+      v = build(parentElement);
       mg.states.set(parentElement, v);
       v.canvas.addEventListener("mousemove", (ev) => pointTip(v, ev));
       v.canvas.addEventListener("mouseleave", () => (v.tip.style.display = "none"));
@@ -478,10 +471,9 @@
         .catch((e) => console.error("live view:", e));
     }
     return () => {
-      mg.states.delete(parentElement);
-      if (v.wrap.parentNode !== parentElement) return; // the view lives on in another element
+      // the element left the page (mg.mount's release): stop playing and forget it; safe to run twice
       v.player.destroy();
-      if (mg.trainView === v) mg.trainView = null;
+      if (mg.states.get(parentElement) === v) mg.states.delete(parentElement);
     };
   };
 })();
