@@ -231,7 +231,7 @@ clusters = Clusters(None, 2)
 base = RunConfig(samples=1000, steps=50_000).to_dict()
 run = SweepRun(sys.argv[1], clusters, SweepSpec(base=base, axes=[Axis.parse("lr", "0.1,0.2,0.3")]))
 run.start()
-print(json.dumps([run.sweep_id, clusters._local.pids()]), flush=True)
+print(json.dumps([run.sweep_id, clusters._local_cluster.pids()]), flush=True)
 time.sleep(600)
 """
 
