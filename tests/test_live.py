@@ -149,3 +149,17 @@ def test_default_net_bytes_per_second_fit_the_budget():
             feed.record(tr)
     per_second = sum(sizes[1:]) / (7 * 15 / 60)
     assert per_second < 100_000, per_second
+
+
+def test_pause_resends_the_last_step_a_preempted_tick_may_have_lost(trainer):
+    """Pause can stop a tick after it built its update and before it reached the browser: the paused update still
+    carries the step the trainer stopped at, network included, so the view can play out to it."""
+    feed = live.LiveFeed()
+    feed.set_speed(20, trainer.model.sizes)
+    feed.update(trainer, state="running")
+    for _ in range(3):
+        trainer.step()
+        feed.record(trainer)
+    feed.update(trainer, state="paused")  # delivered: its last frame is step 3 with the network
+    lost = feed.update(trainer, state="paused")  # the same step asked again, e.g. after a lost update
+    assert [f["step"] for f in lost["frames"]] == [3] and "net" in lost["frames"][-1]

@@ -218,7 +218,9 @@ class LiveFeed:
             self._metric_cursor = 0
         if self._last_step != trainer.step_count:  # the newest step is always shown (Pause plays out to it)
             self._frames.append(self._frame(trainer, trainer.step_count, state != Status.RUNNING))
-        elif state != Status.RUNNING and self._net_at != trainer.step_count:  # paused: the network view is current
+        elif state != Status.RUNNING:
+            # paused: the newest step again, with its network. A tick that Pause preempted may have built the update
+            # that carried it and never sent it; the browser ignores a step it already has.
             frame = self._frame(trainer, trainer.step_count, True)
             if self._frames and self._frames[-1]["step"] == frame["step"]:
                 self._frames[-1] = frame
