@@ -25,6 +25,7 @@ from micrograd.studio.cluster import Clusters, LocalCluster  # noqa: E402
 from micrograd.studio.config import RunConfig  # noqa: E402
 from micrograd.studio.sweep_driver import SweepRun  # noqa: E402
 from micrograd.studio.sweeps import Axis, SweepSpec, run_trial, warm_up  # noqa: E402
+from micrograd.studio.threads import one_blas_thread  # noqa: E402
 
 
 def main() -> None:
@@ -45,6 +46,7 @@ def main() -> None:
     print(f"# {len(trials)} trials: moons {args.samples}, 2-{'-'.join(map(str, layers))}-1, {args.steps} steps")
     print(f"# load average before: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores")
 
+    one_blas_thread()  # as the workers run (their environment sets it): a fair serial baseline
     warm_up()
     t0 = time.perf_counter()
     serial = []

@@ -50,7 +50,10 @@ def _start(spec: SweepSpec) -> None:
     except (SweepError, ClusterError, StoreError) as e:
         ss["sweep_error"] = f"The sweep did not start: {e}"
     else:
-        ss["notices"].append(f"Sweep #{ss['sweep_pick']} started: {spec.describe()}.")
+        # queued, not started: the driver may still be starting the cluster (its status line says so)
+        ss["notices"].append(
+            f"Sweep #{ss['sweep_pick']} queued: {spec.describe()}. Its trials start once the cluster is up."
+        )
 
 
 def _open(run_id: int) -> None:

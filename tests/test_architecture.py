@@ -14,7 +14,7 @@ LIBRARY = ("ops", "engine", "nn", "losses", "optim", "gradcheck")
 THIRD_PARTY_OK = {  # what each layer may import besides the standard library and the layers below it
     "library": set(),
     "fast": {"numpy"},
-    "studio": {"numpy", "sklearn", "pandas"},
+    "studio": {"numpy", "sklearn", "pandas", "threadpoolctl"},
     "views": {"numpy", "plotly", "pandas", "graphviz"},
     "cli": {"numpy"},
     "ui": {"numpy", "streamlit", "pandas", "plotly"},

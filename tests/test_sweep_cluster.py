@@ -348,3 +348,35 @@ def test_a_store_write_that_fails_is_told_once_and_the_result_retried(clusters, 
     with RunStore(db) as store:
         assert store.get_sweep(sweep_id)["status"] == "finished"
         assert store.get_sweep(sweep_id)["trials"] == {"finished": 3}
+
+
+def test_a_trial_whose_worker_dies_on_every_attempt_is_failed_and_the_sweep_completes(tmp_path, monkeypatch):
+    """Dask gives up on a task after `allowed-failures` worker deaths; the trial is then failed, with why."""
+    monkeypatch.setenv("DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES", "0")  # one death is one too many
+    local = LocalCluster(1, idle_timeout="5m")
+    clusters = Clusters(local.address)
+    try:
+        db = tmp_path / "runs.db"
+        spec = SweepSpec(base={**LONG, "steps": 300}, axes=[Axis.parse("lr", "0.1,0.2,0.3,0.4")])
+        run = SweepRun(db, clusters, spec)
+        sweep_id = run.start()
+        (victim,) = _wait_running(db, sweep_id)
+        pid = next(iter(local.client.run(os.getpid).values()))
+        os.kill(pid, signal.SIGKILL)
+        assert run.join(300), "the sweep did not complete after its trial's worker died"
+        with RunStore(db) as store:
+            runs = {r["id"]: r for r in store.list_runs(sweep_id=sweep_id)}
+            killed = runs.pop(victim["id"])
+            assert killed["status"] == "failed", (killed["status"], killed["message"])
+            assert "died on every attempt" in killed["message"]
+            # Dask counts the death against every task the worker held (it may hold one ahead of the running one):
+            # those are failed with the same reason; the rest ran on the restarted worker
+            others = [(r["status"], r["message"]) for r in runs.values()]
+            assert all(s == "finished" or (s == "failed" and "died on every attempt" in m) for s, m in others), others
+            assert ("finished", "") in others, others
+            n_failed = 1 + sum(s == "failed" for s, _ in others)
+            sweep = store.get_sweep(sweep_id)
+            assert sweep["status"] == "finished" and f"{n_failed} failed" in sweep["message"], sweep
+    finally:
+        clusters.close()
+        local.close()

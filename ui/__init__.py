@@ -21,6 +21,7 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 - ``_return_to``: the page a direct first request asked for; dashboard.py switches to it after set-up.
 """
 
+from micrograd.studio.threads import one_blas_thread
 from ui.controls import (
     new_data,
     on_dataset_change,
@@ -78,6 +79,8 @@ from ui.session import (
 from ui.sidebar import sidebar
 from ui.uploads import check_loaded, mismatch_note, on_csv_upload, on_weights_upload
 from ui.url import read_url, url_of, write_url
+
+one_blas_thread()  # once per server process: the live trainer's small matrices run faster on one BLAS thread
 
 __all__ = [
     "ACTIVATION_TITLES",

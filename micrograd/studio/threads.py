@@ -1,0 +1,18 @@
+"""One BLAS thread per process: the studio's matrices are small, and OpenBLAS's spinning threads cost more than they do.
+
+Measured on this 2-core machine (docs/benchmarks.md): a compiled step of 2-32-32-1 on 1,000 points took 75 ms with
+OpenBLAS's default threads under load and 10 ms with one; the live server spent most of its CPU spinning.
+Sweep workers get the same through their environment (micrograd.studio.cluster).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+
+@cache
+def one_blas_thread() -> None:
+    """Limit NumPy's BLAS to one thread in this process (once; later calls do nothing)."""
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    threadpool_limits(limits=1, user_api="blas")
