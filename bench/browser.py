@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.conftest import free_port, launch_chromium  # noqa: E402
+from tests.conftest import free_port, launch_chromium, stop  # noqa: E402
 
 PEER_DIR = Path(os.environ.get("PEER_DIR", ROOT.parent.parent / "shared" / "peers" / "tf-playground"))
 if not PEER_DIR.exists():
@@ -129,11 +129,7 @@ def serve(cmd: list[str], url: str, cwd: Path, env: dict | None = None):
                 time.sleep(0.2)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 class Target:

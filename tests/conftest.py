@@ -78,11 +78,30 @@ def serve_dashboard(db: Path, log: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a server process, killing it if it does not exit within timeout seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def alive_pids(pids: list[int]) -> list[int]:
+    """Those of pids whose processes still run (zombies count as gone)."""
+    import psutil
+
+    out = []
+    for pid in pids:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                out.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return out
 
 
 def launch_chromium(playwright, exe: str = "/usr/bin/chromium"):

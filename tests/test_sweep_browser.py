@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from micrograd.studio.runs import RunStore
-from tests.conftest import serve_dashboard
+from tests.conftest import alive_pids, serve_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,17 +23,6 @@ def _server_tree(url: str) -> list[int]:
         if "streamlit" in " ".join(cmd) and port in cmd:
             return [p.pid] + [c.pid for c in p.children(recursive=True)]
     raise AssertionError("the dashboard server process was not found")
-
-
-def _alive(pids):
-    out = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                out.append(pid)
-        except psutil.NoSuchProcess:
-            pass
-    return out
 
 
 def test_define_a_2x2_sweep_watch_it_finish_see_the_heat_map_and_open_the_best_trial(browser, tmp_path):
@@ -70,6 +59,6 @@ def test_define_a_2x2_sweep_watch_it_finish_see_the_heat_map_and_open_the_best_t
         assert len(tree) >= 5  # server, scheduler, worker command, two workers
         context.close()
     deadline = time.monotonic() + 30
-    while _alive(tree) and time.monotonic() < deadline:
+    while alive_pids(tree) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _alive(tree) == [], "the server left its Dask cluster running"
+    assert alive_pids(tree) == [], "the server left its Dask cluster running"

@@ -22,21 +22,10 @@ from micrograd.studio.sweep_driver import SweepRun
 from micrograd.studio.sweeps import Axis, SweepSpec
 from micrograd.studio.trainer import Trainer
 from micrograd.studio.weights import loads
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, alive_pids, free_port
 
 pytestmark = pytest.mark.slow
 FINAL = {"finished", "diverged", "failed", "cancelled", "interrupted"}
-
-
-def _alive(pids):
-    out = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                out.append(pid)
-        except psutil.NoSuchProcess:
-            pass
-    return out
 
 
 def _tree(pids):
@@ -58,9 +47,9 @@ def cluster():
     yield local
     local.close()
     deadline = time.monotonic() + 15
-    while _alive(pids) and time.monotonic() < deadline:
+    while alive_pids(pids) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _alive(pids) == [], "the cluster left processes behind"
+    assert alive_pids(pids) == [], "the cluster left processes behind"
 
 
 @pytest.fixture
@@ -248,9 +237,9 @@ def test_after_kill_9_of_the_server_the_local_cluster_exits_on_its_own(tmp_path)
         proc.kill()  # kill -9: no atexit, no shutdown
         proc.wait()
         deadline = time.monotonic() + 60
-        while _alive(everything) and time.monotonic() < deadline:
+        while alive_pids(everything) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert _alive(everything) == [], "orphans a minute after kill -9 of the server"
+        assert alive_pids(everything) == [], "orphans a minute after kill -9 of the server"
     finally:
         if proc.poll() is None:
             proc.kill()
