@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.studio.limits import LIMITS
 from micrograd.studio.text import TextError, check_text
 
 MAX_CSV_ROWS = 10_000
 
 
-MAX_CSV_FEATURES = 100  # the 8x8 digits set has 64
+MAX_CSV_FEATURES = LIMITS.features  # the 8x8 digits set has 64
 
 
 # Columns a file may have, checked on the header line before the rest is parsed; room for ids and notes
@@ -191,7 +192,7 @@ def _feature_matrix(cells: Any, features: list[str], label: str | None = None) -
     return X
 
 
-MAX_CLASSES = 10
+MAX_CLASSES = LIMITS.classes
 REGRESSION_MIN_DISTINCT = 11  # a numeric label with more distinct values than MAX_CLASSES is a regression target
 
 

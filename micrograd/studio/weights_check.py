@@ -22,7 +22,7 @@ VERSION = 2
 
 SUPPORTED_VERSIONS = (1, 2)
 TASKS = ("binary", "multiclass", "regression")
-MAX_CLASSES = 10
+MAX_CLASSES = LIMITS.classes
 
 
 MAX_BYTES = 5_000_000
