@@ -113,7 +113,7 @@ def test_from_arrays_for_each_task():
     bad = [
         ((X, [0, 1, 2, 0, 1, 2], "multiclass", ["a", "b"]), "class indices 0 to 1"),
         ((X, [0, 1, 0, 1, 0, 1], "binary", ["a", "b", "c"]), "needs 2 class names"),
-        ((X, [0.5] * 6, "binary", ["a", "b"]), "-1/+1"),
+        ((X, [0.5] * 6, "binary", ["a", "b"]), "must be -1/.1"),
         ((X[:3], [0, 1, 0], "binary", ["a", "b"]), "a dataset needs 4"),
         ((X, [np.nan] * 6, "regression", ["y"]), "finite numbers"),
         ((X, [0] * 6, "ranking", ["y"]), "task must be one of"),
@@ -234,3 +234,29 @@ def test_cli_train_and_predict_multiclass_and_regression(tmp_path, capsys):
     assert main(["predict", str(model), "--csv", str(rows)]) == 0
     values = [float(line.split(",")[-1]) for line in capsys.readouterr().out.splitlines()[1:]]
     assert abs(values[0]) < 0.2 and abs(values[1] - 1.0) < 0.2  # sin 0 and sin π/2, in the data's own units
+
+
+# ---------------------------------------------------------------- run store
+
+
+@pytest.mark.parametrize(
+    ("dataset", "task", "arch"), [("iris", "multiclass", "4-8-3"), ("sine", "regression", "1-8-1")]
+)
+def test_the_run_store_records_the_task_and_the_outputs(tmp_path, dataset, task, arch):
+    from micrograd.studio import recording
+    from micrograd.studio.runs import RunStore
+    from micrograd.studio.trainer import Trainer
+
+    db = tmp_path / "runs.db"
+    rec = recording.Recorder(db)
+    tr = Trainer(preset_config(dataset, layers=[8], steps=6))
+    rec.sync(tr, running=True)
+    tr.run()
+    rec.sync(tr, running=False)
+    assert rec.error == ""
+    with RunStore(db) as store:
+        run = store.list_runs()[0]
+        steps = store.get_steps(run["id"])
+    assert (run["task"], run["architecture"], run["status"]) == (task, arch, "finished") and len(steps) == 6
+    if task == "multiclass":
+        assert steps[-1]["train_accuracy"] == pytest.approx(tr.history[-1]["train_accuracy"])

@@ -84,7 +84,7 @@ def test_the_documented_numpy_reader_reproduces_micrograd_predict(name, task, tm
     model = tmp_path / "model.json"
     model.write_text(tr.export_json(), encoding="utf-8")
     d = tr.dataset
-    X = d.X_test
+    X = d.X_test if len(d.X_test) else d.X_train
     if d.preprocessing is not None:  # raw rows, as a user's file holds them
         X = X * np.array(d.preprocessing["std"]) + np.array(d.preprocessing["mean"])
     rows = tmp_path / "rows.csv"

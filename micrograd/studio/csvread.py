@@ -118,8 +118,11 @@ def _header_cells(first: str, sep: str) -> list[str]:
     return cells
 
 
-def _read_table(file: object) -> tuple[list[str], Any]:
-    """(header, cells): the validated header and a DataFrame of stripped strings, one row per data line."""
+def _read_table(file: object, min_columns: int = 2) -> tuple[list[str], Any]:
+    """(header, cells): the validated header and a DataFrame of stripped strings, one row per data line.
+
+    Training data needs 2 columns (features and a label); rows to predict need only the model's features.
+    """
     import pandas as pd
 
     text = _read_text(file).rstrip("\r\n")  # trailing blank lines are not data rows
@@ -150,7 +153,7 @@ def _read_table(file: object) -> tuple[list[str], Any]:
     dupes = sorted(h for h, n in Counter(header).items() if n > 1)  # one pass: header.count(h) per column was O(n²)
     if dupes:
         raise DataError(f"duplicated column names: {', '.join(map(repr, dupes))}; rename them so each is unique")
-    if len(header) < 2:
+    if len(header) < min_columns:
         raise DataError(
             f"the file has one column ({header[0]!r}); it needs feature columns and a label column, separated by commas"
         )

@@ -356,7 +356,7 @@ def read_csv_columns(file: object) -> list[str]:
 
 def read_feature_matrix(file: object, feature_names: list[str]) -> tuple[Any, np.ndarray]:
     """(frame, X) for prediction: the file's cells as text, and the named columns as raw floats, in that order."""
-    header, cells = _read_table(file)
+    header, cells = _read_table(file, min_columns=1)
     absent = [f for f in feature_names if f not in header]
     if absent:
         raise DataError(
