@@ -40,6 +40,31 @@ def relu_grad(x: Array, out: Array) -> Array:
     return (x > 0).astype(float)
 
 
+def huber(x: Array) -> Array:
+    """Huber's function (delta 1), as ops.huber: x**2 / 2 for |x| <= 1, |x| - 1/2 beyond."""
+    a = np.abs(x)
+    return np.where(a <= 1.0, 0.5 * x * x, a - 0.5)
+
+
+def logsumexp(X: Array) -> Array:
+    """log Σ_k e**X[k] over the first axis, as ops.logsumexp: the max subtracted inside, inf and nan kept."""
+    return _logsumexp_with(np.exp, np.log, X)
+
+
+def _logsumexp_with(exp: Callable[[Array], Array], log: Callable[[Array], Array], X: Array) -> Array:
+    """ops.logsumexp's steps over the first axis with the given exp and log (libm's: bit for bit the float op)."""
+    m = np.max(X, axis=0)  # nan if any operand is nan, as in ops.logsumexp
+    shift = np.where(np.isfinite(m), m, 0.0)
+    # summed in operand order, one row after another, as Python's sum() adds the float op's terms
+    total = np.add.reduce(exp(X - shift), axis=0)
+    return np.where(np.isinf(m), m, shift + log(total))
+
+
+def softmax(X: Array, out: Array) -> Array:
+    """d logsumexp / d X[k] = e**(X[k] - out), as ops.logsumexp_grad."""
+    return np.exp(X - out)
+
+
 def lift(f: Callable[..., float]) -> Callable[..., Array]:
     """A float function of micrograd.ops applied to every element: slow, but bit for bit the scalar engine."""
 
@@ -62,6 +87,9 @@ class Table:
     sigmoid: Callable[[Array], Array]
     softplus: Callable[[Array], Array]
     pow: Callable[[Array, Array | float], Array]
+    huber: Callable[[Array], Array]
+    logsumexp: Callable[[Array], Array]  # over the first axis (the operands)
+    softmax: Callable[[Array, Array], Array]  # (X, out) -> d out / d X, same shape as X
 
     # derivatives, the same formulas as micrograd.ops, through this table's functions
 
@@ -75,6 +103,7 @@ class Table:
             "tanh": lambda x, out: 1.0 - out * out,
             "sigmoid": lambda x, out: out * (1.0 - out),
             "softplus": lambda x, out: self.sigmoid(x),
+            "huber": lambda x, out: np.clip(x, -1.0, 1.0),
         }
         if name not in grads:
             raise ValueError(f"unknown op {name!r}; the unary ops are {', '.join(ops.UNARY)}")
@@ -89,7 +118,17 @@ class Table:
         return np.where(out == 0.0, 0.0, out * self.log(a))
 
 
-FAST = Table(exp=np.exp, log=np.log, tanh=np.tanh, sigmoid=sigmoid, softplus=softplus, pow=np.power)
+FAST = Table(
+    exp=np.exp,
+    log=np.log,
+    tanh=np.tanh,
+    sigmoid=sigmoid,
+    softplus=softplus,
+    pow=np.power,
+    huber=huber,
+    logsumexp=logsumexp,
+    softmax=softmax,
+)
 # NumPy's vectorised tanh and pow can differ from libm's in the last bit, and 1 - t*t or s*(1 - s) of a
 # saturated unit turns that bit into a large relative change of the gradient: exact mode calls libm per element.
 EXACT = Table(
@@ -99,6 +138,9 @@ EXACT = Table(
     sigmoid=lift(ops.sigmoid),
     softplus=lift(ops.softplus),
     pow=lift(ops.pow),
+    huber=lift(ops.huber),
+    logsumexp=lambda X: _logsumexp_with(lift(ops.exp), lift(ops.log), X),
+    softmax=lambda X, out: lift(ops.exp)(X - out),
 )
 
 
@@ -128,6 +170,48 @@ def bce(s: Array, y: Array) -> Array:
 
 
 LOSSES: dict[str, Callable[[Array, Array], Array]] = {"mse": mse, "svm": svm, "bce": bce}
+
+
+def ce(S: Array, y: Array) -> Array:
+    """Softmax cross-entropy per row of scores S (n, K) and class indices y, as losses.ce_one."""
+    return logsumexp(S.T) - S[np.arange(len(S)), y]
+
+
+def hinge(S: Array, y: Array) -> Array:
+    """Weston-Watkins hinge per row, as losses.hinge_one: Σ_{j != y} relu(1 + S_j - S_y)."""
+    rows = np.arange(len(S))
+    margins = relu(1.0 + S - S[rows, y][:, None])
+    margins[rows, y] = 0.0
+    return margins.sum(axis=1)
+
+
+def _targets(S: Array, Y: Array) -> Array:
+    """Targets as (n, m), one column per output of S."""
+    Y = np.asarray(Y, dtype=float)
+    return Y[:, None] if Y.ndim == 1 else Y
+
+
+def mse_reg(S: Array, Y: Array) -> Array:
+    """Squared error averaged over the targets, per row (as losses.mse_reg)."""
+    return ((S - _targets(S, Y)) ** 2).mean(axis=1)
+
+
+def huber_reg(S: Array, Y: Array) -> Array:
+    """Huber loss (delta 1) averaged over the targets, per row (as losses.huber_reg)."""
+    return huber(S - _targets(S, Y)).mean(axis=1)
+
+
+def _first_output(f: Callable[[Array, Array], Array]) -> Callable[[Array, Array], Array]:
+    """A binary loss of scores (n,) as a loss of outputs (n, 1)."""
+    return lambda S, y: f(S[:, 0], y)
+
+
+# per task: loss name -> per-row loss of (outputs (n, k), labels)
+TASK_LOSSES: dict[str, dict[str, Callable[[Array, Array], Array]]] = {
+    "binary": {name: _first_output(f) for name, f in LOSSES.items()},
+    "multiclass": {"ce": ce, "hinge": hinge},
+    "regression": {"mse": mse_reg, "huber": huber_reg},
+}
 
 
 def mean(values: Array) -> float:
