@@ -15,6 +15,7 @@ from micrograd.fast import numeric
 from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
 from micrograd.views import network, plots, text
+from ui import lesson as lesson_ui
 from ui.components import graph_view
 
 EVERY_MAX = 10_000
@@ -29,6 +30,8 @@ st.caption(
     "(forward pass) and its gradient d loss / d node (backward pass). Train from the sidebar and watch them change."
 )
 ui.show_notices()
+with ui.guard("showing the lesson"):
+    PROJECTOR = lesson_ui.preset_banner()
 graph_view.library()  # the live view's JS and CSS, sent once per full run
 st.session_state.pop("g_static_sent", None)  # a full run may be a reload or a page switch: resend the layout
 
@@ -41,6 +44,7 @@ class Options:
     pick: int
     diff: bool
     neuron: str
+    lesson: bool
 
 
 def series() -> GL.LiveSeries:
@@ -128,6 +132,7 @@ def controls(s: G.SnapshotSeries) -> Options:
         elif not follow:
             st.caption("Scrubbing needs at least two snapshots: train a few steps first.")
         diff = st.toggle("Show change since the previous snapshot", key="g_diff")
+    lesson = lesson_ui.controls()
     view, why = G.choose_view(tr.model, tr.config.loss)
     st.info(why)
     neuron = NO_NEURON
@@ -143,7 +148,7 @@ def controls(s: G.SnapshotSeries) -> Options:
             key="g_neuron",
             format_func=lambda o: "(none)" if o == NO_NEURON else f"layers.{o}",
         )
-    return Options(follow, pick, diff, neuron)
+    return Options(follow, pick, diff, neuron, lesson)
 
 
 LEGEND = (
@@ -191,26 +196,54 @@ def example_title(snap: G.Snapshot) -> str:
     return f"{snap.loss_name} loss on x = ({xs}), y = {G.format_number(snap.y)}" if snap.x else snap.loss_name
 
 
-def draw_live(s: GL.LiveSeries, snap: G.Snapshot, prev: G.Snapshot | None, follow: bool) -> None:
-    """The scalar graph in the live view: the layout once per architecture, then only the numbers."""
+def draw_live(s: GL.LiveSeries, snap: G.Snapshot, prev: G.Snapshot | None, follow: bool, lesson: int = -1) -> None:
+    """The scalar graph in the live view: the layout once per architecture, then only the numbers.
+
+    lesson: the snapshot's index when the step-through is on (read-only: a still picture of that snapshot)."""
     ss = st.session_state
     lay = s.layout_of(snap)
     static = GL.static_part(snap, lay) if ss.get("g_static_sent") != lay.key else None
     title = example_title(snap)
-    if follow and prev is None:
+    if lesson >= 0:
+        les = lesson_ui.build(s, lesson, snap)
+        hidden = lesson_ui.quiz_node(les)
+        grads = list(les.grads)
+        if hidden is not None:
+            grads[hidden] = math.nan  # the gradient to predict is hidden in the picture
+        frames = [GL.frame_from(snap.step, les.loss, les.values, grads)]
+        data = GL.payload(
+            lay.key,
+            frames,
+            static=static,
+            mode="still",
+            title=f"{title} · lesson",
+            lesson=lesson_ui.payload_of(les, snap),
+            projector=PROJECTOR,
+        )
+    elif follow and prev is None:
         frames = s.since(ss.get("g_sent_seq", -1)) or ([s.frames[-1]] if s.frames else [GL.frame_of(snap)])
         data = GL.payload(
-            lay.key, frames, static=static, title=title, rate=s.rate() if ui.is_running() else None, every=s.frame_every
+            lay.key,
+            frames,
+            static=static,
+            title=title,
+            rate=s.rate() if ui.is_running() else None,
+            every=s.frame_every,
+            projector=PROJECTOR,
         )
     else:
         frames = [GL.frame_of(snap)]
         if prev is not None:
             title += f" · Δ since step {prev.step}"
         before = GL.frame_of(prev) if prev is not None else None
-        data = GL.payload(lay.key, frames, static=static, mode="still", previous=before, title=title)
+        data = GL.payload(
+            lay.key, frames, static=static, mode="still", previous=before, title=title, projector=PROJECTOR
+        )
     result = graph_view.graph_view(data, on_need=_need_static)
     ss["g_static_sent"] = lay.key
     ss["g_sent_seq"] = frames[-1].seq
+    if lesson >= 0:
+        lesson_ui.quiz(les)
     if result is not None and getattr(result, "select", None):
         ss["g_selected"] = result.select  # {id, title, step}: the step-through lesson starts from here
     st.caption(LEGEND)
@@ -229,8 +262,11 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
         st.caption("This is the first snapshot, so there is nothing to compare with yet; showing values.")
     elif prev is not None and (prev.x, prev.y) != (snap.x, snap.y):
         st.caption("The previous snapshot traced another example, so the change mixes both effects.")
+    stepping = opts.lesson and not ui.is_running()
+    if opts.lesson and ui.is_running():
+        st.caption("Pause training to step through one training step of the current snapshot.")
     if isinstance(snap, G.Snapshot):
-        draw_live(s, snap, prev, opts.follow)
+        draw_live(s, snap, None if stepping else prev, opts.follow, i if stepping else -1)
         exports(lambda: G.to_dot(snap, prev, show="diff" if prev else "value"), f"graph-step{snap.step}", "graph")
         return
     dot = G.neuron_dot(snap, prev)

@@ -4,7 +4,7 @@
  * Loaded once per full run as the library component (globalThis.mgGraph); each update of the view component
  * calls mgGraph.mount(component). Per element state lives in a WeakMap, so updates never re-mount.
  *
- * Hooks for tests and for the step-through lesson that will build on this view:
+ * Hooks for tests and for the step-through lesson (lesson.js, loaded after this file):
  *   root.dataset.step / seq / scale / nodes / pictures / selected;  root.mgg.{shown(id), box(id), select(id),
  *   setHighlight(ids), frame()}; the "select" trigger sends {id, title, step} to Python on a click.
  */
@@ -166,6 +166,7 @@
     st.root.dataset.selected = String(st.selected);
     st.dirty = true;
     showDetail(st);
+    if (fromClick && st.lesson) mg.lessonJump(st, id); // lesson.js: a click opens the node's chain rule
     if (fromClick && id >= 0 && st.setTrigger) {
       st.setTrigger("select", { id, title: st.static.titles[id], step: st.shown ? st.shown.step : null });
     }
@@ -286,6 +287,7 @@
         }
       }
     }
+    if (st.lesson) mg.lessonDraw(st, ctx);
     st.zoomText.textContent = `${Math.round(st.s * 100)} %`;
     st.root.dataset.scale = st.s.toFixed(4);
   }
@@ -358,6 +360,8 @@
       return;
     }
     useStatic(st, S);
+    document.body.classList.toggle("mg-projector", !!H.projector); // large fonts, no sidebar (graph_view.css)
+    if (mg.lessonSet) mg.lessonSet(st, H.lesson || null);
     st.title = H.title || "";
     st.rate = H.rate;
     st.every = H.every || 1;
@@ -391,6 +395,7 @@
   /* Playback: each frame is a real training step; frames are spaced by their steps at the training rate, and
    * a queue more than a second behind jumps ahead (a slow tick, a hidden tab). Never blank: the last frame stays. */
   function tick(st, now) {
+    if (st.lesson) mg.lessonTick(st, now);
     if (st.queue.length) {
       const rate = st.rate > 0 ? st.rate : 10;
       const newest = st.queue[st.queue.length - 1];
@@ -444,6 +449,7 @@
         },
         frame: () => st.shown,
       };
+      if (mg.lessonApi) st.root.mgg.lesson = mg.lessonApi(st);
       const loop = (now) => {
         st.raf = requestAnimationFrame(loop);
         tick(st, now);

@@ -1,0 +1,159 @@
+"""The Graph page's lesson glue: step through one training step, predict a gradient, presets and projector mode.
+
+Session-state keys: ``g_lesson`` (the toggle), ``g_lesson_gran`` (node / neuron / layer), ``g_lesson_note`` (how
+the example was chosen), ``g_quiz`` ({node, guess} of the predict-the-gradient exercise). Stepping is read-only:
+the lesson traces a copy of the shown snapshot's weights and never touches the trainer or the recorded run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from micrograd.studio import lessons
+from micrograd.views import graph as G
+from micrograd.views import lesson as LS
+from micrograd.views import text
+from ui.session import get_trainer, is_running
+
+GRAN_TITLES = {
+    "node": "every scalar node",
+    "neuron": "every neuron value (z, a, weights)",
+    "layer": "a layer at a time",
+}
+
+
+def choose_hardest() -> None:
+    """Callback: trace the training point the network gets most wrong (set before the example widgets draw)."""
+    ss = st.session_state
+    tr = get_trainer()
+    d = tr.dataset
+    try:
+        i, loss = LS.hardest_example(tr.model, d.X_train, d.y_train, tr.config.loss)
+    except ValueError as e:
+        ss["g_lesson_note"] = str(e)
+        return
+    ss["g_source"], ss["g_index"] = "point", i
+    ss["g_follow"] = True
+    if loss > 0:
+        ss["g_lesson_note"] = (
+            f"Tracing training point {i}, the example the network gets most wrong at step {tr.step_count} "
+            f"(its {tr.config.loss} loss is {LS.num(loss)})."
+        )
+    else:
+        ss["g_lesson_note"] = (
+            f"Every training point has loss 0 at step {tr.step_count}, so no example moves the weights: "
+            f"showing point {i}."
+        )
+
+
+def on_lesson_toggle() -> None:
+    """Callback: a lesson starts on the example the network gets most wrong."""
+    if st.session_state.get("g_lesson"):
+        choose_hardest()
+
+
+def controls() -> bool:
+    """The lesson's switch and options (above the graph); True when the lesson is on."""
+    ss = st.session_state
+    a, b, c = st.columns([2, 2, 2])
+    on = a.toggle(
+        "Step through one training step",
+        key="g_lesson",
+        on_change=on_lesson_toggle,
+        help="Forward pass node by node, backward pass by the chain rule from the loss, then the update.",
+    )
+    if not on:
+        return False
+    b.radio("One step is", LS.GRANULARITIES, key="g_lesson_gran", format_func=GRAN_TITLES.get, horizontal=False)
+    c.button("Pick the example the network gets most wrong", on_click=choose_hardest, key="g_rechoose")
+    c.toggle("Predict the gradient", key="g_quiz_on", help="Hides one node's gradient: work it out, then check.")
+    if ss.get("g_lesson_note"):
+        st.caption(text.md(ss["g_lesson_note"]))
+    return True
+
+
+def build(s: G.SnapshotSeries, i: int, snap: G.Snapshot) -> LS.Lesson:
+    """The lesson of snapshot i (its weights and example); with the update line when it is the trainer's now."""
+    tr = get_trainer()
+    model = s.model_at(i)
+    update = None
+    if snap.step == tr.step_count and not is_running():
+        update = LS.next_update(tr)
+    names = list(tr.dataset.feature_names)
+    gran = st.session_state.get("g_lesson_gran") or "neuron"
+    return LS.lesson(model, snap.x, snap.y, snap.loss_name, gran, names, update)
+
+
+def payload_of(les: LS.Lesson, snap: G.Snapshot) -> dict:
+    """The lesson for the view's header, with a key that changes when the example, step or granularity does."""
+    raw = repr((snap.step, snap.x, snap.y, snap.loss_name, les.granularity)).encode()
+    return {"key": hashlib.sha256(raw).hexdigest()[:12], **les.to_json()}
+
+
+def quiz_node(les: LS.Lesson) -> int | None:
+    """The node whose gradient the student predicts (its gradient is hidden until checked); None when off."""
+    ss = st.session_state
+    if not ss.get("g_quiz_on"):
+        return None
+    candidates = LS.quiz_candidates(les)
+    if not candidates:
+        return None
+    q = ss.get("g_quiz")
+    if not (isinstance(q, dict) and q.get("node") in candidates):
+        q = ss["g_quiz"] = {"node": candidates[0], "answer": None}
+    return q["node"] if q["answer"] is None else None
+
+
+def quiz(les: LS.Lesson) -> None:
+    """Predict the gradient: the question, the student's number, the check against autograd, then the chain rule."""
+    ss = st.session_state
+    if not ss.get("g_quiz_on"):
+        return
+    candidates = LS.quiz_candidates(les)
+    if not candidates:
+        st.caption("Predict the gradient needs a node with a non-zero gradient: pick another example.")
+        return
+    quiz_node(les)
+    q = ss["g_quiz"]
+    node = q["node"]
+    with st.expander("Predict the gradient", expanded=True):
+        st.markdown(text.md(LS.quiz_question(les, node)))
+        a, b = st.columns([2, 1])
+        a.number_input(f"Your value of ∂L/∂{les.names[node]}", value=None, format="%.6g", key="g_quiz_guess")
+        b.button("Check", key="g_quiz_check", on_click=_check)
+        b.button("Another node", key="g_quiz_next", on_click=_next, args=(candidates,))
+        if q["answer"] is None:
+            return
+        ok, msg = LS.check_prediction(q["answer"], les.grads[node])
+        (st.success if ok else st.warning)(text.md(msg))
+        k = les.step_of(node, "backward")
+        st.code("\n".join(line for line in les.steps[k].lines if line.startswith(f"∂L/∂{les.names[node]} =")))
+
+
+def _check() -> None:
+    ss = st.session_state
+    if isinstance(ss.get("g_quiz"), dict) and ss.get("g_quiz_guess") is not None:
+        ss["g_quiz"]["answer"] = float(ss["g_quiz_guess"])
+
+
+def _next(candidates: list[int]) -> None:
+    ss = st.session_state
+    node = ss["g_quiz"]["node"] if isinstance(ss.get("g_quiz"), dict) else candidates[0]
+    k = candidates.index(node) if node in candidates else 0
+    ss["g_quiz"] = {"node": candidates[(k + 7) % len(candidates)], "answer": None}
+    ss["g_quiz_guess"] = None
+
+
+def preset_banner() -> bool:
+    """The lesson preset's guiding question when the URL names one; True in projector mode."""
+    params = st.query_params
+    name = params.get("lesson")
+    if name:
+        p = lessons.PRESETS.get(name)
+        if p is None:
+            st.warning(text.md(f"Unknown lesson {name!r}; the lessons are: {', '.join(lessons.PRESETS)}."))
+        else:
+            st.info(text.md(f"Lesson: {p.title}. {p.question}"), icon=":material/school:")
+    return params.get("projector") in ("1", "true", "on")
