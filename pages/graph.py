@@ -12,9 +12,10 @@ import streamlit as st
 
 import ui
 from micrograd.fast import numeric
+from micrograd.studio import diagnostics
 from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
-from micrograd.views import network, plots, text
+from micrograd.views import health, network, plots, text
 from ui import lesson as lesson_ui
 from ui.components import graph_view
 
@@ -327,7 +328,9 @@ def live(opts: Options) -> None:
         state = "training" if ui.is_running() else "paused"
         st.caption(f"**{state}** · step {tr.step_count} / {tr.config.steps} · {len(s)} snapshots")
         # only the open tab is drawn: the network figure is a plotly chart that re-mounts on every update
-        graph_tab, network_tab = st.tabs(["Computation graph", "Network"], key="g_tab", on_change="rerun")
+        graph_tab, network_tab, health_tab = st.tabs(
+            ["Computation graph", "Network", "Why training fails"], key="g_tab", on_change="rerun"
+        )
         if graph_tab.open:
             with graph_tab:
                 draw_graph(s, opts)
@@ -336,6 +339,31 @@ def live(opts: Options) -> None:
         if network_tab.open:
             with network_tab:
                 draw_network(s)
+        if health_tab.open:
+            with health_tab:
+                draw_health()
+
+
+def draw_health() -> None:
+    """The run's diagnostics: one sentence per problem at the latest step, and the per-layer picture over the run."""
+    tr = ui.get_trainer()
+    last = tr.monitor.last
+    if last is None:
+        st.info("Train a few steps: the diagnostics describe each step's gradients and activations.")
+        return
+    found = diagnostics.findings(last, tr.model.activation)
+    for sentence in found:
+        st.warning(text.md(sentence))
+    if not found:
+        st.success(f"No problem found at step {last.step}: no dead or saturated units, no vanishing gradients.")
+    fig = health.health_figure(tr.monitor.series, tr.model.sizes[1:])
+    st.plotly_chart(fig, key="health", config={"displaylogo": False})
+    st.caption(
+        "Left: the norm of each layer's gradient per step (log scale); a first layer far below the last one means "
+        "vanishing gradients. Middle: the share of hidden units that are dead (ReLU output 0 on every training "
+        "point) or saturated (|tanh| > 0.99 or sigmoid outside [0.01, 0.99] on ≥ 90 % of the points). Right: each "
+        "layer's outputs over the training set at the last step (5, 25, 50, 75, 95 % quantiles)."
+    )
 
 
 with ui.guard("showing the graph controls"):
