@@ -12,10 +12,13 @@ import hashlib
 import streamlit as st
 
 from micrograd.studio import lessons
+from micrograd.studio.replay import Replay
+from micrograd.studio.runs import StoreError
 from micrograd.views import graph as G
 from micrograd.views import lesson as LS
 from micrograd.views import text
 from ui.session import get_trainer, is_running
+from ui.store import run_store
 
 GRAN_TITLES = {
     "node": "every scalar node",
@@ -27,7 +30,7 @@ GRAN_TITLES = {
 def choose_hardest() -> None:
     """Callback: trace the training point the network gets most wrong (set before the example widgets draw)."""
     ss = st.session_state
-    tr = get_trainer()
+    tr = trainer()
     d = tr.dataset
     try:
         i, loss = LS.hardest_example(tr.model, d.X_train, d.y_train, tr.config.loss)
@@ -66,7 +69,7 @@ def controls() -> bool:
     )
     if not on:
         return False
-    b.radio("One step is", LS.GRANULARITIES, key="g_lesson_gran", format_func=GRAN_TITLES.get, horizontal=False)
+    b.radio("One step is", LS.GRANULARITIES, index=1, key="g_lesson_gran", format_func=GRAN_TITLES.get)
     c.button("Pick the example the network gets most wrong", on_click=choose_hardest, key="g_rechoose")
     c.toggle("Predict the gradient", key="g_quiz_on", help="Hides one node's gradient: work it out, then check.")
     if ss.get("g_lesson_note"):
@@ -74,12 +77,70 @@ def controls() -> bool:
     return True
 
 
+def replaying() -> Replay | None:
+    """The stored run being replayed on the Graph page, if any."""
+    r = st.session_state.get("g_replay")
+    return r if isinstance(r, Replay) else None
+
+
+def trainer():
+    """The trainer the Graph page shows: the replayed run's, or the session's."""
+    r = replaying()
+    return r.trainer if r is not None else get_trainer()
+
+
+def _load_replay() -> None:
+    ss = st.session_state
+    ss["g_replay_error"] = ""
+    try:
+        ss["g_replay"] = Replay(run_store(), int(ss.get("g_replay_id") or 0))
+        ss["g_replay_step"] = 0
+        ss["g_follow"] = True
+    except (ValueError, KeyError, StoreError) as e:  # ReplayError and ConfigError are ValueErrors
+        ss["g_replay_error"] = str(e.args[0] if isinstance(e, KeyError) else e)
+
+
+def _stop_replay() -> None:
+    st.session_state["g_replay"] = None
+
+
+def _seek() -> None:
+    r = replaying()
+    if r is not None:
+        r.seek(int(st.session_state.get("g_replay_step") or 0))
+
+
+def replay_panel() -> None:
+    """Replay a stored run from its initial weights, step by step (the snapshot scrubber then scrubs its steps)."""
+    ss = st.session_state
+    r = replaying()
+    with st.expander("Replay a stored run", expanded=r is not None):
+        a, b = st.columns([1, 2])
+        a.number_input("Run #", min_value=1, step=1, key="g_replay_id", help="The id on the Experiments page.")
+        b.button("Replay from its initial weights", on_click=_load_replay, key="g_replay_load")
+        if ss.get("g_replay_error"):
+            st.error(text.md(ss["g_replay_error"]))
+        if r is None:
+            st.caption("The graph then shows the replayed run instead of this session's; training here is untouched.")
+            return
+        st.slider("Replayed step", 0, max(r.length, 1), key="g_replay_step", on_change=_seek)
+        rec = {x["step"]: x for x in r.records}.get(r.step)
+        mine = r.trainer.history[-1] if r.trainer.history else None
+        same = rec is not None and mine is not None and rec["loss"] == mine["loss"]
+        st.caption(
+            text.md(f"Replaying run #{r.run_id} ({r.run['name']}) at step {r.step} of {r.length}")
+            + (f"; loss {mine['loss']:.6g}, " + ("equal to the stored one bit for bit." if same else "stored differs."))
+            * (mine is not None)
+        )
+        st.button("Stop replaying", on_click=_stop_replay, key="g_replay_stop")
+
+
 def build(s: G.SnapshotSeries, i: int, snap: G.Snapshot) -> LS.Lesson:
     """The lesson of snapshot i (its weights and example); with the update line when it is the trainer's now."""
-    tr = get_trainer()
+    tr = trainer()
     model = s.model_at(i)
     update = None
-    if snap.step == tr.step_count and not is_running():
+    if snap.step == tr.step_count and (replaying() is not None or not is_running()):
         update = LS.next_update(tr)
     names = list(tr.dataset.feature_names)
     gran = st.session_state.get("g_lesson_gran") or "neuron"

@@ -106,6 +106,24 @@ class Lesson:
                 return k
         return -1
 
+    def restrict(self, ids: Sequence[int]) -> Lesson:
+        """The steps about a part of the graph (ids: the part's nodes, old id of each new one), renumbered."""
+        new = {o: k for k, o in enumerate(ids)}
+        steps = []
+        for s in self.steps:
+            keep = tuple(new[i] for i in s.ids if i in new)
+            if not keep or (s.focus >= 0 and s.focus not in new):
+                continue
+            pairs = [
+                (e, d) for e, d in zip(s.edges, s.locals or (math.nan,) * len(s.edges)) if e[0] in new and e[1] in new
+            ]
+            edges = tuple((new[a], new[b]) for (a, b), _ in pairs)
+            steps.append(Step(s.phase, new.get(s.focus, -1), keep, edges, s.lines, tuple(d for _, d in pairs)))
+        pick = lambda xs: tuple(xs[i] for i in ids)  # noqa: E731
+        return Lesson(
+            self.granularity, pick(self.names), pick(self.values), pick(self.grads), self.loss, tuple(steps), self.note
+        )
+
     def to_json(self) -> dict:
         """Compact plain data for the browser's lesson player (lesson.js)."""
         return {
