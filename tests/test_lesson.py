@@ -196,3 +196,30 @@ def test_predict_the_gradient_checks_within_2_percent_or_0_01():
     node = L.quiz_candidates(les)[2]
     q = L.quiz_question(les, node)
     assert f"What is ∂L/∂{les.names[node]}?" in q and L.num(les.grads[node]) not in q
+
+
+def test_one_neuron_opened_from_the_neuron_view_gets_its_own_steps():
+    model = MLP(2, [3, 3, 1], "tanh", seed=2)
+    x, y = [0.3, -0.7], 1.0
+    part = G.neuron_detail_snapshot(model, 1, 2, x, y, "mse")
+    small, ids = G.compact(part)
+    assert [n.id for n in small.nodes] == list(range(len(ids))) and all(c < p for c, p in small.edges)
+    les = L.lesson(model, x, y, "mse", "neuron").restrict(ids)
+    assert les.names == tuple(L.short_name(n.name, ids[k]) for k, n in enumerate(small.nodes))
+    assert all(0 <= i < len(ids) for s in les.steps for i in s.ids)
+    assert all(0 <= a < len(ids) and 0 <= b < len(ids) for s in les.steps for a, b in s.edges)
+    focus = [les.names[s.focus] for s in les.steps if s.phase == "backward"]
+    assert focus[:2] == ["a1[2]", "z1[2]"] and "w1[2,0]" in focus and "b1[2]" in focus
+    assert les.values == tuple(n.data for n in small.nodes) and les.grads == tuple(n.grad for n in small.nodes)
+
+
+def test_the_network_views_neurons_carry_their_layer_and_index_for_a_click():
+    from micrograd.fast import numeric
+    from micrograd.views import network
+
+    model = MLP(2, [3, 1], "relu", seed=0)
+    fig = network.network_figure(numeric.layers_of(model), feature_names=["a", "b"])
+    marks = {t.name: t.customdata for t in fig.data if t.type == "scatter" and t.mode and "markers" in t.mode}
+    assert marks["inputs"] is None
+    assert [list(c) for c in marks["layer 1"]] == [[0, 0], [0, 1], [0, 2]]
+    assert [list(c) for c in marks["layer 2"]] == [[1, 0]]

@@ -149,7 +149,7 @@ def build(s: G.SnapshotSeries, i: int, snap: G.Snapshot) -> LS.Lesson:
 
 def payload_of(les: LS.Lesson, snap: G.Snapshot) -> dict:
     """The lesson for the view's header, with a key that changes when the example, step or granularity does."""
-    raw = repr((snap.step, snap.x, snap.y, snap.loss_name, les.granularity)).encode()
+    raw = repr((snap.step, snap.x, snap.y, snap.loss_name, les.granularity, len(les.names), les.names[-1:])).encode()
     return {"key": hashlib.sha256(raw).hexdigest()[:12], **les.to_json()}
 
 
