@@ -150,7 +150,7 @@
   /* Drawn over the graph in graph coordinates: unlit nodes faded, the current nodes and edges in red. */
   mg.lessonDraw = function (st, ctx) {
     const L = st.lesson, S = st.static;
-    if (!L || !S) return;
+    if (!L || !S || !L.lit) return;
     const [w, h] = S.node;
     const s = L.steps[L.k];
     ctx.fillStyle = "rgba(255,255,255,0.72)";
@@ -187,7 +187,7 @@
 
   mg.lessonApi = (st) => ({
     go: (k) => go(st, k),
-    state: () => (st.lesson ? { k: st.lesson.k, n: st.lesson.steps.length, step: st.lesson.steps[st.lesson.k], lit: [...st.lesson.lit] } : null),
+    state: () => (st.lesson && st.lesson.steps.length ? { k: st.lesson.k, n: st.lesson.steps.length, step: st.lesson.steps[st.lesson.k], lit: [...(st.lesson.lit || [])] } : null),
     text: () => (st.lesson ? st.lesson.box.querySelector(".mgl-lines").textContent : ""),
   });
 })();
