@@ -92,7 +92,7 @@ def test_every_lesson_preset_loads_from_its_url(name):
 
 def test_an_unknown_lesson_says_which_exist_and_projector_mode_reaches_the_view():
     at = page("graph", lesson="nope", projector="1")
-    assert "There is no lesson 'nope'" in texts(at, "warning") and "dead-relu" in texts(at, "warning")
+    assert "Unknown lesson 'nope'" in texts(at, "warning") and "dead-relu" in texts(at, "warning")
     h, _ = lesson_view(at)
     assert h.get("projector") is True
 

@@ -127,11 +127,11 @@ def replay_panel() -> None:
         rec = {x["step"]: x for x in r.records}.get(r.step)
         mine = r.trainer.history[-1] if r.trainer.history else None
         same = rec is not None and mine is not None and rec["loss"] == mine["loss"]
-        st.caption(
-            text.md(f"Replaying run #{r.run_id} ({r.run['name']}) at step {r.step} of {r.length}")
-            + (f"; loss {mine['loss']:.6g}, " + ("equal to the stored one bit for bit." if same else "stored differs."))
-            * (mine is not None)
-        )
+        line = text.md(f"Replaying run #{r.run_id} ({r.run['name']}) at step {r.step} of {r.length}")
+        if mine is not None:
+            verdict = "equal to the stored one bit for bit" if same else "different from the stored one"
+            line += f"; loss {mine['loss']:.6g}, {verdict}."
+        st.caption(line)
         st.button("Stop replaying", on_click=_stop_replay, key="g_replay_stop")
 
 
