@@ -89,8 +89,10 @@ def test_step_forward_and_back_through_a_2_4_1_graph(app_url, page):
     k = state(page)["k"]
     page.wait_for_timeout(1200)
     assert state(page)["k"] == k
-    click(page, "bwd")
-    click(page, "fwd")
+    x1 = next(n for n in snap.nodes if n.name == "x1")  # used by all 4 hidden neurons: a sum of 4 chain-rule terms
+    page.evaluate(f"() => {ROOT_JS}.mgg.lesson.go({les.step_of(x1.id)})")
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonFocus === '{x1.id}'")
+    assert state(page)["text"].startswith("∂L/∂x1 = ∂L/∂z0[3] · w0[3,0] + ")
     page.locator(".mgl-panel").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOT), full_page=False)
     assert SHOT.stat().st_size > 20_000

@@ -20,7 +20,7 @@
     box.className = "mgl-panel";
     box.innerHTML = `
       <div class="mgl-bar">
-        <button type="button" data-l="first" title="Back to the start">⏮</button>
+        <button type="button" data-l="first" title="Back to the start">start</button>
         <button type="button" data-l="back" title="Step back">◀ back</button>
         <button type="button" data-l="play" title="Play / pause">▶ play</button>
         <button type="button" data-l="fwd" title="Step forward">step ▶</button>
