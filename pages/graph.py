@@ -331,9 +331,10 @@ def open_clicked_neuron() -> None:
     points = (event.get("selection") or {}).get("points") or []
     for p in points:
         cd = p.get("customdata")
-        if isinstance(cd, list) and len(cd) == 2 and all(isinstance(v, int) for v in cd):
-            ss["g_neuron"] = f"{cd[0]}.{cd[1]}"
+        if isinstance(cd, list) and len(cd) == 2 and all(isinstance(v, (int, float)) and v == int(v) for v in cd):
+            ss["g_neuron"] = f"{int(cd[0])}.{int(cd[1])}"
             ss["g_tab"] = "Computation graph"
+            ss["g_full_rerun"] = True  # the neuron choice sits above the fragment: run the whole page
             return
 
 
@@ -366,6 +367,8 @@ def draw_network(s: G.SnapshotSeries) -> None:
 @st.fragment(run_every=ui.TICK_SECONDS if ui.is_running() else None)
 def live(opts: Options) -> None:
     """Train a few steps (when running), snapshot, and redraw the graph and the network."""
+    if st.session_state.pop("g_full_rerun", False):
+        st.rerun()  # a click in the network view chose a neuron (above this fragment)
     with ui.guard("training"):
         tr = lesson_ui.trainer()
         ui.tick()  # takes a snapshot after every step that lands on a multiple of N
