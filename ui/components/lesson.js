@@ -21,9 +21,9 @@
     box.innerHTML = `
       <div class="mgl-bar">
         <button type="button" data-l="first" title="Back to the start">start</button>
-        <button type="button" data-l="back" title="Step back">◀ back</button>
+        <button type="button" data-l="back" title="Step back (←)">◀ back</button>
         <button type="button" data-l="play" title="Play / pause">▶ play</button>
-        <button type="button" data-l="fwd" title="Step forward">step ▶</button>
+        <button type="button" data-l="fwd" title="Step forward (→)">step ▶</button>
         <button type="button" data-l="bwd" title="Jump to the backward pass">backward</button>
         <button type="button" data-l="upd" title="Jump to the update">update</button>
         <label>speed <select data-l="speed">${SPEEDS.map((s) => `<option value="${s}">${s}/s</option>`).join("")}</select></label>
@@ -46,6 +46,15 @@
         else if (act === "bwd") go(st, L.steps.findIndex((s) => s.p === "backward"));
         else if (act === "upd") go(st, L.steps.findIndex((s) => s.p === "update"));
       }
+    });
+    // ← and → step, as a presenter's clicker does (not while typing in a field or moving a slider)
+    document.addEventListener("keydown", (e) => {
+      const L = st.lesson;
+      if (!L || box.hidden || !box.isConnected || e.target.closest?.("input, textarea, select, [role=slider]")) return;
+      if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+      e.preventDefault();
+      setPlaying(st, false);
+      go(st, L.k + (e.key === "ArrowRight" ? 1 : -1));
     });
     box.querySelector("select").addEventListener("change", (e) => {
       if (st.lesson) st.lesson.speed = Number(e.target.value);
