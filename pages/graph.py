@@ -12,9 +12,11 @@ import streamlit as st
 
 import ui
 from micrograd.fast import numeric
+from micrograd.studio import diagnostics
 from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
-from micrograd.views import network, plots, text
+from micrograd.views import health, network, plots, text
+from ui import lesson as lesson_ui
 from ui.components import graph_view
 
 EVERY_MAX = 10_000
@@ -29,6 +31,8 @@ st.caption(
     "(forward pass) and its gradient d loss / d node (backward pass). Train from the sidebar and watch them change."
 )
 ui.show_notices()
+with ui.guard("showing the lesson"):
+    PROJECTOR = lesson_ui.preset_banner()
 graph_view.library()  # the live view's JS and CSS, sent once per full run
 st.session_state.pop("g_static_sent", None)  # a full run may be a reload or a page switch: resend the layout
 
@@ -41,14 +45,17 @@ class Options:
     pick: int
     diff: bool
     neuron: str
+    lesson: bool
 
 
 def series() -> GL.LiveSeries:
-    """This session's snapshot series, which also records the live view's frames (init_state leaves a list)."""
+    """This session's snapshot series, which also records the live view's frames (init_state leaves a list);
+    a replayed run's own series while one is replayed."""
     ss = st.session_state
-    if not isinstance(ss.get("snapshots"), GL.LiveSeries):
-        ss["snapshots"] = GL.LiveSeries()
-    return ss["snapshots"]
+    key = "g_replay_series" if lesson_ui.replaying() is not None else "snapshots"
+    if not isinstance(ss.get(key), GL.LiveSeries):
+        ss[key] = GL.LiveSeries()
+    return ss[key]
 
 
 def parse_coordinates(typed: str, names: list[str]) -> tuple[float, ...]:
@@ -71,7 +78,7 @@ def parse_coordinates(typed: str, names: list[str]) -> tuple[float, ...]:
 
 def choose_example(s: G.SnapshotSeries) -> str:
     """The example widgets; sets the series' example and returns a problem to show ("" when fine)."""
-    d = ui.get_trainer().dataset
+    d = lesson_ui.trainer().dataset
     n, names = len(d.y_train), list(d.feature_names)
     source = st.radio("Example", ["point", "typed"], key="g_source", horizontal=True, format_func=EXAMPLE_TITLES.get)
     if source == "point":
@@ -98,7 +105,7 @@ def choose_example(s: G.SnapshotSeries) -> str:
 def controls(s: G.SnapshotSeries) -> Options:
     """Snapshot frequency, scrubbing, diff mode and (in the neuron view) the neuron to open."""
     ss = st.session_state
-    tr = ui.get_trainer()
+    tr = lesson_ui.trainer()
     left, right = st.columns(2)
     with left:
         problem = choose_example(s)
@@ -128,10 +135,11 @@ def controls(s: G.SnapshotSeries) -> Options:
         elif not follow:
             st.caption("Scrubbing needs at least two snapshots: train a few steps first.")
         diff = st.toggle("Show change since the previous snapshot", key="g_diff")
+    lesson = lesson_ui.controls()
     view, why = G.choose_view(tr.model, tr.config.loss)
     st.info(why)
     neuron = NO_NEURON
-    if view == "neuron":
+    if view == "neuron" or ss.get("g_neuron", NO_NEURON) != NO_NEURON:
         options = [NO_NEURON] + [
             f"{li}.{j}" for li, layer in enumerate(tr.model.layers) for j in range(len(layer.neurons))
         ]
@@ -143,7 +151,7 @@ def controls(s: G.SnapshotSeries) -> Options:
             key="g_neuron",
             format_func=lambda o: "(none)" if o == NO_NEURON else f"layers.{o}",
         )
-    return Options(follow, pick, diff, neuron)
+    return Options(follow, pick, diff, neuron, lesson)
 
 
 LEGEND = (
@@ -191,26 +199,66 @@ def example_title(snap: G.Snapshot) -> str:
     return f"{snap.loss_name} loss on x = ({xs}), y = {G.format_number(snap.y)}" if snap.x else snap.loss_name
 
 
-def draw_live(s: GL.LiveSeries, snap: G.Snapshot, prev: G.Snapshot | None, follow: bool) -> None:
-    """The scalar graph in the live view: the layout once per architecture, then only the numbers."""
+def draw_live(
+    s: GL.LiveSeries,
+    snap: G.Snapshot,
+    prev: G.Snapshot | None,
+    follow: bool,
+    lesson: int = -1,
+    part: tuple[int, ...] | None = None,
+) -> None:
+    """The scalar graph in the live view: the layout once per architecture, then only the numbers.
+
+    lesson: the snapshot's index when the step-through is on (read-only: a still picture of that snapshot);
+    part: snap is a renumbered part of that snapshot's graph (one neuron), with the full graph's id of each node."""
     ss = st.session_state
     lay = s.layout_of(snap)
     static = GL.static_part(snap, lay) if ss.get("g_static_sent") != lay.key else None
     title = example_title(snap)
-    if follow and prev is None:
+    if lesson >= 0:
+        les = lesson_ui.build(s, lesson, s.snapshots[lesson])
+        if part is not None:
+            les = les.restrict(part)
+        hidden = lesson_ui.quiz_node(les)
+        grads = list(les.grads)
+        if hidden is not None:
+            grads[hidden] = math.nan  # the gradient to predict is hidden in the picture
+        frames = [GL.frame_from(snap.step, les.loss, les.values, grads)]
+        data = GL.payload(
+            lay.key,
+            frames,
+            static=static,
+            mode="still",
+            title=f"{title} · lesson",
+            lesson=lesson_ui.payload_of(les, snap),
+            projector=PROJECTOR,
+        )
+    elif part is not None:
+        data = GL.payload(lay.key, [GL.frame_of(snap)], static=static, mode="still", title=title, projector=PROJECTOR)
+    elif follow and prev is None:
         frames = s.since(ss.get("g_sent_seq", -1)) or ([s.frames[-1]] if s.frames else [GL.frame_of(snap)])
         data = GL.payload(
-            lay.key, frames, static=static, title=title, rate=s.rate() if ui.is_running() else None, every=s.frame_every
+            lay.key,
+            frames,
+            static=static,
+            title=title,
+            rate=s.rate() if ui.is_running() else None,
+            every=s.frame_every,
+            projector=PROJECTOR,
         )
     else:
         frames = [GL.frame_of(snap)]
         if prev is not None:
             title += f" · Δ since step {prev.step}"
         before = GL.frame_of(prev) if prev is not None else None
-        data = GL.payload(lay.key, frames, static=static, mode="still", previous=before, title=title)
+        data = GL.payload(
+            lay.key, frames, static=static, mode="still", previous=before, title=title, projector=PROJECTOR
+        )
     result = graph_view.graph_view(data, on_need=_need_static)
     ss["g_static_sent"] = lay.key
     ss["g_sent_seq"] = frames[-1].seq
+    if lesson >= 0:
+        lesson_ui.quiz(les)
     if result is not None and getattr(result, "select", None):
         ss["g_selected"] = result.select  # {id, title, step}: the step-through lesson starts from here
     st.caption(LEGEND)
@@ -229,9 +277,15 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
         st.caption("This is the first snapshot, so there is nothing to compare with yet; showing values.")
     elif prev is not None and (prev.x, prev.y) != (snap.x, snap.y):
         st.caption("The previous snapshot traced another example, so the change mixes both effects.")
-    if isinstance(snap, G.Snapshot):
-        draw_live(s, snap, prev, opts.follow)
+    stepping = opts.lesson and not ui.is_running()
+    if opts.lesson and ui.is_running():
+        st.caption("Pause training to step through one training step of the current snapshot.")
+    if isinstance(snap, G.Snapshot) and opts.neuron == NO_NEURON:
+        draw_live(s, snap, None if stepping else prev, opts.follow, i if stepping else -1)
         exports(lambda: G.to_dot(snap, prev, show="diff" if prev else "value"), f"graph-step{snap.step}", "graph")
+        return
+    if isinstance(snap, G.Snapshot) or (stepping and opts.neuron != NO_NEURON):
+        draw_neuron_live(s, i, opts.neuron, stepping)  # one neuron's scalar operations in the live view
         return
     dot = G.neuron_dot(snap, prev)
     st.graphviz_chart(dot, width="stretch")
@@ -258,9 +312,35 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
     exports(ddot, f"neuron-{layer}.{j}-step{snap.step}", "neuron")
 
 
+def draw_neuron_live(s: GL.LiveSeries, i: int, neuron: str, stepping: bool) -> None:
+    """One neuron's scalar operations (from the neuron view, or a click in the network) in the live view."""
+    snap = s.snapshots[i]
+    layer, j = (int(k) for k in neuron.split("."))
+    names = list(lesson_ui.trainer().dataset.feature_names)
+    part = G.neuron_detail_snapshot(s.model_at(i), layer, j, snap.x, snap.y, snap.loss_name, snap.step, names)
+    small, ids = G.compact(part)
+    st.subheader(f"Neuron layers.{layer}.{j}")
+    draw_live(s, small, None, False, i if stepping else -1, ids)
+    exports(lambda: G.to_dot(part), f"neuron-{layer}.{j}-step{snap.step}", "neuron")
+
+
+def open_clicked_neuron() -> None:
+    """Callback: a click on a neuron in the network view opens its scalar operations in the graph tab."""
+    ss = st.session_state
+    event = ss.get("network") or {}
+    points = (event.get("selection") or {}).get("points") or []
+    for p in points:
+        cd = p.get("customdata")
+        if isinstance(cd, list) and len(cd) == 2 and all(isinstance(v, (int, float)) and v == int(v) for v in cd):
+            ss["g_neuron"] = f"{int(cd[0])}.{int(cd[1])}"
+            ss["g_tab"] = "Computation graph"
+            ss["g_full_rerun"] = True  # the neuron choice sits above the fragment: run the whole page
+            return
+
+
 def draw_network(s: G.SnapshotSeries) -> None:
     """The current network: weights as edges, each neuron's activation over the plane, formulas on hover."""
-    tr = ui.get_trainer()
+    tr = lesson_ui.trainer()
     d = tr.dataset
     layers = numeric.layers_of(tr.model)
     ranges = {}
@@ -273,25 +353,33 @@ def draw_network(s: G.SnapshotSeries) -> None:
     except ValueError:
         acts = None
     fig = network.network_figure(layers, feature_names=list(d.feature_names), activations_of_example=acts, **ranges)
-    st.plotly_chart(fig, key="network", config={"displaylogo": False})
+    st.plotly_chart(
+        fig, key="network", config={"displaylogo": False}, on_select=open_clicked_neuron, selection_mode="points"
+    )
     st.caption(
         f"The network at step {tr.step_count}. Edges are weights (orange-red w > 0, blue w < 0, thicker = larger |w|)"
         + ("; each square is that neuron's activation over the input plane (red > 0, blue < 0)" if ranges else "")
-        + ". Hover a neuron for its formula with the current numbers and its activation on the chosen example."
+        + ". Hover a neuron for its formula with the current numbers and its activation on the chosen example; "
+        "click it to open its scalar operations in the graph tab."
     )
 
 
 @st.fragment(run_every=ui.TICK_SECONDS if ui.is_running() else None)
 def live(opts: Options) -> None:
     """Train a few steps (when running), snapshot, and redraw the graph and the network."""
+    if st.session_state.pop("g_full_rerun", False):
+        st.rerun()  # a click in the network view chose a neuron (above this fragment)
     with ui.guard("training"):
-        tr = ui.get_trainer()
+        tr = lesson_ui.trainer()
         ui.tick()  # takes a snapshot after every step that lands on a multiple of N
         s = series()
-        state = "training" if ui.is_running() else "paused"
+        replay = lesson_ui.replaying()
+        state = f"replaying run #{replay.run_id}" if replay else "training" if ui.is_running() else "paused"
         st.caption(f"**{state}** · step {tr.step_count} / {tr.config.steps} · {len(s)} snapshots")
         # only the open tab is drawn: the network figure is a plotly chart that re-mounts on every update
-        graph_tab, network_tab = st.tabs(["Computation graph", "Network"], key="g_tab", on_change="rerun")
+        graph_tab, network_tab, health_tab = st.tabs(
+            ["Computation graph", "Network", "Why training fails"], key="g_tab", on_change="rerun"
+        )
         if graph_tab.open:
             with graph_tab:
                 draw_graph(s, opts)
@@ -300,8 +388,34 @@ def live(opts: Options) -> None:
         if network_tab.open:
             with network_tab:
                 draw_network(s)
+        if health_tab.open:
+            with health_tab:
+                draw_health()
+
+
+def draw_health() -> None:
+    """The run's diagnostics: one sentence per problem at the latest step, and the per-layer picture over the run."""
+    tr = lesson_ui.trainer()
+    last = tr.monitor.last
+    if last is None:
+        st.info("Train a few steps: the diagnostics describe each step's gradients and activations.")
+        return
+    found = diagnostics.findings(last, tr.model.activation)
+    for sentence in found:
+        st.warning(text.md(sentence))
+    if not found:
+        st.success(f"No problem found at step {last.step}: no dead or saturated units, no vanishing gradients.")
+    fig = health.health_figure(tr.monitor.series, tr.model.sizes[1:])
+    st.plotly_chart(fig, key="health", config={"displaylogo": False})
+    st.caption(
+        "Left: the norm of each layer's gradient per step (log scale); a first layer far below the last one means "
+        "vanishing gradients. Middle: the share of hidden units that are dead (ReLU output 0 on every training "
+        "point) or saturated (|tanh| > 0.99 or sigmoid outside [0.01, 0.99] on ≥ 90 % of the points). Right: each "
+        "layer's outputs over the training set at the last step (5, 25, 50, 75, 95 % quantiles)."
+    )
 
 
 with ui.guard("showing the graph controls"):
+    lesson_ui.replay_panel()
     options = controls(series())
     live(options)

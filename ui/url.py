@@ -14,6 +14,7 @@ import streamlit as st
 
 from micrograd.studio.config import SIDEBAR, Setting
 from micrograd.studio.datasets import DATASETS
+from micrograd.studio.lessons import preset_settings
 from ui.options import dataset_defaults, defaults, layer_sizes, url_settings
 
 
@@ -58,8 +59,14 @@ def parse(s: Setting, text: str, state: dict) -> Any:
 
 
 def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """(widget values, warnings) from query parameters; a bad value keeps the default and adds a warning."""
+    """(widget values, warnings) from query parameters; a bad value keeps the default and adds a warning.
+
+    ``lesson=name`` brings a lesson preset's settings (micrograd.studio.lessons); the link's own settings win.
+    """
     state, warnings = defaults(), []
+    params, problem = preset_settings(params)
+    if problem:
+        warnings.append(problem)
     for key, s in url_settings().items():
         if key not in params:
             continue

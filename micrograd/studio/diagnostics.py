@@ -19,6 +19,8 @@ DIVERGE_FACTOR = 1e6  # a loss this many times max(1, the first step's loss) has
 SATURATED_SHARE = 0.9  # a unit is saturated when this share of the training points sits on a flat tail
 VANISHING_RATIO = 1e-3  # first layer's gradient norm below this times the last layer's: vanishing gradients
 TREND_WINDOW = 20  # steps the loss trend looks back over
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # a layer's activation distribution over the training points, in brief
+RISING = 0.5  # a loss this much (50 %) above its value TREND_WINDOW steps ago: the learning rate may be too high
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,17 @@ class LayerHealth:
     dead: int  # output exactly 0 on every training point (a ReLU whose input is <= 0 everywhere)
     saturated: int  # |tanh| > 0.99, or sigmoid outside [0.01, 0.99], on >= 90 % of the training points
     grad_norm: float  # || d objective / d (this layer's weights and biases) ||
+    activations: tuple[float, ...] = ()  # the QUANTILES of its outputs over every unit and training point
+
+    @property
+    def dead_share(self) -> float:
+        """Share of the layer's units that are dead."""
+        return self.dead / self.units if self.units else 0.0
+
+    @property
+    def saturated_share(self) -> float:
+        """Share of the layer's units that are saturated."""
+        return self.saturated / self.units if self.units else 0.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +86,9 @@ def layer_health(layers: list[numeric.DenseLayer], X: np.ndarray, grad_norms: li
     for lay, out, g in zip(layers, outs, grad_norms):
         dead = int(np.sum(np.all(out == 0.0, axis=0))) if len(out) else 0
         share = saturated_mask(lay.activation, out).mean(axis=0) if len(out) else np.zeros(out.shape[1])
-        health.append(LayerHealth(out.shape[1], dead, int(np.sum(share >= SATURATED_SHARE)), g))
+        finite = out[np.isfinite(out)] if len(out) else out
+        q = tuple(float(v) for v in np.quantile(finite, QUANTILES)) if finite.size else ()
+        health.append(LayerHealth(out.shape[1], dead, int(np.sum(share >= SATURATED_SHARE)), g, q))
     return health
 
 
@@ -86,7 +101,13 @@ class Monitor:
         self.warnings: dict[str, str] = {}  # kind -> sentence, in the order they first appeared
         self.last: Diagnosis | None = None
         # per step, one value per layer: the run's diagnostics over time, beside the trainer's history
-        self.series: dict[str, list] = {"step": [], "dead_units": [], "saturated_units": [], "layer_grad_norms": []}
+        self.series: dict[str, list] = {
+            "step": [],
+            "dead_units": [],
+            "saturated_units": [],
+            "layer_grad_norms": [],
+            "activation_quantiles": [],
+        }
 
     def trend(self) -> float:
         """Relative change of the loss over the window (0 until two finite losses are known)."""
@@ -146,6 +167,47 @@ class Monitor:
             ("dead_units", tuple(h.dead for h in health)),
             ("saturated_units", tuple(h.saturated for h in health)),
             ("layer_grad_norms", tuple(h.grad_norm for h in health)),
+            ("activation_quantiles", tuple(h.activations for h in health)),
         ):
             self.series[key].append(values)
         return self.last
+
+
+def findings(diag: Diagnosis, activation: str) -> list[str]:
+    """One plain sentence for each problem the step shows (dead or saturated units, vanishing gradients, a rising
+    loss); [] when none. Unlike the run's warnings (said once, from the step they first appear), these describe
+    this very step, so a view over the run can say what is wrong now."""
+    out = []
+    hidden = diag.layers[:-1]  # the output layer is linear
+    dead = sum(h.dead for h in hidden)
+    units = sum(h.units for h in hidden)
+    if dead:
+        where = ", ".join(f"{h.dead} of {h.units} in hidden layer {i + 1}" for i, h in enumerate(hidden) if h.dead)
+        out.append(
+            f"{dead} of the {units} hidden units ({dead / units:.0%}) are dead ({where}): they output 0 on every "
+            "training point, so no gradient flows through them and they stop learning."
+        )
+    sat = sum(h.saturated for h in hidden)
+    if sat:
+        name = "tanh" if activation == "tanh" else "sigmoid"
+        tail = "beyond ±0.99" if name == "tanh" else "outside [0.01, 0.99]"
+        out.append(
+            f"{sat} of the {units} hidden units ({sat / units:.0%}) are saturated: their {name} output is {tail} on "
+            "at least 90 % of the training points, where its slope is nearly 0, so they learn slowly."
+        )
+    if len(diag.layers) > 2:
+        first, last = diag.layers[0].grad_norm, diag.layers[-1].grad_norm
+        if last > 0 and first < VANISHING_RATIO * last:
+            out.append(
+                f"Vanishing gradients: the first layer's gradient norm ({first:.2g}) is under 1/1000 of the last "
+                f"layer's ({last:.2g}); each layer multiplies the backward signal by its activation's slope, so the "
+                "first layers barely learn."
+            )
+    if diag.loss_trend > RISING:
+        out.append(
+            f"The loss rose {diag.loss_trend:.0%} over the last {TREND_WINDOW} steps instead of falling: the learning "
+            "rate may be too high, so each step overshoots the minimum."
+        )
+    if diag.diverged:
+        out.append(diag.diverged)
+    return out

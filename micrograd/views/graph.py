@@ -298,6 +298,17 @@ def neuron_detail_snapshot(
     )
 
 
+def compact(snap: Snapshot) -> tuple[Snapshot, tuple[int, ...]]:
+    """A part of a graph (e.g. ``neuron_detail_snapshot``) renumbered 0..n-1 in its topological order, for the live
+    view, and the original id of each new id."""
+    old = tuple(sorted(n.id for n in snap.nodes))
+    new = {o: k for k, o in enumerate(old)}
+    by_id = {n.id: n for n in snap.nodes}
+    nodes = tuple(Node(new[o], by_id[o].kind, by_id[o].op, by_id[o].name, by_id[o].data, by_id[o].grad) for o in old)
+    edges = tuple((new[c], new[p]) for c, p in snap.edges)
+    return Snapshot(snap.step, snap.x, snap.y, snap.loss, snap.loss_name, nodes, edges), old
+
+
 # a series of snapshots taken during training
 
 

@@ -107,10 +107,14 @@ def payload(
     title: str = "",
     rate: float | None = None,
     every: int = 1,
+    lesson: dict | None = None,
+    projector: bool = False,
 ) -> bytes:
     """One update for the component: frames (oldest first), optionally the static part and a diff baseline.
 
     mode "live" plays the frames back in step order; "still" shows the last frame at once (scrubbing, diff).
+    lesson: the step-through's steps (``views.lesson.Lesson.to_json()`` plus a ``key``), played by lesson.js;
+    projector: large fonts, no sidebar, high contrast.
     """
     header: dict = {
         "key": key,
@@ -123,6 +127,10 @@ def payload(
         "every": every,
         "diff": previous is not None,
     }
+    if lesson is not None:
+        header["lesson"] = lesson
+    if projector:
+        header["projector"] = True
     arrays: dict[str, np.ndarray] = {}
     if static is not None:
         sh, sa = static
@@ -144,6 +152,11 @@ def frame_of(snap: G.Snapshot) -> Frame:
     values = np.array([nd.data for nd in snap.nodes], dtype=np.float32)
     grads = np.array([nd.grad for nd in snap.nodes], dtype=np.float32)
     return Frame(next(_seq), snap.step, snap.loss, values, grads)
+
+
+def frame_from(step: int, loss: float, values, grads) -> Frame:
+    """A frame from a step's numbers (e.g. a lesson's, or with one gradient hidden as nan)."""
+    return Frame(next(_seq), step, loss, np.array(values, dtype=np.float32), np.array(grads, dtype=np.float32))
 
 
 def frame_now(trainer, x, y) -> Frame:

@@ -190,6 +190,8 @@ def network_figure(
                 hoverinfo="text",
                 showlegend=False,
                 name="inputs" if c == 0 else f"layer {c}",
+                # (layer, unit) of each neuron: a click on it opens its scalar operations on the Graph page
+                customdata=[[c - 1, j] for j in range(len(xy))] if c else None,
             )
         )
         inputs = names

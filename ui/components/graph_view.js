@@ -4,7 +4,7 @@
  * Loaded once per full run as the library component (globalThis.mgGraph); each update of the view component
  * calls mgGraph.mount(component). Per element state lives in a WeakMap, so updates never re-mount.
  *
- * Hooks for tests and for the step-through lesson that will build on this view:
+ * Hooks for tests and for the step-through lesson (lesson.js, loaded after this file):
  *   root.dataset.step / seq / scale / nodes / pictures / selected;  root.mgg.{shown(id), box(id), select(id),
  *   setHighlight(ids), frame()}; the "select" trigger sends {id, title, step} to Python on a click.
  */
@@ -27,7 +27,8 @@
   const MIN_LABEL_PX = 7;
   const MAX_QUEUE = 120; // frames waiting to be shown (rAF stops in a hidden tab while updates keep coming) // below this many screen pixels of text, boxes are drawn without labels
 
-  const { fmt, signed, decode, colour, maxAbs } = mg; // graph_codec.js, loaded first
+  const { fmt, decode, colour, maxAbs } = mg; // graph_codec.js, loaded first
+  const { showDetail, labelLines, setStatic } = mg; // graph_text.js, loaded next
 
   function build(parent, st) {
     const root = document.createElement("div");
@@ -166,35 +167,10 @@
     st.root.dataset.selected = String(st.selected);
     st.dirty = true;
     showDetail(st);
+    if (fromClick && st.lesson) mg.lessonJump(st, id); // lesson.js: a click opens the node's chain rule
     if (fromClick && id >= 0 && st.setTrigger) {
       st.setTrigger("select", { id, title: st.static.titles[id], step: st.shown ? st.shown.step : null });
     }
-  }
-
-  function showDetail(st) {
-    const S = st.static, f = st.shown, i = st.selected;
-    if (!S || i < 0 || i >= S.n || !f) {
-      st.detail.textContent = "Click a node to see its numbers.";
-      return;
-    }
-    const ins = [], outs = [];
-    for (let e = 0; e < S.src.length; e++) {
-      if (S.dst[e] === i) ins.push(S.titles[S.src[e]] || `#${S.src[e]}`);
-      if (S.src[e] === i) outs.push(S.titles[S.dst[e]] || `#${S.dst[e]}`);
-    }
-    const kind = S.kinds[S.kind[i]];
-    const op = S.ops[i] ? ` (${S.ops[i]})` : "";
-    let text = `${S.titles[i]}${op} · ${kind} · node ${i} · step ${f.step}: data ${fmt(f.values[i])}, grad ${fmt(f.grads[i])}`;
-    if (st.prev) text += `; Δdata ${signed(f.values[i] - st.prev.values[i])}, Δgrad ${signed(f.grads[i] - st.prev.grads[i])}`;
-    text += ` · inputs: ${ins.join(", ") || "none"} · used by: ${outs.join(", ") || "none"}`;
-    st.detail.textContent = text; // textContent: feature names come from user files and are never HTML
-  }
-
-  function labelLines(st, i) {
-    const f = st.shown;
-    if (!f) return ["", ""];
-    if (st.prev) return [`Δdata ${signed(f.values[i] - st.prev.values[i])}`, `Δgrad ${signed(f.grads[i] - st.prev.grads[i])}`];
-    return [`data ${fmt(f.values[i])}`, `grad ${fmt(f.grads[i])}`];
   }
 
   function draw(st) {
@@ -286,36 +262,9 @@
         }
       }
     }
+    if (st.lesson) mg.lessonDraw(st, ctx);
     st.zoomText.textContent = `${Math.round(st.s * 100)} %`;
     st.root.dataset.scale = st.s.toFixed(4);
-  }
-
-  function setStatic(st, header, arrays) {
-    const S = {
-      key: header.key,
-      kinds: header.kinds,
-      titles: header.titles,
-      ops: header.ops,
-      size: header.size,
-      node: header.node,
-      kind: arrays.s_kind,
-      x: arrays.s_x,
-      y: arrays.s_y,
-      src: arrays.s_src,
-      dst: arrays.s_dst,
-      n: header.titles.length,
-    };
-    // titles are fixed per architecture, so fitting them into the box is done once
-    st.ctx.font = "bold 11px Helvetica, Arial, sans-serif";
-    const room = S.node[0] - 10;
-    S.short = S.titles.map((t) => {
-      if (st.ctx.measureText(t).width <= room) return t;
-      let s = t;
-      while (s.length > 1 && st.ctx.measureText("…" + s).width > room) s = s.slice(1);
-      return "…" + s;
-    });
-    STATICS.set(S.key, S);
-    return S;
   }
 
   function useStatic(st, S) {
@@ -358,6 +307,8 @@
       return;
     }
     useStatic(st, S);
+    document.body.classList.toggle("mg-projector", !!H.projector); // large fonts, no sidebar (graph_view.css)
+    if (mg.lessonSet) mg.lessonSet(st, H.lesson || null);
     st.title = H.title || "";
     st.rate = H.rate;
     st.every = H.every || 1;
@@ -391,6 +342,7 @@
   /* Playback: each frame is a real training step; frames are spaced by their steps at the training rate, and
    * a queue more than a second behind jumps ahead (a slow tick, a hidden tab). Never blank: the last frame stays. */
   function tick(st, now) {
+    if (st.lesson) mg.lessonTick(st, now);
     if (st.queue.length) {
       const rate = st.rate > 0 ? st.rate : 10;
       const newest = st.queue[st.queue.length - 1];
@@ -444,6 +396,7 @@
         },
         frame: () => st.shown,
       };
+      if (mg.lessonApi) st.root.mgg.lesson = mg.lessonApi(st);
       const loop = (now) => {
         st.raf = requestAnimationFrame(loop);
         tick(st, now);

@@ -36,7 +36,13 @@ export default async function (component) {
 
 @cache
 def _library():
-    js = "\n".join((HERE / n).read_text(encoding="utf-8") for n in ("graph_codec.js", "graph_view.js")) + LIB_JS
+    js = (
+        "\n".join(
+            (HERE / n).read_text(encoding="utf-8")
+            for n in ("graph_codec.js", "graph_text.js", "graph_view.js", "lesson.js")
+        )
+        + LIB_JS
+    )
     css = (HERE / "graph_view.css").read_text(encoding="utf-8")
     return st.components.v2.component("mg_graph_lib", js=js, css=css, isolate_styles=False)
 

@@ -1,0 +1,123 @@
+"""The step-through lesson in a real browser (Debian's Chromium through Playwright) on a 2-4-1 graph.
+
+lesson.js exposes what it shows on ``.mgg-root`` (lessonStep, lessonSteps, lessonFocus, lessonPhase) and
+``root.mgg.lesson.text()`` (the lines on screen), so the test reads the page, not the server.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from micrograd.studio.config import RunConfig
+from micrograd.views import graph as G
+from micrograd.views import lesson as L
+from tests.test_browser_graph import ROOT_JS, collect_errors, open_graph_page
+
+pytestmark = pytest.mark.browser
+SHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot-lesson.png"
+
+
+def state(page) -> dict:
+    return page.evaluate(
+        f"() => ({{ k: Number({ROOT_JS}.dataset.lessonStep), n: Number({ROOT_JS}.dataset.lessonSteps), "
+        f"phase: {ROOT_JS}.dataset.lessonPhase, focus: Number({ROOT_JS}.dataset.lessonFocus), "
+        f"text: {ROOT_JS}.mgg.lesson.text(), lit: {ROOT_JS}.mgg.lesson.state().lit.length }})"
+    )
+
+
+def click(page, act: str) -> None:
+    page.locator(f".mgl-bar button[data-l={act}]").click()
+
+
+def test_step_forward_and_back_through_a_2_4_1_graph(app_url, page):
+    errors = collect_errors(page)
+    open_graph_page(page, f"{app_url}/?layers=4", nodes=54)
+    page.get_by_text("Step through one training step", exact=True).click()
+    page.wait_for_function(f"() => Number({ROOT_JS}?.dataset.lessonSteps) > 10", timeout=60_000)
+    s0 = state(page)
+    assert s0["k"] == 0 and s0["phase"] == "forward" and s0["text"].startswith("Given:")
+
+    # the engine's lesson of the same setup and example (the one the network gets most wrong)
+    config = RunConfig(layers=[4])
+    data = config.make_dataset()
+    model = config.make_model(2)
+    i, _ = L.hardest_example(model, data.X_train, data.y_train, config.loss)
+    les = L.lesson(model, data.X_train[i], data.y_train[i], config.loss, "neuron", data.feature_names)
+
+    seen = []
+    for k in range(1, 5):  # forward, one neuron value at a time: each line is the engine's, nodes light up
+        click(page, "fwd")
+        page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonStep === '{k}'")
+        st = state(page)
+        assert st["text"] == "".join(les.steps[k].lines) and st["phase"] == "forward"
+        seen.append(st["lit"])
+    assert seen == sorted(seen) and seen[-1] > seen[0]
+    page.locator(".mgl-pos").click()  # focus on the page, not in a field: the arrow keys step too
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonStep === '3'")
+    assert state(page)["text"] == "".join(les.steps[3].lines)
+
+    # the backward pass starts at the loss with gradient 1, then steps back through the chain rule
+    click(page, "bwd")
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonPhase === 'backward'")
+    st = state(page)
+    assert st["text"] == "∂L/∂L = 1 (the loss with respect to itself)"
+    k = st["k"]
+    click(page, "fwd")
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonStep === '{k + 1}'")
+    assert state(page)["text"] == "".join(les.steps[k + 1].lines) and "∂L/∂" in state(page)["text"]
+    click(page, "back")
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonStep === '{k}'")
+
+    # a click on a weight jumps to its chain rule
+    snap = G.snapshot(model, data.X_train[i], data.y_train[i], config.loss, 0, data.feature_names)
+    node = next(n for n in snap.nodes if n.name == "layers.0.weight.1.0")
+    page.locator(".mgg-bar button[data-act=one]").click()
+    page.evaluate(f"() => {ROOT_JS}.mgg.lesson.go({les.step_of(node.id)})")  # brings the node into view
+    b = page.evaluate(f"() => {ROOT_JS}.mgg.box({node.id})")
+    page.evaluate(f"() => {ROOT_JS}.mgg.lesson.go(0)")
+    canvas = page.locator(".mgg-canvas").bounding_box()
+    page.mouse.click(canvas["x"] + b["x"] + b["w"] / 2, canvas["y"] + b["y"] + b["h"] / 2)
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonFocus === '{node.id}'")
+    st = state(page)
+    assert st["phase"] == "backward" and st["text"].startswith("∂L/∂w0[1,0] = ∂L/∂z0[1] · x1 = ")
+
+    # play runs forward on its own, pause stops it
+    click(page, "first")
+    click(page, "play")
+    page.wait_for_function(f"() => Number({ROOT_JS}.dataset.lessonStep) >= 2", timeout=10_000)
+    click(page, "play")
+    k = state(page)["k"]
+    page.wait_for_timeout(1200)
+    assert state(page)["k"] == k
+    x1 = next(n for n in snap.nodes if n.name == "x1")  # used by all 4 hidden neurons: a sum of 4 chain-rule terms
+    page.evaluate(f"() => {ROOT_JS}.mgg.lesson.go({les.step_of(x1.id)})")
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonFocus === '{x1.id}'")
+    assert state(page)["text"].startswith("∂L/∂x1 = ∂L/∂z0[3] · w0[3,0] + ")
+    page.locator(".mgl-panel").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOT), full_page=False)
+    assert SHOT.stat().st_size > 20_000
+    assert not errors, errors
+
+
+def test_a_click_on_a_neuron_in_the_network_view_opens_its_scalar_operations(app_url, page):
+    errors = collect_errors(page)
+    open_graph_page(page, f"{app_url}/?layers=4", nodes=54)
+    page.get_by_role("tab", name="Network").click()
+    chart = page.get_by_test_id("stPlotlyChart").first
+    chart.wait_for()
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')?._fullData?.length > 0")
+    # the screen position of hidden neuron layers.0.1 (trace "layer 1", point 1)
+    xy = page.evaluate(
+        """() => {
+          const gd = document.querySelector('.js-plotly-plot');
+          const t = gd._fullData.find((d) => d.name === 'layer 1');
+          const L = gd._fullLayout, r = gd.getBoundingClientRect();
+          return [r.left + L._size.l + L.xaxis.d2p(t.x[1]), r.top + L._size.t + L.yaxis.d2p(t.y[1])];
+        }"""
+    )
+    page.mouse.click(xy[0], xy[1])
+    # the graph tab opens on that neuron: inputs, bias, 2 weights, 2 products, 2 sums, relu
+    page.wait_for_function(f"() => {ROOT_JS}?.dataset.nodes === '10'", timeout=60_000)
+    assert page.get_by_text("Neuron layers.0.1", exact=True).is_visible()
+    assert not errors, errors

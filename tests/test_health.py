@@ -1,0 +1,59 @@
+"""Why training fails (issue 14 item 5): the diagnostics' sentences and the per-layer picture over the run."""
+
+import numpy as np
+
+from micrograd.fast import numeric
+from micrograd.studio import diagnostics
+from micrograd.studio.config import RunConfig
+from micrograd.studio.trainer import Trainer
+from micrograd.views import health
+
+
+def test_six_sigmoid_layers_say_vanishing_gradients_and_plot_the_first_layer_far_below_the_last():
+    tr = Trainer(RunConfig(layers=[8] * 6, activation="sigmoid", init="scaled", loss="bce", steps=3, l2=0.0))
+    tr.step()
+    found = diagnostics.findings(tr.monitor.last, "sigmoid")
+    assert any(f.startswith("Vanishing gradients: the first layer's gradient norm") for f in found)
+    norms = tr.monitor.series["layer_grad_norms"][-1]
+    assert norms[0] < diagnostics.VANISHING_RATIO * norms[-1]
+    fig = health.health_figure(tr.monitor.series, tr.model.sizes[1:])
+    lines = [t for t in fig.data if t.type == "scatter" and t.name.startswith(("hidden", "output"))]
+    assert [t.name for t in lines] == [f"hidden {i}" for i in range(1, 7)] + ["output"]
+    assert lines[0].y[-1] == norms[0] and lines[-1].y[-1] == norms[-1]
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_a_relu_net_at_lr_10_reports_its_dead_units_in_a_sentence_and_the_picture():
+    tr = Trainer(RunConfig(lr=10.0, lr_end=10.0, schedule="constant", layers=[8, 8], steps=30))
+    tr.run()
+    outs = numeric.forward_all(numeric.layers_of(tr.model), tr.dataset.X_train)
+    dead = sum(int(np.sum(np.all(o == 0.0, axis=0))) for o in outs[:-1])  # counted independently
+    assert dead > 0
+    found = diagnostics.findings(tr.monitor.last, "relu")
+    assert any(f.startswith(f"{dead} of the 16 hidden units") and "dead" in f for f in found)
+    fig = health.health_figure(tr.monitor.series, tr.model.sizes[1:])
+    share = next(t for t in fig.data if t.name == "dead")
+    assert share.y[-1] == dead / 16
+
+
+def test_activation_distributions_are_the_quantiles_of_each_layers_outputs():
+    tr = Trainer(RunConfig(layers=[4], activation="tanh", steps=2))
+    tr.step()
+    layers = numeric.layers_of(tr.model)
+    tr2 = Trainer(RunConfig(layers=[4], activation="tanh", steps=2))  # the same weights before its first step
+    outs = numeric.forward_all(numeric.layers_of(tr2.model), tr2.dataset.X_train)
+    q = tr.monitor.series["activation_quantiles"][0]
+    assert len(q) == 2 and np.allclose(q[0], np.quantile(outs[0], diagnostics.QUANTILES))
+    assert all(-1 <= v <= 1 for v in q[0])
+    assert layers  # the trained model still has its layers
+
+
+def test_a_healthy_step_has_no_findings_and_a_rising_loss_says_the_learning_rate_may_be_too_high():
+    tr = Trainer(RunConfig(layers=[8], activation="tanh", lr=0.1, steps=3))
+    tr.run()
+    assert diagnostics.findings(tr.monitor.last, "tanh") == []
+    m = diagnostics.Monitor()
+    h = [diagnostics.LayerHealth(4, 0, 0, 1.0), diagnostics.LayerHealth(1, 0, 0, 1.0)]
+    for k, loss in enumerate([1.0, 1.2, 1.6, 2.0]):
+        d = m.observe(k + 1, loss, h, "tanh", "")
+    assert any("learning rate may be too high" in f for f in diagnostics.findings(d, "tanh"))

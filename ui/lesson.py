@@ -1,0 +1,226 @@
+"""The Graph page's lesson glue: step through one training step, predict a gradient, presets and projector mode.
+
+Session-state keys: ``g_lesson`` (the toggle), ``g_lesson_gran`` (node / neuron / layer), ``g_lesson_note`` (how
+the example was chosen), ``g_quiz`` ({node, guess} of the predict-the-gradient exercise). Stepping is read-only:
+the lesson traces a copy of the shown snapshot's weights and never touches the trainer or the recorded run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from micrograd.studio import lessons
+from micrograd.studio.replay import Replay
+from micrograd.studio.runs import StoreError
+from micrograd.views import graph as G
+from micrograd.views import lesson as LS
+from micrograd.views import text
+from ui.session import get_trainer, is_running
+from ui.store import run_store
+
+GRAN_TITLES = {
+    "node": "every scalar node",
+    "neuron": "every neuron value (z, a, weights)",
+    "layer": "a layer at a time",
+}
+
+
+def choose_hardest() -> None:
+    """Callback: trace the training point the network gets most wrong (set before the example widgets draw)."""
+    ss = st.session_state
+    tr = trainer()
+    d = tr.dataset
+    try:
+        i, loss = LS.hardest_example(tr.model, d.X_train, d.y_train, tr.config.loss)
+    except ValueError as e:
+        ss["g_lesson_note"] = str(e)
+        return
+    ss["g_source"], ss["g_index"] = "point", i
+    ss["g_follow"] = True
+    if loss > 0:
+        ss["g_lesson_note"] = (
+            f"Tracing training point {i}, the example the network gets most wrong at step {tr.step_count} "
+            f"(its {tr.config.loss} loss is {LS.num(loss)})."
+        )
+    else:
+        ss["g_lesson_note"] = (
+            f"Every training point has loss 0 at step {tr.step_count}, so no example moves the weights: "
+            f"showing point {i}."
+        )
+
+
+def on_lesson_toggle() -> None:
+    """Callback: a lesson starts on the example the network gets most wrong."""
+    if st.session_state.get("g_lesson"):
+        choose_hardest()
+
+
+def controls() -> bool:
+    """The lesson's switch and options (above the graph); True when the lesson is on."""
+    ss = st.session_state
+    a, b, c = st.columns([2, 2, 2])
+    on = a.toggle(
+        "Step through one training step",
+        key="g_lesson",
+        on_change=on_lesson_toggle,
+        help="Forward pass node by node, backward pass by the chain rule from the loss, then the update.",
+    )
+    if not on:
+        return False
+    b.radio("One step is", LS.GRANULARITIES, index=1, key="g_lesson_gran", format_func=GRAN_TITLES.get)
+    c.button("Pick the example the network gets most wrong", on_click=choose_hardest, key="g_rechoose")
+    c.toggle("Predict the gradient", key="g_quiz_on", help="Hides one node's gradient: work it out, then check.")
+    if ss.get("g_lesson_note"):
+        st.caption(text.md(ss["g_lesson_note"]))
+    return True
+
+
+def replaying() -> Replay | None:
+    """The stored run being replayed on the Graph page, if any."""
+    r = st.session_state.get("g_replay")
+    return r if isinstance(r, Replay) else None
+
+
+def trainer():
+    """The trainer the Graph page shows: the replayed run's, or the session's."""
+    r = replaying()
+    return r.trainer if r is not None else get_trainer()
+
+
+def _load_replay() -> None:
+    ss = st.session_state
+    ss["g_replay_error"] = ""
+    try:
+        ss["g_replay"] = Replay(run_store(), int(ss.get("g_replay_id") or 0))
+        ss["g_replay_step"] = 0
+        ss["g_follow"] = True
+    except (ValueError, KeyError, StoreError) as e:  # ReplayError and ConfigError are ValueErrors
+        ss["g_replay_error"] = str(e.args[0] if isinstance(e, KeyError) else e)
+
+
+def _stop_replay() -> None:
+    st.session_state["g_replay"] = None
+
+
+def _seek() -> None:
+    r = replaying()
+    if r is not None:
+        r.seek(int(st.session_state.get("g_replay_step") or 0))
+
+
+def replay_panel() -> None:
+    """Replay a stored run from its initial weights, step by step (the snapshot scrubber then scrubs its steps)."""
+    ss = st.session_state
+    r = replaying()
+    with st.expander("Replay a stored run", expanded=r is not None):
+        a, b = st.columns([1, 2])
+        a.number_input("Run #", min_value=1, step=1, key="g_replay_id", help="The id on the Experiments page.")
+        b.button("Replay from its initial weights", on_click=_load_replay, key="g_replay_load")
+        if ss.get("g_replay_error"):
+            st.error(text.md(ss["g_replay_error"]))
+        if r is None:
+            st.caption("The graph then shows the replayed run instead of this session's; training here is untouched.")
+            return
+        st.slider("Replayed step", 0, max(r.length, 1), key="g_replay_step", on_change=_seek)
+        rec = {x["step"]: x for x in r.records}.get(r.step)
+        mine = r.trainer.history[-1] if r.trainer.history else None
+        same = rec is not None and mine is not None and rec["loss"] == mine["loss"]
+        line = text.md(f"Replaying run #{r.run_id} ({r.run['name']}) at step {r.step} of {r.length}")
+        if mine is not None:
+            verdict = "equal to the stored one bit for bit" if same else "different from the stored one"
+            line += f"; loss {mine['loss']:.6g}, {verdict}."
+        st.caption(line)
+        st.button("Stop replaying", on_click=_stop_replay, key="g_replay_stop")
+
+
+def build(s: G.SnapshotSeries, i: int, snap: G.Snapshot) -> LS.Lesson:
+    """The lesson of snapshot i (its weights and example); with the update line when it is the trainer's now."""
+    ss = st.session_state
+    tr = trainer()
+    now = snap.step == tr.step_count and (replaying() is not None or not is_running())
+    gran = ss.get("g_lesson_gran") or "neuron"
+    # a rerun (a click, a widget) of the same picture reuses it: tracing 2-16-16-1 and its update takes ~0.3 s
+    key = (id(snap), snap.step, snap.x, snap.y, gran, id(tr), tr.step_count, now, tr.config)
+    cached = ss.get("g_lesson_cache")
+    if isinstance(cached, tuple) and cached[0] == key:
+        return cached[1]
+    update = LS.next_update(tr) if now else None
+    names = list(tr.dataset.feature_names)
+    les = LS.lesson(s.model_at(i), snap.x, snap.y, snap.loss_name, gran, names, update)
+    ss["g_lesson_cache"] = (key, les)
+    return les
+
+
+def payload_of(les: LS.Lesson, snap: G.Snapshot) -> dict:
+    """The lesson for the view's header, with a key that changes when the example, step or granularity does."""
+    raw = repr((snap.step, snap.x, snap.y, snap.loss_name, les.granularity, len(les.names), les.names[-1:])).encode()
+    return {"key": hashlib.sha256(raw).hexdigest()[:12], **les.to_json()}
+
+
+def quiz_node(les: LS.Lesson) -> int | None:
+    """The node whose gradient the student predicts (its gradient is hidden until checked); None when off."""
+    ss = st.session_state
+    if not ss.get("g_quiz_on"):
+        return None
+    candidates = LS.quiz_candidates(les)
+    if not candidates:
+        return None
+    q = ss.get("g_quiz")
+    if not (isinstance(q, dict) and q.get("node") in candidates):
+        q = ss["g_quiz"] = {"node": candidates[0], "answer": None}
+    return q["node"] if q["answer"] is None else None
+
+
+def quiz(les: LS.Lesson) -> None:
+    """Predict the gradient: the question, the student's number, the check against autograd, then the chain rule."""
+    ss = st.session_state
+    if not ss.get("g_quiz_on"):
+        return
+    candidates = LS.quiz_candidates(les)
+    if not candidates:
+        st.caption("Predict the gradient needs a node with a non-zero gradient: pick another example.")
+        return
+    quiz_node(les)
+    q = ss["g_quiz"]
+    node = q["node"]
+    with st.expander("Predict the gradient", expanded=True):
+        st.markdown(text.md(LS.quiz_question(les, node)))
+        a, b = st.columns([2, 1])
+        a.number_input(f"Your value of ∂L/∂{les.names[node]}", value=None, format="%.6g", key="g_quiz_guess")
+        b.button("Check", key="g_quiz_check", on_click=_check)
+        b.button("Another node", key="g_quiz_next", on_click=_next, args=(candidates,))
+        if q["answer"] is None:
+            return
+        ok, msg = LS.check_prediction(q["answer"], les.grads[node])
+        (st.success if ok else st.warning)(text.md(msg))
+        k = les.step_of(node, "backward")
+        st.code("\n".join(line for line in les.steps[k].lines if line.startswith(f"∂L/∂{les.names[node]} =")))
+
+
+def _check() -> None:
+    ss = st.session_state
+    if isinstance(ss.get("g_quiz"), dict) and ss.get("g_quiz_guess") is not None:
+        ss["g_quiz"]["answer"] = float(ss["g_quiz_guess"])
+
+
+def _next(candidates: list[int]) -> None:
+    ss = st.session_state
+    node = ss["g_quiz"]["node"] if isinstance(ss.get("g_quiz"), dict) else candidates[0]
+    k = candidates.index(node) if node in candidates else 0
+    ss["g_quiz"] = {"node": candidates[(k + 7) % len(candidates)], "answer": None}
+    ss["g_quiz_guess"] = None
+
+
+def preset_banner() -> bool:
+    """The lesson preset's guiding question when the URL names one; True in projector mode."""
+    params = st.query_params
+    name = params.get("lesson")
+    if name:
+        p = lessons.PRESETS.get(name)
+        if p is None:
+            st.warning(text.md(f"Unknown lesson {name!r}; the lessons are: {', '.join(lessons.PRESETS)}."))
+        else:
+            st.info(text.md(f"Lesson: {p.title}. {p.question}"), icon=":material/school:")
+    return params.get("projector") in ("1", "true", "on")
