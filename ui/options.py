@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from micrograd.studio import config
+from micrograd.studio import config, drawn
 from micrograd.studio.config import BUILTIN, CSV, L2_OPTIONS, LR_OPTIONS, MOMENTUM_OPTIONS, SIDEBAR, Setting
 from micrograd.studio.datasets import DATASETS
 
@@ -151,3 +151,25 @@ def widgets_for(c: config.RunConfig) -> tuple[dict[str, Any], list[str]]:
                 v = high
         w[s.key] = v
     return w, notes
+
+
+def task_losses(task: str) -> tuple[str, ...]:
+    """The losses that fit a task, its default first (all of them for an unknown task)."""
+    return config.LOSSES_BY_TASK.get(task, config.settings()["loss"].allowed())
+
+
+def drawn_widgets(d: drawn.Drawn, loss: str | None = None) -> dict[str, Any]:
+    """Session values that make a drawing the session's data: an upload named drawn.csv, its columns, its task,
+    a loss that fits it (loss when it does) and no test split (every drawn point is trained on)."""
+    label, features = drawn.csv_columns(d)
+    fits = task_losses(d.task)
+    upload = {"name": drawn.CSV_NAME, "data": drawn.to_csv(d), "columns": [*features, label]}
+    return {
+        "csv": upload | {"drawn": drawn.encode_url(d), "points": len(d), "task": d.task},
+        "w_dataset": "csv",
+        "w_csv_label": label,
+        "w_csv_features": features,
+        "w_task": d.task,
+        "w_loss": loss if loss in fits else fits[0],
+        "w_test_fraction": 0.0,
+    }

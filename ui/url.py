@@ -12,9 +12,10 @@ from typing import Any
 
 import streamlit as st
 
+from micrograd.studio import drawn
 from micrograd.studio.config import SIDEBAR, Setting
-from micrograd.studio.datasets import DATASETS
-from ui.options import dataset_defaults, defaults, layer_sizes, url_settings
+from micrograd.studio.datasets import DATASETS, DataError
+from ui.options import dataset_defaults, defaults, drawn_widgets, layer_sizes, url_settings
 
 
 def _snap(x: float, options: tuple) -> Any:
@@ -60,12 +61,16 @@ def parse(s: Setting, text: str, state: dict) -> Any:
 def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """(widget values, warnings) from query parameters; a bad value keeps the default and adds a warning."""
     state, warnings = defaults(), []
+    drawing = _drawing(params, warnings)
+    if drawing:
+        state |= drawing
     for key, s in url_settings().items():
         if key not in params:
             continue
         text = params[key]
         if key == "dataset" and text == "csv":
-            warnings.append("This link used an uploaded CSV file, which links cannot carry; upload it again.")
+            if not drawing:
+                warnings.append("This link used an uploaded CSV file, which links cannot carry; upload it again.")
             continue
         try:
             value = parse(s, text, state)
@@ -77,6 +82,21 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         if key == "dataset":  # a new dataset brings its own default size and noise unless the URL gives them
             state |= dataset_defaults(value)
     return state, warnings
+
+
+def _drawing(params: dict[str, str], warnings: list[str]) -> dict[str, Any]:
+    """Session values of the drawn points a link carries (draw=...; micrograd.studio.drawn's codec), or {}."""
+    if "draw" not in params:
+        return {}
+    try:
+        d = drawn.decode_url(params["draw"])
+        why = drawn.problem(d)
+        if why:
+            raise DataError(why)
+    except DataError as e:
+        warnings.append(f"The link's drawing could not be used: {e}.")
+        return {}
+    return drawn_widgets(d, params.get("loss"))
 
 
 def url_of(state: Any) -> dict[str, str]:
@@ -100,3 +120,9 @@ def write_url() -> None:
     for k, v in url_of(st.session_state).items():
         if st.query_params.get(k) != v:
             st.query_params[k] = v
+    ss = st.session_state
+    drawing = (ss.get("csv") or {}).get("drawn") if ss.get("w_dataset") == "csv" else None
+    if drawing and st.query_params.get("draw") != drawing:  # drawn points travel in the link (up to 200)
+        st.query_params["draw"] = drawing
+    elif not drawing and "draw" in st.query_params:
+        del st.query_params["draw"]
