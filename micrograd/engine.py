@@ -9,6 +9,7 @@ the graph by sorting on that id instead of a depth-first walk, which is most of 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from numbers import Real
 from operator import attrgetter
 from typing import Any
@@ -164,6 +165,20 @@ class Value:
         out = O.softplus(x)
         return node1(out, self, "softplus", O.softplus_grad(x, out))
 
+    def huber(self) -> Value:
+        """Huber's function (delta 1): x**2 / 2 near 0, |x| - 1/2 beyond; its derivative is x clipped to [-1, 1]."""
+        x = self.data
+        out = O.huber(x)
+        return node1(out, self, "huber", O.huber_grad(x, out))
+
+    @staticmethod
+    def logsumexp(values: Sequence[Value | float]) -> Value:
+        """log(e**v0 + e**v1 + ...): one node over all values, stable (the max is subtracted inside the op)."""
+        vs = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+        xs = [v.data for v in vs]
+        out = O.logsumexp(xs)
+        return Value(out, vs, "logsumexp", O.logsumexp_grad(xs, out))
+
     def linear(self) -> Value:
         """The identity activation: returns self, adding no node."""
         return self
@@ -218,6 +233,11 @@ class Value:
     def __repr__(self) -> str:
         name = f"{self.label}=" if self.label else ""
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
+
+
+def logsumexp(values: Sequence[Value | float]) -> Value:
+    """Value.logsumexp: log(Σ e**v) as one stable node; softmax cross-entropy is logsumexp(s) - s[y]."""
+    return Value.logsumexp(values)
 
 
 def leaf(data: float) -> Value:

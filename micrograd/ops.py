@@ -10,7 +10,7 @@ derivatives are 1 and the other operand.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 inf = math.inf
 nan = math.nan
@@ -130,6 +130,34 @@ def relu_grad(x: float, out: float) -> float:
     return 1.0 if x > 0 else 0.0
 
 
+def huber(x: float) -> float:
+    """Huber's function with delta 1: x**2 / 2 for |x| <= 1, |x| - 1/2 beyond (nan stays nan)."""
+    a = abs(x)
+    return 0.5 * x * x if a <= 1.0 else a - 0.5
+
+
+def huber_grad(x: float, out: float) -> float:
+    """d huber(x) / dx = x clipped to [-1, 1] (nan stays nan)."""
+    return x if -1.0 <= x <= 1.0 else 1.0 if x > 1.0 else -1.0 if x < -1.0 else nan
+
+
+def logsumexp(xs: Sequence[float]) -> float:
+    """log(e**x0 + e**x1 + ...) with the max subtracted inside, so scores of ±1000 never overflow."""
+    if not xs:
+        raise ValueError("logsumexp needs at least one value")
+    if any(x != x for x in xs):
+        return nan
+    m = max(xs)
+    if math.isinf(m):  # +inf wins; all -inf gives -inf (e**-inf sums to 0)
+        return m
+    return m + math.log(sum([math.exp(x - m) for x in xs]))
+
+
+def logsumexp_grad(xs: Sequence[float], out: float) -> tuple[float, ...]:
+    """d logsumexp / d x_i = e**(x_i - out): the softmax of xs."""
+    return tuple(exp(x - out) for x in xs)
+
+
 # name -> (forward, local derivative), the unary ops a Value has as methods
 UNARY: dict[str, tuple[Unary, Grad]] = {
     "exp": (exp, exp_grad),
@@ -138,4 +166,5 @@ UNARY: dict[str, tuple[Unary, Grad]] = {
     "sigmoid": (sigmoid, sigmoid_grad),
     "softplus": (softplus, softplus_grad),
     "relu": (relu, relu_grad),
+    "huber": (huber, huber_grad),
 }

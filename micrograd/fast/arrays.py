@@ -40,6 +40,25 @@ def relu_grad(x: Array, out: Array) -> Array:
     return (x > 0).astype(float)
 
 
+def huber(x: Array) -> Array:
+    """Huber's function (delta 1), as ops.huber: x**2 / 2 for |x| <= 1, |x| - 1/2 beyond."""
+    a = np.abs(x)
+    return np.where(a <= 1.0, 0.5 * x * x, a - 0.5)
+
+
+def logsumexp(X: Array) -> Array:
+    """log Σ_k e**X[k] over the first axis, as ops.logsumexp: the max subtracted inside, inf and nan kept."""
+    m = np.max(X, axis=0)
+    shift = np.where(np.isfinite(m), m, 0.0)  # an infinite max is the answer by itself (below)
+    out = shift + np.log(np.sum(np.exp(X - shift), axis=0))
+    return np.where(np.isinf(m), m, out)
+
+
+def softmax(X: Array, out: Array) -> Array:
+    """d logsumexp / d X[k] = e**(X[k] - out), as ops.logsumexp_grad."""
+    return np.exp(X - out)
+
+
 def lift(f: Callable[..., float]) -> Callable[..., Array]:
     """A float function of micrograd.ops applied to every element: slow, but bit for bit the scalar engine."""
 
@@ -49,6 +68,20 @@ def lift(f: Callable[..., float]) -> Callable[..., Array]:
         return np.fromiter(map(f, x.ravel().tolist(), *cols), dtype=float, count=x.size).reshape(x.shape)
 
     run.__doc__ = f"{f.__name__} of micrograd.ops, element by element."
+    return run
+
+
+def lift_columns(f: Callable[..., object]) -> Callable[..., Array]:
+    """An n-ary float function of micrograd.ops applied to each column of X (first axis = the operands)."""
+
+    def run(X: Array, *rest: Array) -> Array:
+        X = np.asarray(X, dtype=float)
+        cols = X.reshape(len(X), -1).T.tolist()
+        more = [np.broadcast_to(r, X.shape[1:]).ravel().tolist() for r in rest]
+        got = np.array([f(c, *m) for c, *m in zip(cols, *more)], dtype=float)
+        return (got.T if got.ndim == 2 else got).reshape(X.shape if got.ndim == 2 else X.shape[1:])
+
+    run.__doc__ = f"{f.__name__} of micrograd.ops, column by column."
     return run
 
 
@@ -62,6 +95,9 @@ class Table:
     sigmoid: Callable[[Array], Array]
     softplus: Callable[[Array], Array]
     pow: Callable[[Array, Array | float], Array]
+    huber: Callable[[Array], Array]
+    logsumexp: Callable[[Array], Array]  # over the first axis (the operands)
+    softmax: Callable[[Array, Array], Array]  # (X, out) -> d out / d X, same shape as X
 
     # derivatives, the same formulas as micrograd.ops, through this table's functions
 
@@ -75,6 +111,7 @@ class Table:
             "tanh": lambda x, out: 1.0 - out * out,
             "sigmoid": lambda x, out: out * (1.0 - out),
             "softplus": lambda x, out: self.sigmoid(x),
+            "huber": lambda x, out: np.clip(x, -1.0, 1.0),
         }
         if name not in grads:
             raise ValueError(f"unknown op {name!r}; the unary ops are {', '.join(ops.UNARY)}")
@@ -89,7 +126,17 @@ class Table:
         return np.where(out == 0.0, 0.0, out * self.log(a))
 
 
-FAST = Table(exp=np.exp, log=np.log, tanh=np.tanh, sigmoid=sigmoid, softplus=softplus, pow=np.power)
+FAST = Table(
+    exp=np.exp,
+    log=np.log,
+    tanh=np.tanh,
+    sigmoid=sigmoid,
+    softplus=softplus,
+    pow=np.power,
+    huber=huber,
+    logsumexp=logsumexp,
+    softmax=softmax,
+)
 # NumPy's vectorised tanh and pow can differ from libm's in the last bit, and 1 - t*t or s*(1 - s) of a
 # saturated unit turns that bit into a large relative change of the gradient: exact mode calls libm per element.
 EXACT = Table(
@@ -99,6 +146,9 @@ EXACT = Table(
     sigmoid=lift(ops.sigmoid),
     softplus=lift(ops.softplus),
     pow=lift(ops.pow),
+    huber=lift(ops.huber),
+    logsumexp=lift_columns(ops.logsumexp),
+    softmax=lift_columns(ops.logsumexp_grad),
 )
 
 
@@ -128,6 +178,46 @@ def bce(s: Array, y: Array) -> Array:
 
 
 LOSSES: dict[str, Callable[[Array, Array], Array]] = {"mse": mse, "svm": svm, "bce": bce}
+
+
+def ce(S: Array, y: Array) -> Array:
+    """Softmax cross-entropy per row of scores S (n, K) and class indices y, as losses.ce_one."""
+    return logsumexp(S.T) - S[np.arange(len(S)), y]
+
+
+def hinge(S: Array, y: Array) -> Array:
+    """Weston-Watkins hinge per row, as losses.hinge_one: Σ_{j != y} relu(1 + S_j - S_y)."""
+    rows = np.arange(len(S))
+    margins = relu(1.0 + S - S[rows, y][:, None])
+    margins[rows, y] = 0.0
+    return margins.sum(axis=1)
+
+
+def _targets(S: Array, Y: Array) -> Array:
+    return np.asarray(Y, dtype=float).reshape(len(S), -1)
+
+
+def mse_reg(S: Array, Y: Array) -> Array:
+    """Squared error averaged over the targets, per row (as losses.mse_reg)."""
+    return ((S - _targets(S, Y)) ** 2).mean(axis=1)
+
+
+def huber_reg(S: Array, Y: Array) -> Array:
+    """Huber loss (delta 1) averaged over the targets, per row (as losses.huber_reg)."""
+    return huber(S - _targets(S, Y)).mean(axis=1)
+
+
+def _first_output(f: Callable[[Array, Array], Array]) -> Callable[[Array, Array], Array]:
+    """A binary loss of scores (n,) as a loss of outputs (n, 1)."""
+    return lambda S, y: f(S[:, 0], y)
+
+
+# per task: loss name -> per-row loss of (outputs (n, k), labels)
+TASK_LOSSES: dict[str, dict[str, Callable[[Array, Array], Array]]] = {
+    "binary": {name: _first_output(f) for name, f in LOSSES.items()},
+    "multiclass": {"ce": ce, "hinge": hinge},
+    "regression": {"mse": mse_reg, "huber": huber_reg},
+}
 
 
 def mean(values: Array) -> float:

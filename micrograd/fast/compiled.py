@@ -18,7 +18,7 @@ import numpy as np
 from micrograd import ops
 from micrograd.engine import Value, topological_order
 from micrograd.fast.arrays import EXACT, FAST, Array, Grad, Table
-from micrograd.losses import per_example
+from micrograd.losses import task_loss
 from micrograd.nn import MLP
 
 Index = slice | np.ndarray
@@ -91,7 +91,7 @@ class _Elementwise:
         self.op, self.out, self.needs = op, out, needs
         self.args = [_index(a) for a in args]
         self.exponent = float(op[2:]) if op.startswith("**") and op != "**" else None
-        if op not in ("+", "*", "**", *ops.UNARY) and self.exponent is None:
+        if op not in ("+", "*", "**", "logsumexp", *ops.UNARY) and self.exponent is None:
             raise ValueError(f"the compiled engine does not know the op {op!r}")
         self.use(FAST)
 
@@ -114,6 +114,8 @@ class _Elementwise:
             out[...] = self.table.pow(xs[0], xs[1])
         elif self.exponent is not None:
             out[...] = self.table.pow(xs[0], self.exponent)
+        elif op == "logsumexp":  # n-ary: the operands stacked on a new first axis
+            out[...] = self.table.logsumexp(np.stack(xs))
         else:
             assert self.f is not None  # __init__ let through only + * ** and unary ops, so use() set f
             out[...] = self.f(xs[0])
@@ -129,6 +131,8 @@ class _Elementwise:
             return [t.pow_grad_base(xs[0], xs[1]), t.pow_grad_exponent(xs[0], out)]
         if self.exponent is not None:
             return [t.pow_grad_base(xs[0], self.exponent)]
+        if op == "logsumexp":
+            return list(t.softmax(np.stack(xs), out))
         assert self.grad is not None  # a unary op here (see forward)
         return [self.grad(xs[0], out)]
 
@@ -217,18 +221,34 @@ class CompiledLoss:
     on every call. Not thread-safe: it reuses its work buffers between calls.
     """
 
-    def __init__(self, model: MLP, loss: str, *, exact: bool = True, max_chunk_bytes: int = 32 << 20) -> None:
-        loss_fn = per_example(loss)
-        self.loss, self.exact = loss, exact
+    def __init__(
+        self,
+        model: MLP,
+        loss: str,
+        *,
+        task: str = "binary",
+        exact: bool = True,
+        max_chunk_bytes: int = 32 << 20,
+    ) -> None:
+        loss_fn = task_loss(task, loss)
+        self.loss, self.task, self.exact = loss, task, exact
         self.params = model.parameters()
         self.n_inputs = model.sizes[0]
+        self.n_outputs = model.sizes[-1]
+        if task == "binary" and self.n_outputs != 1:
+            raise ValueError(f"a binary loss needs a model with one output unit, this one has {self.n_outputs}")
         self._inputs = [Value(0.0, label=f"x{i + 1}") for i in range(self.n_inputs)]
-        self._label = Value(0.0, label="y")
-        score = model(self._inputs)
-        if not isinstance(score, Value):
-            raise ValueError(f"CompiledLoss needs a model with one output unit, this one has {len(score)}")
-        self._score = score
-        self._build(loss_fn(score, self._label))
+        # the label as leaves fed per row: y (binary), one-hot t1..tK (multiclass), targets y1..ym (regression),
+        # so that one traced graph fits every row whatever its class
+        n_labels = 1 if task == "binary" else self.n_outputs
+        names = (
+            ["y"] if task == "binary" else [f"{'t' if task == 'multiclass' else 'y'}{k + 1}" for k in range(n_labels)]
+        )
+        self._labels = [Value(0.0, label=n) for n in names]
+        out = model(self._inputs)
+        self._outs = [out] if isinstance(out, Value) else out
+        label = self._labels[0] if task == "binary" or n_labels == 1 and task == "regression" else self._labels
+        self._build(loss_fn(self._outs, label))
         for step in self.steps:
             if isinstance(step, _Elementwise):
                 step.use(EXACT if exact else FAST)
@@ -253,12 +273,12 @@ class CompiledLoss:
         self.n_ops = len(self.steps)
         self.n_dense = sum(isinstance(s, _Dense) for s in self.steps)
         self._root = slot[id(root)]
-        self._score_slot = slot[id(self._score)]
+        self._score_slots = np.array([slot[id(o)] for o in self._outs], dtype=np.intp)
 
     def _leaf_slots(self, order: list[Value], pindex: dict[int, int]) -> dict[int, int]:
         """Rows for the leaves: inputs, label, constants, then parameters that are read elementwise."""
         slot: dict[int, int] = {}
-        for v in [*self._inputs, self._label]:
+        for v in [*self._inputs, *self._labels]:
             slot[id(v)] = len(slot)
         leaves = [v for v in order if not v.children and id(v) not in slot]
         consts = [v for v in leaves if id(v) not in pindex]
@@ -284,7 +304,7 @@ class CompiledLoss:
                     xs, _, b = dense[id(v)]
                     key: tuple = (level[id(v)], "dense", tuple(map(id, xs)), b is None)
                 else:
-                    key = (level[id(v)], v.op)
+                    key = (level[id(v)], v.op, len(v.children))  # an n-ary op groups by its arity
                 groups[key].append(v)
         steps: list[_Dense | _Elementwise] = []
         for key in sorted(groups, key=lambda k: k[0]):
@@ -329,15 +349,27 @@ class CompiledLoss:
             raise ValueError(f"X must be a 2-D array of rows with {self.n_inputs} features, got shape {X.shape}")
         if X.shape[0] == 0:
             raise ValueError("cannot take the mean of an empty batch: X has no rows")
-        y = np.asarray(y, dtype=float).reshape(-1)
+        y = np.asarray(y)
         if len(y) != len(X):
             raise ValueError(f"{len(X)} rows in X but {len(y)} labels in y")
-        return X, y
+        return X, self._label_rows(y)
+
+    def _label_rows(self, y: np.ndarray) -> np.ndarray:
+        """The label leaves' values, one row per example: y, one-hot class targets, or the regression targets."""
+        k = len(self._labels)
+        if self.task == "multiclass":
+            if y.ndim != 1 or not np.all((y >= 0) & (y < k) & (y == np.floor(y))):
+                raise ValueError(f"multiclass labels must be class indices 0..{k - 1}, one per row")
+            return np.eye(k)[y.astype(np.intp)]
+        Y = np.asarray(y, dtype=float).reshape(len(y), -1)
+        if Y.shape[1] != k:
+            raise ValueError(f"the model has {k} label input(s) per row, y gives {Y.shape[1]}")
+        return Y
 
     def _forward_chunk(self, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> np.ndarray:
         V = self._chunk_buffers(len(X))[0]
         V[: self.n_inputs] = X.T
-        V[self.n_inputs] = y
+        V[self.n_inputs : self.n_inputs + len(self._labels)] = y.T
         if self._prow_slots is not None:
             V[self._prow_slots] = theta[self._prow_params][:, None]
         for step in self.steps:
@@ -370,16 +402,16 @@ class CompiledLoss:
         return float(np.cumsum(losses)[-1] * (1.0 / n)), gp
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(per-example losses, scores) for the rows of X, forward only."""
+        """(per-example losses, scores) for the rows of X, forward only; scores (n,) for one output, else (n, k)."""
         X, y = self._check(X, y)
         theta = self.parameter_vector()
-        losses, scores = np.empty(len(X)), np.empty(len(X))
+        losses, scores = np.empty(len(X)), np.empty((len(X), len(self._outs)))
         with np.errstate(all="ignore"):
             for s in range(0, len(X), self.chunk_rows):
                 V = self._forward_chunk(X[s : s + self.chunk_rows], y[s : s + self.chunk_rows], theta)
                 losses[s : s + V.shape[1]] = V[self._root]
-                scores[s : s + V.shape[1]] = V[self._score_slot]
-        return losses, scores
+                scores[s : s + V.shape[1]] = V[self._score_slots].T
+        return losses, scores[:, 0] if scores.shape[1] == 1 else scores
 
     def __repr__(self) -> str:
         return (

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from micrograd.fast.arrays import ACTIVATIONS, LOSSES, mean
+from micrograd.fast.arrays import ACTIVATIONS, LOSSES, TASK_LOSSES, mean
 from micrograd.nn import MLP
 
 
@@ -55,6 +55,72 @@ def forward_all(layers: list[DenseLayer], X: np.ndarray) -> list[np.ndarray]:
 def scores(layers: list[DenseLayer], X: np.ndarray) -> np.ndarray:
     """The first output unit's score for each row of X (score > 0 means class +1)."""
     return forward_all(layers, X)[-1][:, 0]
+
+
+def outputs(layers: list[DenseLayer], X: np.ndarray) -> np.ndarray:
+    """Every output unit's value for each row of X: shape (n, n_outputs)."""
+    return forward_all(layers, X)[-1]
+
+
+def predict(task: str, out: np.ndarray) -> np.ndarray:
+    """Predictions from outputs (n, k): ±1 (binary), the argmax class index (multiclass), the values (regression)."""
+    out = np.asarray(out, dtype=float).reshape(len(out), -1)
+    if task == "binary":
+        return np.where(out[:, 0] > 0, 1.0, -1.0)
+    if task == "multiclass":
+        return np.argmax(np.where(np.isnan(out), -np.inf, out), axis=1)  # a nan score never wins
+    if task == "regression":
+        return out[:, 0] if out.shape[1] == 1 else out
+    raise ValueError(f"task must be one of binary, multiclass, regression; got {task!r}")
+
+
+def confusion(true: np.ndarray, pred: np.ndarray, k: int) -> list[list[int]]:
+    """The k x k confusion matrix as lists of ints: rows are the true class, columns the predicted one."""
+    m = np.zeros((k, k), dtype=np.int64)
+    np.add.at(m, (np.asarray(true, dtype=np.intp), np.asarray(pred, dtype=np.intp)), 1)
+    return m.tolist()
+
+
+def metrics(task: str, out: np.ndarray, y: np.ndarray) -> dict:
+    """Accuracy and confusion matrix (classes) or MAE, RMSE and R² (regression, in the units of y)."""
+    out = np.asarray(out, dtype=float).reshape(len(out), -1)
+    nan = float("nan")
+    if task in ("binary", "multiclass"):
+        k = 2 if task == "binary" else out.shape[1]
+        true = (np.asarray(y) > 0).astype(np.intp) if task == "binary" else np.asarray(y, dtype=np.intp)
+        ok = np.isfinite(out).all(axis=1)  # a nan score is wrong whatever the label
+        pred = predict(task, out).astype(float)
+        pred = (pred > 0).astype(np.intp) if task == "binary" else pred.astype(np.intp)
+        hits = ok & (pred == true)
+        acc = float(np.mean(hits)) if len(true) else nan
+        # a row with a nan score counts as predicting the other class (binary) or class 0 wrongly: show it off-diagonal
+        shown = np.where(ok, pred, (true + 1) % k)
+        return {"accuracy": acc, "confusion": confusion(true, shown, k)}
+    Y = np.asarray(y, dtype=float).reshape(len(out), -1)
+    if len(Y) == 0:
+        return {"mae": nan, "rmse": nan, "r2": nan}
+    err = out - Y
+    ss_tot = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
+    with np.errstate(all="ignore"):
+        r2 = 1.0 - (err**2).sum(axis=0) / ss_tot
+    return {
+        "mae": float(np.mean(np.abs(err))),
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "r2": float(np.mean(r2)),  # averaged over the targets, as sklearn's r2_score
+    }
+
+
+def task_loss(task: str, name: str, out: np.ndarray, y: np.ndarray) -> float:
+    """Mean per-example loss of a task's outputs (n, k) against labels, with training's formulas (nan if empty)."""
+    table = TASK_LOSSES.get(task, {})
+    if name not in table:
+        raise ValueError(f"unknown loss {name!r} for task {task!r}")
+    if len(y) == 0:
+        return float("nan")
+    out = np.asarray(out, dtype=float).reshape(len(out), -1)
+    with np.errstate(all="ignore"):
+        per_row = table[name](out, np.asarray(y) if task == "multiclass" else np.asarray(y, dtype=float))
+    return mean(per_row)
 
 
 def per_example_loss(name: str, s: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -19,6 +19,14 @@ from micrograd.optim import SCHEDULES, number_problem
 from micrograd.studio.limits import LIMITS, SIDEBAR, Limits
 
 ENGINES = ("compiled", "scalar")
+TASKS = ("binary", "multiclass", "regression")
+# the losses that fit each task; the first is the task's default
+LOSSES_BY_TASK: dict[str, tuple[str, ...]] = {
+    "binary": ("svm", "bce", "mse"),
+    "multiclass": ("ce", "hinge"),
+    "regression": ("mse", "huber"),
+}
+MIN_CLASSES, MAX_CLASSES = 3, 10
 LR_OPTIONS = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # TensorFlow Playground's list
 L2_OPTIONS = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
 MOMENTUM_OPTIONS = (0.0, 0.5, 0.9, 0.95, 0.99)
@@ -179,6 +187,14 @@ class RunConfig:
         "moons", label="Dataset", choices=_dataset_names, effect=DATA,
         help="a built-in dataset (python -m micrograd datasets lists them), or csv for your own file; --csv picks csv",
     )
+    task: str = setting(
+        "binary", label="Task", choices=TASKS, effect=DATA,
+        help="binary (two classes), multiclass (3 to 10 classes) or regression (real targets)",
+    )
+    classes: int = setting(
+        3, label="Classes", kind=int, low=MIN_CLASSES, high=MAX_CLASSES, effect=DATA, only=BUILTIN,
+        used=lambda spec: spec.uses_classes, help="number of classes K of the datasets that take it (spiral, blobs)",
+    )
     samples: int | None = setting(
         None, label="Samples", kind=int, low="min_samples", high=lambda spec: spec.max_samples, effect=DATA,
         only=BUILTIN, default_from=lambda c: _spec_of(c).samples, help="number of samples (default: the dataset's)",
@@ -218,7 +234,10 @@ class RunConfig:
         "uniform", label="Initialisation", choices=INITS, effect=MODEL,
         help="weight initialisation; uniform: U(-1, 1) as in micrograd, scaled: He/Xavier",
     )
-    loss: str = setting("svm", label="Loss", choices=tuple(losses.PER_EXAMPLE), help="the loss to minimise")
+    loss: str = setting(
+        "svm", label="Loss", choices=losses.ALL_LOSSES,
+        help="the loss to minimise: svm, bce or mse (binary), ce or hinge (multiclass), mse or huber (regression)",
+    )
     lr: float = setting(
         1.0, label="Learning rate", kind=float, low=0, high=1000, low_open=True, options=LR_OPTIONS,
         help="learning rate (at the start of the schedule)",
@@ -266,6 +285,14 @@ class RunConfig:
             p += s.problems(value, LIMITS, spec)
         if self.dataset == "csv" and not self.csv:
             p.append("dataset csv needs a file (csv)")
+        fits = LOSSES_BY_TASK.get(self.task)
+        if fits is not None and self.loss in losses.ALL_LOSSES and self.loss not in fits:
+            p.append(f"loss {self.loss} does not fit task {self.task}; choose one of {', '.join(fits)}")
+        if fits is not None and spec is not None and self.task not in spec.tasks:
+            p.append(
+                f"dataset {self.dataset} is for task {' or '.join(spec.tasks)}, not {self.task}; "
+                f"set task to {spec.tasks[0]} or pick another dataset"
+            )
         return p
 
     def validate(self) -> RunConfig:
@@ -318,17 +345,28 @@ class RunConfig:
                 feature_columns=self.feature_columns,
                 test_fraction=self.test_fraction or 0.0,
                 seed=seed,
+                task=self.task,
             )
-        return datasets.make_dataset(self.dataset, self.samples, self.noise, self.test_fraction, seed)
+        return datasets.make_dataset(
+            self.dataset, self.samples, self.noise, self.test_fraction, seed, classes=self.classes, task=self.task
+        )
 
-    def make_model(self, nin: int) -> MLP:
-        """A freshly initialised model for nin input features."""
-        return MLP(nin, [*self.layers, 1], self.activation, init=self.init, seed=self.seed)
+    def make_model(self, nin: int, nout: int = 1) -> MLP:
+        """A freshly initialised model for nin input features and nout outputs (the dataset's n_outputs)."""
+        return MLP(nin, [*self.layers, nout], self.activation, init=self.init, seed=self.seed)
+
+    @property
+    def n_outputs(self) -> int:
+        """Output units a run of this configuration has: 1 (binary), K (multiclass), the targets (regression)."""
+        spec = _spec_of(self)
+        if self.task == "binary" or spec is None:
+            return 1 if self.task != "multiclass" else self.classes
+        return spec.outputs(self.task, self.classes)
 
     @property
     def architecture(self) -> str:
         """Layer sizes without the input, e.g. '16-16-1'."""
-        return "-".join(str(n) for n in [*self.layers, 1])
+        return "-".join(str(n) for n in [*self.layers, self.n_outputs])
 
 
 def settings(cls: type[RunConfig] | None = None) -> dict[str, Setting]:
@@ -355,6 +393,8 @@ __all__ = [
     "CSV",
     "DATA",
     "ENGINES",
+    "LOSSES_BY_TASK",
+    "TASKS",
     "LIMITS",
     "LIVE",
     "MODEL",

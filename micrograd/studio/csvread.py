@@ -191,24 +191,84 @@ def _feature_matrix(cells: Any, features: list[str], label: str | None = None) -
     return X
 
 
-def _label_classes(values: np.ndarray, label: str) -> tuple[np.ndarray, tuple[str, str]]:
-    distinct = list(dict.fromkeys(values))  # first-seen order, for the error message
-    keys: list[float] | list[str]
+MAX_CLASSES = 10
+REGRESSION_MIN_DISTINCT = 11  # a numeric label with more distinct values than MAX_CLASSES is a regression target
+
+
+def _classes_of(values: np.ndarray) -> tuple[np.ndarray, list, list[str]]:
+    """(comparable values, sorted distinct keys, each key's name): numbers compare numerically, "1" == "1.0"."""
+    distinct = list(dict.fromkeys(values))
     if all(_is_number(v) for v in distinct):
-        # numbers compare numerically, and "1" and "1.0" are the same class
         nums = np.array([float(v) for v in values])
         first: dict[float, str] = {}
         for v in distinct:  # each class is named as it was first written; one pass, not one search per class
             first.setdefault(float(v), v)
         keys = sorted(first)
-        names = [first[k] for k in keys]
-    else:
-        names = sorted(distinct)
-        nums, keys = values, names
-    if len(keys) != 2:
-        shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
+        return nums, keys, [first[k] for k in keys]
+    names = sorted(distinct)
+    return values, names, names
+
+
+def label_task(values: np.ndarray) -> str:
+    """The task a label column suggests: regression for numbers with more than 10 distinct values, else classes
+    (binary for 2, multiclass for more)."""
+    _, keys, _ = _classes_of(values)
+    if len(keys) >= REGRESSION_MIN_DISTINCT and all(isinstance(k, float) for k in keys):
+        return "regression"
+    return "multiclass" if len(keys) > 2 else "binary"
+
+
+def _label_classes(values: np.ndarray, label: str, task: str = "binary") -> tuple[np.ndarray, tuple[str, ...]]:
+    """Labels as the task wants them (±1 for binary, class indices for multiclass) and the class names."""
+    nums, keys, names = _classes_of(values)
+    shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
+    if task == "binary" and len(keys) != 2:
         raise DataError(
             f"the label column {label!r} must hold exactly 2 classes, but has {len(keys)}: {shown}; "
-            "pick a two-class label column"
+            "pick a two-class label column or another task"
         )
-    return np.where(nums == keys[0], -1.0, 1.0), (names[0], names[1])
+    if not 2 <= len(keys) <= MAX_CLASSES:
+        raise DataError(
+            f"the label column {label!r} must hold 2 to {MAX_CLASSES} classes, but has {len(keys)}: {shown}; "
+            "pick another label column, or task regression for a numeric target"
+        )
+    if task == "binary":
+        return np.where(nums == keys[0], -1.0, 1.0), (names[0], names[1])
+    index = {k: j for j, k in enumerate(keys)}
+    return np.array([index[v] for v in nums.tolist()], dtype=np.int64), tuple(names)
+
+
+def _label_targets(values: np.ndarray, label: str) -> np.ndarray:
+    """A regression label column as floats; a cell that is not a finite number is an error naming its row."""
+    for r, v in enumerate(values):
+        if not _is_number(v):
+            raise DataError(
+                f"the label column {label!r} must hold numbers for regression, but row {r + 2} (row 1 is the header) "
+                f"holds {v!r}; fix that cell or choose a classification task"
+            )
+    return np.array([float(v) for v in values], dtype=np.float64)
+
+
+def check_labels(y: np.ndarray, task: str, classes: tuple[str, ...]) -> np.ndarray:
+    """y checked and converted to the task's label form: ±1, class indices or float targets (see datasets.from_arrays)."""
+    if task == "regression":
+        Y = np.asarray(y, dtype=np.float64)
+        if not np.isfinite(Y).all() or Y.ndim > 2 or len(classes) != (1 if Y.ndim == 1 else Y.shape[1]):
+            raise DataError(f"regression targets must be finite numbers, one column per target name {list(classes)}")
+        return Y
+    k = len(classes)
+    if task == "binary":
+        if k != 2:
+            raise DataError(f"a binary dataset needs 2 class names, got {k}")
+        v = np.asarray(y, dtype=np.float64)
+        if np.isin(v, (0.0, 1.0)).all():  # class indices 0/1 -> -1/+1
+            v = v * 2.0 - 1.0
+        if v.ndim != 1 or not np.isin(v, (-1.0, 1.0)).all():
+            raise DataError("binary labels must be -1/+1 (or class indices 0/1)")
+        return v
+    if not 2 <= k <= MAX_CLASSES:
+        raise DataError(f"a multiclass dataset needs 2 to {MAX_CLASSES} class names, got {k}")
+    v = np.asarray(y, dtype=np.float64)
+    if v.ndim != 1 or not (np.isin(v, np.arange(k))).all():
+        raise DataError(f"multiclass labels must be class indices 0 to {k - 1}")
+    return v.astype(np.int64)

@@ -1,4 +1,7 @@
-"""Two-class datasets with ±1 labels: seeded toy sets, breast cancer, and user CSV files.
+"""Datasets for the three tasks: seeded toy sets, real tables (sklearn), user CSV files and drawn points.
+
+Labels: binary ±1 (float64), multiclass a class index 0..K-1 (int64), regression real targets (float64, shape (n,)
+or (n, m)), standardised with the training rows' mean and std (``Dataset.target_scaling``).
 
 Every generator is deterministic: the same arguments give the same arrays, bit for bit.
 sklearn is imported inside the functions that need it because importing it costs seconds.
@@ -14,14 +17,26 @@ from typing import Any, cast
 
 import numpy as np
 
+from micrograd.studio import generators as gen
+from micrograd.studio.csvread import MAX_CLASSES as MAX_CLASSES
 from micrograd.studio.csvread import MAX_CSV_BYTES as MAX_CSV_BYTES
 from micrograd.studio.csvread import MAX_CSV_COLUMNS as MAX_CSV_COLUMNS
 from micrograd.studio.csvread import MAX_CSV_FEATURES as MAX_CSV_FEATURES
 from micrograd.studio.csvread import MAX_CSV_ROWS as MAX_CSV_ROWS
 from micrograd.studio.csvread import MISSING as MISSING
 from micrograd.studio.csvread import DataError as DataError  # re-exported
-from micrograd.studio.csvread import _feature_matrix, _label_classes, _read_table, _source_name
+from micrograd.studio.csvread import (
+    _feature_matrix,
+    _label_classes,
+    _label_targets,
+    _read_table,
+    _source_name,
+    check_labels,
+    label_task,
+)
 from micrograd.studio.limits import LIMITS
+from micrograd.studio.scaling import _standardize
+from micrograd.studio.scaling import standardized as standardized  # re-exported
 from micrograd.studio.text import TextError, check_text
 
 DEFAULT_TEST_FRACTION = 0.2
@@ -33,9 +48,12 @@ MAX_TEST_FRACTION, MIN_SAMPLES, MAX_SAMPLES, MAX_SEED = (
 )
 
 
+TASKS = ("binary", "multiclass", "regression")
+
+
 @dataclass
 class Dataset:
-    """A train/test split with ±1 labels, plus what made it."""
+    """A train/test split, its task and label names, plus what made it."""
 
     name: str
     X_train: np.ndarray
@@ -46,12 +64,31 @@ class Dataset:
     preprocessing: dict | None
     params: dict
     description: str
-    class_names: tuple[str, str]
+    class_names: tuple[str, ...]  # K class names (binary: the -1 class, then +1); regression: the target names
+    task: str = "binary"
+    target_scaling: dict | None = None  # regression: {"mean": [..], "std": [..]} per target; y = (raw - mean) / std
 
     @property
     def n_features(self) -> int:
         """Number of input features (columns of X)."""
         return int(self.X_train.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        """Output units a model of this data has: 1 (binary), K (multiclass), the number of targets (regression)."""
+        if self.task == "multiclass":
+            return len(self.class_names)
+        if self.task == "regression":
+            return 1 if self.y_train.ndim == 1 else int(self.y_train.shape[1])
+        return 1
+
+    def unscale(self, y: np.ndarray) -> np.ndarray:
+        """Regression targets or predictions in the data's own units (the identity for the other tasks)."""
+        if self.target_scaling is None:
+            return np.asarray(y)
+        mean, std = (np.asarray(self.target_scaling[k], dtype=np.float64) for k in ("mean", "std"))
+        y = np.asarray(y, dtype=np.float64)
+        return y * std[0] + mean[0] if y.ndim == 1 else y * std + mean
 
     def summary(self) -> dict:
         """A JSON-able description of the dataset (no arrays)."""
@@ -65,11 +102,14 @@ class Dataset:
             "feature_names": list(self.feature_names),
             "class_names": list(self.class_names),
             "standardized": self.preprocessing is not None,
+            "task": self.task,
+            "n_outputs": self.n_outputs,
+            "target_scaling": self.target_scaling,
         }
 
 
-Maker = Callable[[int, float, int], tuple[np.ndarray, np.ndarray, list[str]]]  # (samples, noise, seed) -> X, y, names
-XY = ["x1", "x2"]
+# (samples, noise, seed, classes) -> X, y, feature names
+Maker = Callable[[int, float, int, int], tuple[np.ndarray, np.ndarray, list[str]]]
 
 
 @dataclass(frozen=True)
@@ -86,93 +126,68 @@ class DatasetSpec:
     max_samples: int = MAX_SAMPLES
     uses_noise: bool = True
     standardize: bool = False
-    class_names: tuple[str, str] = ("-1", "+1")
+    class_names: tuple[str, ...] = ("-1", "+1")  # fixed names; a set of K drawn classes is named 0..K-1
     test_fraction: float = DEFAULT_TEST_FRACTION
+    task: str = "binary"  # the task make draws for
+    variants: dict[str, Maker] = field(default_factory=dict, repr=False, compare=False)  # other tasks' makers
+    uses_classes: bool = False  # takes the number of classes K (RunConfig.classes) in its multiclass form
 
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """The tasks this dataset can be drawn for, its default first."""
+        return (self.task, *self.variants)
 
-# ---------------------------------------------------------------- generators
+    def names_for(self, task: str, classes: int) -> tuple[str, ...]:
+        """The class (or target) names of a draw for task with K = classes."""
+        if task == "multiclass" and self.uses_classes:
+            return tuple(str(j) for j in range(classes))
+        if task == "regression":
+            return ("y",)
+        return self.class_names
 
-
-def _moons(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    from sklearn.datasets import make_moons
-
-    # random_state=seed draws exactly what np.random.seed(seed) + make_moons() drew in the original demo
-    X, y = make_moons(n_samples=samples, noise=noise, random_state=seed)
-    return X.astype(np.float64), y * 2.0 - 1.0, XY
-
-
-def _circles(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    from sklearn.datasets import make_circles
-
-    X, y = make_circles(n_samples=samples, noise=noise, factor=0.5, random_state=seed)
-    return X.astype(np.float64), y * 2.0 - 1.0, XY
-
-
-def _xor(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    rng = np.random.default_rng(seed)
-    x, y, nx, ny = rng.uniform(-5.0, 5.0, size=(4, samples))
-    x += np.where(x > 0, 0.3, -0.3)  # keep points off the axes, where the label is ambiguous
-    y += np.where(y > 0, 0.3, -0.3)
-    # noise flips labels near the axes; the points themselves stay put
-    label = np.where((x + nx * noise) * (y + ny * noise) >= 0, 1.0, -1.0)
-    return np.column_stack([x, y]), label, XY
-
-
-def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    # The playground shuffles too; without it the rows come sorted by class.
-    order = rng.permutation(len(y))
-    return X[order], y[order], XY
-
-
-def _gauss(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    rng = np.random.default_rng(seed)
-    std = math.sqrt(0.5 + (4.0 - 0.5) * noise / 0.5)  # variance linear in noise: [0, 0.5] -> [0.5, 4]
-    n_pos = samples - samples // 2
-    centers = np.repeat([[2.0, 2.0], [-2.0, -2.0]], [n_pos, samples // 2], axis=0)
-    y = np.repeat([1.0, -1.0], [n_pos, samples // 2])
-    return _shuffled(centers + rng.normal(0.0, std, size=centers.shape), y, rng)
-
-
-def _spiral(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    rng = np.random.default_rng(seed)
-    parts = []
-    for n, delta, label in ((samples - samples // 2, 0.0, 1.0), (samples // 2, math.pi, -1.0)):
-        i = np.arange(n)
-        r = 5.0 * i / n
-        t = 1.75 * i / n * 2.0 * math.pi + delta
-        jitter = rng.uniform(-1.0, 1.0, size=(n, 2)) * noise
-        xy = np.column_stack([r * np.sin(t), r * np.cos(t)]) + jitter
-        parts.append((xy, np.full(n, label)))
-    return _shuffled(np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), rng)
-
-
-BREAST_CANCER_ROWS = 569
-
-
-def _breast_cancer(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    from sklearn.datasets import load_breast_cancer
-
-    data = load_breast_cancer()
-    X, y = data.data.astype(np.float64), np.where(data.target == 1, 1.0, -1.0)  # benign -> +1
-    if samples < len(y):
-        # a generator of its own, so the subsample and the later split are not drawn from the same stream
-        keep = np.sort(np.random.default_rng((seed, 1)).choice(len(y), size=samples, replace=False))
-        X, y = X[keep], y[keep]
-    return X, y, [str(n) for n in data.feature_names]
+    def outputs(self, task: str, classes: int) -> int:
+        """Output units of a model for a draw of this dataset for task."""
+        return len(self.names_for(task, classes)) if task == "multiclass" else 1
 
 
 # fmt: off
 DATASETS: dict[str, DatasetSpec] = {s.name: s for s in [
-    DatasetSpec("moons", "Two interleaving half circles (sklearn make_moons).", 100, 0.1, 2, _moons,
+    DatasetSpec("moons", "Two interleaving half circles (sklearn make_moons).", 100, 0.1, 2, gen.moons,
                 noise_max=1.0, class_names=("0", "1")),
     DatasetSpec("circles", "A small circle inside a large one (sklearn make_circles, factor 0.5).", 200, 0.1, 2,
-                _circles, noise_max=1.0, class_names=("0", "1")),
-    DatasetSpec("xor", "Four quadrants; opposite corners share a class (TensorFlow Playground).", 200, 0.0, 2, _xor),
-    DatasetSpec("gauss", "Two Gaussian blobs at (2, 2) and (-2, -2) (TensorFlow Playground).", 200, 0.0, 2, _gauss),
-    DatasetSpec("spiral", "Two interleaved spirals (TensorFlow Playground).", 200, 0.0, 2, _spiral),
+                gen.circles, noise_max=1.0, class_names=("0", "1")),
+    DatasetSpec("xor", "Four quadrants; opposite corners share a class (TensorFlow Playground).", 200, 0.0, 2, gen.xor),
+    DatasetSpec("gauss", "Two Gaussian blobs at (2, 2) and (-2, -2) (TensorFlow Playground).", 200, 0.0, 2, gen.gauss),
+    DatasetSpec("spiral", "Two interleaved spirals (TensorFlow Playground); multiclass: K arms (CS231n).", 200, 0.0, 2,
+                gen.spiral, variants={"multiclass": gen.spiral_arms}, uses_classes=True),
     DatasetSpec("breast_cancer", "Wisconsin breast cancer: 569 biopsies, 30 features, standardised; noise is ignored.",
-                BREAST_CANCER_ROWS, 0.0, 30, _breast_cancer, noise_max=0.0, max_samples=BREAST_CANCER_ROWS,
+                gen.BREAST_CANCER_ROWS, 0.0, 30, gen.breast_cancer, noise_max=0.0, max_samples=gen.BREAST_CANCER_ROWS,
                 uses_noise=False, standardize=True, class_names=("malignant", "benign")),
+    # multiclass
+    DatasetSpec("blobs", "K Gaussian blobs on a circle of radius 3 (std 0.5 + 2 * noise).", 300, 0.0, 2, gen.blobs,
+                task="multiclass", uses_classes=True),
+    DatasetSpec("yinyang", "Yin-Yang: 3 classes in a disc (Kriener et al.; Karpathy's micrograd demo).", 300, 0.0, 2,
+                gen.yinyang, task="multiclass", uses_noise=False, noise_max=0.0, class_names=("yin", "yang", "dot")),
+    DatasetSpec("iris", "Fisher's iris: 150 flowers, 4 measurements, 3 species, standardised.", 150, 0.0, 4, gen.iris,
+                task="multiclass", uses_noise=False, noise_max=0.0, max_samples=150, standardize=True,
+                class_names=gen.IRIS_NAMES),
+    DatasetSpec("wine", "UCI wine: 178 wines, 13 measurements, 3 cultivars, standardised.", 178, 0.0, 13, gen.wine,
+                task="multiclass", uses_noise=False, noise_max=0.0, max_samples=178, standardize=True,
+                class_names=gen.WINE_NAMES),
+    DatasetSpec("digits", "Handwritten digits: 1797 images of 8 x 8 pixels, 10 classes, standardised.", 1797, 0.0, 64,
+                gen.digits, task="multiclass", uses_noise=False, noise_max=0.0, max_samples=1797, standardize=True,
+                class_names=gen.DIGIT_NAMES),
+    # regression (targets standardised for training)
+    DatasetSpec("sine", "y = sin(x) on [-π, π] plus Gaussian noise (std = noise).", 200, 0.1, 1, gen.sine,
+                task="regression", noise_max=1.0, class_names=("y",)),
+    DatasetSpec("abs", "y = |x| on [-π, π] plus Gaussian noise (std = noise).", 200, 0.1, 1, gen.absolute,
+                task="regression", noise_max=1.0, class_names=("y",)),
+    DatasetSpec("step", "y = 1 for x > 0, else 0, on [-π, π], plus Gaussian noise (std = noise).", 200, 0.1, 1,
+                gen.step, task="regression", noise_max=1.0, class_names=("y",)),
+    DatasetSpec("plane", "y = (x1 + x2) / 10 on [-6, 6]^2 (TensorFlow Playground).", 200, 0.0, 2, gen.plane,
+                task="regression", class_names=("y",)),
+    DatasetSpec("multi_gaussian", "Six ±1 bumps on [-6, 6]^2 (TensorFlow Playground).", 400, 0.0, 2,
+                gen.multi_gaussian, task="regression", class_names=("y",)),
 ]}
 # fmt: on
 
@@ -199,12 +214,14 @@ def _check_test_fraction(test_fraction: object) -> float:
 
 
 def split(
-    X: np.ndarray, y: np.ndarray, test_fraction: float, seed: int
+    X: np.ndarray, y: np.ndarray, test_fraction: float, seed: int, task: str = "binary"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(X_train, y_train, X_test, y_test): round(n * test_fraction) rows, picked by a seeded permutation, are held out."""
-    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if X.ndim != 2 or y.shape != (len(X),):
-        raise ValueError(f"X must be (n, d) and y (n,); got {X.shape} and {y.shape}")
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64 if task == "multiclass" else np.float64)
+    if X.ndim != 2 or y.shape[:1] != (len(X),) or y.ndim > (2 if task == "regression" else 1):
+        want = "(n,) or (n, m)" if task == "regression" else "(n,)"
+        raise ValueError(f"X must be (n, d) and y {want}; got {X.shape} and {y.shape}")
     test_fraction = _check_test_fraction(test_fraction)
     seed = _whole("seed", seed, 0, MAX_SEED, "pick any non-negative integer")
     n_test = int(round(len(y) * test_fraction))
@@ -216,66 +233,67 @@ def split(
     hint = "use more samples or a smaller test fraction"
     if len(y_train) < 2:
         raise DataError(f"test_fraction {test_fraction:g} of {len(y)} rows leaves {len(y_train)} training rows; {hint}")
-    if len(np.unique(y_train)) < 2:
+    if task != "regression" and len(np.unique(y_train)) < 2:
         raise DataError(f"the training set has only one class ({len(y_train)} rows, all {y_train[0]:+g}); {hint}")
     return X_train, y_train, X_test, y_test
 
 
-def _pow2(x: np.ndarray) -> np.ndarray:
-    """A power of two per entry near |x| (at least 1): dividing by it is exact, so it changes no digit."""
-    return np.ldexp(1.0, np.frexp(np.maximum(np.abs(x), 1.0))[1] - 1)
-
-
-def standardized(X: np.ndarray, mean: Any, std: Any) -> np.ndarray:
-    """(X - mean) / std per column, bit for bit, but without overflow when X and mean are near the float limit."""
-    mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
-    s = _pow2(mean)  # (X/s - mean/s) / (std/s) rounds exactly as (X - mean) / std wherever that one is finite
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the callers check what comes out
-        return (X / s - mean / s) / (std / s)
-
-
-def _standardize(
-    X_train: np.ndarray, X_test: np.ndarray, names: list[str] | None = None
-) -> tuple[np.ndarray, np.ndarray, dict]:
-    # Mean and std of the columns scaled by a power of two into [-2, 2]: the usual numbers, since the scaling is
-    # exact, yet a sum of values near 1e308 cannot overflow to inf (which would zero the whole column).
-    scale = _pow2(np.abs(X_train).max(axis=0))
-    A = X_train / scale
-    mean = A.mean(axis=0) * scale
-    std = A.std(axis=0) * scale
-    # a constant column can have a tiny nonzero std from rounding; dividing by it would blow up noise
-    std[np.ptp(A, axis=0) == 0] = 1.0
-    Z_train, Z_test = standardized(X_train, mean, std), standardized(X_test, mean, std)
-    for Z, rows in ((Z_train, "training"), (Z_test, "test")):
-        bad = ~np.isfinite(Z).all(axis=0)
-        if bad.any():  # only values ~1e300 apart in one column get here
-            j = int(np.argmax(bad))
-            col = repr(names[j]) if names else str(j + 1)
-            raise DataError(
-                f"column {col} cannot be standardised: its {rows} values lie too far apart for 64-bit floats "
-                f"(mean {mean[j]:.3g}, std {std[j]:.3g}); rescale the column or leave it out"
-            )
-    prep = {"mean": [float(m) for m in mean], "std": [float(s) for s in std]}
-    return Z_train, Z_test, prep
+def _scale_targets(y_train: np.ndarray, y_test: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Regression targets standardised with the training rows' mean and std (a constant target keeps std 1)."""
+    Y = y_train.reshape(len(y_train), -1)
+    mean, std = Y.mean(axis=0), Y.std(axis=0)
+    std[~(std > 1e-12 * np.maximum(np.abs(mean), 1.0))] = 1.0
+    scale = {"mean": [float(m) for m in mean], "std": [float(s) for s in std]}
+    one = y_train.ndim == 1
+    m, s = (mean[0], std[0]) if one else (mean, std)
+    return (y_train - m) / s, (y_test - m) / s, scale
 
 
 def _assemble(
-    name: str, X: np.ndarray, y: np.ndarray, test_fraction: float, seed: int, standardize: bool, **kw: Any
+    name: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    test_fraction: float,
+    seed: int,
+    standardize: bool,
+    task: str = "binary",
+    **kw: Any,
 ) -> Dataset:
-    X_train, y_train, X_test, y_test = split(X, y, test_fraction, seed)
-    prep = None
+    X_train, y_train, X_test, y_test = split(X, y, test_fraction, seed, task)
+    prep = scaling = None
     if standardize:
         X_train, X_test, prep = _standardize(X_train, X_test, kw.get("feature_names"))
-    return Dataset(name, X_train, y_train, X_test, y_test, preprocessing=prep, **kw)
+    if task == "regression":
+        y_train, y_test, scaling = _scale_targets(y_train, y_test)
+    return Dataset(name, X_train, y_train, X_test, y_test, preprocessing=prep, task=task, target_scaling=scaling, **kw)
+
+
+def _check_task(task: object, allowed: tuple[str, ...], what: str) -> str:
+    if task not in allowed:
+        raise DataError(f"task must be one of {', '.join(allowed)} for {what}; got {task!r}")
+    return str(task)
 
 
 def make_dataset(
-    name: str, samples: int | None = None, noise: float | None = None, test_fraction: float | None = None, seed: int = 0
+    name: str,
+    samples: int | None = None,
+    noise: float | None = None,
+    test_fraction: float | None = None,
+    seed: int = 0,
+    classes: int | None = None,
+    task: str | None = None,
 ) -> Dataset:
-    """Draw a registered dataset; None means the dataset's default for that argument."""
+    """Draw a registered dataset for task (default: its own); None means the dataset's default for that argument.
+
+    classes is K for the datasets that draw K classes (spiral and blobs, multiclass); others ignore it.
+    """
     if not isinstance(name, str) or name not in DATASETS:
         raise DataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
     spec = DATASETS[name]
+    task = _check_task(spec.task if task is None else task, spec.tasks, f"dataset {name}")
+    k = 0
+    if task == "multiclass" and spec.uses_classes:
+        k = _whole("classes", 3 if classes is None else classes, 3, MAX_CLASSES, "pick 3 to 10 classes")
     samples = spec.samples if samples is None else samples
     most = f"{name} has {spec.max_samples} rows" if spec.max_samples < MAX_SAMPLES else "that is the generator limit"
     samples = _whole("samples", samples, MIN_SAMPLES, spec.max_samples, f"{most}; pick a number in range")
@@ -286,10 +304,46 @@ def make_dataset(
         noise = 0.0  # recorded as 0 so params say what was really used
     test_fraction = _check_test_fraction(spec.test_fraction if test_fraction is None else test_fraction)
     seed = _whole("seed", seed, 0, MAX_SEED, "pick any non-negative integer")
-    X, y, names = spec.make(samples, noise, seed)
-    params = {"samples": samples, "noise": noise, "test_fraction": test_fraction, "seed": seed}
+    X, y, names = (spec.make if task == spec.task else spec.variants[task])(samples, noise, seed, k)
+    params: dict[str, Any] = {"samples": samples, "noise": noise, "test_fraction": test_fraction, "seed": seed}
+    if k:
+        params["classes"] = k
     meta = {"feature_names": list(names), "params": params, "description": spec.description}
-    return _assemble(name, X, y, test_fraction, seed, spec.standardize, class_names=spec.class_names, **meta)
+    class_names = spec.names_for(task, k)
+    return _assemble(name, X, y, test_fraction, seed, spec.standardize, task, class_names=class_names, **meta)
+
+
+def from_arrays(
+    X: Any,
+    y: Any,
+    task: str,
+    class_names: Any,
+    feature_names: Any,
+    name: str = "drawn",
+    test_fraction: float = 0.0,
+    seed: int = 0,
+    standardize: bool = False,
+    description: str = "",
+) -> Dataset:
+    """A dataset from arrays: y is ±1 or 0/1 (binary), a class index 0..K-1 with K = len(class_names)
+    (multiclass), or raw real targets (regression: one column per name in class_names, standardised here)."""
+    task = _check_task(task, TASKS, "a dataset")
+    test_fraction = _check_test_fraction(test_fraction)
+    seed = _whole("seed", seed, 0, MAX_SEED, "pick any non-negative integer")
+    X = np.asarray(X, dtype=np.float64)
+    names, classes = [str(f) for f in feature_names], tuple(str(c) for c in class_names)
+    if X.ndim != 2 or X.shape[1] != len(names) or not 1 <= len(names) <= LIMITS.width:
+        raise DataError(f"X must have one column per feature name ({len(names)}), got shape {X.shape}")
+    if not MIN_SAMPLES <= len(X) <= MAX_SAMPLES:
+        raise DataError(f"{len(X)} rows; a dataset needs {MIN_SAMPLES} to {MAX_SAMPLES:,}: add or remove points")
+    if not np.isfinite(X).all():
+        raise DataError("X holds a nan or infinite value; every feature must be a finite number")
+    y = check_labels(np.asarray(y), task, classes)
+    if len(y) != len(X):
+        raise DataError(f"{len(X)} rows of X but {len(y)} labels")
+    params = {"rows": len(X), "test_fraction": test_fraction, "seed": seed}
+    meta = {"feature_names": names, "params": params, "description": description or f"{name}: {len(X)} points"}
+    return _assemble(name, X, y, test_fraction, seed, standardize, task, class_names=classes, **meta)
 
 
 # ---------------------------------------------------------------- CSV
@@ -321,8 +375,13 @@ def load_csv(
     test_fraction: float = 0.0,
     seed: int = 0,
     standardize: bool = True,
+    task: str | None = None,
 ) -> Dataset:
-    """A two-class dataset from a CSV (path, bytes or file-like); the label defaults to the last column."""
+    """A dataset from a CSV (path, bytes or file-like); the label defaults to the last column.
+
+    task None detects it from the label column: numbers with more than 10 distinct values are a regression target,
+    otherwise the values are classes (2: binary, more: multiclass). Give task to override.
+    """
     test_fraction = _check_test_fraction(test_fraction)
     seed = _whole("seed", seed, 0, MAX_SEED, "pick any non-negative integer")
     header, cells = _read_table(file)
@@ -351,7 +410,14 @@ def load_csv(
     if n < MIN_SAMPLES:
         raise DataError(f"the file has {n} data row(s); at least {MIN_SAMPLES} are needed, add more rows")
     X = _feature_matrix(cells, features, label)
-    y, class_names = _label_classes(cells[label].to_numpy(dtype=object), label)
+    raw = cells[label].to_numpy(dtype=object)
+    task = _check_task(label_task(raw) if task is None else task, TASKS, "a CSV file")
+    y: np.ndarray
+    class_names: tuple[str, ...]
+    if task == "regression":
+        y, class_names = _label_targets(raw, label), (str(label),)
+    else:
+        y, class_names = _label_classes(raw, label, task)
     try:
         source = check_text(_source_name(file), "the file name")
     except TextError as e:  # e.g. a Linux file name that is not UTF-8
@@ -364,8 +430,21 @@ def load_csv(
         "test_fraction": test_fraction,
         "seed": seed,
     }
-    description = (
-        f"{source}: {n} rows, {len(features)} features; {label!r} {class_names[0]} -> -1, {class_names[1]} -> +1"
+    if task == "binary":
+        what = f"{class_names[0]} -> -1, {class_names[1]} -> +1"
+    else:
+        what = "regression target" if task == "regression" else f"{len(class_names)} classes"
+    description = f"{source}: {n} rows, {len(features)} features; {label!r} {what}"
+    return _assemble(
+        "csv",
+        X,
+        y,
+        test_fraction,
+        seed,
+        standardize,
+        task,
+        class_names=class_names,
+        feature_names=features,
+        params=params,
+        description=description,
     )
-    meta = {"feature_names": features, "params": params, "description": description}
-    return _assemble("csv", X, y, test_fraction, seed, standardize, class_names=class_names, **meta)

@@ -130,8 +130,8 @@ def _architecture(config: dict, data: dict) -> str | None:
     nin = config.get("nin", data.get("n_features"))
     if sizes is None and isinstance(config.get("nouts"), (list, tuple)):
         sizes = [nin, *config["nouts"]]
-    elif sizes is None and isinstance(config.get("layers"), (list, tuple)):  # hidden sizes; one output score
-        sizes = [nin, *config["layers"], 1]
+    elif sizes is None and isinstance(config.get("layers"), (list, tuple)):  # hidden sizes, then the outputs
+        sizes = [nin, *config["layers"], data.get("n_outputs", 1)]
     sizes = [s for s in sizes if s is not None] if isinstance(sizes, (list, tuple)) else []
     return "-".join(str(s) for s in sizes) or None
 

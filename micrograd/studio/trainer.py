@@ -75,8 +75,11 @@ class Trainer:
     ) -> None:
         self.config = config.validate()
         self.dataset = dataset if dataset is not None else config.make_dataset()
-        nin = self.dataset.X_train.shape[1]
-        sizes = model.sizes if model is not None else [nin, *config.layers, 1]
+        self.task = getattr(self.dataset, "task", "binary")
+        if self.task != config.task:
+            raise ConfigError([f"the data is for task {self.task} but the configuration says {config.task}"])
+        nin, nout = self.dataset.X_train.shape[1], self.dataset.n_outputs
+        sizes = model.sizes if model is not None else [nin, *config.layers, nout]
         n_params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
         if n_params > MAX_PARAMETERS:  # checked before building: a million Values take seconds
             raise ConfigError(
@@ -85,9 +88,11 @@ class Trainer:
                     "use fewer or narrower layers"
                 ]
             )
-        self.model = model if model is not None else config.make_model(nin)
+        self.model = model if model is not None else config.make_model(nin, nout)
         if self.model.sizes[0] != nin:
             raise ConfigError([f"the model takes {self.model.sizes[0]} inputs but the data has {nin} features"])
+        if self.model.sizes[-1] != nout:
+            raise ConfigError([f"the model has {self.model.sizes[-1]} outputs but the data needs {nout}"])
         self.on_step = on_step
         self.params = self.model.parameters()
         self.optimizer = SGD(self.params, lr=config.lr, momentum=config.momentum)
@@ -120,6 +125,10 @@ class Trainer:
         if dataset.n_features != self.model.sizes[0]:
             raise ConfigError(
                 [f"the model takes {self.model.sizes[0]} inputs but the data has {dataset.n_features} features"]
+            )
+        if dataset.task != self.task or dataset.n_outputs != self.model.sizes[-1]:
+            raise ConfigError(
+                [f"the model is for {self.task} with {self.model.sizes[-1]} outputs; the new data cannot use it"]
             )
         if len(dataset.y_train) != len(self.dataset.y_train):  # the batch order indexes the old training set
             self._order, self._cursor = np.arange(0), 0
@@ -180,7 +189,7 @@ class Trainer:
             if self._compiled is None:
                 from micrograd.fast.compiled import CompiledLoss
 
-                self._compiled = CompiledLoss(self.model, c.loss)
+                self._compiled = CompiledLoss(self.model, c.loss, task=self.task)
             loss, grads = self._compiled(X, y)
             if c.l2:
                 w = np.array([p.data for p in self.params])
@@ -191,23 +200,50 @@ class Trainer:
                 p.grad = g
             return float(loss)
         self.optimizer.zero_grad()
-        # cast: the model scores two classes with one output unit (make_model and weights files end in 1), so
-        # MLP.__call__ gives a Value, not a list
-        scores = [cast(Value, self.model(row)) for row in X.tolist()]
-        total = losses.batch_loss(c.loss, scores, y.tolist())
+        if self.task == "binary":
+            # cast: a binary model has one output unit, so MLP.__call__ gives a Value, not a list
+            scores = [cast(Value, self.model(row)) for row in X.tolist()]
+            total = losses.batch_loss(c.loss, scores, y.tolist())
+        else:
+            outs = [self._outputs(row) for row in X.tolist()]
+            total = losses.task_batch_loss(self.task, c.loss, outs, y.tolist())
         if c.l2:
             total = total + c.l2 * losses.l2(self.params)
         total.backward()
         return total.data
 
+    def _outputs(self, row: list[float]) -> list[Value]:
+        """The model's output Values for one row, always as a list."""
+        out = self.model(row)
+        return [out] if isinstance(out, Value) else out
+
+    @property
+    def metric_keys(self) -> tuple[str, ...]:
+        """The keys evaluate() gives: losses, then accuracy (classes) or R² (regression) per set."""
+        score = "r2" if self.task == "regression" else "accuracy"
+        return ("train_loss", f"train_{score}", "test_loss", f"test_{score}")
+
     def evaluate(self, layers: list | None = None) -> dict:
-        """Data loss and accuracy on the train and test sets at the current weights (or at ``layers``)."""
+        """Data loss and accuracy (or R²) on the train and test sets at the current weights (or at ``layers``)."""
         layers = numeric.layers_of(self.model) if layers is None else layers
         d, name = self.dataset, self.config.loss
         with np.errstate(all="ignore"):  # a diverging run overflows here; step() reports it in words instead
-            tr = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_train), d.y_train)
-            te = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_test), d.y_test)
-        return {"train_loss": tr[0], "train_accuracy": tr[1], "test_loss": te[0], "test_accuracy": te[1]}
+            if self.task == "binary":
+                tr = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_train), d.y_train)
+                te = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_test), d.y_test)
+            else:
+                tr, te = (self._loss_and_score(layers, X, y) for X, y in ((d.X_train, d.y_train), (d.X_test, d.y_test)))
+        return dict(zip(self.metric_keys, (tr[0], tr[1], te[0], te[1])))
+
+    def _loss_and_score(self, layers: list, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """(mean loss, accuracy or R²) of a multiclass or regression set (nan, nan when it is empty)."""
+        if len(y) == 0:
+            return float("nan"), float("nan")
+        out = numeric.outputs(layers, X)
+        m = numeric.metrics(self.task, out, y)
+        return numeric.task_loss(self.task, self.config.loss, out, y), m[
+            "r2" if self.task == "regression" else "accuracy"
+        ]
 
     def step(self) -> dict | None:
         """One optimisation step; returns its record, or None when the run is done or stopped. Never raises."""
@@ -264,7 +300,7 @@ class Trainer:
     def metrics(self) -> dict:
         """The metrics block of the weights file: at the current weights."""
         finite = self.status != DIVERGED
-        m = self.evaluate() if finite else dict.fromkeys(("train_loss", "train_accuracy", "test_loss", "test_accuracy"))
+        m = self.evaluate() if finite else dict.fromkeys(self.metric_keys)
         warnings = list(self.monitor.warnings.values())
         return {
             "step": self.step_count,
