@@ -165,7 +165,7 @@ def drawn_widgets(d: drawn.Drawn, loss: str | None = None) -> dict[str, Any]:
     fits = task_losses(d.task)
     upload = {"name": drawn.CSV_NAME, "data": drawn.to_csv(d), "columns": [*features, label]}
     return {
-        "csv": upload | {"drawn": drawn.encode_url(d), "points": len(d), "task": d.task},
+        "csv": upload | {"drawing": d, "drawn": drawn.encode_url(d), "points": len(d), "task": d.task},
         "w_dataset": "csv",
         "w_csv_label": label,
         "w_csv_features": features,

@@ -38,7 +38,10 @@ TASK_TITLES = {"binary": "two classes", "multiclass": "several classes", "regres
 
 
 def _tasks(name: str) -> tuple[str, ...]:
-    """The tasks a dataset can be drawn for (its default first); any for CSV data."""
+    """The tasks a dataset can be drawn for (its default first); any for CSV data, the drawing's for drawn data."""
+    csv = st.session_state.get("csv") or {}
+    if name == "csv" and csv.get("drawing") is not None:
+        return (csv["task"],)
     spec = DATASETS.get(name)
     return tuple(getattr(spec, "tasks", ("binary",))) if spec is not None else TASKS
 

@@ -151,6 +151,8 @@ class LiveFeed:
 
         d = trainer.dataset
         i, j = self.pair
+        if d.n_features == 1:  # one feature: x only, whatever pair was asked for
+            i, j = 0, None
         task = classes.task_of(d)
         self._X = np.vstack([d.X_train, d.X_test]) if len(d.y_test) else np.asarray(d.X_train)
         xr, yr, self._inputs = plane_points(self._X, i, j, self.grid_n)
