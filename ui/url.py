@@ -15,7 +15,7 @@ import streamlit as st
 from micrograd.studio import drawn
 from micrograd.studio.config import SIDEBAR, Setting
 from micrograd.studio.datasets import DATASETS, DataError
-from ui.options import dataset_defaults, defaults, drawn_widgets, layer_sizes, url_settings
+from ui.options import dataset_defaults, defaults, drawn_widgets, layer_sizes, task_losses, url_settings
 
 
 def _snap(x: float, options: tuple) -> Any:
@@ -81,7 +81,21 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         state[s.key] = value
         if key == "dataset":  # a new dataset brings its own default size and noise unless the URL gives them
             state |= dataset_defaults(value)
+    _fit_task(state, warnings)
     return state, warnings
+
+
+def _fit_task(state: dict[str, Any], warnings: list[str]) -> None:
+    """A link naming a dataset but no task (or a loss of another task) gets the dataset's task and its loss."""
+    spec = DATASETS.get(state["w_dataset"])
+    tasks = getattr(spec, "tasks", None)
+    if tasks and state.get("w_task") not in tasks:
+        state["w_task"] = tasks[0]
+    fits = task_losses(state.get("w_task", "binary"))
+    if state.get("w_loss") not in fits:
+        if state.get("w_loss") != defaults().get("w_loss"):  # the link asked for it: say why it changed
+            warnings.append(f"loss {state.get('w_loss')!r} does not fit task {state.get('w_task')}; using {fits[0]}.")
+        state["w_loss"] = fits[0]
 
 
 def _drawing(params: dict[str, str], warnings: list[str]) -> dict[str, Any]:

@@ -191,7 +191,6 @@
     mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: f.step, sps: v.status && v.status.sps } }));
   }
 
-  /* The metric row at the step on screen (the newest curve point at or before it). */
   /* A one-feature regression: the prediction over x as a line. */
   function curve(v, ctx, ys) {
     const s = v.static, n = ys.length;
@@ -236,6 +235,7 @@
     ctx.stroke();
   }
 
+  /* The metric row at the step on screen (the newest curve point at or before it). */
   function metricsAt(v) {
     const c = v.curves, step = v.shown;
     let lo = 0, hi = c.step.length - 1, k = -1;
