@@ -78,8 +78,11 @@ def _pair(tr: training.Trainer) -> tuple[int, int | None] | None:
         return 0, 1
     a, b = st.columns(2)
     names = list(range(d.n_features))
-    i = a.selectbox("x axis", names, index=0, key="view_feat_x", format_func=lambda k: d.feature_names[k])
-    j = b.selectbox("y axis", names, index=1, key="view_feat_y", format_func=lambda k: d.feature_names[k])
+    # the first two features that vary (a digit's corner pixel is blank in every image)
+    varying = [k for k in names if np.ptp(d.X_train[:, k]) > 0] + names
+    x0, y0 = varying[0], next(k for k in varying if k != varying[0])
+    i = a.selectbox("x axis", names, index=x0, key="view_feat_x", format_func=lambda k: d.feature_names[k])
+    j = b.selectbox("y axis", names, index=y0, key="view_feat_y", format_func=lambda k: d.feature_names[k])
     if i == j:
         st.warning("The x and y axes show the same feature: pick two different features to see the boundary.")
         return None
@@ -124,7 +127,9 @@ def _evaluation(tr: training.Trainer) -> None:
         names = [text.plotly(n) for n in d.class_names]
         st.plotly_chart(plots.matrix_figure(m, names, f"{which} set"), key="confusion", config={"displaylogo": False})
         if gallery.image_side(d.n_features):
-            fig = gallery.gallery_figure(X, y, pred, d.class_names, f"{which.capitalize()} images")
+            prep = d.preprocessing  # the pixels as they were, not standardised
+            pixels = X * np.asarray(prep["std"]) + np.asarray(prep["mean"]) if prep else X
+            fig = gallery.gallery_figure(pixels, y, pred, d.class_names, f"{which.capitalize()} images")
             st.plotly_chart(fig, key="gallery", config={"displaylogo": False})
     else:
         scaling = getattr(d, "target_scaling", None)

@@ -112,10 +112,11 @@ def _data_section() -> None:
             cols = csv["columns"]
             if ss.get("w_csv_label") not in cols:
                 ss["w_csv_label"] = cols[-1]
-            st.selectbox(**_w("label_column"), options=cols)
+            fixed = drawn  # a drawing's columns are its own (shown, not chosen)
+            st.selectbox(**_w("label_column"), options=cols, disabled=fixed)
             features = [c for c in cols if c != ss["w_csv_label"]]
             ss["w_csv_features"] = [c for c in ss.get("w_csv_features", features) if c in features]
-            st.multiselect(**_w("feature_columns"), options=features)
+            st.multiselect(**_w("feature_columns"), options=features, disabled=fixed)
             st.caption("Features are standardised (mean 0, std 1) with the training rows' statistics.")
     else:
         spec = DATASETS[ss["w_dataset"]]
