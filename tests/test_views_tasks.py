@@ -76,7 +76,7 @@ def test_quantise_classes_levels_and_nan():
 
 
 def test_regression_2d_sends_the_unscaled_prediction_as_a_heat_map():
-    tr = Trainer(RunConfig(dataset="plane", task="regression", loss="mse", layers=[6], steps=50))
+    tr = Trainer(RunConfig(dataset="plane", task="regression", loss="mse", layers=[6], steps=50, lr=0.01))
     tr.run(10)
     _, u = first(tr)
     s, f = u["static"], u["frames"][-1]

@@ -21,10 +21,14 @@ An update is a dict with these keys (absent when there is nothing new):
   feature and class names, grid sizes, network geometry (layer sizes, neuron names), palette;
 - ``frames``: the steps taken since the last update, oldest first, each ``{"step", "grid", "scores", "net"?}``:
   ``grid`` a GRID_N x GRID_N int8 picture of tanh(score) (row-major, y upwards; sign kept exactly, -128 = NaN),
-  ``scores`` the points' scores at that step (float16), ``net`` (every ``net_every``-th frame) each neuron's
+  ``scores`` the points' scores at that step (float16). Other tasks (``static["task"]``, see
+  micrograd.views.classes): K classes send ``grid`` as uint8 class | confidence << 4 and ``pred``/``conf`` (uint8
+  per point); regression sends ``grid`` as int8 of the unscaled prediction on ``static["value_range"]`` (2 features
+  or more) or ``curve`` (CURVE_N float32 predictions over x, one feature), and ``pred`` (float16, unscaled);
+  ``net`` (every ``net_every``-th frame) each neuron's
   THUMB_N x THUMB_N activation picture (int8 of a / max|a| per neuron) and the weights and biases (float32);
 - ``metrics``: new metric points only (``step``, ``train_loss``, ``test_loss``, ``train_accuracy``,
-  ``test_accuracy``), every ``metric_every``-th once the history is long;
+  ``test_accuracy``; regression: ``train_r2``, ``test_r2``), every ``metric_every``-th once the history is long;
 - ``status``: ``state``, ``step`` (trained), ``budget``, ``speed`` (steps/s asked), ``sps`` (wall-clock), ``every``
   (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate).
 
