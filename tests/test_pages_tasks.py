@@ -44,7 +44,7 @@ def test_digits_show_the_confusion_matrix_and_the_gallery_when_paused():
 
 
 def test_regression_shows_the_curve_view_r2_and_errors_in_the_targets_units():
-    at = app(dataset="sine", steps="5")
+    at = app(dataset="sine", steps="5", lr="0.03")
     tr = trainer(at)
     assert tr.config.task == "regression" and tr.config.loss == "mse"
     assert view(at)["static"]["mode"] == "curve"
@@ -61,7 +61,10 @@ def test_a_drawing_becomes_the_data_and_travels_in_the_link():
     at = app()
     d = blobs_drawing()
     for k, v in drawn_widgets(d, "svm").items():  # what Draw mode's trigger callback (ui.uploads.apply_drawing) sets
-        at.session_state[k] = v
+        # AppTest checks a value against the widget's old options (two classes, binary losses): the sidebar fits
+        # the task and the loss to the drawing by itself
+        if k not in ("w_task", "w_loss"):
+            at.session_state[k] = v
     at.session_state["csv_fresh"] = True
     at.run()
     assert not at.exception, at.exception
