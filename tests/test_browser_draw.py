@@ -107,6 +107,7 @@ def test_draw_three_classes_train_and_the_regions_separate_them(app_url, page, t
     assert "draw=" in page.url and "dataset=csv" in page.url  # the link carries the drawing
 
     page.get_by_test_id("mgl-mode-draw").click()  # the trained regions under the drawing tools
+    page.get_by_test_id("mgl-draw-class-2").click()  # a class picked again: the eraser is off
     assert drawn_count(canvas) == 30
     page.mouse.move(0, 0)
     shot = ROOT / "docs" / "screenshot-draw.png" if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "draw.png"

@@ -169,9 +169,10 @@ def test_each_dataset_trains(name):
         assert array(charts(at)["confusion"]["data"][0]["z"]).sum() == len(tr.dataset.y_test)
         at.selectbox(key="view_feat_y").set_value(varying[0]).run()  # the same feature on both axes
         assert "same feature" in messages(at, "warning") and view(at) is None
-        at.selectbox(key="view_feat_y").set_value(5).run()
+        last = spec.n_features - 1
+        at.selectbox(key="view_feat_y").set_value(last).run()
         u = view(at)
-        assert u["static"]["y_name"] == tr.dataset.feature_names[5] and not (u["frames"][-1]["grid"] == -128).any()
+        assert u["static"]["y_name"] == tr.dataset.feature_names[last] and not (u["frames"][-1]["grid"] == -128).any()
 
 
 def test_each_loss_applies_live_and_each_activation_reinitialises():

@@ -107,7 +107,7 @@ def config_from_widgets(state: Mapping[str, Any], csv_name: str | None = None) -
     values: dict[str, Any] = {}
     for field, s in config.settings().items():
         if not _applies(s, spec is not None):
-            values[field] = None
+            values[field] = s.default  # not this kind of data's setting: its default (None, or e.g. K = 3)
         elif field == "layers":  # one setting, several widgets (w_nlayers, w_layer_k)
             values[field] = layer_sizes(state)
         elif s.key is not None:
