@@ -55,3 +55,23 @@ def micrograd_readme() -> tuple[Value, Value, Value]:
     g += 10.0 / f
     g.backward()
     return a, b, g
+
+
+# multi-class scores: K in 2..6, each in [-5, 5], with a class index below K
+class_scores = st.integers(2, 6).flatmap(lambda k: st.lists(finite(-5.0, 5.0), min_size=k, max_size=k))
+
+
+@st.composite
+def scores_and_class(draw: st.DrawFn, margin: float = 0.0) -> tuple[list[float], int]:
+    """(K scores, a class index); margin > 0 keeps every hinge term's 1 + s_j - s_y at least margin from its kink."""
+    s = draw(class_scores)
+    y = draw(st.integers(0, len(s) - 1))
+    if margin:
+        s = [
+            v if j == y or abs(1.0 + v - s[y]) >= margin else v + 2 * margin * (1 if 1.0 + v - s[y] >= 0 else -1)
+            for j, v in enumerate(s)
+        ]
+    return s, y
+
+
+huber_arg = finite(-10.0, 10.0)  # its derivative is continuous, so the kinks of the second one do no harm

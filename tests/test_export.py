@@ -335,7 +335,7 @@ BAD_FILES = {
     "too big bytes": (b" " * (E.MAX_BYTES + 1), ["limit is 5,000,000"]),
     "format wrong": (mutated(format="keras"), ["'format' is \"keras\"", "micrograd-mlp"]),
     "format missing": (mutated(format=DELETE), ["'format' is missing"]),
-    "version 2": (mutated(version=2), ["'version' is 2", "supported versions: 1"]),
+    "version 3": (mutated(version=3), ["'version' is 3", "supported versions: 1, 2"]),
     "version true": (mutated(version=True), ["'version' is true"]),
     "version string": (mutated(version="1"), ["'version' is \"1\""]),
     "nin zero": (mutated(nin=0), ["'nin'", "whole number >= 1"]),

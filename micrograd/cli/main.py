@@ -54,9 +54,27 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         else:
             kind = s.kind
         metavar = None if choices else s.cli_flag[2:].upper().replace("-", "_")
+        # task and loss: None until config_of picks the dataset's task and that task's first loss
+        default = None if name in _INFERRED else s.default
         parser.add_argument(
-            s.cli_flag, dest=name, type=kind, choices=choices, default=s.default, metavar=metavar, help=s.help
+            s.cli_flag, dest=name, type=kind, choices=choices, default=default, metavar=metavar, help=s.help
         )
+
+
+_INFERRED = ("task", "loss")
+
+
+def _default_task(values: dict) -> str:
+    """The task of a run given no --task: the built-in dataset's own, or the one its CSV's label column suggests."""
+    from micrograd.studio.datasets import DATASETS, DataError, csv_task
+
+    if values.get("dataset") == "csv" and values.get("csv"):
+        try:
+            return csv_task(values["csv"], values.get("label_column"))
+        except DataError:
+            return "binary"  # make_dataset reports the problem with the file in full
+    spec = DATASETS.get(str(values.get("dataset")))
+    return spec.task if spec is not None else "binary"
 
 
 def config_of(args: argparse.Namespace) -> RunConfig:
@@ -64,7 +82,27 @@ def config_of(args: argparse.Namespace) -> RunConfig:
     values = {name: getattr(args, name) for name, s in settings().items() if s.cli_flag is not None}
     if values.get("csv"):
         values["dataset"] = "csv"
+    if getattr(args, "preset", False):
+        _apply_preset(values)
+    if values.get("task", "") is None:
+        values["task"] = _default_task(values)
+    if values.get("loss", "") is None:
+        values["loss"] = config.LOSSES_BY_TASK.get(values.get("task", "binary"), ("svm",))[0]
     return config.build(values)
+
+
+def _apply_preset(values: dict) -> None:
+    """Fill in the dataset's preset for every setting left at its default (a flag given keeps its value)."""
+    from micrograd.studio.presets import preset
+
+    try:
+        chosen = preset(str(values.get("dataset")), values.get("task"))
+    except ValueError as e:
+        raise CliError(f"--preset: {e}") from None
+    defaults = settings()
+    for name, v in chosen.items():
+        if name in values and (values[name] is None or values[name] == defaults[name].default):
+            values[name] = v
 
 
 def build_parser() -> Parser:
@@ -74,6 +112,9 @@ def build_parser() -> Parser:
 
     t = sub.add_parser("train", help="train a model and write its weights as JSON")
     _add_settings(t)
+    t.add_argument(
+        "--preset", action="store_true", help="use the dataset's preset settings (micrograd datasets shows them)"
+    )
     t.add_argument("--out", type=Path, help="write the trained weights here (JSON)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--db", type=Path, help="the run history database (default: $MICROGRAD_DB or ~/.micrograd/runs.db)")
@@ -112,10 +153,9 @@ def _progress(total: int, quiet: bool):
             return
         width = 30
         done = int(width * r["step"] / total)
-        acc = r["train_accuracy"]
+        score = f"R² {r['train_r2']:.3f}" if "train_r2" in r else f"acc {r['train_accuracy']:.1%}"
         sys.stderr.write(
-            f"\r[{'#' * done}{'.' * (width - done)}] {r['step']}/{total} "
-            f"loss {r['loss']:.4f} acc {acc:.1%} lr {r['lr']:.3g}   "
+            f"\r[{'#' * done}{'.' * (width - done)}] {r['step']}/{total} loss {r['loss']:.4f} {score} lr {r['lr']:.3g}   "
         )
         if r["step"] == total:
             sys.stderr.write("\n")
@@ -170,12 +210,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         for warning in trainer.monitor.warnings.values():  # a dead layer, vanishing gradients, saturation
             print(f"warning: {terminal(warning)}", file=sys.stderr)
-        test = (
-            f", test loss {m['test_loss']:.4f}, test accuracy {m['test_accuracy']:.1%}" if len(dataset.y_test) else ""
-        )
+
+        def score(which: str) -> str:
+            if "train_r2" in m:
+                return f"{which} R² {m[f'{which}_r2']:.3f}"
+            return f"{which} accuracy {m[f'{which}_accuracy']:.1%}"
+
+        test = f", test loss {m['test_loss']:.4f}, {score('test')}" if len(dataset.y_test) else ""
         print(
             f"{trainer.status}: {trainer.step_count} steps in {trainer.train_seconds:.2f} s ({config.engine} engine), "
-            f"train loss {m['train_loss']:.4f}, train accuracy {m['train_accuracy']:.1%}{test}"
+            f"train loss {m['train_loss']:.4f}, {score('train')}{test}"
         )
     weights = weights_of(trainer)  # None when they cannot be exported (a diverged run's NaNs)
     if recorder is not None:
@@ -236,8 +280,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
         frame, X = read_feature_matrix(args.csv, loaded.feature_names)
     except DataError as e:
         raise CliError(str(e)) from None
-    scores = loaded.predict(X)
-    frame = frame.assign(score=scores, predicted=[loaded.class_names[int(s > 0)] for s in scores])
+    values = loaded.predict(X)
+    if loaded.task == "binary":
+        frame = frame.assign(score=values, predicted=loaded.labels(X))
+    elif loaded.task == "multiclass":  # one score column per class, then the winning class's name
+        scores = {f"score_{name}": values[:, j] for j, name in enumerate(loaded.class_names)}
+        frame = frame.assign(**scores, predicted=loaded.labels(X))
+    else:  # regression: the values in the data's own units, one column per target
+        cols = values.reshape(len(values), -1)
+        names = ["predicted"] if cols.shape[1] == 1 else [f"predicted_{n}" for n in loaded.class_names]
+        frame = frame.assign(**{n: cols[:, j] for j, n in enumerate(names)})
     text = frame.to_csv(index=False)
     if args.out:
         _write(args.out, text)
@@ -250,11 +302,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_datasets(args: argparse.Namespace) -> int:
     """Print the dataset registry."""
     from micrograd.studio.datasets import DATASETS, DEFAULT_TEST_FRACTION
+    from micrograd.studio.presets import PRESETS, describe
 
-    print(f"{'name':<15}{'features':>9}{'samples':>9}{'noise':>7}  description")
+    print(f"{'name':<15}{'task':<12}{'features':>9}{'samples':>9}{'noise':>7}  description")
     for name, s in DATASETS.items():
-        print(f"{name:<15}{s.n_features:>9}{s.samples:>9}{s.noise:>7g}  {s.description}")
+        for task in s.tasks:
+            print(f"{name:<15}{task:<12}{s.n_features:>9}{s.samples:>9}{s.noise:>7g}  {s.description}")
+            if (name, task) in PRESETS:
+                print(f"{'':<27}preset: {describe(PRESETS[(name, task)])}")
     print(f"(default test fraction {DEFAULT_TEST_FRACTION}; your own data: train --csv FILE --label-column NAME)")
+    print("(a preset's settings as flags: train --dataset NAME --task TASK --preset)")
     return 0
 
 

@@ -48,10 +48,16 @@ def huber(x: Array) -> Array:
 
 def logsumexp(X: Array) -> Array:
     """log Σ_k e**X[k] over the first axis, as ops.logsumexp: the max subtracted inside, inf and nan kept."""
-    m = np.max(X, axis=0)
-    shift = np.where(np.isfinite(m), m, 0.0)  # an infinite max is the answer by itself (below)
-    out = shift + np.log(np.sum(np.exp(X - shift), axis=0))
-    return np.where(np.isinf(m), m, out)
+    return _logsumexp_with(np.exp, np.log, X)
+
+
+def _logsumexp_with(exp: Callable[[Array], Array], log: Callable[[Array], Array], X: Array) -> Array:
+    """ops.logsumexp's steps over the first axis with the given exp and log (libm's: bit for bit the float op)."""
+    m = np.max(X, axis=0)  # nan if any operand is nan, as in ops.logsumexp
+    shift = np.where(np.isfinite(m), m, 0.0)
+    # summed in operand order, one row after another, as Python's sum() adds the float op's terms
+    total = np.add.reduce(exp(X - shift), axis=0)
+    return np.where(np.isinf(m), m, shift + log(total))
 
 
 def softmax(X: Array, out: Array) -> Array:
@@ -68,20 +74,6 @@ def lift(f: Callable[..., float]) -> Callable[..., Array]:
         return np.fromiter(map(f, x.ravel().tolist(), *cols), dtype=float, count=x.size).reshape(x.shape)
 
     run.__doc__ = f"{f.__name__} of micrograd.ops, element by element."
-    return run
-
-
-def lift_columns(f: Callable[..., object]) -> Callable[..., Array]:
-    """An n-ary float function of micrograd.ops applied to each column of X (first axis = the operands)."""
-
-    def run(X: Array, *rest: Array) -> Array:
-        X = np.asarray(X, dtype=float)
-        cols = X.reshape(len(X), -1).T.tolist()
-        more = [np.broadcast_to(r, X.shape[1:]).ravel().tolist() for r in rest]
-        got = np.array([f(c, *m) for c, *m in zip(cols, *more)], dtype=float)
-        return (got.T if got.ndim == 2 else got).reshape(X.shape if got.ndim == 2 else X.shape[1:])
-
-    run.__doc__ = f"{f.__name__} of micrograd.ops, column by column."
     return run
 
 
@@ -147,8 +139,8 @@ EXACT = Table(
     softplus=lift(ops.softplus),
     pow=lift(ops.pow),
     huber=lift(ops.huber),
-    logsumexp=lift_columns(ops.logsumexp),
-    softmax=lift_columns(ops.logsumexp_grad),
+    logsumexp=lambda X: _logsumexp_with(lift(ops.exp), lift(ops.log), X),
+    softmax=lambda X, out: lift(ops.exp)(X - out),
 )
 
 
@@ -194,7 +186,9 @@ def hinge(S: Array, y: Array) -> Array:
 
 
 def _targets(S: Array, Y: Array) -> Array:
-    return np.asarray(Y, dtype=float).reshape(len(S), -1)
+    """Targets as (n, m), one column per output of S."""
+    Y = np.asarray(Y, dtype=float)
+    return Y[:, None] if Y.ndim == 1 else Y
 
 
 def mse_reg(S: Array, Y: Array) -> Array:

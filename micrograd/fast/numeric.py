@@ -62,9 +62,15 @@ def outputs(layers: list[DenseLayer], X: np.ndarray) -> np.ndarray:
     return forward_all(layers, X)[-1]
 
 
+def _rows(out: np.ndarray) -> np.ndarray:
+    """Outputs as an (n, k) float array: a 1-D array is one output per row."""
+    out = np.asarray(out, dtype=float)
+    return out[:, None] if out.ndim == 1 else out
+
+
 def predict(task: str, out: np.ndarray) -> np.ndarray:
     """Predictions from outputs (n, k): ±1 (binary), the argmax class index (multiclass), the values (regression)."""
-    out = np.asarray(out, dtype=float).reshape(len(out), -1)
+    out = _rows(out)
     if task == "binary":
         return np.where(out[:, 0] > 0, 1.0, -1.0)
     if task == "multiclass":
@@ -83,7 +89,7 @@ def confusion(true: np.ndarray, pred: np.ndarray, k: int) -> list[list[int]]:
 
 def metrics(task: str, out: np.ndarray, y: np.ndarray) -> dict:
     """Accuracy and confusion matrix (classes) or MAE, RMSE and R² (regression, in the units of y)."""
-    out = np.asarray(out, dtype=float).reshape(len(out), -1)
+    out = _rows(out)
     nan = float("nan")
     if task in ("binary", "multiclass"):
         k = 2 if task == "binary" else out.shape[1]
@@ -96,7 +102,7 @@ def metrics(task: str, out: np.ndarray, y: np.ndarray) -> dict:
         # a row with a nan score counts as predicting the other class (binary) or class 0 wrongly: show it off-diagonal
         shown = np.where(ok, pred, (true + 1) % k)
         return {"accuracy": acc, "confusion": confusion(true, shown, k)}
-    Y = np.asarray(y, dtype=float).reshape(len(out), -1)
+    Y = _rows(y)
     if len(Y) == 0:
         return {"mae": nan, "rmse": nan, "r2": nan}
     err = out - Y
@@ -117,7 +123,7 @@ def task_loss(task: str, name: str, out: np.ndarray, y: np.ndarray) -> float:
         raise ValueError(f"unknown loss {name!r} for task {task!r}")
     if len(y) == 0:
         return float("nan")
-    out = np.asarray(out, dtype=float).reshape(len(out), -1)
+    out = _rows(out)
     with np.errstate(all="ignore"):
         per_row = table[name](out, np.asarray(y) if task == "multiclass" else np.asarray(y, dtype=float))
     return mean(per_row)

@@ -26,7 +26,7 @@ LOSSES_BY_TASK: dict[str, tuple[str, ...]] = {
     "multiclass": ("ce", "hinge"),
     "regression": ("mse", "huber"),
 }
-MIN_CLASSES, MAX_CLASSES = 3, 10
+MIN_CLASSES, MAX_CLASSES = 3, LIMITS.classes
 LR_OPTIONS = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # TensorFlow Playground's list
 L2_OPTIONS = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
 MOMENTUM_OPTIONS = (0.0, 0.5, 0.9, 0.95, 0.99)
@@ -56,7 +56,7 @@ def _datasets():
 
 
 def _dataset_names() -> tuple[str, ...]:
-    return (*_datasets().DATASETS, "csv")
+    return (*_datasets().DATASETS, "csv", "drawn")  # drawn: points drawn on the Train page (datasets.from_arrays)
 
 
 @dataclass(frozen=True)
@@ -338,6 +338,8 @@ class RunConfig:
         """The dataset this configuration names (a micrograd.studio.datasets.Dataset)."""
         datasets = _datasets()
         seed = self.dataset_seed
+        if self.dataset == "drawn":
+            raise datasets.DataError("drawn points live on the Train page: build them with datasets.from_arrays")
         if self.dataset == "csv":
             return datasets.load_csv(
                 self.csv,

@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.studio.limits import LIMITS
 from micrograd.studio.text import TextError, check_text
 
 MAX_CSV_ROWS = 10_000
 
 
-MAX_CSV_FEATURES = 100  # the 8x8 digits set has 64
+MAX_CSV_FEATURES = LIMITS.features  # the 8x8 digits set has 64
 
 
 # Columns a file may have, checked on the header line before the rest is parsed; room for ids and notes
@@ -117,8 +118,11 @@ def _header_cells(first: str, sep: str) -> list[str]:
     return cells
 
 
-def _read_table(file: object) -> tuple[list[str], Any]:
-    """(header, cells): the validated header and a DataFrame of stripped strings, one row per data line."""
+def _read_table(file: object, min_columns: int = 2) -> tuple[list[str], Any]:
+    """(header, cells): the validated header and a DataFrame of stripped strings, one row per data line.
+
+    Training data needs 2 columns (features and a label); rows to predict need only the model's features.
+    """
     import pandas as pd
 
     text = _read_text(file).rstrip("\r\n")  # trailing blank lines are not data rows
@@ -149,7 +153,7 @@ def _read_table(file: object) -> tuple[list[str], Any]:
     dupes = sorted(h for h, n in Counter(header).items() if n > 1)  # one pass: header.count(h) per column was O(n²)
     if dupes:
         raise DataError(f"duplicated column names: {', '.join(map(repr, dupes))}; rename them so each is unique")
-    if len(header) < 2:
+    if len(header) < min_columns:
         raise DataError(
             f"the file has one column ({header[0]!r}); it needs feature columns and a label column, separated by commas"
         )
@@ -191,7 +195,7 @@ def _feature_matrix(cells: Any, features: list[str], label: str | None = None) -
     return X
 
 
-MAX_CLASSES = 10
+MAX_CLASSES = LIMITS.classes
 REGRESSION_MIN_DISTINCT = 11  # a numeric label with more distinct values than MAX_CLASSES is a regression target
 
 

@@ -356,7 +356,7 @@ def read_csv_columns(file: object) -> list[str]:
 
 def read_feature_matrix(file: object, feature_names: list[str]) -> tuple[Any, np.ndarray]:
     """(frame, X) for prediction: the file's cells as text, and the named columns as raw floats, in that order."""
-    header, cells = _read_table(file)
+    header, cells = _read_table(file, min_columns=1)
     absent = [f for f in feature_names if f not in header]
     if absent:
         raise DataError(
@@ -448,3 +448,12 @@ def load_csv(
         params=params,
         description=description,
     )
+
+
+def csv_task(file: object, label_column: str | None = None) -> str:
+    """The task load_csv detects from the file's label column (default: the last column)."""
+    header, cells = _read_table(file)
+    label = header[-1] if label_column is None else label_column
+    if label not in header:
+        raise DataError(f"label column {label!r} is not in the file; the columns are: {', '.join(header)}")
+    return label_task(cells[label].to_numpy(dtype=object))

@@ -19,6 +19,8 @@ class Limits:
     min_samples: int = 4
     samples: int = 10_000  # a built-in dataset's; some allow fewer (micrograd.studio.datasets.DatasetSpec)
     test_fraction: float = 0.9
+    features: int = 100  # feature columns of a CSV file: room for the 8 x 8 digits' 64 pixels
+    classes: int = 10  # classes of a multiclass dataset (output units of its model)
 
     @property
     def layers(self) -> int:

@@ -312,13 +312,16 @@ class Trainer:
     def export_kwargs(self) -> dict:
         """Keyword arguments for micrograd.studio.weights: data description, configuration and metrics."""
         d = self.dataset
-        return {
+        kwargs = {
             "feature_names": list(d.feature_names),
             "preprocessing": d.preprocessing,
             "class_names": list(d.class_names),
             "training": self.config.to_dict(),
             "metrics": self.metrics(),
         }
+        if self.task != "binary":  # a binary model's file stays version 1, as before
+            kwargs |= {"task": self.task, "target_scaling": getattr(d, "target_scaling", None)}
+        return kwargs
 
     def export_json(self) -> str:
         """The model in the weights-file format (docs/weights-format.md)."""

@@ -26,6 +26,7 @@ from micrograd.studio.weights_check import MAX_LAYERS as MAX_LAYERS  # re-export
 from micrograd.studio.weights_check import MAX_PARAMETERS as MAX_PARAMETERS  # re-exported
 from micrograd.studio.weights_check import MAX_WIDTH as MAX_WIDTH  # re-exported
 from micrograd.studio.weights_check import METRIC_KEYS as METRIC_KEYS  # re-exported
+from micrograd.studio.weights_check import REGRESSION_METRIC_KEYS as REGRESSION_METRIC_KEYS  # re-exported
 from micrograd.studio.weights_check import SUPPORTED_VERSIONS as SUPPORTED_VERSIONS  # re-exported
 from micrograd.studio.weights_check import VERSION as VERSION  # re-exported
 from micrograd.studio.weights_check import (
@@ -54,12 +55,34 @@ class LoadedModel:
     model: MLP
     feature_names: list[str]
     preprocessing: dict | None
-    class_names: tuple[str, str]
+    class_names: tuple[str, ...]
     training: dict
     metrics: dict
+    task: str = "binary"
+    target_scaling: dict | None = None
 
     def predict(self, X_raw: np.ndarray) -> np.ndarray:
-        """Scores for raw (un-preprocessed) rows; score > 0 means class_names[1]."""
+        """For raw (un-preprocessed) rows: binary, the scores (score > 0 means class_names[1]); multiclass, the
+        (n, K) class scores; regression, the predicted values in the data's own units."""
+        out = self.outputs(X_raw)
+        if self.task == "binary":
+            return out[:, 0]
+        if self.task == "multiclass":
+            return out
+        mean, std = (np.asarray(self.target_scaling[k]) for k in ("mean", "std")) if self.target_scaling else (0, 1)
+        values = out * std + mean
+        return values[:, 0] if values.shape[1] == 1 else values
+
+    def labels(self, X_raw: np.ndarray) -> list[str]:
+        """The predicted class name of each raw row (binary and multiclass models)."""
+        if self.task == "regression":
+            raise ValueError("a regression model predicts values, not classes: use predict()")
+        pred = numeric.predict(self.task, self.outputs(X_raw))
+        index = (pred > 0).astype(int) if self.task == "binary" else pred
+        return [self.class_names[int(i)] for i in index]
+
+    def outputs(self, X_raw: np.ndarray) -> np.ndarray:
+        """Every output unit for raw rows: (n, n_outputs), in the units the model was trained in."""
         X = np.asarray(X_raw, dtype=float)
         nin = self.model.sizes[0]
         if X.ndim != 2 or X.shape[1] != nin:
@@ -69,17 +92,20 @@ class LoadedModel:
             )
         if self.preprocessing is not None:  # the training data's own formula, safe near the float limit
             X = standardized(X, self.preprocessing["mean"], self.preprocessing["std"])
-        return numeric.scores(numeric.layers_of(self.model), X)
+        return numeric.outputs(numeric.layers_of(self.model), X)
 
     def metadata(self) -> dict:
         """The keyword arguments that ``dumps``/``save`` need to write this model's file again."""
-        return {
+        meta: dict[str, Any] = {
             "feature_names": self.feature_names,
             "preprocessing": self.preprocessing,
             "class_names": self.class_names,
             "training": self.training,
             "metrics": self.metrics,
         }
+        if self.task != "binary":  # a binary model's file stays version 1, as before
+            meta.update(task=self.task, target_scaling=self.target_scaling)
+        return meta
 
 
 # ---- writing
@@ -90,11 +116,16 @@ def to_dict(
     *,
     feature_names: list[str] | None = None,
     preprocessing: dict | None = None,
-    class_names: tuple[str, str] | list[str] | None = None,
+    class_names: tuple[str, ...] | list[str] | None = None,
     training: dict | None = None,
     metrics: dict | None = None,
+    task: str = "binary",
+    target_scaling: dict | None = None,
 ) -> dict:
-    """The weights file as a JSON-ready dict; raises WeightsError if it would not load back."""
+    """The weights file as a JSON-ready dict; raises WeightsError if it would not load back.
+
+    A binary model is written as version 1 (byte for byte as before); multiclass and regression as version 2.
+    """
     if not isinstance(model, MLP):
         raise TypeError(f"to_dict needs a micrograd.nn.MLP, got {type(model).__name__}")
     bad = [name for name, p in model.named_parameters() if not math.isfinite(p.data)]
@@ -119,17 +150,23 @@ def to_dict(
                 "biases": [n.b.data for n in layer.neurons],
             }
         )
-    nin = model.sizes[0]
-    doc = {
-        "format": FORMAT,
-        "version": VERSION,
+    nin, nout = model.sizes[0], model.sizes[-1]
+    v2 = task != "binary"
+    doc: dict = {"format": FORMAT, "version": VERSION if v2 else 1}
+    if v2:
+        doc["task"] = task
+    doc |= {
         "nin": nin,
         "layers": layers,
         "preprocessing": None if preprocessing is None else _plain_preprocessing(preprocessing),
         "feature_names": _default_names(nin) if feature_names is None else _plain(feature_names, "feature_names"),
-        "class_names": list(DEFAULT_CLASS_NAMES) if class_names is None else _plain(class_names, "class_names"),
+        "class_names": _default_classes(task, nout) if class_names is None else _plain(class_names, "class_names"),
+    }
+    if v2:
+        doc["target_scaling"] = None if target_scaling is None else _plain_preprocessing(target_scaling)
+    doc |= {
         "training": {} if training is None else _plain(training, "training"),
-        "metrics": _plain_metrics(metrics),
+        "metrics": _plain_metrics(metrics, task),
     }
     problems = _problems(doc)
     if problems:
@@ -211,8 +248,18 @@ def _plain_preprocessing(pre: object) -> dict:
     return out
 
 
-def _plain_metrics(metrics: dict | None) -> dict:
+def _default_classes(task: str, nout: int) -> list[str]:
+    if task == "multiclass":
+        return [str(j) for j in range(nout)]
+    if task == "regression":
+        return ["y"] if nout == 1 else [f"y{j + 1}" for j in range(nout)]
+    return list(DEFAULT_CLASS_NAMES)
+
+
+def _plain_metrics(metrics: dict | None, task: str = "binary") -> dict:
     out: dict = {k: None for k in METRIC_KEYS}
+    if task == "regression":
+        out.update(dict.fromkeys(REGRESSION_METRIC_KEYS))
     out["step"] = 0
     out.update(_plain(metrics or {}, "metrics"))
     step = out["step"]
@@ -296,12 +343,16 @@ def _build(doc: dict) -> LoadedModel:
             neuron.b.data = float(b)
     pre = doc.get("preprocessing")
     nin = doc["nin"]
-    metrics = _plain_metrics(doc.get("metrics"))
+    task = doc.get("task", "binary") if doc["version"] == 2 else "binary"
+    metrics = _plain_metrics(doc.get("metrics"), task)
+    scaling = doc.get("target_scaling") if task == "regression" else None
     return LoadedModel(
         model=model,
         feature_names=list(doc.get("feature_names") or _default_names(nin)),
         preprocessing=None if pre is None else {k: [float(x) for x in pre[k]] for k in ("mean", "std")},
-        class_names=tuple(doc.get("class_names") or DEFAULT_CLASS_NAMES),
+        class_names=tuple(doc.get("class_names") or _default_classes(task, model.sizes[-1])),
         training=dict(doc.get("training") or {}),
         metrics=metrics,
+        task=task,
+        target_scaling=None if scaling is None else {k: [float(x) for x in scaling[k]] for k in ("mean", "std")},
     )

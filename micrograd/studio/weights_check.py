@@ -10,13 +10,19 @@ from micrograd.studio.limits import LIMITS
 from micrograd.studio.text import TextError, check_text
 
 METRIC_KEYS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "train_seconds")
+REGRESSION_METRIC_KEYS = ("train_r2", "test_r2")
 FORMAT = "micrograd-mlp"
 
 
-VERSION = 1
+# Version 1: a binary classifier (one output score). Version 2 adds "task" (binary, multiclass or regression),
+# K class names for multiclass and the target scaling for regression. Binary models are still written as version 1,
+# which says everything about them, so every reader of version 1 keeps reading them.
+VERSION = 2
 
 
-SUPPORTED_VERSIONS = (1,)
+SUPPORTED_VERSIONS = (1, 2)
+TASKS = ("binary", "multiclass", "regression")
+MAX_CLASSES = LIMITS.classes
 
 
 MAX_BYTES = 5_000_000
@@ -55,15 +61,17 @@ def _problems(doc: object) -> list[str]:
     elif nin > MAX_WIDTH:
         p.append(f"'nin' is {nin}; the limit is {MAX_WIDTH} inputs (MAX_WIDTH)")
         nin = None
-    _check_layers(doc.get("layers", _MISSING), nin, p)
+    task = doc.get("task", "binary") if version == 2 else "binary"  # version 1 is binary, whatever else it says
+    if task not in TASKS:
+        p.append(f"'task' is {_show(task)}; use one of {', '.join(TASKS)}")
+        task = None
+    nout = _check_layers(doc.get("layers", _MISSING), nin, p)
+    _check_outputs(task, nout, doc, p)
     _check_preprocessing(doc.get("preprocessing"), nin, p)
     names = doc.get("feature_names")
     if names is not None and not (_strings(names) and (nin is None or len(names) == nin)):
         want = f"{nin} strings" if nin else "a list of strings"
         p.append(f"'feature_names' is {_show(names)}; it must be {want}, one name per input")
-    classes = doc.get("class_names")
-    if classes is not None and not (_strings(classes) and len(classes) == 2):
-        p.append(f"'class_names' is {_show(classes)}; it must be 2 strings: the -1 class, then the +1 class")
     for key in ("training", "metrics"):
         value = doc.get(key)
         if value is not None and not isinstance(value, dict):
@@ -75,33 +83,57 @@ def _problems(doc: object) -> list[str]:
         step = metrics.get("step", 0)
         if not _is_int(step) or step < 0:
             p.append(f"metrics.step is {_show(step)}; it must be a whole number >= 0")
-        for k in METRIC_KEYS[1:]:
+        for k in METRIC_KEYS[1:] + REGRESSION_METRIC_KEYS:
             v = metrics.get(k)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
                 p.append(f"metrics.{k} is {_show(v)}; it must be a number or null")
     return p
 
 
-def _check_layers(layers: object, nin: int | None, p: list[str]) -> None:
+def _check_outputs(task: str | None, nout: int | None, doc: dict, p: list[str]) -> None:
+    """The output layer, class names and target scaling fit the task."""
+    classes = doc.get("class_names")
+    if task == "binary":
+        if nout is not None and nout != 1:
+            p.append(
+                f"the last layer has {nout} units; it must have exactly 1 "
+                "(the model scores two classes: score > 0 means class_names[1])"
+            )
+        if classes is not None and not (_strings(classes) and len(classes) == 2):
+            p.append(f"'class_names' is {_show(classes)}; it must be 2 strings: the -1 class, then the +1 class")
+    elif task == "multiclass":
+        if nout is not None and not 2 <= nout <= MAX_CLASSES:
+            p.append(f"the last layer has {nout} units; a multiclass model has one per class, 2 to {MAX_CLASSES}")
+        elif classes is not None and not (_strings(classes) and (nout is None or len(classes) == nout)):
+            p.append(f"'class_names' is {_show(classes)}; it must be {nout or 'K'} strings, one per output unit")
+    elif task == "regression" and classes is not None and not (_strings(classes) and len(classes) in (nout, None)):
+        p.append(f"'class_names' is {_show(classes)}; it must be {nout} strings, one target name per output unit")
+    scaling = doc.get("target_scaling")
+    if scaling is None:
+        return
+    if task != "regression":
+        p.append("'target_scaling' is only for task regression; leave it out (or null)")
+    else:
+        _check_stats(scaling, "target_scaling", nout, "output unit", p)
+
+
+def _check_layers(layers: object, nin: int | None, p: list[str]) -> int | None:
+    """Check the layers; return the width of the last one (None if unknown)."""
     if not isinstance(layers, list) or not layers:
         p.append(f"'layers' is {_show(layers)}; it must be a non-empty list of layer objects")
-        return
+        return None
     if len(layers) > MAX_LAYERS:
         p.append(f"'layers' has {len(layers)} layers; the limit is {MAX_LAYERS} (MAX_LAYERS)")
     sizes: list[int | None] = [nin]
     for i, layer in enumerate(layers):
         fed_by = "nin, the number of inputs" if i == 0 else f"the width of layers[{i - 1}]"
         sizes.append(_check_layer(layer, f"layers[{i}]", sizes[-1], fed_by, p))
-    if sizes[-1] is not None and sizes[-1] != 1:
-        p.append(
-            f"the last layer has {sizes[-1]} units; it must have exactly 1 "
-            "(the model scores two classes: score > 0 means class_names[1])"
-        )
     known = [s for s in sizes if s is not None]
     if len(known) == len(sizes):
         n = sum((a + 1) * b for a, b in zip(known, known[1:]))
         if n > MAX_PARAMETERS:
             p.append(f"the model has {n:,} parameters; the limit is {MAX_PARAMETERS:,} (MAX_PARAMETERS)")
+    return sizes[-1]
 
 
 def _check_layer(layer: object, where: str, nin: int | None, fed_by: str, p: list[str]) -> int | None:
@@ -148,23 +180,28 @@ def _check_layer(layer: object, where: str, nin: int | None, fed_by: str, p: lis
 
 
 def _check_preprocessing(pre: object, nin: int | None, p: list[str]) -> None:
-    if pre is None:
-        return
+    if pre is not None:
+        _check_stats(pre, "preprocessing", nin, "input", p)
+
+
+def _check_stats(pre: object, name: str, n: int | None, per: str, p: list[str]) -> None:
+    """An object of 'mean' and 'std' lists, one number per input (or output), every std > 0."""
     if not isinstance(pre, dict):
-        p.append(f"'preprocessing' is {_kind(pre)}; it must be null or an object with 'mean' and 'std' lists")
+        p.append(f"'{name}' is {_kind(pre)}; it must be null or an object with 'mean' and 'std' lists")
         return
+    size = "nin" if per == "input" else "the last layer's width"
     for key in ("mean", "std"):
         v = pre.get(key, _MISSING)
-        where = f"preprocessing.{key}"
+        where = f"{name}.{key}"
         if not isinstance(v, list):
-            p.append(f"{where} is {_show(v)}; it must be a list of numbers, one per input")
+            p.append(f"{where} is {_show(v)}; it must be a list of numbers, one per {per}")
             continue
-        if nin is not None and len(v) != nin:
-            p.append(f"{where} has {len(v)} numbers; expected {nin} (nin), one per input")
+        if n is not None and len(v) != n:
+            p.append(f"{where} has {len(v)} numbers; expected {n} ({size}), one per {per}")
         found = [f"{where}[{i}] {m}" for i, x in enumerate(v) if (m := _bad_number(x))]
         if key == "std":
             found += [
-                f"{where}[{i}] is {x}; every std must be > 0 (inputs are divided by it)"
+                f"{where}[{i}] is {x}; every std must be > 0 ({'inputs are' if per == 'input' else 'targets were'} divided by it)"
                 for i, x in enumerate(v)
                 if not _bad_number(x) and x <= 0
             ]
