@@ -104,7 +104,7 @@ def test_draw_three_classes_train_and_the_regions_separate_them(app_url, page, t
         seen = painted_class(p["rgb"], sample["classes"], sample["zero"])
         assert seen == p["label"], f"point {k} of class {p['label']}: the region next to it is painted {seen}"
     assert percent(metric(page, "Train accuracy")) == 100.0
-    assert "draw=" in page.url and "dataset=csv" in page.url  # the link carries the drawing
+    assert "draw=" in page.url and "dataset=drawn" in page.url  # the link carries the drawing
 
     page.get_by_test_id("mgl-mode-draw").click()  # the trained regions under the drawing tools
     page.get_by_test_id("mgl-draw-class-2").click()  # a class picked again: the eraser is off

@@ -16,14 +16,14 @@ from ui.url import read_url, url_of
 ROOT = Path(__file__).resolve().parent.parent
 # the names users already have in scripts and shared links: they must keep working
 OLD_FLAGS = (
-    "--dataset --samples --noise --test-fraction --data-seed --csv --label-column --features --layers --activation "
+    "--dataset --task --classes --samples --noise --test-fraction --data-seed --csv --label-column --features --layers --activation "
     "--init --loss --lr --lr-end --schedule --momentum --l2 --batch-size --steps --seed --engine"
 ).split()
 OLD_URL_KEYS = (
-    "dataset samples noise test_fraction data_seed layers activation init loss lr schedule lr_end batch_size l2 "
+    "dataset task classes samples noise test_fraction data_seed layers activation init loss lr schedule lr_end batch_size l2 "
     "momentum steps seed engine speed"
 ).split()
-RUN_FLAGS = {"help", "out", "quiet", "db", "no_record"}  # train flags that are about the command, not the run
+RUN_FLAGS = {"help", "out", "quiet", "db", "no_record", "preset"}  # train flags that are about the command, not the run
 
 
 def train_actions() -> dict[str, list[str]]:
@@ -109,7 +109,8 @@ def test_the_effect_groups_are_derived_from_the_schema():
     live = {"lr", "lr_end", "schedule", "momentum", "l2", "batch_size", "steps", "engine", "loss"}
     assert set(Trainer.LIVE) == live
     assert set(MODEL_FIELDS) == {"layers", "activation", "init", "seed"}
-    data = {"dataset", "samples", "noise", "test_fraction", "data_seed", "csv", "label_column", "feature_columns"}
+    data = {"dataset", "task", "classes", "samples", "noise", "test_fraction", "data_seed", "csv", "label_column"}
+    data |= {"feature_columns"}
     assert set(DATA_FIELDS) == data
     assert set(Trainer.LIVE) | set(MODEL_FIELDS) | set(DATA_FIELDS) == set(settings())
 
@@ -117,6 +118,8 @@ def test_the_effect_groups_are_derived_from_the_schema():
 def test_sidebar_defaults_are_the_micrograd_demo():
     assert defaults() == {
         "w_dataset": "moons",
+        "w_task": "binary",
+        "w_classes": 3,
         "w_samples": 100,
         "w_noise": 0.1,
         "w_test_fraction": 0.2,
@@ -136,7 +139,8 @@ def test_sidebar_defaults_are_the_micrograd_demo():
         "w_engine": "compiled",
         "w_speed": 20,
     }
-    assert dataset_defaults("circles") == {"w_samples": 200, "w_noise": 0.1} and dataset_defaults("csv") == {}
+    assert dataset_defaults("circles") == {"w_classes": 3, "w_samples": 200, "w_noise": 0.1}
+    assert dataset_defaults("csv") == {}
 
 
 @pytest.mark.parametrize(

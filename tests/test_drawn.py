@@ -77,16 +77,17 @@ def test_the_csv_file_reads_back_with_load_csv():
 
 def test_a_link_with_drawn_points_sets_the_drawn_data():
     d = three_classes()
-    state, warnings = read_url({"dataset": "csv", "draw": drawn.encode_url(d), "task": "multiclass", "loss": "ce"})
+    state, warnings = read_url({"dataset": "drawn", "draw": drawn.encode_url(d), "task": "multiclass", "loss": "ce"})
     assert warnings == []
-    assert state["w_dataset"] == "csv" and state["w_task"] == "multiclass" and state["w_loss"] == "ce"
-    assert state["csv"]["name"] == "drawn.csv" and len(state["csv"]["drawing"]) == 30
-    state, warnings = read_url({"dataset": "csv", "draw": "nonsense"})
-    assert state["w_dataset"] != "csv" and len(warnings) == 2 and "damaged" in warnings[0]
+    assert state["w_dataset"] == "drawn" and state["w_task"] == "multiclass" and state["w_loss"] == "ce"
+    assert len(state["drawing"]["points"]) == 30 and state["drawing"]["url"] == drawn.encode_url(d)
+    state, warnings = read_url({"dataset": "drawn", "draw": "nonsense"})
+    assert state["w_dataset"] == "moons" and len(warnings) == 2 and "damaged" in warnings[0]
+    assert "carries none" in warnings[1]
 
 
 def test_drawn_widgets_keep_a_loss_that_fits_and_replace_one_that_does_not():
     d = three_classes()
     assert drawn_widgets(d, "hinge")["w_loss"] == "hinge" and drawn_widgets(d, "svm")["w_loss"] == "ce"
     w = drawn_widgets(drawn.points("curve", [0.0, 1, 2, 3], [0.0, 1, 2, 3]), "ce")
-    assert w["w_task"] == "regression" and w["w_loss"] == "mse" and w["w_csv_label"] == "y"
+    assert w["w_task"] == "regression" and w["w_loss"] == "mse" and w["drawing"]["csv"].startswith(b"x,y\n")

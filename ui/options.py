@@ -159,16 +159,13 @@ def task_losses(task: str) -> tuple[str, ...]:
 
 
 def drawn_widgets(d: drawn.Drawn, loss: str | None = None) -> dict[str, Any]:
-    """Session values that make a drawing the session's data: an upload named drawn.csv, its columns, its task,
-    a loss that fits it (loss when it does) and no test split (every drawn point is trained on)."""
-    label, features = drawn.csv_columns(d)
+    """Session values that make a drawing the session's data (dataset "drawn"): the drawing (``drawing``: the
+    points, their link text, their CSV file), its task, a loss that fits it (loss when it does) and no test split
+    (every drawn point is trained on)."""
     fits = task_losses(d.task)
-    upload = {"name": drawn.CSV_NAME, "data": drawn.to_csv(d), "columns": [*features, label]}
     return {
-        "csv": upload | {"drawing": d, "drawn": drawn.encode_url(d), "points": len(d), "task": d.task},
-        "w_dataset": "csv",
-        "w_csv_label": label,
-        "w_csv_features": features,
+        "drawing": {"points": d, "url": drawn.encode_url(d), "csv": drawn.to_csv(d), "task": d.task},
+        "w_dataset": "drawn",
         "w_task": d.task,
         "w_loss": loss if loss in fits else fits[0],
         "w_test_fraction": 0.0,

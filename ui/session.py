@@ -34,15 +34,21 @@ def builtin_dataset(
 def load_dataset(config: RunConfig) -> datasets.Dataset:
     """The dataset a configuration names; CSV data comes from this session's upload."""
     seed = config.dataset_seed
+    tf = config.test_fraction or 0.0
+    if config.dataset == "drawn":  # points drawn in the Train view: their own units, never standardised
+        drawing = st.session_state.get("drawing")
+        if not drawing:
+            raise DataError(
+                "no points drawn yet: press Draw above the Train page's plot, draw points of two classes or more "
+                "(or a curve), then press Train on these points"
+            )
+        return drawn.to_dataset(drawing["points"], test_fraction=tf, seed=seed)
     if config.dataset != "csv":
         c = config
         return builtin_dataset(c.dataset, c.samples, c.noise, c.test_fraction, seed, c.classes, c.task)
     csv = st.session_state.get("csv")
     if not csv:
         raise DataError("no CSV uploaded yet; upload a file with a header row, feature columns and a label column")
-    tf = config.test_fraction or 0.0
-    if csv.get("drawing") is not None:  # points drawn in the Train view: their own units, never standardised
-        return drawn.to_dataset(csv["drawing"], test_fraction=tf, seed=seed)
     f = io.BytesIO(csv["data"])
     f.name = csv["name"]
     return datasets.load_csv(

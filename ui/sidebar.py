@@ -39,9 +39,9 @@ TASK_TITLES = {"binary": "two classes", "multiclass": "several classes", "regres
 
 def _tasks(name: str) -> tuple[str, ...]:
     """The tasks a dataset can be drawn for (its default first); any for CSV data, the drawing's for drawn data."""
-    csv = st.session_state.get("csv") or {}
-    if name == "csv" and csv.get("drawing") is not None:
-        return (csv["task"],)
+    drawing = st.session_state.get("drawing")
+    if name == "drawn" and drawing:
+        return (drawing["task"],)
     spec = DATASETS.get(name)
     return tuple(getattr(spec, "tasks", ("binary",))) if spec is not None else TASKS
 
@@ -64,34 +64,41 @@ def _on_dataset_change() -> None:
     _fit_loss()
 
 
-def _drawing_note(csv: dict) -> None:
+def _drawing_note() -> None:
     """What the session's drawn data is, and a button that saves it as CSV."""
-    n, task = csv.get("points", 0), csv.get("task", "")
+    drawing = st.session_state.get("drawing")
+    if not drawing:
+        st.info(
+            "No points drawn yet: press **Draw** above the Train page's plot, draw points of two classes or more "
+            "(or a curve), then press **Train on these points**. Until then the current data stays."
+        )
+        return
+    n, task = len(drawing["points"]), drawing["task"]
     st.caption(
-        f"Your drawing: {n} points ({TASK_TITLES.get(task, task)}). Draw mode in the Train view edits it; "
-        "the link carries it. Upload a CSV file below to replace it."
+        f"Your drawing: {n} points ({TASK_TITLES.get(task, task)}), in the units you drew them (not standardised). "
+        "Draw mode in the Train view edits it; the link carries it."
     )
     st.download_button(
-        "Save drawing as CSV", data=csv["data"], file_name=csv["name"], mime="text/csv", key="download_drawing"
+        "Save drawing as CSV", data=drawing["csv"], file_name="drawn.csv", mime="text/csv", key="download_drawing"
     )
 
 
 def _data_section() -> None:
     ss = st.session_state
-    drawn = bool((ss.get("csv") or {}).get("drawn"))
+    titles = {"csv": "Upload CSV…", "drawn": "Drawn points"}
     st.selectbox(
         **_w("dataset"),
         options=setting("dataset").allowed(),
         on_change=_on_dataset_change,
-        format_func=lambda n: ("Drawn data / CSV…" if drawn else "Upload CSV…") if n == "csv" else n.replace("_", " "),
+        format_func=lambda n: titles.get(n, n.replace("_", " ")),
     )
     tasks = _tasks(ss["w_dataset"])
     if ss.get("w_task") not in tasks:
         ss["w_task"] = tasks[0]
     st.selectbox(**_w("task"), options=tasks, on_change=_fit_loss, format_func=lambda t: TASK_TITLES.get(t, t))
-    if ss["w_dataset"] == "csv":
-        if drawn:
-            _drawing_note(ss["csv"])
+    if ss["w_dataset"] == "drawn":
+        _drawing_note()
+    elif ss["w_dataset"] == "csv":
         st.file_uploader(
             "CSV file (header row; a label or target column)",
             type=["csv", "txt"],
@@ -112,11 +119,10 @@ def _data_section() -> None:
             cols = csv["columns"]
             if ss.get("w_csv_label") not in cols:
                 ss["w_csv_label"] = cols[-1]
-            fixed = drawn  # a drawing's columns are its own (shown, not chosen)
-            st.selectbox(**_w("label_column"), options=cols, disabled=fixed)
+            st.selectbox(**_w("label_column"), options=cols)
             features = [c for c in cols if c != ss["w_csv_label"]]
             ss["w_csv_features"] = [c for c in ss.get("w_csv_features", features) if c in features]
-            st.multiselect(**_w("feature_columns"), options=features, disabled=fixed)
+            st.multiselect(**_w("feature_columns"), options=features)
             st.caption("Features are standardised (mean 0, std 1) with the training rows' statistics.")
     else:
         spec = DATASETS[ss["w_dataset"]]
@@ -129,7 +135,7 @@ def _data_section() -> None:
     st.slider(**_ranged("test_fraction"), step=0.05)
     a, b = st.columns(2, vertical_alignment="bottom")
     a.number_input(**_ranged("data_seed"))
-    csv = ss["w_dataset"] == "csv"
+    csv = ss["w_dataset"] in ("csv", "drawn")  # the user's own data: no new draw
     b.button(
         "New data",
         key="btn_new_data",

@@ -8,9 +8,10 @@ import numpy as np
 import streamlit as st
 
 from micrograd.studio import datasets, drawn
+from micrograd.studio.config import ConfigError
 from micrograd.studio.datasets import DataError
 from ui.options import MAX_LAYERS, MAX_WIDTH, drawn_widgets
-from ui.session import get_trainer, new_trainer, replace_trainer, set_layer_widgets
+from ui.session import config_from_state, get_trainer, new_trainer, replace_trainer, set_layer_widgets
 
 
 def on_csv_upload() -> None:
@@ -30,8 +31,8 @@ def on_csv_upload() -> None:
 
 
 def apply_drawing(payload: object) -> bool:
-    """Make the points drawn in the Train view ({kind, x, y, c}) the session's data; False (and a notice) when they
-    cannot be trained on. The settings are applied on the next full run, like an uploaded CSV file's."""
+    """Make the points drawn in the Train view ({kind, x, y, c}) the session's data (dataset "drawn", weights
+    initialised); False (and a notice) when they cannot be trained on. Call it from a callback: it sets widgets."""
     ss = st.session_state
     try:
         if not isinstance(payload, dict):
@@ -43,11 +44,18 @@ def apply_drawing(payload: object) -> bool:
     except DataError as e:
         ss["notices"].append(f"The drawing was not applied: {e}.")
         return False
+    before = {k: ss.get(k) for k in drawn_widgets(d)}
     ss.update(drawn_widgets(d, ss.get("w_loss")))
-    ss["csv_fresh"], ss["csv_error"] = True, ""
-    ss["uploads"] += 1  # a CSV file left in the uploader would read as the current data: clear it
     kinds = f"{len(d.classes)} classes" if d.kind == "classes" else "a curve"
-    ss["notices"].append(f"Training on your drawing: {len(d)} points, {kinds} ({d.task}).")
+    try:
+        replace_trainer(
+            new_trainer(config_from_state().validate()),
+            f"Training on your drawing: {len(d)} points, {kinds} ({d.task}); weights initialised.",
+        )
+    except (ConfigError, DataError) as e:  # e.g. the network is too large for the sidebar: nothing changes
+        ss.update(before)
+        ss["notices"].append(f"The drawing was not applied: {e}")
+        return False
     return True
 
 

@@ -69,8 +69,10 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             continue
         text = params[key]
         if key == "dataset" and text == "csv":
-            if not drawing:
-                warnings.append("This link used an uploaded CSV file, which links cannot carry; upload it again.")
+            warnings.append("This link used an uploaded CSV file, which links cannot carry; upload it again.")
+            continue
+        if key == "dataset" and text == "drawn" and not drawing:
+            warnings.append("This link names drawn points but carries none (draw=...); draw them again.")
             continue
         try:
             value = parse(s, text, state)
@@ -135,7 +137,7 @@ def write_url() -> None:
         if st.query_params.get(k) != v:
             st.query_params[k] = v
     ss = st.session_state
-    drawing = (ss.get("csv") or {}).get("drawn") if ss.get("w_dataset") == "csv" else None
+    drawing = (ss.get("drawing") or {}).get("url") if ss.get("w_dataset") == "drawn" else None
     if drawing and st.query_params.get("draw") != drawing:  # drawn points travel in the link (up to 200)
         st.query_params["draw"] = drawing
     elif not drawing and "draw" in st.query_params:
