@@ -16,7 +16,8 @@ from micrograd.views import text
 
 COLUMNS = 10
 LIMIT = 40  # images shown at most
-GAP = 1  # blank pixels between images
+GAP = 1  # blank pixels between images in a row
+ROW_GAP = 5  # blank pixels between rows: room for the captions
 WRONG, RIGHT = "#d62728", "#31333f"
 
 
@@ -37,11 +38,11 @@ def tile(X: np.ndarray, side: int, columns: int = COLUMNS) -> np.ndarray:
     """Images (rows of X, side*side pixels each, row-major) tiled into one array; NaN between images."""
     n = len(X)
     rows = max(1, math.ceil(n / columns))
-    cell = side + GAP
-    out = np.full((rows * cell - GAP, min(n, columns) * cell - GAP if n else side), np.nan)
+    cell, row = side + GAP, side + ROW_GAP
+    out = np.full((rows * row - ROW_GAP, min(n, columns) * cell - GAP if n else side), np.nan)
     for k, x in enumerate(X):
         r, c = divmod(k, columns)
-        out[r * cell : r * cell + side, c * cell : c * cell + side] = np.asarray(x, dtype=float).reshape(side, side)
+        out[r * row : r * row + side, c * cell : c * cell + side] = np.asarray(x, dtype=float).reshape(side, side)
     return out
 
 
@@ -55,14 +56,14 @@ def gallery_figure(
     idx = order(pred, true)
     img = tile(X[idx], side)
     fig = go.Figure(go.Heatmap(z=img, colorscale="Greys", reversescale=True, showscale=False, hoverinfo="skip"))
-    cell = side + GAP
+    cell, row = side + GAP, side + ROW_GAP
     for k, i in enumerate(idx):
         r, c = divmod(k, COLUMNS)
         ok = pred[i] == true[i]
         name = lambda j: text.plotly(class_names[int(j)]) if 0 <= int(j) < len(class_names) else "—"  # noqa: E731
         fig.add_annotation(
             x=c * cell + (side - 1) / 2,
-            y=r * cell + side - 0.3,
+            y=r * row + side - 0.2,
             text=f"{name(pred[i])} / {name(true[i])}",
             showarrow=False,
             yanchor="top",
@@ -73,5 +74,5 @@ def gallery_figure(
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
     caption = f"{title}: predicted / true, {wrong} of {len(true)} misclassified (shown first, in red)"
-    fig.update_layout(title=caption, height=90 + 62 * rows, margin=dict(l=10, r=10, t=40, b=20), uirevision="gallery")
+    fig.update_layout(title=caption, height=100 + 90 * rows, margin=dict(l=10, r=10, t=40, b=20), uirevision="gallery")
     return fig
