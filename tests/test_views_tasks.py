@@ -49,7 +49,8 @@ def test_k_classes_send_one_byte_per_cell_the_winning_class_and_its_confidence(s
     X = np.vstack([spiral.dataset.X_train, spiral.dataset.X_test])
     pts = numeric.outputs(numeric.layers_of(spiral.model), X)
     assert np.array_equal(f["pred"], numeric.predict("multiclass", pts))
-    assert f["pred"].dtype == np.uint8 and f["conf"].dtype == np.uint8
+    assert f["pred"].dtype == np.uint8 and f["net"]["conf"].dtype == np.uint8 and "conf" not in f
+    assert np.array_equal(f["net"]["conf"], classes.point_classes(pts)[1])
 
 
 def test_k_class_ticks_send_only_new_steps_and_accuracy_curves(spiral):
@@ -119,7 +120,13 @@ def test_wide_data_sends_no_feature_table():
 
 @pytest.mark.parametrize(
     "settings",
-    [dict(dataset="spiral", task="multiclass", classes=3, loss="ce"), dict(dataset="plane", task="regression")],
+    [
+        dict(dataset="spiral", task="multiclass", classes=3, loss="ce"),
+        dict(dataset="blobs", task="multiclass", classes=10, loss="ce"),
+        dict(dataset="digits", task="multiclass", loss="ce", lr=0.1),  # 1,797 points: a class byte each per frame
+        dict(dataset="sine", task="regression", lr=0.03),
+        dict(dataset="plane", task="regression", lr=0.03),
+    ],
 )
 def test_bytes_per_second_fit_the_budget(settings):
     """At 60 steps a second (a picture each), the encoded updates of K classes and regression stay < 100 KB/s."""

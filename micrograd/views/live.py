@@ -22,8 +22,8 @@ An update is a dict with these keys (absent when there is nothing new):
 - ``frames``: the steps taken since the last update, oldest first, each ``{"step", "grid", "scores", "net"?}``:
   ``grid`` a GRID_N x GRID_N int8 picture of tanh(score) (row-major, y upwards; sign kept exactly, -128 = NaN),
   ``scores`` the points' scores at that step (float16). Other tasks (``static["task"]``, see
-  micrograd.views.classes): K classes send ``grid`` as uint8 class | confidence << 4 and ``pred``/``conf`` (uint8
-  per point); regression sends ``grid`` as int8 of the unscaled prediction on ``static["value_range"]`` (2 features
+  micrograd.views.classes): K classes send ``grid`` as uint8 class | confidence << 4 and ``pred`` (uint8 per
+  point; its confidence ``conf`` comes with ``net``); regression sends ``grid`` as int8 of the unscaled prediction on ``static["value_range"]`` (2 features
   or more) or ``curve`` (CURVE_N float32 predictions over x, one feature), and ``pred`` (float16, unscaled);
   ``net`` (every ``net_every``-th frame) each neuron's
   THUMB_N x THUMB_N activation picture (int8 of a / max|a| per neuron) and the weights and biases (float32);
@@ -229,7 +229,7 @@ class LiveFeed:
         grid, pts = numeric.forward_all(layers, inputs)[-1], numeric.forward_all(layers, X)[-1]
         if self._task == "multiclass":
             frame["grid"] = classes.quantise_classes(grid)
-            frame["pred"], frame["conf"] = classes.point_classes(pts)
+            frame["pred"], conf = classes.point_classes(pts)
         elif self._task == "regression":
             values = classes.unscale(grid, self._scaling)
             if self._mode == "curve":
@@ -250,6 +250,8 @@ class LiveFeed:
                 outs = numeric.forward_all(layers, self._thumb_inputs)
                 net["thumbs"] = np.concatenate([quantise_unit(o).T.ravel() for o in outs])  # neuron by neuron
             frame["net"] = net
+            if self._task == "multiclass":  # the points' confidence (for the tooltip) travels with the network
+                net["conf"] = conf
         self._last_step = k
         return frame
 

@@ -178,6 +178,7 @@
     if (drawing) mg.draw.paintDraft(v, ctx);
     else wrong(v, ctx, f);
     if (f.net) mg.trainNet.draw(v, f.net, f.step);
+    if (f.net && f.net.conf) v.conf = f.net.conf;
     v.shown = f.step;
     v.canvas.dataset.step = f.step;
     v.canvas.dataset.shown = (+(v.canvas.dataset.shown || 0) + 1).toString();
@@ -307,7 +308,8 @@
     let what;
     if (s.task === "multiclass") {
       const pred = f.pred ? f.pred[k] : 255;
-      const guess = pred === 255 ? "—" : `${esc(s.class_names[pred])} (${Math.round((100 * f.conf[k]) / 255)} % sure)`;
+      const conf = v.conf ? ` (${Math.round((100 * v.conf[k]) / 255)} % sure at step ${v.netStep})` : "";
+      const guess = pred === 255 ? "—" : `${esc(s.class_names[pred])}${conf}`;
       what = `class ${esc(s.class_names[p.label[k]])} · predicted ${guess}`;
     } else if (s.task === "regression") what = `target ${fmt(p.target[k])} · predicted ${fmt(f.pred ? f.pred[k] : null)}`;
     else what = `label ${p.label[k] > 0 ? "+1" : "−1"} (${esc(s.class_names[p.label[k] > 0 ? 1 : 0])}) · score ${fmt(f.scores ? f.scores[k] : null)}`;
