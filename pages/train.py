@@ -100,8 +100,8 @@ def _ignore() -> None:
 def _on_drawn() -> None:
     """Draw mode sent its points: make them the session's data (the widgets change here, before any is drawn)."""
     ss = st.session_state
-    if apply_drawing((ss.get("live_train") or {}).get("drawn")):
-        ss["drawing_applied"] = True
+    apply_drawing((ss.get("live_train") or {}).get("drawn"))
+    ss["drawing_applied"] = True  # a full run shows the new data, or the notice saying why it was not applied
     if ss.get("running"):  # the next full run replaces the run: none must tick on the old data meanwhile
         ui.pause()
 

@@ -55,6 +55,10 @@
     };
     d.apply.onclick = () => {
       const pts = d.pts;
+      // micrograd.studio.drawn.problem's rules, checked here so an unusable drawing is never sent (and lost)
+      const classes = new Set(pts.map((p) => p[2])).size;
+      const why = pts.length < 4 ? `Draw at least 4 points (${pts.length} so far).` : d.kind === "classes" && classes < 2 ? "Draw points of at least two classes." : "";
+      if (why) return (d.count.textContent = why);
       v.send({ kind: d.kind, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), c: pts.map((p) => p[2]) });
       d.dirty = false;
       d.count.textContent = `${pts.length} points sent: training data updating…`;
