@@ -113,3 +113,31 @@ def test_draw_three_classes_train_and_the_regions_separate_them(app_url, page, t
     shot = ROOT / "docs" / "screenshot-draw.png" if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "draw.png"
     page.locator(".mgl-train").screenshot(path=str(shot))
     assert not errors, errors
+
+
+def test_draw_values_makes_a_two_feature_regression(app_url, page):
+    errors = watch_console(page)
+    page.goto(app_url)
+    wait_for_app(page)
+    canvas = page.locator(CANVAS)
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    page.get_by_test_id("mgl-mode-draw").click()
+    page.get_by_test_id("mgl-draw-kind").select_option("values")
+    assert drawn_count(canvas) == 0  # another kind of drawing starts empty
+    box = canvas.bounding_box()
+    slider = page.get_by_test_id("mgl-draw-value")
+    for value, x in (("1", 100), ("-1", 380)):
+        slider.fill(value)
+        for y in (60, 140, 220, 300):
+            click(page, box, x, y)
+    assert drawn_count(canvas) == 8
+    page.get_by_test_id("mgl-draw-apply").click()
+    page.wait_for_function(
+        f"() => {{ const v = document.querySelector('{CANVAS}').mglView;"
+        " return v.static.mode === 'heat' && v.static.points.x.length === 8; }",
+        timeout=30_000,
+    )
+    targets = canvas.evaluate("(el) => el.mglView.static.points.target")
+    assert sorted(round(t, 3) for t in targets) == [-1.0] * 4 + [1.0] * 4
+    assert page.locator('.mgl-metric[data-label="Train R²"]').count() == 1  # the metric row speaks of R²
+    assert not errors, errors

@@ -28,6 +28,10 @@ def test_the_link_codec_round_trips_200_points_in_under_2000_characters():
     curve = drawn.points("curve", [0.0, 1.0, 2.0, 3.0], [1.0, -1.0, 0.5, 0.25])
     back = drawn.decode_url(drawn.encode_url(curve))
     assert back.kind == "curve" and np.allclose(back.xy, curve.xy, atol=1e-4)
+    values = drawn.points("values", [0.0, 1.0, 2.0, 3.0], [1.0, -1.0, 0.5, 0.25], [-1.0, 0.5, 1.0, 0.3])
+    back = drawn.decode_url(drawn.encode_url(values))
+    assert back.kind == "values" and np.allclose(back.xy, values.xy, atol=1e-4)
+    assert np.allclose(back.label, values.label, atol=2 / 65535 + 1e-7)
 
 
 @pytest.mark.parametrize("text", ["", "abc", "eJwLy8xLTc3Lz0lVyC9KSS0q0lFIzs8rSc0rUUjNS84HAG2YCRo", "%%%"])
@@ -43,7 +47,9 @@ def test_points_are_checked():
         drawn.points("classes", [0.0, float("nan")], [0.0, 1.0], [0, 1])
     with pytest.raises(DataError, match="0 to 9"):
         drawn.points("classes", [0.0], [0.0], [10])
-    with pytest.raises(DataError, match="one of classes, curve"):
+    with pytest.raises(DataError, match="finite"):
+        drawn.points("values", [0.0, 1.0], [0.0, 1.0], [0.5, float("inf")])
+    with pytest.raises(DataError, match="one of classes, curve, values"):
         drawn.points("lines", [0.0], [0.0])
     with pytest.raises(DataError, match="numbers"):
         drawn.points("classes", ["a"], [0.0], [0])
@@ -63,6 +69,9 @@ def test_a_drawing_is_a_dataset_of_its_task():
     assert c.task == "regression" and c.feature_names == ["x"] and np.allclose(c.unscale(c.y_train), [0, 1, 4, 9, 16])
     with pytest.raises(DataError, match="at least 4"):
         drawn.to_dataset(drawn.points("curve", [0.0], [1.0]))
+    v = drawn.to_dataset(drawn.points("values", [0.0, 1, 2, 3], [3.0, 2, 1, 0], [0.5, -1, 1, 0.25]))
+    assert v.task == "regression" and v.feature_names == ["x1", "x2"] and v.class_names == ("value",)
+    assert np.allclose(v.unscale(v.y_train), [0.5, -1, 1, 0.25])
 
 
 def test_the_csv_file_reads_back_with_load_csv():
@@ -73,6 +82,11 @@ def test_the_csv_file_reads_back_with_load_csv():
     curve = drawn.points("curve", np.linspace(-3, 3, 20).tolist(), np.sin(np.linspace(-3, 3, 20)).tolist())
     back = datasets.load_csv(drawn.to_csv(curve), standardize=False)
     assert back.task == "regression" and np.allclose(back.unscale(back.y_train), curve.xy[:, 1])
+    rng = np.random.default_rng(2)
+    values = drawn.points("values", *rng.normal(size=(2, 20)).tolist(), rng.normal(size=20).tolist())
+    back = datasets.load_csv(drawn.to_csv(values), standardize=False)
+    assert back.task == "regression" and back.feature_names == ["x1", "x2"]
+    assert np.array_equal(back.X_train, values.xy) and np.allclose(back.unscale(back.y_train), values.label)
 
 
 def test_a_link_with_drawn_points_sets_the_drawn_data():

@@ -1,5 +1,5 @@
-/* Draw mode of the Train view (needs paint.js and train_view.js): click to add a point of the chosen class (or,
- * for a curve, a point whose height is its target), drag to paint, the eraser removes. The drawing stays in the
+/* Draw mode of the Train view (needs paint.js and train_view.js): click to add a point of the chosen class (or of
+ * the chosen value; or, for a curve, a point whose height is its target), drag to paint, the eraser removes. The drawing stays in the
  * browser until "Train on these points" sends it to Python (a `drawn` trigger: {kind, x, y, c} in the plane's
  * units), which makes it the session's dataset (micrograd/studio/drawn.py). */
 (function () {
@@ -26,8 +26,16 @@
     d.panel = el("span", "mgl-draw-panel", bar);
     d.panel.style.display = "none";
     d.kindSel = el("select", "mgl-select", d.panel, { "data-testid": "mgl-draw-kind" });
-    d.kindSel.innerHTML = '<option value="classes">classes</option><option value="curve">curve (x → y)</option>';
+    d.kindSel.innerHTML =
+      '<option value="classes">classes</option><option value="values">values (x1, x2 → value)</option>' +
+      '<option value="curve">curve (x → y)</option>';
     d.swatches = el("span", "mgl-swatches", d.panel);
+    d.valueBox = el("span", "mgl-value", d.panel);
+    el("span", "", d.valueBox).textContent = "value";
+    d.value = el("input", "", d.valueBox, { type: "range", min: -1, max: 1, step: 0.1, value: 1, "data-testid": "mgl-draw-value" });
+    d.valueText = el("span", "mgl-count", d.valueBox);
+    d.value.oninput = () => (d.valueText.textContent = Number(d.value.value).toFixed(1));
+    d.value.oninput();
     d.eraser = button(d.panel, "Eraser", "mgl-draw-eraser");
     d.clear = button(d.panel, "Clear", "mgl-draw-clear");
     d.fromData = button(d.panel, "From data", "mgl-draw-from-data");
@@ -105,7 +113,10 @@
         const c = s.task === "binary" ? (p.label[k] > 0 ? 1 : 0) : p.label[k];
         pts.push([p.x[k], p.y[k], index[c] ?? c]);
       }
-    } else d.kind = "classes";
+    } else {
+      d.kind = "values"; // a heat-map regression: each point with its target
+      for (let k = 0; k < p.x.length && pts.length < MAX; k++) pts.push([p.x[k], p.y[k], p.target[k]]);
+    }
     d.kindSel.value = d.kind;
     d.pts = pts;
     d.names = {};
@@ -125,6 +136,7 @@
     const d = v.draw, pal = v.static.palette.draw;
     d.swatches.innerHTML = "";
     d.swatches.style.display = d.kind === "classes" ? "" : "none";
+    d.valueBox.style.display = d.kind === "values" ? "" : "none";
     for (let c = 0; c < d.k; c++) {
       const b = button(d.swatches, (d.names && d.names[c]) || String(c), `mgl-draw-class-${c}`, "mgl-btn mgl-class");
       b.style.borderColor = pal[c];
@@ -174,8 +186,14 @@
     if (d.pts.length >= MAX) return (d.count.textContent = `${MAX} points: the most a drawing holds (erase some)`);
     d.last = [px, py];
     const [x, y] = T.fromPx(v, px, py);
-    d.pts.push([x, y, d.kind === "classes" ? d.cls : 0]);
+    d.pts.push([x, y, d.kind === "classes" ? d.cls : d.kind === "values" ? Number(d.value.value) : 0]);
     edited(v);
+  }
+
+  /* A drawn value's colour: -1 orange ... 0 light grey ... 1 blue (values beyond ±1 take the end colours). */
+  function valueColour(v, x) {
+    const i = (Math.round(127 * Math.max(-1, Math.min(1, x))) + 128) * 4;
+    return `rgb(${v.lut[i]},${v.lut[i + 1]},${v.lut[i + 2]})`;
   }
 
   /* The drawing over the current picture (instead of the data's points). */
@@ -185,7 +203,7 @@
       const [x, y] = mg.trainView.toPx(v, p[0], p[1]);
       ctx.beginPath();
       ctx.arc(x, y, 5, 0, 2 * Math.PI);
-      ctx.fillStyle = d.kind === "curve" ? "#444444" : pal[p[2]];
+      ctx.fillStyle = d.kind === "curve" ? "#444444" : d.kind === "values" ? valueColour(v, p[2]) : pal[p[2]];
       ctx.fill();
       ctx.lineWidth = 1.5;
       ctx.strokeStyle = "#ffffff";
