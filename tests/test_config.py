@@ -23,7 +23,7 @@ OLD_URL_KEYS = (
     "dataset task classes samples noise test_fraction data_seed layers activation init loss lr schedule lr_end batch_size l2 "
     "momentum steps seed engine speed"
 ).split()
-RUN_FLAGS = {"help", "out", "quiet", "db", "no_record", "preset"}  # train flags that are about the command, not the run
+RUN_FLAGS = {"help", "out", "quiet", "db", "no_record", "preset"}  # train flags about the command, not the run
 
 
 def train_actions() -> dict[str, list[str]]:
@@ -109,8 +109,8 @@ def test_the_effect_groups_are_derived_from_the_schema():
     live = {"lr", "lr_end", "schedule", "momentum", "l2", "batch_size", "steps", "engine", "loss"}
     assert set(Trainer.LIVE) == live
     assert set(MODEL_FIELDS) == {"layers", "activation", "init", "seed"}
-    data = {"dataset", "task", "classes", "samples", "noise", "test_fraction", "data_seed", "csv", "label_column"}
-    data |= {"feature_columns"}
+    data = {"dataset", "samples", "noise", "test_fraction", "data_seed", "csv", "label_column", "feature_columns"}
+    data |= {"task", "classes"}  # issue 13: the task picks the data's labels and the model's outputs
     assert set(DATA_FIELDS) == data
     assert set(Trainer.LIVE) | set(MODEL_FIELDS) | set(DATA_FIELDS) == set(settings())
 
@@ -139,8 +139,7 @@ def test_sidebar_defaults_are_the_micrograd_demo():
         "w_engine": "compiled",
         "w_speed": 20,
     }
-    assert dataset_defaults("circles") == {"w_classes": 3, "w_samples": 200, "w_noise": 0.1}
-    assert dataset_defaults("csv") == {}
+    assert dataset_defaults("circles") == {"w_samples": 200, "w_noise": 0.1} and dataset_defaults("csv") == {}
 
 
 @pytest.mark.parametrize(

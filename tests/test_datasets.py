@@ -196,7 +196,7 @@ def test_split_sizes_property(samples: int, tf: float, seed: int) -> None:
 @pytest.mark.parametrize(
     "kwargs, words",
     [
-        ({"name": "blobs"}, ["unknown dataset", "moons, circles, xor, gauss, spiral, breast_cancer"]),
+        ({"name": "rings"}, ["unknown dataset", "moons, circles, xor, gauss, spiral, breast_cancer"]),
         ({"name": 3}, ["unknown dataset"]),
         ({"name": "moons", "samples": 3}, ["samples", "[4, 10000]"]),
         ({"name": "moons", "samples": MAX_SAMPLES + 1}, ["samples", "[4, 10000]", "limit"]),

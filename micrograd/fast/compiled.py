@@ -234,19 +234,18 @@ class CompiledLoss:
         self.loss, self.task, self.exact = loss, task, exact
         self.params = model.parameters()
         self.n_inputs = model.sizes[0]
-        self.n_outputs = model.sizes[-1]
+        self._inputs = [Value(0.0, label=f"x{i + 1}") for i in range(self.n_inputs)]
+        out = model(self._inputs)
+        self._outs = [out] if isinstance(out, Value) else out
+        self.n_outputs = len(self._outs)
         if task == "binary" and self.n_outputs != 1:
             raise ValueError(f"a binary loss needs a model with one output unit, this one has {self.n_outputs}")
-        self._inputs = [Value(0.0, label=f"x{i + 1}") for i in range(self.n_inputs)]
         # the label as leaves fed per row: y (binary), one-hot t1..tK (multiclass), targets y1..ym (regression),
         # so that one traced graph fits every row whatever its class
         n_labels = 1 if task == "binary" else self.n_outputs
-        names = (
-            ["y"] if task == "binary" else [f"{'t' if task == 'multiclass' else 'y'}{k + 1}" for k in range(n_labels)]
-        )
+        prefix = "t" if task == "multiclass" else "y"
+        names = ["y"] if task == "binary" else [f"{prefix}{k + 1}" for k in range(n_labels)]
         self._labels = [Value(0.0, label=n) for n in names]
-        out = model(self._inputs)
-        self._outs = [out] if isinstance(out, Value) else out
         label = self._labels[0] if task == "binary" or n_labels == 1 and task == "regression" else self._labels
         self._build(loss_fn(self._outs, label))
         for step in self.steps:

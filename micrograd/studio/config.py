@@ -192,7 +192,7 @@ class RunConfig:
         help="binary (two classes), multiclass (3 to 10 classes) or regression (real targets)",
     )
     classes: int = setting(
-        3, label="Classes", kind=int, low=MIN_CLASSES, high=MAX_CLASSES, effect=DATA, only=BUILTIN,
+        3, label="Classes", kind=int, low=MIN_CLASSES, high=MAX_CLASSES, effect=DATA,
         used=lambda spec: spec.uses_classes, help="number of classes K of the datasets that take it (spiral, blobs)",
     )
     samples: int | None = setting(

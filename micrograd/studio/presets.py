@@ -32,7 +32,7 @@ PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     ("wine", "multiclass"): dict(layers=[16], activation="tanh", init="scaled", loss="ce", lr=0.3, lr_end=0.03,
                                  l2=0.001, steps=200),
     ("digits", "multiclass"): dict(layers=[32], activation="tanh", init="scaled", loss="ce", lr=0.3, lr_end=0.03,
-                                   l2=0.0001, steps=200, engine="compiled"),
+                                   l2=0.0001, batch_size=128, steps=300, engine="compiled"),
     ("sine", "regression"): dict(layers=[16, 16], activation="tanh", init="scaled", loss="mse", lr=0.03,
                                  lr_end=0.003, momentum=0.9, steps=500, noise=0.1),
     ("abs", "regression"): dict(layers=[16, 16], activation="tanh", init="scaled", loss="mse", lr=0.03,
