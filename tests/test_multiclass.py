@@ -243,3 +243,27 @@ def test_predict_and_metrics_for_classes():
     b = numeric.metrics("binary", np.array([[1.0], [-2.0], [0.5]]), np.array([1.0, 1.0, -1.0]))
     assert b["accuracy"] == pytest.approx(1 / 3) and b["confusion"] == [[0, 1], [1, 1]]
     assert numeric.predict("binary", np.array([[0.3], [-0.1]])).tolist() == [1.0, -1.0]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "task", "loss"),
+    [
+        ("spiral", "multiclass", "ce"),
+        ("blobs", "multiclass", "hinge"),
+        ("sine", "regression", "mse"),
+        ("step", "regression", "huber"),
+    ],
+)
+def test_every_task_trains_the_same_in_the_scalar_and_the_compiled_engine(dataset, task, loss):
+    from micrograd.studio.presets import preset_config
+    from micrograd.studio.trainer import Trainer
+
+    runs = []
+    for engine in ("scalar", "compiled"):
+        tr = Trainer(preset_config(dataset, task, engine=engine, loss=loss, steps=15, samples=80, layers=[6, 6]))
+        assert tr.run() == "finished"
+        runs.append(tr)
+    a, b = (np.array([p.data for p in tr.model.parameters()]) for tr in runs)
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    score = "train_r2" if task == "regression" else "train_accuracy"
+    assert runs[0].history[-1][score] == pytest.approx(runs[1].history[-1][score], abs=1e-9)

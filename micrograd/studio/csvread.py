@@ -276,3 +276,12 @@ def check_labels(y: np.ndarray, task: str, classes: tuple[str, ...]) -> np.ndarr
     if v.ndim != 1 or not (np.isin(v, np.arange(k))).all():
         raise DataError(f"multiclass labels must be class indices 0 to {k - 1}")
     return v.astype(np.int64)
+
+
+def csv_task(file: object, label_column: str | None = None) -> str:
+    """The task load_csv detects from the file's label column (default: the last column)."""
+    header, cells = _read_table(file)
+    label = header[-1] if label_column is None else label_column
+    if label not in header:
+        raise DataError(f"label column {label!r} is not in the file; the columns are: {', '.join(header)}")
+    return label_task(cells[label].to_numpy(dtype=object))

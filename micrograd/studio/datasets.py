@@ -34,6 +34,7 @@ from micrograd.studio.csvread import (
     check_labels,
     label_task,
 )
+from micrograd.studio.csvread import csv_task as csv_task  # re-exported
 from micrograd.studio.limits import LIMITS
 from micrograd.studio.scaling import _standardize
 from micrograd.studio.scaling import standardized as standardized  # re-exported
@@ -448,12 +449,3 @@ def load_csv(
         params=params,
         description=description,
     )
-
-
-def csv_task(file: object, label_column: str | None = None) -> str:
-    """The task load_csv detects from the file's label column (default: the last column)."""
-    header, cells = _read_table(file)
-    label = header[-1] if label_column is None else label_column
-    if label not in header:
-        raise DataError(f"label column {label!r} is not in the file; the columns are: {', '.join(header)}")
-    return label_task(cells[label].to_numpy(dtype=object))
