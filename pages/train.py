@@ -2,26 +2,31 @@
 
 import math
 
+import numpy as np
 import streamlit as st
 
 import ui
 from micrograd.fast import numeric
 from micrograd.losses import LOSS_TITLES
 from micrograd.studio import trainer as training
-from micrograd.views import live, plots, text
+from micrograd.views import classes, gallery, live, plots, text
 from ui.components import live as components
+from ui.uploads import apply_drawing
 
 LOSS_HELP = {
     "svm": "max(0, 1 − y·score): zero once a point is on the right side with margin 1",
     "mse": "(score − y)²: squared distance of the score from the ±1 label",
     "bce": "log(1 + e^(−y·score)): the logistic loss; small when y·score is large",
+    "ce": "−log softmax(scores)[true class]: the cross-entropy of the K scores",
+    "hinge": "Σ over the wrong classes of max(0, 1 + score − score of the true class): the multi-class SVM loss",
+    "huber": "squared error near the target, linear beyond 1: robust to outliers",
 }
 
 ui.require_dashboard("pages/train.py")
 st.title("micrograd studio")
 st.caption(
-    "A multi-layer perceptron learns to separate two classes, trained step by step by a scalar autograd engine. "
-    "Pick data and a network in the sidebar, then press **Start**."
+    "A multi-layer perceptron learns to separate classes (or to fit values), trained step by step by a scalar "
+    "autograd engine. Pick data and a network in the sidebar, or draw your own points (Draw), then press **Start**."
 )
 with st.container():  # one slot whatever it holds, so the live view below keeps its place (and never re-mounts)
     ui.show_notices()
@@ -41,10 +46,14 @@ def _status(tr: training.Trainer) -> None:
         st.error(text.md(tr.message) + " Press **Reset** to start again.")  # the trainer's message names no UI control
     elif tr.status == training.FINISHED:
         last = tr.history[-1] if tr.history else {}
-        st.success(
-            f"Finished {tr.step_count} steps. Train accuracy {_fmt(last.get('train_accuracy'), True)}, "
-            f"test accuracy {_fmt(last.get('test_accuracy'), True)} (measured before the last update)."
-        )
+        if classes.task_of(tr.dataset) == "regression":
+            score = f"Train R² {_fmt(last.get('train_r2'))}, test R² {_fmt(last.get('test_r2'))}"
+        else:
+            score = (
+                f"Train accuracy {_fmt(last.get('train_accuracy'), True)}, "
+                f"test accuracy {_fmt(last.get('test_accuracy'), True)}"
+            )
+        st.success(f"Finished {tr.step_count} steps. {score} (measured before the last update).")
     elif tr.step_count == 0 and not ui.is_running():
         st.info("Ready. Press **Start** to train live, or **Step** to take one step at a time.")
     if tr.status != training.DIVERGED:  # the trainer's diagnostics: a dead layer, vanishing gradients, saturation
@@ -69,8 +78,11 @@ def _pair(tr: training.Trainer) -> tuple[int, int | None] | None:
         return 0, 1
     a, b = st.columns(2)
     names = list(range(d.n_features))
-    i = a.selectbox("x axis", names, index=0, key="view_feat_x", format_func=lambda k: d.feature_names[k])
-    j = b.selectbox("y axis", names, index=1, key="view_feat_y", format_func=lambda k: d.feature_names[k])
+    # the first two features that vary (a digit's corner pixel is blank in every image)
+    varying = [k for k in names if np.ptp(d.X_train[:, k]) > 0] + names
+    x0, y0 = varying[0], next(k for k in varying if k != varying[0])
+    i = a.selectbox("x axis", names, index=x0, key="view_feat_x", format_func=lambda k: d.feature_names[k])
+    j = b.selectbox("y axis", names, index=y0, key="view_feat_y", format_func=lambda k: d.feature_names[k])
     if i == j:
         st.warning("The x and y axes show the same feature: pick two different features to see the boundary.")
         return None
@@ -85,17 +97,46 @@ def _ignore() -> None:
     """The pick trigger's callback: the fragment reads the value itself."""
 
 
-def _confusion(tr: training.Trainer) -> None:
+def _on_drawn() -> None:
+    """Draw mode sent its points: make them the session's data (the widgets change here, before any is drawn)."""
+    ss = st.session_state
+    apply_drawing((ss.get("live_train") or {}).get("drawn"))
+    ss["drawing_applied"] = True  # a full run shows the new data, or the notice saying why it was not applied
+    if ss.get("running"):  # the next full run replaces the run: none must tick on the old data meanwhile
+        ui.pause()
+
+
+def _evaluation(tr: training.Trainer) -> None:
+    """Drawn when training pauses: the confusion matrix, the image gallery (digits) or the regression errors."""
     d = tr.dataset
-    if d.n_features == 2:
+    task = classes.task_of(d)
+    if task == "binary" and d.n_features == 2:
         return
     if ui.is_running():
-        st.caption("The confusion matrix is drawn when training pauses.")
+        st.caption("The evaluation below the view is drawn when training pauses.")
         return
     layers = numeric.layers_of(tr.model)
     X, y, which = (d.X_test, d.y_test, "test") if len(d.y_test) else (d.X_train, d.y_train, "train")
-    fig = plots.confusion_figure(y, numeric.scores(layers, X), d.class_names, f"{which} set")
-    st.plotly_chart(fig, key="confusion", config={"displaylogo": False})
+    out = numeric.forward_all(layers, X)[-1]
+    if task == "binary":
+        fig = plots.confusion_figure(y, out[:, 0], d.class_names, f"{which} set")
+        st.plotly_chart(fig, key="confusion", config={"displaylogo": False})
+    elif task == "multiclass":
+        pred, _ = classes.point_classes(out)
+        m = plots.class_confusion(y, pred, len(d.class_names))
+        names = [text.plotly(n) for n in d.class_names]
+        st.plotly_chart(plots.matrix_figure(m, names, f"{which} set"), key="confusion", config={"displaylogo": False})
+        if gallery.image_side(d.n_features):
+            prep = d.preprocessing  # the pixels as they were, not standardised
+            pixels = X * np.asarray(prep["std"]) + np.asarray(prep["mean"]) if prep else X
+            fig = gallery.gallery_figure(pixels, y, pred, d.class_names, f"{which.capitalize()} images")
+            st.plotly_chart(fig, key="gallery", config={"displaylogo": False})
+    else:
+        scaling = getattr(d, "target_scaling", None)
+        err = classes.unscale(out, scaling) - classes.targets(y, scaling)
+        name = text.md(d.class_names[0]) if d.class_names else "the target"
+        mae, rmse = float(np.mean(np.abs(err))), float(np.sqrt(np.mean(err**2)))
+        st.caption(f"On the {which} set, in the units of {name}: MAE {_fmt(mae)}, RMSE {_fmt(rmse)}.")
 
 
 @st.fragment(run_every=ui.TICK_SECONDS if ui.is_running() else None)
@@ -118,7 +159,10 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         lr = tr.lr_at(min(tr.step_count, tr.config.steps - 1))
         log_y = bool(ss.get("view_log_loss"))  # the toggle sits outside: changing it reruns the page
         update = feed.update(tr, state=_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr)
-        result = components.view("train", live.encode(update), key="live_train", on_pick_change=_ignore)
+        payload = live.encode(update)
+        result = components.view("train", payload, key="live_train", on_pick_change=_ignore, on_drawn_change=_on_drawn)
+        if ss.pop("drawing_applied", False):
+            st.rerun()  # a full run: the sidebar applies the drawn data (weights re-initialised)
         picked = result.pick if result is not None else None
         if isinstance(picked, int) and 0 <= picked < len(tr.dataset.y_train):  # a click on a training point
             ss["g_source"], ss["g_index"] = "point", picked
@@ -128,13 +172,26 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
 
 def _legend(tr: training.Trainer) -> None:
     d = tr.dataset
+    task = classes.task_of(d)
     st.toggle("Log-scale loss", key="view_log_loss")
     held = " The other features are held at their mean (0 after standardisation)." if d.n_features > 2 else ""
+    if task == "multiclass":
+        picture = (
+            f"Background: the class the network picks at each place ({text.md_list(d.class_names)}), lighter where "
+            "it is less sure (softmax of the scores)."
+        )
+    elif task == "regression":
+        picture = "The network's prediction, in the target's own units (the targets are standardised for training)."
+    else:
+        picture = (
+            f"Background: the network's score (blue > 0 → class {text.md(d.class_names[1])}, orange < 0 → class "
+            f"{text.md(d.class_names[0])}, light = near the decision boundary)."
+        )
+    loss = tr.config.loss
     st.caption(
-        f"Background: the network's score (blue > 0 → class {text.md(d.class_names[1])}, orange < 0 → class "
-        f"{text.md(d.class_names[0])}, light = near the decision boundary). Each picture is a real training step; at high "
-        f"speeds the view says when it shows every k-th step.{held} Click a training point to trace it on the Graph "
-        f"page. Loss: {LOSS_TITLES[tr.config.loss]}, {LOSS_HELP[tr.config.loss]}; averaged over each set."
+        f"{picture} Each picture is a real training step; at high speeds the view says when it shows every k-th "
+        f"step.{held} Click a training point to trace it on the Graph page; **Draw** adds, paints and erases points "
+        f"of your own. Loss: {LOSS_TITLES.get(loss, loss)}, {LOSS_HELP.get(loss, '')}; averaged over each set."
     )
 
 
@@ -147,7 +204,7 @@ with ui.guard("training"):
     with st.container():  # the fragment's own slot: its reruns replace its elements instead of appending
         live_view(pair)
     _legend(trainer)
-    _confusion(trainer)
+    _evaluation(trainer)
 
 
 def _weights() -> None:

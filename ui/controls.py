@@ -59,7 +59,7 @@ def new_data() -> None:
     """Draw new data with a new data seed, keeping the weights and the history."""
     ss = st.session_state
     tr = get_trainer()
-    if tr.config.dataset == "csv":
+    if tr.config.dataset in ("csv", "drawn"):  # data of the user's: nothing to draw anew
         return
     seed = random.randrange(MAX_SEED)  # a data seed, not a secret: the random module is fine
     config = tr.config.replace(data_seed=seed)

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from micrograd.studio import config
+from micrograd.studio import config, drawn
 from micrograd.studio.config import BUILTIN, CSV, L2_OPTIONS, LR_OPTIONS, MOMENTUM_OPTIONS, SIDEBAR, Setting
 from micrograd.studio.datasets import DATASETS
 
@@ -107,7 +107,7 @@ def config_from_widgets(state: Mapping[str, Any], csv_name: str | None = None) -
     values: dict[str, Any] = {}
     for field, s in config.settings().items():
         if not _applies(s, spec is not None):
-            values[field] = None
+            values[field] = s.default  # not this kind of data's setting: its default (None, or e.g. K = 3)
         elif field == "layers":  # one setting, several widgets (w_nlayers, w_layer_k)
             values[field] = layer_sizes(state)
         elif s.key is not None:
@@ -151,3 +151,22 @@ def widgets_for(c: config.RunConfig) -> tuple[dict[str, Any], list[str]]:
                 v = high
         w[s.key] = v
     return w, notes
+
+
+def task_losses(task: str) -> tuple[str, ...]:
+    """The losses that fit a task, its default first (all of them for an unknown task)."""
+    return config.LOSSES_BY_TASK.get(task, config.settings()["loss"].allowed())
+
+
+def drawn_widgets(d: drawn.Drawn, loss: str | None = None) -> dict[str, Any]:
+    """Session values that make a drawing the session's data (dataset "drawn"): the drawing (``drawing``: the
+    points, their link text, their CSV file), its task, a loss that fits it (loss when it does) and no test split
+    (every drawn point is trained on)."""
+    fits = task_losses(d.task)
+    return {
+        "drawing": {"points": d, "url": drawn.encode_url(d), "csv": drawn.to_csv(d), "task": d.task},
+        "w_dataset": "drawn",
+        "w_task": d.task,
+        "w_loss": loss if loss in fits else fits[0],
+        "w_test_fraction": 0.0,
+    }

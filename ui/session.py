@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from micrograd.studio import datasets, recording
+from micrograd.studio import datasets, drawn, recording
 from micrograd.studio.config import ConfigError, RunConfig
 from micrograd.studio.datasets import DataError
 from micrograd.studio.trainer import Trainer
@@ -24,23 +24,36 @@ def set_layer_widgets(sizes: list[int]) -> None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def builtin_dataset(name: str, samples: int, noise: float, test_fraction: float, seed: int) -> datasets.Dataset:
+def builtin_dataset(
+    name: str, samples: int, noise: float, test_fraction: float, seed: int, classes: int | None = None, task=None
+) -> datasets.Dataset:
     """A built-in dataset; cached because drawing (and importing sklearn) takes a while."""
-    return datasets.make_dataset(name, samples, noise, test_fraction, seed)
+    return datasets.make_dataset(name, samples, noise, test_fraction, seed, classes=classes, task=task)
 
 
 def load_dataset(config: RunConfig) -> datasets.Dataset:
     """The dataset a configuration names; CSV data comes from this session's upload."""
     seed = config.dataset_seed
+    tf = config.test_fraction or 0.0
+    if config.dataset == "drawn":  # points drawn in the Train view: their own units, never standardised
+        drawing = st.session_state.get("drawing")
+        if not drawing:
+            raise DataError(
+                "no points drawn yet: press Draw above the Train page's plot, draw points of two classes or more "
+                "(or a curve), then press Train on these points"
+            )
+        return drawn.to_dataset(drawing["points"], test_fraction=tf, seed=seed)
     if config.dataset != "csv":
-        return builtin_dataset(config.dataset, config.samples, config.noise, config.test_fraction, seed)
+        c = config
+        return builtin_dataset(c.dataset, c.samples, c.noise, c.test_fraction, seed, c.classes, c.task)
     csv = st.session_state.get("csv")
     if not csv:
         raise DataError("no CSV uploaded yet; upload a file with a header row, feature columns and a label column")
     f = io.BytesIO(csv["data"])
     f.name = csv["name"]
-    tf = config.test_fraction or 0.0
-    return datasets.load_csv(f, config.label_column, config.feature_columns, test_fraction=tf, seed=seed)
+    return datasets.load_csv(
+        f, config.label_column, config.feature_columns, test_fraction=tf, seed=seed, task=config.task
+    )
 
 
 def config_from_state() -> RunConfig:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from micrograd.losses import LOSS_TITLES
-from micrograd.studio.config import SIDEBAR
+from micrograd.studio.config import SIDEBAR, TASKS
 from micrograd.studio.datasets import DATASETS, DatasetSpec
 from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
-from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting
+from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting, task_losses
 from ui.session import apply_settings, get_trainer, is_running, save_settings
 from ui.uploads import on_csv_upload
 from ui.url import write_url
@@ -34,17 +34,73 @@ def _options(name: str) -> dict:
     return {"label": s.label, "key": s.key, "help": s.help, "options": s.options, "format_func": lambda v: f"{v:g}"}
 
 
+TASK_TITLES = {"binary": "two classes", "multiclass": "several classes", "regression": "regression (values)"}
+
+
+def _tasks(name: str) -> tuple[str, ...]:
+    """The tasks a dataset can be drawn for (its default first); any for CSV data, the drawing's for drawn data."""
+    drawing = st.session_state.get("drawing")
+    if name == "drawn" and drawing:
+        return (drawing["task"],)
+    spec = DATASETS.get(name)
+    return tuple(getattr(spec, "tasks", ("binary",))) if spec is not None else TASKS
+
+
+def _fit_loss() -> None:
+    """Keep the loss widget on a loss of the chosen task (the task's default when the old one does not fit)."""
+    ss = st.session_state
+    fits = task_losses(ss.get("w_task", "binary"))
+    if ss.get("w_loss") not in fits:
+        ss["w_loss"] = fits[0]
+
+
+def _on_dataset_change() -> None:
+    """A new dataset brings its own defaults, and its own task when it cannot be drawn for the current one."""
+    ss = st.session_state
+    on_dataset_change()
+    tasks = _tasks(ss["w_dataset"])
+    if ss.get("w_task") not in tasks:
+        ss["w_task"] = tasks[0]
+    _fit_loss()
+
+
+def _drawing_note() -> None:
+    """What the session's drawn data is, and a button that saves it as CSV."""
+    drawing = st.session_state.get("drawing")
+    if not drawing:
+        st.info(
+            "No points drawn yet: press **Draw** above the Train page's plot, draw points of two classes or more "
+            "(or a curve), then press **Train on these points**. Until then the current data stays."
+        )
+        return
+    n, task = len(drawing["points"]), drawing["task"]
+    st.caption(
+        f"Your drawing: {n} points ({TASK_TITLES.get(task, task)}), in the units you drew them (not standardised). "
+        "Draw mode in the Train view edits it; the link carries it."
+    )
+    st.download_button(
+        "Save drawing as CSV", data=drawing["csv"], file_name="drawn.csv", mime="text/csv", key="download_drawing"
+    )
+
+
 def _data_section() -> None:
     ss = st.session_state
+    titles = {"csv": "Upload CSV…", "drawn": "Drawn points"}
     st.selectbox(
         **_w("dataset"),
         options=setting("dataset").allowed(),
-        on_change=on_dataset_change,
-        format_func=lambda n: "Upload CSV…" if n == "csv" else n.replace("_", " "),
+        on_change=_on_dataset_change,
+        format_func=lambda n: titles.get(n, n.replace("_", " ")),
     )
-    if ss["w_dataset"] == "csv":
+    tasks = _tasks(ss["w_dataset"])
+    if ss.get("w_task") not in tasks:
+        ss["w_task"] = tasks[0]
+    st.selectbox(**_w("task"), options=tasks, on_change=_fit_loss, format_func=lambda t: TASK_TITLES.get(t, t))
+    if ss["w_dataset"] == "drawn":
+        _drawing_note()
+    elif ss["w_dataset"] == "csv":
         st.file_uploader(
-            "CSV file (header row; two-class label column)",
+            "CSV file (header row; a label or target column)",
             type=["csv", "txt"],
             key=f"csv_upload_{ss['uploads']}",
             on_change=on_csv_upload,
@@ -54,7 +110,8 @@ def _data_section() -> None:
         elif not ss.get("csv"):
             current = get_trainer().dataset.name.replace("_", " ")
             st.info(
-                f"Choose a CSV file: a header row, numeric feature columns and a two-class label column. "
+                f"Choose a CSV file: a header row, numeric feature columns and a label column (classes, or numbers "
+                f"for regression). "
                 f"Until then the current data ({current}) stays."
             )
         csv = ss.get("csv")
@@ -70,13 +127,15 @@ def _data_section() -> None:
     else:
         spec = DATASETS[ss["w_dataset"]]
         st.caption(spec.description)
+        if getattr(spec, "uses_classes", False) and ss["w_task"] == "multiclass":
+            st.number_input(**_ranged("classes", spec))
         st.number_input(**_ranged("samples", spec), step=10)
         if spec.uses_noise:
             st.slider(**_ranged("noise", spec), step=0.01)
     st.slider(**_ranged("test_fraction"), step=0.05)
     a, b = st.columns(2, vertical_alignment="bottom")
     a.number_input(**_ranged("data_seed"))
-    csv = ss["w_dataset"] == "csv"
+    csv = ss["w_dataset"] in ("csv", "drawn")  # the user's own data: no new draw
     b.button(
         "New data",
         key="btn_new_data",
@@ -87,7 +146,7 @@ def _data_section() -> None:
     )
 
 
-def _network_section(n_features: int) -> None:
+def _network_section(n_features: int, n_outputs: int) -> None:
     ss = st.session_state
     layers = setting("layers")
     low, high = layers.bounds(SIDEBAR)
@@ -96,7 +155,7 @@ def _network_section(n_features: int) -> None:
     for k in range(int(ss["w_nlayers"])):
         ss.setdefault(f"w_layer_{k}", 4)
         cols[k % 3].number_input(f"Layer {k + 1}", low, high, key=f"w_layer_{k}")
-    sizes = [n_features, *layer_sizes(ss), 1]
+    sizes = [n_features, *layer_sizes(ss), n_outputs]
     params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
     st.caption(f"Network {'-'.join(map(str, sizes))}: {params:,} parameters.")
     if params > SLOW_PARAMS:
@@ -107,7 +166,10 @@ def _network_section(n_features: int) -> None:
 
 def _training_section() -> None:
     ss = st.session_state
-    st.selectbox(**_w("loss"), options=setting("loss").allowed(), format_func=LOSS_TITLES.get)
+    _fit_loss()
+    st.selectbox(
+        **_w("loss"), options=task_losses(ss.get("w_task", "binary")), format_func=lambda n: LOSS_TITLES.get(n, n)
+    )
     st.select_slider(**_options("lr"))
     st.selectbox(**_w("schedule"), options=setting("schedule").allowed())
     if ss["w_schedule"] != "constant":
@@ -139,7 +201,8 @@ def sidebar(live: bool = True) -> None:
                 messages = st.container()
                 _data_section()
             with st.expander("Network", expanded=True):
-                _network_section(get_trainer().dataset.n_features)
+                data = get_trainer().dataset
+                _network_section(data.n_features, getattr(data, "n_outputs", 1))
             with st.expander("Training", expanded=True):
                 _training_section()
             problem = apply_settings()

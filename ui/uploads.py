@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from micrograd.studio import datasets
+from micrograd.studio import datasets, drawn
+from micrograd.studio.config import ConfigError
 from micrograd.studio.datasets import DataError
-from ui.options import MAX_LAYERS, MAX_WIDTH
-from ui.session import get_trainer, new_trainer, replace_trainer, set_layer_widgets
+from ui.options import MAX_LAYERS, MAX_WIDTH, drawn_widgets
+from ui.session import config_from_state, get_trainer, new_trainer, replace_trainer, set_layer_widgets
 
 
 def on_csv_upload() -> None:
@@ -27,6 +28,35 @@ def on_csv_upload() -> None:
         return
     ss["csv"], ss["csv_error"], ss["csv_fresh"] = {"name": f.name, "data": data, "columns": columns}, "", True
     ss["w_csv_label"], ss["w_csv_features"] = columns[-1], columns[:-1]
+
+
+def apply_drawing(payload: object) -> bool:
+    """Make the points drawn in the Train view ({kind, x, y, c}) the session's data (dataset "drawn", weights
+    initialised); False (and a notice) when they cannot be trained on. Call it from a callback: it sets widgets."""
+    ss = st.session_state
+    try:
+        if not isinstance(payload, dict):
+            raise DataError("the drawing arrived damaged; draw it again")
+        d = drawn.points(payload.get("kind"), payload.get("x"), payload.get("y"), payload.get("c"))
+        why = drawn.problem(d)
+        if why:
+            raise DataError(why)
+    except DataError as e:
+        ss["notices"].append(f"The drawing was not applied: {e}.")
+        return False
+    before = {k: ss.get(k) for k in drawn_widgets(d)}
+    ss.update(drawn_widgets(d, ss.get("w_loss")))
+    kinds = f"{len(d.classes)} classes" if d.kind == "classes" else "a curve"
+    try:
+        replace_trainer(
+            new_trainer(config_from_state().validate()),
+            f"Training on your drawing: {len(d)} points, {kinds} ({d.task}); weights initialised.",
+        )
+    except (ConfigError, DataError) as e:  # e.g. the network is too large for the sidebar: nothing changes
+        ss.update(before)
+        ss["notices"].append(f"The drawing was not applied: {e}")
+        return False
+    return True
 
 
 def on_weights_upload() -> None:
@@ -69,8 +99,12 @@ def check_loaded(loaded: Any, dataset: datasets.Dataset) -> list[str]:
             f"has {dataset.n_features} features ({', '.join(dataset.feature_names)}); choose data with {nin} "
             "features, then import the file again"
         )
-    if sizes[-1] != 1:
-        problems.append(f"the file's model has {sizes[-1]} outputs; this dashboard trains two-class models (1 output)")
+    nout = getattr(dataset, "n_outputs", 1)
+    if sizes[-1] != nout:
+        problems.append(
+            f"the file's model has {sizes[-1]} outputs but the current data needs {nout}; "
+            "choose data of the file's task, then import the file again"
+        )
     if len(hidden) > MAX_LAYERS or any(n > MAX_WIDTH for n in hidden):
         problems.append(f"the file's hidden layers {hidden} exceed this dashboard's {MAX_LAYERS} x {MAX_WIDTH}")
     return problems

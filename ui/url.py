@@ -12,10 +12,11 @@ from typing import Any
 
 import streamlit as st
 
+from micrograd.studio import drawn
 from micrograd.studio.config import SIDEBAR, Setting
-from micrograd.studio.datasets import DATASETS
+from micrograd.studio.datasets import DATASETS, DataError
 from micrograd.studio.lessons import preset_settings
-from ui.options import dataset_defaults, defaults, layer_sizes, url_settings
+from ui.options import dataset_defaults, defaults, drawn_widgets, layer_sizes, task_losses, url_settings
 
 
 def _snap(x: float, options: tuple) -> Any:
@@ -67,12 +68,18 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     params, problem = preset_settings(params)
     if problem:
         warnings.append(problem)
+    drawing = _drawing(params, warnings)
+    if drawing:
+        state |= drawing
     for key, s in url_settings().items():
         if key not in params:
             continue
         text = params[key]
         if key == "dataset" and text == "csv":
             warnings.append("This link used an uploaded CSV file, which links cannot carry; upload it again.")
+            continue
+        if key == "dataset" and text == "drawn" and not drawing:
+            warnings.append("This link names drawn points but carries none (draw=...); draw them again.")
             continue
         try:
             value = parse(s, text, state)
@@ -83,7 +90,36 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         state[s.key] = value
         if key == "dataset":  # a new dataset brings its own default size and noise unless the URL gives them
             state |= dataset_defaults(value)
+    _fit_task(state, warnings)
     return state, warnings
+
+
+def _fit_task(state: dict[str, Any], warnings: list[str]) -> None:
+    """A link naming a dataset but no task (or a loss of another task) gets the dataset's task and its loss."""
+    spec = DATASETS.get(state["w_dataset"])
+    tasks = getattr(spec, "tasks", None)
+    if tasks and state.get("w_task") not in tasks:
+        state["w_task"] = tasks[0]
+    fits = task_losses(state.get("w_task", "binary"))
+    if state.get("w_loss") not in fits:
+        if state.get("w_loss") != defaults().get("w_loss"):  # the link asked for it: say why it changed
+            warnings.append(f"loss {state.get('w_loss')!r} does not fit task {state.get('w_task')}; using {fits[0]}.")
+        state["w_loss"] = fits[0]
+
+
+def _drawing(params: dict[str, str], warnings: list[str]) -> dict[str, Any]:
+    """Session values of the drawn points a link carries (draw=...; micrograd.studio.drawn's codec), or {}."""
+    if "draw" not in params:
+        return {}
+    try:
+        d = drawn.decode_url(params["draw"])
+        why = drawn.problem(d)
+        if why:
+            raise DataError(why)
+    except DataError as e:
+        warnings.append(f"The link's drawing could not be used: {e}.")
+        return {}
+    return drawn_widgets(d, params.get("loss"))
 
 
 def url_of(state: Any) -> dict[str, str]:
@@ -107,3 +143,9 @@ def write_url() -> None:
     for k, v in url_of(st.session_state).items():
         if st.query_params.get(k) != v:
             st.query_params[k] = v
+    ss = st.session_state
+    drawing = (ss.get("drawing") or {}).get("url") if ss.get("w_dataset") == "drawn" else None
+    if drawing and st.query_params.get("draw") != drawing:  # drawn points travel in the link (up to 200)
+        st.query_params["draw"] = drawing
+    elif not drawing and "draw" in st.query_params:
+        del st.query_params["draw"]

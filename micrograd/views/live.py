@@ -21,10 +21,14 @@ An update is a dict with these keys (absent when there is nothing new):
   feature and class names, grid sizes, network geometry (layer sizes, neuron names), palette;
 - ``frames``: the steps taken since the last update, oldest first, each ``{"step", "grid", "scores", "net"?}``:
   ``grid`` a GRID_N x GRID_N int8 picture of tanh(score) (row-major, y upwards; sign kept exactly, -128 = NaN),
-  ``scores`` the points' scores at that step (float16), ``net`` (every ``net_every``-th frame) each neuron's
+  ``scores`` the points' scores at that step (float16). Other tasks (``static["task"]``, see
+  micrograd.views.classes): K classes send ``grid`` as uint8 class | confidence << 4 and ``pred`` (uint8 per
+  point; its confidence ``conf`` comes with ``net``); regression sends ``grid`` as int8 of the unscaled prediction on ``static["value_range"]`` (2 features
+  or more) or ``curve`` (CURVE_N float32 predictions over x, one feature), and ``pred`` (float16, unscaled);
+  ``net`` (every ``net_every``-th frame) each neuron's
   THUMB_N x THUMB_N activation picture (int8 of a / max|a| per neuron) and the weights and biases (float32);
 - ``metrics``: new metric points only (``step``, ``train_loss``, ``test_loss``, ``train_accuracy``,
-  ``test_accuracy``), every ``metric_every``-th once the history is long;
+  ``test_accuracy``; regression: ``train_r2``, ``test_r2``), every ``metric_every``-th once the history is long;
 - ``status``: ``state``, ``step`` (trained), ``budget``, ``speed`` (steps/s asked), ``sps`` (wall-clock), ``every``
   (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate).
 
@@ -47,6 +51,7 @@ import numpy as np
 
 from micrograd.fast import numeric
 from micrograd.studio.status import Status
+from micrograd.views import classes
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
@@ -56,6 +61,8 @@ MAX_NEW_METRICS = 200  # metric points per update at most (downsampled beyond)
 MAX_CURVE_POINTS = 1000  # points of a full history sent on a (re)mount
 PALETTE = {"positive": "#0877bd", "negative": "#f59322", "zero": "#e8eaeb", "nan": "#9e9e9e", "test": "#000000"}
 MAGIC = b"MGL1"
+CURVE_N = 120  # points of a one-feature regression's fitted curve
+MAX_TIP_FEATURES = 10  # the points' features are sent for the tooltip up to this many features
 
 
 def quantise_tanh(z: np.ndarray) -> np.ndarray:
@@ -81,7 +88,7 @@ def quantise_unit(a: np.ndarray) -> np.ndarray:
 
 def plane_points(X: np.ndarray, i: int, j: int | None, n: int) -> tuple[tuple, tuple, np.ndarray]:
     """(x extent, y extent, inputs): an n x n grid over features i, j (others held at 0), row-major, y upwards."""
-    from micrograd.views.plots import span
+    from micrograd.views.plots import span  # plotly loads only when a view is built
 
     xr = span(X[:, i])
     yr = span(X[:, j]) if j is not None else (-1.5, 1.5)
@@ -117,6 +124,9 @@ class LiveFeed:
         self._thumb_inputs: np.ndarray | None = None
         self._X: np.ndarray | None = None  # train then test points
         self._net_at = -(10**9)  # step of the last network frame
+        self._task, self._mode = "binary", "binary"  # of the current static part
+        self._scaling: dict | None = None  # regression: the targets' mean and std, to show values unscaled
+        self._range: tuple[float, float] | None = None  # regression: the value range the colours span
         self.every, self.net_every, self.speed = 1, 1, 10.0
 
     # --- what the browser holds
@@ -141,8 +151,13 @@ class LiveFeed:
         return (id(trainer), id(trainer.dataset), tuple(trainer.model.sizes), self.pair, self.grid_n, self.thumb_n)
 
     def _static(self, trainer) -> dict:
+        from micrograd.views.plots import span
+
         d = trainer.dataset
         i, j = self.pair
+        if d.n_features == 1:  # one feature: x only, whatever pair was asked for
+            i, j = 0, None
+        task = classes.task_of(d)
         self._X = np.vstack([d.X_train, d.X_test]) if len(d.y_test) else np.asarray(d.X_train)
         xr, yr, self._inputs = plane_points(self._X, i, j, self.grid_n)
         sizes = list(trainer.model.sizes)
@@ -151,27 +166,50 @@ class LiveFeed:
         else:
             self._thumb_inputs = None
         y = np.concatenate([d.y_train, d.y_test])
-        py = self._X[:, j] if j is not None else y
+        points: dict[str, Any] = {"n_train": len(d.y_train)}
+        self._scaling, self._range = getattr(d, "target_scaling", None), None
+        k = len(d.class_names) if task == "multiclass" else 2
+        if task == "regression":
+            value = classes.targets(y, self._scaling)
+            self._range = span(value[np.isfinite(value)]) if np.isfinite(value).any() else (-1.0, 1.0)
+            points["target"] = np.round(value, 4).tolist()
+            points["tq"] = classes.quantise_value(value, *self._range)
+            label = value
+        else:
+            label = y.astype(int)
+            points["label"] = label.tolist()
+        if j is None and task != "binary":
+            yr = self._range if task == "regression" else (-0.5, k - 0.5)
+        mode = task if task != "regression" else ("curve" if j is None else "heat")
+        if mode == "curve":  # one feature: the fitted curve over x, drawn as a line
+            self._inputs = np.zeros((CURVE_N, self._X.shape[1]))
+            self._inputs[:, i] = np.linspace(*xr, CURVE_N)
+        py = self._X[:, j] if j is not None else label
+        points["x"] = np.round(self._X[:, i], 4).tolist()
+        points["y"] = np.round(py, 4).tolist()
+        if d.n_features <= MAX_TIP_FEATURES:  # the tooltip lists every feature; wide data (digits) only the axes
+            points["features"] = np.round(self._X, 4).tolist()
+        self._task, self._mode = task, mode
         return {
+            "task": task,
+            "mode": mode,
             "x_range": list(xr),
             "y_range": list(yr),
             "x_name": d.feature_names[i],
-            "y_name": d.feature_names[j] if j is not None else "label",
-            "points": {
-                "x": np.round(self._X[:, i], 4).tolist(),
-                "y": np.round(py, 4).tolist(),
-                "label": y.astype(int).tolist(),
-                "n_train": len(d.y_train),
-                "features": np.round(self._X, 4).tolist(),
-            },
+            "y_name": d.feature_names[j] if j is not None else ("target" if task == "regression" else "label"),
+            "x_index": i,
+            "y_index": j,
+            "points": points,
             "feature_names": list(d.feature_names),
             "class_names": list(d.class_names),
+            "value_range": list(self._range) if self._range else None,
             "grid_n": self.grid_n,
+            "curve_n": CURVE_N if mode == "curve" else 0,
             "thumb_n": self.thumb_n if self._thumb_inputs is not None else 0,
             "sizes": sizes,
             "activations": [layer.activation for layer in trainer.model.layers],
             "neurons": _neuron_names(sizes),
-            "palette": PALETTE,
+            "palette": PALETTE | {"classes": classes.class_palette(k), "draw": list(classes.CLASS_COLOURS)},
         }
 
     # --- per step
@@ -188,8 +226,21 @@ class LiveFeed:
         assert inputs is not None and X is not None  # set with the static part, which comes before any frame
         layers = numeric.layers_of(trainer.model)
         frame: dict[str, Any] = {"step": k}
-        frame["grid"] = quantise_tanh(numeric.scores(layers, inputs))
-        frame["scores"] = np.clip(numeric.scores(layers, X), -6e4, 6e4).astype(np.float16)  # NaN stays
+        grid, pts = numeric.forward_all(layers, inputs)[-1], numeric.forward_all(layers, X)[-1]
+        if self._task == "multiclass":
+            frame["grid"] = classes.quantise_classes(grid)
+            frame["pred"], conf = classes.point_classes(pts)
+        elif self._task == "regression":
+            values = classes.unscale(grid, self._scaling)
+            if self._mode == "curve":
+                with np.errstate(over="ignore"):
+                    frame["curve"] = values.astype(np.float32)
+            else:
+                frame["grid"] = classes.quantise_value(values, *self._range)
+            frame["pred"] = _half(classes.unscale(pts, self._scaling))
+        else:
+            frame["grid"] = quantise_tanh(grid[:, 0])
+            frame["scores"] = _half(pts[:, 0])
         if with_net or k - self._net_at >= self.net_every or trainer.done:
             self._net_at = k
             w = np.concatenate([np.concatenate([L.weight.ravel(), L.bias]) for L in layers])
@@ -199,6 +250,8 @@ class LiveFeed:
                 outs = numeric.forward_all(layers, self._thumb_inputs)
                 net["thumbs"] = np.concatenate([quantise_unit(o).T.ravel() for o in outs])  # neuron by neuron
             frame["net"] = net
+            if self._task == "multiclass":  # the points' confidence (for the tooltip) travels with the network
+                net["conf"] = conf
         self._last_step = k
         return frame
 
@@ -262,13 +315,19 @@ class LiveFeed:
         stride = max(stride, curve_stride(n))
         idx = [k for k in range(start, n) if (history[k]["step"] % stride == 0) or k == n - 1]
         self._metric_cursor = n
-        cols = ("step", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+        score = "r2" if self._task == "regression" else "accuracy"
+        cols = ("step", "train_loss", "test_loss", f"train_{score}", f"test_{score}")
         return {c: [_finite(history[k].get(c)) for k in idx] for c in cols}
 
 
 def curve_stride(n: int) -> int:
     """Steps between curve points once the history has n points (1 up to 2,000, then doubling)."""
     return 1 if n <= 2000 else 2 ** math.ceil(math.log2(n / 2000))
+
+
+def _half(v: np.ndarray) -> np.ndarray:
+    """float16 of values, clipped to its finite range (NaN stays NaN)."""
+    return np.clip(np.asarray(v, dtype=float), -6e4, 6e4).astype(np.float16)
 
 
 def _finite(v: Any) -> float | None:

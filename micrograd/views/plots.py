@@ -130,14 +130,28 @@ def confusion(y: np.ndarray, s: np.ndarray) -> np.ndarray:
 
 
 def confusion_figure(y: np.ndarray, s: np.ndarray, class_names: Sequence[str], title: str = "Test set") -> go.Figure:
-    """Confusion matrix heat map with counts written in the cells."""
-    m = confusion(y, s)
+    """Confusion matrix heat map of a binary model (labels ±1, scores) with counts written in the cells."""
     names = [f"{text.plotly(class_names[0])} (-1)", f"{text.plotly(class_names[1])} (+1)"]
+    return matrix_figure(confusion(y, s), names, title)
+
+
+def class_confusion(true: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
+    """K x K counts: rows are the true class index, columns the predicted one (a prediction outside 0..K-1 is
+    counted in no column)."""
+    m = np.zeros((k, k), dtype=int)
+    t, p = np.asarray(true, dtype=int), np.asarray(pred, dtype=int)
+    ok = (p >= 0) & (p < k)
+    np.add.at(m, (t[ok], p[ok]), 1)
+    return m
+
+
+def matrix_figure(m: np.ndarray, names: Sequence[str], title: str = "Test set") -> go.Figure:
+    """A confusion matrix (rows true, columns predicted) as a heat map with counts; names already escaped."""
     fig = go.Figure(
         go.Heatmap(
             z=m,
-            x=names,
-            y=names,
+            x=list(names),
+            y=list(names),
             colorscale="Blues",
             showscale=False,
             text=m,
@@ -145,6 +159,6 @@ def confusion_figure(y: np.ndarray, s: np.ndarray, class_names: Sequence[str], t
             hovertemplate="true %{y}<br>predicted %{x}<br>%{z} rows<extra></extra>",
         )
     )
-    fig.update_xaxes(title="predicted")
-    fig.update_yaxes(title="true", autorange="reversed")
-    return _layout(fig, f"Confusion matrix ({title})", "confusion", height=300)
+    fig.update_xaxes(title="predicted", type="category")
+    fig.update_yaxes(title="true", autorange="reversed", type="category")
+    return _layout(fig, f"Confusion matrix ({title})", "confusion", height=max(300, 60 + 28 * len(names)))

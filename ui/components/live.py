@@ -8,7 +8,8 @@ Python API (for every page with a live view):
   hand its element to the library (``globalThis.mgLive.mount(kind, component)``).
 - ``view(kind, payload, key, **callbacks)``: mounts (or updates) a view registered in JS as
   ``mgLive.views[kind]``; payload is ``micrograd.views.live.encode(...)`` bytes. The element keeps its key, so it
-  never re-mounts; callbacks are ``on_<trigger>_change`` (the train view triggers ``pick``, a training point).
+  never re-mounts; callbacks are ``on_<trigger>_change`` (the train view triggers ``pick``, a training point, and ``drawn``, the
+  points of Draw mode: ``{kind, x, y, c}``).
 - ``run_status(state, step, budget)``: the sidebar's status line; while a view plays, it shows the step on screen.
 
 A new view: add its JS file (defining ``mgLive.views.<kind> = (component) => cleanup`` and using ``mgLive.Player``
@@ -24,7 +25,7 @@ from typing import Any
 import streamlit as st
 
 HERE = Path(__file__).parent
-LIBRARY = ["player.js", "train_view.js"]  # concatenated in this order; player.js first
+LIBRARY = ["player.js", "paint.js", "train_net.js", "train_view.js", "draw.js"]  # concatenated in this order
 STYLES = ["live.css"]
 
 LIB_JS = """

@@ -5,49 +5,9 @@
   const mg = globalThis.mgLive;
   const B = 440; // boundary canvas side (px)
   const PAD = { l: 44, r: 8, t: 8, b: 36 };
-  const NODE = 45; // neuron thumbnail side (px), as TF Playground's
-  const ROW = NODE + 9;
-  const COL = 118;
   const CURVE_W = 440, CURVE_H = 170;
 
-  const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-  const fmt = (v, d = 3) => (v === null || v === undefined || !isFinite(v) ? "—" : Number(v).toFixed(d));
-  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
-
-  /* int8 pictures -> RGBA with the palette: -127 orange ... 0 light grey ... 127 blue, -128 = NaN grey. */
-  function colours(pal) {
-    const pos = hex(pal.positive), neg = hex(pal.negative), mid = hex(pal.zero), nan = hex(pal.nan);
-    const lut = new Uint8ClampedArray(256 * 4);
-    for (let q = -128; q < 128; q++) {
-      const i = (q + 128) * 4;
-      let c = nan;
-      if (q > -128) {
-        const t = Math.abs(q) / 127, end = q > 0 ? pos : neg;
-        c = mid.map((m, k) => Math.round(m + (end[k] - m) * t));
-      }
-      lut.set([...c, 255], i);
-    }
-    return lut;
-  }
-
-  /* Paint an n x n int8 grid (row-major, first row at the bottom) into a small canvas. */
-  function paint(canvas, q, n, lut, offset = 0) {
-    const ctx = canvas.getContext("2d");
-    const img = ctx.createImageData(n, n);
-    for (let r = 0; r < n; r++) {
-      const src = offset + (n - 1 - r) * n;
-      for (let c = 0; c < n; c++) img.data.set(lut.subarray((q[src + c] + 128) * 4, (q[src + c] + 128) * 4 + 4), (r * n + c) * 4);
-    }
-    ctx.putImageData(img, 0, 0);
-  }
-
-  function el(tag, cls, parent, attrs = {}) {
-    const e = document.createElementNS(tag === "svg" || tag === "line" ? "http://www.w3.org/2000/svg" : "http://www.w3.org/1999/xhtml", tag);
-    if (cls) e.setAttribute("class", cls);
-    for (const k in attrs) e.setAttribute(k, attrs[k]);
-    if (parent) parent.appendChild(e);
-    return e;
-  }
+  const { fmt, esc, el, paint } = mg.paint;
 
   function build(root) {
     const v = { root };
@@ -63,7 +23,9 @@
     }
     const top = el("div", "mgl-row", v.wrap);
     const left = el("div", "mgl-cell", top);
-    el("div", "mgl-title", left).textContent = "Decision boundary";
+    v.title = el("div", "mgl-title", left);
+    v.title.textContent = "Decision boundary";
+    v.tools = el("div", "mgl-tools", left); // Trace / Draw (draw.js)
     v.canvas = el("canvas", "mgl-boundary", left, { width: B, height: B, "data-testid": "mgl-boundary" });
     v.legend = el("div", "mgl-legend", left);
     v.loss = el("canvas", "mgl-curve", left, { width: CURVE_W, height: CURVE_H });
@@ -75,8 +37,9 @@
     v.tip = el("div", "mgl-tip", v.wrap);
     v.grid = document.createElement("canvas");
     v.layer = document.createElement("canvas"); // the static part: axes and points, drawn once
-    v.layer.width = v.layer.height = B;
-    v.curves = { step: [], train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [] };
+    v.axes = document.createElement("canvas"); // the axes alone (Draw mode draws its own points)
+    v.layer.width = v.layer.height = v.axes.width = v.axes.height = B;
+    v.curves = { step: [], train_loss: [], test_loss: [], train_metric: [], test_metric: [] };
     v.player = new mg.Player((f, now) => show(v, f, now));
     return v;
   }
@@ -90,11 +53,31 @@
     ];
   }
 
+  /* Plot pixels -> data coordinates (Draw mode). */
+  function fromPx(v, px, py) {
+    const s = v.static;
+    const w = B - PAD.l - PAD.r, h = B - PAD.t - PAD.b;
+    return [s.x_range[0] + ((px - PAD.l) / w) * (s.x_range[1] - s.x_range[0]), s.y_range[0] + ((PAD.t + h - py) / h) * (s.y_range[1] - s.y_range[0])];
+  }
+
+  /* A point's colour: its class (binary ±1, multi-class index) or its target on the value scale (regression). */
+  function pointColour(v, k) {
+    const s = v.static, p = s.points;
+    if (s.task === "regression") {
+      if (s.mode === "curve") return "#444444";
+      const i = (p.tq[k] + 128) * 4;
+      return `rgb(${v.lut[i]},${v.lut[i + 1]},${v.lut[i + 2]})`;
+    }
+    if (s.task === "multiclass") return s.palette.classes[p.label[k]] || s.palette.nan;
+    return p.label[k] > 0 ? s.palette.positive : s.palette.negative;
+  }
+
   function setStatic(v, s) {
     v.static = s;
-    v.lut = colours(s.palette);
+    v.lut = mg.paint.colours(s.palette);
+    v.clut = s.task === "multiclass" ? mg.paint.classColours(s.palette) : v.lut;
     v.grid.width = v.grid.height = s.grid_n;
-    const ctx = v.layer.getContext("2d");
+    const ctx = v.axes.getContext("2d");
     ctx.clearRect(0, 0, B, B);
     ctx.fillStyle = "#555";
     ctx.strokeStyle = "#999";
@@ -119,140 +102,61 @@
     ctx.restore();
     const p = s.points;
     v.px = p.x.map((x, k) => toPx(v, x, p.y[k]));
+    const lctx = v.layer.getContext("2d");
+    lctx.clearRect(0, 0, B, B);
+    lctx.drawImage(v.axes, 0, 0);
     // for tests and benchmarks: where the plot sits on the canvas, and where point k is drawn
     v.canvas.dataset.plot = JSON.stringify({ left: PAD.l, top: PAD.t, width: B - PAD.l - PAD.r, height: B - PAD.t - PAD.b, x_range: s.x_range, y_range: s.y_range });
     v.canvas.mglPoint = (k) => v.px[k];
     v.canvas.mglView = v;
+    v.canvas.dataset.task = s.task;
     for (let k = 0; k < p.x.length; k++) {
       const [x, y] = v.px[k];
       const test = k >= p.n_train;
-      ctx.beginPath();
-      ctx.arc(x, y, test ? 4.5 : 4, 0, 2 * Math.PI);
-      ctx.fillStyle = p.label[k] > 0 ? s.palette.positive : s.palette.negative;
-      ctx.fill();
-      ctx.lineWidth = test ? 1.6 : 1.2;
-      ctx.strokeStyle = test ? s.palette.test : "#ffffff";
-      ctx.stroke();
+      lctx.beginPath();
+      lctx.arc(x, y, test ? 4.5 : 4, 0, 2 * Math.PI);
+      lctx.fillStyle = pointColour(v, k);
+      lctx.fill();
+      lctx.lineWidth = test ? 1.6 : 1.2;
+      lctx.strokeStyle = test ? s.palette.test : "#ffffff";
+      lctx.stroke();
     }
-    v.legend.innerHTML =
-      `<span class="mgl-sw" style="background:${s.palette.positive}"></span> score &gt; 0 · class +1 (${esc(s.class_names[1])}) ` +
-      `<span class="mgl-sw" style="background:${s.palette.negative}"></span> score &lt; 0 · class −1 (${esc(s.class_names[0])}) · ` +
-      `dots: training points, black rings: test points, ✕ misclassified. Hover a point for its numbers; click a training point to trace it on the Graph page.`;
-    buildNet(v, s);
+    legend(v, s);
+    v.title.textContent = s.task === "regression" ? (s.mode === "curve" ? "Fitted curve" : "Prediction") : s.task === "multiclass" ? "Class regions" : "Decision boundary";
+    const reg = s.task === "regression";
+    for (const which of ["Train", "Test"]) {
+      const box = v.metrics.children[which === "Train" ? 3 : 4];
+      const label = `${which} ${reg ? "R²" : "accuracy"}`;
+      box.dataset.label = label;
+      box.firstChild.textContent = label;
+    }
+    mg.trainNet.build(v, s);
+    if (mg.draw) mg.draw.reset(v);
   }
 
-  function buildNet(v, s) {
-    v.net.innerHTML = "";
-    const sizes = s.sizes;
-    const tall = Math.max(...sizes) * ROW;
-    const W = (sizes.length - 1) * COL + NODE + 40, H = tall + 10;
-    v.net.style.width = W + "px";
-    v.net.style.height = H + "px";
-    v.svg = el("svg", "mgl-edges", v.net, { width: W, height: H });
-    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 5 + (tall - n * ROW) / 2 + j * ROW]));
-    v.pos = pos;
-    v.edges = [];
-    for (let li = 0; li < sizes.length - 1; li++) {
-      for (let j = 0; j < sizes[li + 1]; j++) {
-        for (let i = 0; i < sizes[li]; i++) {
-          const [x1, y1] = pos[li][i], [x2, y2] = pos[li + 1][j];
-          v.edges.push(el("line", "", v.svg, { x1: x1 + NODE, y1: y1 + NODE / 2, x2, y2: y2 + NODE / 2 }));
-        }
-      }
-    }
-    v.nodes = [];
-    const inputs = s.feature_names;
-    sizes.forEach((n, c) => {
-      for (let j = 0; j < n; j++) {
-        const box = el("div", "mgl-node", v.net);
-        box.style.left = pos[c][j][0] + "px";
-        box.style.top = pos[c][j][1] + "px";
-        const name = c === 0 ? inputs[j] : s.neurons[c - 1][j];
-        box.dataset.name = name;
-        if (s.thumb_n) {
-          const cv = el("canvas", "", box, { width: s.thumb_n, height: s.thumb_n });
-          if (c === 0) inputThumb(cv, s, j, v.lut);
-          box.cv = cv;
-        }
-        el("span", "mgl-name", box).textContent = name;
-        box.addEventListener("mouseenter", () => neuronTip(v, c, j, box));
-        box.addEventListener("mouseleave", () => (v.tip.style.display = "none"));
-        if (c > 0) v.nodes.push(box);
-      }
-    });
-    v.netNote.textContent =
-      "Edges: weights (blue > 0, orange < 0, thicker = larger |w|). Squares: each neuron's activation over the input plane " +
-      "(blue > 0, orange < 0, scaled per neuron). Hover a neuron for its formula with the current numbers.";
-  }
-
-  /* An input's picture is its own coordinate: a ramp across the plane (no model math involved). */
-  function inputThumb(cv, s, j, lut) {
-    const n = s.thumb_n, q = new Int8Array(n * n);
-    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) q[r * n + c] = Math.round(127 * (2 * (j === 0 ? c : r) / (n - 1) - 1));
-    paint(cv, q, n, lut);
-  }
-
-  function neuronTip(v, c, j, box) {
-    const s = v.static, w = v.weights;
-    let html = `<b>${esc(box.dataset.name)}</b>`;
-    if (c > 0 && w) {
-      const sizes = s.sizes;
-      let at = 0;
-      for (let li = 0; li < c - 1; li++) at += (sizes[li] + 1) * sizes[li + 1];
-      const nin = sizes[c - 1], nout = sizes[c];
-      const names = c === 1 ? s.feature_names : s.neurons[c - 2];
-      const terms = [];
-      for (let i = 0; i < nin; i++) {
-        if (i === 6) {
-          terms.push(` + … (${nin - 6} more terms)`);
-          break;
-        }
-        const wi = w[at + j * nin + i];
-        terms.push((i ? (wi < 0 ? " − " : " + ") : wi < 0 ? "−" : "") + Math.abs(wi).toFixed(2) + "·" + esc(names[i]));
-      }
-      const b = w[at + nout * nin + j];
-      const body = terms.join("") + (b < 0 ? " − " : " + ") + Math.abs(b).toFixed(2);
-      const act = s.activations[c - 1];
-      html += `<br>a = ${act === "linear" ? body : act + "(" + body + ")"}<br><small>weights at step ${v.netStep}</small>`;
-    }
-    v.tip.innerHTML = html;
-    const r = box.getBoundingClientRect(), o = v.wrap.getBoundingClientRect();
-    v.tip.style.left = r.right - o.left + 6 + "px";
-    v.tip.style.top = r.top - o.top + "px";
-    v.tip.style.display = "block";
-  }
-
-  function drawNet(v, net, step) {
-    const s = v.static;
-    v.weights = net.weights;
-    v.netStep = step;
-    const w = net.weights, sizes = s.sizes;
-    let maxw = 1e-9;
-    for (let k = 0; k < w.length; k++) if (isFinite(w[k])) maxw = Math.max(maxw, Math.abs(w[k]));
-    let e = 0, at = 0;
-    for (let li = 0; li < sizes.length - 1; li++) {
-      const nin = sizes[li], nout = sizes[li + 1];
-      for (let j = 0; j < nout; j++) {
-        for (let i = 0; i < nin; i++) {
-          const wi = w[at + j * nin + i];
-          const line = v.edges[e++];
-          line.setAttribute("stroke", wi > 0 ? s.palette.positive : s.palette.negative);
-          line.setAttribute("stroke-width", (0.4 + 4 * Math.min(1, Math.abs(wi) / maxw)).toFixed(2));
-          line.setAttribute("stroke-opacity", (0.25 + 0.6 * Math.min(1, Math.abs(wi) / maxw)).toFixed(2));
-        }
-      }
-      at += (nin + 1) * nout;
-    }
-    if (net.thumbs && s.thumb_n) {
-      const n2 = s.thumb_n * s.thumb_n;
-      v.nodes.forEach((box, k) => paint(box.cv, net.thumbs, s.thumb_n, v.lut, k * n2));
-    }
+  function legend(v, s) {
+    const sw = (c) => `<span class="mgl-sw" style="background:${c}"></span>`;
+    const tail = "dots: training points, black rings: test points";
+    const hint = " Hover a point for its numbers; click a training point to trace it on the Graph page (or Draw your own points).";
+    if (s.task === "multiclass") {
+      const names = s.class_names.map((n, k) => `${sw(s.palette.classes[k])} ${esc(n)}`).join(" ");
+      v.legend.innerHTML = `Regions: the winning class, lighter where the network is less sure. ${names} · ${tail}, ✕ misclassified.${hint}`;
+    } else if (s.task === "regression") {
+      const [lo, hi] = s.value_range, t = esc(s.class_names[0] || "target");
+      v.legend.innerHTML =
+        s.mode === "curve"
+          ? `Line: the network's prediction of ${t} (in the data's units); ${tail}.${hint}`
+          : `Background: the predicted ${t}, ${sw(s.palette.negative)} ${fmt(lo, 2)} … ${sw(s.palette.positive)} ${fmt(hi, 2)}; dots: the targets on the same scale (${tail}).${hint}`;
+    } else
+      v.legend.innerHTML =
+        `${sw(s.palette.positive)} score &gt; 0 · class +1 (${esc(s.class_names[1])}) ` +
+        `${sw(s.palette.negative)} score &lt; 0 · class −1 (${esc(s.class_names[0])}) · ${tail}, ✕ misclassified.${hint}`;
   }
 
   function show(v, f, now = performance.now()) {
     const s = v.static;
     if (!s) return;
-    paint(v.grid, f.grid, s.grid_n, v.lut);
+    if (f.grid) paint(v.grid, f.grid, s.grid_n, v.clut);
     const ctx = v.canvas.getContext("2d");
     const w = B - PAD.l - PAD.r, h = B - PAD.t - PAD.b;
     const cw = w / (s.grid_n - 1), ch = h / (s.grid_n - 1);
@@ -264,26 +168,17 @@
     ctx.clip();
     ctx.imageSmoothingEnabled = true;
     // cell centres sit on the grid's points (numpy.linspace over the extents, ends included)
-    ctx.drawImage(v.grid, PAD.l - cw / 2, PAD.t - ch / 2, w + cw, h + ch);
+    if (f.grid) ctx.drawImage(v.grid, PAD.l - cw / 2, PAD.t - ch / 2, w + cw, h + ch);
     ctx.restore();
-    ctx.drawImage(v.layer, 0, 0);
-    v.scores = f.scores;
-    const p = s.points;
-    ctx.strokeStyle = "#111";
-    ctx.lineWidth = 1.6;
-    ctx.beginPath();
-    for (let k = 0; k < p.x.length; k++) {
-      const sc = f.scores[k];
-      if (!(isFinite(sc) && sc > 0 === p.label[k] > 0)) {
-        const [x, y] = v.px[k];
-        ctx.moveTo(x - 4, y - 4);
-        ctx.lineTo(x + 4, y + 4);
-        ctx.moveTo(x + 4, y - 4);
-        ctx.lineTo(x - 4, y + 4);
-      }
-    }
-    ctx.stroke();
-    if (f.net) drawNet(v, f.net, f.step);
+    const drawing = mg.draw && mg.draw.active(v);
+    ctx.drawImage(drawing ? v.axes : v.layer, 0, 0);
+    if (f.curve) curve(v, ctx, f.curve);
+    v.frame = f;
+    v.scores = f.scores || f.pred;
+    if (drawing) mg.draw.paintDraft(v, ctx);
+    else wrong(v, ctx, f);
+    if (f.net) mg.trainNet.draw(v, f.net, f.step);
+    if (f.net && f.net.conf) v.conf = f.net.conf;
     v.shown = f.step;
     v.canvas.dataset.step = f.step;
     v.canvas.dataset.shown = (+(v.canvas.dataset.shown || 0) + 1).toString();
@@ -295,6 +190,50 @@
     }
     head(v);
     mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: f.step, sps: v.status && v.status.sps } }));
+  }
+
+  /* A one-feature regression: the prediction over x as a line. */
+  function curve(v, ctx, ys) {
+    const s = v.static, n = ys.length;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(PAD.l, PAD.t, B - PAD.l - PAD.r, B - PAD.t - PAD.b);
+    ctx.clip();
+    ctx.strokeStyle = s.palette.positive;
+    ctx.lineWidth = 2.5;
+    ctx.beginPath();
+    let pen = false;
+    for (let k = 0; k < n; k++) {
+      if (!isFinite(ys[k])) {
+        pen = false;
+        continue;
+      }
+      const [x, y] = toPx(v, s.x_range[0] + ((s.x_range[1] - s.x_range[0]) * k) / (n - 1), ys[k]);
+      pen ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+      pen = true;
+    }
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  /* ✕ on the points the network gets wrong (classes only). */
+  function wrong(v, ctx, f) {
+    const s = v.static, p = s.points;
+    if (s.task === "regression") return;
+    ctx.strokeStyle = "#111";
+    ctx.lineWidth = 1.6;
+    ctx.beginPath();
+    for (let k = 0; k < p.x.length; k++) {
+      const bad = s.task === "multiclass" ? f.pred[k] !== p.label[k] : !(isFinite(f.scores[k]) && f.scores[k] > 0 === p.label[k] > 0);
+      if (bad) {
+        const [x, y] = v.px[k];
+        ctx.moveTo(x - 4, y - 4);
+        ctx.lineTo(x + 4, y + 4);
+        ctx.moveTo(x + 4, y - 4);
+        ctx.lineTo(x - 4, y + 4);
+      }
+    }
+    ctx.stroke();
   }
 
   /* The metric row at the step on screen (the newest curve point at or before it). */
@@ -311,8 +250,9 @@
     v.mv["Step"].textContent = step === undefined ? "—" : String(step);
     v.mv["Train loss"].textContent = fmt(at("train_loss"), 4);
     v.mv["Test loss"].textContent = fmt(at("test_loss"), 4);
-    v.mv["Train accuracy"].textContent = pct(at("train_accuracy"));
-    v.mv["Test accuracy"].textContent = pct(at("test_accuracy"));
+    const score = v.static && v.static.task === "regression" ? (a) => fmt(a, 3) : pct;
+    v.mv["Train accuracy"].textContent = score(at("train_metric"));
+    v.mv["Test accuracy"].textContent = score(at("test_metric"));
     const sps = v.status && v.status.state === "running" ? v.status.sps : null;
     v.mv["Steps / s"].textContent = sps ? Math.round(sps).toString() : "—";
   }
@@ -329,69 +269,18 @@
 
   function drawCurves(v, upto) {
     const c = v.curves, log = v.status && v.status.log_loss;
-    plot(v.loss, "Loss" + (log ? " (log scale)" : ""), c.step, [c.train_loss, c.test_loss], upto, log, null);
-    plot(v.acc, "Accuracy (%)", c.step, [c.train_accuracy.map((a) => (a === null ? null : 100 * a)), c.test_accuracy.map((a) => (a === null ? null : 100 * a))], upto, false, [0, 100]);
-  }
-
-  function plot(cv, title, xs, series, upto, log, fixed) {
-    const ctx = cv.getContext("2d");
-    const W = cv.width, H = cv.height, L = 46, R = 8, T = 18, Bt = 22;
-    ctx.clearRect(0, 0, W, H);
-    ctx.font = "11px sans-serif";
-    ctx.fillStyle = "#333";
-    ctx.fillText(title, L, 12);
-    let n = xs.length;
-    while (n > 0 && xs[n - 1] > upto) n--;
-    if (n < 1) return;
-    const tr = (y) => (y === null ? null : log ? (y > 0 ? Math.log10(y) : null) : y);
-    let lo = Infinity, hi = -Infinity;
-    if (fixed) [lo, hi] = fixed;
-    else
-      for (const ys of series)
-        for (let k = 0; k < n; k++) {
-          const y = tr(ys[k]);
-          if (y !== null && isFinite(y)) (lo = Math.min(lo, y)), (hi = Math.max(hi, y));
-        }
-    if (!isFinite(lo)) return;
-    if (hi - lo < 1e-9) (hi += 0.5), (lo -= 0.5);
-    const x0 = xs[0], x1 = Math.max(xs[n - 1], x0 + 1);
-    const X = (x) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
-    const Y = (y) => T + (1 - (y - lo) / (hi - lo)) * (H - T - Bt);
-    ctx.strokeStyle = "#ccc";
-    ctx.strokeRect(L, T, W - L - R, H - T - Bt);
-    ctx.textAlign = "right";
-    for (const y of [lo, hi]) ctx.fillText(log ? (10 ** y).toPrecision(2) : y.toPrecision(3), L - 3, Y(y) + 4);
-    ctx.textAlign = "center";
-    ctx.fillText(`step ${x0}`, L + 20, H - 6);
-    ctx.fillText(`step ${xs[n - 1]}`, W - R - 30, H - 6);
-    ctx.textAlign = "left";
-    series.forEach((ys, si) => {
-      ctx.strokeStyle = si ? "#999999" : "#222222";
-      ctx.setLineDash(si ? [4, 3] : []);
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      let pen = false;
-      for (let k = 0; k < n; k++) {
-        const y = tr(ys[k]);
-        if (y === null || !isFinite(y)) {
-          pen = false;
-          continue;
-        }
-        pen ? ctx.lineTo(X(xs[k]), Y(y)) : ctx.moveTo(X(xs[k]), Y(y));
-        pen = true;
-      }
-      ctx.stroke();
-    });
-    ctx.setLineDash([]);
-    ctx.fillStyle = "#222";
-    ctx.fillText("— train", W - R - 110, 12);
-    ctx.fillStyle = "#999";
-    ctx.fillText("- - test", W - R - 55, 12);
+    mg.paint.plot(v.loss, "Loss" + (log ? " (log scale)" : ""), c.step, [c.train_loss, c.test_loss], upto, log, null);
+    if (v.static && v.static.task === "regression") mg.paint.plot(v.acc, "R² (1 = perfect; clipped at −1)", c.step, [c.train_metric, c.test_metric], upto, false, [-1, 1]);
+    else {
+      const pc = (ys) => ys.map((a) => (a === null ? null : 100 * a));
+      mg.paint.plot(v.acc, "Accuracy (%)", c.step, [pc(c.train_metric), pc(c.test_metric)], upto, false, [0, 100]);
+    }
   }
 
   function addMetrics(v, m) {
     const c = v.curves;
-    for (const k in c) c[k].push(...m[k]);
+    const cols = { step: m.step, train_loss: m.train_loss, test_loss: m.test_loss, train_metric: m.train_accuracy || m.train_r2, test_metric: m.test_accuracy || m.test_r2 };
+    for (const k in c) c[k].push(...(cols[k] || m.step.map(() => null)));
     if (c.step.length > 4000) for (const k in c) c[k] = c[k].filter((_, i) => i % 2 === 0 || i === c[k].length - 1);
   }
 
@@ -409,18 +298,30 @@
   }
 
   function pointTip(v, ev) {
-    const k = nearest(v, ev, false);
+    const k = mg.draw && mg.draw.active(v) ? -1 : nearest(v, ev, false);
     if (k < 0) return (v.tip.style.display = "none");
-    const s = v.static, p = s.points;
-    const feats = s.feature_names.map((n, i) => `${esc(n)} = ${fmt(p.features[k][i])}`).join(", ");
+    const s = v.static, p = s.points, f = v.frame || {};
+    const feats = p.features
+      ? s.feature_names.map((n, i) => `${esc(n)} = ${fmt(p.features[k][i])}`).join(", ")
+      : `${esc(s.x_name)} = ${fmt(p.x[k])}` + (s.y_index !== null ? `, ${esc(s.y_name)} = ${fmt(p.y[k])}` : "");
     const which = k < p.n_train ? `training point ${k}` : `test point ${k - p.n_train}`;
-    const score = v.scores ? v.scores[k] : null;
-    v.tip.innerHTML = `<b>${which}</b><br>${feats}<br>label ${p.label[k] > 0 ? "+1" : "−1"} (${esc(s.class_names[p.label[k] > 0 ? 1 : 0])}) · score ${fmt(score)} at step ${v.shown}`;
+    let what;
+    if (s.task === "multiclass") {
+      const pred = f.pred ? f.pred[k] : 255;
+      const conf = v.conf ? ` (${Math.round((100 * v.conf[k]) / 255)} % sure at step ${v.netStep})` : "";
+      const guess = pred === 255 ? "—" : `${esc(s.class_names[pred])}${conf}`;
+      what = `class ${esc(s.class_names[p.label[k]])} · predicted ${guess}`;
+    } else if (s.task === "regression") what = `target ${fmt(p.target[k])} · predicted ${fmt(f.pred ? f.pred[k] : null)}`;
+    else what = `label ${p.label[k] > 0 ? "+1" : "−1"} (${esc(s.class_names[p.label[k] > 0 ? 1 : 0])}) · score ${fmt(f.scores ? f.scores[k] : null)}`;
+    v.tip.innerHTML = `<b>${which}</b><br>${feats}<br>${what} at step ${v.shown}`;
     const o = v.wrap.getBoundingClientRect();
     v.tip.style.left = ev.clientX - o.left + 12 + "px";
     v.tip.style.top = ev.clientY - o.top + 12 + "px";
     v.tip.style.display = "block";
   }
+
+  /* What draw.js needs of this view. */
+  mg.trainView = { B, PAD, toPx, fromPx, pointColour, redraw: (v) => v.player.last && show(v, v.player.last) };
 
   mg.views.train = function ({ data, parentElement, setTriggerValue }) {
     let v = mg.states.get(parentElement);
@@ -430,12 +331,15 @@
       v.canvas.addEventListener("mousemove", (ev) => pointTip(v, ev));
       v.canvas.addEventListener("mouseleave", () => (v.tip.style.display = "none"));
       v.canvas.addEventListener("click", (ev) => {
+        if (mg.draw && mg.draw.active(v)) return; // Draw mode owns the clicks
         const k = nearest(v, ev, true);
         if (k >= 0) v.pick(k);
       });
+      if (mg.draw) mg.draw.attach(v);
       v.queue = Promise.resolve();
     }
     v.pick = (k) => setTriggerValue("pick", k); // the newest mount's setter
+    v.send = (drawing) => setTriggerValue("drawn", drawing);
     if (data && data !== v.bytes) {
       const bytes = (v.bytes = data); // an effect re-run with the same payload changes nothing
       // payloads decode asynchronously; chain them so they land in order

@@ -1,0 +1,79 @@
+"""The Train page for every task and for drawn data, driven through AppTest (one at.run() is one tick)."""
+
+import numpy as np
+
+from micrograd.studio import drawn
+from tests.test_dashboard import app, charts, messages, trainer, view
+from ui.options import drawn_widgets
+
+
+def blobs_drawing() -> drawn.Drawn:
+    rng = np.random.default_rng(3)
+    centres = np.repeat([[-2.0, -2.0], [2.0, -2.0], [0.0, 2.0]], 10, axis=0)
+    xy = centres + rng.normal(0, 0.3, size=centres.shape)
+    return drawn.points("classes", xy[:, 0].tolist(), xy[:, 1].tolist(), np.repeat([0, 1, 2], 10).tolist())
+
+
+def test_a_link_to_a_multiclass_dataset_gets_its_task_loss_and_k_class_view():
+    at = app(dataset="blobs")
+    tr = trainer(at)
+    assert tr.config.task == "multiclass" and tr.config.loss == "ce" and tr.dataset.n_outputs == 3
+    assert tr.model.sizes[-1] == 3 and not messages(at, "warning")
+    u = view(at)
+    assert u["static"]["task"] == "multiclass" and u["frames"][-1]["grid"].dtype == np.uint8
+
+
+def test_choosing_a_task_in_the_sidebar_switches_loss_and_outputs():
+    at = app(dataset="spiral")
+    assert trainer(at).config.task == "binary"
+    at.selectbox(key="w_task").set_value("multiclass").run()
+    assert not at.exception, at.exception
+    tr = trainer(at)
+    assert tr.config.task == "multiclass" and tr.config.loss == "ce" and tr.model.sizes[-1] == 3
+    at.number_input(key="w_classes").set_value(5).run()
+    assert trainer(at).model.sizes[-1] == 5 and len(view(at)["static"]["palette"]["classes"]) == 5
+    assert at.selectbox(key="w_loss").options == ["softmax cross-entropy", "multi-class hinge (Weston-Watkins)"]
+
+
+def test_digits_show_the_confusion_matrix_and_the_gallery_when_paused():
+    at = app(dataset="digits", layers="8", steps="3")
+    at.button(key="btn_step").click().run()
+    specs = charts(at)
+    assert len(specs["confusion"]["data"][0]["x"]) == 10
+    assert "misclassified" in specs["gallery"]["layout"]["title"]["text"]
+
+
+def test_regression_shows_the_curve_view_r2_and_errors_in_the_targets_units():
+    at = app(dataset="sine", steps="5", lr="0.03")
+    tr = trainer(at)
+    assert tr.config.task == "regression" and tr.config.loss == "mse"
+    assert view(at)["static"]["mode"] == "curve"
+    assert "MAE" in messages(at, "caption")
+    at.button(key="btn_start").click().run()
+    for _ in range(20):
+        if not at.session_state["running"]:
+            break
+        at.run()
+    assert "R²" in messages(at, "success")
+
+
+def test_a_drawing_becomes_the_data_and_travels_in_the_link():
+    at = app()
+    d = blobs_drawing()
+    for k, v in drawn_widgets(d, "svm").items():  # what Draw mode's trigger callback (ui.uploads.apply_drawing) sets
+        # AppTest checks a value against the widget's old options (two classes, binary losses): the sidebar fits
+        # the task and the loss to the drawing by itself
+        if k not in ("w_task", "w_loss"):
+            at.session_state[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    tr = trainer(at)
+    assert tr.dataset.name == "drawn" and tr.dataset.task == "multiclass" and tr.config.loss == "ce"
+    assert np.array_equal(tr.dataset.X_train, d.xy) and tr.model.sizes[-1] == 3
+    assert at.query_params["draw"] == [drawn.encode_url(d)] or at.query_params["draw"] == drawn.encode_url(d)
+    assert view(at)["static"]["points"]["label"] == d.label.tolist()
+    assert "Your drawing: 30 points" in messages(at, "caption") and not messages(at, "error")
+    # the link alone brings the drawing back in a new session
+    again = app(**{k: v for k, v in at.query_params.items()})
+    assert trainer(again).dataset.name == "drawn" and not messages(again, "warning")
+    assert np.allclose(trainer(again).dataset.X_train, d.xy, atol=1e-3)

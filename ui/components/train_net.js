@@ -1,0 +1,119 @@
+/* The Train view's network picture (needs paint.js): edges coloured by the weights, each neuron's activation
+ * thumbnail over the input plane, a formula on hover. Weights and thumbnails come from micrograd/views/live.py. */
+(function () {
+  const mg = globalThis.mgLive;
+  const { esc, el, paint } = mg.paint;
+  const NODE = 45; // neuron thumbnail side (px), as TF Playground's
+  const ROW = NODE + 9;
+  const COL = 118;
+
+  function buildNet(v, s) {
+    v.net.innerHTML = "";
+    const sizes = s.sizes;
+    const tall = Math.max(...sizes) * ROW;
+    const W = (sizes.length - 1) * COL + NODE + 40, H = tall + 10;
+    v.net.style.width = W + "px";
+    v.net.style.height = H + "px";
+    v.svg = el("svg", "mgl-edges", v.net, { width: W, height: H });
+    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 5 + (tall - n * ROW) / 2 + j * ROW]));
+    v.pos = pos;
+    v.edges = [];
+    for (let li = 0; li < sizes.length - 1; li++) {
+      for (let j = 0; j < sizes[li + 1]; j++) {
+        for (let i = 0; i < sizes[li]; i++) {
+          const [x1, y1] = pos[li][i], [x2, y2] = pos[li + 1][j];
+          v.edges.push(el("line", "", v.svg, { x1: x1 + NODE, y1: y1 + NODE / 2, x2, y2: y2 + NODE / 2 }));
+        }
+      }
+    }
+    v.nodes = [];
+    const inputs = s.feature_names;
+    sizes.forEach((n, c) => {
+      for (let j = 0; j < n; j++) {
+        const box = el("div", "mgl-node", v.net);
+        box.style.left = pos[c][j][0] + "px";
+        box.style.top = pos[c][j][1] + "px";
+        const name = c === 0 ? inputs[j] : s.neurons[c - 1][j];
+        box.dataset.name = name;
+        if (s.thumb_n) {
+          const cv = el("canvas", "", box, { width: s.thumb_n, height: s.thumb_n });
+          if (c === 0) inputThumb(cv, s, j, v.lut);
+          box.cv = cv;
+        }
+        el("span", "mgl-name", box).textContent = name;
+        box.addEventListener("mouseenter", () => neuronTip(v, c, j, box));
+        box.addEventListener("mouseleave", () => (v.tip.style.display = "none"));
+        if (c > 0) v.nodes.push(box);
+      }
+    });
+    v.netNote.textContent =
+      "Edges: weights (blue > 0, orange < 0, thicker = larger |w|). Squares: each neuron's activation over the input plane " +
+      "(blue > 0, orange < 0, scaled per neuron). Hover a neuron for its formula with the current numbers.";
+  }
+
+  /* An input's picture is its own coordinate: a ramp across the plane (no model math involved). */
+  function inputThumb(cv, s, j, lut) {
+    const n = s.thumb_n, q = new Int8Array(n * n);
+    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) q[r * n + c] = Math.round(127 * (2 * (j === 0 ? c : r) / (n - 1) - 1));
+    paint(cv, q, n, lut);
+  }
+
+  function neuronTip(v, c, j, box) {
+    const s = v.static, w = v.weights;
+    let html = `<b>${esc(box.dataset.name)}</b>`;
+    if (c > 0 && w) {
+      const sizes = s.sizes;
+      let at = 0;
+      for (let li = 0; li < c - 1; li++) at += (sizes[li] + 1) * sizes[li + 1];
+      const nin = sizes[c - 1], nout = sizes[c];
+      const names = c === 1 ? s.feature_names : s.neurons[c - 2];
+      const terms = [];
+      for (let i = 0; i < nin; i++) {
+        if (i === 6) {
+          terms.push(` + … (${nin - 6} more terms)`);
+          break;
+        }
+        const wi = w[at + j * nin + i];
+        terms.push((i ? (wi < 0 ? " − " : " + ") : wi < 0 ? "−" : "") + Math.abs(wi).toFixed(2) + "·" + esc(names[i]));
+      }
+      const b = w[at + nout * nin + j];
+      const body = terms.join("") + (b < 0 ? " − " : " + ") + Math.abs(b).toFixed(2);
+      const act = s.activations[c - 1];
+      html += `<br>a = ${act === "linear" ? body : act + "(" + body + ")"}<br><small>weights at step ${v.netStep}</small>`;
+    }
+    v.tip.innerHTML = html;
+    const r = box.getBoundingClientRect(), o = v.wrap.getBoundingClientRect();
+    v.tip.style.left = r.right - o.left + 6 + "px";
+    v.tip.style.top = r.top - o.top + "px";
+    v.tip.style.display = "block";
+  }
+
+  function drawNet(v, net, step) {
+    const s = v.static;
+    v.weights = net.weights;
+    v.netStep = step;
+    const w = net.weights, sizes = s.sizes;
+    let maxw = 1e-9;
+    for (let k = 0; k < w.length; k++) if (isFinite(w[k])) maxw = Math.max(maxw, Math.abs(w[k]));
+    let e = 0, at = 0;
+    for (let li = 0; li < sizes.length - 1; li++) {
+      const nin = sizes[li], nout = sizes[li + 1];
+      for (let j = 0; j < nout; j++) {
+        for (let i = 0; i < nin; i++) {
+          const wi = w[at + j * nin + i];
+          const line = v.edges[e++];
+          line.setAttribute("stroke", wi > 0 ? s.palette.positive : s.palette.negative);
+          line.setAttribute("stroke-width", (0.4 + 4 * Math.min(1, Math.abs(wi) / maxw)).toFixed(2));
+          line.setAttribute("stroke-opacity", (0.25 + 0.6 * Math.min(1, Math.abs(wi) / maxw)).toFixed(2));
+        }
+      }
+      at += (nin + 1) * nout;
+    }
+    if (net.thumbs && s.thumb_n) {
+      const n2 = s.thumb_n * s.thumb_n;
+      v.nodes.forEach((box, k) => paint(box.cv, net.thumbs, s.thumb_n, v.lut, k * n2));
+    }
+  }
+
+  mg.trainNet = { build: buildNet, draw: drawNet };
+})();
