@@ -77,3 +77,17 @@ def test_a_drawing_becomes_the_data_and_travels_in_the_link():
     again = app(**{k: v for k, v in at.query_params.items()})
     assert trainer(again).dataset.name == "drawn" and not messages(again, "warning")
     assert np.allclose(trainer(again).dataset.X_train, d.xy, atol=1e-3)
+
+
+def test_use_preset_settings_sets_the_sidebar_to_the_datasets_preset_and_trains_it():
+    from micrograd.studio import presets
+
+    at = app(dataset="sine", steps="5")
+    at.button(key="btn_preset").click().run()
+    assert not at.exception, at.exception
+    tr, want = trainer(at), presets.preset_config("sine", samples=trainer(at).config.samples)
+    for name in ("task", "loss", "layers", "activation", "lr", "lr_end", "schedule", "steps", "batch_size", "momentum"):
+        assert getattr(tr.config, name) == getattr(want, name), name
+    assert "Preset for sine" in messages(at, "info")
+    at.button(key="btn_step").click().run()  # the preset trains: a step, not a divergence
+    assert trainer(at).step_count == 1 and trainer(at).status != "diverged"

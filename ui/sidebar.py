@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from micrograd.losses import LOSS_TITLES
+from micrograd.studio import presets
 from micrograd.studio.config import SIDEBAR, TASKS
 from micrograd.studio.datasets import DATASETS, DatasetSpec
 from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
-from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting, task_losses
+from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting, task_losses, widgets_for
 from ui.session import apply_settings, get_trainer, is_running, save_settings
 from ui.uploads import on_csv_upload
 from ui.url import write_url
@@ -62,6 +63,23 @@ def _on_dataset_change() -> None:
     if ss.get("w_task") not in tasks:
         ss["w_task"] = tasks[0]
     _fit_loss()
+
+
+def _use_preset() -> None:
+    """Set the sidebar to the chosen dataset's preset (the settings that train it well), keeping its size and seeds."""
+    ss = st.session_state
+    keep = {"samples": ss.get("w_samples"), "noise": ss.get("w_noise"), "data_seed": ss.get("w_data_seed")}
+    keep |= {"classes": ss.get("w_classes"), "seed": ss.get("w_seed")}
+    keep = {k: v for k, v in keep.items() if v is not None}
+    try:
+        settings = presets.preset(ss["w_dataset"], ss.get("w_task"))
+        config = presets.preset_config(ss["w_dataset"], ss.get("w_task"), **keep)
+    except ValueError as e:  # an unknown or task-less preset: say so, change nothing
+        ss["notices"].append(f"No preset: {e}.")
+        return
+    widgets, _ = widgets_for(config)
+    ss.update(widgets)
+    ss["notices"].append(f"Preset for {ss['w_dataset']}: {presets.describe(settings)}.")
 
 
 def _drawing_note() -> None:
@@ -127,6 +145,14 @@ def _data_section() -> None:
     else:
         spec = DATASETS[ss["w_dataset"]]
         st.caption(spec.description)
+        if (ss["w_dataset"], ss["w_task"]) in presets.PRESETS:
+            st.button(
+                "Use preset settings",
+                key="btn_preset",
+                on_click=_use_preset,
+                disabled=is_running(),
+                help="The network, loss, learning rate and steps that train this dataset well (micrograd datasets)",
+            )
         if getattr(spec, "uses_classes", False) and ss["w_task"] == "multiclass":
             st.number_input(**_ranged("classes", spec))
         st.number_input(**_ranged("samples", spec), step=10)

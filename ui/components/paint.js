@@ -8,7 +8,10 @@
   const P = (mg.paint = {});
 
   P.hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-  P.fmt = (v, d = 3) => (v === null || v === undefined || !isFinite(v) ? "—" : Number(v).toFixed(d));
+  // huge values (a diverging run) in short exponent form: toFixed prints all 17 digits of them
+  P.fmt = (v, d = 3) =>
+    v === null || v === undefined || !isFinite(v) ? "—" : Math.abs(v) >= 1e6 ? Number(v).toExponential(2) : Number(v).toFixed(d);
+  P.ordinal = (n) => n + (n % 100 >= 11 && n % 100 <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] || "th");
   P.esc = (s) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 
   /* int8 pictures -> RGBA (256 entries indexed by q + 128): -127 negative ... 0 zero ... 127 positive. */

@@ -261,7 +261,7 @@
     const st = v.status;
     if (!st) return;
     metricsAt(v);
-    const every = st.every > 1 ? ` · showing every ${st.every}th step` : "";
+    const every = st.every > 1 ? ` · showing every ${mg.paint.ordinal(st.every)} step` : "";
     const lr = st.lr !== null && st.lr !== undefined ? ` · next learning rate ${Number(st.lr).toPrecision(3)}` : "";
     v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"} of ${st.budget.toLocaleString("en-US")}${lr}${every}`;
     v.head.dataset.state = st.state;
