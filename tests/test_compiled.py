@@ -36,14 +36,18 @@ def scalar_reference(model: Module, loss: str, X: np.ndarray, y: np.ndarray) -> 
     with gc_paused():
         L = batch_loss(loss, [model(row) for row in X.tolist()], y.tolist())
         L.backward()
-        order = topological_order(L)
-        bound = {id(v): 0.0 for v in order}
-        bound[id(L)] = 1.0
-        for v in reversed(order):
-            for c, d in zip(v.children, v.local_grads):
-                bound[id(c)] += abs(d) * bound[id(v)]
-    params = model.parameters()
-    return L.data, np.array([p.grad for p in params]), np.array([bound[id(p)] for p in params])
+        return L.data, np.array([p.grad for p in model.parameters()]), rounding_bound(L, model.parameters())
+
+
+def rounding_bound(L: Value, params: list[Value]) -> np.ndarray:
+    """For each parameter, the sum over the paths from it to L of the product of |local derivatives|."""
+    order = topological_order(L)
+    bound = {id(v): 0.0 for v in order}
+    bound[id(L)] = 1.0
+    for v in reversed(order):
+        for c, d in zip(v.children, v.local_grads):
+            bound[id(c)] += abs(d) * bound[id(v)]
+    return np.array([bound[id(p)] for p in params])
 
 
 def assert_matches(got: tuple[float, np.ndarray], want: tuple[float, np.ndarray, np.ndarray], rtol=1e-12, btol=1e-13):

@@ -19,7 +19,7 @@ from micrograd.losses import ce_one, hinge_one, task_batch_loss, task_loss
 from micrograd.nn import MLP
 from micrograd.studio.config import LOSSES_BY_TASK
 from tests.strategies import SETTINGS, class_scores, scores_and_class
-from tests.test_compiled import assert_matches
+from tests.test_compiled import assert_matches, rounding_bound
 
 
 def grads_of(f, xs: list[float]) -> tuple[float, list[float]]:
@@ -170,7 +170,6 @@ def task_data(task: str, k: int, rng: np.random.Generator, n: int = 23) -> tuple
 
 def scalar_task_reference(model: MLP, task: str, loss: str, X: np.ndarray, y: np.ndarray):
     """(loss, gradient, bound) of the scalar engine, as tests/test_compiled.py's scalar_reference."""
-    from micrograd.engine import topological_order
 
     model.zero_grad()
     outs = []
@@ -180,14 +179,8 @@ def scalar_task_reference(model: MLP, task: str, loss: str, X: np.ndarray, y: np
     labels = [int(v) for v in y] if task == "multiclass" else y.tolist()
     L = task_batch_loss(task, loss, outs, labels)
     L.backward()
-    order = topological_order(L)
-    bound = {id(v): 0.0 for v in order}
-    bound[id(L)] = 1.0
-    for v in reversed(order):
-        for c, d in zip(v.children, v.local_grads):
-            bound[id(c)] += abs(d) * bound[id(v)]
     params = model.parameters()
-    return L.data, np.array([p.grad for p in params]), np.array([bound[id(p)] for p in params])
+    return L.data, np.array([p.grad for p in params]), rounding_bound(L, params)
 
 
 @pytest.mark.parametrize("exact", [True, False])

@@ -9,6 +9,7 @@ from micrograd.fast import numeric
 from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
 from micrograd.views import classes, gallery, live, plots
+from tests.test_live import bytes_per_second
 
 
 def feed_of(tr: Trainer, speed: float = 20) -> live.LiveFeed:
@@ -131,16 +132,7 @@ def test_wide_data_sends_no_feature_table():
 def test_bytes_per_second_fit_the_budget(settings):
     """At 60 steps a second (a picture each), the encoded updates of K classes and regression stay < 100 KB/s."""
     tr = Trainer(RunConfig(steps=3000, loss=settings.pop("loss", "mse"), **settings))
-    feed = feed_of(tr, 60)
-    feed.update(tr, state="running")
-    tr.run(100)
-    sizes = []
-    for _ in range(8):
-        sizes.append(len(live.encode(feed.update(tr, state="running"))))
-        for _ in range(15):
-            tr.step()
-            feed.record(tr)
-    per_second = sum(sizes[1:]) / (7 * 15 / 60)
+    per_second = bytes_per_second(feed_of(tr, 60), tr)
     assert per_second < 100_000, per_second
 
 
