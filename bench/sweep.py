@@ -55,10 +55,12 @@ def main() -> None:
         run_trial(t.config)
         serial.append(time.perf_counter() - s)
     serial_wall = time.perf_counter() - t0
+    print(f"# serial: {serial_wall:.1f} s (one trial: median {statistics.median(serial):.2f} s)", flush=True)
 
     t0 = time.perf_counter()
     local = LocalCluster(args.workers, idle_timeout="10m")
     startup = time.perf_counter() - t0
+    print(f"# cluster up and warmed in {startup:.1f} s", flush=True)
     try:
         clusters = Clusters(local.address)
         with tempfile.TemporaryDirectory() as tmp:
