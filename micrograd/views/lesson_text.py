@@ -42,6 +42,8 @@ def short_name(name: str, i: int) -> str:
         return f"v{i}"
     if name == "loss":
         return "L"
+    if name == "lse":  # the cross-entropy's log-sum-exp over the scores
+        return "lse"
     m = re.fullmatch(r"layers\.(\d+)\.weight\.(\d+)\.(\d+)", name)
     if m:
         return f"w{m[1]}[{m[2]},{m[3]}]"
@@ -84,7 +86,7 @@ def next_update(trainer) -> Update:
     named = list(model.named_parameters())
     X, y = trainer.dataset.X_train, trainer.dataset.y_train
     exact = c.batch_size == 0 or c.batch_size >= len(y)
-    _, gbar = CompiledLoss(model, c.loss)(X, y)
+    _, gbar = CompiledLoss(model, c.loss, task=getattr(trainer, "task", "binary"))(X, y)
     w = np.array([p.data for _, p in named])
     g = gbar + 2.0 * c.l2 * w if c.l2 else gbar  # as the trainer adds the L2 term
     mu = trainer.optimizer.momentum
