@@ -136,3 +136,22 @@ def test_the_hardest_regression_example_has_the_largest_squared_error():
     i, loss = L.hardest_example(tr.model, d.X_train, d.y_train, "mse", "regression")
     err = (numeric.outputs(numeric.layers_of(tr.model), d.X_train)[:, 0] - d.y_train) ** 2
     assert i == int(np.argmax(err)) and math.isclose(loss, err.max())
+
+
+def test_the_update_line_uses_the_minibatch_the_next_step_will_use():
+    tr = Trainer(RunConfig(layers=[4], batch_size=16, samples=100, lr=0.1, lr_end=0.1, momentum=0.5, steps=50))
+    used = []
+    real = tr._batch
+    tr._batch = lambda: used.append(real()) or used[-1]  # records each step's batch, changes nothing
+    for _ in range(12):  # 80 training points in batches of 16: a new permutation every 5 steps
+        state = tr._rng.bit_generator.state
+        before = [p.data for p in tr.params]
+        idx = L.next_batch(tr)
+        u = L.next_update(tr)
+        assert tr._rng.bit_generator.state == state and [p.data for p in tr.params] == before  # read-only
+        tr.step()
+        assert np.array_equal(idx, used[-1]) and u.batch == 16 and not u.exact
+        assert [p.data for p in tr.params] == pytest.approx(list(u.after), rel=1e-9, abs=1e-12)
+    les = L.lesson(tr.model, [0.1, 0.2], 1.0, "svm", "neuron", update=L.next_update(tr))
+    head = next(t for s in les.steps if s.phase == "update" for t in s.lines)
+    assert "this step's random minibatch of 16 examples" in head

@@ -30,6 +30,7 @@ from micrograd.views.lesson_text import MINUS as MINUS
 from micrograd.views.lesson_text import Update as Update
 from micrograd.views.lesson_text import factor as factor
 from micrograd.views.lesson_text import layer_of as layer_of
+from micrograd.views.lesson_text import next_batch as next_batch
 from micrograd.views.lesson_text import next_update as next_update
 from micrograd.views.lesson_text import num as num
 from micrograd.views.lesson_text import parse_number as parse_number
@@ -330,7 +331,7 @@ def zero_note(loss_name: str, loss: float, grads: Sequence[float]) -> str:
 
 def _update_steps(g: _Graph, u: Update, granularity: str) -> list[Step]:
     ids = {name: i for i, name in enumerate(g.full) if name}
-    where = "the whole training set" if u.exact else "the whole training set (the real step uses a random batch)"
+    where = "the whole training set" if u.exact else "this step's random minibatch"
     head = (
         f"Update: ∂L/∂w above is this example's share; the step uses ḡ, the mean over {where} of {u.batch} "
         f"examples, at lr = {num(u.lr)}"
