@@ -198,7 +198,8 @@ def _need_static() -> None:
 def example_title(snap: G.Snapshot) -> str:
     """The example and loss in the view's status line."""
     xs = ", ".join(G.format_number(v) for v in snap.x)
-    return f"{snap.loss_name} loss on x = ({xs}), y = {G.format_label(snap.y)}" if snap.x else snap.loss_name
+    y = f"class {int(snap.y)}" if snap.task == "multiclass" else f"y = {G.format_label(snap.y)}"  # type: ignore[arg-type]
+    return f"{snap.loss_name} loss on x = ({xs}), {y}" if snap.x else snap.loss_name
 
 
 def draw_live(
