@@ -68,7 +68,10 @@ def typed_label(d):
         k = st.selectbox("Class", list(range(len(names))), key="g_class", format_func=lambda j: f"{j}: {names[j]}")
         return float(k or 0)
     if task == "regression":
-        ys = [st.number_input(f"Target {n}", value=0.0, key=f"g_target_{j}") for j, n in enumerate(d.class_names)]
+        # a CSV's target names are user text: escaped in the label (widget labels render Markdown)
+        ys = [
+            st.number_input(text.md(f"Target {n}"), value=0.0, key=f"g_target_{j}") for j, n in enumerate(d.class_names)
+        ]
         return float(ys[0]) if len(ys) == 1 else tuple(float(v) for v in ys)
     return st.selectbox("Label", [-1.0, 1.0], index=1, key="g_label", format_func=lambda v: f"{v:+g}")
 
