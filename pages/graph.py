@@ -88,13 +88,14 @@ def choose_example(s: G.SnapshotSeries) -> str:
         if not 0 <= i < n:
             return f"Training point {i} does not exist: the training set has points 0 to {n - 1}. Pick one in range."
         s.set_example(index=int(i))
-        x, y = d.X_train[int(i)], d.y_train[int(i)]
+        x = d.X_train[int(i)]
         coords = ", ".join(f"{a} = {v:.3f}" for a, v in zip(names, x))
-        st.caption(text.md(f"{coords}; label {y:+g} (class {d.class_names[int(y > 0)]})"))  # feature, class names
+        st.caption(text.md(f"{coords}; {lesson_ui.label_text(d, d.y_train[int(i)])}"))  # feature, class names
         return ""
     a, b = st.columns([3, 1])
     typed = a.text_input(f"Coordinates ({text.md_list(names)})", value=", ".join(["0.5"] * len(names)), key="g_coords")
-    y = b.selectbox("Label", [-1.0, 1.0], index=1, key="g_label", format_func=lambda v: f"{v:+g}")
+    with b:
+        y = lesson_ui.typed_label(d)
     try:
         s.set_example(parse_coordinates(typed, names), y)
     except ValueError as e:
@@ -136,7 +137,7 @@ def controls(s: G.SnapshotSeries) -> Options:
             st.caption("Scrubbing needs at least two snapshots: train a few steps first.")
         diff = st.toggle("Show change since the previous snapshot", key="g_diff")
     lesson = lesson_ui.controls()
-    view, why = G.choose_view(tr.model, tr.config.loss)
+    view, why = G.choose_view(tr.model, tr.config.loss, tr.task)
     st.info(why)
     neuron = NO_NEURON
     if view == "neuron" or ss.get("g_neuron", NO_NEURON) != NO_NEURON:
@@ -191,12 +192,14 @@ def exports(dot: Callable[[], str] | str, name: str, key: str) -> None:
 
 def _need_static() -> None:
     st.session_state.pop("g_static_sent", None)  # the browser lost the layout (a new element): send it again
+    st.session_state.pop("g_lesson_sent", None)  # or the lesson's steps
 
 
 def example_title(snap: G.Snapshot) -> str:
     """The example and loss in the view's status line."""
     xs = ", ".join(G.format_number(v) for v in snap.x)
-    return f"{snap.loss_name} loss on x = ({xs}), y = {G.format_number(snap.y)}" if snap.x else snap.loss_name
+    y = f"class {int(snap.y)}" if snap.task == "multiclass" else f"y = {G.format_label(snap.y)}"  # type: ignore[arg-type]
+    return f"{snap.loss_name} loss on x = ({xs}), {y}" if snap.x else snap.loss_name
 
 
 def draw_live(
@@ -215,10 +218,12 @@ def draw_live(
     lay = s.layout_of(snap)
     static = GL.static_part(snap, lay) if ss.get("g_static_sent") != lay.key else None
     title = example_title(snap)
+    lesson_head = None
     if lesson >= 0:
         les = lesson_ui.build(s, lesson, s.snapshots[lesson])
         if part is not None:
             les = les.restrict(part)
+        lesson_head = lesson_ui.payload_of(les)
         hidden = lesson_ui.quiz_node(les)
         grads = list(les.grads)
         if hidden is not None:
@@ -230,7 +235,7 @@ def draw_live(
             static=static,
             mode="still",
             title=f"{title} · lesson",
-            lesson=lesson_ui.payload_of(les, snap),
+            lesson=lesson_head,
             projector=PROJECTOR,
         )
     elif part is not None:
@@ -256,6 +261,7 @@ def draw_live(
         )
     result = graph_view.graph_view(data, on_need=_need_static)
     ss["g_static_sent"] = lay.key
+    lesson_ui.lesson_sent(lesson_head)
     ss["g_sent_seq"] = frames[-1].seq
     if lesson >= 0:
         lesson_ui.quiz(les)
@@ -298,7 +304,7 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
 
     def detail(k: int) -> G.Snapshot:
         sk = snaps[k]
-        return G.neuron_detail_snapshot(s.model_at(k), layer, j, sk.x, sk.y, sk.loss_name, sk.step, names)
+        return G.neuron_detail_snapshot(s.model_at(k), layer, j, sk.x, sk.y, sk.loss_name, sk.step, names, sk.task)
 
     one = detail(i)
     before = detail(i - 1) if prev is not None else None
@@ -317,7 +323,9 @@ def draw_neuron_live(s: GL.LiveSeries, i: int, neuron: str, stepping: bool) -> N
     snap = s.snapshots[i]
     layer, j = (int(k) for k in neuron.split("."))
     names = list(lesson_ui.trainer().dataset.feature_names)
-    part = G.neuron_detail_snapshot(s.model_at(i), layer, j, snap.x, snap.y, snap.loss_name, snap.step, names)
+    part = G.neuron_detail_snapshot(
+        s.model_at(i), layer, j, snap.x, snap.y, snap.loss_name, snap.step, names, snap.task
+    )
     small, ids = G.compact(part)
     st.subheader(f"Neuron layers.{layer}.{j}")
     draw_live(s, small, None, False, i if stepping else -1, ids)

@@ -202,8 +202,10 @@ def test_bad_examples_get_clear_errors():
         G.snapshot(small(), [1, 2, 3], 1, "svm")
     with pytest.raises(ValueError, match="one output unit"):
         G.snapshot(MLP(2, [2]), X, Y, "svm")
+    with pytest.raises(ValueError, match="2 or more output units"):
+        G.snapshot(small(), X, Y, "hinge")  # a multi-class loss on a one-output model
     with pytest.raises(ValueError, match="loss must be one of"):
-        G.snapshot(small(), X, Y, "hinge")
+        G.snapshot(small(), X, Y, "nope")
     with pytest.raises(ValueError, match="feature names"):
         G.snapshot(small(), X, Y, "svm", feature_names=["a"])
 

@@ -127,7 +127,7 @@ def test_a_new_n_ary_op_shows_up_without_the_lesson_knowing_it():
     m = max(v.data for v in (a, b, c))
     lse = m + math.log(sum(math.exp(v.data - m) for v in (a, b, c)))
     soft = [math.exp(v.data - lse) for v in (a, b, c)]
-    out = Value(lse, (a, b, c), "logsumexp", tuple(soft))  # an op the lesson has never heard of
+    out = Value(lse, (a, b, c), "mystery", tuple(soft))  # an op the lesson has never heard of
     root = out * a  # a is used twice: by the new op and by the product
     root.backward()
     order = topological_order(root)
@@ -136,7 +136,7 @@ def test_a_new_n_ary_op_shows_up_without_the_lesson_knowing_it():
     t = G.Traced(root, order, kinds, names, [v.grad for v in order])
     les = L.build(t, "custom", "node")
     fwd = "\n".join(lines(les, "forward"))
-    assert f"logsumexp(a, b, c) = logsumexp(0.5, {L.num(-1.0)}, 2) = {L.num(lse)}" in fwd
+    assert f"mystery(a, b, c) = mystery(0.5, {L.num(-1.0)}, 2) = {L.num(lse)}" in fwd
     line = next(t for t in lines(les, "backward") if t.startswith("∂L/∂a ="))
     assert "∂v" in line and len(line.split(" = ")[2].split(" + ")) == 2 and shown_equals(line.split(" = ")[-1], a.grad)
 

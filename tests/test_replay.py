@@ -44,6 +44,62 @@ def test_replay_reproduces_the_stored_runs_step_1_gradients_bit_for_bit(tmp_path
     store.close()
 
 
+def csv_run(tmp_path, store, data: bytes, steps: int = 3):
+    """A recorded run on a CSV file, the file handed to the recorder as the dashboard's upload record."""
+    path = tmp_path / "points.csv"
+    path.write_bytes(data)
+    config = RunConfig(dataset="csv", csv=str(path), layers=[4], lr=0.1, steps=10, batch_size=8, engine="scalar")
+    rec = recording.Recorder(opener=lambda: (store, ""), data_file=lambda: {"name": "points.csv", "data": data})
+    tr = Trainer(config)
+    rec.watch(tr)
+    tr.step()
+    grads1 = [p.grad for p in tr.params]
+    tr.run(steps - 1)
+    rec.sync(tr, running=False)
+    run_id = rec.run_id
+    rec.close()
+    path.unlink()  # replay reads the store's copy, not the file
+    return run_id, tr, grads1
+
+
+def test_a_csv_run_keeps_its_file_and_replays_its_step_1_gradients_bit_for_bit(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    rows = "\n".join(f"{a:.6f},{b:.6f},{'red' if a * b > 0 else 'blue'}" for a, b in X)
+    data = f"u,v,colour\n{rows}\n".encode()
+    store = RunStore(tmp_path / "runs.db")
+    run_id, original, grads1 = csv_run(tmp_path, store, data)
+    assert store.get_data_file(run_id) == ("points.csv", data)
+    r = Replay(store, run_id)
+    r.step_once()
+    assert [p.grad for p in r.trainer.params] == grads1  # bit for bit, from the stored bytes
+    r.seek(3)
+    assert r.matches() and [p.data for p in r.trainer.params] == [p.data for p in original.params]
+    # the same file for a second run is stored once; it goes with the last run that uses it
+    again, _, _ = csv_run(tmp_path, store, data, steps=1)
+    count = lambda: store._conn.execute("SELECT COUNT(*) FROM data_files").fetchone()[0]  # noqa: E731
+    assert count() == 1 and store.get_data_file(again) == ("points.csv", data)
+    store.delete(run_id)
+    assert count() == 1 and store.get_data_file(again) is not None
+    store.delete(again)
+    assert count() == 0
+    store.close()
+
+
+def test_a_csv_file_over_the_upload_limit_is_not_kept_and_the_run_says_why_it_cannot_replay(tmp_path, monkeypatch):
+    from micrograd.studio import runs
+
+    monkeypatch.setattr(runs, "DATA_FILE_LIMIT", 10)
+    store = RunStore(tmp_path / "runs.db")
+    run_id, _, _ = csv_run(tmp_path, store, b"u,v,y\n" + b"0.5,0.25,1\n-0.5,0.75,-1\n" * 10, steps=1)
+    assert store.get_data_file(run_id) is None
+    with pytest.raises(ReplayError, match="no copy"):
+        Replay(store, run_id)
+    store.close()
+
+
 def test_a_run_without_initial_weights_or_on_a_csv_file_says_why_it_cannot_replay(tmp_path):
     store = RunStore(tmp_path / "runs.db")
     run_id = store.create_run(RunConfig().to_dict(), {"name": "moons"})

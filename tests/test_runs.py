@@ -71,25 +71,25 @@ def test_open_creates_missing_directory_wal_and_schema_version(tmp_path):
     assert path.is_file()
     con = raw(path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
     RunStore(path).close()  # reopening must not migrate again
-    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
 
 
 def test_migration_to_a_new_version_runs_once(db, monkeypatch):
     RunStore(db).close()
     calls = []
 
-    def migrate_3(conn):
+    def migrate_4(conn):
         calls.append(1)
         conn.execute("ALTER TABLE runs ADD COLUMN notes TEXT")
 
-    monkeypatch.setitem(runs.MIGRATIONS, 3, migrate_3)
+    monkeypatch.setitem(runs.MIGRATIONS, 4, migrate_4)
     RunStore(db).close()
     RunStore(db).close()
     con = raw(db)
     assert calls == [1]
-    assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+    assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
     assert "notes" in [r[1] for r in con.execute("PRAGMA table_info(runs)")]
 
 

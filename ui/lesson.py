@@ -7,8 +7,6 @@ the lesson traces a copy of the shown snapshot's weights and never touches the t
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from micrograd.studio import lessons
@@ -33,7 +31,7 @@ def choose_hardest() -> None:
     tr = trainer()
     d = tr.dataset
     try:
-        i, loss = LS.hardest_example(tr.model, d.X_train, d.y_train, tr.config.loss)
+        i, loss = LS.hardest_example(tr.model, d.X_train, d.y_train, tr.config.loss, tr.task)
     except ValueError as e:
         ss["g_lesson_note"] = str(e)
         return
@@ -42,13 +40,40 @@ def choose_hardest() -> None:
     if loss > 0:
         ss["g_lesson_note"] = (
             f"Tracing training point {i}, the example the network gets most wrong at step {tr.step_count} "
-            f"(its {tr.config.loss} loss is {LS.num(loss)})."
+            f"(its {LS.LOSS_TITLES.get(tr.config.loss, tr.config.loss)} loss is {LS.num(loss)})."
         )
     else:
         ss["g_lesson_note"] = (
             f"Every training point has loss 0 at step {tr.step_count}, so no example moves the weights: "
             f"showing point {i}."
         )
+
+
+def label_text(d, y) -> str:
+    """A training point's label in words, per task (raw text: class names are user text, escape before showing)."""
+    task = getattr(d, "task", "binary")
+    if task == "multiclass":
+        return f"class {int(y)} ({d.class_names[int(y)]})"
+    if task == "regression":
+        ys = list(y) if getattr(y, "ndim", 0) else [y]
+        return "target " + ", ".join(f"{n} = {float(v):.3f}" for n, v in zip(d.class_names, ys))
+    return f"label {float(y):+g} (class {d.class_names[int(y > 0)]})"
+
+
+def typed_label(d):
+    """The label widget for a typed example: ±1 (binary), a class (multiclass), the target value(s) (regression)."""
+    task = getattr(d, "task", "binary")
+    if task == "multiclass":
+        names = list(d.class_names)
+        k = st.selectbox("Class", list(range(len(names))), key="g_class", format_func=lambda j: f"{j}: {names[j]}")
+        return float(k or 0)
+    if task == "regression":
+        # a CSV's target names are user text: escaped in the label (widget labels render Markdown)
+        ys = [
+            st.number_input(text.md(f"Target {n}"), value=0.0, key=f"g_target_{j}") for j, n in enumerate(d.class_names)
+        ]
+        return float(ys[0]) if len(ys) == 1 else tuple(float(v) for v in ys)
+    return st.selectbox("Label", [-1.0, 1.0], index=1, key="g_label", format_func=lambda v: f"{v:+g}")
 
 
 def on_lesson_toggle() -> None:
@@ -148,15 +173,23 @@ def build(s: G.SnapshotSeries, i: int, snap: G.Snapshot) -> LS.Lesson:
         return cached[1]
     update = LS.next_update(tr) if now else None
     names = list(tr.dataset.feature_names)
-    les = LS.lesson(s.model_at(i), snap.x, snap.y, snap.loss_name, gran, names, update)
+    les = LS.lesson(s.model_at(i), snap.x, snap.y, snap.loss_name, gran, names, update, snap.task)
     ss["g_lesson_cache"] = (key, les)
     return les
 
 
-def payload_of(les: LS.Lesson, snap: G.Snapshot) -> dict:
-    """The lesson for the view's header, with a key that changes when the example, step or granularity does."""
-    raw = repr((snap.step, snap.x, snap.y, snap.loss_name, les.granularity, len(les.names), les.names[-1:])).encode()
-    return {"key": hashlib.sha256(raw).hexdigest()[:12], **les.to_json()}
+def payload_of(les: LS.Lesson) -> dict:
+    """The lesson for the view's header: all of it once per lesson, then only its key (``g_lesson_sent``)."""
+    ss = st.session_state
+    cached = ss.get("g_lesson_json")
+    if not (isinstance(cached, tuple) and cached[0] is les):  # keyed once per built lesson (hashing ~365 KB)
+        cached = ss["g_lesson_json"] = (les, LS.keyed(les.to_json()))
+    return LS.header_for(cached[1], ss.get("g_lesson_sent"))
+
+
+def lesson_sent(header: dict | None) -> None:
+    """Note the lesson the browser now has (after the update carrying it was sent); None: it has none."""
+    st.session_state["g_lesson_sent"] = header["key"] if header is not None else None
 
 
 def quiz_node(les: LS.Lesson) -> int | None:

@@ -88,7 +88,7 @@ def init_state() -> None:
     ss.update(running=False, tick=None, notices=[], csv=None, csv_error="", weights_error=[], uploads=0)
     ss["snapshots"] = graph.SnapshotSeries()
     # records every run of this session into the server's shared store ($MICROGRAD_DB), with heartbeats
-    ss["recorder"] = recording.Recorder(opener=open_run_store, heartbeat=True)
+    ss["recorder"] = recording.Recorder(opener=open_run_store, heartbeat=True, data_file=lambda: ss.get("csv"))
     try:
         _apply_widget_values(values)
         ss["trainer"] = new_trainer(config_from_state().validate())

@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from micrograd.studio.runs import RunStore, StoreError, default_db_path
+from micrograd.studio.runs import DATA_FILE_LIMIT, RunStore, StoreError, default_db_path
 from micrograd.studio.status import FINAL, LIVE, Status
 from micrograd.studio.store_base import _step_row
 from micrograd.studio.trainer import Trainer
@@ -262,14 +263,17 @@ class Recorder:
         on_error: Callable[[str], None] | None = None,
         name: str | None = None,
         tags: Iterable[str] = (),
+        data_file: Callable[[], tuple[str, bytes] | dict | None] | None = None,
     ) -> None:
         """store_path: the database (None: default_db_path()); opener: returns a shared (store, problem) instead,
-        which close() then leaves open. on_error gets each new store problem once (the CLI prints it)."""
+        which close() then leaves open. on_error gets each new store problem once (the CLI prints it).
+        data_file: a CSV run's file, kept for replay: (name, bytes) or the upload record {"name", "data", ...}."""
         self.store_path = store_path
         self._opener = opener if opener is not None else partial(open_store, store_path)
         self._owns_store = opener is None
         self.heartbeat, self.clock, self.on_error = heartbeat, clock, on_error
         self.name, self.tags = name, tuple(tags)
+        self.data_file = data_file
         self.store: RunStore | None = None
         self.trainer: Trainer | None = None
         self.recorder: RunRecorder | None = None
@@ -338,6 +342,7 @@ class Recorder:
         if not self._open():
             return None
         initial = None if self._initial is None else initial_weights_of(trainer, self._initial)
+        csv = self._csv_of(trainer)
         rec = RunRecorder(
             self.store,
             trainer.config.to_dict(),
@@ -348,6 +353,7 @@ class Recorder:
             clock=self.clock,
             task=getattr(trainer.config, "task", "binary"),
             initial_weights=initial,
+            data_file=csv,
         )
         if rec.error:
             self._note(rec.error)
@@ -357,6 +363,21 @@ class Recorder:
         self._seen = (trainer.config, trainer.config.to_dict())
         self._note("")
         return rec
+
+    def _csv_of(self, trainer: Trainer) -> tuple[str, bytes] | None:
+        """(name, bytes) of a CSV run's file: data_file's, else the CLI's path config.csv (within the limit)."""
+        if trainer.config.dataset != "csv":
+            return None
+        if self.data_file is not None:
+            f = self.data_file()
+            if isinstance(f, dict):  # the dashboard's upload record
+                return (str(f.get("name") or "data.csv"), f["data"]) if isinstance(f.get("data"), bytes) else None
+            return f
+        path = Path(str(trainer.config.csv or ""))
+        try:
+            return (path.name, path.read_bytes()) if path.is_file() and path.stat().st_size <= DATA_FILE_LIMIT else None
+        except OSError:
+            return None
 
     def _log_changes(self, trainer: Trainer, step: int) -> None:
         config, rec = trainer.config, self.recorder

@@ -9,10 +9,11 @@ before the step that used it, retraces the run bit for bit: the data and the bat
 from __future__ import annotations
 
 import copy
+import io
 from typing import Any
 
 from micrograd.studio import config as schema
-from micrograd.studio import weights
+from micrograd.studio import datasets, weights
 from micrograd.studio.config import RunConfig
 from micrograd.studio.runs import RunStore
 from micrograd.studio.trainer import Trainer
@@ -20,6 +21,30 @@ from micrograd.studio.trainer import Trainer
 
 class ReplayError(ValueError):
     """A run that cannot be replayed, with the reason in words."""
+
+
+def _csv_dataset(store: RunStore, run_id: int, config: RunConfig):
+    """The dataset of a CSV run, rebuilt from the file's bytes the store kept, as the dashboard loaded it."""
+    kept = store.get_data_file(run_id)
+    if kept is None:
+        raise ReplayError(
+            f"run #{run_id} trained on a CSV file the run store has no copy of (recorded by an older version, or "
+            "larger than the upload limit): open the run with that file uploaded instead"
+        )
+    name, data = kept
+    f = io.BytesIO(data)
+    f.name = name  # read_csv's messages name the file
+    try:
+        return datasets.load_csv(
+            f,
+            config.label_column,
+            config.feature_columns,
+            test_fraction=config.test_fraction or 0.0,
+            seed=config.dataset_seed,
+            task=config.task,
+        )
+    except ValueError as e:
+        raise ReplayError(f"run #{run_id}'s CSV file {name!r} cannot be read again: {e}") from None
 
 
 class Replay:
@@ -37,12 +62,9 @@ class Replay:
             config = RunConfig.from_dict(loaded.training)
         except ValueError as e:
             raise ReplayError(f"run #{run_id}'s initial weights cannot be read: {e}") from None
-        if config.dataset == "csv":
-            raise ReplayError(
-                f"run #{run_id} trained on a CSV file, which the run store keeps no copy of yet: replay needs the "
-                "file's bytes (open the run with that file uploaded instead)"
-            )
+        self._dataset = _csv_dataset(store, run_id, config) if config.dataset == "csv" else None
         self.run_id = run_id
+        self._store = store
         self.run = run
         self.config = config
         self.changes: list[dict[str, Any]] = store.get_changes(run_id)
@@ -51,7 +73,7 @@ class Replay:
         self.trainer = self._fresh()
 
     def _fresh(self) -> Trainer:
-        return Trainer(self.config, model=copy.deepcopy(self._initial))
+        return Trainer(self.config, dataset=self._dataset, model=copy.deepcopy(self._initial))
 
     @property
     def step(self) -> int:
@@ -73,7 +95,8 @@ class Replay:
         drawn = {k: v for k, v in due.items() if k in data}
         if drawn:  # new data drawn (same architecture and settings)
             new = tr.config.replace(**drawn)
-            tr.set_dataset(new.make_dataset(), new)
+            data = _csv_dataset(self._store, self.run_id, new) if new.dataset == "csv" else new.make_dataset()
+            tr.set_dataset(data, new)
         live = {k: v for k, v in due.items() if k not in data}
         if live:
             tr.update(**live)

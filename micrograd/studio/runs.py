@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -37,6 +38,7 @@ STATUSES = tuple(Status)
 FINAL_STATUSES = tuple(s for s in Status if s in FINAL)
 LIVE_STATUSES = tuple(s for s in Status if s in LIVE)
 STALE_SECONDS = 120.0  # a session not heard of for this long is gone (Streamlit's disconnectedSessionTTL)
+DATA_FILE_LIMIT = 5 << 20  # bytes: the dashboard's upload limit (.streamlit/config.toml maxUploadSize = 5 MB)
 STALE_CHECK_SECONDS = 10.0  # how often the stale-session sweep may run per store
 ORDER_BY: tuple[str, ...] = ("id", "created_at", "updated_at", "name", "status", "dataset", "architecture", "loss")
 ORDER_BY += ("steps", "train_loss", "train_accuracy", "test_accuracy", "wall_seconds")
@@ -47,8 +49,21 @@ _LIVE_SQL = ", ".join(f"'{s.value}'" for s in LIVE_STATUSES)  # our own words, n
 _LIST_COLUMNS = (
     "id, created_at, updated_at, name, tags, status, config, data, dataset, architecture, loss, metrics, steps, "
     "train_loss, train_accuracy, test_accuracy, wall_seconds, message, pid, host, task, sweep_id, sweep_axes, "
-    "heartbeat, weights IS NOT NULL AS has_weights, initial_weights IS NOT NULL AS has_initial_weights"
+    "heartbeat, weights IS NOT NULL AS has_weights, initial_weights IS NOT NULL AS has_initial_weights, data_file"
 )
+
+
+def _data_file(f: tuple[str, bytes] | None) -> tuple[str, str, int, bytes] | None:
+    """(sha256, name, size, bytes) of a CSV file to keep with a run; None when there is none or it is too big."""
+    if f is None:
+        return None
+    name, data = f
+    if not isinstance(data, (bytes, bytearray)) or not isinstance(name, str):
+        raise ValueError("data_file must be (file name, bytes)")
+    if len(data) > DATA_FILE_LIMIT:  # more than the dashboard accepts: the run is kept without it (not replayable)
+        return None
+    check_text(name, "the data file's name")
+    return hashlib.sha256(data).hexdigest(), name, len(data), bytes(data)
 
 
 class RunStore(StoreBase, SweepRecords):
@@ -70,11 +85,13 @@ class RunStore(StoreBase, SweepRecords):
         sweep_axes: dict | None = None,
         initial_weights: str | None = None,
         status: Status | str = Status.RUNNING,
+        data_file: tuple[str, bytes] | None = None,
     ) -> int:
         """Record a new run (running, or queued for a sweep's trial) and return its id.
 
         initial_weights: the weights file text before step 1 (for replay); sweep_id and sweep_axes: the sweep
-        this run is a trial of, and the trial's value of each axis.
+        this run is a trial of, and the trial's value of each axis; data_file: (name, bytes) of the uploaded CSV the
+        run trains on, kept for replay when within the upload limit (each distinct file once).
         """
         if not isinstance(config, dict) or not isinstance(data, dict):
             raise ValueError("config and data must be dicts (the training settings and the dataset description)")
@@ -92,9 +109,12 @@ class RunStore(StoreBase, SweepRecords):
         row += (_weights("initial_weights", initial_weights), task, sweep_id)
         row += (None if sweep_axes is None else _dumps("sweep_axes", sweep_axes),)
         now = self.clock()
+        kept = _data_file(data_file)
         with self._db() as conn:
             if sweep_id is not None:
                 self._check_sweep(conn, sweep_id)
+            if kept is not None:
+                conn.execute("INSERT OR IGNORE INTO data_files (sha256, name, size, data) VALUES (?, ?, ?, ?)", kept)
             cur = conn.execute(
                 "INSERT INTO runs (created_at, updated_at, name, status, config, data, tags, dataset, architecture,"
                 " loss, initial_weights, task, sweep_id, sweep_axes, pid, host, proc_token)"
@@ -105,9 +125,22 @@ class RunStore(StoreBase, SweepRecords):
             if not name:  # the default name shows the id, known only once the row exists
                 parts = (dataset, arch, config.get("activation"), loss)
                 name = " ".join(str(p) for p in parts if p) + f" #{run_id}"
-            conn.execute("UPDATE runs SET name = ? WHERE id = ?", (name.strip(), run_id))
+            conn.execute(
+                "UPDATE runs SET name = ?, data_file = ? WHERE id = ?",
+                (name.strip(), None if kept is None else kept[0], run_id),
+            )
         assert run_id is not None
         return run_id
+
+    def get_data_file(self, run_id: int) -> tuple[str, bytes] | None:
+        """(name, bytes) of the CSV file the run trained on, or None (built-in data, or a file not kept)."""
+        with self._db(write=False) as conn:
+            self._check_run(conn, run_id)
+            row = conn.execute(
+                "SELECT f.name, f.data FROM runs r JOIN data_files f ON f.sha256 = r.data_file WHERE r.id = ?",
+                (run_id,),
+            ).fetchone()
+        return None if row is None else (row[0], bytes(row[1]))
 
     def append_steps(self, run_id: int, records: list[dict]) -> None:
         """Store step records (one transaction); a step recorded twice keeps the later values."""
@@ -320,6 +353,10 @@ class RunStore(StoreBase, SweepRecords):
         with self._db() as conn:
             self._check_run(conn, run_id)
             conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))  # steps go by ON DELETE CASCADE
+            # a data file no run uses any more goes too
+            conn.execute(
+                "DELETE FROM data_files WHERE sha256 NOT IN (SELECT data_file FROM runs WHERE data_file NOT NULL)"
+            )
 
     @staticmethod
     def _run_dict(row: sqlite3.Row) -> dict:

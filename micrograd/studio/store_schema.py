@@ -98,7 +98,18 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX changes_run ON changes(run_id, id)")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1, 2: _migrate_2}
+def _migrate_3(conn: sqlite3.Connection) -> None:
+    """Data files: a run on an uploaded CSV keeps the file's bytes, for replay. Each distinct file is stored once
+    (keyed by its SHA-256), however many runs use it; runs.data_file names it (NULL for built-in data)."""
+    conn.execute(
+        """CREATE TABLE data_files (
+        sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL) WITHOUT ROWID"""
+    )
+    conn.execute("ALTER TABLE runs ADD COLUMN data_file TEXT REFERENCES data_files(sha256)")
+    conn.execute("CREATE INDEX runs_data_file ON runs(data_file)")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3}
 
 
 def check_references(conn: sqlite3.Connection) -> None:

@@ -31,6 +31,13 @@ def format_number(v: float) -> str:
     return f"{v:.4f}" if 1e-3 <= abs(v) < 1e5 else f"{v:.3e}"
 
 
+def format_label(y: object) -> str:
+    """An example's label: a number, or (y1, y2, ...) for several regression targets."""
+    if isinstance(y, tuple):
+        return "(" + ", ".join(format_number(v) for v in y) + ")"
+    return format_number(float(y))  # type: ignore[arg-type]
+
+
 def _signed(v: float) -> str:
     return ("+" if v > 0 else "") + format_number(v)
 
@@ -117,7 +124,7 @@ def to_dot(snap: Snapshot, previous: Snapshot | None = None, show: str = "value"
             f"step {snap.step}: {snap.loss_name} loss {format_number(snap.loss)}" if snap.loss_name else "expression"
         )
         if snap.x:
-            title += f" for x = ({', '.join(format_number(v) for v in snap.x)}), y = {format_number(snap.y)}"
+            title += f" for x = ({', '.join(format_number(v) for v in snap.x)}), y = {format_label(snap.y)}"
         if diff_from is not None:
             title += f"; Δ since step {diff_from.step}"
     gmax = _gmax(n.grad for n in snap.nodes)
@@ -153,7 +160,7 @@ def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None) -> st
     gmax = _gmax([g for *_, g in ns.inputs] + [n.grad_a for n in ns.neurons])
     title = f"step {ns.step}: {ns.loss_name} loss {format_number(ns.loss)} (one node per neuron)"
     if ns.x:
-        title += f" for x = ({', '.join(format_number(v) for v in ns.x)}), y = {format_number(ns.y)}"
+        title += f" for x = ({', '.join(format_number(v) for v in ns.x)}), y = {format_label(ns.y)}"
     if previous is not None:
         title += f"; Δ since step {previous.step}"
     lines = _header(title)

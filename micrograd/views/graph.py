@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from micrograd.engine import Value, topological_order
-from micrograd.losses import per_example
+from micrograd.losses import task_loss
 from micrograd.nn import MLP
 from micrograd.views.dot import KINDS as KINDS  # drawing, re-exported
 from micrograd.views.dot import GraphvizNotInstalled as GraphvizNotInstalled
+from micrograd.views.dot import format_label as format_label
 from micrograd.views.dot import format_number as format_number
 from micrograd.views.dot import grad_colour as grad_colour
 from micrograd.views.dot import neuron_detail_dot as neuron_detail_dot
@@ -23,6 +24,11 @@ from micrograd.views.dot import neuron_dot as neuron_dot
 from micrograd.views.dot import render as render
 from micrograd.views.dot import sandbox_dot as sandbox_dot
 from micrograd.views.dot import to_dot as to_dot
+from micrograd.views.graph_task import Label as Label
+from micrograd.views.graph_task import graph_size as graph_size
+from micrograd.views.graph_task import label_leaves as label_leaves
+from micrograd.views.graph_task import label_of as _label_of
+from micrograd.views.graph_task import resolve_task as resolve_task
 
 MAX_SCALAR_NODES = 1000  # the live view (canvas, laid out once) pans and zooms the ~1,000 nodes of 2-16-16-1
 
@@ -45,11 +51,12 @@ class Snapshot:
 
     step: int
     x: tuple[float, ...]
-    y: float
+    y: Label
     loss: float
     loss_name: str
     nodes: tuple[Node, ...]
     edges: tuple[tuple[int, int], ...]
+    task: str = "binary"
 
     def comparable(self, other: object) -> bool:
         """True if other has the same graph shape, so its nodes can be matched by id."""
@@ -70,9 +77,7 @@ class Traced:
 
 
 def _check_example(model: MLP, x: Sequence[float], feature_names: Sequence[str] | None) -> list[str]:
-    nin, nout = model.sizes[0], model.sizes[-1]
-    if nout != 1:
-        raise ValueError(f"the graph views need a model with one output unit; this one has {nout}")
+    nin = model.sizes[0]
     if len(x) != nin:
         raise ValueError(f"the example has {len(x)} features but the model expects {nin}")
     names = list(feature_names) if feature_names is not None else [f"x{i + 1}" for i in range(nin)]
@@ -82,19 +87,27 @@ def _check_example(model: MLP, x: Sequence[float], feature_names: Sequence[str] 
 
 
 def trace_example(
-    model: MLP, x: Sequence[float], y: float, loss: str, feature_names: Sequence[str] | None = None
+    model: MLP,
+    x: Sequence[float],
+    y: Label,
+    loss: str,
+    feature_names: Sequence[str] | None = None,
+    task: str | None = None,
 ) -> Traced:
-    """Build the scalar graph of one example through its per-example loss and backpropagate it.
+    """Build the scalar graph of one example through its task's per-example loss and backpropagate it.
 
+    Every task: binary (one score, a ±1 label y), multiclass (K scores, the class index picks one; cross-entropy is
+    logsumexp over the K scores, one node named lse, minus the picked score), regression (m outputs, targets y...).
     The model's gradients are zeroed for the pass and restored afterwards, so tracing never disturbs training.
     """
-    f = per_example(loss)
+    task = resolve_task(model, loss, task)
+    f = task_loss(task, loss)
     names = _check_example(model, x, feature_names)
     label: dict[int, tuple[str, str]] = {id(p): ("param", n) for n, p in model.named_parameters()}
     xs = [Value(float(v), label=n) for v, n in zip(x, names)]
-    yv = Value(float(y), label="y")  # a leaf rather than a float, so the label shows up as a node
+    target, leaves = label_leaves(task, y, model.sizes[-1])
     label.update({id(v): ("input", v.label) for v in xs})
-    label[id(yv)] = ("label", "y")
+    label.update({id(v): ("label", v.label) for v in leaves})
     params = model.parameters()
     saved = [p.grad for p in params]
     try:
@@ -107,7 +120,7 @@ def trace_example(
                 label[id(z)] = ("op", f"layers.{li}.{j}.z")
                 if a is not z:
                     label[id(a)] = ("op", f"layers.{li}.{j}.a")
-        root = f(h[0], yv)
+        root = f(h, target)
         root.backward()
         order = topological_order(root)
         grads = [v.grad for v in order]
@@ -117,6 +130,8 @@ def trace_example(
     kinds, node_names = [], []
     for v in order:
         kind, name = label.get(id(v), ("op" if v.children else "const", ""))
+        if v.op == "logsumexp" and not name:
+            name = "lse"  # the cross-entropy's log-sum-exp: named, so the lesson keeps it as a step of its own
         if v is root:
             kind, name = "loss", "loss"
         kinds.append(kind)
@@ -134,15 +149,17 @@ def _from_order(order: list[Value], kinds, names, grads, **example) -> Snapshot:
 def snapshot(
     model: MLP,
     x: Sequence[float],
-    y: float,
+    y: Label,
     loss: str,
     step: int = 0,
     feature_names: Sequence[str] | None = None,
+    task: str | None = None,
 ) -> Snapshot:
     """A plain-data snapshot of one example's scalar graph, with values and gradients."""
-    t = trace_example(model, x, y, loss, feature_names)
-    ex = {"step": step, "x": tuple(float(v) for v in x), "y": float(y), "loss": t.root.data, "loss_name": loss}
-    return _from_order(t.order, t.kinds, t.names, t.grads, **ex)
+    task = resolve_task(model, loss, task)
+    t = trace_example(model, x, y, loss, feature_names, task)
+    ex = {"step": step, "x": tuple(float(v) for v in x), "y": _label_of(y), "loss": t.root.data, "loss_name": loss}
+    return _from_order(t.order, t.kinds, t.names, t.grads, task=task, **ex)
 
 
 def value_snapshot(root: Value, inputs: Iterable[str] = (), step: int = 0) -> Snapshot:
@@ -165,19 +182,9 @@ def value_snapshot(root: Value, inputs: Iterable[str] = (), step: int = 0) -> Sn
 # size policy and the per-neuron view
 
 
-def graph_size(model: MLP, loss: str = "svm") -> int:
-    """Node count of the one-example scalar graph, counted from the architecture without building it."""
-    loss_nodes = len(topological_order(per_example(loss)(Value(0.0), Value(1.0)))) - 1  # the loss tail minus the score
-    n = model.sizes[0]
-    for layer in model.layers:
-        per_neuron = 2 * layer.nin + 1 + (layer.activation != "linear")  # weights+bias, muls, adds, activation
-        n += len(layer.neurons) * (per_neuron + layer.nin)
-    return n + loss_nodes
-
-
-def choose_view(model: MLP, loss: str = "svm") -> tuple[str, str]:
+def choose_view(model: MLP, loss: str = "svm", task: str | None = None) -> tuple[str, str]:
     """("scalar" | "neuron", a sentence saying which view is shown and why)."""
-    n = graph_size(model, loss)
+    n = graph_size(model, loss, task)
     if n <= MAX_SCALAR_NODES:
         return (
             "scalar",
@@ -213,7 +220,8 @@ class NeuronSnapshot:
     neurons: tuple[NeuronState, ...]
     weights: tuple[tuple[int, int, int, float, float], ...]
     x: tuple[float, ...] = ()
-    y: float = math.nan
+    y: Label = math.nan
+    task: str = "binary"
 
     def comparable(self, other: object) -> bool:
         """True if other has the same neurons, weights and loss, so they can be matched one to one."""
@@ -230,13 +238,15 @@ class NeuronSnapshot:
 def neuron_snapshot(
     model: MLP,
     x: Sequence[float],
-    y: float,
+    y: Label,
     loss: str,
     step: int = 0,
     feature_names: Sequence[str] | None = None,
+    task: str | None = None,
 ) -> NeuronSnapshot:
     """Trace the example and keep one record per neuron (z, a, dLoss/dz, dLoss/da) and per weight."""
-    t = trace_example(model, x, y, loss, feature_names)
+    task = resolve_task(model, loss, task)
+    t = trace_example(model, x, y, loss, feature_names, task)
     by_name = {n: (v, g) for v, n, g in zip(t.order, t.names, t.grads) if n}
     inputs = tuple((v.label, v.data, g) for v, k, g in zip(t.order, t.kinds, t.grads) if k == "input")
     order = {name: i for i, name in enumerate(_check_example(model, x, feature_names))}
@@ -248,7 +258,7 @@ def neuron_snapshot(
             a, ga = by_name.get(f"layers.{li}.{j}.a", (z, gz))
             neurons.append(NeuronState(li, j, layer.activation, z.data, a.data, gz, ga))
             weights += [(li, j, i, w.data, by_name[f"layers.{li}.weight.{j}.{i}"][1]) for i, w in enumerate(neuron.w)]
-    ex = (tuple(float(v) for v in x), float(y))
+    ex = (tuple(float(v) for v in x), _label_of(y), task)
     return NeuronSnapshot(step, t.root.data, loss, inputs, tuple(neurons), tuple(weights), *ex)
 
 
@@ -257,10 +267,11 @@ def neuron_detail_snapshot(
     layer: int,
     j: int,
     x: Sequence[float],
-    y: float,
+    y: Label,
     loss: str,
     step: int = 0,
     feature_names: Sequence[str] | None = None,
+    task: str | None = None,
 ) -> Snapshot:
     """One neuron's scalar operations (weights, bias, its inputs as leaves, the add chain, the activation)."""
     sizes = model.sizes
@@ -268,7 +279,7 @@ def neuron_detail_snapshot(
         raise ValueError(f"layer must be between 0 and {len(model.layers) - 1}, got {layer!r}")
     if not (isinstance(j, int) and 0 <= j < sizes[layer + 1]):
         raise ValueError(f"layer {layer} has neurons 0 to {sizes[layer + 1] - 1}, got {j!r}")
-    full = snapshot(model, x, y, loss, step, feature_names)
+    full = snapshot(model, x, y, loss, step, feature_names, task)
     ids = {n.name: n.id for n in full.nodes if n.name}
     root = ids.get(f"layers.{layer}.{j}.a", ids[f"layers.{layer}.{j}.z"])
     if layer == 0:
@@ -295,6 +306,7 @@ def neuron_detail_snapshot(
         full.loss_name,
         tuple(n for n in nodes if n.id in keep),
         tuple((c, p) for c, p in full.edges if c in keep and p in keep and p not in stop),
+        full.task,
     )
 
 
@@ -306,7 +318,7 @@ def compact(snap: Snapshot) -> tuple[Snapshot, tuple[int, ...]]:
     by_id = {n.id: n for n in snap.nodes}
     nodes = tuple(Node(new[o], by_id[o].kind, by_id[o].op, by_id[o].name, by_id[o].data, by_id[o].grad) for o in old)
     edges = tuple((new[c], new[p]) for c, p in snap.edges)
-    return Snapshot(snap.step, snap.x, snap.y, snap.loss, snap.loss_name, nodes, edges), old
+    return Snapshot(snap.step, snap.x, snap.y, snap.loss, snap.loss_name, nodes, edges, snap.task), old
 
 
 # a series of snapshots taken during training
@@ -327,7 +339,7 @@ class SnapshotSeries:
         self.snapshots: list[Snapshot | NeuronSnapshot] = []
         self.index: int | None = 0  # training point to trace; None when x and y were typed
         self.x: tuple[float, ...] | None = None
-        self.y: float | None = None
+        self.y: Label | None = None
         self._params: list[tuple[float, ...]] = []  # weights at each snapshot, for model_at
         self._template: MLP | None = None
         self._trainer_id: int | None = None
@@ -346,7 +358,7 @@ class SnapshotSeries:
     def __len__(self) -> int:
         return len(self.snapshots)
 
-    def set_example(self, x: Sequence[float] | None = None, y: float | None = None, index: int | None = None) -> None:
+    def set_example(self, x: Sequence[float] | None = None, y: Label | None = None, index: int | None = None) -> None:
         """Trace training point ``index`` (read from the trainer's data at each snapshot), or typed x and y."""
         if index is not None:
             if isinstance(index, bool) or not isinstance(index, int) or index < 0:
@@ -355,12 +367,12 @@ class SnapshotSeries:
             return
         if x is None or y is None:
             raise ValueError("give either a training point's index, or the example's coordinates x and its label y")
-        xs = tuple(float(v) for v in x)
-        if not xs or not all(math.isfinite(v) for v in xs + (float(y),)):
+        xs, label = tuple(float(v) for v in x), _label_of(y)
+        if not xs or not all(math.isfinite(v) for v in xs + (label if isinstance(label, tuple) else (label,))):
             raise ValueError(f"the example's coordinates and label must be finite numbers, got x={x!r}, y={y!r}")
-        self.index, self.x, self.y = None, xs, float(y)
+        self.index, self.x, self.y = None, xs, label
 
-    def example(self, dataset) -> tuple[tuple[float, ...], float]:
+    def example(self, dataset) -> tuple[tuple[float, ...], Label]:
         """(x, y) of the example on this dataset; raises ValueError if it does not fit the data."""
         if self.index is None:
             # set_example sets x and y whenever it sets index to None
@@ -373,7 +385,7 @@ class SnapshotSeries:
         n = len(dataset.y_train)
         if self.index >= n:
             raise ValueError(f"training point {self.index} does not exist: the training set has points 0 to {n - 1}")
-        return tuple(float(v) for v in dataset.X_train[self.index]), float(dataset.y_train[self.index])
+        return tuple(float(v) for v in dataset.X_train[self.index]), _label_of(dataset.y_train[self.index])
 
     def clear(self) -> None:
         """Forget every snapshot (the example and ``every`` stay)."""
@@ -396,9 +408,10 @@ class SnapshotSeries:
         elif any(s.step == step and s.x == x and s.y == y for s in self.snapshots):
             return False
         model, loss, names = trainer.model, trainer.config.loss, trainer.dataset.feature_names
-        view, _ = choose_view(model, loss)
+        task = getattr(trainer, "task", None)
+        view, _ = choose_view(model, loss, task)
         make = snapshot if view == "scalar" else neuron_snapshot
-        snap = make(model, x, y, loss, step, names)
+        snap = make(model, x, y, loss, step, names, task)
         if self.snapshots and not snap.comparable(self.snapshots[-1]):
             self.clear()
         if self._template is None:

@@ -161,7 +161,8 @@ def frame_from(step: int, loss: float, values, grads) -> Frame:
 
 def frame_now(trainer, x, y) -> Frame:
     """A frame of the trainer's model on example (x, y) right now (one trace of the scalar graph, ~11 ms)."""
-    t = G.trace_example(trainer.model, x, y, trainer.config.loss, trainer.dataset.feature_names)
+    task = getattr(trainer, "task", None)
+    t = G.trace_example(trainer.model, x, y, trainer.config.loss, trainer.dataset.feature_names, task)
     values = np.fromiter((v.data for v in t.order), dtype=np.float32, count=len(t.order))
     return Frame(next(_seq), trainer.step_count, t.root.data, values, np.array(t.grads, dtype=np.float32))
 
@@ -230,9 +231,10 @@ class LiveSeries(G.SnapshotSeries):
         return took
 
     def _view_of(self, trainer) -> str:
-        key = (id(trainer.model), tuple(trainer.model.sizes), trainer.config.loss)
+        task = getattr(trainer, "task", None)
+        key = (id(trainer.model), tuple(trainer.model.sizes), trainer.config.loss, task)
         if self._view[0] != key:
-            self._view = (key, G.choose_view(trainer.model, trainer.config.loss)[0])
+            self._view = (key, G.choose_view(trainer.model, trainer.config.loss, task)[0])
         return self._view[1]
 
     def layout_of(self, snap: G.Snapshot) -> Layout:

@@ -13,6 +13,8 @@ with the unnamed nodes between them folded into the expressions; or a whole ``la
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,12 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from micrograd.fast import numeric
+from micrograd.fast.arrays import TASK_LOSSES
+from micrograd.losses import LOSS_TITLES as LOSS_TITLES
 from micrograd.nn import MLP
 from micrograd.views import graph as G
 from micrograd.views.lesson_text import MINUS as MINUS
 from micrograd.views.lesson_text import Update as Update
 from micrograd.views.lesson_text import factor as factor
 from micrograd.views.lesson_text import layer_of as layer_of
+from micrograd.views.lesson_text import next_batch as next_batch
 from micrograd.views.lesson_text import next_update as next_update
 from micrograd.views.lesson_text import num as num
 from micrograd.views.lesson_text import parse_number as parse_number
@@ -105,6 +110,19 @@ class Lesson:
         }
 
 
+def keyed(data: dict) -> dict:
+    """A lesson's JSON with its key: a hash of the content, so a new example, snapshot, granularity or graph (and
+    nothing else) gives a new key."""
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=True).encode()
+    return {"key": hashlib.sha256(raw).hexdigest()[:16], **data}
+
+
+def header_for(data: dict, sent: str | None) -> dict:
+    """What one update of the view carries: the whole keyed lesson when the browser does not have it yet (``sent``,
+    the key sent last, differs), else the key alone: the node lesson of 2-16-16-1 is ~365 KB, its key 30 bytes."""
+    return data if data["key"] != sent else {"key": data["key"]}
+
+
 class _Graph:
     """The traced graph as index lists: op, children, local derivatives and parents of every node."""
 
@@ -174,7 +192,10 @@ class _Graph:
         if op.startswith("**") and len(cs) == 1:
             e = float(op[2:])
             return f"{num(e)}·{x}" if e == 2 else f"{num(e)}·{x}^{num(e - 1)}"
+        if op == "logsumexp":  # d lse / d s_k = e^(s_k − lse): the softmax of s_k, one term per score
+            return f"e^({arg} {MINUS} {out})"
         return {
+            "huber": f"clip({arg}, {MINUS}1, 1)",
             "tanh": f"(1 {MINUS} {out}²)",
             "sigmoid": f"{out}·(1 {MINUS} {out})",
             "relu": f"[{out} > 0]",
@@ -222,6 +243,16 @@ def _backward_line(g: _Graph, i: int, folded: bool) -> tuple[str, list[tuple[int
             child = p
     line = f"∂L/∂{g.names[i]} = {' + '.join(syms)} = {' + '.join(nums)} = {num(g.grads[i])}"
     return line, edges, locs
+
+
+def _softmax_line(g: _Graph, i: int, folded: bool) -> str:
+    """What a log-sum-exp node passes back: its local derivative to each score is that score's softmax."""
+    scores = ", ".join(g.expr(c, folded, False, top=False)[0] for c in g.children[i])
+    soft = ", ".join(num(d) for d in g.locals[i])
+    return (
+        f"{g.names[i]} is log Σ e^z over ({scores}): its local derivative to each score z is e^(z {MINUS} "
+        f"{g.names[i]}), the softmax: ({soft}), which sums to 1; each score's gradient gets its term."
+    )
 
 
 def _keep(g: _Graph, i: int, granularity: str) -> bool:
@@ -275,6 +306,8 @@ def _steps(g: _Graph, granularity: str) -> list[Step]:
                     lines.append(line)
                     edges += e
                     locs += d
+                    if g.ops[i] == "logsumexp":
+                        lines.append(_softmax_line(g, i, folded))
             steps.append(Step(phase, ids[0], tuple(ids), tuple(edges), tuple(lines), tuple(locs)))
     return steps
 
@@ -286,6 +319,9 @@ def zero_note(loss_name: str, loss: float, grads: Sequence[float]) -> str:
     why = {
         "svm": "the hinge relu(1 − y·score) is flat once the margin y·score is at least 1, so its derivative is 0",
         "mse": "the score equals the label exactly, so (score − y)² has derivative 2·(score − y) = 0",
+        "huber": "the output equals the target exactly, so the Huber loss has derivative 0",
+        "hinge": "the true class's score beats every other score by at least 1, so every term relu(1 + s_j − s_y) "
+        "is flat and its derivative is 0",
     }.get(loss_name, "the loss is flat at this point")
     return (
         f"This example's loss is {num(loss)} and every gradient is 0: {why}. This example does not move the weights "
@@ -295,7 +331,7 @@ def zero_note(loss_name: str, loss: float, grads: Sequence[float]) -> str:
 
 def _update_steps(g: _Graph, u: Update, granularity: str) -> list[Step]:
     ids = {name: i for i, name in enumerate(g.full) if name}
-    where = "the whole training set" if u.exact else "the whole training set (the real step uses a random batch)"
+    where = "the whole training set" if u.exact else "this step's random minibatch"
     head = (
         f"Update: ∂L/∂w above is this example's share; the step uses ḡ, the mean over {where} of {u.batch} "
         f"examples, at lr = {num(u.lr)}"
@@ -333,22 +369,27 @@ def build(traced: G.Traced, loss_name: str, granularity: str = "neuron", update:
 def lesson(
     model: MLP,
     x: Sequence[float],
-    y: float,
+    y: G.Label,
     loss: str,
     granularity: str = "neuron",
     feature_names: Sequence[str] | None = None,
     update: Update | None = None,
+    task: str | None = None,
 ) -> Lesson:
     """Trace model on one example (read-only: the model's gradients are restored) and build its lesson."""
-    return build(G.trace_example(model, x, y, loss, feature_names), loss, granularity, update)
+    return build(G.trace_example(model, x, y, loss, feature_names, task), loss, granularity, update)
 
 
-def hardest_example(model: MLP, X: np.ndarray, y: np.ndarray, loss: str) -> tuple[int, float]:
-    """(index, loss) of the training point with the highest loss: the example the network gets most wrong."""
+def hardest_example(model: MLP, X: np.ndarray, y: np.ndarray, loss: str, task: str | None = None) -> tuple[int, float]:
+    """(index, loss) of the training point with the highest loss (the task's per-example loss over its outputs and
+    label): the example the network gets most wrong."""
     if len(y) == 0:
         raise ValueError("the training set is empty: there is no example to step through")
+    task = G.resolve_task(model, loss, task)
     with np.errstate(all="ignore"):
-        per = numeric.per_example_loss(loss, numeric.scores(numeric.layers_of(model), X), y)
+        out = numeric.outputs(numeric.layers_of(model), X)
+        labels = np.asarray(y) if task == "multiclass" else np.asarray(y, dtype=float)
+        per = TASK_LOSSES[task][loss](out, labels)
     per = np.where(np.isnan(per), np.inf, per)  # a nan loss is the most wrong of all
     i = int(np.argmax(per))
     return i, float(per[i])

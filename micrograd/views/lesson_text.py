@@ -6,6 +6,7 @@ writes a number; ``next_update`` computes the trainer's next update as the train
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ def short_name(name: str, i: int) -> str:
         return f"v{i}"
     if name == "loss":
         return "L"
+    if name == "lse":  # the cross-entropy's log-sum-exp over the scores
+        return "lse"
     m = re.fullmatch(r"layers\.(\d+)\.weight\.(\d+)\.(\d+)", name)
     if m:
         return f"w{m[1]}[{m[2]},{m[3]}]"
@@ -73,18 +76,32 @@ class Update:
     momentum: float
     l2: float
     batch: int  # examples ḡ is the mean over
-    exact: bool  # False when the run trains on random batches and ḡ is over the whole training set instead
+    exact: bool  # True when the batch is the whole training set; False: the next step's random minibatch
+
+
+def next_batch(trainer) -> np.ndarray:
+    """The training rows the trainer's next step will use, read without changing it.
+
+    Replicates ``Trainer._batch``: the whole set without minibatches; else the next slice of the epoch's order, or
+    (when the epoch is used up) the first slice of a new permutation drawn from a copy of the trainer's generator."""
+    n, b = len(trainer.dataset.y_train), trainer.config.batch_size
+    if b == 0 or b >= n:
+        return np.arange(n)
+    order, cursor = trainer._order, trainer._cursor
+    if cursor + b > len(order):  # a new epoch: the permutation the trainer's generator will draw next
+        order, cursor = copy.deepcopy(trainer._rng).permutation(n), 0
+    return order[cursor : cursor + b]
 
 
 def next_update(trainer) -> Update:
-    """The update the trainer's next step makes, computed as it computes it, without changing the trainer."""
+    """The update the trainer's next step makes, on the batch it will use, computed as it computes it, read-only."""
     from micrograd.fast.compiled import CompiledLoss  # NumPy tracing: only when a lesson asks
 
     c, model = trainer.config, trainer.model
     named = list(model.named_parameters())
-    X, y = trainer.dataset.X_train, trainer.dataset.y_train
-    exact = c.batch_size == 0 or c.batch_size >= len(y)
-    _, gbar = CompiledLoss(model, c.loss)(X, y)
+    idx = next_batch(trainer)
+    X, y = trainer.dataset.X_train[idx], trainer.dataset.y_train[idx]
+    _, gbar = CompiledLoss(model, c.loss, task=getattr(trainer, "task", "binary"))(X, y)
     w = np.array([p.data for _, p in named])
     g = gbar + 2.0 * c.l2 * w if c.l2 else gbar  # as the trainer adds the L2 term
     mu = trainer.optimizer.momentum
@@ -93,7 +110,8 @@ def next_update(trainer) -> Update:
     lr = trainer.lr_at(trainer.step_count)
     after = w - lr * v
     tup = lambda a: tuple(float(t) for t in a)  # noqa: E731
-    return Update(tuple(n for n, _ in named), tup(w), tup(gbar), tup(vel), tup(after), lr, mu, c.l2, len(y), exact)
+    whole = len(idx) == len(trainer.dataset.y_train)
+    return Update(tuple(n for n, _ in named), tup(w), tup(gbar), tup(vel), tup(after), lr, mu, c.l2, len(idx), whole)
 
 
 def update_line(u: Update, k: int, symbol: str) -> str:

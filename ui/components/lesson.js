@@ -1,7 +1,8 @@
 /* The step-through lesson on the live graph view (loaded after graph_view.js, same library component).
  *
  * Python (micrograd/views/lesson.py) sends the steps in the view's header as `lesson`: {key, note, steps:
- * [{p: phase, f: focus node, ids, e: [[child, parent]...], t: [lines], d: [local derivative per edge]}]}.
+ * [{p: phase, f: focus node, ids, e: [[child, parent]...], t: [lines], d: [local derivative per edge]}]}, once
+ * per lesson; later updates send {key} alone and the steps kept in LESSONS are replayed.
  * This file only plays them: step forward / back, play / pause at a speed, the nodes done so far lit and the rest
  * faded, the current edges drawn thick with their local derivative, a click on a node jumps to its chain rule.
  * Stepping is read-only: nothing goes back to Python. Lines are user text (feature names): textContent only.
@@ -114,7 +115,28 @@
     st.placed = true;
   }
 
-  mg.lessonSet = function (st, data) {
+  const LESSONS = (mg.lessons = mg.lessons || new Map()); // lesson key -> its steps, kept across updates and re-mounts
+
+  /* The lesson an update names: its steps come once per lesson (then kept here); later updates send only the key.
+   * A key this page has never seen (a new element after a reload) asks Python for the steps once, as the layout does. */
+  function resolve(st, data) {
+    if (data.steps) {
+      LESSONS.delete(data.key);
+      LESSONS.set(data.key, data);
+      while (LESSONS.size > 4) LESSONS.delete(LESSONS.keys().next().value);
+      return data;
+    }
+    const known = LESSONS.get(data.key);
+    if (known) return known;
+    if (st.setTrigger && st.askedLesson !== data.key) {
+      st.askedLesson = data.key;
+      st.setTrigger("need", "lesson:" + data.key);
+    }
+    return null;
+  }
+
+  mg.lessonSet = function (st, sent) {
+    const data = sent && resolve(st, sent);
     if (!data) {
       if (st.lesson) st.lesson.box.hidden = true;
       st.lesson = null;
