@@ -100,6 +100,7 @@ def to_dataset(drawn: Drawn, test_fraction: float = 0.0, seed: int = 0) -> datas
     why = problem(drawn)
     if why:
         raise DataError(why)
+    names: tuple[str, ...]
     if drawn.kind == "curve":
         X, y, names, features = drawn.xy[:, :1], drawn.xy[:, 1], ("y",), ["x"]
     elif drawn.kind == "values":

@@ -13,6 +13,6 @@ from functools import cache
 @cache
 def one_blas_thread() -> None:
     """Limit NumPy's BLAS to one thread in this process (once; later calls do nothing)."""
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # installed with scikit-learn
 
     threadpool_limits(limits=1, user_api="blas")

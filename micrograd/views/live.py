@@ -179,11 +179,11 @@ class LiveFeed:
             label = y.astype(int)
             points["label"] = label.tolist()
         if j is None and task != "binary":
-            yr = self._range if task == "regression" else (-0.5, k - 0.5)
+            yr = (self._range or (-1.0, 1.0)) if task == "regression" else (-0.5, k - 0.5)
         mode = task if task != "regression" else ("curve" if j is None else "heat")
         if mode == "curve":  # one feature: the fitted curve over x, drawn as a line
             self._inputs = np.zeros((CURVE_N, self._X.shape[1]))
-            self._inputs[:, i] = np.linspace(*xr, CURVE_N)
+            self._inputs[:, i] = np.linspace(xr[0], xr[1], CURVE_N)
         py = self._X[:, j] if j is not None else label
         points["x"] = np.round(self._X[:, i], 4).tolist()
         points["y"] = np.round(py, 4).tolist()
@@ -236,7 +236,8 @@ class LiveFeed:
                 with np.errstate(over="ignore"):
                     frame["curve"] = values.astype(np.float32)
             else:
-                frame["grid"] = classes.quantise_value(values, *self._range)
+                lo, hi = self._range or (-1.0, 1.0)  # set with the static part of every regression view
+                frame["grid"] = classes.quantise_value(values, lo, hi)
             frame["pred"] = _half(classes.unscale(pts, self._scaling))
         else:
             frame["grid"] = quantise_tanh(grid[:, 0])
