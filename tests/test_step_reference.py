@@ -42,13 +42,26 @@ CONFIGS: dict[str, dict] = {
     ),
     # regression mse
     "regression_mse_compiled": dict(
-        dataset="sine", task="regression", samples=50, layers=[8, 8], activation="tanh", loss="mse", lr=0.03,
+        dataset="sine",
+        task="regression",
+        samples=50,
+        layers=[8, 8],
+        activation="tanh",
+        loss="mse",
+        lr=0.03,
         momentum=0.9,
-    ),  # fmt: skip
+    ),
     "regression_mse_scalar": dict(
-        dataset="sine", task="regression", samples=20, layers=[4], activation="tanh", loss="mse", lr=0.03,
-        batch_size=8, engine="scalar",
-    ),  # fmt: skip
+        dataset="sine",
+        task="regression",
+        samples=20,
+        layers=[4],
+        activation="tanh",
+        loss="mse",
+        lr=0.03,
+        batch_size=8,
+        engine="scalar",
+    ),
     # a run that diverges: the step it stops at, the message, and the weights it leaves
     "binary_mse_diverges_compiled": dict(samples=40, layers=[8, 8], loss="mse", lr=10.0, momentum=0.99, l2=0.0),
 }
@@ -87,7 +100,9 @@ def record(name: str) -> dict:
         )
     return {
         "steps": steps,
-        "series": {k: hashlib.sha256(json.dumps(canon(v)).encode()).hexdigest()[:16] for k, v in tr.monitor.series.items()},
+        "series": {
+            k: hashlib.sha256(json.dumps(canon(v)).encode()).hexdigest()[:16] for k, v in tr.monitor.series.items()
+        },
         "status": str(tr.status),
         "message": tr.message,
         "final_params": canon([p.data for p in tr.params]),
