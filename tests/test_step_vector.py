@@ -158,3 +158,21 @@ def test_a_diverging_regression_is_told_to_try_huber_not_svm():
     tr.run()
     assert tr.status == "diverged"
     assert "Huber" in tr.message and "SVM" not in tr.message
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_quantiles_are_numpys_bit_for_bit(seed):
+    """Every size from 1 up, ties, signed zeros (which one the partition picks shows in the bits), all scales."""
+    rng = np.random.default_rng(seed)
+    for n in [*range(1, 40), 99, 100, 1600, 1601, 4000]:
+        kind = (n + seed) % 4
+        if kind == 0:
+            a = rng.normal(size=n)
+        elif kind == 1:  # ReLU-like: many exact zeros of both signs
+            a = np.maximum(rng.normal(size=n), 0.0) * rng.choice([-1.0, 1.0], size=n)
+        elif kind == 2:  # few distinct values
+            a = rng.integers(-2, 3, size=n).astype(float)
+        else:
+            a = np.array(awkward_floats(n, seed + n))
+        got, want = diagnostics.quantiles(a), np.quantile(a, diagnostics.QUANTILES)
+        assert bits(got) == bits(want), (n, kind)

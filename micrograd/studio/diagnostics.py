@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -94,6 +95,40 @@ def saturated_mask(activation: str, a: np.ndarray) -> np.ndarray:
     return np.zeros(a.shape, dtype=bool)  # relu's flat side is "dead"; linear has none
 
 
+_Q = np.array(QUANTILES)
+
+
+@lru_cache(maxsize=64)
+def _quantile_plan(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For n values: np.quantile's (method "linear") neighbour indices, weights and partition points for QUANTILES."""
+    v = (n - 1) * _Q
+    prev = np.floor(v)
+    nxt = prev + 1
+    above = v >= n - 1  # past the last value: numpy takes the last one
+    prev[above] = -1
+    nxt[above] = -1
+    prev_i, next_i = prev.astype(np.intp), nxt.astype(np.intp)
+    gamma = np.asarray(v - prev_i, dtype=v.dtype)
+    kth = np.unique(np.concatenate(([0, -1], prev_i, next_i)))
+    return prev_i, next_i, gamma, gamma >= 0.5, kth
+
+
+def quantiles(a: np.ndarray) -> np.ndarray:
+    """np.quantile(a, QUANTILES) of a non-empty 1-D array of finite floats, bit for bit, at a tenth of its cost.
+
+    The same steps as NumPy's (the same partition of a copy, so even which of 0.0 and -0.0 is picked agrees, and
+    the same two-sided interpolation) without its general-purpose overhead; tests/test_step_vector.py compares.
+    """
+    prev, nxt, gamma, upper, kth = _quantile_plan(a.size)
+    arr = a.copy()
+    arr.partition(kth)
+    lo, hi = arr[prev], arr[nxt]
+    diff = hi - lo
+    out = lo + diff * gamma
+    np.subtract(hi, diff * (1 - gamma), out=out, where=upper)
+    return out
+
+
 def layer_health(
     layers: list[numeric.DenseLayer], X: np.ndarray, grad_norms: list[float], outs: list[np.ndarray] | None = None
 ) -> list[LayerHealth]:
@@ -109,7 +144,7 @@ def layer_health(
         share = saturated_mask(lay.activation, out).mean(axis=0) if len(out) else np.zeros(out.shape[1])
         ok = np.isfinite(out)
         finite = out.ravel() if ok.all() else out[ok]  # the same values (np.quantile does not care about order)
-        q = tuple(float(v) for v in np.quantile(finite, QUANTILES)) if finite.size else ()
+        q = tuple(quantiles(finite).tolist()) if finite.size else ()
         health.append(LayerHealth(out.shape[1], dead, int(np.sum(share >= SATURATED_SHARE)), g, q))
     return health
 
