@@ -38,19 +38,20 @@ from micrograd.studio.trainer import Trainer
 kwargs, seconds = json.loads(sys.argv[1]), float(sys.argv[2])
 tr = Trainer(RunConfig(steps=1_000_000, **kwargs))
 tr.step(); tr.step()  # warm-up: the compiled engine traces the model on its first step
-n, t0 = 0, time.perf_counter()
+n, t0, c0 = 0, time.perf_counter(), time.process_time()
 while True:
     tr.step()
     n += 1
     t = time.perf_counter() - t0
     if t >= seconds:
         break
-print(json.dumps({"ms": 1000 * t / n, "steps": n, "status": str(tr.status)}))
+cpu = time.process_time() - c0
+print(json.dumps({"ms": 1000 * t / n, "cpu_ms": 1000 * cpu / n, "steps": n, "status": str(tr.status)}))
 """
 
 
-def measure(tree: Path, kwargs: dict, seconds: float) -> float:
-    """ms per step of one case in a fresh process running the code of ``tree``."""
+def measure(tree: Path, kwargs: dict, seconds: float) -> tuple[float, float]:
+    """(wall-clock ms, CPU ms) per step of one case in a fresh process running the code of ``tree``."""
     env = {**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     out = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(kwargs), str(seconds)],
@@ -63,7 +64,7 @@ def measure(tree: Path, kwargs: dict, seconds: float) -> float:
     result = json.loads(out.strip().splitlines()[-1])
     if result["status"] not in ("training", "finished"):
         raise SystemExit(f"the run ended as {result['status']}: the measurement would not be of training steps")
-    return result["ms"]
+    return result["ms"], result["cpu_ms"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     trees = [("this tree", ROOT)] + ([("against", args.against.resolve())] if args.against else [])
     cases = [c for c in CASES if args.only is None or args.only in c[0]]
-    times: dict[tuple[str, str], list[float]] = {(c, t): [] for c, _ in cases for t, _ in trees}
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {(c, t): [] for c, _ in cases for t, _ in trees}
     for _ in range(args.repeats):
         for case, kwargs in cases:
             for tname, tree in trees:  # interleaved: both trees see the same load
@@ -86,15 +87,22 @@ def main(argv: list[str] | None = None) -> None:
         f"one BLAS thread); {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load[0]:.1f} {load[1]:.1f}\n"
     )
-    head = "| case | this tree |" + (" against | ratio |" if args.against else "")
-    print(head)
-    print("|---|---:|" + ("---:|---:|" if args.against else ""))
+    print(
+        "CPU: the process's CPU time per step (what the server pays; under load the wall clock also counts waiting "
+        "for a core). In brackets: every process.\n"
+    )
+    cols = " | ".join(f"{t} wall | {t} CPU" for t, _ in trees)
+    print(f"| case | {cols} |" + (" CPU ratio |" if args.against else ""))
+    print("|---|" + "---:|---:|" * len(trees) + ("---:|" if args.against else ""))
     for case, _ in cases:
-        ours = statistics.median(times[case, "this tree"])
-        row = f"| {case} | {ours:.3f} ({', '.join(f'{v:.2f}' for v in times[case, 'this tree'])}) |"
+        row, cpu = f"| {case} |", {}
+        for tname, _ in trees:
+            for k in (0, 1):
+                vals = [v[k] for v in times[case, tname]]
+                row += f" {statistics.median(vals):.3f} ({', '.join(f'{v:.2f}' for v in vals)}) |"
+            cpu[tname] = statistics.median(v[1] for v in times[case, tname])
         if args.against:
-            theirs = statistics.median(times[case, "against"])
-            row += f" {theirs:.3f} ({', '.join(f'{v:.2f}' for v in times[case, 'against'])}) | {theirs / ours:.1f}× |"
+            row += f" {cpu['against'] / cpu['this tree']:.1f}× |"
         print(row)
 
 
