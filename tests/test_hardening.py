@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tomllib
 
@@ -84,12 +85,10 @@ def test_the_divergence_message_names_what_overflowed_and_no_button(monkeypatch)
     from micrograd.studio.config import RunConfig
     from micrograd.studio.trainer import Trainer
 
-    def huge_gradients(self, X, y):
-        for p in self.params:
-            p.grad = 1e200  # the norm overflows; one small step keeps the weights finite
-        return 1.0
+    def huge_gradients(self, X, y, theta):
+        return 1.0, np.full(len(self.params), 1e200)  # the norm overflows; one small step keeps the weights finite
 
-    monkeypatch.setattr(Trainer, "_loss_and_grads", huge_gradients)
+    monkeypatch.setattr(Trainer, "_gradient", huge_gradients)
     tr = Trainer(RunConfig(samples=20, layers=[2], lr=1e-3, steps=5))
     tr.run()
     assert tr.status == "diverged" and "gradient overflowed" in tr.message

@@ -379,11 +379,12 @@ class CompiledLoss:
         """The parameters' current values, in model.parameters() order."""
         return np.fromiter(map(_data, self.params), dtype=float, count=len(self.params))
 
-    def __call__(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    def __call__(self, X: np.ndarray, y: np.ndarray, theta: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Mean per-example loss over the rows of X and its gradient w.r.t. model.parameters() (1-D float64),
-        at the parameters' current values."""
+        at the parameters' current values (or at theta, a vector in that order, if given)."""
         X, y = self._check(X, y)
-        n, theta = len(X), self.parameter_vector()
+        n = len(X)
+        theta = self.parameter_vector() if theta is None else np.asarray(theta, dtype=float)
         gp = np.zeros_like(theta)
         losses = np.empty(n)
         with np.errstate(all="ignore"):

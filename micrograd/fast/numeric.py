@@ -34,6 +34,34 @@ def layers_of(model: MLP) -> list[DenseLayer]:
     ]
 
 
+@dataclass(frozen=True)
+class LayerIndex:
+    """Where one layer's weights and biases sit in the parameter vector (model.parameters() order)."""
+
+    weight: np.ndarray  # (nout, nin) indices
+    bias: np.ndarray  # (nout,) indices
+    activation: str
+
+
+def layer_index(model: MLP, params: list | None = None) -> list[LayerIndex]:
+    """Each layer's positions in ``params`` (default model.parameters()), for layers_from."""
+    params = model.parameters() if params is None else params
+    pos = {id(p): i for i, p in enumerate(params)}
+    return [
+        LayerIndex(
+            np.array([[pos[id(w)] for w in n.w] for n in layer.neurons], dtype=np.intp),
+            np.array([pos[id(n.b)] for n in layer.neurons], dtype=np.intp),
+            layer.activation,
+        )
+        for layer in model.layers
+    ]
+
+
+def layers_from(theta: np.ndarray, index: list[LayerIndex]) -> list[DenseLayer]:
+    """The same snapshot as layers_of, from a parameter vector: new contiguous arrays, as layers_of makes."""
+    return [DenseLayer(theta[ix.weight], theta[ix.bias], ix.activation) for ix in index]
+
+
 def activate(name: str, z: np.ndarray) -> np.ndarray:
     """Apply the named activation elementwise: micrograd.fast.arrays' function, the one training uses."""
     if name not in ACTIVATIONS:

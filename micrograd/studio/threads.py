@@ -7,12 +7,19 @@ Sweep workers get the same through their environment (micrograd.studio.cluster).
 
 from __future__ import annotations
 
+import os
 from functools import cache
+
+# read by a BLAS when it loads: covers the copies loaded after the limit below (SciPy's OpenBLAS, say)
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @cache
 def one_blas_thread() -> None:
-    """Limit NumPy's BLAS to one thread in this process (once; later calls do nothing)."""
+    """Limit BLAS to one thread in this process, for the libraries loaded now and later (once; later calls do
+    nothing)."""
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # installed with scikit-learn
 
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ[name] = "1"
     threadpool_limits(limits=1, user_api="blas")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import gc
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -21,6 +21,7 @@ from micrograd.studio import config as schema
 from micrograd.studio import diagnostics
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
 from micrograd.studio.status import Status
+from micrograd.studio.threads import one_blas_thread
 
 if TYPE_CHECKING:  # imported at run time only when the compiled engine is first used
     from micrograd.fast.compiled import CompiledLoss
@@ -52,6 +53,20 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+_data, _grad = attrgetter("data"), attrgetter("grad")
+
+
+def sgd_update(opt: SGD, theta: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    """SGD.step on vectors: the new parameter vector, with opt's momentum buffer updated. Bit for bit SGD.step:
+    the same IEEE operations in the same order per parameter (NumPy fuses no multiply-add)."""
+    lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
+    g = grads + wd * theta if wd else grads
+    if mu:
+        g = mu * np.array(opt.velocity, dtype=float) + g
+        opt.velocity = g.tolist()
+    return theta - lr * g
+
+
 # Trainer.status values: two phases of its own (no run status: ready = no step yet, training = may step on),
 # then the run statuses it ends in
 READY, TRAINING = "ready", "training"
@@ -74,6 +89,7 @@ class Trainer:
         on_step: Callable[[dict], None] | None = None,
     ) -> None:
         self.config = config.validate()
+        one_blas_thread()  # the CLI, sweeps and the dashboard all train faster on one BLAS thread (threads.py)
         self.dataset = dataset if dataset is not None else config.make_dataset()
         self.task = getattr(self.dataset, "task", "binary")
         if self.task != config.task:
@@ -95,6 +111,7 @@ class Trainer:
             raise ConfigError([f"the model has {self.model.sizes[-1]} outputs but the data needs {nout}"])
         self.on_step = on_step
         self.params = self.model.parameters()
+        self._index = numeric.layer_index(self.model, self.params)  # where each layer sits in the parameter vector
         self.optimizer = SGD(self.params, lr=config.lr, momentum=config.momentum)
         self.history: list[dict] = []
         self.step_count = 0
@@ -182,23 +199,33 @@ class Trainer:
         self._cursor += b
         return idx
 
-    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray) -> float:
-        """Set every parameter's grad to d(objective)/dp on this batch; return the objective."""
-        c = self.config
-        if c.engine == "compiled":
-            if self._compiled is None:
-                from micrograd.fast.compiled import CompiledLoss
+    def _theta(self) -> np.ndarray:
+        """The parameters' current values as one vector (read every step: a page may have edited a weight)."""
+        return np.fromiter(map(_data, self.params), dtype=float, count=len(self.params))
 
-                self._compiled = CompiledLoss(self.model, c.loss, task=self.task)
-            loss, grads = self._compiled(X, y)
-            if c.l2:
-                w = np.array([p.data for p in self.params])
-                with np.errstate(all="ignore"):  # a diverging run overflows here; the step reports it
-                    loss += c.l2 * float(w @ w)
-                    grads = grads + 2.0 * c.l2 * w
-            for p, g in zip(self.params, grads.tolist()):
-                p.grad = g
-            return float(loss)
+    def _gradient(self, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """(the objective on this batch, its gradient as a vector in parameter order) at theta, the current values.
+
+        The compiled engine works on vectors throughout; the scalar one sets every Value's grad, read back here.
+        """
+        c = self.config
+        if c.engine != "compiled":
+            loss = self._loss_and_grads(X, y)
+            return loss, np.fromiter(map(_grad, self.params), dtype=float, count=len(self.params))
+        if self._compiled is None:
+            from micrograd.fast.compiled import CompiledLoss
+
+            self._compiled = CompiledLoss(self.model, c.loss, task=self.task)
+        loss, grads = self._compiled(X, y, theta)
+        if c.l2:
+            with np.errstate(all="ignore"):  # a diverging run overflows here; the step reports it
+                loss += c.l2 * float(theta @ theta)
+                grads = grads + 2.0 * c.l2 * theta
+        return float(loss), grads
+
+    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray) -> float:
+        """The scalar engine: set every parameter's grad to d(objective)/dp on this batch; return the objective."""
+        c = self.config
         self.optimizer.zero_grad()
         if self.task == "binary":
             # cast: a binary model has one output unit, so MLP.__call__ gives a Value, not a list
@@ -223,23 +250,31 @@ class Trainer:
         score = "r2" if self.task == "regression" else "accuracy"
         return ("train_loss", f"train_{score}", "test_loss", f"test_{score}")
 
-    def evaluate(self, layers: list | None = None) -> dict:
-        """Data loss and accuracy (or R²) on the train and test sets at the current weights (or at ``layers``)."""
+    def evaluate(self, layers: list | None = None, train_out: np.ndarray | None = None) -> dict:
+        """Data loss and accuracy (or R²) on the train and test sets at the current weights (or at ``layers``).
+
+        train_out: numeric.outputs(layers, X_train), if the caller has it (step() shares it with the diagnostics).
+        """
         layers = numeric.layers_of(self.model) if layers is None else layers
         d, name = self.dataset, self.config.loss
         with np.errstate(all="ignore"):  # a diverging run overflows here; step() reports it in words instead
+            if train_out is None:
+                train_out = numeric.outputs(layers, d.X_train)
             if self.task == "binary":
-                tr = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_train), d.y_train)
+                tr = numeric.loss_and_accuracy(name, train_out[:, 0], d.y_train)
                 te = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_test), d.y_test)
             else:
-                tr, te = (self._loss_and_score(layers, X, y) for X, y in ((d.X_train, d.y_train), (d.X_test, d.y_test)))
+                tr = self._loss_and_score(layers, d.X_train, d.y_train, train_out)
+                te = self._loss_and_score(layers, d.X_test, d.y_test)
         return dict(zip(self.metric_keys, (tr[0], tr[1], te[0], te[1])))
 
-    def _loss_and_score(self, layers: list, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    def _loss_and_score(
+        self, layers: list, X: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
+    ) -> tuple[float, float]:
         """(mean loss, accuracy or R²) of a multiclass or regression set (nan, nan when it is empty)."""
         if len(y) == 0:
             return float("nan"), float("nan")
-        out = numeric.outputs(layers, X)
+        out = numeric.outputs(layers, X) if out is None else out
         m = numeric.metrics(self.task, out, y)
         return numeric.task_loss(self.task, self.config.loss, out, y), m[
             "r2" if self.task == "regression" else "accuracy"
@@ -258,23 +293,27 @@ class Trainer:
         try:
             idx = self._batch()
             X, y = self.dataset.X_train[idx], self.dataset.y_train[idx]
-            layers = numeric.layers_of(self.model)  # the weights this step's metrics and diagnostics describe
-            metrics = self.evaluate(layers)
+            # the parameters as one vector for the whole step; the Values are written once, at its end
+            theta = self._theta()
+            layers = numeric.layers_from(theta, self._index)  # the weights this step's metrics and diagnostics describe
+            X_train = self.dataset.X_train
+            outs = numeric.forward_all(layers, X_train) if len(X_train) else None  # shared by metrics and health
+            metrics = self.evaluate(layers, None if outs is None else outs[-1])
             t0 = time.perf_counter()
             with gc_paused(), np.errstate(all="ignore"):  # overflow is checked below and reported in words
-                loss = self._loss_and_grads(X, y)
-                grad_norm = math.sqrt(math.fsum(p.grad * p.grad for p in self.params))
-                layer_grads = diagnostics.layer_grad_norms(self.model, self.params)
-                self.optimizer.step()
+                loss, grads = self._gradient(X, y, theta)
+                grad_norm, layer_grads = diagnostics.grad_norms(grads, self.model.sizes)
+                new = sgd_update(self.optimizer, theta, grads)
+                self._write(new, grads)
             seconds = time.perf_counter() - t0
         except Exception as e:  # a bug must not take the UI down; say what happened instead
             self.status, self.message = FAILED, f"Training stopped at step {k + 1}: {type(e).__name__}: {e}"
             return None
         self.train_seconds += seconds
         self.step_count = k + 1
-        finite = all(math.isfinite(p.data) for p in self.params)
-        diverged = self.monitor.divergence(k + 1, loss, grad_norm, finite, lr)
-        health = diagnostics.layer_health(layers, self.dataset.X_train, layer_grads)
+        finite = bool(np.isfinite(new).all())
+        diverged = self.monitor.divergence(k + 1, loss, grad_norm, finite, lr, self.task)
+        health = diagnostics.layer_health(layers, X_train, layer_grads, outs)
         diag = self.monitor.observe(k + 1, loss, health, self.model.activation, diverged)
         record = {"step": k + 1, "lr": lr, "loss": loss, **metrics, "grad_norm": grad_norm, "seconds": seconds}
         self.history.append(record)
@@ -288,6 +327,15 @@ class Trainer:
         if self.on_step is not None:
             self.on_step(record)
         return record
+
+    def _write(self, theta: np.ndarray, grads: np.ndarray) -> None:
+        """Give every parameter Value its new data and this step's grad, in one pass (views read the model)."""
+        if self.config.engine == "compiled":
+            for p, x, g in zip(self.params, theta.tolist(), grads.tolist()):
+                p.data, p.grad = x, g
+        else:  # backward() already set the grads
+            for p, x in zip(self.params, theta.tolist()):
+                p.data = x
 
     def run(self, steps: int | None = None) -> str:
         """Take up to ``steps`` steps (default: to the end of the budget); returns the status."""
