@@ -77,7 +77,8 @@ def grad_norms(grads: np.ndarray, sizes: list[int]) -> tuple[float, list[float]]
     Bit for bit what layer_grad_norms and a math.fsum over the Values give: x * x is the same IEEE product in NumPy
     and in Python, and math.fsum is correctly rounded, so the order of its terms does not matter.
     """
-    sq = (grads * grads).tolist()
+    with np.errstate(over="ignore"):  # a diverging run's huge gradient squares to inf, as a Python float's does
+        sq = (grads * grads).tolist()
     norms, start = [], 0
     for nin, nout in zip(sizes, sizes[1:]):
         end = start + (nin + 1) * nout
