@@ -42,7 +42,8 @@ def test_define_a_2x2_sweep_watch_it_finish_see_the_heat_map_and_open_the_best_t
         page.get_by_text("2 lr × 2 activation = 4 configurations × 1 seed = 4 trials").wait_for()
         page.get_by_role("button", name="Start sweep").click()
 
-        page.get_by_text(re.compile(r"4 of 4 trials done — sweep finished")).wait_for(timeout=300_000)
+        # .first: while a fragment rerun replaces the progress element, the old and the new copy can both be on the page
+        page.get_by_text(re.compile(r"4 of 4 trials done — sweep finished")).first.wait_for(timeout=300_000)
         heat = page.get_by_test_id("stPlotlyChart").filter(has_text="mean ± spread")
         heat.wait_for(timeout=180_000)
         assert heat.locator("g.hm, .heatmaplayer, text").count() > 0  # plotly drew the heat map
