@@ -74,8 +74,8 @@ def test_step_forward_and_back_through_a_2_4_1_graph(app_url, page):
     node = next(n for n in snap.nodes if n.name == "layers.0.weight.1.0")
     page.locator(".mgg-bar button[data-act=one]").click()
     page.evaluate(f"() => {ROOT_JS}.mgg.lesson.go({les.step_of(node.id)})")  # brings the node into view
+    page.evaluate(f"() => {ROOT_JS}.mgg.lesson.go(0)")  # may pan the view: the node's box is read after it
     b = page.evaluate(f"() => {ROOT_JS}.mgg.box({node.id})")
-    page.evaluate(f"() => {ROOT_JS}.mgg.lesson.go(0)")
     canvas = page.locator(".mgg-canvas").bounding_box()
     page.mouse.click(canvas["x"] + b["x"] + b["w"] / 2, canvas["y"] + b["y"] + b["h"] / 2)
     page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonFocus === '{node.id}'")
