@@ -49,7 +49,7 @@ def csv_run(tmp_path, store, data: bytes, steps: int = 3):
     path = tmp_path / "points.csv"
     path.write_bytes(data)
     config = RunConfig(dataset="csv", csv=str(path), layers=[4], lr=0.1, steps=10, batch_size=8, engine="scalar")
-    rec = recording.Recorder(opener=lambda: (store, ""), data_file=lambda: {"name": "points.csv", "data": data})
+    rec = recording.Recorder(opener=lambda: (store, ""), data_file=lambda: ("points.csv", data))
     tr = Trainer(config)
     rec.watch(tr)
     tr.step()

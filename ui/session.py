@@ -88,7 +88,11 @@ def init_state() -> None:
     ss.update(running=False, tick=None, notices=[], csv=None, csv_error="", weights_error=[], uploads=0)
     ss["snapshots"] = graph.SnapshotSeries()
     # records every run of this session into the server's shared store ($MICROGRAD_DB), with heartbeats
-    ss["recorder"] = recording.Recorder(opener=open_run_store, heartbeat=True, data_file=lambda: ss.get("csv"))
+    ss["recorder"] = recording.Recorder(
+        opener=open_run_store,
+        heartbeat=True,
+        data_file=lambda: (c["name"], c["data"]) if (c := ss.get("csv")) else None,
+    )
     try:
         _apply_widget_values(values)
         ss["trainer"] = new_trainer(config_from_state().validate())

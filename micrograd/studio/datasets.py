@@ -36,7 +36,7 @@ from micrograd.studio.csvread import (
 )
 from micrograd.studio.csvread import csv_task as csv_task  # re-exported
 from micrograd.studio.limits import LIMITS
-from micrograd.studio.scaling import _standardize
+from micrograd.studio.scaling import _standardize, scale_targets
 from micrograd.studio.scaling import standardized as standardized  # re-exported
 from micrograd.studio.text import TextError, check_text
 
@@ -239,17 +239,6 @@ def split(
     return X_train, y_train, X_test, y_test
 
 
-def _scale_targets(y_train: np.ndarray, y_test: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Regression targets standardised with the training rows' mean and std (a constant target keeps std 1)."""
-    Y = y_train.reshape(len(y_train), -1)
-    mean, std = Y.mean(axis=0), Y.std(axis=0)
-    std[~(std > 1e-12 * np.maximum(np.abs(mean), 1.0))] = 1.0
-    scale = {"mean": [float(m) for m in mean], "std": [float(s) for s in std]}
-    one = y_train.ndim == 1
-    m, s = (mean[0], std[0]) if one else (mean, std)
-    return (y_train - m) / s, (y_test - m) / s, scale
-
-
 def _assemble(
     name: str,
     X: np.ndarray,
@@ -265,7 +254,7 @@ def _assemble(
     if standardize:
         X_train, X_test, prep = _standardize(X_train, X_test, kw.get("feature_names"))
     if task == "regression":
-        y_train, y_test, scaling = _scale_targets(y_train, y_test)
+        y_train, y_test, scaling = scale_targets(y_train, y_test)
     return Dataset(name, X_train, y_train, X_test, y_test, preprocessing=prep, task=task, target_scaling=scaling, **kw)
 
 

@@ -263,11 +263,11 @@ class Recorder:
         on_error: Callable[[str], None] | None = None,
         name: str | None = None,
         tags: Iterable[str] = (),
-        data_file: Callable[[], tuple[str, bytes] | dict | None] | None = None,
+        data_file: Callable[[], tuple[str, bytes] | None] | None = None,
     ) -> None:
         """store_path: the database (None: default_db_path()); opener: returns a shared (store, problem) instead,
         which close() then leaves open. on_error gets each new store problem once (the CLI prints it).
-        data_file: a CSV run's file, kept for replay: (name, bytes) or the upload record {"name", "data", ...}."""
+        data_file: a CSV run's file, kept for replay, as (name, bytes)."""
         self.store_path = store_path
         self._opener = opener if opener is not None else partial(open_store, store_path)
         self._owns_store = opener is None
@@ -342,7 +342,7 @@ class Recorder:
         if not self._open():
             return None
         initial = None if self._initial is None else initial_weights_of(trainer, self._initial)
-        csv = self._csv_of(trainer)
+        csv = self._csv_of(trainer) if trainer.config.dataset == "csv" else None
         rec = RunRecorder(
             self.store,
             trainer.config.to_dict(),
@@ -365,14 +365,9 @@ class Recorder:
         return rec
 
     def _csv_of(self, trainer: Trainer) -> tuple[str, bytes] | None:
-        """(name, bytes) of a CSV run's file: data_file's, else the CLI's path config.csv (within the limit)."""
-        if trainer.config.dataset != "csv":
-            return None
+        """(name, bytes) of this CSV run's file: data_file's, else the CLI's path config.csv (within the limit)."""
         if self.data_file is not None:
-            f = self.data_file()
-            if isinstance(f, dict):  # the dashboard's upload record
-                return (str(f.get("name") or "data.csv"), f["data"]) if isinstance(f.get("data"), bytes) else None
-            return f
+            return self.data_file()
         path = Path(str(trainer.config.csv or ""))
         try:
             return (path.name, path.read_bytes()) if path.is_file() and path.stat().st_size <= DATA_FILE_LIMIT else None

@@ -45,3 +45,14 @@ def _standardize(
             )
     prep = {"mean": [float(m) for m in mean], "std": [float(s) for s in std]}
     return Z_train, Z_test, prep
+
+
+def scale_targets(y_train: np.ndarray, y_test: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Regression targets standardised with the training rows' mean and std (a constant target keeps std 1)."""
+    Y = y_train.reshape(len(y_train), -1)
+    mean, std = Y.mean(axis=0), Y.std(axis=0)
+    std[~(std > 1e-12 * np.maximum(np.abs(mean), 1.0))] = 1.0
+    scale = {"mean": [float(m) for m in mean], "std": [float(s) for s in std]}
+    one = y_train.ndim == 1
+    m, s = (mean[0], std[0]) if one else (mean, std)
+    return (y_train - m) / s, (y_test - m) / s, scale
