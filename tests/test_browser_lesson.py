@@ -75,9 +75,16 @@ def test_step_forward_and_back_through_a_2_4_1_graph(app_url, page):
     page.locator(".mgg-bar button[data-act=one]").click()
     page.evaluate(f"() => {ROOT_JS}.mgg.lesson.go({les.step_of(node.id)})")  # brings the node into view
     page.evaluate(f"() => {ROOT_JS}.mgg.lesson.go(0)")  # may pan the view: the node's box is read after it
+    # the 620 px canvas starts low on the page and may reach below the 1000 px window, with the node under the
+    # fold: a mouse click there lands nowhere. Centre the canvas in the window, then click at the node's box.
+    page.evaluate("() => document.querySelector('.mgg-canvas').scrollIntoView({block: 'center'})")
     b = page.evaluate(f"() => {ROOT_JS}.mgg.box({node.id})")
-    canvas = page.locator(".mgg-canvas").bounding_box()
-    page.mouse.click(canvas["x"] + b["x"] + b["w"] / 2, canvas["y"] + b["y"] + b["h"] / 2)
+    size = page.evaluate(
+        "() => [document.querySelector('.mgg-canvas').clientWidth, document.querySelector('.mgg-canvas').clientHeight]"
+    )
+    at = {"x": b["x"] + b["w"] / 2, "y": b["y"] + b["h"] / 2}
+    assert 0 < at["x"] < size[0] and 0 < at["y"] < size[1], (at, size)  # go() keeps the node in the canvas
+    page.locator(".mgg-canvas").click(position=at)
     page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonFocus === '{node.id}'")
     st = state(page)
     assert st["phase"] == "backward" and st["text"].startswith("∂L/∂w0[1,0] = ∂L/∂z0[1] · x1 = ")
