@@ -93,15 +93,19 @@ START_JS = """(selector) => new Promise((done) => {
 })"""
 
 
-# click Pause and time until the sidebar says paused and the view has stopped moving, in page time
+# click Pause and time until the sidebar's status line reads paused (what a person sees), then until the server's
+# rerun confirms it (data-state) and the view shows the step the trainer stopped at, in page time
 PAUSE_JS = """() => new Promise((done) => {
   const b = [...document.querySelectorAll('[data-testid=stSidebar] button')].find((x) => x.innerText.trim() === 'Pause');
   const t0 = performance.now();
+  let shown = null;
   b.click();
   const wait = () => {
-    const s = document.querySelector('.mgl-status');
-    if (s && s.dataset.state === 'paused') return done(performance.now() - t0);
-    if (performance.now() - t0 > 10000) return done(null);
+    const s = document.querySelector('.mgl-status'), c = document.querySelector('canvas.mgl-boundary');
+    const t = performance.now() - t0;
+    if (shown === null && s && s.querySelector('.mgl-state').textContent === 'paused') shown = t;
+    if (s && s.dataset.state === 'paused' && c && c.dataset.step === s.dataset.step) return done({shown, confirmed: t});
+    if (t > 10000) return done({shown, confirmed: null});
     requestAnimationFrame(wait);
   };
   requestAnimationFrame(wait);
@@ -167,7 +171,8 @@ def measure_one(target: Target, browser, seconds: float, pid: int | None) -> dic
         cpu = (cpu_seconds(pid) - c0) / w["seconds"] if pid else None
         paused = page.evaluate(PAUSE_JS) if pid else None
         return {
-            "pause_ms": paused,
+            "pause_ms": paused["shown"] if paused else None,
+            "paused_ms": paused["confirmed"] if paused else None,
             "usable": usable,
             "first_ms": first,
             "pictures": w["changes"] / w["seconds"],
@@ -277,6 +282,7 @@ def report(args, runs: dict, many_ours: dict, many_peer: dict) -> str:
         row("navigation → usable (s)", "usable", ".2f"),
         row("Start → first new picture (ms)", "first_ms", ".0f"),
         f"| Pause → sidebar says paused (ms) | {m('studio', 'pause_ms'):.0f} | – | – |",
+        f"| Pause → server confirms, view at the trainer's step (ms) | {m('studio', 'paused_ms'):.0f} | – | – |",
         f"| websocket KB per second | {m('studio', 'bytes') / 1000:.1f} ({kb}) | 0 | – |",
         f"| server CPU per training session (% of one core) | {100 * m('studio', 'cpu'):.0f} | – | – |",
         f"| {args.sessions} sessions at once: pictures per second per session | {pa:.1f} "

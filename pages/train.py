@@ -97,6 +97,11 @@ def _ignore() -> None:
     """The pick trigger's callback: the fragment reads the value itself."""
 
 
+def _on_need() -> None:
+    """The view has no static part (a new element without a full run): send it, and the current state, again."""
+    _feed().invalidate()
+
+
 def _on_drawn() -> None:
     """Draw mode sent its points: make them the session's data (the widgets change here, before any is drawn)."""
     ss = st.session_state
@@ -153,14 +158,23 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         feed.set_speed(float(ss.get("w_speed", 20)), tr.model.sizes)
         if pair is not None:
             feed.set_pair(*pair)
+        feed.note_run(tr, ui.is_running())  # before the tick: the state this run starts from
         ui.tick(on_step=feed.record)
         if pair is None:
             return
         lr = tr.lr_at(min(tr.step_count, tr.config.steps - 1))
         log_y = bool(ss.get("view_log_loss"))  # the toggle sits outside: changing it reruns the page
-        update = feed.update(tr, state=_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr)
+        # paused: the steps Start will take, played at once when it is pressed (see LiveFeed.ahead)
+        update = feed.update(tr, state=_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr, ahead=True)
         payload = live.encode(update)
-        result = components.view("train", payload, key="live_train", on_pick_change=_ignore, on_drawn_change=_on_drawn)
+        result = components.view(
+            "train",
+            payload,
+            key="live_train",
+            on_pick_change=_ignore,
+            on_drawn_change=_on_drawn,
+            on_need_change=_on_need,
+        )
         if ss.pop("drawing_applied", False):
             st.rerun()  # a full run: the sidebar applies the drawn data (weights re-initialised)
         picked = result.pick if result is not None else None

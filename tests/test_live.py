@@ -168,3 +168,87 @@ def test_pause_resends_the_last_step_a_preempted_tick_may_have_lost(trainer):
     feed.update(trainer, state="paused")  # delivered: its last frame is step 3 with the network
     lost = feed.update(trainer, state="paused")  # the same step asked again, e.g. after a lost update
     assert [f["step"] for f in lost["frames"]] == [3] and "net" in lost["frames"][-1]
+
+
+def _without_time(records: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in records]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"batch_size": 16, "momentum": 0.9, "schedule": "cosine"},
+        {"dataset": "blobs", "task": "multiclass", "classes": 3, "loss": "ce", "batch_size": 8, "lr": 0.1},
+        {"engine": "scalar", "samples": 40, "layers": [4]},
+    ],
+)
+def test_a_fork_takes_the_trainers_next_steps_bit_for_bit_and_leaves_it_untouched(kwargs):
+    tr = Trainer(RunConfig(steps=300, **kwargs))
+    tr.run(7)
+    key, history = tr.state_key(), list(tr.history)
+    twin = tr.fork()
+    assert twin.state_key() == key
+    ahead = [twin.step() for _ in range(20)]
+    assert tr.state_key() == key and tr.history == history and tr.step_count == 7  # the trainer did not move
+    taken = [tr.step() for _ in range(20)]
+    assert _without_time(ahead) == _without_time(taken)
+    assert [p.data for p in twin.params] == [p.data for p in tr.params]
+    assert twin.state_key() == tr.state_key() != key
+
+
+def test_the_state_key_changes_with_what_the_next_steps_depend_on(trainer):
+    key = trainer.state_key()
+    assert trainer.state_key() == key
+    trainer.update(lr=0.5)
+    assert trainer.state_key() != key
+    key = trainer.state_key()
+    trainer.params[0].data += 1e-12  # a page edited a weight
+    assert trainer.state_key() != key
+
+
+def test_paused_updates_carry_the_next_steps_frames_exactly_as_the_run_sends_them(trainer):
+    """Start plays the steps sent ahead at once: they must be the frames the run then sends for the same steps."""
+    feed = live.LiveFeed()
+    feed.set_speed(20, trainer.model.sizes)
+    trainer.run(5)
+    paused = live.decode(live.encode(feed.update(trainer, state="paused", ahead=True)))
+    ahead = paused["ahead"]
+    assert ahead["from"] == trainer.state_key() and trainer.step_count == 5
+    steps = [f["step"] for f in ahead["frames"]]
+    assert steps == list(range(6, 6 + len(steps))) and len(steps) >= 3  # 20 steps/s: every step
+    feed.note_run(trainer, True)  # Start: the run notes the state it starts from, then ticks
+    run = tick(feed, trainer, len(steps))
+    assert run["status"]["from"] == ahead["from"] and run["status"]["run"] == paused["status"]["run"]
+    real = {f["step"]: f for f in run["frames"]}
+    for f in ahead["frames"]:
+        g = real[f["step"]]
+        assert np.array_equal(f["grid"], g["grid"]) and np.array_equal(f["scores"], g["scores"])
+        assert ("net" in f) == ("net" in g)
+        if "net" in f:
+            assert np.array_equal(f["net"]["weights"], g["net"]["weights"])
+    assert "ahead" not in run  # running: nothing ahead
+
+
+def test_no_steps_ahead_when_the_run_is_done_or_the_engine_is_scalar():
+    done = Trainer(RunConfig(steps=3, layers=[4]))
+    done.run()
+    feed = live.LiveFeed()
+    assert "ahead" not in feed.update(done, state="finished", ahead=True)
+    scalar = Trainer(RunConfig(steps=30, layers=[4], engine="scalar", samples=40))
+    assert "ahead" not in live.LiveFeed().update(scalar, state="paused", ahead=True)
+    near_end = Trainer(RunConfig(steps=4, layers=[4]))
+    near_end.run(2)
+    u = live.LiveFeed().update(near_end, state="paused", ahead=True)
+    assert [f["step"] for f in u["ahead"]["frames"]] == [3, 4]  # stops at the budget, as the run will
+
+
+def test_a_run_notes_the_state_it_started_from_until_it_pauses(trainer):
+    feed = live.LiveFeed()
+    key = trainer.state_key()
+    feed.note_run(trainer, True)
+    trainer.run(3)
+    feed.note_run(trainer, True)  # later ticks keep the start
+    assert feed.update(trainer, state="running")["status"]["from"] == key
+    feed.note_run(trainer, False)
+    assert feed.update(trainer, state="paused")["status"]["from"] is None

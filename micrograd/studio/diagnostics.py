@@ -167,6 +167,13 @@ class Monitor:
             "activation_quantiles": [],
         }
 
+    def fork(self) -> Monitor:
+        """A copy that judges the next steps as this one would, with an empty series of its own."""
+        twin = Monitor()
+        twin.first_loss, twin.last, twin.warnings = self.first_loss, self.last, dict(self.warnings)
+        twin.recent.extend(self.recent)
+        return twin
+
     def trend(self) -> float:
         """Relative change of the loss over the window (0 until two finite losses are known)."""
         if len(self.recent) < 2 or not all(math.isfinite(v) for v in (self.recent[0], self.recent[-1])):

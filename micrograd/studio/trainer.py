@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import gc
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -212,16 +214,20 @@ class Trainer:
         if c.engine != "compiled":
             loss = self._loss_and_grads(X, y)
             return loss, np.fromiter(map(_grad, self.params), dtype=float, count=len(self.params))
-        if self._compiled is None:
-            from micrograd.fast.compiled import CompiledLoss
-
-            self._compiled = CompiledLoss(self.model, c.loss, task=self.task)
-        loss, grads = self._compiled(X, y, theta)
+        loss, grads = self._compiled_loss()(X, y, theta)
         if c.l2:
             with np.errstate(all="ignore"):  # a diverging run overflows here; the step reports it
                 loss += c.l2 * float(theta @ theta)
                 grads = grads + 2.0 * c.l2 * theta
         return float(loss), grads
+
+    def _compiled_loss(self) -> CompiledLoss:
+        """The compiled engine's loss, traced on first use (and again after the loss changes)."""
+        if self._compiled is None:
+            from micrograd.fast.compiled import CompiledLoss
+
+            self._compiled = CompiledLoss(self.model, self.config.loss, task=self.task)
+        return self._compiled
 
     def _loss_and_grads(self, X: np.ndarray, y: np.ndarray) -> float:
         """The scalar engine: set every parameter's grad to d(objective)/dp on this batch; return the objective."""
@@ -356,6 +362,32 @@ class Trainer:
             "train_seconds": self.train_seconds,
             **({"warnings": warnings} if warnings else {}),
         }
+
+    def state_key(self) -> str:
+        """A digest of everything the next steps depend on: trainers with equal keys take equal steps."""
+        h = hashlib.blake2b(digest_size=12)
+        h.update(self._theta().tobytes())
+        h.update(np.asarray(self.optimizer.velocity, dtype=float).tobytes())
+        h.update(np.asarray(self._order).tobytes())
+        state = (self.step_count, self._cursor, self._rng.bit_generator.state, self.status, id(self.dataset))
+        h.update(repr((state, sorted(self.config.to_dict().items()))).encode())
+        return h.hexdigest()
+
+    def fork(self) -> Trainer:
+        """A twin at this step that trains on without touching this trainer: its steps are the ones this trainer
+        takes next, bit for bit (the live view shows them the moment Start is pressed)."""
+        if self.config.engine == "compiled":
+            self._compiled_loss()  # traced here once, then shared: it reads the parameters from theta per call
+        twin = copy.copy(self)  # shares the config, the dataset and the compiled loss
+        twin.model = copy.deepcopy(self.model)
+        twin.params = twin.model.parameters()
+        twin.optimizer = SGD(twin.params, lr=self.optimizer.lr, momentum=self.optimizer.momentum)
+        twin.optimizer.velocity = list(self.optimizer.velocity)
+        twin._rng = copy.deepcopy(self._rng)
+        twin._order = self._order.copy()
+        twin._stop = threading.Event()
+        twin.history, twin.monitor, twin.on_step = [], self.monitor.fork(), None
+        return twin
 
     def export_kwargs(self) -> dict:
         """Keyword arguments for micrograd.studio.weights: data description, configuration and metrics."""

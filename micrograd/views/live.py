@@ -30,7 +30,11 @@ An update is a dict with these keys (absent when there is nothing new):
 - ``metrics``: new metric points only (``step``, ``train_loss``, ``test_loss``, ``train_accuracy``,
   ``test_accuracy``; regression: ``train_r2``, ``test_r2``), every ``metric_every``-th once the history is long;
 - ``status``: ``state``, ``step`` (trained), ``budget``, ``speed`` (steps/s asked), ``sps`` (wall-clock), ``every``
-  (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate).
+  (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate), ``run`` (equal while
+  the run and its picture stay: a re-sent static part of the same run keeps the frames playing), ``from`` (while
+  running: the state key the run started from);
+- ``ahead`` (while paused): ``{"from": state key, "frames": [...]}``, the next steps taken by a twin of the
+  trainer; the browser plays them the moment Start is pressed, and keeps them only if the run's ``from`` matches.
 
 Every picture is a real training step's, computed with micrograd.fast.numeric; the browser only paints.
 Rates fit a byte budget: at most MAX_FRAMES_PER_SECOND boundary frames, and network frames at the rate
@@ -43,6 +47,7 @@ import json
 import math
 import os
 import struct
+import time
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -63,6 +68,8 @@ PALETTE = {"positive": "#0877bd", "negative": "#f59322", "zero": "#e8eaeb", "nan
 MAGIC = b"MGL1"
 CURVE_N = 120  # points of a one-feature regression's fitted curve
 MAX_TIP_FEATURES = 10  # the points' features are sent for the tooltip up to this many features
+AHEAD_SECONDS = 0.6  # while paused: the steps after Start the browser can play before the server's first tick
+AHEAD_BUDGET = 0.06  # seconds of server time those steps may take
 
 
 def quantise_tanh(z: np.ndarray) -> np.ndarray:
@@ -128,12 +135,20 @@ class LiveFeed:
         self._scaling: dict | None = None  # regression: the targets' mean and std, to show values unscaled
         self._range: tuple[float, float] | None = None  # regression: the value range the colours span
         self.every, self.net_every, self.speed = 1, 1, 10.0
+        self._run_from: str | None = None  # the state key of the trainer when the running run started
 
     # --- what the browser holds
 
     def invalidate(self) -> None:
         """The element may be new (a full run): the next update re-sends the static part and the current state."""
         self._static_key = None
+
+    def note_run(self, trainer, running: bool) -> None:
+        """Call before each tick: remembers the state a run starts from (the browser checks its steps ahead)."""
+        if not running:
+            self._run_from = None
+        elif self._run_from is None:
+            self._run_from = trainer.state_key()
 
     def set_pair(self, i: int, j: int | None) -> None:
         """Show features i (x) and j (y; None for one-feature data) in the boundary."""
@@ -257,9 +272,19 @@ class LiveFeed:
         return frame
 
     def update(
-        self, trainer, *, state: str, sps: float | None = None, log_loss: bool = False, lr: float | None = None
+        self,
+        trainer,
+        *,
+        state: str,
+        sps: float | None = None,
+        log_loss: bool = False,
+        lr: float | None = None,
+        ahead: bool = False,
     ) -> dict:
-        """Everything the browser lacks: static part if new, the recorded steps, new metric points, status."""
+        """Everything the browser lacks: static part if new, the recorded steps, new metric points, status.
+
+        ahead: when paused, also the next steps' frames (``ahead()``), for the browser to play when Start is pressed.
+        """
         out: dict[str, Any] = {}
         key = self._key(trainer)
         if self._static_key is None or key != self._static_key:
@@ -286,6 +311,10 @@ class LiveFeed:
             self._frames = [f for f in self._frames if f["step"] < frame["step"]] + [frame]
         if self._frames:
             out["frames"], self._frames = self._frames, []
+        if ahead and state != Status.RUNNING:
+            next_steps = self.ahead(trainer, math.ceil(self.speed * AHEAD_SECONDS))
+            if next_steps:
+                out["ahead"] = next_steps
         metrics = self._new_metrics(trainer.history)
         if metrics:
             out["metrics"] = metrics
@@ -301,8 +330,34 @@ class LiveFeed:
             "net_every": self.net_every,
             "log_loss": bool(log_loss),
             "lr": _finite(lr),
+            "run": f"{hash(self._static_key) & 0xFFFFFFFF:08x}",  # equal while the run and its picture stay
+            "from": self._run_from,
         }
         return out
+
+    def ahead(self, trainer, steps: int) -> dict | None:
+        """The frames of the next ``steps`` steps, taken by a twin of the trainer (which stays untouched).
+
+        Start plays them at once while the server starts the run; its first update names the state the run
+        started from (``status["from"]``), and the browser drops them unless it is ``"from"`` here. The scalar
+        engine sends none (too slow to take steps on spec); at most AHEAD_BUDGET seconds of steps are taken.
+        """
+        if self._inputs is None or trainer.done or trainer.config.engine != "compiled" or steps < 1:
+            return None
+        key, twin = trainer.state_key(), trainer.fork()
+        saved, frames, t0 = (self._net_at, self._last_step), [], time.perf_counter()
+        try:
+            for _ in range(steps):
+                if twin.step() is None:
+                    break
+                k = twin.step_count
+                if k % self.every == 0 or twin.done:  # the frames record() and update() would send for them
+                    frames.append(self._frame(twin, k))
+                if twin.done or time.perf_counter() - t0 > AHEAD_BUDGET:
+                    break
+        finally:
+            self._net_at, self._last_step = saved
+        return {"from": key, "frames": frames} if frames else None
 
     def _new_metrics(self, history: Sequence[dict]) -> dict | None:
         n = len(history)

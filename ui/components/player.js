@@ -7,6 +7,21 @@ const mg = (globalThis.mgLive = globalThis.mgLive || {});
 mg.views = mg.views || {};
 mg.bus = mg.bus || new EventTarget(); // "status" events: {detail: {state, step, budget, sps, note}}
 
+/* The sidebar's Start and Pause (Streamlit buttons keyed btn_start / btn_pause) as "control" events on the bus, the
+ * moment they are clicked: the views answer at once instead of after the server's rerun. */
+if (!mg.controlsHooked) {
+  mg.controlsHooked = true;
+  document.addEventListener(
+    "click",
+    (e) => {
+      const b = e.target.closest && e.target.closest("button");
+      const act = !b || b.disabled ? null : b.closest(".st-key-btn_start") ? "start" : b.closest(".st-key-btn_pause") ? "pause" : null;
+      if (act) mg.bus.dispatchEvent(new CustomEvent("control", { detail: { act } }));
+    },
+    true,
+  );
+}
+
 mg.inflate = async function (bytes) {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
   return new Response(stream).arrayBuffer();
@@ -161,23 +176,34 @@ mg.views.status = function ({ data, parentElement }) {
       render();
     };
     mg.bus.addEventListener("status", st.listener);
+    st.control = (e) => {
+      // what a click on Start or Pause means, shown until the server's rerun sends the state
+      st.said = e.detail.act === "pause" ? "paused" : "running";
+      render();
+    };
+    mg.bus.addEventListener("control", st.control);
     mg.states.set(parentElement, st);
   }
   const render = () => {
     const d = st.data;
+    const state = st.said || d.state; // what a click said shows at once; data-state stays the server's
     st.el.dataset.state = d.state;
-    st.state.textContent = d.state;
-    const step = d.state === "running" && st.shown !== undefined ? Math.max(st.shown, 0) : d.step;
+    st.el.dataset.said = st.said || "";
+    st.state.textContent = state;
+    const step = state === "running" && st.shown !== undefined ? Math.max(st.shown, 0) : d.step;
     st.el.dataset.step = step;
     st.step.textContent = `· step ${step.toLocaleString("en-US")} / ${d.budget.toLocaleString("en-US")}`;
   };
   if (data) {
+    // a re-render with the data already shown keeps what a click said; the next rerun's data replaces it
+    if (JSON.stringify(data) !== JSON.stringify(st.data)) st.said = null;
     st.data = data;
     if (data.state !== "running") st.shown = undefined;
   }
   render();
   return () => {
     mg.bus.removeEventListener("status", st.listener);
+    mg.bus.removeEventListener("control", st.control);
     if (mg.states.get(parentElement) === st) mg.states.delete(parentElement);
   };
 };

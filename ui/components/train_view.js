@@ -320,6 +320,23 @@
     v.tip.style.display = "block";
   }
 
+  /* The sidebar's Start and Pause, the moment they are clicked (player.js): Start plays the steps sent ahead, if
+   * they begin at the step on screen, while the server starts the run; Pause says paused at once (the server's
+   * update then shows the step the model holds). */
+  function control(v, act) {
+    const st = v.status, last = v.player.last, a = v.ahead;
+    if (!st) return;
+    if (act === "start" && st.state !== "running" && a && last && last.step === a.base && !v.player.buf.length) {
+      v.played = a.from;
+      v.ahead = null;
+      v.player.lastAt = performance.now() - 1000 / Math.max(v.player.speed, 1e-6); // the first step is due now
+      v.player.push(a.frames);
+      v.status = { ...st, state: "running" };
+    } else if (act === "pause" && st.state === "running") v.status = { ...st, state: "paused" };
+    else return;
+    head(v);
+  }
+
   /* What draw.js needs of this view. */
   mg.trainView = { B, PAD, toPx, fromPx, pointColour, redraw: (v) => v.player.last && show(v, v.player.last) };
 
@@ -339,7 +356,12 @@
       v.queue = Promise.resolve();
     }
     v.pick = (k) => setTriggerValue("pick", k); // the newest mount's setter
+    if (!v.onControl) {
+      v.onControl = (e) => control(v, e.detail.act);
+      mg.bus.addEventListener("control", v.onControl);
+    }
     v.send = (drawing) => setTriggerValue("drawn", drawing);
+    v.need = (seq) => setTriggerValue("need", seq);
     if (data && data !== v.bytes) {
       const bytes = (v.bytes = data); // an effect re-run with the same payload changes nothing
       // payloads decode asynchronously; chain them so they land in order
@@ -348,26 +370,34 @@
         .then((u) => {
           if (u.feed === v.feed && u.seq <= v.seq) return; // an old payload seen again
           if (u.feed === v.feed && u.seq > v.seq + 1) v.gaps = (v.gaps || 0) + 1;
+          if (!u.static && !v.static) {
+            // a new element that missed the static part (no full run re-sent it): ask Python for it, once per feed
+            if (v.asked !== u.feed) (v.asked = u.feed), v.need(u.seq);
+            return;
+          }
           v.feed = u.feed;
           v.seq = u.seq;
           v.canvas.dataset.gaps = v.gaps || 0;
-          if (u.reset) {
-            for (const k in v.curves) v.curves[k] = [];
-            v.player.buf = [];
-          }
+          if (u.reset) for (const k in v.curves) v.curves[k] = []; // the metrics come again from the start
+          const running = u.status.state === "running";
+          const sameRun = u.status.run === v.run && !!v.player.last;
+          if (running && v.played && v.played !== u.status.from) v.player.clear(); // the steps played ahead were not this run's
+          if (running) v.played = null;
+          v.run = u.status.run;
           if (u.static) setStatic(v, u.static);
           if (u.metrics) addMetrics(v, u.metrics);
           v.status = u.status;
           v.player.speed = u.status.speed;
+          v.ahead = !running && u.ahead ? { ...u.ahead, base: u.status.step } : null;
           if (u.frames) {
-            if (u.reset || !v.player.last) {
-              // a new element or run: its newest picture at once, so the canvas is never blank
+            if (!running || !(sameRun || !u.reset) || !v.player.last) {
+              // paused (the step the model holds), a new element or a new run: the newest picture at once, so the
+              // canvas is never blank; a re-sent static part of the same running run keeps its frames playing
               const f = u.frames[u.frames.length - 1];
               v.player.clear();
               v.player.last = f;
               v.player.lastAt = performance.now();
               show(v, f);
-              v.player.push(u.frames.slice(0, -1).filter((g) => g.step > f.step));
             } else v.player.push(u.frames);
           }
           head(v);
@@ -377,6 +407,7 @@
     return () => {
       // the element left the page (mg.mount's release): stop playing and forget it; safe to run twice
       v.player.destroy();
+      mg.bus.removeEventListener("control", v.onControl);
       if (mg.states.get(parentElement) === v) mg.states.delete(parentElement);
     };
   };

@@ -1,0 +1,98 @@
+"""Start and Pause in a real browser: Start plays the steps sent ahead at once, Pause says so at once, and both
+end on the trainer's own steps (timings: bench/browser.py; here only what is shown, and that it is true)."""
+
+import numpy as np
+import pytest
+
+from micrograd.fast import numeric
+from micrograd.studio.config import RunConfig
+from micrograd.studio.trainer import Trainer
+from tests.test_browser import paused_step, sidebar_button, wait_for_app
+from tests.test_browser_live import CANVAS, SAMPLE_JS, agree, watch_console
+
+pytestmark = pytest.mark.browser
+
+# click Start (a DOM click, as a person's) and read, in the same task, what the status line says; then the steps of
+# the next pictures, and the first picture after the click (its step and pixels)
+START_JS = """(el) => new Promise((done) => {
+  const status = document.querySelector('.mgl-status');
+  const ahead = el.mglView.ahead ? el.mglView.ahead.frames.map((f) => f.step) : [];
+  const before = +el.dataset.step;
+  const btn = [...document.querySelectorAll('[data-testid=stSidebar] button')].find((b) => b.innerText.trim() === 'Start');
+  btn.click();
+  const said = status.querySelector('.mgl-state').textContent, confirmed = status.dataset.state;
+  const seen = [];
+  let first = null;
+  const loop = () => {
+    const s = +el.dataset.step;
+    if (s !== before && first === null) first = SAMPLE(el);
+    if (!seen.length || seen[seen.length - 1] !== s) seen.push(s);
+    if (seen.length < 12) requestAnimationFrame(loop);
+    else done({before, ahead, said, confirmed, seen, first});
+  };
+  requestAnimationFrame(loop);
+})""".replace("SAMPLE(el)", f"({SAMPLE_JS})(el)")
+
+
+def test_start_plays_the_steps_sent_ahead_at_once_and_they_are_the_runs_own(app_url, page):
+    errors = watch_console(page)
+    page.goto(f"{app_url}/?steps=300&speed=20")
+    wait_for_app(page)
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').mglView.ahead?.frames.length >= 3")
+    r = page.locator(CANVAS).evaluate(START_JS)
+    assert r["said"] == "running" and r["confirmed"] != "running"  # said at the click, before the server knew
+    assert r["before"] == 0 and r["ahead"][:3] == [1, 2, 3]
+    assert r["first"]["step"] == 1  # the first picture after Start is step 1: the run's first step
+    seen = r["seen"]
+    assert seen[0] == 0 and all(b - a == 1 for a, b in zip(seen, seen[1:])), f"not consecutive: {seen}"
+    # every picture is the trained model's at its step: replay the run here and compare the first one
+    tr = Trainer(RunConfig(steps=300))
+    tr.step()
+    assert agree(r["first"], numeric.layers_of(tr.model)) >= 20
+    page.get_by_test_id("stSidebar").locator(".mgl-status[data-state=running]").wait_for(timeout=20_000)
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step > {seen[-1] + 5}", timeout=20_000)
+    assert not errors, errors
+
+
+def test_pause_says_paused_at_once_then_shows_the_step_the_trainer_stopped_at(app_url, page):
+    errors = watch_console(page)
+    page.goto(f"{app_url}/?steps=3000&speed=30")
+    wait_for_app(page)
+    sidebar_button(page, "Start").click()
+    page.get_by_test_id("stSidebar").locator(".mgl-status[data-state=running]").wait_for(timeout=20_000)
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 10", timeout=20_000)
+    said = page.evaluate(
+        """() => {
+          const b = [...document.querySelectorAll('[data-testid=stSidebar] button')].find((x) => x.innerText.trim() === 'Pause');
+          b.click();
+          const s = document.querySelector('.mgl-status');
+          return [s.querySelector('.mgl-state').textContent, s.dataset.state,
+                  document.querySelector('.mgl-head').textContent];
+        }"""
+    )
+    assert said[0] == "paused" and said[1] == "running" and said[2].startswith("paused")
+    stopped = paused_step(page)  # the server's rerun: its step, and the view shows it
+    page.wait_for_timeout(800)
+    assert page.locator(CANVAS).get_attribute("data-step") == str(stopped)
+    assert page.locator(".mgl-head").inner_text().startswith(f"paused · step {stopped:,}")
+    # paused again: the steps ahead start after the step the model holds
+    page.wait_for_function(
+        f"() => document.querySelector('{CANVAS}').mglView.ahead?.frames[0].step === {stopped + 1}", timeout=20_000
+    )
+    assert not errors, errors
+
+
+def test_a_view_without_its_static_part_asks_for_it_again(app_url, page):
+    """A new element that missed the static part (no full run re-sent it) asks Python, and draws again."""
+    errors = watch_console(page)
+    page.goto(f"{app_url}/?steps=300")
+    wait_for_app(page)
+    canvas = page.locator(CANVAS)
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    canvas.evaluate("(el) => { el.mglView.static = null; el.mglView.asked = null; }")  # as a new element would be
+    canvas.evaluate("(el) => el.mglView.pick(3)")  # a pick reruns the view's fragment: an update without static
+    page.wait_for_function(f"() => !!document.querySelector('{CANVAS}').mglView.static", timeout=20_000)
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    assert np.isfinite(float(canvas.evaluate("(el) => el.mglView.static.x_range[0]")))
+    assert not errors, errors
