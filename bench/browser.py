@@ -7,7 +7,8 @@ with python -m http.server on a free loopback port): xor, 4-2, tanh. Per fresh b
 Start → first new picture, then after 1 s of warm-up, over --seconds: distinct boundary pictures per second (the
 largest canvas fingerprinted on every animation frame), blank frames, websocket bytes per second (CDP
 Network.webSocketFrameReceived), server CPU (/proc/<pid>/stat of the streamlit process). Then --sessions contexts
-train at once, both ours and the peer's. Prints a markdown table of medians and ratios; asserts nothing.
+train at once, both ours and the peer's. Navigation is also timed on a bare Streamlit page (bench/bare_app.py, one
+button), interleaved: the floor any Streamlit app pays. Prints a markdown table of medians and ratios; asserts nothing.
 """
 
 from __future__ import annotations
@@ -216,12 +217,23 @@ def main() -> int:
         cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true"]
         cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
         cmd += ["--server.fileWatcherType", "none"]
+        bare_port = free_port()
+        bare_cmd = [*cmd[:4], "bench/bare_app.py", *cmd[5:]]
+        bare_cmd[bare_cmd.index(str(port))] = str(bare_port)
         peer_cmd = [sys.executable, "-m", "http.server", str(peer_port), "--bind", "127.0.0.1"]
         peer_cmd += ["--directory", str(PEER_DIR)]
         with (
             serve(cmd, f"http://127.0.0.1:{port}/_stcore/health", ROOT, env) as app,
             serve(peer_cmd, f"http://127.0.0.1:{peer_port}/index.html", ROOT),
+            serve(bare_cmd, f"http://127.0.0.1:{bare_port}/_stcore/health", ROOT, env),
         ):
+            bare = Target(
+                "bare Streamlit",
+                f"http://127.0.0.1:{bare_port}/",
+                "() => [...document.querySelectorAll('[data-testid=stSidebar] button')].some("
+                "(b) => b.innerText.trim() === 'Start')",
+                "Start",
+            )
             ours = Target(
                 "studio",
                 f"http://127.0.0.1:{port}{OURS_QUERY}",
@@ -240,21 +252,26 @@ def main() -> int:
                 browser = launch_chromium(p)
                 # warm the server (first imports) before anything is timed
                 measure_one(ours, browser, 1.0, app.pid)
+                bare.open(browser)[0].close()
                 runs: dict[str, list[dict]] = {"studio": [], "TF Playground": []}
+                floor = []
                 for _ in range(args.repeats):  # interleaved, so both see the same machine load
                     runs["studio"].append(measure_one(ours, browser, args.seconds, app.pid))
                     runs["TF Playground"].append(measure_one(peer, browser, args.seconds, None))
+                    ctx, _, _, usable = bare.open(browser)
+                    ctx.close()
+                    floor.append(usable)
                 many_ours = measure_many(ours, browser, args.sessions, args.seconds, app.pid)
                 many_peer = measure_many(peer, browser, args.sessions, args.seconds, None)
                 browser.close()
-    text = report(args, runs, many_ours, many_peer)
+    text = report(args, runs, many_ours, many_peer, floor)
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
     return 0
 
 
-def report(args, runs: dict, many_ours: dict, many_peer: dict) -> str:
+def report(args, runs: dict, many_ours: dict, many_peer: dict, floor: list[float]) -> str:
     med = statistics.median
 
     def m(side: str, key: str) -> float:
@@ -280,6 +297,8 @@ def report(args, runs: dict, many_ours: dict, many_peer: dict) -> str:
         row("animation frames per second", "fps", ".1f"),
         row("blank frames in the window", "blank", ".0f", ratio=False),
         row("navigation → usable (s)", "usable", ".2f"),
+        f"| navigation → usable, a bare Streamlit page with one button (s) | {med(floor):.2f} "
+        f"({', '.join(f'{x:.2f}' for x in floor)}) | – | – |",
         row("Start → first new picture (ms)", "first_ms", ".0f"),
         f"| Pause → sidebar says paused (ms) | {m('studio', 'pause_ms'):.0f} | – | – |",
         f"| Pause → server confirms, view at the trainer's step (ms) | {m('studio', 'paused_ms'):.0f} | – | – |",

@@ -11,11 +11,11 @@
     v.net.innerHTML = "";
     const sizes = s.sizes;
     const tall = Math.max(...sizes) * ROW;
-    const W = (sizes.length - 1) * COL + NODE + 40, H = tall + 10;
+    const W = (sizes.length - 1) * COL + NODE + 40, H = tall + 20; // room above the first row for its names
     v.net.style.width = W + "px";
     v.net.style.height = H + "px";
     v.svg = el("svg", "mgl-edges", v.net, { width: W, height: H });
-    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 5 + (tall - n * ROW) / 2 + j * ROW]));
+    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 14 + (tall - n * ROW) / 2 + j * ROW]));
     v.pos = pos;
     v.edges = [];
     for (let li = 0; li < sizes.length - 1; li++) {
