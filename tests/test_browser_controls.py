@@ -45,7 +45,8 @@ def test_start_plays_the_steps_sent_ahead_at_once_and_they_are_the_runs_own(app_
     assert r["before"] == 0 and r["ahead"][:3] == [1, 2, 3]
     assert r["first"]["step"] == 1  # the first picture after Start is step 1: the run's first step
     seen = r["seen"]
-    assert seen[0] == 0 and all(b - a == 1 for a, b in zip(seen, seen[1:])), f"not consecutive: {seen}"
+    # the first animation frame after the click may already show step 1 (the player runs in the same frame)
+    assert seen[0] in (0, 1) and all(b - a == 1 for a, b in zip(seen, seen[1:])), f"not consecutive: {seen}"
     # every picture is the trained model's at its step: replay the run here and compare the first one
     tr = Trainer(RunConfig(steps=300))
     tr.step()
