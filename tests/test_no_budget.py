@@ -129,7 +129,7 @@ def test_the_sidebar_no_budget_box_sets_steps_0_and_the_status_says_so():
     assert shown.value == NO_BUDGET and shown.disabled and at.checkbox(key="no_budget").value is True
     assert not [w for w in at.number_input if w.key == "w_steps"]  # the number is greyed out as "no budget"
     assert status_data(at)["budget"] == 0 and view(at)["status"]["budget"] == 0
-    assert "the learning rate stays at the learning rate" in "\n".join(c.value for c in at.caption)
+    assert "no end to move toward, so the learning rate stays at 1." in "\n".join(c.value for c in at.caption)
     at.button(key="btn_start").click().run()
     at.run()
     tr = trainer(at)

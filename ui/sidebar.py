@@ -226,7 +226,9 @@ def _training_section() -> None:
     if ss["w_schedule"] != "constant":
         st.select_slider(**_options("lr_end"))
         if ss.get("w_steps") == 0:
-            st.caption("No budget: the schedule has no end, so the learning rate stays at the learning rate.")
+            st.caption(
+                f"No budget: the schedule has no end to move toward, so the learning rate stays at {ss['w_lr']:g}."
+            )
     a, b = st.columns(2)
     a.number_input(**_ranged("batch_size"))
     _budget(b)
