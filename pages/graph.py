@@ -13,6 +13,7 @@ import streamlit as st
 import ui
 from micrograd.fast import numeric
 from micrograd.studio import diagnostics
+from micrograd.studio.config import NO_BUDGET
 from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
 from micrograd.views import health, network, plots, text
@@ -383,7 +384,8 @@ def live(opts: Options) -> None:
         s = series()
         replay = lesson_ui.replaying()
         state = f"replaying run #{replay.run_id}" if replay else "training" if ui.is_running() else "paused"
-        st.caption(f"**{state}** · step {tr.step_count} / {tr.config.steps} · {len(s)} snapshots")
+        budget = f"/ {tr.config.steps:,}" if tr.config.steps else f"· {NO_BUDGET}"
+        st.caption(f"**{state}** · step {tr.step_count:,} {budget} · {len(s)} snapshots")
         # only the open tab is drawn: the network figure is a plotly chart that re-mounts on every update
         graph_tab, network_tab, health_tab = st.tabs(
             ["Computation graph", "Network", "Why training fails"], key="g_tab", on_change="rerun"

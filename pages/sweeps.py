@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from micrograd.studio.cluster import ClusterError
+from micrograd.studio.config import budget_text
 from micrograd.studio.runs import RunStore, StoreError, default_db_path
 from micrograd.studio.sweep_driver import SweepService
 from micrograd.studio.sweeps import AXIS_FIELDS, MAX_SEEDS, MAX_TRIALS, Axis, SweepError, SweepSpec, label
@@ -75,7 +76,7 @@ def _define() -> None:
     base = ui.get_trainer().config
     st.caption(
         f"Base: the current run's settings ({base.dataset}, {base.architecture} {base.activation}, lr {base.lr:g}, "
-        f"{base.steps} steps). Each axis lists values (0.01,0.1,1), a range low:high:count or low:high:count:log, "
+        f"{budget_text(base.steps)}). Each axis lists values (0.01,0.1,1), a range low:high:count or low:high:count:log, "
         "or for layers shapes separated by spaces (4 16 16,16)."
     )
     names = st.multiselect("Axes", AXIS_FIELDS, default=list(DEFAULT_AXES), key="sweep_axes")

@@ -160,3 +160,25 @@ def test_the_view_survives_ticks_without_remounting(app_url, page):
         page.wait_for_timeout(100)
     assert page.locator(CANVAS).get_attribute("data-marker") == "kept"  # the same element: never re-mounted
     assert json.loads(canvas.get_attribute("data-plot"))["width"] > 300
+
+
+def test_no_budget_reads_so_in_the_status_line_and_the_view_head(app_url, page):
+    errors = watch_console(page)
+    page.goto(f"{app_url}/?steps=0&speed=100")  # issue 12: no budget, train until Pause
+    wait_for_app(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    assert sidebar.get_by_role("checkbox", name="No budget (train until Pause)").is_checked()
+    status = sidebar.locator(".mgl-status")
+    assert status.inner_text() == "ready · step 0 · no budget"
+    sidebar_button(page, "Start").click()
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 5", timeout=20_000)
+    running = status.inner_text()
+    assert running.startswith("running · step ") and running.endswith(" · no budget") and "/" not in running
+    head = page.locator(".mgl-head").inner_text()
+    assert (
+        head.startswith("running · step ") and " · no budget · next learning rate 1.00" in head and " of " not in head
+    )
+    sidebar_button(page, "Pause").click()
+    stopped = paused_step(page)
+    assert status.inner_text() == f"paused · step {stopped:,} · no budget"
+    assert not errors, errors

@@ -91,7 +91,7 @@ def test_raising_the_budget_after_finishing_continues():
 
 
 def test_config_lists_every_problem():
-    cfg = RunConfig(dataset="nope", layers=[0, 2.5], activation="gelu", lr=0, momentum=1, batch_size=-1, steps=0)
+    cfg = RunConfig(dataset="nope", layers=[0, 2.5], activation="gelu", lr=0, momentum=1, batch_size=-1, steps=-1)
     problems = cfg.problems()
     for word in ("dataset", "layers[0]", "layers[1]", "activation", "lr", "momentum", "batch_size", "steps"):
         assert any(p.startswith(word) for p in problems), word

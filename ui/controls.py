@@ -25,7 +25,8 @@ def start() -> None:
     """Start (or resume) live training."""
     tr = get_trainer()
     if tr.done:
-        hint = "press Reset" if tr.status in (training.DIVERGED, training.FAILED) else "raise the step budget or Reset"
+        failed = tr.status in (training.DIVERGED, training.FAILED)
+        hint = "press Reset" if failed else "raise the step budget, tick No budget, or Reset"
         st.session_state["notices"].append(f"Nothing to train: the run is {tr.status}; {hint}.")
         return
     tr.resume()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from micrograd.losses import LOSS_TITLES
 from micrograd.studio import presets
-from micrograd.studio.config import SIDEBAR, TASKS
+from micrograd.studio.config import NO_BUDGET, SIDEBAR, TASKS
 from micrograd.studio.datasets import DATASETS, DatasetSpec
 from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
@@ -190,6 +190,31 @@ def _network_section(n_features: int, n_outputs: int) -> None:
     st.selectbox(**_w("init"), options=setting("init").allowed())
 
 
+def _on_no_budget() -> None:
+    """The No budget box: steps 0, or back to the budget the run had before (the default if it never had one)."""
+    ss = st.session_state
+    ss["w_steps"] = 0 if ss["no_budget"] else ss.get("budget_before") or setting("steps").default
+
+
+def _budget(column) -> None:
+    """The step budget, and a box for none: steps 0 trains until Pause (the number box then says so, greyed)."""
+    ss = st.session_state
+    none = ss.get("w_steps") == 0  # a link's ?steps=0, a stored run or a typed 0 tick the box too
+    if none:
+        column.text_input(setting("steps").label, value=NO_BUDGET, disabled=True, key="no_budget_shown")
+    else:
+        ss["budget_before"] = ss.get("w_steps")  # what unticking the box comes back to
+        column.number_input(**_ranged("steps"), step=50)
+    ss["no_budget"] = none
+    st.checkbox(
+        "No budget (train until Pause)",
+        key="no_budget",
+        on_change=_on_no_budget,
+        help="Train on and on until you press Pause; a learning-rate schedule then stays at the learning rate "
+        "(it has no end to move toward). Untick to get the step budget back.",
+    )
+
+
 def _training_section() -> None:
     ss = st.session_state
     _fit_loss()
@@ -200,9 +225,13 @@ def _training_section() -> None:
     st.selectbox(**_w("schedule"), options=setting("schedule").allowed())
     if ss["w_schedule"] != "constant":
         st.select_slider(**_options("lr_end"))
+        if ss.get("w_steps") == 0:
+            st.caption(
+                f"No budget: the schedule has no end to move toward, so the learning rate stays at {ss['w_lr']:g}."
+            )
     a, b = st.columns(2)
     a.number_input(**_ranged("batch_size"))
-    b.number_input(**_ranged("steps"), step=50)
+    _budget(b)
     st.select_slider(**_options("l2"))
     st.select_slider(**_options("momentum"))
     a, b = st.columns(2)

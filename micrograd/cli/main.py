@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from micrograd.studio import config
-from micrograd.studio.config import ConfigError, RunConfig, settings
+from micrograd.studio.config import LIMITS, ConfigError, RunConfig, settings
 from micrograd.studio.trainer import Trainer
 from micrograd.views.text import terminal
 
@@ -188,6 +188,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         dataset = config.make_dataset()
     except (ConfigError, DataError) as e:
         raise CliError(str(e)) from None
+    if config.steps == 0:  # no budget trains until Pause: the dashboard has one, a command line run would never end
+        raise CliError(
+            "--steps 0 means no budget (train until Pause), which only the dashboard offers; "
+            f"a command-line run needs a budget: give --steps N (1 to {LIMITS.steps:,})"
+        )
     if args.out:  # before training, so a bad --out costs no training time
         _check_out(args.out)
     progress = _progress(config.steps, args.quiet)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from micrograd.studio.config import NO_BUDGET
 from micrograd.studio.files import OutputError, write_file
 from micrograd.studio.runs import STEP_KEYS, RunStore, StoreError, default_db_path
 from micrograd.views.text import terminal
@@ -139,7 +140,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         for key in ("config", "data", "metrics"):
             print(f"{key}:")
             for k, v in sorted(run[key].items()):
-                print(f"  {terminal(k)}: {json.dumps(v)}")  # json.dumps escapes controls in values
+                note = f"  ({NO_BUDGET})" if key == "config" and k == "steps" and v == 0 else ""
+                print(f"  {terminal(k)}: {json.dumps(v)}{note}")  # json.dumps escapes controls in values
         print(f"last {len(steps)} steps:")
         if steps:
             print(table([[_fmt(s[k]) for k in STEP_KEYS] for s in steps], STEP_KEYS))

@@ -179,7 +179,8 @@ class ConfigError(ValueError):
 
 @dataclass
 class RunConfig:
-    """Everything that defines a training run. ``steps`` is the step budget; ``batch_size`` 0 is full batch."""
+    """Everything that defines a training run. ``steps`` is the step budget (0: none, train until stopped);
+    ``batch_size`` 0 is full batch."""
 
     # fmt: off
 
@@ -247,7 +248,9 @@ class RunConfig:
         default_from=lambda c: c.lr, help="learning rate at the end (linear, cosine)",
     )
     schedule: str = setting(
-        "linear", label="Schedule", choices=SCHEDULES, help="how the learning rate moves toward the end value"
+        "linear", label="Schedule", choices=SCHEDULES,
+        help="how the learning rate moves toward the end value over the step budget; with no budget (steps 0) a "
+        "schedule has no end, so the learning rate stays at lr",
     )
     momentum: float = setting(
         0.0, label="Momentum", kind=float, low=0, high=0.999, options=MOMENTUM_OPTIONS, help="SGD momentum"
@@ -259,7 +262,11 @@ class RunConfig:
     batch_size: int = setting(
         0, label="Batch size", kind=int, low=0, high="batch", help="examples per step; 0 means the whole training set"
     )
-    steps: int = setting(100, label="Step budget", kind=int, low=1, high="steps", help="number of training steps")
+    steps: int = setting(
+        100, label="Step budget", kind=int, low=0, high="steps",
+        help="number of training steps; 0 means no budget: train until Pause (the dashboard only: a command-line run "
+        "and a sweep's trials need a budget), with the learning rate constant at lr",
+    )
     seed: int = setting(
         1337, label="Seed", kind=int, low=0, high="seed", effect=MODEL,
         help="seed of the initial weights and the batch order",
@@ -371,6 +378,14 @@ class RunConfig:
         return "-".join(str(n) for n in [*self.layers, self.n_outputs])
 
 
+NO_BUDGET = "no budget"  # how every view names steps = 0
+
+
+def budget_text(steps: int) -> str:
+    """A step budget in words: '3,000 steps', or 'no budget' for 0 (train until Pause)."""
+    return NO_BUDGET if steps == 0 else f"{steps:,} step{'s' * (steps != 1)}"
+
+
 def settings(cls: type[RunConfig] | None = None) -> dict[str, Setting]:
     """Every setting of cls (default: the ``RunConfig`` this module names now), in field order, named, with default."""
     out = {}
@@ -400,11 +415,13 @@ __all__ = [
     "LIMITS",
     "LIVE",
     "MODEL",
+    "NO_BUDGET",
     "SIDEBAR",
     "ConfigError",
     "Limits",
     "RunConfig",
     "Setting",
+    "budget_text",
     "build",
     "names_with",
     "settings",

@@ -430,7 +430,7 @@ class Recorder:
             return
         status = final_status(tr) or status
         if not message and status == Status.INTERRUPTED:
-            message = "stopped before the step budget: replaced by a new run"
+            message = f"stopped {'before the step budget' if tr.config.steps else '(no budget)'}: replaced by a new run"
         self._log_changes(tr, tr.step_count)
         metrics = tr.metrics() if tr.history else {"step": 0}
         # the settings as they ended: lr, loss, budget... change live, and "New data" redraws the data

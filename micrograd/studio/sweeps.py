@@ -18,6 +18,10 @@ from micrograd.studio.status import Status
 MAX_TRIALS = 1000
 MAX_SEEDS = 100
 MODES = ("grid", "random")
+NO_BUDGET_IN_SWEEP = (
+    "steps 0 means no budget (train until Pause), but a sweep's trials run unattended and must end: "
+    "give steps a budget of 1 or more"
+)
 # a sweep trains with the compiled engine, and on built-in data (a worker may not see an uploaded file)
 AXIS_FIELDS = tuple(
     f.name for f in fields(RunConfig) if f.name not in ("engine", "csv", "label_column", "feature_columns")
@@ -223,11 +227,13 @@ class SweepSpec:
         except ConfigError as e:
             return [f"base configuration: {x}" for x in e.problems]
         for axes in self.configurations():
+            where = " ".join(f"{k}={label(v)}" for k, v in axes.items())
             try:
-                RunConfig.from_dict({**self.base, **axes, "engine": "compiled"})
+                config = RunConfig.from_dict({**self.base, **axes, "engine": "compiled"})
             except ConfigError as e:
-                where = " ".join(f"{k}={label(v)}" for k, v in axes.items())
                 return [f"{where}: {x}" for x in e.problems]
+            if config.steps == 0:
+                return [f"{where + ': ' if 'steps' in axes else ''}{NO_BUDGET_IN_SWEEP}"]
         return []
 
     def trials(self) -> list[Trial]:
@@ -284,6 +290,8 @@ def run_trial(config: dict, token: str | None = None, index: int = 0, check_ever
     t0 = time.perf_counter()
     base = {"index": index, "steps": [], "metrics": {"step": 0}, "weights": None, "config": config, "data": None}
     try:
+        if config.get("steps") == 0:  # SweepSpec refuses it; a trial sent another way must not train forever
+            raise ConfigError([NO_BUDGET_IN_SWEEP])
         cancel = _announce(token, index)
         trainer = Trainer(RunConfig.from_dict(config))
     except Exception as e:  # a configuration the trainer refuses, data that cannot be made

@@ -163,13 +163,19 @@ class Trainer:
             self._compiled = None  # re-trace the per-example loss
         self.config = new
         self.optimizer.momentum = new.momentum
-        if self.status == FINISHED and self.step_count < new.steps:
+        if self.status == FINISHED and (new.steps == 0 or self.step_count < new.steps):  # a raised or no budget
             self.status = TRAINING
 
+    @property
+    def has_budget(self) -> bool:
+        """False when the run has no step budget (steps 0): it trains until stopped."""
+        return self.config.steps > 0
+
     def lr_at(self, k: int) -> float:
-        """The learning rate of step k (0-based) under the current schedule."""
+        """The learning rate of step k (0-based) under the current schedule; constant lr with no budget."""
         c = self.config
-        return schedule(c.schedule, c.lr, c.lr_end, c.steps)(k)
+        # a schedule runs over the budget: with none it has no end to move toward, so the rate stays at lr
+        return schedule(c.schedule if self.has_budget else "constant", c.lr, c.lr_end, c.steps)(k)
 
     def request_stop(self) -> None:
         """Make every following step a no-op (step() returns None, run() ends) until resume(); safe from any thread."""
@@ -186,8 +192,9 @@ class Trainer:
 
     @property
     def done(self) -> bool:
-        """True when the budget is spent or the run cannot go on."""
-        return self.status in (FINISHED, DIVERGED, FAILED) or self.step_count >= self.config.steps
+        """True when the budget is spent or the run cannot go on (never for the budget when there is none)."""
+        spent = self.has_budget and self.step_count >= self.config.steps
+        return self.status in (FINISHED, DIVERGED, FAILED) or spent
 
     def _batch(self) -> np.ndarray:
         n = len(self.dataset.y_train)
@@ -328,7 +335,7 @@ class Trainer:
         if diverged:
             self.status = DIVERGED
             self.message = diverged
-        elif self.step_count >= self.config.steps:
+        elif self.has_budget and self.step_count >= self.config.steps:
             self.status = FINISHED
         if self.on_step is not None:
             self.on_step(record)
@@ -344,7 +351,14 @@ class Trainer:
                 p.data = x
 
     def run(self, steps: int | None = None) -> str:
-        """Take up to ``steps`` steps (default: to the end of the budget); returns the status."""
+        """Take up to ``steps`` steps (default: to the end of the budget); returns the status.
+
+        A run with no budget (steps 0) needs ``steps``: otherwise it would never return. Raises ConfigError.
+        """
+        if steps is None and not self.has_budget:
+            raise ConfigError(
+                ["this run has no step budget (steps 0), so run() would never end: pass steps=N, or set a budget"]
+            )
         n = self.config.steps if steps is None else steps
         for _ in range(n):
             if self.step() is None or self.done:

@@ -9,6 +9,7 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
+from micrograd.studio.config import NO_BUDGET
 from micrograd.views import text
 
 # plotly's default qualitative palette; a run keeps its colour in every figure
@@ -119,7 +120,9 @@ def accuracy_figure(series: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
     return fig
 
 
-def _show(v: object) -> str:
+def _show(v: object, key: str = "") -> str:
+    if key == "steps" and v == 0:  # a run with no step budget, trained until Pause
+        return NO_BUDGET
     if v is None:
         return "None"
     if isinstance(v, str):
@@ -139,7 +142,7 @@ def config_diff(configs: Sequence[tuple[str, dict]], only_different: bool = Fals
         raise ValueError(f"run labels must be unique to diff their configurations; got {labels}")
     rows = {}
     for key in keys:
-        shown = [_show(c[key]) if key in c else MISSING for _, c in configs]
+        shown = [_show(c[key], key) if key in c else MISSING for _, c in configs]
         rows[key] = [*shown, len(set(shown)) > 1]
     df = pd.DataFrame.from_dict(rows, orient="index", columns=[*labels, "differs"])
     df["differs"] = df["differs"].astype(bool)

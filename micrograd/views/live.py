@@ -29,10 +29,10 @@ An update is a dict with these keys (absent when there is nothing new):
   THUMB_N x THUMB_N activation picture (int8 of a / max|a| per neuron) and the weights and biases (float32);
 - ``metrics``: new metric points only (``step``, ``train_loss``, ``test_loss``, ``train_accuracy``,
   ``test_accuracy``; regression: ``train_r2``, ``test_r2``), every ``metric_every``-th once the history is long;
-- ``status``: ``state``, ``step`` (trained), ``budget``, ``speed`` (steps/s asked), ``sps`` (wall-clock), ``every``
-  (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate), ``run`` (equal while
-  the run and its picture stay: a re-sent static part of the same run keeps the frames playing), ``from`` (while
-  running: the state key the run started from);
+- ``status``: ``state``, ``step`` (trained), ``budget`` (0: no budget), ``speed`` (steps/s asked), ``sps``
+  (wall-clock), ``every`` (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate),
+  ``run`` (equal while the run and its picture stay: a re-sent static part of the same run keeps the frames
+  playing), ``from`` (while running: the state key the run started from);
 - ``ahead`` (while paused): ``{"from": state key, "frames": [...]}``, the next steps taken by a twin of the
   trainer; the browser plays them the moment Start is pressed, and keeps them only if the run's ``from`` matches.
 

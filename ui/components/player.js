@@ -192,7 +192,8 @@ mg.views.status = function ({ data, parentElement }) {
     st.state.textContent = state;
     const step = state === "running" && st.shown !== undefined ? Math.max(st.shown, 0) : d.step;
     st.el.dataset.step = step;
-    st.step.textContent = `· step ${step.toLocaleString("en-US")} / ${d.budget.toLocaleString("en-US")}`;
+    const budget = d.budget ? ` / ${d.budget.toLocaleString("en-US")}` : " · no budget"; // 0: trains until Pause
+    st.step.textContent = `· step ${step.toLocaleString("en-US")}${budget}`;
   };
   if (data) {
     // a re-render with the data already shown keeps what a click said; the next rerun's data replaces it
