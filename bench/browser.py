@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/browser.py [--repeats 3] [--seconds 5] [--sessions 4] [--out FILE]
 
-Ours: the default moons 2-16-16-1, 3,000 steps, at the highest speed. The peer (shared/peers/tf-playground, served
+Ours: the default moons 2-16-16-1, no budget, at the highest speed. The peer (shared/peers/tf-playground, served
 with python -m http.server on a free loopback port): xor, 4-2, tanh. Per fresh browser context: navigation → usable,
 Start → first new picture, then after 1 s of warm-up, over --seconds: distinct boundary pictures per second (the
 largest canvas fingerprinted on every animation frame), blank frames, websocket bytes per second (CDP
@@ -36,7 +36,7 @@ PEER_DIR = Path(os.environ.get("PEER_DIR", ROOT.parent.parent / "shared" / "peer
 if not PEER_DIR.exists():
     PEER_DIR = Path("/work/shared/peers/tf-playground")
 PEER_HASH = "#activation=tanh&dataset=xor&networkShape=4,2"
-OURS_QUERY = "/?steps=3000&speed=100"
+OURS_QUERY = "/?steps=0&speed=100"  # no budget: trains until Pause
 
 # On every animation frame: fingerprint the largest canvas (drawn into a small canvas and hashed), count changes.
 FINGERPRINT_JS = """() => {

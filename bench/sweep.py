@@ -34,6 +34,7 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--layers", default="32,32")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--pair", action="store_true", help="only the machine's ceiling: one trial alone, then two at once")
     args = p.parse_args()
     layers = [int(n) for n in args.layers.split(",")]
     base = RunConfig(dataset="moons", samples=args.samples, steps=args.steps, layers=layers).to_dict()
@@ -47,6 +48,9 @@ def main() -> None:
     print(f"# load average before: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores")
 
     one_blas_thread()  # as the workers run (their environment sets it): a fair serial baseline
+    if args.pair:
+        pair_ceiling(trials[0].config)
+        return
     warm_up()
     t0 = time.perf_counter()
     serial = []
@@ -105,6 +109,37 @@ def main() -> None:
         f"| training time on the workers / serial (two trials at once on {os.cpu_count()} cores) | {compute / serial_wall:.2f}x |"
     )
     print(f"| 16 one-step trials on the warm cluster, wall | {tiny_wall:.2f} s |")
+
+
+PAIR_CHILD = """
+import json, sys, time
+from micrograd.studio.threads import one_blas_thread
+one_blas_thread()
+from micrograd.studio.sweeps import run_trial, warm_up
+warm_up()
+t = time.perf_counter()
+run_trial(json.loads(sys.argv[1]))
+print(time.perf_counter() - t)
+"""
+
+
+def pair_ceiling(config: dict) -> None:
+    """What this machine gives two trials at once without Dask: one plain process alone, then two side by side."""
+    import json
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+
+    def run(n: int) -> list[float]:
+        cmd = [sys.executable, "-c", PAIR_CHILD, json.dumps(config)]
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env) for _ in range(n)]
+        return [float(p.communicate()[0]) for p in procs]
+
+    alone, both = run(1) + run(1), run(2)
+    factor = statistics.mean(both) / statistics.mean(alone)
+    print(f"| one trial alone, two plain processes one after the other | {', '.join(f'{t:.2f}' for t in alone)} s |")
+    print(f"| the same trial in two plain processes at once | {', '.join(f'{t:.2f}' for t in both)} s |")
+    print(f"| two at once / alone (no Dask) | {factor:.2f}x: at best a {2 / factor:.2f}x speed-up on 2 workers |")
 
 
 if __name__ == "__main__":
