@@ -39,10 +39,10 @@ MAX_SEED = SIDEBAR.seed
 SLOW_PARAMS = 2_000  # above this a step gets noticeably slower
 
 
-TICK_SECONDS = 0.25  # run_every while training: the browser plays the steps of each tick back one by one
+TICK_SECONDS = 0.5  # run_every while training: the browser plays the steps of each tick back one by one
 
 
-TICK_BUDGET = 0.15  # seconds of training per tick, so Pause and redraws stay responsive
+TICK_BUDGET = 0.25  # seconds of training per tick, so Pause and redraws stay responsive
 
 
 DATA_FIELDS = config.names_with(config.DATA)  # a change reloads the data and re-initialises the weights
