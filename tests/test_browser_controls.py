@@ -69,10 +69,11 @@ def test_pause_says_paused_at_once_then_shows_the_step_the_trainer_stopped_at(ap
           b.click();
           const s = document.querySelector('.mgl-status');
           return [s.querySelector('.mgl-state').textContent, s.dataset.state,
-                  document.querySelector('.mgl-head').textContent];
+                  document.querySelector('.mgl-head').textContent, +s.dataset.step];
         }"""
     )
     assert said[0] == "paused" and said[1] == "running" and said[2].startswith("paused")
+    assert said[3] >= 10  # the step on screen, not the step the last full run sent (0 at Start)
     stopped = paused_step(page)  # the server's rerun: its step, and the view shows it
     page.wait_for_timeout(800)
     assert page.locator(CANVAS).get_attribute("data-step") == str(stopped)

@@ -190,7 +190,8 @@ mg.views.status = function ({ data, parentElement }) {
     st.el.dataset.state = d.state;
     st.el.dataset.said = st.said || "";
     st.state.textContent = state;
-    const step = state === "running" && st.shown !== undefined ? Math.max(st.shown, 0) : d.step;
+    // while running, or after a click said paused (until the server answers): the step on screen
+    const step = (state === "running" || st.said) && st.shown !== undefined ? Math.max(st.shown, 0) : d.step;
     st.el.dataset.step = step;
     const budget = d.budget ? ` / ${d.budget.toLocaleString("en-US")}` : " · no budget"; // 0: trains until Pause
     st.step.textContent = `· step ${step.toLocaleString("en-US")}${budget}`;
