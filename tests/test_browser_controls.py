@@ -8,7 +8,7 @@ from micrograd.fast import numeric
 from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
 from tests.test_browser import paused_step, sidebar_button, wait_for_app
-from tests.test_browser_live import CANVAS, SAMPLE_JS, agree, watch_console
+from tests.test_browser_live import CANVAS, SAMPLE_JS, agree, open_train, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +36,7 @@ START_JS = """(el) => new Promise((done) => {
 
 def test_start_plays_the_steps_sent_ahead_at_once_and_they_are_the_runs_own(app_url, page):
     errors = watch_console(page)
-    page.goto(f"{app_url}/?steps=300&speed=20")
-    wait_for_app(page)
-    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    open_train(page, f"{app_url}/?steps=300&speed=20")
     page.wait_for_function(f"() => document.querySelector('{CANVAS}').mglView.ahead?.frames.length >= 3")
     r = page.locator(CANVAS).evaluate(START_JS)
     assert r["said"] == "running" and r["confirmed"] != "running"  # said at the click, before the server knew
@@ -88,10 +86,7 @@ def test_pause_says_paused_at_once_then_shows_the_step_the_trainer_stopped_at(ap
 def test_a_view_without_its_static_part_asks_for_it_again(app_url, page):
     """A new element that missed the static part (no full run re-sent it) asks Python, and draws again."""
     errors = watch_console(page)
-    page.goto(f"{app_url}/?steps=300")
-    wait_for_app(page)
-    canvas = page.locator(CANVAS)
-    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    canvas = open_train(page, f"{app_url}/?steps=300")
     canvas.evaluate("(el) => { el.mglView.static = null; el.mglView.asked = null; }")  # as a new element would be
     canvas.evaluate("(el) => el.mglView.pick(3)")  # a pick reruns the view's fragment: an update without static
     page.wait_for_function(f"() => !!document.querySelector('{CANVAS}').mglView.static", timeout=20_000)

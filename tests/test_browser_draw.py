@@ -5,8 +5,8 @@ import os
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_browser import metric, percent, sidebar_button, wait_for_app
-from tests.test_browser_live import CANVAS, watch_console
+from tests.test_browser import metric, percent, sidebar_button
+from tests.test_browser_live import CANVAS, open_train, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -50,16 +50,21 @@ def click(page, box, x: float, y: float) -> None:
     page.mouse.click(box["x"] + x, box["y"] + y)
 
 
+def apply_drawing(page, ready: str) -> None:
+    """Press "Train on these points", then wait until the view's static part ``s`` makes the JS expression true."""
+    page.get_by_test_id("mgl-draw-apply").click()
+    page.wait_for_function(
+        f"() => {{ const s = document.querySelector('{CANVAS}').mglView.static; return {ready}; }}", timeout=30_000
+    )
+
+
 def drawn_count(canvas) -> int:
     return int(canvas.get_attribute("data-drawn") or -1)
 
 
 def test_draw_three_classes_train_and_the_regions_separate_them(app_url, page, tmp_path):
     errors = watch_console(page)
-    page.goto(f"{app_url}/?steps=300&speed=100&lr=0.3")
-    wait_for_app(page)
-    canvas = page.locator(CANVAS)
-    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    canvas = open_train(page, f"{app_url}/?steps=300&speed=100&lr=0.3")
     page.get_by_test_id("mgl-mode-draw").click()
     assert drawn_count(canvas) == 100  # Draw starts from the current data (moons, 100 points)
     page.get_by_test_id("mgl-draw-clear").click()
@@ -86,12 +91,7 @@ def test_draw_three_classes_train_and_the_regions_separate_them(app_url, page, t
     page.mouse.up()
     assert drawn_count(canvas) == 30
 
-    page.get_by_test_id("mgl-draw-apply").click()
-    page.wait_for_function(
-        f"() => {{ const v = document.querySelector('{CANVAS}').mglView;"
-        " return v.static.task === 'multiclass' && v.static.points.x.length === 30; }",
-        timeout=30_000,
-    )
+    apply_drawing(page, "s.task === 'multiclass' && s.points.x.length === 30")
     page.get_by_test_id("mgl-mode-trace").click()
     sidebar_button(page, "Start").click()
     page.get_by_test_id("stSidebar").locator(".mgl-status[data-state=finished]").wait_for(timeout=60_000)
@@ -117,10 +117,7 @@ def test_draw_three_classes_train_and_the_regions_separate_them(app_url, page, t
 
 def test_draw_values_makes_a_two_feature_regression(app_url, page):
     errors = watch_console(page)
-    page.goto(app_url)
-    wait_for_app(page)
-    canvas = page.locator(CANVAS)
-    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    canvas = open_train(page, app_url)
     page.get_by_test_id("mgl-mode-draw").click()
     page.get_by_test_id("mgl-draw-kind").select_option("values")
     assert drawn_count(canvas) == 0  # another kind of drawing starts empty
@@ -131,12 +128,7 @@ def test_draw_values_makes_a_two_feature_regression(app_url, page):
         for y in (60, 140, 220, 300):
             click(page, box, x, y)
     assert drawn_count(canvas) == 8
-    page.get_by_test_id("mgl-draw-apply").click()
-    page.wait_for_function(
-        f"() => {{ const v = document.querySelector('{CANVAS}').mglView;"
-        " return v.static.mode === 'heat' && v.static.points.x.length === 8; }",
-        timeout=30_000,
-    )
+    apply_drawing(page, "s.mode === 'heat' && s.points.x.length === 8")
     targets = canvas.evaluate("(el) => el.mglView.static.points.target")
     assert sorted(round(t, 3) for t in targets) == [-1.0] * 4 + [1.0] * 4
     assert page.locator('.mgl-metric[data-label="Train R²"]').count() == 1  # the metric row speaks of R²

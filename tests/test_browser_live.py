@@ -51,6 +51,14 @@ def watch_console(page) -> list[str]:
     return errors
 
 
+def open_train(page, url: str):
+    """Open the Train page at url and wait until the live view shows step 0; returns the boundary canvas."""
+    page.goto(url)
+    wait_for_app(page)
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}')?.dataset.step === '0'")
+    return page.locator(CANVAS)
+
+
 def agree(sample: dict, layers: list) -> int:
     """Assert the drawn colour's side (blue > 0, orange < 0) matches NumPy's score; return the pixels checked."""
     p = sample["plot"]
@@ -72,11 +80,7 @@ def agree(sample: dict, layers: list) -> int:
 
 def test_the_drawn_boundary_is_numpys_at_the_step_shown_and_steps_are_consecutive(app_url, page, tmp_path):
     errors = watch_console(page)
-    page.goto(f"{app_url}/?steps=300")
-    wait_for_app(page)
-    canvas = page.locator(CANVAS)
-    canvas.wait_for()
-    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    canvas = open_train(page, f"{app_url}/?steps=300")
     sidebar_button(page, "Start").click()
     page.get_by_test_id("stSidebar").get_by_text("running", exact=True).wait_for(timeout=10_000)
     page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 5", timeout=20_000)
@@ -128,10 +132,7 @@ def percent_ok(text: str) -> bool:
 
 def test_hover_shows_a_point_and_a_click_picks_it_for_the_graph_page(app_url, page):
     errors = watch_console(page)
-    page.goto(app_url)
-    wait_for_app(page)
-    canvas = page.locator(CANVAS)
-    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
+    canvas = open_train(page, app_url)
     x, y = canvas.evaluate("(el) => el.mglPoint(4)")
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + x, box["y"] + y)
