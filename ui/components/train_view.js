@@ -381,7 +381,7 @@
           v.canvas.dataset.gaps = v.gaps || 0;
           if (u.reset) for (const k in v.curves) v.curves[k] = []; // the metrics come again from the start
           const running = u.status.state === "running";
-          const sameRun = u.status.run === v.run && !!v.player.last;
+          const newRun = u.reset && u.status.run !== v.run; // a re-sent static part of the same run is no new run
           if (running && v.played && v.played !== u.status.from) v.player.clear(); // the steps played ahead were not this run's
           if (running) v.played = null;
           v.run = u.status.run;
@@ -391,7 +391,7 @@
           v.player.speed = u.status.speed;
           v.ahead = !running && u.ahead ? { ...u.ahead, base: u.status.step } : null;
           if (u.frames) {
-            if (!running || !(sameRun || !u.reset) || !v.player.last) {
+            if (!running || newRun || !v.player.last) {
               // paused (the step the model holds), a new element or a new run: the newest picture at once, so the
               // canvas is never blank; a re-sent static part of the same running run keeps its frames playing
               const f = u.frames[u.frames.length - 1];
