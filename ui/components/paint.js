@@ -11,6 +11,8 @@
   // huge values (a diverging run) in short exponent form: toFixed prints all 17 digits of them
   P.fmt = (v, d = 3) =>
     v === null || v === undefined || !isFinite(v) ? "—" : Math.abs(v) >= 1e6 ? Number(v).toExponential(2) : Number(v).toFixed(d);
+  /* A step budget after "step N": " / 3,000" (or " of 3,000" with word "of"); 0 is no budget (train until Pause). */
+  P.budget = (b, word = "/") => (b ? ` ${word} ${b.toLocaleString("en-US")}` : " · no budget");
   P.ordinal = (n) => n + (n % 100 >= 11 && n % 100 <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] || "th");
   P.esc = (s) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 

@@ -193,8 +193,7 @@ mg.views.status = function ({ data, parentElement }) {
     // while running, or after a click said paused (until the server answers): the step on screen
     const step = (state === "running" || st.said) && st.shown !== undefined ? Math.max(st.shown, 0) : d.step;
     st.el.dataset.step = step;
-    const budget = d.budget ? ` / ${d.budget.toLocaleString("en-US")}` : " · no budget"; // 0: trains until Pause
-    st.step.textContent = `· step ${step.toLocaleString("en-US")}${budget}`;
+    st.step.textContent = `· step ${step.toLocaleString("en-US")}${mg.paint.budget(d.budget)}`;
   };
   if (data) {
     // a re-render with the data already shown keeps what a click said; the next rerun's data replaces it

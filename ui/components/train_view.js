@@ -263,8 +263,7 @@
     metricsAt(v);
     const every = st.every > 1 ? ` · showing every ${mg.paint.ordinal(st.every)} step` : "";
     const lr = st.lr !== null && st.lr !== undefined ? ` · next learning rate ${Number(st.lr).toPrecision(3)}` : "";
-    const budget = st.budget ? ` of ${st.budget.toLocaleString("en-US")}` : " · no budget"; // 0: trains until Pause
-    v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${budget}${lr}${every}`;
+    v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}`;
     v.head.dataset.state = st.state;
   }
 
