@@ -17,6 +17,7 @@ from micrograd.studio.config import NO_BUDGET
 from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
 from micrograd.views import health, network, plots, text
+from micrograd.views import series as S
 from ui import lesson as lesson_ui
 from ui.components import graph_view
 
@@ -77,7 +78,7 @@ def parse_coordinates(typed: str, names: list[str]) -> tuple[float, ...]:
     return tuple(xs)
 
 
-def choose_example(s: G.SnapshotSeries) -> str:
+def choose_example(s: S.SnapshotSeries) -> str:
     """The example widgets; sets the series' example and returns a problem to show ("" when fine)."""
     d = lesson_ui.trainer().dataset
     n, names = len(d.y_train), list(d.feature_names)
@@ -104,7 +105,7 @@ def choose_example(s: G.SnapshotSeries) -> str:
     return ""
 
 
-def controls(s: G.SnapshotSeries) -> Options:
+def controls(s: S.SnapshotSeries) -> Options:
     """Snapshot frequency, scrubbing, diff mode and (in the neuron view) the neuron to open."""
     ss = st.session_state
     tr = lesson_ui.trainer()
@@ -130,7 +131,7 @@ def controls(s: G.SnapshotSeries) -> Options:
         if not follow and n > 1:
             if not (isinstance(ss.get("g_pick"), int) and 0 <= ss["g_pick"] < n):
                 ss["g_pick"] = n - 1
-            steps = [snap.step for snap in s.snapshots]
+            steps = s.steps()
             pick = st.select_slider(
                 "Snapshot", options=list(range(n)), key="g_pick", format_func=lambda i: f"step {steps[i]}"
             )
@@ -347,7 +348,7 @@ def open_clicked_neuron() -> None:
             return
 
 
-def draw_network(s: G.SnapshotSeries) -> None:
+def draw_network(s: S.SnapshotSeries) -> None:
     """The current network: weights as edges, each neuron's activation over the plane, formulas on hover."""
     tr = lesson_ui.trainer()
     d = tr.dataset

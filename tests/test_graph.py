@@ -12,6 +12,7 @@ from micrograd.engine import Value, topological_order
 from micrograd.losses import PER_EXAMPLE
 from micrograd.nn import MLP
 from micrograd.views import graph as G
+from micrograd.views import series as S
 from tests.conftest import require_tool
 
 X, Y = [1.0, -2.0], 1.0
@@ -249,7 +250,7 @@ def fake_trainer(model: MLP | None = None, loss: str = "svm", n: int = 5):
     return SimpleNamespace(step_count=0, model=model or small(), config=SimpleNamespace(loss=loss), dataset=data)
 
 
-def run(series: G.SnapshotSeries, tr, steps: range, lr: float = 0.1) -> list[int]:
+def run(series: S.SnapshotSeries, tr, steps: range, lr: float = 0.1) -> list[int]:
     """Move the weights a little each step (as training would) and return the steps at which snapshots were taken."""
     taken = []
     for k in steps:
@@ -262,7 +263,7 @@ def run(series: G.SnapshotSeries, tr, steps: range, lr: float = 0.1) -> list[int
 
 
 def test_series_takes_every_n_steps_once():
-    s, tr = G.SnapshotSeries(every=10), fake_trainer()
+    s, tr = S.SnapshotSeries(every=10), fake_trainer()
     assert run(s, tr, range(26)) == [0, 10, 20]
     assert [snap.step for snap in s.snapshots] == [0, 10, 20] and len(s) == 3
     assert tr.step_count == 25 and not s.take(tr) and s.take(tr, force=True)  # force takes an off-multiple step
@@ -275,7 +276,7 @@ def test_series_takes_every_n_steps_once():
 
 
 def test_series_traces_the_chosen_example():
-    s, tr = G.SnapshotSeries(every=1), fake_trainer()
+    s, tr = S.SnapshotSeries(every=1), fake_trainer()
     s.set_example(index=3)
     assert s.take(tr)
     snap = s.snapshots[-1]
@@ -288,7 +289,7 @@ def test_series_traces_the_chosen_example():
     s.set_example(index=7)
     with pytest.raises(ValueError, match="training point 7 does not exist: the training set has points 0 to 4"):
         s.take(tr)
-    assert not G.take_snapshot(s, tr)  # the hook for ui.py swallows it: training must go on
+    assert not S.take_snapshot(s, tr)  # the hook for ui.py swallows it: training must go on
     s.set_example([1.0, 2.0, 3.0], 1.0)
     with pytest.raises(ValueError, match="3 coordinates but the data has 2 features"):
         s.take(tr)
@@ -301,7 +302,7 @@ def test_series_traces_the_chosen_example():
 
 
 def test_series_limit_and_model_at():
-    s, tr = G.SnapshotSeries(every=1, limit=4), fake_trainer()
+    s, tr = S.SnapshotSeries(every=1, limit=4), fake_trainer()
     weights = {}
     for k in range(6):
         tr.step_count = k
@@ -320,7 +321,7 @@ def test_series_limit_and_model_at():
 
 
 def test_series_clears_when_the_graph_or_run_changes():
-    s, tr = G.SnapshotSeries(every=1), fake_trainer()
+    s, tr = S.SnapshotSeries(every=1), fake_trainer()
     run(s, tr, range(3))
     assert len(s) == 3
     tr.config.loss = "mse"  # a different loss tail: a different graph
@@ -341,7 +342,7 @@ def test_series_clears_when_the_graph_or_run_changes():
 
 
 def test_series_uses_the_neuron_view_for_big_nets():
-    s, tr = G.SnapshotSeries(every=5), fake_trainer(MLP(2, [20, 20, 1], seed=1))
+    s, tr = S.SnapshotSeries(every=5), fake_trainer(MLP(2, [20, 20, 1], seed=1))
     assert run(s, tr, range(6), lr=0.001) == [0, 5]
     a, b = s.snapshots
     assert isinstance(b, G.NeuronSnapshot) and b.comparable(a) and b.x == tuple(tr.dataset.X_train[0])
@@ -352,12 +353,40 @@ def test_series_uses_the_neuron_view_for_big_nets():
     assert z.data == next(n.z for n in a.neurons if (n.layer, n.index) == (1, 3))
 
 
+@pytest.mark.parametrize("layers", [[2, 1], [20, 20, 1]], ids=["scalar view", "neuron view"])
+def test_training_snapshots_are_traced_when_read_and_equal_the_graph_at_their_step(monkeypatch, layers):
+    """Training only copies the weights (the Train page pays nothing for the Graph page's history); a snapshot read
+    later is the graph the model had at its step, exactly."""
+    s, tr = S.SnapshotSeries(every=2), fake_trainer(MLP(2, layers, activation="tanh", seed=3))
+    make = G.snapshot if layers == [2, 1] else G.neuron_snapshot
+    at_the_time = {}
+    for k in range(7):
+        tr.step_count = k
+        if k % 2 == 0:
+            at_the_time[k] = make(tr.model, tuple(tr.dataset.X_train[0]), -1.0, "svm", k, ["u", "v"])
+        s.take(tr)
+        for p in tr.model.parameters():
+            p.data -= 0.05 * (k + 1)
+    traced = []
+    monkeypatch.setattr(S, "snapshot", lambda *a, **kw: traced.append(a) or G.snapshot(*a, **kw))
+    monkeypatch.setattr(S, "neuron_snapshot", lambda *a, **kw: traced.append(a) or G.neuron_snapshot(*a, **kw))
+    assert s.steps() == [0, 2, 4, 6] and traced == []  # the steps are known without tracing
+    assert s.snapshots[2] == at_the_time[4] and len(traced) == 1
+    assert s.snapshots[2] is s.snapshots[2] and len(traced) == 1  # traced once, then kept
+    assert list(s.snapshots) == [at_the_time[k] for k in (0, 2, 4, 6)] and len(traced) == 4
+    assert s.snapshots[-1] == at_the_time[6] and s.snapshots[1:3] == [at_the_time[2], at_the_time[4]]
+    tr.step_count = 8
+    assert s.take(tr, force=True) and len(traced) == 5  # a forced snapshot (pause, step, the page) is traced at once
+    with pytest.raises(IndexError):
+        s.snapshots[5]
+
+
 def test_take_snapshot_ignores_anything_but_a_series():
     tr = fake_trainer()
-    assert not G.take_snapshot([], tr) and not G.take_snapshot(None, tr, force=True)
-    s = G.SnapshotSeries(every=3)
+    assert not S.take_snapshot([], tr) and not S.take_snapshot(None, tr, force=True)
+    s = S.SnapshotSeries(every=3)
     tr.step_count = 1
-    assert not G.take_snapshot(s, tr) and G.take_snapshot(s, tr, force=True) and len(s) == 1
+    assert not S.take_snapshot(s, tr) and S.take_snapshot(s, tr, force=True) and len(s) == 1
 
 
 def test_neuron_dot_diff():

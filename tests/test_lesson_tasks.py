@@ -14,6 +14,7 @@ from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
 from micrograd.views import graph as G
 from micrograd.views import lesson as L
+from micrograd.views import series as S
 from tests.test_lesson import by_name, shown_equals, split_top
 
 
@@ -122,7 +123,7 @@ def test_the_hardest_example_is_the_highest_cross_entropy():
     assert loss == pytest.approx(max(engine), rel=1e-12) and engine[i] == pytest.approx(max(engine), rel=1e-12)
     assert L.hardest_example(tr.model, d.X_train, d.y_train, "ce") == (i, loss)  # the task read from the loss
     # the series traces the point with its class, and the update line uses the task's compiled loss
-    s = G.SnapshotSeries(every=1)
+    s = S.SnapshotSeries(every=1)
     s.set_example(index=i)
     assert s.take(tr, force=True) and s.snapshots[-1].task == "multiclass" and s.snapshots[-1].y == d.y_train[i]
     u = L.next_update(tr)

@@ -12,7 +12,7 @@ import streamlit as st
 from micrograd.studio import trainer as training
 from micrograd.studio.config import ConfigError
 from micrograd.studio.datasets import DataError
-from micrograd.views import graph
+from micrograd.views import series
 from ui.components import live as components
 from ui.options import MAX_SEED, TICK_BUDGET, dataset_defaults
 from ui.session import get_trainer, is_running, load_dataset, new_trainer, replace_trainer
@@ -37,7 +37,7 @@ def pause() -> None:
     """Stop live training: the trainer's next step does nothing, even inside a tick."""
     st.session_state["running"] = False
     get_trainer().request_stop()
-    graph.take_snapshot(st.session_state.get("snapshots"), get_trainer(), force=True)
+    series.take_snapshot(st.session_state.get("snapshots"), get_trainer(), force=True)
 
 
 def step_once() -> None:
@@ -47,7 +47,7 @@ def step_once() -> None:
     tr.resume()
     tr.step()
     tr.request_stop()
-    graph.take_snapshot(st.session_state.get("snapshots"), get_trainer(), force=True)
+    series.take_snapshot(st.session_state.get("snapshots"), get_trainer(), force=True)
 
 
 def reset() -> None:
@@ -124,7 +124,7 @@ def tick(on_step: Callable[[training.Trainer], None] | None = None) -> int:
         if tr.step() is None:
             break
         n += 1
-        graph.take_snapshot(ss.get("snapshots"), tr)
+        series.take_snapshot(ss.get("snapshots"), tr)
         if on_step is not None:
             on_step(tr)
         if tr.done or time.perf_counter() - t0 > TICK_BUDGET:

@@ -14,6 +14,7 @@ from micrograd.studio.replay import Replay
 from micrograd.studio.runs import StoreError
 from micrograd.views import graph as G
 from micrograd.views import lesson as LS
+from micrograd.views import series as S
 from micrograd.views import text
 from ui.session import get_trainer, is_running
 from ui.store import run_store
@@ -160,7 +161,7 @@ def replay_panel() -> None:
         st.button("Stop replaying", on_click=_stop_replay, key="g_replay_stop")
 
 
-def build(s: G.SnapshotSeries, i: int, snap: G.Snapshot) -> LS.Lesson:
+def build(s: S.SnapshotSeries, i: int, snap: G.Snapshot) -> LS.Lesson:
     """The lesson of snapshot i (its weights and example); with the update line when it is the trainer's now."""
     ss = st.session_state
     tr = trainer()

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.views import graph as G
+from micrograd.views import series as S
 from micrograd.views.layout import NODE_H, NODE_W, Layout, layout_snapshot
 
 MAGIC = b"MGG1"
@@ -167,10 +168,10 @@ def frame_now(trainer, x, y) -> Frame:
     return Frame(next(_seq), trainer.step_count, t.root.data, values, np.array(t.grads, dtype=np.float32))
 
 
-class LiveSeries(G.SnapshotSeries):
+class LiveSeries(S.SnapshotSeries):
     """A snapshot series that also records frames while training, for the live graph view.
 
-    ``ui.tick`` calls ``take`` after every step (through ``graph.take_snapshot``); every ``frame_every``-th step
+    ``ui.tick`` calls ``take`` after every step (through ``series.take_snapshot``); every ``frame_every``-th step
     gets a frame, so the view shows at most ~MAX_FPS pictures per second whatever the training speed.
     Only the scalar view gets frames; the neuron view of bigger nets is drawn from its snapshots.
     """
@@ -222,9 +223,9 @@ class LiveSeries(G.SnapshotSeries):
             self.frames.clear()  # a new run or another architecture: older frames belong to another graph
             self._run = run
         if due or not self.frames:
-            last = self.snapshots[-1] if self.snapshots else None
+            last = self._taken[-1].built if self._taken and self._taken[-1].step == step else None
             x, y = self.example(trainer.dataset)
-            if last is not None and last.step == step and (last.x, last.y) == (x, y) and isinstance(last, G.Snapshot):
+            if isinstance(last, G.Snapshot) and (last.x, last.y) == (x, y):  # already traced: reuse it
                 self.frames.append(frame_of(last))
             else:
                 self.frames.append(frame_now(trainer, x, y))
