@@ -1,0 +1,105 @@
+"""Server CPU of one training session on the Train page, and where it goes (issue 12).
+
+    .venv/bin/python bench/server_cpu.py [--speed 100] [--seconds 10] [--profile FILE]
+
+Starts the dashboard, opens the Train page in headless Chromium with no budget at --speed steps per second, presses
+Start, waits 2 s, then reports the streamlit process's CPU (user + system, /proc) over --seconds as % of one core and
+the steps trained. With --profile, every Streamlit script thread that starts inside the window runs under cProfile
+on its own CPU clock, and the summed stats are written to FILE (read them with `python -m pstats FILE`); the
+profiler slows the server, so the CPU figure of a profiled run is not the benchmark's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from bench.browser import cpu_seconds, serve  # noqa: E402
+from tests.conftest import free_port, launch_chromium  # noqa: E402
+
+# Loaded by the server (PYTHONPATH) when profiling: a cProfile per script thread while the flag file exists.
+SITECUSTOMIZE = """
+import atexit, cProfile, os, pstats, threading, time
+_flag, _out, _profs, _run = os.environ["MG_PROFILE_FLAG"], os.environ["MG_PROFILE_OUT"], [], threading.Thread.run
+def run(self):
+    if "ScriptRunner" not in self.name or not os.path.exists(_flag):
+        return _run(self)
+    pr = cProfile.Profile(time.thread_time)
+    _profs.append(pr)
+    pr.enable()
+    try:
+        return _run(self)
+    finally:
+        pr.disable()
+threading.Thread.run = run
+def _dump():
+    if _profs:
+        stats = pstats.Stats(_profs[0])
+        for pr in _profs[1:]:
+            stats.add(pr)
+        stats.dump_stats(_out)
+atexit.register(_dump)
+"""
+
+READY = (
+    "() => document.querySelector('canvas.mgl-boundary')?.dataset.step === '0' && "
+    "[...document.querySelectorAll('[data-testid=stSidebar] button')].some("
+    "(b) => b.innerText.trim() === 'Start' && !b.disabled)"
+)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--speed", type=int, default=100)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--profile", type=Path)
+    args = ap.parse_args()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        flag = Path(tmp) / "profiling"
+        env = {**os.environ, "MICROGRAD_DB": str(Path(tmp) / "runs.db"), "PYTHONPATH": str(ROOT)}
+        if args.profile:
+            (Path(tmp) / "sitecustomize.py").write_text(textwrap.dedent(SITECUSTOMIZE))
+            env["PYTHONPATH"] = os.pathsep.join([tmp, str(ROOT)])
+            env.update(MG_PROFILE_FLAG=str(flag), MG_PROFILE_OUT=str(args.profile.resolve()))
+        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true"]
+        cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+        cmd += ["--server.fileWatcherType", "none"]
+        with serve(cmd, f"http://127.0.0.1:{port}/_stcore/health", ROOT, env) as app, sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(f"http://127.0.0.1:{port}/?steps=0&speed={args.speed}")
+            page.wait_for_function(READY, timeout=120_000, polling=50)
+            page.get_by_test_id("stSidebar").get_by_role("button", name="Start", exact=True).click()
+            time.sleep(2)
+            step = "() => +document.querySelector('canvas.mgl-boundary').dataset.step"
+            flag.touch()
+            s0, c0, t0 = page.evaluate(step), cpu_seconds(app.pid), time.monotonic()
+            time.sleep(args.seconds)
+            s1, c1, t1 = page.evaluate(step), cpu_seconds(app.pid), time.monotonic()
+            flag.unlink()
+            browser.close()
+            app.send_signal(signal.SIGINT)  # a clean exit writes the profile
+            app.wait(30)
+    print(
+        f"speed {args.speed}: server CPU {100 * (c1 - c0) / (t1 - t0):.0f} % of one core over {t1 - t0:.1f} s, "
+        f"{(s1 - s0) / (t1 - t0):.0f} steps/s shown; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
+    if args.profile:
+        print(f"profile of the script threads: {args.profile} (python -m pstats {args.profile})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
