@@ -119,12 +119,12 @@ def tick(on_step: Callable[[training.Trainer], None] | None = None) -> int:
     if due > cap:  # far behind (a slow machine, a hidden tab): owe at most MAX_LAG seconds, forget the rest
         c.update(t0=t0 - cap / speed, step0=tr.step_count)
         due = cap
-    n = 0
+    n, snapshots = 0, ss.get("snapshots")  # read once: each session-state read costs more than a snapshot check
     while n < due:
         if tr.step() is None:
             break
         n += 1
-        series.take_snapshot(ss.get("snapshots"), tr)
+        series.take_snapshot(snapshots, tr)
         if on_step is not None:
             on_step(tr)
         if tr.done or time.perf_counter() - t0 > TICK_BUDGET:

@@ -61,6 +61,8 @@ def _store_error(path: Path, exc: BaseException) -> StoreError:
 
 def _num(key: str, x: object) -> float | None:
     """A finite float, or None for None/nan/inf (SQL NULL, JSON null)."""
+    if type(x) is float:  # nearly every value: skip the slower abstract-number check below
+        return x if math.isfinite(x) else None
     if x is None:
         return None
     if isinstance(x, bool) or not isinstance(x, Real):
