@@ -2,17 +2,19 @@
 
     .venv/bin/python bench/server_cpu.py [--speed 100] [--seconds 10] [--profile FILE]
 
-Starts the dashboard, opens the Train page in headless Chromium with no budget at --speed steps per second, presses
-Start, waits 2 s, then reports the streamlit process's CPU (user + system, /proc) over --seconds as % of one core and
-the steps trained. With --profile, every Streamlit script thread that starts inside the window runs under cProfile
-on its own CPU clock, and the summed stats are written to FILE (read them with `python -m pstats FILE`); the
-profiler slows the server, so the CPU figure of a profiled run is not the benchmark's.
+Starts the dashboard, opens the Train page in headless Chromium with no budget at --speed steps per second (with
+--visit-graph: goes to the Graph page and back first), presses Start, waits 2 s, then reports the streamlit process's
+CPU (user + system, /proc) over --seconds as % of one core and the steps trained. With --profile, every Streamlit
+script thread that starts inside the window runs under cProfile on its own CPU clock, and the summed stats are
+written to FILE (read them with `python -m pstats FILE`); the profiler slows the server, so the CPU figure of a
+profiled run is not the benchmark's.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -64,6 +66,7 @@ def main() -> int:
     ap.add_argument("--speed", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--profile", type=Path)
+    ap.add_argument("--visit-graph", action="store_true", help="open the Graph page once before training on Train")
     args = ap.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,6 +84,11 @@ def main() -> int:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/?steps=0&speed={args.speed}")
             page.wait_for_function(READY, timeout=120_000, polling=50)
+            if args.visit_graph:  # a session that has seen the Graph page, back on the Train page
+                page.get_by_test_id("stSidebarNav").get_by_text("Graph").click()
+                page.get_by_text(re.compile(r"snapshots? of this run")).first.wait_for(timeout=120_000)
+                page.get_by_test_id("stSidebarNav").get_by_text("Train").click()
+                page.wait_for_function(READY, timeout=120_000, polling=50)
             page.get_by_test_id("stSidebar").get_by_role("button", name="Start", exact=True).click()
             time.sleep(2)
             step = "() => +document.querySelector('canvas.mgl-boundary').dataset.step"

@@ -51,8 +51,8 @@ class Options:
 
 
 def series() -> GL.LiveSeries:
-    """This session's snapshot series, which also records the live view's frames (init_state leaves a list);
-    a replayed run's own series while one is replayed."""
+    """This session's snapshot series (made by init_state, filled by every page's ticks), which also records this
+    view's frames; a replayed run's own series while one is replayed."""
     ss = st.session_state
     key = "g_replay_series" if lesson_ui.replaying() is not None else "snapshots"
     if not isinstance(ss.get(key), GL.LiveSeries):
@@ -381,8 +381,8 @@ def live(opts: Options) -> None:
         st.rerun()  # a click in the network view chose a neuron (above this fragment)
     with ui.guard("training"):
         tr = lesson_ui.trainer()
-        ui.tick()  # takes a snapshot after every step that lands on a multiple of N
         s = series()
+        ui.tick(on_step=s.record)  # a snapshot after every step on a multiple of N, and the view's frames
         replay = lesson_ui.replaying()
         state = f"replaying run #{replay.run_id}" if replay else "training" if ui.is_running() else "paused"
         budget = f"/ {tr.config.steps:,}" if tr.config.steps else f"· {NO_BUDGET}"

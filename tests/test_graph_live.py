@@ -9,6 +9,7 @@ from micrograd.nn import MLP
 from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
 from micrograd.views import layout as L
+from micrograd.views import series as S
 from tests.test_graph import fake_trainer
 
 X, Y = (0.7, -0.4), 1.0
@@ -156,7 +157,8 @@ def test_live_series_records_frames_at_a_capped_rate(monkeypatch):
     s, tr = GL.LiveSeries(every=50), fake_trainer()
     for k in range(1, 121):
         tr.step_count = k
-        s.take(tr)
+        s.take(tr)  # what every page's tick does after a step
+        s.record(tr)  # what the Graph page's tick adds
         for p in tr.model.parameters():
             p.data -= 0.001
     assert s.rate() == pytest.approx(100, rel=0.01)
@@ -178,5 +180,21 @@ def test_live_series_frames_match_snapshots_and_reset_with_the_run():
     assert np.array_equal(frame.values, GL.frame_of(s.snapshots[-1]).values) and frame.step == 3
     tr.step_count = 1  # an earlier step: a new run clears both
     s.take(tr)
+    s.record(tr)
     assert [f.step for f in s.frames] == [1] and [x.step for x in s.snapshots] == [1]
     assert s.layout_of(s.snapshots[-1]) is s.layout_of(s.snapshots[-1])  # computed once
+
+
+def test_the_train_pages_ticks_take_snapshots_but_record_no_frames():
+    """Frames are the Graph page's: a session that visited it pays nothing for them back on the Train page."""
+    s, tr = GL.LiveSeries(every=2), fake_trainer()
+    for k in range(1, 9):
+        tr.step_count = k
+        assert S.take_snapshot(s, tr) == (k % 2 == 0)  # the tick's hook on every page
+    assert s.steps() == [2, 4, 6, 8] and len(s.frames) == 0
+    tr.step_count = 9
+    assert S.take_snapshot(s, tr, force=True) and [f.step for f in s.frames] == [9]  # Pause or Step: one frame
+    s.set_example(index=99)  # an example the data does not have: the Graph page says so, training goes on
+    tr.step_count = 10
+    s.record(tr, force=True)
+    assert [f.step for f in s.frames] == [9]

@@ -137,6 +137,23 @@ def test_training_takes_snapshots_that_the_slider_scrubs_and_diffs():
             assert arrays["prev_values"][n.id] == np.float32(a.nodes[n.id].data)
 
 
+def test_snapshots_taken_on_the_train_page_are_the_graph_pages_history():
+    at = page("train", layers="4", steps="200")
+    at.session_state["w_speed"] = 100
+    at.session_state["running"] = True
+    for _ in range(3):
+        time.sleep(0.2)
+        at.run()
+    at.session_state["running"] = False
+    at.run()
+    tr, before = at.session_state["trainer"], at.session_state["snapshots"].steps()
+    assert tr.step_count > 10 and 10 in before and all(k % 10 == 0 for k in before), before  # the ticks' own
+    at.switch_page("pages/graph.py").run()
+    assert not at.exception, at.exception
+    after = at.session_state["snapshots"].steps()
+    assert after[: len(before)] == before and after[-1] == tr.step_count  # kept, not started over
+
+
 def test_live_tick_updates_the_network_figure():
     at = page("graph", layers="3")
     at.session_state["g_tab"] = "Network"  # only the open tab is drawn

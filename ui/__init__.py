@@ -13,7 +13,7 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 - ``uploads``: a counter in the uploaders' keys; bumping it clears them.
 - ``on_step``: optional callable given to every new Trainer.
 - ``recorder``: the session's ``micrograd.studio.recording.SessionRecorder``; every run is saved in the run store.
-- ``snapshots``: the session's ``micrograd.views.series.SnapshotSeries`` (graph snapshots every N steps and on pause).
+- ``snapshots``: the session's ``micrograd.views.graph_live.LiveSeries`` (graph snapshots every N steps and on pause).
 - ``w_*``: the sidebar widgets' values; the query parameters mirror them. ``settings`` keeps a copy, because
   Streamlit drops a widget's value in any run that does not draw it (hidden widgets, page switches).
 - ``view_*``: display-only widgets of the Train page (feature pair, log scale).

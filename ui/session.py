@@ -11,7 +11,7 @@ from micrograd.studio import datasets, drawn, recording
 from micrograd.studio.config import ConfigError, RunConfig
 from micrograd.studio.datasets import DataError
 from micrograd.studio.trainer import Trainer
-from micrograd.views import series, text
+from micrograd.views import graph_live, text
 from ui.options import DATA_FIELDS, MODEL_FIELDS, RETURN_TO, VIA_DASHBOARD, config_from_widgets
 from ui.store import open_run_store
 from ui.url import read_url
@@ -86,7 +86,7 @@ def init_state() -> None:
         return
     values, warnings = read_url(st.query_params.to_dict())
     ss.update(running=False, tick=None, notices=[], csv=None, csv_error="", weights_error=[], uploads=0)
-    ss["snapshots"] = series.SnapshotSeries()
+    ss["snapshots"] = graph_live.LiveSeries()  # the Graph page keeps it: the history starts with the run
     # records every run of this session into the server's shared store ($MICROGRAD_DB), with heartbeats
     ss["recorder"] = recording.Recorder(
         opener=open_run_store,

@@ -171,8 +171,9 @@ def frame_now(trainer, x, y) -> Frame:
 class LiveSeries(S.SnapshotSeries):
     """A snapshot series that also records frames while training, for the live graph view.
 
-    ``ui.tick`` calls ``take`` after every step (through ``series.take_snapshot``); every ``frame_every``-th step
-    gets a frame, so the view shows at most ~MAX_FPS pictures per second whatever the training speed.
+    ``ui.tick`` calls ``take`` after every step (through ``series.take_snapshot``) on every page, and the Graph
+    page's tick also ``record``; every ``frame_every``-th step gets a frame, so the view shows at most ~MAX_FPS
+    pictures per second whatever the training speed.
     Only the scalar view gets frames; the neuron view of bigger nets is drawn from its snapshots.
     """
 
@@ -212,24 +213,35 @@ class LiveSeries(S.SnapshotSeries):
         return False
 
     def take(self, trainer, force: bool = False) -> bool:
-        """Snapshot as SnapshotSeries does; also record a frame every ``frame_every`` steps or when forced."""
+        """Snapshot as SnapshotSeries does; a forced snapshot (pause, step, the page's own run) also gets a frame."""
         took = super().take(trainer, force)
+        if force:
+            self.record(trainer, force=True)
+        return took
+
+    def record(self, trainer, force: bool = False) -> None:
+        """Record a frame every ``frame_every`` steps, or when forced (the Graph page's tick calls it after each step).
+
+        Only the page that shows the frames records them: the Train page's ticks take snapshots but no frames.
+        """
         step = trainer.step_count
         due = force or self._pace(step)
         if self._view_of(trainer) != "scalar":
-            return took
+            return
         run = (id(trainer), self._view[0])
         if run != self._run or (self.frames and self.frames[-1].step > step):
             self.frames.clear()  # a new run or another architecture: older frames belong to another graph
             self._run = run
         if due or not self.frames:
+            try:
+                x, y = self.example(trainer.dataset)
+            except ValueError:  # the example no longer fits the data: the page says so; training goes on
+                return
             last = self._taken[-1].built if self._taken and self._taken[-1].step == step else None
-            x, y = self.example(trainer.dataset)
             if isinstance(last, G.Snapshot) and (last.x, last.y) == (x, y):  # already traced: reuse it
                 self.frames.append(frame_of(last))
             else:
                 self.frames.append(frame_now(trainer, x, y))
-        return took
 
     def _view_of(self, trainer) -> str:
         task = getattr(trainer, "task", None)
