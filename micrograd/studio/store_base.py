@@ -61,13 +61,12 @@ def _store_error(path: Path, exc: BaseException) -> StoreError:
 
 def _num(key: str, x: object) -> float | None:
     """A finite float, or None for None/nan/inf (SQL NULL, JSON null)."""
-    if type(x) is float:  # nearly every value: skip the slower abstract-number check below
-        return x if math.isfinite(x) else None
-    if x is None:
-        return None
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise ValueError(f"step record field {key!r} must be a number or None, got {x!r}")
-    x = float(x)
+    if type(x) is not float:  # nearly every value is one: it skips the slower abstract-number check
+        if x is None:
+            return None
+        if isinstance(x, bool) or not isinstance(x, Real):
+            raise ValueError(f"step record field {key!r} must be a number or None, got {x!r}")
+        x = float(x)
     return x if math.isfinite(x) else None
 
 

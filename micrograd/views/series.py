@@ -34,6 +34,12 @@ class _Taken:
     built: Snapshot | NeuronSnapshot | None = None
 
 
+def _trace(t: _Taken, model: MLP) -> Snapshot | NeuronSnapshot:
+    """The snapshot t describes, traced on model (which holds t's weights), in t's view."""
+    make = snapshot if t.view == "scalar" else neuron_snapshot
+    return make(model, t.x, t.y, t.loss, t.step, t.names, t.task)
+
+
 class Snapshots(Sequence):
     """The series' snapshots, oldest first: a read-only sequence that traces each one on first access."""
 
@@ -160,7 +166,7 @@ class SnapshotSeries:
         params = tuple(p.data for p in getattr(trainer, "params", None) or model.parameters())
         taken = _Taken(step, x, y, loss, names, task, view, params)
         if force:  # traced now, on the model itself: an example that does not fit raises here, not on a page
-            taken.built = (snapshot if view == "scalar" else neuron_snapshot)(model, x, y, loss, step, names, task)
+            taken.built = _trace(taken, model)
         self._taken.append(taken)
         if len(self._taken) > self.limit:
             del self._taken[0]
@@ -169,8 +175,7 @@ class SnapshotSeries:
     def _build(self, i: int) -> Snapshot | NeuronSnapshot:
         t = self._taken[i]  # IndexError past the end, as a list's
         if t.built is None:
-            make = snapshot if t.view == "scalar" else neuron_snapshot
-            t.built = make(self._model_with(t.params), t.x, t.y, t.loss, t.step, t.names, t.task)
+            t.built = _trace(t, self._model_with(t.params))
         return t.built
 
     def _model_with(self, params: tuple[float, ...]) -> MLP:
@@ -188,7 +193,7 @@ class SnapshotSeries:
 
 
 def take_snapshot(series: object, trainer, force: bool = False) -> bool:
-    """series.take(trainer, force) when series is a SnapshotSeries (the Graph page creates it), else nothing."""
+    """series.take(trainer, force) when series is a SnapshotSeries (init_state makes the session's), else nothing."""
     if not isinstance(series, SnapshotSeries):
         return False
     try:
