@@ -38,6 +38,21 @@ if not PEER_DIR.exists():
 PEER_HASH = "#activation=tanh&dataset=xor&networkShape=4,2"
 OURS_QUERY = "/?steps=0&speed=100"  # no budget: trains until Pause
 
+# Ours is usable when the boundary shows step 0 and the sidebar's Start can be pressed.
+OURS_READY_JS = (
+    "() => document.querySelector('canvas.mgl-boundary')?.dataset.step === '0' && "
+    "[...document.querySelectorAll('[data-testid=stSidebar] button')].some("
+    "(b) => b.innerText.trim() === 'Start' && !b.disabled)"
+)
+
+
+def streamlit_cmd(script: str, port: int) -> list[str]:
+    """`streamlit run script` headless on 127.0.0.1:port, no usage stats, no file watcher."""
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true"]
+    cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    return cmd + ["--server.fileWatcherType", "none"]
+
+
 # On every animation frame: fingerprint the largest canvas (drawn into a small canvas and hashed), count changes.
 FINGERPRINT_JS = """() => {
   if (window.__fp) return;
@@ -214,12 +229,8 @@ def main() -> int:
     port, peer_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "MICROGRAD_DB": str(Path(tmp) / "runs.db"), "PYTHONPATH": str(ROOT)}
-        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true"]
-        cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
-        cmd += ["--server.fileWatcherType", "none"]
-        bare_port = free_port()
-        bare_cmd = [*cmd[:4], "bench/bare_app.py", *cmd[5:]]
-        bare_cmd[bare_cmd.index(str(port))] = str(bare_port)
+        cmd, bare_port = streamlit_cmd("dashboard.py", port), free_port()
+        bare_cmd = streamlit_cmd("bench/bare_app.py", bare_port)
         peer_cmd = [sys.executable, "-m", "http.server", str(peer_port), "--bind", "127.0.0.1"]
         peer_cmd += ["--directory", str(PEER_DIR)]
         with (
@@ -237,9 +248,7 @@ def main() -> int:
             ours = Target(
                 "studio",
                 f"http://127.0.0.1:{port}{OURS_QUERY}",
-                "() => document.querySelector('canvas.mgl-boundary')?.dataset.step === '0' && "
-                "[...document.querySelectorAll('[data-testid=stSidebar] button')].some("
-                "(b) => b.innerText.trim() === 'Start' && !b.disabled)",
+                OURS_READY_JS,
                 "Start",
             )
             peer = Target(

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser import cpu_seconds, serve  # noqa: E402
+from bench.browser import OURS_READY_JS, cpu_seconds, serve, streamlit_cmd  # noqa: E402
 from tests.conftest import free_port, launch_chromium  # noqa: E402
 
 # Loaded by the server (PYTHONPATH) when profiling: a cProfile per script thread while the flag file exists.
@@ -54,12 +54,6 @@ def _dump():
 atexit.register(_dump)
 """
 
-READY = (
-    "() => document.querySelector('canvas.mgl-boundary')?.dataset.step === '0' && "
-    "[...document.querySelectorAll('[data-testid=stSidebar] button')].some("
-    "(b) => b.innerText.trim() === 'Start' && !b.disabled)"
-)
-
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -76,19 +70,19 @@ def main() -> int:
             (Path(tmp) / "sitecustomize.py").write_text(textwrap.dedent(SITECUSTOMIZE))
             env["PYTHONPATH"] = os.pathsep.join([tmp, str(ROOT)])
             env.update(MG_PROFILE_FLAG=str(flag), MG_PROFILE_OUT=str(args.profile.resolve()))
-        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true"]
-        cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
-        cmd += ["--server.fileWatcherType", "none"]
-        with serve(cmd, f"http://127.0.0.1:{port}/_stcore/health", ROOT, env) as app, sync_playwright() as p:
+        with (
+            serve(streamlit_cmd("dashboard.py", port), f"http://127.0.0.1:{port}/_stcore/health", ROOT, env) as app,
+            sync_playwright() as p,
+        ):
             browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/?steps=0&speed={args.speed}")
-            page.wait_for_function(READY, timeout=120_000, polling=50)
+            page.wait_for_function(OURS_READY_JS, timeout=120_000, polling=50)
             if args.visit_graph:  # a session that has seen the Graph page, back on the Train page
                 page.get_by_test_id("stSidebarNav").get_by_text("Graph").click()
                 page.get_by_text(re.compile(r"snapshots? of this run")).first.wait_for(timeout=120_000)
                 page.get_by_test_id("stSidebarNav").get_by_text("Train").click()
-                page.wait_for_function(READY, timeout=120_000, polling=50)
+                page.wait_for_function(OURS_READY_JS, timeout=120_000, polling=50)
             page.get_by_test_id("stSidebar").get_by_role("button", name="Start", exact=True).click()
             time.sleep(2)
             step = "() => +document.querySelector('canvas.mgl-boundary').dataset.step"
