@@ -198,6 +198,33 @@ def test_nan_and_inf_propagate_through_a_model(exact: bool) -> None:
     np.testing.assert_array_equal(np.isfinite(grad), np.isfinite(want_grad))
 
 
+@pytest.mark.parametrize("nin,m", [(2, 16), (9, 1), (16, 16), (33, 3)])
+@pytest.mark.parametrize("rows", [1, 2, 7, 80])
+@pytest.mark.parametrize("bias", [True, False])
+def test_exact_neurons_add_their_terms_left_to_right_as_python_does(nin: int, m: int, rows: int, bias: bool) -> None:
+    """b + w0*x0 + w1*x1 + ... in that order, whatever the batch (a pairwise sum would differ in the last bits)."""
+    from micrograd.fast.compiled import _Dense
+
+    rng = np.random.default_rng(nin * 100 + m + rows)
+    theta = rng.normal(size=nin * m + m) * rng.choice([1e-8, 1.0, 1e8], size=nin * m + m)
+    V = np.zeros((nin + m, rows))
+    V[:nin] = rng.normal(size=(nin, rows)) * rng.choice([1e-8, 1.0, 1e8], size=(nin, rows))
+    w = list(range(nin * m))
+    dense = _Dense(
+        slice(nin, nin + m), list(range(nin)), w, list(range(nin * m, nin * m + m)) if bias else None, m, False
+    )
+    dense.exact = True
+    dense.forward(V, theta)
+    for j in range(m):
+        for r in range(rows):
+            want = float(theta[nin * m + j]) if bias else 0.0
+            terms = [float(theta[j * nin + i]) * float(V[i, r]) for i in range(nin)]
+            want = want + terms[0] if bias else terms[0]
+            for t in terms[1:]:
+                want = want + t
+            assert V[nin + j, r] == want
+
+
 def test_structure_one_matrix_product_per_layer() -> None:
     model = MLP(2, [16, 16, 1], seed=1337)
     compiled = CompiledLoss(model, "svm", exact=False)

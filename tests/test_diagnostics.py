@@ -117,6 +117,33 @@ def test_layer_health_matches_the_scalar_engine(activation):
         assert h.saturated == (sat if h is not health[-1] else 0)
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_layer_health_counts_as_its_definitions_say_with_dead_saturated_and_non_finite_outputs(activation):
+    rng = np.random.default_rng(5)
+    layers = [numeric.DenseLayer(np.zeros((7, 2)), np.zeros(7), activation)]
+    for n in (0, 1, 40):
+        out = rng.normal(size=(n, 7)) * 4
+        out[:, 0] = 0.0  # dead
+        out[:, 1] = -0.0  # dead too: -0.0 == 0.0
+        out[: n // 2, 2] = 0.0  # half dead: alive
+        out[:, 3] = np.where(np.arange(n) % 10 == 0, 0.2, 0.995)  # saturated on 90 % of the points (tanh, sigmoid)
+        out[:, 4] = np.where(np.arange(n) % 5 == 0, 0.2, 0.995)  # on 80 %: not saturated
+        if n:
+            out[0, 5], out[-1, 6] = np.nan, np.inf  # a nan output is not 0; non-finite values leave the quantiles
+        (h,) = diagnostics.layer_health(layers, np.zeros((n, 2)), [0.5], [out])
+        assert (h.units, h.grad_norm) == (7, 0.5)
+        # no training point: nothing is known dead (an empty column would be 'all zero')
+        assert h.dead == (sum(all(v == 0.0 for v in col) for col in out.T) if n else 0) == (2 if n else 0)
+        flat = {"tanh": lambda c: np.abs(c) > 0.99, "sigmoid": lambda c: (c < 0.01) | (c > 0.99)}.get(activation)
+        want_sat = sum(np.mean(flat(col)) >= diagnostics.SATURATED_SHARE for col in out.T) if flat and n else 0
+        assert h.saturated == want_sat
+        if activation in ("tanh", "sigmoid") and n == 40:
+            assert h.saturated >= 1  # column 3
+        finite = out[np.isfinite(out)]
+        want_q = tuple(np.quantile(finite, diagnostics.QUANTILES).tolist()) if finite.size else ()
+        assert h.activations == want_q
+
+
 def test_the_train_page_ends_the_tanh_mse_link_as_diverged():
     at = app(activation="tanh", loss="mse", engine="compiled")
     start_and_tick_until_stopped(at, 30)

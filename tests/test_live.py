@@ -118,8 +118,8 @@ def test_long_histories_are_downsampled_and_curves_only_append():
 
 
 def test_quantisers_keep_signs_and_nan():
-    q = live.quantise_tanh(np.array([1e-9, -1e-9, 0.0, 50.0, -50.0, np.nan]))
-    assert q.tolist() == [1, -1, 0, 127, -127, -128]
+    q = live.quantise_tanh(np.array([1e-9, -1e-9, 0.0, -0.0, 50.0, -50.0, np.nan, np.inf, -np.inf, 0.5, -0.0039]))
+    assert q.tolist() == [1, -1, 0, 0, 127, -127, -128, 127, -127, round(127 * np.tanh(0.5)), -1]
     a = live.quantise_unit(np.array([[2.0, 0.0], [-1.0, np.nan], [1e-9, 0.0]]))
     assert a[:, 0].tolist() == [127, -64, 1] and a[1, 1] == -128
 

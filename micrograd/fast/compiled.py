@@ -56,11 +56,19 @@ class _Dense:
         out, W = V[self.out], theta[self.w].reshape(self.shape)
         if self.exact:  # the scalar engine's order, b + w0*x0 + w1*x1 + ..., without fused multiply-adds
             H = V[self.inp]
+            small = W.size * H.shape[1] <= 1 << 16  # then all products fit in memory at once
+            if small and H.shape[1] > 1:
+                P = W.T[:, :, None] * H[:, None, :]  # P[i] = w_i * x_i for every neuron and row
+                if self.b is not None:
+                    np.add(theta[self.b][:, None], P[0], out=P[0])
+                # over the outer axis NumPy adds term after term (a single row would be summed pairwise)
+                np.add.reduce(P, axis=0, out=out)
+                return
             if self.b is None:
                 np.multiply(W[:, :1], H[0], out=out)
             else:
                 np.add(theta[self.b][:, None], W[:, :1] * H[0], out=out)
-            if W.size * H.shape[1] <= 1 << 16:  # small: all products at once, then one add per term
+            if small:
                 for t in W.T[1:, :, None] * H[1:, None, :]:
                     out += t
             else:  # large: one product at a time, so memory stays at one (m, rows) temporary

@@ -141,12 +141,19 @@ def layer_health(
         outs = numeric.forward_all(layers, X) if len(X) else [np.zeros((0, len(lay.bias))) for lay in layers]
     health = []
     for lay, out, g in zip(layers, outs, grad_norms):
-        dead = int(np.sum(np.all(out == 0.0, axis=0))) if len(out) else 0
-        share = saturated_mask(lay.activation, out).mean(axis=0) if len(out) else np.zeros(out.shape[1])
+        n, units = out.shape
+        if not n:
+            health.append(LayerHealth(units, 0, 0, g, ()))
+            continue
+        dead = units - int(np.count_nonzero((out != 0.0).any(axis=0)))  # a nan output is not 0: the unit is alive
+        saturated = 0
+        if lay.activation in ("tanh", "sigmoid"):  # relu's flat side is "dead"; linear has none
+            share = np.count_nonzero(saturated_mask(lay.activation, out), axis=0) / n  # = the mask's mean per unit
+            saturated = int(np.count_nonzero(share >= SATURATED_SHARE))
         ok = np.isfinite(out)
         finite = out.ravel() if ok.all() else out[ok]  # the same values (np.quantile does not care about order)
         q = tuple(quantiles(finite).tolist()) if finite.size else ()
-        health.append(LayerHealth(out.shape[1], dead, int(np.sum(share >= SATURATED_SHARE)), g, q))
+        health.append(LayerHealth(units, dead, saturated, g, q))
     return health
 
 

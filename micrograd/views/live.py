@@ -77,8 +77,9 @@ def quantise_tanh(z: np.ndarray) -> np.ndarray:
     z = np.asarray(z, dtype=float)
     with np.errstate(all="ignore"):
         q = np.rint(127.0 * np.tanh(z))
-    q = np.where((q == 0) & (z > 0), 1, np.where((q == 0) & (z < 0), -1, q))
-    return np.where(np.isnan(z), -128, q).astype(np.int8)
+    q = np.where(q == 0, np.sign(z), q)  # ±1 for a tiny non-zero score, 0 for 0
+    np.copyto(q, -128.0, where=np.isnan(z))
+    return q.astype(np.int8)
 
 
 def quantise_unit(a: np.ndarray) -> np.ndarray:
