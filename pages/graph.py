@@ -164,8 +164,8 @@ LEGEND = (
     "Scroll or use the buttons to zoom, drag to pan, click a node for its numbers and its neighbours."
 )
 NEURON_LEGEND = (
-    "Each ellipse is a neuron: z is its weighted sum, a its activation; fill = d loss / d a (red > 0, blue < 0). "
-    "Edges are weights: red w > 0, blue w < 0, width ∝ |w|; hover an edge for w and d loss / d w."
+    "Each ellipse is a neuron: z is its weighted sum, a its activation; fill = d loss / d a (blue > 0, orange < 0). "
+    "Edges are weights: blue w > 0, orange w < 0, width ∝ |w|; hover an edge for w and d loss / d w."
 )
 
 
@@ -367,8 +367,8 @@ def draw_network(s: S.SnapshotSeries) -> None:
         fig, key="network", config={"displaylogo": False}, on_select=open_clicked_neuron, selection_mode="points"
     )
     st.caption(
-        f"The network at step {tr.step_count}. Edges are weights (orange-red w > 0, blue w < 0, thicker = larger |w|)"
-        + ("; each square is that neuron's activation over the input plane (red > 0, blue < 0)" if ranges else "")
+        f"The network at step {tr.step_count}. Edges are weights (blue w > 0, orange w < 0, thicker = larger |w|)"
+        + ("; each square is that neuron's activation over the input plane (blue > 0, orange < 0)" if ranges else "")
         + ". Hover a neuron for its formula with the current numbers and its activation on the chosen example; "
         "click it to open its scalar operations in the graph tab."
     )

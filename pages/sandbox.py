@@ -72,7 +72,7 @@ def main() -> None:
         st.warning(note)
     st.graphviz_chart(G.sandbox_dot(root, names), width="stretch")
     st.caption(
-        "Each node shows its value and its gradient d output / d node. Fill: red gradient > 0, blue < 0; "
+        "Each node shows its value and its gradient d output / d node. Fill: blue gradient > 0, orange < 0; "
         "green boxes are your variables, dotted boxes constants, ellipses operations, the double octagon the output."
     )
     st.subheader("Gradients: autograd vs central differences")

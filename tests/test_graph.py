@@ -12,6 +12,7 @@ from micrograd.engine import Value, topological_order
 from micrograd.losses import PER_EXAMPLE
 from micrograd.nn import MLP
 from micrograd.views import graph as G
+from micrograd.views import palette
 from micrograd.views import series as S
 from tests.conftest import require_tool
 
@@ -90,8 +91,10 @@ def test_kinds_are_styled_differently():
 
 def test_fill_encodes_gradient_sign_and_size():
     assert G.grad_colour(0.0, 1.0) == "#ffffff"
-    red, blue = G.grad_colour(1.0, 1.0), G.grad_colour(-1.0, 1.0)
-    assert int(red[1:3], 16) > int(red[5:7], 16) and int(blue[5:7], 16) > int(blue[1:3], 16)
+    pos, neg = G.grad_colour(1.0, 1.0), G.grad_colour(-1.0, 1.0)
+    # TF Playground's palette on every page: blue (more blue than red) > 0, orange (more red than blue) < 0
+    assert int(pos[5:7], 16) > int(pos[1:3], 16) and int(neg[1:3], 16) > int(neg[5:7], 16)
+    assert pos == palette.POSITIVE and neg == palette.NEGATIVE  # the largest gradient gets the full colour
     faint, strong = G.grad_colour(1e-3, 1.0), G.grad_colour(0.5, 1.0)
     assert sum(int(faint[k : k + 2], 16) for k in (1, 3, 5)) > sum(int(strong[k : k + 2], 16) for k in (1, 3, 5))
     assert G.grad_colour(1e-9, 1.0) != "#ffffff"  # tiny but nonzero stays visibly tinted

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from micrograd.views import palette
+
 # class 0 orange and class 1 blue, as the binary view (TensorFlow Playground); then distinct hues
 CLASS_COLOURS = (
-    "#f59322",
-    "#0877bd",
+    palette.NEGATIVE,
+    palette.POSITIVE,
     "#2ca02c",
     "#d62728",
     "#9467bd",

@@ -1,6 +1,6 @@
 """Graphviz DOT for snapshots: every node with its op, value and gradient; the neuron view; rendering to SVG/PNG.
 
-The fill always encodes the gradient (red positive, blue negative, deeper on a log scale), so kinds differ by shape.
+The fill always encodes the gradient (blue positive, orange negative, deeper on a log scale), so kinds differ by shape.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from micrograd.engine import Value
 from micrograd.nn import MLP
-from micrograd.views import text
+from micrograd.views import palette, text
 
 KINDS = ("input", "label", "param", "const", "op", "loss")
 
@@ -42,7 +42,7 @@ def _signed(v: float) -> str:
     return ("+" if v > 0 else "") + format_number(v)
 
 
-_RED, _BLUE = (214, 96, 77), (67, 147, 195)
+_POSITIVE, _NEGATIVE = palette.rgb(palette.POSITIVE), palette.rgb(palette.NEGATIVE)
 
 
 _STYLE = {  # kind -> node attributes; the fill always encodes the gradient, so kinds differ by shape and border
@@ -56,7 +56,7 @@ _STYLE = {  # kind -> node attributes; the fill always encodes the gradient, so 
 
 
 def grad_colour(g: float, gmax: float) -> str:
-    """Fill colour for a gradient: red positive, blue negative, deeper on a log scale of |g| over 4 decades."""
+    """Fill colour for a gradient: blue positive, orange negative, deeper on a log scale of |g| over 4 decades."""
     if g != g:
         return "#dddddd"
     if g == 0 or gmax <= 0:
@@ -64,7 +64,7 @@ def grad_colour(g: float, gmax: float) -> str:
     lo = math.log10(gmax) - 4.0
     t = 0.0 if math.isinf(g) else min(1.0, max(0.0, (math.log10(abs(g)) - lo) / 4.0))
     t = 0.15 + 0.85 * t  # the faintest nonzero gradient still differs from white
-    base = _RED if g > 0 else _BLUE
+    base = _POSITIVE if g > 0 else _NEGATIVE
     return "#" + "".join(f"{round(255 + (c - 255) * t):02x}" for c in base)
 
 
@@ -141,7 +141,7 @@ def to_dot(snap: Snapshot, previous: Snapshot | None = None, show: str = "value"
             f'  n{n.id} [{_STYLE[n.kind]}, fillcolor="{grad_colour(n.grad, gmax)}", label={_label(head, rows)}];'
         )
     lines += [f"  n{c} -> n{p};" for c, p in snap.edges]
-    lines += _legend([("note", "fill: red = d loss / d node > 0, blue < 0")])
+    lines += _legend([("note", "fill: blue = d loss / d node > 0, orange < 0")])
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -187,7 +187,7 @@ def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None) -> st
     wmax = max((abs(w) for *_, w, _ in ns.weights if math.isfinite(w)), default=1.0) or 1.0
     for k, (li, j, i, w, g) in enumerate(ns.weights):
         src = f"in{i}" if li == 0 else _neuron_id(li - 1, i)
-        colour = "#d6604d" if w > 0 else "#4393c3"
+        colour = palette.POSITIVE if w > 0 else palette.NEGATIVE
         width = 0.3 + 3.5 * min(abs(w), wmax) / wmax if math.isfinite(w) else 1.0
         tip = f"w = {format_number(w)}, dL/dw = {format_number(g)}"
         if previous is not None:
@@ -195,7 +195,7 @@ def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None) -> st
         lines.append(f'  {src} -> {_neuron_id(li, j)} [color="{colour}", penwidth={width:.2f}, tooltip="{tip}"];')
     last = max(n.layer for n in ns.neurons)
     lines += [f"  {_neuron_id(n.layer, n.index)} -> loss;" for n in ns.neurons if n.layer == last]
-    lines += _legend([("note", "edge width ∝ |w|; red w > 0, blue w < 0")])
+    lines += _legend([("note", "edge width ∝ |w|; blue w > 0, orange w < 0")])
     lines.append("}")
     return "\n".join(lines) + "\n"
 

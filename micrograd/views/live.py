@@ -56,7 +56,7 @@ import numpy as np
 
 from micrograd.fast import numeric
 from micrograd.studio.status import Status
-from micrograd.views import classes
+from micrograd.views import classes, palette
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
@@ -64,7 +64,13 @@ MAX_FRAMES_PER_SECOND = 60  # one picture per animation frame at most
 NET_BYTES_PER_SECOND = 40_000  # raw network-frame bytes per second (thumbnails + weights), ~half after zlib
 MAX_NEW_METRICS = 200  # metric points per update at most (downsampled beyond)
 MAX_CURVE_POINTS = 1000  # points of a full history sent on a (re)mount
-PALETTE = {"positive": "#0877bd", "negative": "#f59322", "zero": "#e8eaeb", "nan": "#9e9e9e", "test": "#000000"}
+PALETTE = {
+    "positive": palette.POSITIVE,
+    "negative": palette.NEGATIVE,
+    "zero": palette.ZERO,
+    "nan": palette.NAN,
+    "test": "#000000",
+}
 MAGIC = b"MGL1"
 CURVE_N = 120  # points of a one-feature regression's fitted curve
 MAX_TIP_FEATURES = 10  # the points' features are sent for the tooltip up to this many features

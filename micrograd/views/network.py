@@ -10,9 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from micrograd.fast.numeric import DenseLayer, forward_all, grid
-from micrograd.views import text
+from micrograd.views import palette, text
 
-POSITIVE, NEGATIVE = "#e6550d", "#2b6cb0"  # orange-red w > 0, blue w < 0
+POSITIVE, NEGATIVE = palette.POSITIVE, palette.NEGATIVE  # blue w > 0, orange w < 0
 WIDTH_BUCKETS = 3  # per sign: edges are grouped into this many traces by |w|
 MAX_TERMS = 6  # hover formulas list this many terms, then say how many more
 COLUMN_GAP = 3.0  # x distance between layers, in units of the vertical neuron spacing
@@ -115,7 +115,7 @@ def _layer_heat_map(out: np.ndarray, cx: float, n: int, first_name: str) -> dict
         customdata=raw,
         x=cx + side,
         y=ys,
-        colorscale="RdBu_r",
+        colorscale=palette.DIVERGING,
         zmin=-1.0,
         zmax=1.0,
         showscale=False,

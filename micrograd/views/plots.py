@@ -11,11 +11,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from micrograd.fast import numeric
-from micrograd.views import text
+from micrograd.views import palette, text
 
-NEG, POS, MID, NAN_COLOR = "#f59322", "#0877bd", "#e8eaeb", "#9e9e9e"
+NEG, POS, MID, NAN_COLOR = palette.NEGATIVE, palette.POSITIVE, palette.ZERO, palette.NAN
 # diverging scale centred at score 0; zmid pins the white to the decision boundary
-BOUNDARY_SCALE = [[0.0, NEG], [0.5, MID], [1.0, POS]]
+BOUNDARY_SCALE = palette.DIVERGING
 GRID_N = 100
 MARGIN = dict(l=10, r=10, t=40, b=10)
 
