@@ -220,6 +220,8 @@ def draw_live(
     lay = s.layout_of(snap)
     static = GL.static_part(snap, lay) if ss.get("g_static_sent") != lay.key else None
     title = example_title(snap)
+    # while training, the trainer's step: the sidebar's status says it whatever picture is shown
+    running_step = lesson_ui.trainer().step_count if ui.is_running() else None
     lesson_head = None
     if lesson >= 0:
         les = lesson_ui.build(s, lesson, s.snapshots[lesson])
@@ -239,9 +241,18 @@ def draw_live(
             title=f"{title} · lesson",
             lesson=lesson_head,
             projector=PROJECTOR,
+            trainer_step=running_step,
         )
     elif part is not None:
-        data = GL.payload(lay.key, [GL.frame_of(snap)], static=static, mode="still", title=title, projector=PROJECTOR)
+        data = GL.payload(
+            lay.key,
+            [GL.frame_of(snap)],
+            static=static,
+            mode="still",
+            title=title,
+            projector=PROJECTOR,
+            trainer_step=running_step,
+        )
     elif follow and prev is None:
         frames = s.since(ss.get("g_sent_seq", -1)) or ([s.frames[-1]] if s.frames else [GL.frame_of(snap)])
         data = GL.payload(
@@ -252,6 +263,7 @@ def draw_live(
             rate=s.rate() if ui.is_running() else None,
             every=s.frame_every,
             projector=PROJECTOR,
+            trainer_step=running_step,
         )
     else:
         frames = [GL.frame_of(snap)]
@@ -259,7 +271,14 @@ def draw_live(
             title += f" · Δ since step {prev.step}"
         before = GL.frame_of(prev) if prev is not None else None
         data = GL.payload(
-            lay.key, frames, static=static, mode="still", previous=before, title=title, projector=PROJECTOR
+            lay.key,
+            frames,
+            static=static,
+            mode="still",
+            previous=before,
+            title=title,
+            projector=PROJECTOR,
+            trainer_step=running_step,
         )
     result = graph_view.graph_view(data, on_need=_need_static)
     ss["g_static_sent"] = lay.key
@@ -382,6 +401,7 @@ def live(opts: Options) -> None:
     with ui.guard("training"):
         tr = lesson_ui.trainer()
         s = series()
+        s.wall_rate = ui.steps_per_second()  # over the last ticks (None at first): the frame stride and the rate shown
         ui.tick(on_step=s.record)  # a snapshot after every step on a multiple of N, and the view's frames
         replay = lesson_ui.replaying()
         state = f"replaying run #{replay.run_id}" if replay else "training" if ui.is_running() else "paused"

@@ -109,12 +109,18 @@ def test_graph_view_plays_training_without_remounting(app_url, page):
     pictures = int(page.evaluate(f"() => {ROOT_JS}.dataset.pictures"))
     sidebar_button(page, "Start").click()
     page.wait_for_function(f"() => Number({ROOT_JS}.dataset.step) > 0", timeout=60_000)
-    steps, t0 = [], time.monotonic()
+    steps, said, t0 = [], [], time.monotonic()
     while len(set(steps)) < 4 and time.monotonic() - t0 < 60:  # a loaded machine trains slowly; wait for a few
-        steps.append(int(page.evaluate(f"() => {ROOT_JS}.dataset.step")))
+        shown, status = page.evaluate(
+            f"() => [{ROOT_JS}.dataset.step, document.querySelector('[data-testid=stSidebar] .mgl-status').dataset.step]"
+        )
+        steps.append(int(shown))
+        said.append(int(status))
         page.wait_for_timeout(100)
     sidebar_button(page, "Pause").click()
     assert steps == sorted(steps) and len(set(steps)) >= 4  # pictures of later and later steps
+    # the sidebar's status says the step on screen at every frame, not the step training started from
+    assert said == steps
     assert int(page.evaluate(f"() => {ROOT_JS}.dataset.pictures")) > pictures + 3
     assert page.evaluate(f"() => {ROOT_JS}.__kept === true")  # the same element all along
     assert not errors, errors

@@ -10,6 +10,7 @@ from micrograd.fast import numeric
 from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
 from micrograd.studio.weights import load
+from micrograd.views import live
 from tests.test_browser import metric, paused_step, sidebar_button, step_of, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -179,6 +180,11 @@ def test_no_budget_reads_so_in_the_status_line_and_the_view_head(app_url, page):
     assert (
         head.startswith("running · step ") and " · no budget · next learning rate 1.00" in head and " of " not in head
     )
+    feed = live.LiveFeed()
+    feed.set_speed(100, [2, 16, 16, 1])  # the strides the page chose: the network follows fewer steps, and says so
+    assert feed.net_every > feed.every > 1
+    nth = lambda n: f"{n}{'th' if 11 <= n % 100 <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"  # noqa: E731
+    assert head.endswith(f" · showing every {nth(feed.every)} step · network every {nth(feed.net_every)} step")
     sidebar_button(page, "Pause").click()
     stopped = paused_step(page)
     assert status.inner_text() == f"paused · step {stopped:,} · no budget"

@@ -151,6 +151,37 @@ def test_several_frames_and_a_diff_baseline(big):
     assert np.array_equal(a["prev_grads"], frames[0].grads)
 
 
+def test_the_live_rate_is_wall_clock_not_the_burst_of_one_tick(monkeypatch):
+    """Ticks every 0.5 s take 50 steps in 0.05 s (100 steps/s): the rate is never the in-tick 1,000 steps/s."""
+    now = [0.0]
+    monkeypatch.setattr(GL.time, "perf_counter", lambda: now[0])
+    s, tr = GL.LiveSeries(every=50), fake_trainer()
+    rates = []
+    for tick in range(8):
+        now[0] = 0.5 * tick
+        for k in range(50):
+            tr.step_count = 50 * tick + k + 1
+            now[0] += 0.001
+            s.record(tr)
+        rates.append(s.rate())
+    assert rates[0] is None  # one burst alone says nothing about the wall-clock rate
+    assert all(r is None or r < 200 for r in rates)  # never ~10x the real rate
+    s.wall_rate = 100.0  # what the Graph page sets from ui.steps_per_second() before each tick
+    assert s.rate() == 100.0
+    tr.step_count += 1
+    s.record(tr)
+    assert s.frame_every == 7  # ceil(100 / MAX_FPS)
+
+
+def test_a_payload_says_the_trainers_step_while_training():
+    snap = default_snapshot()
+    lay = L.layout_snapshot(snap)
+    head = lambda data: GL.decode(data)[0]  # noqa: E731
+    still = head(GL.payload(lay.key, [GL.frame_of(snap)], mode="still", trainer_step=1234))
+    assert still["trainer_step"] == 1234 and still["steps"] == [snap.step]
+    assert "trainer_step" not in head(GL.payload(lay.key, [GL.frame_of(snap)], mode="still"))
+
+
 def test_live_series_records_frames_at_a_capped_rate(monkeypatch):
     clock = iter(np.arange(0, 100, 0.01))  # 100 steps per wall-clock second
     monkeypatch.setattr(GL.time, "perf_counter", lambda: float(next(clock)))

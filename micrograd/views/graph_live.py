@@ -110,12 +110,15 @@ def payload(
     every: int = 1,
     lesson: dict | None = None,
     projector: bool = False,
+    trainer_step: int | None = None,
 ) -> bytes:
     """One update for the component: frames (oldest first), optionally the static part and a diff baseline.
 
     mode "live" plays the frames back in step order; "still" shows the last frame at once (scrubbing, diff).
     lesson: the step-through's steps (``views.lesson.Lesson.to_json()`` plus a ``key``), played by lesson.js;
     projector: large fonts, no sidebar, high contrast.
+    trainer_step: while training, the trainer's step, which the sidebar's status shows when the frames are not the
+    live ones (a "still" picture from the history); live frames say their own steps as they play.
     """
     header: dict = {
         "key": key,
@@ -132,6 +135,8 @@ def payload(
         header["lesson"] = lesson
     if projector:
         header["projector"] = True
+    if trainer_step is not None:
+        header["trainer_step"] = int(trainer_step)
     arrays: dict[str, np.ndarray] = {}
     if static is not None:
         sh, sa = static
@@ -182,6 +187,7 @@ class LiveSeries(S.SnapshotSeries):
         self.frames: deque[Frame] = deque(maxlen=MAX_FRAMES)
         self.frame_every = 1
         self._seen: deque[tuple[float, int]] = deque()  # (time, step) of recent steps, for the rate
+        self.wall_rate: float | None = None  # the page's wall-clock steps per second (ui.steps_per_second), if known
         self._layouts: dict[str, Layout] = {}
         self._view: tuple[object, str] = (None, "")
         self._run: tuple[int, object] | None = None
@@ -189,11 +195,18 @@ class LiveSeries(S.SnapshotSeries):
         self._key_of: tuple[G.Snapshot | None, str] = (None, "")
 
     def rate(self) -> float | None:
-        """Training steps per wall-clock second over the last RATE_WINDOW seconds (None when unknown)."""
+        """Training steps per wall-clock second: ``wall_rate`` when the page knows it, else over the recorded steps
+        of the last RATE_WINDOW seconds once they span half a second (None before).
+
+        Steps come in bursts, one per tick; measured from step to step, the first tick alone would give its
+        in-tick rate (~10× the real one), so only a measure over several ticks counts.
+        """
+        if self.wall_rate is not None:
+            return self.wall_rate
         if len(self._seen) < 2:
             return None
         (t0, s0), (t1, s1) = self._seen[0], self._seen[-1]
-        return (s1 - s0) / (t1 - t0) if t1 > t0 and s1 > s0 else None
+        return (s1 - s0) / (t1 - t0) if t1 - t0 > 0.5 and s1 > s0 else None
 
     def _pace(self, step: int) -> bool:
         """Note a training step; True if it gets a frame (every ``frame_every`` steps, ~MAX_FPS per second)."""
@@ -204,7 +217,7 @@ class LiveSeries(S.SnapshotSeries):
         while len(self._seen) > 2 and now - self._seen[0][0] > RATE_WINDOW:
             self._seen.popleft()
         r = self.rate()
-        if r is not None and now - self._seen[0][0] > 0.5:  # a rate over half a second or more
+        if r is not None:
             self.frame_every = max(1, math.ceil(r / MAX_FPS))
             return step % self.frame_every == 0
         if now - self._frame_at >= 1 / MAX_FPS:  # the rate is not known yet: throttle by time

@@ -279,7 +279,14 @@
     if (st.selected >= S.n) select(st, -1, false);
   }
 
-  function show(st, fr) {
+  /* The sidebar's run status (player.js, globalThis.mgLive's bus) says this step while training. */
+  function sayStep(step, sps) {
+    const bus = g.mgLive && g.mgLive.bus;
+    if (bus) bus.dispatchEvent(new CustomEvent("status", { detail: sps ? { step, sps } : { step } }));
+  }
+
+  /* live: a frame of the running trainer (not a snapshot from its history), whose step the sidebar's status says. */
+  function show(st, fr, live = false) {
     st.shown = fr;
     st.pictures += 1;
     st.root.dataset.step = String(fr.step);
@@ -292,6 +299,7 @@
     st.lnote.textContent = `fill = ${st.prev ? "change of the " : ""}${st.by === "grad" ? "gradient d loss / d node" : "value"}, log scale over 4 decades`;
     showDetail(st);
     st.dirty = true;
+    if (live) sayStep(fr.step, st.rate);
   }
 
   function update(st, msg) {
@@ -322,6 +330,8 @@
     }));
     st.prev = H.diff ? { values: A.prev_values, grads: A.prev_grads } : null;
     if (H.mode === "still") {
+      // a picture from the history while the trainer runs on: the sidebar's status still says the trainer's step
+      if (H.trainer_step != null) sayStep(H.trainer_step);
       st.queue = [];
       if (frames.length) {
         st.lastSeq = frames[frames.length - 1].seq;
@@ -336,7 +346,7 @@
       }
     }
     if (st.queue.length > MAX_QUEUE) st.queue.splice(0, st.queue.length - MAX_QUEUE); // a hidden tab: keep the newest
-    if (!st.shown && st.queue.length) show(st, st.queue.shift());
+    if (!st.shown && st.queue.length) show(st, st.queue.shift(), true);
   }
 
   /* Playback: each frame is a real training step; frames are spaced by their steps at the training rate, and
@@ -359,7 +369,7 @@
       const due = cur && !jumped && next.step > cur.step ? st.shownAt + ((next.step - cur.step) * 1000) / rate : now;
       if (now + 4 >= due) {
         st.queue.shift();
-        show(st, next);
+        show(st, next, true);
         st.shownAt = Math.max(due, now - 50);
       }
     }

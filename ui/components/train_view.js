@@ -262,8 +262,10 @@
     if (!st) return;
     metricsAt(v);
     const every = st.every > 1 ? ` · showing every ${mg.paint.ordinal(st.every)} step` : "";
+    // the network's thumbnails and weights cost more bytes than a boundary: they may follow fewer steps; say so
+    const net = st.net_every > Math.max(st.every, 1) ? ` · network every ${mg.paint.ordinal(st.net_every)} step` : "";
     const lr = st.lr !== null && st.lr !== undefined ? ` · next learning rate ${Number(st.lr).toPrecision(3)}` : "";
-    v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}`;
+    v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}${net}`;
     v.head.dataset.state = st.state;
   }
 
