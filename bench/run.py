@@ -285,7 +285,7 @@ def median_ms(f: Callable[[], object], repeats: int) -> float:
 def ui_row(sizes: list[int], X: np.ndarray, y: np.ndarray, reps: int) -> str:
     """One network's UI timings as a markdown table row."""
     from micrograd.fast import numeric
-    from micrograd.views import network, plots
+    from micrograd.views import plots
 
     layers = numeric.layers_of(MLP(2, [*sizes, 1], seed=1337))
     _, _, pts = numeric.grid((-2.0, 3.0), (-1.5, 2.0), 100)
@@ -293,10 +293,8 @@ def ui_row(sizes: list[int], X: np.ndarray, y: np.ndarray, reps: int) -> str:
     grid_ms = median_ms(lambda: numeric.scores(layers, pts), reps)
     heat_ms = median_ms(lambda: numeric.forward_all(layers, small), reps)
     fig_ms = median_ms(lambda: plots.boundary_figure(layers, X, y, X[:0], y[:0], ["x1", "x2"]), reps)
-    ranges = {"x_range": (-2.0, 3.0), "y_range": (-1.5, 2.0)}
-    net_ms = median_ms(lambda: network.network_figure(layers, feature_names=["x1", "x2"], **ranges), reps)
     name = "2-" + "-".join(map(str, sizes)) + "-1"
-    return f"| {name} | {grid_ms:.2f} ms | {heat_ms:.2f} ms | {fig_ms:.1f} ms | {net_ms:.1f} ms |"
+    return f"| {name} | {grid_ms:.2f} ms | {heat_ms:.2f} ms | {fig_ms:.1f} ms |"
 
 
 def ui_workload(quick: bool) -> str:
@@ -304,8 +302,8 @@ def ui_workload(quick: bool) -> str:
     X, y = moons(100)
     lines = [
         "| network | 100×100 boundary grid (NumPy forward) | neuron heat maps 30×30 (NumPy forward) "
-        "| boundary figure (grid + plotly) | network figure (heat maps + plotly) |",
-        "|---|---:|---:|---:|---:|",
+        "| boundary figure (grid + plotly) |",
+        "|---|---:|---:|---:|",
     ]
     lines += [ui_row(sizes, X, y, 3 if quick else 30) for sizes in ([16, 16], [64] * 6)]
     return "\n".join(lines)

@@ -7,17 +7,16 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 
 import ui
-from micrograd.fast import numeric
 from micrograd.studio import diagnostics
 from micrograd.studio.config import NO_BUDGET
 from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
-from micrograd.views import health, network, plots, text
+from micrograd.views import health, text
 from micrograd.views import series as S
+from ui import graph_network
 from ui import lesson as lesson_ui
 from ui.components import graph_view
 
@@ -37,6 +36,7 @@ with ui.guard("showing the lesson"):
     PROJECTOR = lesson_ui.preset_banner()
 graph_view.library()  # the live view's JS and CSS, sent once per full run
 st.session_state.pop("g_static_sent", None)  # a full run may be a reload or a page switch: resend the layout
+graph_network.feed().invalidate()  # and the network view's static part
 
 
 @dataclass(frozen=True)
@@ -353,46 +353,6 @@ def draw_neuron_live(s: GL.LiveSeries, i: int, neuron: str, stepping: bool) -> N
     exports(lambda: G.to_dot(part), f"neuron-{layer}.{j}-step{snap.step}", "neuron")
 
 
-def open_clicked_neuron() -> None:
-    """Callback: a click on a neuron in the network view opens its scalar operations in the graph tab."""
-    ss = st.session_state
-    event = ss.get("network") or {}
-    points = (event.get("selection") or {}).get("points") or []
-    for p in points:
-        cd = p.get("customdata")
-        if isinstance(cd, list) and len(cd) == 2 and all(isinstance(v, (int, float)) and v == int(v) for v in cd):
-            ss["g_neuron"] = f"{int(cd[0])}.{int(cd[1])}"
-            ss["g_tab"] = "Computation graph"
-            ss["g_full_rerun"] = True  # the neuron choice sits above the fragment: run the whole page
-            return
-
-
-def draw_network(s: S.SnapshotSeries) -> None:
-    """The current network: weights as edges, each neuron's activation over the plane, formulas on hover."""
-    tr = lesson_ui.trainer()
-    d = tr.dataset
-    layers = numeric.layers_of(tr.model)
-    ranges = {}
-    if d.n_features == 2:
-        X = np.vstack([d.X_train, d.X_test])
-        ranges = {"x_range": plots.span(X[:, 0]), "y_range": plots.span(X[:, 1])}
-    try:
-        x, _ = s.example(d)
-        acts = numeric.forward_all(layers, np.array([x]))
-    except ValueError:
-        acts = None
-    fig = network.network_figure(layers, feature_names=list(d.feature_names), activations_of_example=acts, **ranges)
-    st.plotly_chart(
-        fig, key="network", config={"displaylogo": False}, on_select=open_clicked_neuron, selection_mode="points"
-    )
-    st.caption(
-        f"The network at step {tr.step_count}. Edges are weights (blue w > 0, orange w < 0, thicker = larger |w|)"
-        + ("; each square is that neuron's activation over the input plane (blue > 0, orange < 0)" if ranges else "")
-        + ". Hover a neuron for its formula with the current numbers and its activation on the chosen example; "
-        "click it to open its scalar operations in the graph tab."
-    )
-
-
 @st.fragment(run_every=ui.TICK_SECONDS if ui.is_running() else None)
 def live(opts: Options) -> None:
     """Train a few steps (when running), snapshot, and redraw the graph and the network."""
@@ -402,12 +362,13 @@ def live(opts: Options) -> None:
         tr = lesson_ui.trainer()
         s = series()
         s.wall_rate = ui.steps_per_second()  # over the last ticks (None at first): the frame stride and the rate shown
-        ui.tick(on_step=s.record)  # a snapshot after every step on a multiple of N, and the view's frames
+        # a snapshot after every step on a multiple of N, and the open view's frames
+        ui.tick(on_step=graph_network.feed().record if st.session_state.get("g_tab") == "Network" else s.record)
         replay = lesson_ui.replaying()
         state = f"replaying run #{replay.run_id}" if replay else "training" if ui.is_running() else "paused"
         budget = f"/ {tr.config.steps:,}" if tr.config.steps else f"· {NO_BUDGET}"
         st.caption(f"**{state}** · step {tr.step_count:,} {budget} · {len(s)} snapshots")
-        # only the open tab is drawn: the network figure is a plotly chart that re-mounts on every update
+        # only the open tab is drawn: a closed tab's element goes away, so it gets its static part when opened again
         graph_tab, network_tab, health_tab = st.tabs(
             ["Computation graph", "Network", "Why training fails"], key="g_tab", on_change="rerun"
         )
@@ -418,7 +379,9 @@ def live(opts: Options) -> None:
             st.session_state.pop("g_static_sent", None)  # the view element goes away; a new one needs the layout
         if network_tab.open:
             with network_tab:
-                draw_network(s)
+                graph_network.draw(tr)
+        else:
+            graph_network.feed().invalidate()
         if health_tab.open:
             with health_tab:
                 draw_health()

@@ -124,3 +124,36 @@ def test_graph_view_plays_training_without_remounting(app_url, page):
     assert int(page.evaluate(f"() => {ROOT_JS}.dataset.pictures")) > pictures + 3
     assert page.evaluate(f"() => {ROOT_JS}.__kept === true")  # the same element all along
     assert not errors, errors
+
+
+def test_the_network_tab_plays_training_and_a_click_opens_a_neuron(app_url, page):
+    errors = collect_errors(page)
+    page.goto(f"{app_url}/?steps=3000&speed=20")
+    sidebar_button(page, "Start").wait_for(timeout=120_000)
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Graph", exact=True).click()
+    page.get_by_role("tab", name="Network").click()
+    net = page.locator(".mgl-netview .mgl-net")
+    page.wait_for_function(
+        "() => document.querySelector('.mgl-netview .mgl-net')?.dataset.step === '0'", timeout=60_000
+    )
+    assert net.get_attribute("data-neurons") == "33"  # 2-16-16-1: one box per hidden and output neuron
+    page.evaluate("() => { document.querySelector('.mgl-netview').__kept = true; }")
+    size = page.evaluate("() => document.querySelector('.mgl-netview .mgl-node canvas').getBoundingClientRect().width")
+    assert size > 50  # larger than the Train page's 43 px thumbnails
+    sidebar_button(page, "Start").click()
+    steps, t0 = [], time.monotonic()
+    while len(set(steps)) < 4 and time.monotonic() - t0 < 60:
+        steps.append(int(net.get_attribute("data-step")))
+        page.wait_for_timeout(150)
+    sidebar_button(page, "Pause").click()
+    assert steps == sorted(steps) and len(set(steps)) >= 4  # pictures of later and later steps
+    assert page.evaluate("() => document.querySelector('.mgl-netview').__kept === true")  # never re-mounted
+    box = page.locator(".mgl-netview .mgl-node").nth(5)  # h1.4: the 3rd box of the first hidden layer
+    box.hover()
+    tip = page.locator(".mgl-netview .mgl-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert tip.inner_text().startswith("h1.4") and "a = relu(" in tip.inner_text()
+    box.click()
+    page.get_by_text("Neuron layers.0.3").wait_for(timeout=60_000)  # its scalar operations, in the graph tab
+    assert not errors, errors

@@ -4,14 +4,12 @@ AppTest gives each element's Markdown source, which is what the browser renders;
 contains micrograd.views.text's escaped form of the hostile text and never the raw Markdown.
 """
 
-import json
-
 import numpy as np
 
 from micrograd.nn import MLP
 from micrograd.studio import weights as export
 from micrograd.studio.runs import RunStore
-from micrograd.views import text
+from micrograd.views import live, text
 from tests.test_dashboard import app, messages, trainer
 from tests.test_pages_experiments import db, seed_store
 from tests.test_pages_experiments import page as experiments_page
@@ -77,9 +75,10 @@ def test_csv_names_are_escaped_on_the_graph_page():
     assert "is not a number" in errors and "http://" not in errors and text.md("'![a](http://host/z.png)'") in errors
     at.session_state["g_tab"] = "Network"  # only the open tab is drawn
     at.run()
-    network = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("network")][0]
-    node_text = [t for tr in network["data"] for t in tr.get("text") or []]
-    assert "&#36;x&#36;" in node_text and "$x$" not in node_text
+    (net,) = [live.decode(c.proto.bytes) for c in at.get("bidi_component") if c.proto.component_name == "mg_live_net"]
+    # the names travel as data: net_view.js / train_net.js draw them with textContent and esc(), never as HTML
+    # (tests/test_browser_escaping.py checks what the browser shows)
+    assert "$x$" in net["static"]["feature_names"] and not at.get("plotly_chart")
 
 
 def test_a_weights_files_feature_names_are_escaped_in_the_notice():

@@ -4,7 +4,6 @@ After the first run, AppTest re-executes the switched-to page file directly (no 
 through session state (``running``) the way the sidebar's Start and Pause buttons set it.
 """
 
-import json
 import re
 import time
 from pathlib import Path
@@ -12,8 +11,11 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from micrograd.fast import numeric
 from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
+from micrograd.views import live
+from ui import graph_network
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = "compiled"
@@ -154,16 +156,53 @@ def test_snapshots_taken_on_the_train_page_are_the_graph_pages_history():
     assert after[: len(before)] == before and after[-1] == tr.step_count  # kept, not started over
 
 
-def test_live_tick_updates_the_network_figure():
+def net_view(at: AppTest) -> dict | None:
+    """The Network tab's live-view update (micrograd.views.live_net), decoded; None when the view is not drawn."""
+    for e in at.get("bidi_component"):
+        if e.proto.component_name == "mg_live_net":
+            return live.decode(e.proto.bytes)
+    return None
+
+
+def test_the_network_tab_is_the_live_network_view_fed_every_tick():
     at = page("graph", layers="3")
-    at.session_state["g_tab"] = "Network"  # only the open tab is drawn
-    at.session_state["running"] = True
     at.run()
-    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("network")]
-    spec = json.loads(chart.proto.spec)
-    hover = [h for t in spec["data"] if t.get("hovertext") for h in t["hovertext"]]
-    assert any(h.startswith("h1.1<br>a = relu(") and "on this example: a = " in h for h in hover)
-    assert at.session_state["trainer"].step_count > 0
+    assert net_view(at) is None  # only the open tab is drawn
+    at.session_state["g_tab"] = "Network"
+    at.run()
+    first = net_view(at)
+    assert first is not None and first["static"]["sizes"] == [2, 3, 1] and first["status"]["state"] == "ready"
+    (frame,) = first["frames"]
+    tr = at.session_state["trainer"]
+    want = np.concatenate([np.r_[lay.weight.ravel(), lay.bias] for lay in numeric.layers_of(tr.model)])
+    assert frame["step"] == 0 and np.array_equal(frame["net"]["weights"], want.astype(np.float32))
+    assert len(frame["net"]["thumbs"]) == first["static"]["thumb_n"] ** 2 * 4  # one thumbnail per neuron
+    at.session_state["running"] = True
+    at.run()  # a tick: the steps trained, each frame a network picture
+    tick = net_view(at)
+    steps = [f["step"] for f in tick["frames"]]
+    assert tick["status"]["state"] == "running" and tr.step_count > 0
+    assert steps == sorted(steps) and steps[-1] == tr.step_count and all("net" in f for f in tick["frames"])
+
+
+def test_a_click_on_a_neuron_in_the_network_view_opens_it_in_the_graph_tab(monkeypatch):
+    state: dict = {}
+    monkeypatch.setattr(graph_network.st, "session_state", state)  # the trigger's callback, outside a script run
+    sizes = (2, 3, 1)
+    graph_network._on_neuron(sizes)  # nothing picked yet
+    for bad in ("9.0", "0.7", "2.0", "x.1", "1", "0.1.2", 3, "1e3.0", "-1.0", "00000001.0"):
+        state["live_net"] = {"neuron": bad}
+        graph_network._on_neuron(sizes)  # hostile or stale names from the browser are ignored
+        assert "g_full_rerun" not in state, bad
+    state["live_net"] = {"neuron": "0.2"}
+    graph_network._on_neuron(sizes)
+    assert (state["g_neuron"], state["g_tab"], state["g_full_rerun"]) == ("0.2", "Computation graph", True)
+    monkeypatch.undo()
+    at = page("graph", layers="3")  # what the page then shows: the neuron's scalar operations
+    for k in ("g_neuron", "g_tab", "g_full_rerun"):
+        at.session_state[k] = state[k]
+    at.run()
+    assert not at.exception and any(h.value == "Neuron layers.0.2" for h in at.subheader)
 
 
 def test_bad_examples_get_messages_not_tracebacks():

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
-
 from micrograd.nn import MLP
-from micrograd.views import classes, live, network, palette, plots
+from micrograd.views import classes, live, palette, plots
 from micrograd.views import graph as G
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,38 +23,30 @@ def test_every_python_view_colours_positive_blue_and_negative_orange():
     assert (plots.POS, plots.NEG) == (BLUE, ORANGE)
     assert plots.BOUNDARY_SCALE[0][1] == ORANGE and plots.BOUNDARY_SCALE[-1][1] == BLUE
     assert (live.PALETTE["positive"], live.PALETTE["negative"]) == (BLUE, ORANGE)
-    assert (network.POSITIVE, network.NEGATIVE) == (BLUE, ORANGE)
     assert classes.CLASS_COLOURS[:2] == (ORANGE, BLUE)  # class 0 (-1) orange, class 1 (+1) blue
     assert (G.grad_colour(2.0, 2.0), G.grad_colour(-2.0, 2.0)) == (BLUE, ORANGE)
 
 
-def test_the_network_figures_heat_maps_and_edges_use_it():
+def test_the_neuron_views_dot_draws_positive_weights_blue_and_negative_orange():
     model = MLP(2, [3, 1], "tanh", seed=1)
-    fig = network.network_figure(
-        [network.DenseLayer(np.array([[1.0, -1.0]] * 3), np.zeros(3), "tanh"), *_out_layer()],
-        feature_names=["x1", "x2"],
-        x_range=(-1.0, 1.0),
-        y_range=(-1.0, 1.0),
-    )
-    heat = [t for t in fig.data if t.type == "heatmap"]
-    assert heat and all(t.colorscale[0][1] == ORANGE and t.colorscale[-1][1] == BLUE for t in heat)
-    colours = {t.line.color for t in fig.data if t.type == "scatter" and t.mode == "lines"}
-    assert colours == {BLUE, ORANGE}
-    # the neuron view's DOT (bigger nets on the Graph page) draws w > 0 blue and w < 0 orange
     for p, w in zip(model.parameters(), [0.5, -0.5] * 10):
         p.data = w
     ns = G.neuron_snapshot(model, [0.3, -0.2], 1.0, "svm")
-    dot = G.neuron_dot(ns)
+    dot = G.neuron_dot(ns)  # bigger nets on the Graph page, and the opened neuron
     for li, j, i, w, _ in ns.weights:
         src = f"in{i}" if li == 0 else f"h{li - 1}_{i}"
         edge = re.search(rf'  {src} -> h{li}_{j} \[color="(#[0-9a-f]+)"', dot)
         assert edge is not None and edge.group(1) == (BLUE if w > 0 else ORANGE)
-    assert f'color="{BLUE}"' in dot and f'color="{ORANGE}"' in dot
     assert "red" not in dot.split("legend", 1)[-1]  # the legend names the colours it draws
 
 
-def _out_layer():
-    return [network.DenseLayer(np.array([[1.0, -2.0, 0.5]]), np.zeros(1), "linear")]
+def test_the_live_views_paint_with_the_palette_they_are_sent():
+    # train_net.js, train_view.js and paint.js take their colours from the static part's palette, never their own
+    for name in ("train_net.js", "train_view.js", "paint.js", "net_view.js"):
+        js = (ROOT / "ui" / "components" / name).read_text()
+        assert not re.search(r"#(?:e6550d|d6604d|4393c3|2b6cb0)|RdBu", js), name
+    net = (ROOT / "ui" / "components" / "train_net.js").read_text()
+    assert "s.palette.positive : s.palette.negative" in net
 
 
 def test_the_live_graph_canvas_has_the_same_two_colours():

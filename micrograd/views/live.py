@@ -100,6 +100,11 @@ def quantise_unit(a: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(a), q, -128).astype(np.int8)
 
 
+def net_bytes(sizes: Sequence[int], thumb_n: int) -> int:
+    """Raw bytes of one network picture: an int8 thumbnail per neuron and a float32 per weight and bias."""
+    return thumb_n**2 * sum(sizes[1:]) + 4 * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+
+
 def plane_points(X: np.ndarray, i: int, j: int | None, n: int) -> tuple[tuple, tuple, np.ndarray]:
     """(x extent, y extent, inputs): an n x n grid over features i, j (others held at 0), row-major, y upwards."""
     from micrograd.views.plots import span  # plotly loads only when a view is built
@@ -114,9 +119,12 @@ def plane_points(X: np.ndarray, i: int, j: int | None, n: int) -> tuple[tuple, t
     return xr, yr, inputs
 
 
-def _neuron_names(sizes: Sequence[int]) -> list[list[str]]:
-    from micrograd.views.network import neuron_name
+def neuron_name(layer: int, j: int, n_layers: int) -> str:
+    """h{layer+1}.{j+1} for hidden neurons, out.{j+1} for the output layer."""
+    return f"out.{j + 1}" if layer == n_layers - 1 else f"h{layer + 1}.{j + 1}"
 
+
+def _neuron_names(sizes: Sequence[int]) -> list[list[str]]:
     layers = len(sizes) - 1
     return [[neuron_name(li, j, layers) for j in range(n)] for li, n in enumerate(sizes[1:])]
 
@@ -165,8 +173,7 @@ class LiveFeed:
         """Choose the frame strides that keep a run at this speed inside the byte budget."""
         self.speed = max(float(steps_per_second), 1e-9)
         self.every = max(1, math.ceil(self.speed / MAX_FRAMES_PER_SECOND))
-        per_net = self.thumb_n**2 * sum(sizes[1:]) + 4 * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-        net_fps = NET_BYTES_PER_SECOND / per_net
+        net_fps = NET_BYTES_PER_SECOND / net_bytes(sizes, self.thumb_n)
         self.net_every = max(self.every, math.ceil(self.speed / net_fps / self.every) * self.every)
 
     def _key(self, trainer) -> tuple:
@@ -265,18 +272,22 @@ class LiveFeed:
             frame["grid"] = quantise_tanh(grid[:, 0])
             frame["scores"] = _half(pts[:, 0])
         if with_net or k - self._net_at >= self.net_every or trainer.done:
-            self._net_at = k
-            w = np.concatenate([np.concatenate([L.weight.ravel(), L.bias]) for L in layers])
-            with np.errstate(over="ignore"):  # a diverged run's huge weights become inf, as they are shown
-                net: dict[str, Any] = {"weights": w.astype(np.float32)}
-            if self._thumb_inputs is not None:
-                outs = numeric.forward_all(layers, self._thumb_inputs)
-                net["thumbs"] = np.concatenate([quantise_unit(o).T.ravel() for o in outs])  # neuron by neuron
-            frame["net"] = net
+            frame["net"] = net = self._net(layers, k)
             if self._task == "multiclass":  # the points' confidence (for the tooltip) travels with the network
                 net["conf"] = conf
         self._last_step = k
         return frame
+
+    def _net(self, layers: list, k: int) -> dict[str, Any]:
+        """The network picture of step k: every weight and bias, and each neuron's activation thumbnail."""
+        self._net_at = k
+        w = np.concatenate([np.concatenate([L.weight.ravel(), L.bias]) for L in layers])
+        with np.errstate(over="ignore"):  # a diverged run's huge weights become inf, as they are shown
+            net: dict[str, Any] = {"weights": w.astype(np.float32)}
+        if self._thumb_inputs is not None:
+            outs = numeric.forward_all(layers, self._thumb_inputs)
+            net["thumbs"] = np.concatenate([quantise_unit(o).T.ravel() for o in outs])  # neuron by neuron
+        return net
 
     def update(
         self,

@@ -4,7 +4,7 @@
   const mg = globalThis.mgLive;
   const { esc, el, paint } = mg.paint;
   const NODE = 45; // neuron thumbnail side (px), as TF Playground's
-  const ROW = NODE + 9;
+  const ROW = NODE + 12; // room for the name above each box (11 px)
   const COL = 118;
 
   function buildNet(v, s) {
