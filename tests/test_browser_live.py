@@ -189,3 +189,50 @@ def test_no_budget_reads_so_in_the_status_line_and_the_view_head(app_url, page):
     stopped = paused_step(page)
     assert status.inner_text() == f"paused · step {stopped:,} · no budget"
     assert not errors, errors
+
+
+def test_a_hidden_tab_jumps_to_the_newest_step_and_the_numbers_are_wall_clock_and_whole(app_url, page):
+    errors = watch_console(page)
+    page.goto(f"{app_url}/?steps=5000&speed=20")
+    wait_for_app(page)
+    sidebar_button(page, "Start").click()
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 30", timeout=60_000)
+    # steps per second: wall-clock steps (20 asked), not the rate inside one tick (~10x more)
+    sps = []
+    for _ in range(3):
+        page.wait_for_timeout(700)
+        sps.append(float(metric(page, "Steps / s")))
+    assert all(5 <= s <= 40 for s in sps), sps
+    # the tab goes to the background: it paints nothing, and keeps only the newest step it is sent
+    page.evaluate(
+        """() => { Object.defineProperty(document, 'hidden', {value: true, configurable: true});
+                   document.dispatchEvent(new Event('visibilitychange')); }"""
+    )
+    hidden_at = step_of(page)
+    page.wait_for_timeout(3000)
+    assert step_of(page) == hidden_at  # nothing painted while hidden
+    skipped = int(page.locator(CANVAS).get_attribute("data-skipped"))
+    page.evaluate(
+        """() => { Object.defineProperty(document, 'hidden', {value: false, configurable: true});
+                   document.dispatchEvent(new Event('visibilitychange')); }"""
+    )
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step > {hidden_at + 30}", timeout=10_000)
+    shown = step_of(page)
+    # back at once at the newest step (about 60 steps later), not played through the 3 s it missed
+    assert int(page.locator(CANVAS).get_attribute("data-skipped")) > skipped
+    sidebar_button(page, "Pause").click()
+    stopped = paused_step(page)
+    assert stopped >= shown
+    # a step number of four digits and more is shown whole, in the metric and the status line
+    page.goto(f"{app_url}/?steps=5000&speed=100")
+    wait_for_app(page)
+    sidebar_button(page, "Start").click()
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 1200", timeout=120_000)
+    sidebar_button(page, "Pause").click()
+    stopped = paused_step(page)
+    assert metric(page, "Step") == str(stopped)
+    box = page.locator('.mgl-metric[data-label="Step"] .mgl-mvalue')
+    assert box.evaluate("(e) => e.scrollWidth <= e.clientWidth")  # not cut off
+    status = page.get_by_test_id("stSidebar").locator(".mgl-status").inner_text()
+    assert status == f"paused · step {stopped:,} / 5,000"
+    assert not errors, errors
