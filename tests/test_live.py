@@ -252,3 +252,18 @@ def test_a_run_notes_the_state_it_started_from_until_it_pauses(trainer):
     assert feed.update(trainer, state="running")["status"]["from"] == key
     feed.note_run(trainer, False)
     assert feed.update(trainer, state="paused")["status"]["from"] is None
+
+
+@pytest.mark.parametrize("speed", [20, 100, 1000])
+def test_the_graph_pages_network_view_fits_its_budget_with_a_network_picture_every_frame(speed):
+    """Every frame of the Graph page's network view is a network picture; the page's bytes stay under 150 KB/s."""
+    from micrograd.views.live_net import NetFeed
+
+    tr = Trainer(RunConfig(steps=0))
+    feed = NetFeed()
+    feed.set_speed(speed, tr.model.sizes)
+    assert feed.every == feed.net_every and speed / feed.every <= live.MAX_FRAMES_PER_SECOND
+    assert bytes_per_second(feed, tr, speed) < 150_000
+    u = live.decode(live.encode(feed.update(tr, state="running")))
+    assert u["frames"] and all(set(f) == {"step", "net"} for f in u["frames"])  # no boundary, no curves
+    assert "metrics" not in u
