@@ -122,9 +122,9 @@ def controls(s: S.SnapshotSeries) -> Options:
         except ValueError as e:
             st.error(text.md(f"{e}. Pick another example."))
         n = len(s)
-        st.caption(
-            f"{n} snapshot{'s' * (n != 1)} of this run (up to {s.limit}); one every {s.every} steps while training, "
-            "and one whenever training pauses or the example changes."
+        st.caption(  # the count lives in the live caption below: this one is drawn once, and would lag
+            f"A snapshot every {s.every} steps while training (the run keeps up to {s.limit}), and one whenever "
+            "training pauses or the example changes."
         )
         follow = st.toggle("Follow training (show the newest snapshot)", value=True, key="g_follow")
         pick = n - 1
@@ -314,6 +314,13 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
     if isinstance(snap, G.Snapshot) or (stepping and opts.neuron != NO_NEURON):
         draw_neuron_live(s, i, opts.neuron, stepping)  # one neuron's scalar operations in the live view
         return
+    if ui.is_running():  # Graphviz lays a big net out anew on every update, for seconds: the live picture instead
+        st.caption(
+            "While training, a network this big is shown live as its network picture (weights and activations); "
+            "press **Pause** to see one node per neuron with its value and gradient."
+        )
+        graph_network.draw(lesson_ui.trainer())
+        return
     dot = G.neuron_dot(snap, prev)
     st.graphviz_chart(dot, width="stretch")
     st.caption(NEURON_LEGEND)
@@ -362,12 +369,16 @@ def live(opts: Options) -> None:
         tr = lesson_ui.trainer()
         s = series()
         s.wall_rate = ui.steps_per_second()  # over the last ticks (None at first): the frame stride and the rate shown
-        # a snapshot after every step on a multiple of N, and the open view's frames
-        ui.tick(on_step=graph_network.feed().record if st.session_state.get("g_tab") == "Network" else s.record)
+        # a snapshot after every step on a multiple of N, and the frames of the view that shows them
+        big = G.choose_view(tr.model, tr.config.loss, tr.task)[0] == "neuron"  # its graph tab shows the network view
+        net = st.session_state.get("g_tab") == "Network" or big
+        ui.tick(on_step=graph_network.feed().record if net else s.record)
+        st.session_state["g_net_drawn"] = False
         replay = lesson_ui.replaying()
         state = f"replaying run #{replay.run_id}" if replay else "training" if ui.is_running() else "paused"
-        budget = f"/ {tr.config.steps:,}" if tr.config.steps else f"· {NO_BUDGET}"
-        st.caption(f"**{state}** · step {tr.step_count:,} {budget} · {len(s)} snapshots")
+        budget = f"a budget of {tr.config.steps:,} steps" if tr.config.steps else NO_BUDGET
+        # the step on screen is the view's (its frames play a little behind the trainer) and the sidebar's
+        st.caption(f"**{state}** · {budget} · {len(s)} snapshot{'s' * (len(s) != 1)} of this run")
         # only the open tab is drawn: a closed tab's element goes away, so it gets its static part when opened again
         graph_tab, network_tab, health_tab = st.tabs(
             ["Computation graph", "Network", "Why training fails"], key="g_tab", on_change="rerun"
@@ -380,7 +391,7 @@ def live(opts: Options) -> None:
         if network_tab.open:
             with network_tab:
                 graph_network.draw(tr)
-        else:
+        if not st.session_state["g_net_drawn"]:  # its element went away: a new one needs the static part
             graph_network.feed().invalidate()
         if health_tab.open:
             with health_tab:

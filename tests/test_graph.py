@@ -149,14 +149,17 @@ def test_graph_size_counts_without_building(sizes, act, loss):
 
 
 def test_choose_view_switches_at_the_threshold():
-    sizes = {h: G.graph_size(MLP(2, [h, 1]), "svm") for h in range(1, 120)}
+    sizes = {h: G.graph_size(MLP(2, [h, 1]), "svm") for h in range(1, 400)}
     last_scalar = max(h for h, n in sizes.items() if n <= G.MAX_SCALAR_NODES)
     view, why = G.choose_view(MLP(2, [last_scalar, 1]), "svm")
     assert view == "scalar" and str(sizes[last_scalar]) in why
     view, why = G.choose_view(MLP(2, [last_scalar + 1, 1]), "svm")
     assert view == "neuron" and str(sizes[last_scalar + 1]) in why and str(G.MAX_SCALAR_NODES) in why
     assert G.choose_view(MLP(2, [16, 16, 1]))[0] == "scalar"  # the default net: 986 nodes, every one drawn
-    assert G.choose_view(MLP(2, [20, 20, 1]))[0] == "neuron"
+    assert G.choose_view(MLP(2, [24, 24, 1]))[0] == "neuron"
+    # the preset spiral net, 2-16-16-3 (1,081 nodes), and a third layer of 16 (1,881) are drawn node by node
+    assert G.choose_view(MLP(2, [16, 16, 3]), "ce", "multiclass")[0] == "scalar"
+    assert G.choose_view(MLP(2, [16, 16, 16, 3]), "ce", "multiclass")[0] == "scalar"
 
 
 def test_neuron_view():
@@ -345,18 +348,18 @@ def test_series_clears_when_the_graph_or_run_changes():
 
 
 def test_series_uses_the_neuron_view_for_big_nets():
-    s, tr = S.SnapshotSeries(every=5), fake_trainer(MLP(2, [20, 20, 1], seed=1))
+    s, tr = S.SnapshotSeries(every=5), fake_trainer(MLP(2, [24, 24, 1], seed=1))
     assert run(s, tr, range(6), lr=0.001) == [0, 5]
     a, b = s.snapshots
     assert isinstance(b, G.NeuronSnapshot) and b.comparable(a) and b.x == tuple(tr.dataset.X_train[0])
-    assert not b.comparable(G.neuron_snapshot(MLP(2, [20, 19, 1]), b.x, b.y, "svm"))
+    assert not b.comparable(G.neuron_snapshot(MLP(2, [24, 23, 1]), b.x, b.y, "svm"))
     assert not G.snapshot(small(), X, Y, "svm").comparable(b) and not b.comparable(G.snapshot(small(), X, Y, "svm"))
     detail = G.neuron_detail_snapshot(s.model_at(0), 1, 3, a.x, a.y, "svm", 0, ["u", "v"])
     z = next(n for n in detail.nodes if n.name == "layers.1.3.z")
     assert z.data == next(n.z for n in a.neurons if (n.layer, n.index) == (1, 3))
 
 
-@pytest.mark.parametrize("layers", [[2, 1], [20, 20, 1]], ids=["scalar view", "neuron view"])
+@pytest.mark.parametrize("layers", [[2, 1], [24, 24, 1]], ids=["scalar view", "neuron view"])
 def test_training_snapshots_are_traced_when_read_and_equal_the_graph_at_their_step(monkeypatch, layers):
     """Training only copies the weights (the Train page pays nothing for the Graph page's history); a snapshot read
     later is the graph the model had at its step, exactly."""

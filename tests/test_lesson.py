@@ -211,15 +211,3 @@ def test_one_neuron_opened_from_the_neuron_view_gets_its_own_steps():
     focus = [les.names[s.focus] for s in les.steps if s.phase == "backward"]
     assert focus[:2] == ["a1[2]", "z1[2]"] and "w1[2,0]" in focus and "b1[2]" in focus
     assert les.values == tuple(n.data for n in small.nodes) and les.grads == tuple(n.grad for n in small.nodes)
-
-
-def test_the_network_views_neurons_carry_their_layer_and_index_for_a_click():
-    from micrograd.fast import numeric
-    from micrograd.views import network
-
-    model = MLP(2, [3, 1], "relu", seed=0)
-    fig = network.network_figure(numeric.layers_of(model), feature_names=["a", "b"])
-    marks = {t.name: t.customdata for t in fig.data if t.type == "scatter" and t.mode and "markers" in t.mode}
-    assert marks["inputs"] is None
-    assert [list(c) for c in marks["layer 1"]] == [[0, 0], [0, 1], [0, 2]]
-    assert [list(c) for c in marks["layer 2"]] == [[1, 0]]

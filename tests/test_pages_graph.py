@@ -86,18 +86,18 @@ def test_default_net_shows_every_scalar_op_in_the_live_view():
 
 
 def test_big_net_shows_neurons_and_opens_one():
-    at = page("graph", layers="20,20")  # 1,470 scalar nodes: more than the scalar view shows
+    at = page("graph", layers="24,24")  # 2,050 scalar nodes: more than the scalar view shows
     assert "each neuron is one node" in texts(at, "info")
     (dot,) = dots(at)
     neurons = set(re.findall(r"^\s*(h\d+_\d+) \[", dot, re.M))
-    assert len(neurons) == 20 + 20 + 1 and not NODE.findall(dot)  # no scalar nodes
+    assert len(neurons) == 24 + 24 + 1 and not NODE.findall(dot)  # no scalar nodes
     at.selectbox(key="g_neuron").set_value("1.3").run()
     assert not at.exception
     top, detail = dots(at)
     assert top == dot and "neuron layers.1.3" in title_of(detail)
     names = set(re.findall(r"<B>([^<\s]+)", detail))
     assert {"layers.1.3.z", "layers.1.3.a", "layers.1.bias.3", "layers.1.weight.3.19"} <= names
-    assert len(NODE.findall(detail)) == 20 + 1 + 20 + 20 + 20 + 1  # inputs, bias, weights, muls, adds, relu
+    assert len(NODE.findall(detail)) == 24 + 1 + 24 + 24 + 24 + 1  # inputs, bias, weights, muls, adds, relu
 
 
 def test_training_takes_snapshots_that_the_slider_scrubs_and_diffs():
@@ -260,3 +260,17 @@ def test_sandbox_overflow_gets_a_note():
     assert "Overflow: 10 ** 1e+10 = inf" in texts(at, "warning") and not at.exception
     at.text_area(key="s_text").set_value("a * 2").run()
     assert not at.warning
+
+
+def test_a_big_net_trains_as_the_live_network_picture_and_shows_its_neurons_when_paused():
+    at = page("graph", layers="24,24")  # 2,050 scalar nodes: the neuron view
+    at.session_state["running"] = True
+    at.run()  # a tick: Graphviz would lay the whole net out anew on every update, for seconds
+    assert not at.exception and not dots(at)
+    view = net_view(at)
+    assert view is not None and view["static"]["sizes"] == [2, 24, 24, 1] and view["status"]["state"] == "running"
+    assert any("press **Pause** to see one node per neuron" in c.value for c in at.caption)
+    at.session_state["running"] = False
+    at.run()
+    (dot,) = dots(at)  # paused: one node per neuron, with its value and gradient
+    assert len(set(re.findall(r"^\s*(h\d+_\d+) \[", dot, re.M))) == 24 + 24 + 1 and net_view(at) is None

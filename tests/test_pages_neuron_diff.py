@@ -13,7 +13,7 @@ NODE = re.compile(r"^\s*n(\d+) \[(.*)\];$", re.M)
 
 def test_opened_neuron_shows_its_change_since_the_previous_snapshot():
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params.update({"steps": "200", "layers": "20,20"})  # 2-20-20-1: over 1,000 scalar nodes, the neuron view
+    at.query_params.update({"steps": "200", "layers": "24,24"})  # 2-24-24-1: over 2,000 scalar nodes, the neuron view
     at.run()
     at.switch_page("pages/graph.py").run()
     at.number_input(key="g_every").set_value(2).run()

@@ -49,3 +49,4 @@ def draw(tr: training.Trainer) -> None:
     payload = live.encode(f.update(tr, state=state, sps=steps_per_second()))
     on_neuron = partial(_on_neuron, tuple(tr.model.sizes))
     components.view("net", payload, key=KEY, on_neuron_change=on_neuron, on_need_change=_on_need)
+    st.session_state["g_net_drawn"] = True

@@ -29,7 +29,7 @@ from micrograd.views.graph_task import label_leaves as label_leaves
 from micrograd.views.graph_task import label_of as _label_of
 from micrograd.views.graph_task import resolve_task as resolve_task
 
-MAX_SCALAR_NODES = 1000  # the live view (canvas, laid out once) pans and zooms the ~1,000 nodes of 2-16-16-1
+MAX_SCALAR_NODES = 2000  # the live view (canvas, laid out once) pans and zooms 2-16-16-1 (986), 2-16-16-16-3 (1,881)
 
 
 @dataclass(frozen=True)

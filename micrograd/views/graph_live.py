@@ -24,6 +24,7 @@ from micrograd.views.layout import NODE_H, NODE_W, Layout, layout_snapshot
 
 MAGIC = b"MGG1"
 MAX_FPS = 15.0  # frames per second while training: ~118 KB/s of float32 for the 986-node 2-16-16-1 graph
+FULL_FPS_NODES = 1000  # bigger graphs get proportionally fewer frames: the bytes and the tracing per second stay
 MAX_FRAMES = 90  # frames kept for the next send (a few seconds at MAX_FPS)
 RATE_WINDOW = 2.0  # seconds over which the training rate is measured
 _DTYPES = {"f4": np.float32, "i4": np.int32, "u1": np.uint8}
@@ -189,7 +190,7 @@ class LiveSeries(S.SnapshotSeries):
         self._seen: deque[tuple[float, int]] = deque()  # (time, step) of recent steps, for the rate
         self.wall_rate: float | None = None  # the page's wall-clock steps per second (ui.steps_per_second), if known
         self._layouts: dict[str, Layout] = {}
-        self._view: tuple[object, str] = (None, "")
+        self._view: tuple[object, str, int] = (None, "", 0)  # (architecture key, view, scalar nodes)
         self._run: tuple[int, object] | None = None
         self._frame_at = -math.inf
         self._key_of: tuple[G.Snapshot | None, str] = (None, "")
@@ -218,9 +219,9 @@ class LiveSeries(S.SnapshotSeries):
             self._seen.popleft()
         r = self.rate()
         if r is not None:
-            self.frame_every = max(1, math.ceil(r / MAX_FPS))
+            self.frame_every = max(1, math.ceil(r / self.max_fps))
             return step % self.frame_every == 0
-        if now - self._frame_at >= 1 / MAX_FPS:  # the rate is not known yet: throttle by time
+        if now - self._frame_at >= 1 / self.max_fps:  # the rate is not known yet: throttle by time
             self._frame_at = now
             return True
         return False
@@ -238,8 +239,9 @@ class LiveSeries(S.SnapshotSeries):
         Only the page that shows the frames records them: the Train page's ticks take snapshots but no frames.
         """
         step = trainer.step_count
+        view = self._view_of(trainer)
         due = force or self._pace(step)
-        if self._view_of(trainer) != "scalar":
+        if view != "scalar":
             return
         run = (id(trainer), self._view[0])
         if run != self._run or (self.frames and self.frames[-1].step > step):
@@ -260,8 +262,14 @@ class LiveSeries(S.SnapshotSeries):
         task = getattr(trainer, "task", None)
         key = (id(trainer.model), tuple(trainer.model.sizes), trainer.config.loss, task)
         if self._view[0] != key:
-            self._view = (key, G.choose_view(trainer.model, trainer.config.loss, task)[0])
+            model, loss = trainer.model, trainer.config.loss
+            self._view = (key, G.choose_view(model, loss, task)[0], G.graph_size(model, loss, task))
         return self._view[1]
+
+    @property
+    def max_fps(self) -> float:
+        """Frames per second at most: MAX_FPS up to FULL_FPS_NODES nodes, proportionally fewer for bigger graphs."""
+        return MAX_FPS * min(1.0, FULL_FPS_NODES / max(self._view[2], 1))
 
     def layout_of(self, snap: G.Snapshot) -> Layout:
         """The layout of snap's architecture, computed once and kept."""

@@ -15,6 +15,7 @@
     return `${m}e${e[0] === "-" ? "-" : "+"}${n < 10 ? "0" : ""}${n}`;
   }
   mg.fmt = fmt;
+  mg.ordinal = (n) => n + (n % 100 >= 11 && n % 100 <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] || "th");
   const signed = (mg.signed = (v) => (v > 0 ? "+" : "") + fmt(v));
 
   function decode(bytes) {

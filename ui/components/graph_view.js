@@ -293,7 +293,7 @@
     st.root.dataset.seq = String(fr.seq);
     st.root.dataset.pictures = String(st.pictures);
     const loss = fr.loss === null ? "not finite" : fmt(fr.loss);
-    const every = st.every > 1 ? ` · showing every ${st.every}th step` : "";
+    const every = st.every > 1 ? ` · showing every ${mg.ordinal(st.every)} step` : "";
     const rate = st.rate ? ` · ${st.rate.toFixed(1)} steps/s` : "";
     st.status.textContent = `${st.title ? st.title + " · " : ""}step ${fr.step} · loss ${loss}${every}${rate}`;
     st.lnote.textContent = `fill = ${st.prev ? "change of the " : ""}${st.by === "grad" ? "gradient d loss / d node" : "value"}, log scale over 4 decades`;
