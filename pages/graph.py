@@ -291,6 +291,18 @@ def draw_live(
     st.caption(LEGEND)
 
 
+def zero_loss_note(snap: G.Snapshot | G.NeuronSnapshot) -> None:
+    """A loss of exactly 0 (an SVM margin met) sends no gradient back: say why every node below it is white."""
+    if snap.loss == 0:
+        st.info(
+            f"At step {snap.step} this example's loss is exactly 0 (it is past the margin of the "
+            f"{snap.loss_name.upper()} loss), so d loss / d node is 0 for every node below the loss and the picture "
+            "is white: this example no longer teaches the network anything. To watch gradients flow, pick a point "
+            "the network gets wrong or nearly wrong (click one on the Train page's boundary), or train with BCE, "
+            "whose loss is never exactly 0."
+        )
+
+
 def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
     """The chosen snapshot: the whole scalar graph, or one node per neuron plus an opened neuron."""
     snaps = s.snapshots
@@ -309,6 +321,7 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
         st.caption("Pause training to step through one training step of the current snapshot.")
     if isinstance(snap, G.Snapshot) and opts.neuron == NO_NEURON:
         draw_live(s, snap, None if stepping else prev, opts.follow, i if stepping else -1)
+        zero_loss_note(snap)
         exports(lambda: G.to_dot(snap, prev, show="diff" if prev else "value"), f"graph-step{snap.step}", "graph")
         return
     if isinstance(snap, G.Snapshot) or (stepping and opts.neuron != NO_NEURON):
@@ -324,6 +337,7 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
     dot = G.neuron_dot(snap, prev)
     st.graphviz_chart(dot, width="stretch")
     st.caption(NEURON_LEGEND)
+    zero_loss_note(snap)
     exports(dot, f"neurons-step{snap.step}", "graph")
     if opts.neuron == NO_NEURON:
         return

@@ -212,11 +212,12 @@ def _legend(tr: training.Trainer) -> None:
 with ui.guard("training"):
     _feed().invalidate()  # a full run: the view's element may be new, so it gets the static part again
     trainer = ui.get_trainer()
-    with st.container():  # messages come and go: a container keeps the view's position fixed
-        _status(trainer)
+    with st.container():
         pair = _pair(trainer)
     with st.container():  # the fragment's own slot: its reruns replace its elements instead of appending
         live_view(pair)
+    with st.container():  # below the view: a message that comes or goes when a run starts or ends moves nothing above
+        _status(trainer)
     _legend(trainer)
     _evaluation(trainer)
 

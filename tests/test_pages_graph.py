@@ -274,3 +274,16 @@ def test_a_big_net_trains_as_the_live_network_picture_and_shows_its_neurons_when
     at.run()
     (dot,) = dots(at)  # paused: one node per neuron, with its value and gradient
     assert len(set(re.findall(r"^\s*(h\d+_\d+) \[", dot, re.M))) == 24 + 24 + 1 and net_view(at) is None
+
+
+def test_an_example_with_zero_loss_says_why_its_gradients_are_all_zero():
+    at = page("graph")  # the default: SVM loss, training point 0
+    assert not any("loss is exactly 0" in m.value for m in at.info)
+    tr = at.session_state["trainer"]
+    tr.run()  # the budget of 100 steps: the network learns the moons, point 0 ends up past the margin
+    at.run()
+    snap = at.session_state["snapshots"].snapshots[-1]
+    assert snap.step == tr.step_count == 100 and snap.loss == 0.0
+    assert all(n.grad == 0 for n in snap.nodes if n.name != "loss")
+    note = [m.value for m in at.info if "loss is exactly 0" in m.value]
+    assert note and "At step 100" in note[0] and "SVM" in note[0]

@@ -73,6 +73,7 @@ PALETTE = {
 }
 MAGIC = b"MGL1"
 CURVE_N = 120  # points of a one-feature regression's fitted curve
+CONF_EVERY_FRAME = 500  # multiclass: up to this many points, each frame has their confidence (else every net frame)
 MAX_TIP_FEATURES = 10  # the points' features are sent for the tooltip up to this many features
 AHEAD_SECONDS = 0.6  # while paused: the steps after Start the browser can play before the server's first tick
 AHEAD_BUDGET = 0.06  # seconds of server time those steps may take
@@ -259,6 +260,8 @@ class LiveFeed:
         if self._task == "multiclass":
             frame["grid"] = classes.quantise_classes(grid)
             frame["pred"], conf = classes.point_classes(pts)
+            if len(conf) <= CONF_EVERY_FRAME:  # the tooltip's class and its certainty then come from one step
+                frame["conf"] = conf
         elif self._task == "regression":
             values = classes.unscale(grid, self._scaling)
             if self._mode == "curve":
@@ -273,7 +276,7 @@ class LiveFeed:
             frame["scores"] = _half(pts[:, 0])
         if with_net or k - self._net_at >= self.net_every or trainer.done:
             frame["net"] = net = self._net(layers, k)
-            if self._task == "multiclass":  # the points' confidence (for the tooltip) travels with the network
+            if self._task == "multiclass" and "conf" not in frame:  # many points: it travels with the network
                 net["conf"] = conf
         self._last_step = k
         return frame

@@ -51,7 +51,7 @@
   function head(v) {
     const st = v.status;
     if (!st) return;
-    const every = st.every > 1 ? ` · showing every ${mg.paint.ordinal(st.every)} step` : "";
+    const every = st.state === "running" && st.every > 1 ? ` · showing every ${mg.paint.ordinal(st.every)} step` : "";
     const step = v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—";
     v.head.textContent = `${st.state} · step ${step}${mg.paint.budget(st.budget, "of")}${every}`;
     v.head.dataset.state = st.state;
@@ -74,6 +74,14 @@
       v.onControl = (e) => {
         if (e.detail.act === "pause" && v.status && v.status.state === "running") {
           v.status = { ...v.status, state: "paused" };
+          const p = v.player, buf = p.buf;
+          if (buf.length) {
+            // the steps already taken: the newest at once, not counted on under "paused"
+            p.buf = [];
+            p.last = buf[buf.length - 1];
+            p.lastAt = performance.now();
+            show(v, p.last);
+          }
           head(v);
         }
       };

@@ -9,6 +9,7 @@
 
   function buildNet(v, s) {
     v.net.innerHTML = "";
+    v.netTip = null;
     const sizes = s.sizes;
     const tall = Math.max(...sizes) * ROW;
     const W = (sizes.length - 1) * COL + NODE + 40, H = tall + 20; // room above the first row for its names
@@ -41,8 +42,14 @@
           box.cv = cv;
         }
         el("span", "mgl-name", box).textContent = name;
-        box.addEventListener("mouseenter", () => neuronTip(v, c, j, box));
-        box.addEventListener("mouseleave", () => (v.tip.style.display = "none"));
+        box.addEventListener("mouseenter", () => {
+          v.netTip = () => neuronTip(v, c, j, box); // redrawn with every network frame while the mouse stays
+          v.netTip();
+        });
+        box.addEventListener("mouseleave", () => {
+          v.netTip = null;
+          v.tip.style.display = "none";
+        });
         if (c > 0) v.nodes.push(box);
       }
     });
@@ -113,6 +120,7 @@
       const n2 = s.thumb_n * s.thumb_n;
       v.nodes.forEach((box, k) => paint(box.cv, net.thumbs, s.thumb_n, v.lut, k * n2));
     }
+    if (v.netTip) v.netTip(); // a formula on screen shows this frame's numbers
   }
 
   mg.trainNet = { build: buildNet, draw: drawNet };

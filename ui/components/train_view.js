@@ -177,8 +177,9 @@
     v.scores = f.scores || f.pred;
     if (drawing) mg.draw.paintDraft(v, ctx);
     else wrong(v, ctx, f);
+    const conf = f.conf || (f.net && f.net.conf);
+    if (conf) (v.conf = conf), (v.confStep = f.step);
     if (f.net) mg.trainNet.draw(v, f.net, f.step);
-    if (f.net && f.net.conf) v.conf = f.net.conf;
     v.shown = f.step;
     v.canvas.dataset.step = f.step;
     v.canvas.dataset.shown = (+(v.canvas.dataset.shown || 0) + 1).toString();
@@ -189,6 +190,7 @@
       drawCurves(v, f.step);
     }
     head(v);
+    if (v.pointTip) v.pointTip(); // a point's numbers on screen are this frame's
     mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: f.step, sps: v.status && v.status.sps } }));
   }
 
@@ -261,10 +263,12 @@
     const st = v.status;
     if (!st) return;
     metricsAt(v);
-    const every = st.every > 1 ? ` · showing every ${mg.paint.ordinal(st.every)} step` : "";
+    const running = st.state === "running";
+    const every = running && st.every > 1 ? ` · showing every ${mg.paint.ordinal(st.every)} step` : "";
     // the network's thumbnails and weights cost more bytes than a boundary: they may follow fewer steps; say so
-    const net = st.net_every > Math.max(st.every, 1) ? ` · network every ${mg.paint.ordinal(st.net_every)} step` : "";
-    const lr = st.lr !== null && st.lr !== undefined ? ` · next learning rate ${Number(st.lr).toPrecision(3)}` : "";
+    const net = running && st.net_every > Math.max(st.every, 1) ? ` · network every ${mg.paint.ordinal(st.net_every)} step` : "";
+    const more = st.state === "running" || st.state === "paused" || st.state === "ready"; // a step may follow
+    const lr = more && st.lr !== null && st.lr !== undefined ? ` · next learning rate ${Number(st.lr).toPrecision(3)}` : "";
     v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}${net}`;
     v.head.dataset.state = st.state;
   }
@@ -310,7 +314,8 @@
     let what;
     if (s.task === "multiclass") {
       const pred = f.pred ? f.pred[k] : 255;
-      const conf = v.conf ? ` (${Math.round((100 * v.conf[k]) / 255)} % sure at step ${v.netStep})` : "";
+      const when = v.confStep !== v.shown ? ` at step ${v.confStep}` : "";
+      const conf = v.conf ? ` (${Math.round((100 * v.conf[k]) / 255)} % sure${when})` : "";
       const guess = pred === 255 ? "—" : `${esc(s.class_names[pred])}${conf}`;
       what = `class ${esc(s.class_names[p.label[k]])} · predicted ${guess}`;
     } else if (s.task === "regression") what = `target ${fmt(p.target[k])} · predicted ${fmt(f.pred ? f.pred[k] : null)}`;
@@ -334,8 +339,18 @@
       v.player.lastAt = performance.now() - 1000 / Math.max(v.player.speed, 1e-6); // the first step is due now
       v.player.push(a.frames);
       v.status = { ...st, state: "running" };
-    } else if (act === "pause" && st.state === "running") v.status = { ...st, state: "paused" };
-    else return;
+    } else if (act === "pause" && st.state === "running") {
+      v.status = { ...st, state: "paused" };
+      const p = v.player, buf = p.buf;
+      if (buf.length) {
+        // the steps already taken jump to the newest at once: a count going on under "paused" reads as training
+        p.skipped += buf.length - 1;
+        p.buf = [];
+        p.last = buf[buf.length - 1];
+        p.lastAt = performance.now();
+        show(v, p.last);
+      }
+    } else return;
     head(v);
   }
 
@@ -347,8 +362,14 @@
     if (!v) {
       v = build(parentElement);
       mg.states.set(parentElement, v);
-      v.canvas.addEventListener("mousemove", (ev) => pointTip(v, ev));
-      v.canvas.addEventListener("mouseleave", () => (v.tip.style.display = "none"));
+      v.canvas.addEventListener("mousemove", (ev) => {
+        v.pointTip = () => pointTip(v, ev); // redrawn with every frame while the mouse stays
+        v.pointTip();
+      });
+      v.canvas.addEventListener("mouseleave", () => {
+        v.pointTip = null;
+        v.tip.style.display = "none";
+      });
       v.canvas.addEventListener("click", (ev) => {
         if (mg.draw && mg.draw.active(v)) return; // Draw mode owns the clicks
         const k = nearest(v, ev, true);
