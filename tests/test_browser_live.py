@@ -1,6 +1,7 @@
 """The Train page's live view in a real browser: the picture is the model's, step by step (rates: bench/browser.py)."""
 
 import json
+import re
 import time
 
 import numpy as np
@@ -146,6 +147,32 @@ def test_hover_shows_a_point_and_a_click_picks_it_for_the_graph_page(app_url, pa
     node = page.locator('.mgl-node[data-name="h1.1"]')
     node.hover()
     assert "relu(" in tip.inner_text() and "·x1" in tip.inner_text()
+    assert not errors, errors
+
+
+def test_tooltips_show_the_numbers_of_the_frame_on_screen_while_training(app_url, page):
+    errors = watch_console(page)
+    canvas = open_train(page, f"{app_url}/?steps=3000&speed=20")
+    sidebar_button(page, "Start").click()
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 5", timeout=30_000)
+    x, y = canvas.evaluate("(el) => el.mglPoint(4)")
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)  # the mouse stays still from here on
+    tip = page.locator(".mgl-tip")
+    tip.wait_for()
+
+    def tip_step(pattern: str) -> int:
+        return int(re.search(pattern, tip.inner_text()).group(1).replace(",", ""))
+
+    first = tip_step(r"at step ([\d,]+)")
+    page.wait_for_timeout(1500)
+    later = tip_step(r"at step ([\d,]+)")
+    assert later > first + 5 and later <= step_of(page)  # the point's score follows the picture
+    page.locator('.mgl-node[data-name="h1.1"]').hover()
+    first = tip_step(r"weights at step ([\d,]+)")
+    page.wait_for_timeout(1500)
+    assert tip_step(r"weights at step ([\d,]+)") > first  # and a neuron's formula follows the network
+    sidebar_button(page, "Pause").click()
     assert not errors, errors
 
 
