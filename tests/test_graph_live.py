@@ -229,3 +229,11 @@ def test_the_train_pages_ticks_take_snapshots_but_record_no_frames():
     tr.step_count = 10
     s.record(tr, force=True)
     assert [f.step for f in s.frames] == [9]
+
+
+def test_bigger_graphs_get_fewer_frames_a_second():
+    small, big = GL.LiveSeries(), GL.LiveSeries()
+    small._view_of(fake_trainer(MLP(2, [16, 16, 1], seed=1)))  # 986 nodes
+    big._view_of(fake_trainer(MLP(2, [16, 16, 16, 1], seed=1)))  # ~1,800 nodes
+    assert small.max_fps == GL.MAX_FPS
+    assert big.max_fps < GL.MAX_FPS * GL.BIG_GRAPH_NODES / 1500  # bytes per second stay those of ~800 nodes at 15

@@ -24,7 +24,8 @@ from micrograd.views.layout import NODE_H, NODE_W, Layout, layout_snapshot
 
 MAGIC = b"MGG1"
 MAX_FPS = 15.0  # frames per second while training: ~118 KB/s of float32 for the 986-node 2-16-16-1 graph
-FULL_FPS_NODES = 1000  # bigger graphs get proportionally fewer frames: the bytes and the tracing per second stay
+FULL_FPS_NODES = 1000  # bigger graphs get fewer frames: MAX_FPS * BIG_GRAPH_NODES / nodes (measured: spiral's 1,081
+BIG_GRAPH_NODES = 700  # nodes took 177 KB/s at 15 frames a second, 156 at 11, over the page's 150)
 MAX_FRAMES = 90  # frames kept for the next send (a few seconds at MAX_FPS)
 RATE_WINDOW = 2.0  # seconds over which the training rate is measured
 _DTYPES = {"f4": np.float32, "i4": np.int32, "u1": np.uint8}
@@ -268,8 +269,9 @@ class LiveSeries(S.SnapshotSeries):
 
     @property
     def max_fps(self) -> float:
-        """Frames per second at most: MAX_FPS up to FULL_FPS_NODES nodes, proportionally fewer for bigger graphs."""
-        return MAX_FPS * min(1.0, FULL_FPS_NODES / max(self._view[2], 1))
+        """Frames per second at most: MAX_FPS up to FULL_FPS_NODES nodes, then inversely to the node count."""
+        n = self._view[2]
+        return MAX_FPS if n <= FULL_FPS_NODES else MAX_FPS * BIG_GRAPH_NODES / n
 
     def layout_of(self, snap: G.Snapshot) -> Layout:
         """The layout of snap's architecture, computed once and kept."""
