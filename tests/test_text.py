@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from micrograd.fast import numeric
 from micrograd.nn import MLP
-from micrograd.views import compare, network, plots, text
+from micrograd.views import compare, plots, text
 from micrograd.views import graph as G
 from tests.conftest import require_tool
 
@@ -108,9 +108,6 @@ def test_figures_escape_feature_class_and_run_names():
     assert fig.layout.xaxis.title.text == text.plotly(names[0]) and fig.layout.yaxis.title.text == text.plotly(names[1])
     conf = plots.confusion_figure(y, numeric.scores(layers, X), ["<b>no</b>", "%{z}"])
     assert list(conf.data[0].x) == ["&lt;b&gt;no&lt;/b&gt; (-1)", "&#37;{z} (+1)"]
-    net = network.network_figure(layers, feature_names=names)
-    shown = [s for t in net.data for s in list(t.text or []) + list(t.hovertext or [])]
-    assert text.plotly(names[0]) in shown and not any("<a " in s or "$y$" in s for s in shown)
     steps = [{"step": 1, "train_loss": 1.0, "test_loss": 1.0}]
     legend = [t.name for t in compare.loss_figure([("#1 <b>bold</b> $x$", steps)]).data]
     assert legend == ["#1 &lt;b&gt;bold&lt;/b&gt; &#36;x&#36; · train", "#1 &lt;b&gt;bold&lt;/b&gt; &#36;x&#36; · test"]
