@@ -111,19 +111,10 @@ def test_a_click_on_a_neuron_in_the_network_view_opens_its_scalar_operations(app
     errors = collect_errors(page)
     open_graph_page(page, f"{app_url}/?layers=4", nodes=54)
     page.get_by_role("tab", name="Network").click()
-    chart = page.get_by_test_id("stPlotlyChart").first
-    chart.wait_for()
-    page.wait_for_function("() => document.querySelector('.js-plotly-plot')?._fullData?.length > 0")
-    # the screen position of hidden neuron layers.0.1 (trace "layer 1", point 1)
-    xy = page.evaluate(
-        """() => {
-          const gd = document.querySelector('.js-plotly-plot');
-          const t = gd._fullData.find((d) => d.name === 'layer 1');
-          const L = gd._fullLayout, r = gd.getBoundingClientRect();
-          return [r.left + L._size.l + L.xaxis.d2p(t.x[1]), r.top + L._size.t + L.yaxis.d2p(t.y[1])];
-        }"""
-    )
-    page.mouse.click(xy[0], xy[1])
+    # the live network view: boxes x1, x2, then h1.1, h1.2, ...; h1.2 is hidden neuron layers.0.1
+    box = page.locator(".mgl-netview .mgl-node").nth(3)
+    box.wait_for(timeout=60_000)
+    box.click()
     # the graph tab opens on that neuron: inputs, bias, 2 weights, 2 products, 2 sums, relu
     page.wait_for_function(f"() => {ROOT_JS}?.dataset.nodes === '10'", timeout=60_000)
     assert page.get_by_text("Neuron layers.0.1", exact=True).is_visible()
