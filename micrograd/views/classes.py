@@ -113,3 +113,25 @@ def class_palette(k: int) -> list[str]:
 def misclassified(pred: np.ndarray, labels: Sequence[int]) -> np.ndarray:
     """Which points' predicted class differs from their label (a point without a prediction counts as wrong)."""
     return np.asarray(pred) != np.asarray(labels)
+
+
+def quantise_tanh(z: np.ndarray) -> np.ndarray:
+    """int8 of 127·tanh(z): the sign is kept exactly (tiny non-zero scores become ±1), NaN becomes -128."""
+    z = np.asarray(z, dtype=float)
+    with np.errstate(all="ignore"):
+        q = np.rint(127.0 * np.tanh(z))
+    q = np.where(q == 0, np.sign(z), q)  # ±1 for a tiny non-zero score, 0 for 0
+    np.copyto(q, -128.0, where=np.isnan(z))
+    return q.astype(np.int8)
+
+
+def quantise_unit(a: np.ndarray) -> np.ndarray:
+    """int8 of 127·a/max|a| per column (each neuron scaled by its own largest |a|), NaN becomes -128."""
+    a = np.asarray(a, dtype=float)
+    finite = np.where(np.isfinite(a), np.abs(a), 0.0)
+    scale = finite.max(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    with np.errstate(all="ignore"):
+        q = np.rint(127.0 * np.clip(a / scale, -1.0, 1.0))
+    q = np.where((q == 0) & (a > 0), 1, np.where((q == 0) & (a < 0), -1, q))
+    return np.where(np.isfinite(a), q, -128).astype(np.int8)

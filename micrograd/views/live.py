@@ -57,6 +57,7 @@ import numpy as np
 from micrograd.fast import numeric
 from micrograd.studio.status import Status
 from micrograd.views import classes, palette
+from micrograd.views.classes import quantise_tanh, quantise_unit  # the live views' int8 pictures
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
@@ -77,28 +78,6 @@ CONF_EVERY_FRAME = 500  # multiclass: up to this many points, each frame has the
 MAX_TIP_FEATURES = 10  # the points' features are sent for the tooltip up to this many features
 AHEAD_SECONDS = 0.6  # while paused: the steps after Start the browser can play before the server's first tick
 AHEAD_BUDGET = 0.06  # seconds of server time those steps may take
-
-
-def quantise_tanh(z: np.ndarray) -> np.ndarray:
-    """int8 of 127·tanh(z): the sign is kept exactly (tiny non-zero scores become ±1), NaN becomes -128."""
-    z = np.asarray(z, dtype=float)
-    with np.errstate(all="ignore"):
-        q = np.rint(127.0 * np.tanh(z))
-    q = np.where(q == 0, np.sign(z), q)  # ±1 for a tiny non-zero score, 0 for 0
-    np.copyto(q, -128.0, where=np.isnan(z))
-    return q.astype(np.int8)
-
-
-def quantise_unit(a: np.ndarray) -> np.ndarray:
-    """int8 of 127·a/max|a| per column (each neuron scaled by its own largest |a|), NaN becomes -128."""
-    a = np.asarray(a, dtype=float)
-    finite = np.where(np.isfinite(a), np.abs(a), 0.0)
-    scale = finite.max(axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
-    with np.errstate(all="ignore"):
-        q = np.rint(127.0 * np.clip(a / scale, -1.0, 1.0))
-    q = np.where((q == 0) & (a > 0), 1, np.where((q == 0) & (a < 0), -1, q))
-    return np.where(np.isfinite(a), q, -128).astype(np.int8)
 
 
 def net_bytes(sizes: Sequence[int], thumb_n: int) -> int:
