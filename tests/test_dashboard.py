@@ -2,6 +2,7 @@
 
 import base64
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -104,12 +105,21 @@ def test_landing_page_has_the_micrograd_demo_defaults():
     assert u["status"]["state"] == "ready" and u["static"]["sizes"] == [2, 16, 16, 1]
 
 
+def later(at: AppTest, seconds: float = 0.15) -> AppTest:
+    """Wait, so that steps are due (the tick trains by wall clock: at the default 20 steps/s, 3 steps), then return at.
+
+    A fast machine runs an AppTest rerun in under 1/20 s, which is due no step.
+    """
+    time.sleep(seconds)
+    return at
+
+
 def test_start_ticks_then_pause_stops():
     at = app()
     at.button(key="btn_start").click().run()
     counts = [trainer(at).step_count]
     for _ in range(2):
-        at.run()
+        later(at).run()
         counts.append(trainer(at).step_count)
     assert 0 < counts[0] < counts[1] < counts[2] and at.session_state["running"]
     u = view(at)
@@ -196,9 +206,9 @@ def test_each_loss_applies_live_and_each_activation_reinitialises():
 def test_learning_rate_changes_live_without_reset():
     at = app()
     at.button(key="btn_start").click().run()
-    at.run()
+    later(at).run()
     tr, before = trainer(at), trainer(at).step_count
-    at.select_slider(key="w_lr").set_value(0.1).run()
+    later(at).select_slider(key="w_lr").set_value(0.1).run()
     assert trainer(at) is tr and tr.config.lr == 0.1 and tr.step_count > before  # kept training, same weights
     assert at.session_state["running"] and at.query_params["lr"] == "0.1"
     assert "re-initialised" not in messages(at, "info")
@@ -474,8 +484,6 @@ def test_pause_stops_the_trainer_itself():
 
 
 def test_the_tick_trains_by_wall_clock_at_the_chosen_speed(monkeypatch):
-    import time
-
     monkeypatch.setattr("ui.controls.TICK_BUDGET", 60.0)  # count the steps due, whatever this machine's speed
     at = app(steps="500", speed="1")
     at.button(key="btn_start").click().run()

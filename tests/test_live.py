@@ -267,3 +267,16 @@ def test_the_graph_pages_network_view_fits_its_budget_with_a_network_picture_eve
     u = live.decode(live.encode(feed.update(tr, state="running")))
     assert u["frames"] and all(set(f) == {"step", "net"} for f in u["frames"])  # no boundary, no curves
     assert "metrics" not in u
+
+
+def test_a_busy_server_still_sends_the_first_steps_ahead(monkeypatch):
+    """Past AHEAD_BUDGET seconds no more steps are taken ahead, but the first AHEAD_MIN always are."""
+    monkeypatch.setattr(live, "AHEAD_BUDGET", -1.0)  # the budget is spent before the first step
+    tr = Trainer(RunConfig(steps=300, layers=[4]))
+    feed = live.LiveFeed()
+    feed.set_speed(20, tr.model.sizes)
+    u = feed.update(tr, state="paused", ahead=True)
+    assert [f["step"] for f in u["ahead"]["frames"]] == list(range(1, live.AHEAD_MIN + 1)) and tr.step_count == 0
+    monkeypatch.setattr(live, "AHEAD_BUDGET", 60.0)
+    u = feed.update(tr, state="paused", ahead=True)
+    assert [f["step"] for f in u["ahead"]["frames"]] == list(range(1, 13))  # 0.6 s at 20 steps/s

@@ -78,6 +78,7 @@ CONF_EVERY_FRAME = 500  # multiclass: up to this many points, each frame has the
 MAX_TIP_FEATURES = 10  # the points' features are sent for the tooltip up to this many features
 AHEAD_SECONDS = 0.6  # while paused: the steps after Start the browser can play before the server's first tick
 AHEAD_BUDGET = 0.06  # seconds of server time those steps may take
+AHEAD_MIN = 3  # steps taken whatever the budget (a busy machine still gives Start something to play at once)
 
 
 def net_bytes(sizes: Sequence[int], thumb_n: int) -> int:
@@ -340,20 +341,20 @@ class LiveFeed:
 
         Start plays them at once while the server starts the run; its first update names the state the run
         started from (``status["from"]``), and the browser drops them unless it is ``"from"`` here. The scalar
-        engine sends none (too slow to take steps on spec); at most AHEAD_BUDGET seconds of steps are taken.
+        engine sends none (too slow to take steps on spec). Steps past the first AHEAD_MIN stop after AHEAD_BUDGET seconds.
         """
         if self._inputs is None or trainer.done or trainer.config.engine != "compiled" or steps < 1:
             return None
         key, twin = trainer.state_key(), trainer.fork()
         saved, frames, t0 = (self._net_at, self._last_step), [], time.perf_counter()
         try:
-            for _ in range(steps):
+            for n in range(1, steps + 1):
                 if twin.step() is None:
                     break
                 k = twin.step_count
                 if k % self.every == 0 or twin.done:  # the frames record() and update() would send for them
                     frames.append(self._frame(twin, k))
-                if twin.done or time.perf_counter() - t0 > AHEAD_BUDGET:
+                if twin.done or (n >= AHEAD_MIN and time.perf_counter() - t0 > AHEAD_BUDGET):
                     break
         finally:
             self._net_at, self._last_step = saved
