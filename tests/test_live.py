@@ -111,7 +111,8 @@ def test_long_histories_are_downsampled_and_curves_only_append():
     tr.run(4100)
     feed = live.LiveFeed()
     first = feed.update(tr, state="paused")["metrics"]["step"]
-    assert len(first) <= live.MAX_CURVE_POINTS + 1 and first[-1] == 4100
+    assert len(first) <= live.MAX_CURVE_POINTS + 2 and first[0] == 1 and first[-1] == 4100  # the ends kept
+    assert len({b - a for a, b in zip(first[1:], first[2:-1])}) == 1  # evenly spaced between them
     tr.run(5)
     later = feed.update(tr, state="paused")["metrics"]["step"]
     assert later[-1] == 4105 and all(s > 4100 for s in later) and len(later) <= 5

@@ -370,7 +370,8 @@ class LiveFeed:
         limit = MAX_CURVE_POINTS if start == 0 else MAX_NEW_METRICS
         stride = max(1, 2 ** math.ceil(math.log2((n - start) / limit))) if n - start > limit else 1
         stride = max(stride, curve_stride(n))
-        idx = [k for k in range(start, n) if (history[k]["step"] % stride == 0) or k == n - 1]
+        # a history sent from its start keeps its first point (the loss before training), whatever the stride
+        idx = [k for k in range(start, n) if history[k]["step"] % stride == 0 or k == n - 1 or k == 0]
         self._metric_cursor = n
         score = "r2" if self._task == "regression" else "accuracy"
         cols = ("step", "train_loss", "test_loss", f"train_{score}", f"test_{score}")

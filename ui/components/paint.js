@@ -13,6 +13,11 @@
     v === null || v === undefined || !isFinite(v) ? "—" : Math.abs(v) >= 1e6 ? Number(v).toExponential(2) : Number(v).toFixed(d);
   /* A step budget after "step N": " / 3,000" (or " of 3,000" with word "of"); 0 is no budget (train until Pause). */
   P.budget = (b, word = "/") => (b ? ` ${word} ${b.toLocaleString("en-US")}` : " · no budget");
+  /* An axis label: 3 significant digits without trailing zeros (0, 50, 100, 0.693), tiny or huge in exponent form. */
+  P.tick = (y) => {
+    const a = Math.abs(y);
+    return y === 0 ? "0" : a >= 1e5 || a < 1e-3 ? y.toExponential(1) : String(Number(y.toPrecision(3)));
+  };
   P.ordinal = (n) => n + (n % 100 >= 11 && n % 100 <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] || "th");
   P.esc = (s) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 
@@ -81,7 +86,16 @@
     ctx.fillText(title, L, 12);
     let n = xs.length;
     while (n > 0 && xs[n - 1] > upto) n--;
-    if (n < 1) return;
+    if (n < 1) {
+      // before the first step: the frame and what will appear in it, not an empty space
+      ctx.strokeStyle = "#ccc";
+      ctx.strokeRect(L, T, W - L - R, H - T - Bt);
+      ctx.fillStyle = "#888";
+      ctx.textAlign = "center";
+      ctx.fillText("no steps yet: the curves grow as the network trains", L + (W - L - R) / 2, T + (H - T - Bt) / 2 + 4);
+      ctx.textAlign = "left";
+      return;
+    }
     const tr = (y) => (y === null ? null : log ? (y > 0 ? Math.log10(y) : null) : y);
     let lo = Infinity, hi = -Infinity;
     if (fixed) [lo, hi] = fixed;
@@ -94,15 +108,19 @@
     if (!isFinite(lo)) return;
     if (hi - lo < 1e-9) (hi += 0.5), (lo -= 0.5);
     const x0 = xs[0], x1 = Math.max(xs[n - 1], x0 + 1);
-    const X = (x) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
+    const one = n === 1; // one step: its point in the middle, one label under it
+    const X = (x) => (one ? L + (W - L - R) / 2 : L + ((x - x0) / (x1 - x0)) * (W - L - R));
     const Y = (y) => T + (1 - (Math.min(Math.max(y, lo), hi) - lo) / (hi - lo)) * (H - T - Bt);
     ctx.strokeStyle = "#ccc";
     ctx.strokeRect(L, T, W - L - R, H - T - Bt);
     ctx.textAlign = "right";
-    for (const y of [lo, hi]) ctx.fillText(log ? (10 ** y).toPrecision(2) : y.toPrecision(3), L - 3, Y(y) + 4);
+    for (const y of [lo, hi]) ctx.fillText(P.tick(log ? 10 ** y : y), L - 3, Y(y) + 4);
     ctx.textAlign = "center";
-    ctx.fillText(`step ${x0}`, L + 20, H - 6);
-    ctx.fillText(`step ${xs[n - 1]}`, W - R - 30, H - 6);
+    if (one) ctx.fillText(`step ${x0}`, X(x0), H - 6);
+    else {
+      ctx.fillText(`step ${x0}`, L + 20, H - 6);
+      ctx.fillText(`step ${xs[n - 1]}`, W - R - 30, H - 6);
+    }
     ctx.textAlign = "left";
     series.forEach((ys, si) => {
       ctx.strokeStyle = si ? "#999999" : "#222222";
@@ -120,6 +138,13 @@
         pen = true;
       }
       ctx.stroke();
+      const y = one ? tr(ys[0]) : null; // one point is no line: a dot, so the first step shows
+      if (y !== null && isFinite(y)) {
+        ctx.fillStyle = ctx.strokeStyle;
+        ctx.beginPath();
+        ctx.arc(X(xs[0]), Y(y), 3, 0, 2 * Math.PI);
+        ctx.fill();
+      }
     });
     ctx.setLineDash([]);
     ctx.fillStyle = "#222";
