@@ -57,12 +57,26 @@
     v.head.dataset.state = st.state;
   }
 
+  /* One decoded payload (mg.receive): the static part, the status and the frames to play. */
+  function apply(v, u) {
+    const newRun = u.reset && u.status.run !== v.run;
+    v.run = u.status.run;
+    if (u.static) setStatic(v, u.static);
+    v.status = u.status;
+    v.player.speed = u.status.speed;
+    if (u.frames) {
+      // paused, a new element or a new run: the newest picture at once (never blank); else play them
+      if (u.status.state !== "running" || newRun || !v.player.last) v.player.showNow(u.frames[u.frames.length - 1]);
+      else v.player.push(u.frames);
+    }
+    head(v);
+  }
+
   mg.views.net = function ({ data, parentElement, setTriggerValue }) {
     let v = mg.states.get(parentElement);
     if (!v) {
       v = build(parentElement);
       mg.states.set(parentElement, v);
-      v.queue = Promise.resolve();
     }
     v.pickNeuron = (k) => {
       const name = v.static && neuronOf(v, k);
@@ -74,49 +88,13 @@
       v.onControl = (e) => {
         if (e.detail.act === "pause" && v.status && v.status.state === "running") {
           v.status = { ...v.status, state: "paused" };
-          const p = v.player, buf = p.buf;
-          if (buf.length) {
-            // the steps already taken: the newest at once, not counted on under "paused"
-            p.buf = [];
-            p.last = buf[buf.length - 1];
-            p.lastAt = performance.now();
-            show(v, p.last);
-          }
+          v.player.jumpToNewest();
           head(v);
         }
       };
       mg.bus.addEventListener("control", v.onControl);
     }
-    if (data && data !== v.bytes) {
-      const bytes = (v.bytes = data);
-      v.queue = v.queue
-        .then(() => mg.decode(bytes))
-        .then((u) => {
-          if (u.feed === v.feed && u.seq <= v.seq) return; // an old payload seen again
-          if (!u.static && !v.static) {
-            if (v.asked !== u.feed) (v.asked = u.feed), v.need(u.seq); // a new element without the static part
-            return;
-          }
-          v.feed = u.feed;
-          v.seq = u.seq;
-          const newRun = u.reset && u.status.run !== v.run;
-          v.run = u.status.run;
-          if (u.static) setStatic(v, u.static);
-          v.status = u.status;
-          v.player.speed = u.status.speed;
-          if (u.frames) {
-            if (u.status.state !== "running" || newRun || !v.player.last) {
-              const f = u.frames[u.frames.length - 1]; // the newest picture at once: never blank
-              v.player.clear();
-              v.player.last = f;
-              v.player.lastAt = performance.now();
-              show(v, f);
-            } else v.player.push(u.frames);
-          }
-          head(v);
-        })
-        .catch((e) => console.error("network view:", e));
-    }
+    mg.receive(v, data, (u) => apply(v, u), "network view");
     return () => {
       v.player.destroy();
       mg.bus.removeEventListener("control", v.onControl);

@@ -130,6 +130,21 @@ mg.Player = class {
     this.lastAt = Math.max(due, now - 50); // no drift beyond one late frame
     this.show(next, now);
   }
+  /* Show frame f now, dropping the buffer (paused, a new element, a new run): the canvas is never blank. */
+  showNow(f) {
+    this.clear();
+    this.last = f;
+    this.lastAt = performance.now();
+    this.show(f, this.lastAt);
+  }
+  /* Pause: the buffered steps, already taken, jump to the newest at once (a count going on under "paused" reads
+   * as training). */
+  jumpToNewest() {
+    const buf = this.buf;
+    if (!buf.length) return;
+    this.skipped += buf.length - 1;
+    this.showNow(buf[buf.length - 1]);
+  }
   destroy() {
     cancelAnimationFrame(this.raf);
     document.removeEventListener("visibilitychange", this.onVisible);
@@ -137,6 +152,29 @@ mg.Player = class {
 };
 
 mg.states = mg.states || new WeakMap(); // parentElement -> the view's state
+
+/* A live view's payloads (micrograd/views/live.py), decoded in order: apply(u) gets each new one. An old payload
+ * seen again is dropped; a new element that missed the static part (no full run re-sent it) asks Python for it with
+ * v.need(seq), once per feed. v.gaps counts updates that never arrived (a dropped message). */
+mg.receive = function (v, data, apply, what) {
+  if (!data || data === v.bytes) return; // an effect re-run with the same payload changes nothing
+  const bytes = (v.bytes = data);
+  // payloads decode asynchronously; chain them so they land in order
+  v.queue = (v.queue || Promise.resolve())
+    .then(() => mg.decode(bytes))
+    .then((u) => {
+      if (u.feed === v.feed && u.seq <= v.seq) return;
+      if (u.feed === v.feed && u.seq > v.seq + 1) v.gaps = (v.gaps || 0) + 1;
+      if (!u.static && !v.static) {
+        if (v.asked !== u.feed) (v.asked = u.feed), v.need(u.seq);
+        return;
+      }
+      v.feed = u.feed;
+      v.seq = u.seq;
+      apply(u);
+    })
+    .catch((e) => console.error(what + ":", e));
+};
 
 /* Hand a component's element to the registered view; returns the cleanup st.components.v2 keeps.
  *

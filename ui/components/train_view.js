@@ -341,16 +341,31 @@
       v.status = { ...st, state: "running" };
     } else if (act === "pause" && st.state === "running") {
       v.status = { ...st, state: "paused" };
-      const p = v.player, buf = p.buf;
-      if (buf.length) {
-        // the steps already taken jump to the newest at once: a count going on under "paused" reads as training
-        p.skipped += buf.length - 1;
-        p.buf = [];
-        p.last = buf[buf.length - 1];
-        p.lastAt = performance.now();
-        show(v, p.last);
-      }
+      v.player.jumpToNewest();
     } else return;
+    head(v);
+  }
+
+  /* One decoded payload (mg.receive): the static part, the metrics, the status and the frames to play. */
+  function apply(v, u) {
+    v.canvas.dataset.gaps = v.gaps || 0;
+    if (u.reset) for (const k in v.curves) v.curves[k] = []; // the metrics come again from the start
+    const running = u.status.state === "running";
+    const newRun = u.reset && u.status.run !== v.run; // a re-sent static part of the same run is no new run
+    if (running && v.played && v.played !== u.status.from) v.player.clear(); // the steps played ahead were not this run's
+    if (running) v.played = null;
+    v.run = u.status.run;
+    if (u.static) setStatic(v, u.static);
+    if (u.metrics) addMetrics(v, u.metrics);
+    v.status = u.status;
+    v.player.speed = u.status.speed;
+    v.ahead = !running && u.ahead ? { ...u.ahead, base: u.status.step } : null;
+    if (u.frames) {
+      // paused (the step the model holds), a new element or a new run: the newest picture at once, so the canvas is
+      // never blank; a re-sent static part of the same running run keeps its frames playing
+      if (!running || newRun || !v.player.last) v.player.showNow(u.frames[u.frames.length - 1]);
+      else v.player.push(u.frames);
+    }
     head(v);
   }
 
@@ -376,7 +391,6 @@
         if (k >= 0) v.pick(k);
       });
       if (mg.draw) mg.draw.attach(v);
-      v.queue = Promise.resolve();
     }
     v.pick = (k) => setTriggerValue("pick", k); // the newest mount's setter
     if (!v.onControl) {
@@ -385,48 +399,7 @@
     }
     v.send = (drawing) => setTriggerValue("drawn", drawing);
     v.need = (seq) => setTriggerValue("need", seq);
-    if (data && data !== v.bytes) {
-      const bytes = (v.bytes = data); // an effect re-run with the same payload changes nothing
-      // payloads decode asynchronously; chain them so they land in order
-      v.queue = v.queue
-        .then(() => mg.decode(bytes))
-        .then((u) => {
-          if (u.feed === v.feed && u.seq <= v.seq) return; // an old payload seen again
-          if (u.feed === v.feed && u.seq > v.seq + 1) v.gaps = (v.gaps || 0) + 1;
-          if (!u.static && !v.static) {
-            // a new element that missed the static part (no full run re-sent it): ask Python for it, once per feed
-            if (v.asked !== u.feed) (v.asked = u.feed), v.need(u.seq);
-            return;
-          }
-          v.feed = u.feed;
-          v.seq = u.seq;
-          v.canvas.dataset.gaps = v.gaps || 0;
-          if (u.reset) for (const k in v.curves) v.curves[k] = []; // the metrics come again from the start
-          const running = u.status.state === "running";
-          const newRun = u.reset && u.status.run !== v.run; // a re-sent static part of the same run is no new run
-          if (running && v.played && v.played !== u.status.from) v.player.clear(); // the steps played ahead were not this run's
-          if (running) v.played = null;
-          v.run = u.status.run;
-          if (u.static) setStatic(v, u.static);
-          if (u.metrics) addMetrics(v, u.metrics);
-          v.status = u.status;
-          v.player.speed = u.status.speed;
-          v.ahead = !running && u.ahead ? { ...u.ahead, base: u.status.step } : null;
-          if (u.frames) {
-            if (!running || newRun || !v.player.last) {
-              // paused (the step the model holds), a new element or a new run: the newest picture at once, so the
-              // canvas is never blank; a re-sent static part of the same running run keeps its frames playing
-              const f = u.frames[u.frames.length - 1];
-              v.player.clear();
-              v.player.last = f;
-              v.player.lastAt = performance.now();
-              show(v, f);
-            } else v.player.push(u.frames);
-          }
-          head(v);
-        })
-        .catch((e) => console.error("live view:", e));
-    }
+    mg.receive(v, data, (u) => apply(v, u), "live view");
     return () => {
       // the element left the page (mg.mount's release): stop playing and forget it; safe to run twice
       v.player.destroy();
