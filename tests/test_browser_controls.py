@@ -93,3 +93,40 @@ def test_a_view_without_its_static_part_asks_for_it_again(app_url, page):
     page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '0'")
     assert np.isfinite(float(canvas.evaluate("(el) => el.mglView.static.x_range[0]")))
     assert not errors, errors
+
+
+# every animation frame: the step on the canvas, the view's head and the sidebar's status line
+WATCH_END_JS = """(el) => new Promise((done) => {
+  const seen = [];
+  const loop = () => {
+    const side = document.querySelector('[data-testid=stSidebar] .mgl-status');
+    const row = [+el.dataset.step, document.querySelector('.mgl-head').textContent,
+                 side.querySelector('.mgl-state').textContent, +side.dataset.step, side.dataset.state];
+    const prev = seen[seen.length - 1];
+    if (!prev || row.some((x, i) => x !== prev[i])) seen.push(row);
+    if (seen.length < 5000 && !(row[1].startsWith('finished') && row[2] === 'finished' && row[4] === 'finished')) {
+      requestAnimationFrame(loop);
+    } else done(seen);
+  };
+  requestAnimationFrame(loop);
+})"""
+
+
+def test_a_finished_run_plays_its_last_steps_and_says_finished_at_the_last_one(app_url, page):
+    errors = watch_console(page)
+    canvas = open_train(page, f"{app_url}/?steps=40&speed=20")
+    sidebar_button(page, "Start").click()
+    rows = canvas.evaluate(WATCH_END_JS)
+    steps = [r[0] for r in rows]
+    assert steps[-1] == 40 and rows[-1][1].startswith("finished · step 40") and rows[-1][3] == 40
+    # the server finished first (data-state), while the view still played: it said running until the last step
+    assert any(r[4] == "finished" and r[0] < 40 for r in rows), rows
+    for step, head, said, side_step, _ in rows:
+        assert head.startswith("finished") == (said == "finished") or step == 40, (step, head, said)
+        if said == "finished" or head.startswith("finished"):
+            assert step == 40 and side_step == 40, (step, head, said, side_step)
+        elif said == "running":
+            assert side_step == step  # the sidebar says the step on screen
+    shown = sorted(set(steps))
+    assert shown[-4:] == [37, 38, 39, 40]  # played out to the end, not a jump to it
+    assert not errors, errors

@@ -210,6 +210,8 @@ mg.views.status = function ({ data, parentElement }) {
     st.listener = (e) => {
       const d = e.detail;
       if (d.step !== undefined) st.shown = d.step;
+      st.viewState = d.state; // only the Train page's view says its state (undefined from the others)
+      st.viewAt = performance.now();
       if (d.sps !== undefined) st.sps = d.sps;
       render();
     };
@@ -224,7 +226,12 @@ mg.views.status = function ({ data, parentElement }) {
   }
   const render = () => {
     const d = st.data;
-    const state = st.said || d.state; // what a click said shows at once; data-state stays the server's
+    // a finished run whose last steps a view still plays: running, at the step on screen, until it shows the last
+    const playing =
+      d.state === "finished" && st.viewState === "running" && st.shown !== undefined && st.shown < d.step && performance.now() - st.viewAt < 2000;
+    clearTimeout(st.timer);
+    if (playing) st.timer = setTimeout(render, 2000); // a view that went quiet (it left the page) no longer holds it
+    const state = st.said || (playing ? "running" : d.state); // what a click said shows at once; data-state stays the server's
     st.el.dataset.state = d.state;
     st.el.dataset.said = st.said || "";
     st.state.textContent = state;
@@ -237,10 +244,11 @@ mg.views.status = function ({ data, parentElement }) {
     // a re-render with the data already shown keeps what a click said; the next rerun's data replaces it
     if (JSON.stringify(data) !== JSON.stringify(st.data)) st.said = null;
     st.data = data;
-    if (data.state !== "running") st.shown = undefined;
+    if (data.state !== "running" && data.state !== "finished") st.shown = undefined; // finished: a view may play on
   }
   render();
   return () => {
+    clearTimeout(st.timer);
     mg.bus.removeEventListener("status", st.listener);
     mg.bus.removeEventListener("control", st.control);
     if (mg.states.get(parentElement) === st) mg.states.delete(parentElement);

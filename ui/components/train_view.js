@@ -189,9 +189,11 @@
       v.curvesAt = now;
       drawCurves(v, f.step);
     }
+    if (v.ending && !v.player.buf.length && f.step >= v.ending.step) end(v);
     head(v);
     if (v.pointTip) v.pointTip(); // a point's numbers on screen are this frame's
-    mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: f.step, sps: v.status && v.status.sps } }));
+    const st = v.status || {};
+    mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: f.step, sps: st.sps, state: st.state } }));
   }
 
   /* A one-feature regression: the prediction over x as a line. */
@@ -352,21 +354,32 @@
     if (u.reset) for (const k in v.curves) v.curves[k] = []; // the metrics come again from the start
     const running = u.status.state === "running";
     const newRun = u.reset && u.status.run !== v.run; // a re-sent static part of the same run is no new run
+    // the budget reached while steps are still to play: play them out, and say finished at the last one
+    const playOut = u.status.state === "finished" && v.status && v.status.state === "running" && !newRun && !!v.player.last;
     if (running && v.played && v.played !== u.status.from) v.player.clear(); // the steps played ahead were not this run's
     if (running) v.played = null;
     v.run = u.status.run;
     if (u.static) setStatic(v, u.static);
     if (u.metrics) addMetrics(v, u.metrics);
-    v.status = u.status;
+    v.status = playOut ? { ...u.status, state: "running" } : u.status;
+    v.ending = playOut ? u.status : null;
     v.player.speed = u.status.speed;
     v.ahead = !running && u.ahead ? { ...u.ahead, base: u.status.step } : null;
     if (u.frames) {
       // paused (the step the model holds), a new element or a new run: the newest picture at once, so the canvas is
       // never blank; a re-sent static part of the same running run keeps its frames playing
-      if (!running || newRun || !v.player.last) v.player.showNow(u.frames[u.frames.length - 1]);
+      if (!running && !playOut || newRun || !v.player.last) v.player.showNow(u.frames[u.frames.length - 1]);
       else v.player.push(u.frames);
     }
+    if (v.ending && !v.player.buf.length) end(v);
     head(v);
+  }
+
+  /* The last step of a finished run is on screen: the view and the sidebar say finished now. */
+  function end(v) {
+    v.status = v.ending;
+    v.ending = null;
+    mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: v.shown, state: v.status.state } }));
   }
 
   /* What draw.js needs of this view. */
