@@ -25,7 +25,10 @@ START_JS = """(el) => new Promise((done) => {
   let first = null;
   const loop = () => {
     const s = +el.dataset.step;
-    if (s !== before && first === null) first = SAMPLE(el);
+    if (s !== before && first === null) {
+      first = SAMPLE(el);
+      first.loss = document.querySelector('.mgl-metric[data-label="Train loss"] .mgl-mvalue').textContent;
+    }
     if (!seen.length || seen[seen.length - 1] !== s) seen.push(s);
     if (seen.length < 12) requestAnimationFrame(loop);
     else done({before, ahead, said, confirmed, seen, first});
@@ -49,6 +52,7 @@ def test_start_plays_the_steps_sent_ahead_at_once_and_they_are_the_runs_own(app_
     tr = Trainer(RunConfig(steps=300))
     tr.step()
     assert agree(r["first"], numeric.layers_of(tr.model)) >= 20
+    assert r["first"]["loss"] == f"{tr.history[0]['train_loss']:.4f}"  # its numbers came with it, not a "—"
     page.get_by_test_id("stSidebar").locator(".mgl-status[data-state=running]").wait_for(timeout=20_000)
     page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step > {seen[-1] + 5}", timeout=20_000)
     assert not errors, errors

@@ -228,6 +228,11 @@ def test_paused_updates_carry_the_next_steps_frames_exactly_as_the_run_sends_the
         assert ("net" in f) == ("net" in g)
         if "net" in f:
             assert np.array_equal(f["net"]["weights"], g["net"]["weights"])
+    # their metric points are the run's for the same steps, so the numbers move with the first pictures
+    m, got = ahead["metrics"], run["metrics"]
+    assert m["step"] == steps and got["step"][-len(steps) :] == steps
+    for col in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+        assert m[col] == got[col][-len(steps) :] and all(x is not None for x in m[col])
     assert "ahead" not in run  # running: nothing ahead
 
 

@@ -33,8 +33,9 @@ An update is a dict with these keys (absent when there is nothing new):
   (wall-clock), ``every`` (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate),
   ``run`` (equal while the run and its picture stay: a re-sent static part of the same run keeps the frames
   playing), ``from`` (while running: the state key the run started from);
-- ``ahead`` (while paused): ``{"from": state key, "frames": [...]}``, the next steps taken by a twin of the
-  trainer; the browser plays them the moment Start is pressed, and keeps them only if the run's ``from`` matches.
+- ``ahead`` (while paused): ``{"from": state key, "frames": [...], "metrics": {...}}``, the next steps taken by a
+  twin of the trainer; the browser plays them the moment Start is pressed, and keeps them only if the run's ``from``
+  matches.
 
 Every picture is a real training step's, computed with micrograd.fast.numeric; the browser only paints.
 Rates fit a byte budget: at most MAX_FRAMES_PER_SECOND boundary frames, and network frames at the rate
@@ -358,7 +359,12 @@ class LiveFeed:
                     break
         finally:
             self._net_at, self._last_step = saved
-        return {"from": key, "frames": frames} if frames else None
+        if not frames:
+            return None
+        # their metric points too, so the numbers and curves move with the pictures from the first one
+        stride = curve_stride(len(trainer.history) + len(twin.history))
+        rows = [r for i, r in enumerate(twin.history) if r["step"] % stride == 0 or i == len(twin.history) - 1]
+        return {"from": key, "frames": frames, "metrics": self._metric_cols(rows)}
 
     def _new_metrics(self, history: Sequence[dict]) -> dict | None:
         n = len(history)
@@ -373,9 +379,13 @@ class LiveFeed:
         # a history sent from its start keeps its first point (the loss before training), whatever the stride
         idx = [k for k in range(start, n) if history[k]["step"] % stride == 0 or k == n - 1 or k == 0]
         self._metric_cursor = n
+        return self._metric_cols([history[k] for k in idx])
+
+    def _metric_cols(self, rows: Sequence[dict]) -> dict:
+        """History rows -> the curves' columns (None for a number that is not finite)."""
         score = "r2" if self._task == "regression" else "accuracy"
         cols = ("step", "train_loss", "test_loss", f"train_{score}", f"test_{score}")
-        return {c: [_finite(history[k].get(c)) for k in idx] for c in cols}
+        return {c: [_finite(r.get(c)) for r in rows] for c in cols}
 
 
 def curve_stride(n: int) -> int:

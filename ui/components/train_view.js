@@ -288,7 +288,10 @@
   function addMetrics(v, m) {
     const c = v.curves;
     const cols = { step: m.step, train_loss: m.train_loss, test_loss: m.test_loss, train_metric: m.train_accuracy || m.train_r2, test_metric: m.test_accuracy || m.test_r2 };
-    for (const k in c) c[k].push(...(cols[k] || m.step.map(() => null)));
+    const last = c.step.length ? c.step[c.step.length - 1] : -1;
+    const from = m.step.findIndex((s) => s > last); // points played ahead come again from the run: once is enough
+    if (from < 0) return;
+    for (const k in c) c[k].push(...(cols[k] || m.step.map(() => null)).slice(from));
     if (c.step.length > 4000) for (const k in c) c[k] = c[k].filter((_, i) => i % 2 === 0 || i === c[k].length - 1);
   }
 
@@ -338,6 +341,8 @@
     if (act === "start" && st.state !== "running" && a && last && last.step === a.base && !v.player.buf.length) {
       v.played = a.from;
       v.ahead = null;
+      v.aheadAt = v.curves.step.length; // the curves' points before the ones played ahead (dropped if not the run's)
+      if (a.metrics) addMetrics(v, a.metrics);
       v.player.lastAt = performance.now() - 1000 / Math.max(v.player.speed, 1e-6); // the first step is due now
       v.player.push(a.frames);
       v.status = { ...st, state: "running" };
@@ -356,7 +361,11 @@
     const newRun = u.reset && u.status.run !== v.run; // a re-sent static part of the same run is no new run
     // the budget reached while steps are still to play: play them out, and say finished at the last one
     const playOut = u.status.state === "finished" && v.status && v.status.state === "running" && !newRun && !!v.player.last;
-    if (running && v.played && v.played !== u.status.from) v.player.clear(); // the steps played ahead were not this run's
+    if (running && v.played && v.played !== u.status.from) {
+      // the steps played ahead were not this run's: neither their pictures nor their metric points
+      v.player.clear();
+      for (const k in v.curves) v.curves[k].length = Math.min(v.curves[k].length, v.aheadAt);
+    }
     if (running) v.played = null;
     v.run = u.status.run;
     if (u.static) setStatic(v, u.static);
