@@ -105,6 +105,7 @@ def test_train_moons_pause_download_and_upload_the_weights(app_url, page, tmp_pa
     page.wait_for_timeout(1500)
     assert step_of(page) == stopped_at, "training went on after Pause"
     assert stopped_at < 400
+    shown_accuracy = percent(metric(page, "Train accuracy"))  # the numbers of the weights on screen
 
     page.locator("canvas.mgl-boundary").scroll_into_view_if_needed()
     page.wait_for_timeout(500)
@@ -119,7 +120,10 @@ def test_train_moons_pause_download_and_upload_the_weights(app_url, page, tmp_pa
     dl.value.save_as(path)
     loaded = load(path)
     assert loaded.model.sizes == [2, 16, 16, 1]
-    assert loaded.metrics["step"] == stopped_at and loaded.metrics["train_accuracy"] >= 0.95
+    # the file holds the weights on screen: their step and the numbers beside them (a step after the 95 % seen
+    # while running may have lost a point or two at lr 1)
+    assert loaded.metrics["step"] == stopped_at and loaded.metrics["train_accuracy"] >= 0.9
+    assert f"{100 * loaded.metrics['train_accuracy']:.1f}" == f"{shown_accuracy:.1f}"
     assert loaded.training["dataset"] == "moons" and loaded.feature_names == ["x1", "x2"]
 
     sidebar_button(page, "Reset").click()

@@ -1,6 +1,8 @@
 """Start and Pause in a real browser: Start plays the steps sent ahead at once, Pause says so at once, and both
 end on the trainer's own steps (timings: bench/browser.py; here only what is shown, and that it is true)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -52,7 +54,7 @@ def test_start_plays_the_steps_sent_ahead_at_once_and_they_are_the_runs_own(app_
     tr = Trainer(RunConfig(steps=300))
     tr.step()
     assert agree(r["first"], numeric.layers_of(tr.model)) >= 20
-    assert r["first"]["loss"] == f"{tr.history[0]['train_loss']:.4f}"  # its numbers came with it, not a "—"
+    assert r["first"]["loss"] == f"{tr.evaluate()['train_loss']:.4f}"  # its weights' numbers came with it
     page.get_by_test_id("stSidebar").locator(".mgl-status[data-state=running]").wait_for(timeout=20_000)
     page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step > {seen[-1] + 5}", timeout=20_000)
     assert not errors, errors
@@ -133,4 +135,52 @@ def test_a_finished_run_plays_its_last_steps_and_says_finished_at_the_last_one(a
             assert side_step == step  # the sidebar says the step on screen
     shown = sorted(set(steps))
     assert shown[-4:] == [37, 38, 39, 40]  # played out to the end, not a jump to it
+    assert not errors, errors
+
+
+def test_an_update_sent_before_pause_reached_the_server_does_not_resume_the_count(app_url, page):
+    """Updates decoded late (as a tick's update on its way when Pause is clicked): the view stays paused."""
+    errors = watch_console(page)
+    canvas = open_train(page, f"{app_url}/?steps=3000&speed=30")
+    sidebar_button(page, "Start").click()
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 10", timeout=20_000)
+    page.evaluate(
+        """() => { const mg = globalThis.mgLive, decode = mg.decode;
+                   mg.decode = (b) => decode(b).then((u) => new Promise((r) => setTimeout(() => r(u), 700))); }"""
+    )
+    page.wait_for_timeout(600)  # a tick's update is on its way (held 0.7 s)
+    rows = canvas.evaluate(
+        """(el) => new Promise((done) => {
+          const b = [...document.querySelectorAll('[data-testid=stSidebar] button')].find((x) => x.innerText.trim() === 'Pause');
+          b.click();
+          const rows = [], t0 = performance.now();
+          const loop = () => {
+            rows.push([+el.dataset.step, document.querySelector('.mgl-head').textContent]);
+            if (performance.now() - t0 < 2500) requestAnimationFrame(loop); else done(rows);
+          };
+          requestAnimationFrame(loop);
+        })"""
+    )
+    assert all(head.startswith("paused") for _, head in rows), [r for r in rows if not r[1].startswith("paused")][:3]
+    steps = [s for s, _ in rows]
+    ups = sum(1 for a, b in zip(steps, steps[1:]) if b == a + 1)
+    assert ups <= 1, steps  # jumps to the steps taken, never counts on under "paused"
+    stopped = paused_step(page)
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '{stopped}'", timeout=10_000)
+    assert not errors, errors
+
+
+def test_the_head_names_the_learning_rate_of_the_step_after_the_one_on_screen(app_url, page):
+    errors = watch_console(page)
+    canvas = open_train(page, f"{app_url}/?steps=60&speed=20&schedule=linear&lr=1&lr_end=0.1")
+    sidebar_button(page, "Start").click()
+    rows = canvas.evaluate(WATCH_END_JS)
+    tr = Trainer(RunConfig(steps=60, schedule="linear", lr=1.0, lr_end=0.1))
+    checked = 0
+    for _, head, *_ in rows:
+        m = re.match(r"(running|paused|ready) · step (\d+) of 60 · next learning rate ([0-9.]+)", head)
+        if m:
+            assert float(m[3]) == float(f"{tr.lr_at(int(m[2])):.3g}"), head
+            checked += 1
+    assert checked >= 20, rows
     assert not errors, errors

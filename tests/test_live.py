@@ -6,7 +6,7 @@ import pytest
 from micrograd.fast import numeric
 from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
-from micrograd.views import live
+from micrograd.views import curves, live
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_long_histories_are_downsampled_and_curves_only_append():
     tr.run(4100)
     feed = live.LiveFeed()
     first = feed.update(tr, state="paused")["metrics"]["step"]
-    assert len(first) <= live.MAX_CURVE_POINTS + 2 and first[0] == 1 and first[-1] == 4100  # the ends kept
+    assert len(first) <= curves.MAX_CURVE_POINTS + 2 and first[0] == 1 and first[-1] == 4100  # the ends kept
     assert len({b - a for a, b in zip(first[1:], first[2:-1])}) == 1  # evenly spaced between them
     tr.run(5)
     later = feed.update(tr, state="paused")["metrics"]["step"]
@@ -229,10 +229,12 @@ def test_paused_updates_carry_the_next_steps_frames_exactly_as_the_run_sends_the
         if "net" in f:
             assert np.array_equal(f["net"]["weights"], g["net"]["weights"])
     # their metric points are the run's for the same steps, so the numbers move with the first pictures
-    m, got = ahead["metrics"], run["metrics"]
-    assert m["step"] == steps and got["step"][-len(steps) :] == steps
+    # (and the point the step after them will record: the last picture's own numbers, see micrograd.views.curves)
+    m, got, upcoming = ahead["metrics"], run["metrics"], run["next_metrics"]
+    assert m["step"] == [*steps, steps[-1] + 1] and got["step"][-len(steps) :] == steps
+    assert upcoming["step"] == [steps[-1] + 1]
     for col in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
-        assert m[col] == got[col][-len(steps) :] and all(x is not None for x in m[col])
+        assert m[col] == got[col][-len(steps) :] + upcoming[col] and all(x is not None for x in m[col])
     assert "ahead" not in run  # running: nothing ahead
 
 

@@ -29,6 +29,7 @@ An update is a dict with these keys (absent when there is nothing new):
   THUMB_N x THUMB_N activation picture (int8 of a / max|a| per neuron) and the weights and biases (float32);
 - ``metrics``: new metric points only (``step``, ``train_loss``, ``test_loss``, ``train_accuracy``,
   ``test_accuracy``; regression: ``train_r2``, ``test_r2``), every ``metric_every``-th once the history is long;
+  ``next_metrics``: the point the next step will record (the current weights' metrics; micrograd.views.curves);
 - ``status``: ``state``, ``step`` (trained), ``budget`` (0: no budget), ``speed`` (steps/s asked), ``sps``
   (wall-clock), ``every`` (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate),
   ``run`` (equal while the run and its picture stay: a re-sent static part of the same run keeps the frames
@@ -57,15 +58,13 @@ import numpy as np
 
 from micrograd.fast import numeric
 from micrograd.studio.status import Status
-from micrograd.views import classes, palette
+from micrograd.views import classes, curves, palette
 from micrograd.views.classes import quantise_tanh, quantise_unit  # the live views' int8 pictures
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
 MAX_FRAMES_PER_SECOND = 60  # one picture per animation frame at most
 NET_BYTES_PER_SECOND = 40_000  # raw network-frame bytes per second (thumbnails + weights), ~half after zlib
-MAX_NEW_METRICS = 200  # metric points per update at most (downsampled beyond)
-MAX_CURVE_POINTS = 1000  # points of a full history sent on a (re)mount
 PALETTE = {
     "positive": palette.POSITIVE,
     "negative": palette.NEGATIVE,
@@ -320,6 +319,9 @@ class LiveFeed:
         metrics = self._new_metrics(trainer.history)
         if metrics:
             out["metrics"] = metrics
+        upcoming = self._next_metrics(trainer)
+        if upcoming:
+            out["next_metrics"] = upcoming
         self.seq += 1
         out["seq"], out["feed"] = self.seq, self.id
         out["status"] = {
@@ -331,7 +333,7 @@ class LiveFeed:
             "every": self.every,
             "net_every": self.net_every,
             "log_loss": bool(log_loss),
-            "lr": _finite(lr),
+            "lr": curves.finite(lr),
             "run": f"{hash(self._static_key) & 0xFFFFFFFF:08x}",  # equal while the run and its picture stay
             "from": self._run_from,
         }
@@ -362,44 +364,25 @@ class LiveFeed:
         if not frames:
             return None
         # their metric points too, so the numbers and curves move with the pictures from the first one
-        stride = curve_stride(len(trainer.history) + len(twin.history))
+        stride = curves.curve_stride(len(trainer.history) + len(twin.history))
         rows = [r for i, r in enumerate(twin.history) if r["step"] % stride == 0 or i == len(twin.history) - 1]
-        return {"from": key, "frames": frames, "metrics": self._metric_cols(rows)}
+        metrics, last = curves.columns(rows, self._task), curves.next_point(twin, self._task)
+        if last:  # the numbers of the last picture ahead, too
+            metrics = {c: metrics[c] + last[c] for c in metrics}
+        return {"from": key, "frames": frames, "metrics": metrics}
 
     def _new_metrics(self, history: Sequence[dict]) -> dict | None:
-        n = len(history)
-        start = self._metric_cursor
-        if start > n:  # a shorter history: the run was replaced
-            start = 0
-        if start == n:
-            return None
-        limit = MAX_CURVE_POINTS if start == 0 else MAX_NEW_METRICS
-        stride = max(1, 2 ** math.ceil(math.log2((n - start) / limit))) if n - start > limit else 1
-        stride = max(stride, curve_stride(n))
-        # a history sent from its start keeps its first point (the loss before training), whatever the stride
-        idx = [k for k in range(start, n) if history[k]["step"] % stride == 0 or k == n - 1 or k == 0]
-        self._metric_cursor = n
-        return self._metric_cols([history[k] for k in idx])
+        start = self._metric_cursor if self._metric_cursor <= len(history) else 0  # shorter: the run was replaced
+        self._metric_cursor = len(history)
+        return curves.new_points(history, start, self._task)
 
-    def _metric_cols(self, rows: Sequence[dict]) -> dict:
-        """History rows -> the curves' columns (None for a number that is not finite)."""
-        score = "r2" if self._task == "regression" else "accuracy"
-        cols = ("step", "train_loss", "test_loss", f"train_{score}", f"test_{score}")
-        return {c: [_finite(r.get(c)) for r in rows] for c in cols}
-
-
-def curve_stride(n: int) -> int:
-    """Steps between curve points once the history has n points (1 up to 2,000, then doubling)."""
-    return 1 if n <= 2000 else 2 ** math.ceil(math.log2(n / 2000))
+    def _next_metrics(self, trainer) -> dict | None:
+        return curves.next_point(trainer, self._task)
 
 
 def _half(v: np.ndarray) -> np.ndarray:
     """float16 of values, clipped to its finite range (NaN stays NaN)."""
     return np.clip(np.asarray(v, dtype=float), -6e4, 6e4).astype(np.float16)
-
-
-def _finite(v: Any) -> float | None:
-    return float(v) if v is not None and math.isfinite(v) else None
 
 
 # --- wire format: MAGIC, u32 header length, JSON header, binary arrays; all of it zlib-compressed

@@ -32,3 +32,6 @@ class NetFeed(LiveFeed):
 
     def _new_metrics(self, history: Sequence[dict]) -> dict[str, Any] | None:
         return None  # no curves in this view
+
+    def _next_metrics(self, trainer) -> dict[str, Any] | None:
+        return None

@@ -11,6 +11,11 @@
   // huge values (a diverging run) in short exponent form: toFixed prints all 17 digits of them
   P.fmt = (v, d = 3) =>
     v === null || v === undefined || !isFinite(v) ? "—" : Math.abs(v) >= 1e6 ? Number(v).toExponential(2) : Number(v).toFixed(d);
+  /* x with d decimals, never "-0.0" (a tick just below zero reads as zero). */
+  P.fixed = (x, d) => {
+    const t = Number(x).toFixed(d);
+    return /^-0(\.0*)?$/.test(t) ? t.slice(1) : t;
+  };
   /* A step budget after "step N": " / 3,000" (or " of 3,000" with word "of"); 0 is no budget (train until Pause). */
   P.budget = (b, word = "/") => (b ? ` ${word} ${b.toLocaleString("en-US")}` : " · no budget");
   /* An axis label: 3 significant digits without trailing zeros (0, 50, 100, 0.693), tiny or huge in exponent form. */

@@ -39,7 +39,7 @@
     v.layer = document.createElement("canvas"); // the static part: axes and points, drawn once
     v.axes = document.createElement("canvas"); // the axes alone (Draw mode draws its own points)
     v.layer.width = v.layer.height = v.axes.width = v.axes.height = B;
-    v.curves = { step: [], train_loss: [], test_loss: [], train_metric: [], test_metric: [] };
+    v.curves = { step: [], train_loss: [], test_loss: [], train_metric: [], test_metric: [], lr: [] };
     v.player = new mg.Player((f, now) => show(v, f, now));
     return v;
   }
@@ -89,9 +89,9 @@
       const [px] = toPx(v, x, s.y_range[0]);
       const [, py] = toPx(v, s.x_range[0], y);
       ctx.textAlign = "center";
-      ctx.fillText(x.toFixed(1), px, B - PAD.b + 14);
+      ctx.fillText(mg.paint.fixed(x, 1), px, B - PAD.b + 14);
       ctx.textAlign = "right";
-      ctx.fillText(y.toFixed(1), PAD.l - 4, py + 4);
+      ctx.fillText(mg.paint.fixed(y, 1), PAD.l - 4, py + 4);
     }
     ctx.textAlign = "center";
     ctx.fillText(s.x_name, PAD.l + (B - PAD.l - PAD.r) / 2, B - 6);
@@ -251,6 +251,7 @@
     }
     const pct = (a) => (a === null || a === undefined || !isFinite(a) ? "—" : (100 * a).toFixed(1) + " %");
     const at = (key) => (k >= 0 ? c[key][k] : null);
+    v.rowLr = at("lr"); // the learning rate of the step after the one on screen
     v.mv["Step"].textContent = step === undefined ? "—" : String(step);
     v.mv["Train loss"].textContent = fmt(at("train_loss"), 4);
     v.mv["Test loss"].textContent = fmt(at("test_loss"), 4);
@@ -270,7 +271,8 @@
     // the network's thumbnails and weights cost more bytes than a boundary: they may follow fewer steps; say so
     const net = running && st.net_every > Math.max(st.every, 1) ? ` · network every ${mg.paint.ordinal(st.net_every)} step` : "";
     const more = st.state === "running" || st.state === "paused" || st.state === "ready"; // a step may follow
-    const lr = more && st.lr !== null && st.lr !== undefined ? ` · next learning rate ${Number(st.lr).toPrecision(3)}` : "";
+    const rate = v.rowLr !== null && v.rowLr !== undefined ? v.rowLr : st.lr;
+    const lr = more && rate !== null && rate !== undefined ? ` · next learning rate ${Number(rate).toPrecision(3)}` : "";
     v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}${net}`;
     v.head.dataset.state = st.state;
   }
@@ -285,13 +287,21 @@
     }
   }
 
+  /* Metric points (micrograd/views/curves.py) onto the curves. A record of step k holds the metrics measured before
+   * its update: those of the weights after k - 1 steps, so its point goes at step k - 1, beside that picture. A point
+   * at the newest step replaces it (the run's own record of a point played ahead or sent as next_metrics); older
+   * ones are already there. */
   function addMetrics(v, m) {
     const c = v.curves;
-    const cols = { step: m.step, train_loss: m.train_loss, test_loss: m.test_loss, train_metric: m.train_accuracy || m.train_r2, test_metric: m.test_accuracy || m.test_r2 };
-    const last = c.step.length ? c.step[c.step.length - 1] : -1;
-    const from = m.step.findIndex((s) => s > last); // points played ahead come again from the run: once is enough
-    if (from < 0) return;
-    for (const k in c) c[k].push(...(cols[k] || m.step.map(() => null)).slice(from));
+    const cols = { train_loss: m.train_loss, test_loss: m.test_loss, train_metric: m.train_accuracy || m.train_r2, test_metric: m.test_accuracy || m.test_r2, lr: m.lr };
+    const at = m.step.map((s) => s - 1);
+    for (let i = 0; i < at.length; i++) {
+      const n = c.step.length, last = n ? c.step[n - 1] : -1;
+      if (at[i] < last) continue;
+      const j = at[i] === last ? n - 1 : n;
+      c.step[j] = at[i];
+      for (const k in cols) c[k][j] = cols[k] ? cols[k][i] : null;
+    }
     if (c.step.length > 4000) for (const k in c) c[k] = c[k].filter((_, i) => i % 2 === 0 || i === c[k].length - 1);
   }
 
@@ -338,6 +348,7 @@
   function control(v, act) {
     const st = v.status, last = v.player.last, a = v.ahead;
     if (!st) return;
+    if (act === "start") v.pauseSaid = false;
     if (act === "start" && st.state !== "running" && a && last && last.step === a.base && !v.player.buf.length) {
       v.played = a.from;
       v.ahead = null;
@@ -348,6 +359,7 @@
       v.status = { ...st, state: "running" };
     } else if (act === "pause" && st.state === "running") {
       v.status = { ...st, state: "paused" };
+      v.pauseSaid = true; // until the server's paused update: a tick's update already on its way still says running
       v.player.jumpToNewest();
     } else return;
     head(v);
@@ -356,9 +368,15 @@
   /* One decoded payload (mg.receive): the static part, the metrics, the status and the frames to play. */
   function apply(v, u) {
     v.canvas.dataset.gaps = v.gaps || 0;
-    if (u.reset) for (const k in v.curves) v.curves[k] = []; // the metrics come again from the start
+    // a tick's update sent before a Pause click reached the server: its steps were taken, so show the newest at once
+    const late = v.pauseSaid && u.status.state === "running" && !(u.reset && u.status.run !== v.run);
+    if (late) u.status = { ...u.status, state: "paused" };
+    else v.pauseSaid = false;
     const running = u.status.state === "running";
     const newRun = u.reset && u.status.run !== v.run; // a re-sent static part of the same run is no new run
+    // a new run's metrics come again from the start; the same run's re-sent history is already here, and the points
+    // played ahead of the server (Start) stay
+    if (newRun) for (const k in v.curves) v.curves[k] = [];
     // the budget reached while steps are still to play: play them out, and say finished at the last one
     const playOut = u.status.state === "finished" && v.status && v.status.state === "running" && !newRun && !!v.player.last;
     if (running && v.played && v.played !== u.status.from) {
@@ -370,7 +388,8 @@
     v.run = u.status.run;
     if (u.static) setStatic(v, u.static);
     if (u.metrics) addMetrics(v, u.metrics);
-    v.status = playOut ? { ...u.status, state: "running" } : u.status;
+    if (u.next_metrics) addMetrics(v, u.next_metrics); // the newest picture's own numbers
+    v.status = playOut ? { ...u.status, state: "running", sps: v.status.sps } : u.status;
     v.ending = playOut ? u.status : null;
     v.player.speed = u.status.speed;
     v.ahead = !running && u.ahead ? { ...u.ahead, base: u.status.step } : null;
