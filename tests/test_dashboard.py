@@ -203,6 +203,19 @@ def test_each_loss_applies_live_and_each_activation_reinitialises():
         assert trainer(at).step_count == 1 and np.isfinite(trainer(at).history[-1]["train_loss"])
 
 
+def test_an_architecture_change_while_running_says_that_training_stopped():
+    at = app()
+    at.button(key="btn_start").click().run()
+    later(at).run()
+    step = trainer(at).step_count
+    at.selectbox(key="w_activation").set_value("tanh").run()
+    assert not at.session_state["running"] and trainer(at).step_count == 0
+    said = messages(at, "info")
+    assert f"Architecture changed: weights re-initialised. Training stopped at step {step:,}; press Start" in said
+    at.selectbox(key="w_activation").set_value("relu").run()  # paused: nothing stopped, nothing said of it
+    assert "Training stopped" not in messages(at, "info")
+
+
 def test_learning_rate_changes_live_without_reset():
     at = app()
     at.button(key="btn_start").click().run()

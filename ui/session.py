@@ -174,8 +174,10 @@ def apply_settings() -> str:
             "Architecture" if any(f in ("layers", "activation", "init") for f in changed) else "",
             "Seed" if "seed" in changed else "",
         ]
+        # a running run stops here: say so, or the view's "ready · step 0" reads as a glitch
+        stopped = f" Training stopped at step {tr.step_count:,}; press Start to train it." if is_running() else ""
         replace_trainer(
-            new_trainer(new, dataset), f"{' and '.join(w for w in what if w)} changed: weights re-initialised."
+            new_trainer(new, dataset), f"{' and '.join(w for w in what if w)} changed: weights re-initialised.{stopped}"
         )
     except (ConfigError, DataError) as e:
         return f"{e} The current data and model stay."
