@@ -73,7 +73,8 @@ mg.decode = async function (bytes) {
 };
 
 /* Plays buffered frames ({step, ...}) back at `speed` steps per second, one picture per animation frame at
- * most; never interpolates. Far behind (a slow tick, a hidden tab), it drops the oldest frames. */
+ * most; never interpolates. Behind by more than catchUp seconds (a late tick), it plays faster, in proportion, until
+ * it is not; far behind (maxLag: a stalled machine, a hidden tab), it drops the oldest frames. */
 mg.Player = class {
   constructor(show) {
     this.show = show; // show(frame, nowMs)
@@ -82,7 +83,8 @@ mg.Player = class {
     this.last = null; // the frame on screen
     this.lastAt = 0;
     this.skipped = 0;
-    this.maxLag = 1.0; // seconds of steps kept buffered at most
+    this.catchUp = 0.8; // seconds behind the newest buffered step before playing faster (a tick's steps: 0.5 s)
+    this.maxLag = 2.5; // seconds of steps kept buffered at most
     this.loop = this.loop.bind(this);
     this.raf = requestAnimationFrame(this.loop);
     this.onVisible = () => {
@@ -121,9 +123,11 @@ mg.Player = class {
       }
     }
     const next = this.buf[0];
+    const lag = this.last ? (newest - this.last.step) / speed : 0;
+    const pace = lag > this.catchUp ? speed * Math.min(lag / this.catchUp, 4) : speed; // every step still shown
     // after a jump the next frame is due now: timing it from the frame on screen would wait out the skipped
     // steps too, and as new ticks kept the lag up, the view froze (dropping frames, never showing one)
-    const due = this.last && !jumped ? this.lastAt + ((next.step - this.last.step) * 1000) / speed : now;
+    const due = this.last && !jumped ? this.lastAt + ((next.step - this.last.step) * 1000) / pace : now;
     if (now + 4 < due) return; // not yet (4 ms: an animation frame that lands just early still shows it)
     this.buf.shift();
     this.last = next;
