@@ -123,8 +123,8 @@ def controls(s: S.SnapshotSeries) -> Options:
             st.error(text.md(f"{e}. Pick another example."))
         n = len(s)
         st.caption(  # the count lives in the live caption below: this one is drawn once, and would lag
-            f"A snapshot every {s.every} steps while training (the run keeps up to {s.limit}), and one whenever "
-            "training pauses or the example changes."
+            f"The live picture follows training as it runs. For the slider and the Δ view, a snapshot is kept every "
+            f"{s.every} steps (up to {s.limit}), and one whenever training pauses or the example changes."
         )
         follow = st.toggle("Follow training (show the newest snapshot)", value=True, key="g_follow")
         pick = n - 1
@@ -261,7 +261,7 @@ def draw_live(
             static=static,
             title=title,
             rate=s.rate() if ui.is_running() else None,
-            every=s.frame_every,
+            every=s.frame_every if ui.is_running() else 1,  # paused, the picture is the step the model holds
             projector=PROJECTOR,
             trainer_step=running_step,
         )
@@ -294,8 +294,10 @@ def draw_live(
 def zero_loss_note(snap: G.Snapshot | G.NeuronSnapshot) -> None:
     """A loss of exactly 0 (an SVM margin met) sends no gradient back: say why every node below it is white."""
     if snap.loss == 0:
+        # while training, the live picture plays steps before and after this snapshot's: name none of them
+        when = "By now" if ui.is_running() else f"At step {snap.step}"
         st.info(
-            f"At step {snap.step} this example's loss is exactly 0 (it is past the margin of the "
+            f"{when} this example's loss is exactly 0 (it is past the margin of the "
             f"{snap.loss_name.upper()} loss), so d loss / d node is 0 for every node below the loss and the picture "
             "is white: this example no longer teaches the network anything. To watch gradients flow, pick a point "
             "the network gets wrong or nearly wrong (click one on the Train page's boundary), or train with BCE, "

@@ -287,3 +287,19 @@ def test_an_example_with_zero_loss_says_why_its_gradients_are_all_zero():
     assert all(n.grad == 0 for n in snap.nodes if n.name != "loss")
     note = [m.value for m in at.info if "loss is exactly 0" in m.value]
     assert note and "At step 100" in note[0] and "SVM" in note[0]
+
+
+def test_while_training_the_zero_loss_note_names_no_step_and_the_caption_tells_snapshots_from_the_live_picture():
+    at = page("graph")
+    tr = at.session_state["trainer"]
+    tr.run()  # point 0 ends up past the SVM margin
+    tr.update(steps=3000)  # a raised budget: training can go on
+    at.session_state["running"] = True
+    at.run()  # a full run while training: the live picture plays steps around the newest snapshot's
+    assert at.session_state["running"] and tr.step_count > 100
+    note = [m.value for m in at.info if "loss is exactly 0" in m.value]
+    assert note and note[0].startswith("By now") and "At step" not in note[0]
+    captions = "\n".join(c.value for c in at.caption)
+    assert (
+        "The live picture follows training as it runs" in captions and "a snapshot is kept every 10 steps" in captions
+    )
