@@ -98,6 +98,11 @@ def test_graph_view_draws_zooms_and_shows_the_engines_numbers(app_url, page):
     assert shown["lines"] == [f"data {G.format_number(node.data)}", f"grad {G.format_number(node.grad)}"]
     detail = page.locator(".mgg-detail").inner_text()
     assert f"data {G.format_number(node.data)}" in detail and "layers.0.weight.1.0" in detail
+    loss_id = int(page.evaluate(f"() => {ROOT_JS}.dataset.nodes")) - 1  # the root: the last node in topological order
+    page.evaluate(f"() => {ROOT_JS}.mgg.select({loss_id})")
+    detail = page.locator(".mgg-detail").inner_text()
+    assert detail.startswith(f"loss · node {loss_id} · step 0: data "), detail  # its name once, not "loss · loss"
+    page.evaluate(f"() => {ROOT_JS}.mgg.select({node.id})")
     assert b["w"] >= 132 * 0.99  # 100 %: boxes (and their 11-12 px labels) at full size
     assert not errors, errors
 

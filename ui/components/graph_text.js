@@ -19,7 +19,8 @@
     }
     const kind = S.kinds[S.kind[i]];
     const op = S.ops[i] ? ` (${S.ops[i]})` : "";
-    let text = `${S.titles[i]}${op} · ${kind} · node ${i} · step ${f.step}: data ${fmt(f.values[i])}, grad ${fmt(f.grads[i])}`;
+    const what = kind && kind !== S.titles[i] ? ` · ${kind}` : ""; // "loss · loss" says it once
+    let text = `${S.titles[i]}${op}${what} · node ${i} · step ${f.step}: data ${fmt(f.values[i])}, grad ${fmt(f.grads[i])}`;
     if (st.prev) text += `; Δdata ${signed(f.values[i] - st.prev.values[i])}, Δgrad ${signed(f.grads[i] - st.prev.grads[i])}`;
     text += ` · inputs: ${ins.join(", ") || "none"} · used by: ${outs.join(", ") || "none"}`;
     st.detail.textContent = text; // textContent: feature names come from user files and are never HTML
