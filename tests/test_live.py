@@ -235,6 +235,7 @@ def test_paused_updates_carry_the_next_steps_frames_exactly_as_the_run_sends_the
     assert upcoming["step"] == [steps[-1] + 1]
     for col in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
         assert m[col] == got[col][-len(steps) :] + upcoming[col] and all(x is not None for x in m[col])
+    assert ahead["metrics_lr"] == run["metrics_lr"][-len(steps) :] + run["next_lr"]  # the rates beside them
     assert "ahead" not in run  # running: nothing ahead
 
 

@@ -27,14 +27,21 @@ def finite(v: Any) -> float | None:
 
 
 def columns(rows: Sequence[dict], task: str) -> dict:
-    """History rows -> the curves' columns (None for a number that is not finite); ``lr`` is the rate of the
-    record's step, the next step's rate beside the picture its point goes with."""
+    """History rows -> the curves' columns (None for a number that is not finite)."""
     score = "r2" if task == "regression" else "accuracy"
-    cols = ("step", "train_loss", "test_loss", f"train_{score}", f"test_{score}", "lr")
+    cols = ("step", "train_loss", "test_loss", f"train_{score}", f"test_{score}")
     return {c: [finite(r.get(c)) for r in rows] for c in cols}
 
 
-def new_points(history: Sequence[dict], start: int, task: str) -> dict | None:
+Points = tuple[dict, list]  # (columns, the learning rate of each record's step)
+
+
+def points(rows: Sequence[dict], task: str) -> Points:
+    """(columns, rates): a record's rate is its own step's, the next step's beside the picture its point goes with."""
+    return columns(rows, task), [finite(r.get("lr")) for r in rows]
+
+
+def new_points(history: Sequence[dict], start: int, task: str) -> Points | None:
     """The points of history[start:] (start 0: all of it), at most MAX_CURVE_POINTS or MAX_NEW_METRICS of them."""
     n = len(history)
     if start >= n:
@@ -44,13 +51,13 @@ def new_points(history: Sequence[dict], start: int, task: str) -> dict | None:
     stride = max(stride, curve_stride(n))
     # a history sent from its start keeps its first point (the loss before training), whatever the stride
     idx = [k for k in range(start, n) if history[k]["step"] % stride == 0 or k == n - 1 or k == 0]
-    return columns([history[k] for k in idx], task)
+    return points([history[k] for k in idx], task)
 
 
-def next_point(trainer, task: str) -> dict | None:
+def next_point(trainer, task: str) -> Points | None:
     """The record the trainer's next step will write, as one point: the metrics of its current weights."""
     try:
         row = {"step": trainer.step_count + 1, **trainer.evaluate(), "lr": trainer.lr_at(trainer.step_count)}
     except (ValueError, ArithmeticError):  # no numbers is better than no view
         return None
-    return columns([row], task)
+    return points([row], task)

@@ -29,14 +29,15 @@ An update is a dict with these keys (absent when there is nothing new):
   THUMB_N x THUMB_N activation picture (int8 of a / max|a| per neuron) and the weights and biases (float32);
 - ``metrics``: new metric points only (``step``, ``train_loss``, ``test_loss``, ``train_accuracy``,
   ``test_accuracy``; regression: ``train_r2``, ``test_r2``), every ``metric_every``-th once the history is long;
-  ``next_metrics``: the point the next step will record (the current weights' metrics; micrograd.views.curves);
+  ``metrics_lr``: each point's record's learning rate; ``next_metrics`` and ``next_lr``: the point the next step
+  will record (the current weights' metrics; micrograd.views.curves);
 - ``status``: ``state``, ``step`` (trained), ``budget`` (0: no budget), ``speed`` (steps/s asked), ``sps``
   (wall-clock), ``every`` (the step stride between frames), ``log_loss``, ``lr`` (the next step's learning rate),
   ``run`` (equal while the run and its picture stay: a re-sent static part of the same run keeps the frames
   playing), ``from`` (while running: the state key the run started from);
-- ``ahead`` (while paused): ``{"from": state key, "frames": [...], "metrics": {...}}``, the next steps taken by a
-  twin of the trainer; the browser plays them the moment Start is pressed, and keeps them only if the run's ``from``
-  matches.
+- ``ahead`` (while paused): ``{"from": state key, "frames": [...], "metrics": {...}, "metrics_lr": [...]}``, the
+  next steps taken by a twin of the trainer; the browser plays them the moment Start is pressed, and keeps them
+  only if the run's ``from`` matches.
 
 Every picture is a real training step's, computed with micrograd.fast.numeric; the browser only paints.
 Rates fit a byte budget: at most MAX_FRAMES_PER_SECOND boundary frames, and network frames at the rate
@@ -318,10 +319,10 @@ class LiveFeed:
                 out["ahead"] = next_steps
         metrics = self._new_metrics(trainer.history)
         if metrics:
-            out["metrics"] = metrics
+            out["metrics"], out["metrics_lr"] = metrics
         upcoming = self._next_metrics(trainer)
         if upcoming:
-            out["next_metrics"] = upcoming
+            out["next_metrics"], out["next_lr"] = upcoming
         self.seq += 1
         out["seq"], out["feed"] = self.seq, self.id
         out["status"] = {
@@ -366,17 +367,17 @@ class LiveFeed:
         # their metric points too, so the numbers and curves move with the pictures from the first one
         stride = curves.curve_stride(len(trainer.history) + len(twin.history))
         rows = [r for i, r in enumerate(twin.history) if r["step"] % stride == 0 or i == len(twin.history) - 1]
-        metrics, last = curves.columns(rows, self._task), curves.next_point(twin, self._task)
+        (metrics, rates), last = curves.points(rows, self._task), curves.next_point(twin, self._task)
         if last:  # the numbers of the last picture ahead, too
-            metrics = {c: metrics[c] + last[c] for c in metrics}
-        return {"from": key, "frames": frames, "metrics": metrics}
+            metrics, rates = {c: metrics[c] + last[0][c] for c in metrics}, rates + last[1]
+        return {"from": key, "frames": frames, "metrics": metrics, "metrics_lr": rates}
 
-    def _new_metrics(self, history: Sequence[dict]) -> dict | None:
+    def _new_metrics(self, history: Sequence[dict]) -> curves.Points | None:
         start = self._metric_cursor if self._metric_cursor <= len(history) else 0  # shorter: the run was replaced
         self._metric_cursor = len(history)
         return curves.new_points(history, start, self._task)
 
-    def _next_metrics(self, trainer) -> dict | None:
+    def _next_metrics(self, trainer) -> curves.Points | None:
         return curves.next_point(trainer, self._task)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 from micrograd.fast import numeric
+from micrograd.views import curves
 from micrograd.views.live import MAX_FRAMES_PER_SECOND, LiveFeed, net_bytes
 
 NET_VIEW_BYTES_PER_SECOND = 160_000  # raw network pictures per second: ~80 KB/s after zlib (the page's budget: 150)
@@ -30,8 +30,8 @@ class NetFeed(LiveFeed):
         self._last_step = k
         return {"step": k, "net": self._net(numeric.layers_of(trainer.model), k)}
 
-    def _new_metrics(self, history: Sequence[dict]) -> dict[str, Any] | None:
+    def _new_metrics(self, history: Sequence[dict]) -> curves.Points | None:
         return None  # no curves in this view
 
-    def _next_metrics(self, trainer) -> dict[str, Any] | None:
+    def _next_metrics(self, trainer) -> curves.Points | None:
         return None

@@ -291,9 +291,9 @@
    * its update: those of the weights after k - 1 steps, so its point goes at step k - 1, beside that picture. A point
    * at the newest step replaces it (the run's own record of a point played ahead or sent as next_metrics); older
    * ones are already there. */
-  function addMetrics(v, m) {
+  function addMetrics(v, m, lr) {
     const c = v.curves;
-    const cols = { train_loss: m.train_loss, test_loss: m.test_loss, train_metric: m.train_accuracy || m.train_r2, test_metric: m.test_accuracy || m.test_r2, lr: m.lr };
+    const cols = { train_loss: m.train_loss, test_loss: m.test_loss, train_metric: m.train_accuracy || m.train_r2, test_metric: m.test_accuracy || m.test_r2, lr };
     const at = m.step.map((s) => s - 1);
     for (let i = 0; i < at.length; i++) {
       const n = c.step.length, last = n ? c.step[n - 1] : -1;
@@ -353,7 +353,7 @@
       v.played = a.from;
       v.ahead = null;
       v.aheadAt = v.curves.step.length; // the curves' points before the ones played ahead (dropped if not the run's)
-      if (a.metrics) addMetrics(v, a.metrics);
+      if (a.metrics) addMetrics(v, a.metrics, a.metrics_lr);
       v.player.lastAt = performance.now() - 1000 / Math.max(v.player.speed, 1e-6); // the first step is due now
       v.player.push(a.frames);
       v.status = { ...st, state: "running" };
@@ -387,8 +387,8 @@
     if (running) v.played = null;
     v.run = u.status.run;
     if (u.static) setStatic(v, u.static);
-    if (u.metrics) addMetrics(v, u.metrics);
-    if (u.next_metrics) addMetrics(v, u.next_metrics); // the newest picture's own numbers
+    if (u.metrics) addMetrics(v, u.metrics, u.metrics_lr);
+    if (u.next_metrics) addMetrics(v, u.next_metrics, u.next_lr); // the newest picture's own numbers
     v.status = playOut ? { ...u.status, state: "running", sps: v.status.sps } : u.status;
     v.ending = playOut ? u.status : null;
     v.player.speed = u.status.speed;
