@@ -162,9 +162,12 @@ def test_an_update_sent_before_pause_reached_the_server_does_not_resume_the_coun
         })"""
     )
     assert all(head.startswith("paused") for _, head in rows), [r for r in rows if not r[1].startswith("paused")][:3]
-    steps = [s for s, _ in rows]
-    ups = sum(1 for a, b in zip(steps, steps[1:]) if b == a + 1)
-    assert ups <= 1, steps  # jumps to the steps taken, never counts on under "paused"
+    steps = sorted(set(s for s, _ in rows))
+    run = longest = 0
+    for a, b in zip(steps, steps[1:]):
+        run = run + 1 if b == a + 1 else 0
+        longest = max(longest, run)
+    assert longest <= 2, steps  # jumps to the steps taken (a jump may be of one step), never counts on under "paused"
     stopped = paused_step(page)
     page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '{stopped}'", timeout=10_000)
     assert not errors, errors
