@@ -54,10 +54,15 @@ def new_points(history: Sequence[dict], start: int, task: str) -> Points | None:
     return points([history[k] for k in idx], task)
 
 
-def next_point(trainer, task: str) -> Points | None:
-    """The record the trainer's next step will write, as one point: the metrics of its current weights."""
+def next_row(trainer) -> dict | None:
+    """The record the trainer's next step will write, as far as a point needs it: the current weights' metrics."""
     try:
-        row = {"step": trainer.step_count + 1, **trainer.evaluate(), "lr": trainer.lr_at(trainer.step_count)}
+        return {"step": trainer.step_count + 1, **trainer.evaluate(), "lr": trainer.lr_at(trainer.step_count)}
     except (ValueError, ArithmeticError):  # no numbers is better than no view
         return None
-    return points([row], task)
+
+
+def next_point(trainer, task: str) -> Points | None:
+    """next_row(trainer) as one point."""
+    row = next_row(trainer)
+    return None if row is None else points([row], task)

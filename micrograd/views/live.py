@@ -367,9 +367,8 @@ class LiveFeed:
         # their metric points too, so the numbers and curves move with the pictures from the first one
         stride = curves.curve_stride(len(trainer.history) + len(twin.history))
         rows = [r for i, r in enumerate(twin.history) if r["step"] % stride == 0 or i == len(twin.history) - 1]
-        (metrics, rates), last = curves.points(rows, self._task), curves.next_point(twin, self._task)
-        if last:  # the numbers of the last picture ahead, too
-            metrics, rates = {c: metrics[c] + last[0][c] for c in metrics}, rates + last[1]
+        last = curves.next_row(twin)  # the numbers of the last picture ahead, too
+        metrics, rates = curves.points(rows if last is None else [*rows, last], self._task)
         return {"from": key, "frames": frames, "metrics": metrics, "metrics_lr": rates}
 
     def _new_metrics(self, history: Sequence[dict]) -> curves.Points | None:
