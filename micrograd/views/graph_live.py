@@ -20,6 +20,7 @@ import numpy as np
 
 from micrograd.views import graph as G
 from micrograd.views import series as S
+from micrograd.views.curves import finite
 from micrograd.views.layout import NODE_H, NODE_W, Layout, layout_snapshot
 
 MAGIC = b"MGG1"
@@ -59,10 +60,6 @@ def decode(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
         dt = np.dtype(_DTYPES[code]).newbyteorder("<")
         arrays[name] = np.frombuffer(payload, dtype=dt, count=count, offset=base + off)
     return header, arrays
-
-
-def _finite(v: float) -> float | None:
-    return float(v) if math.isfinite(v) else None
 
 
 @dataclass(frozen=True)
@@ -128,8 +125,8 @@ def payload(
         "title": title,
         "seq": [f.seq for f in frames],
         "steps": [f.step for f in frames],
-        "losses": [_finite(f.loss) for f in frames],
-        "rate": _finite(rate) if rate is not None else None,
+        "losses": [finite(f.loss) for f in frames],
+        "rate": finite(rate),
         "every": every,
         "diff": previous is not None,
     }
