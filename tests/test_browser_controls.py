@@ -10,7 +10,7 @@ from micrograd.fast import numeric
 from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
 from tests.test_browser import paused_step, sidebar_button, wait_for_app
-from tests.test_browser_live import CANVAS, SAMPLE_JS, agree, open_train, watch_console
+from tests.test_browser_live import CANVAS, SAMPLE_JS, agree, open_train, start_training, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -141,9 +141,7 @@ def test_a_finished_run_plays_its_last_steps_and_says_finished_at_the_last_one(a
 def test_an_update_sent_before_pause_reached_the_server_does_not_resume_the_count(app_url, page):
     """Updates decoded late (as a tick's update on its way when Pause is clicked): the view stays paused."""
     errors = watch_console(page)
-    canvas = open_train(page, f"{app_url}/?steps=3000&speed=30")
-    sidebar_button(page, "Start").click()
-    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 10", timeout=20_000)
+    canvas = start_training(page, f"{app_url}/?steps=3000&speed=30", 10)
     page.evaluate(
         """() => { const mg = globalThis.mgLive, decode = mg.decode;
                    mg.decode = (b) => decode(b).then((u) => new Promise((r) => setTimeout(() => r(u), 700))); }"""

@@ -61,6 +61,14 @@ def open_train(page, url: str):
     return page.locator(CANVAS)
 
 
+def start_training(page, url: str, step: int, timeout: int = 20_000):
+    """Open the Train page at url, press Start and wait until the view shows step (or later); returns the canvas."""
+    canvas = open_train(page, url)
+    sidebar_button(page, "Start").click()
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= {step}", timeout=timeout)
+    return canvas
+
+
 def agree(sample: dict, layers: list) -> int:
     """Assert the drawn colour's side (blue > 0, orange < 0) matches NumPy's score; return the pixels checked."""
     p = sample["plot"]
@@ -152,9 +160,7 @@ def test_hover_shows_a_point_and_a_click_picks_it_for_the_graph_page(app_url, pa
 
 def test_tooltips_show_the_numbers_of_the_frame_on_screen_while_training(app_url, page):
     errors = watch_console(page)
-    canvas = open_train(page, f"{app_url}/?steps=3000&speed=20")
-    sidebar_button(page, "Start").click()
-    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 5", timeout=30_000)
+    canvas = start_training(page, f"{app_url}/?steps=3000&speed=20", 5, timeout=30_000)
     x, y = canvas.evaluate("(el) => el.mglPoint(4)")
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + x, box["y"] + y)  # the mouse stays still from here on
@@ -268,9 +274,7 @@ def test_a_hidden_tab_jumps_to_the_newest_step_and_the_numbers_are_wall_clock_an
 def test_a_late_burst_of_steps_is_played_faster_not_skipped(app_url, page):
     """Updates held back 1.8 s, then decoded at once (a late tick): every step is still shown, and the view catches up."""
     errors = watch_console(page)
-    canvas = open_train(page, f"{app_url}/?steps=3000&speed=20")
-    sidebar_button(page, "Start").click()
-    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 5", timeout=20_000)
+    canvas = start_training(page, f"{app_url}/?steps=3000&speed=20", 5)
     played = canvas.evaluate(
         """(el) => new Promise((done) => {
           const mg = globalThis.mgLive, decode = mg.decode, until = performance.now() + 1800;
