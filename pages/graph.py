@@ -391,7 +391,7 @@ def live(opts: Options) -> None:
         ui.tick(on_step=graph_network.feed().record if net else s.record)
         st.session_state["g_net_drawn"] = False
         replay = lesson_ui.replaying()
-        state = f"replaying run #{replay.run_id}" if replay else "training" if ui.is_running() else "paused"
+        state = f"replaying run #{replay.run_id}" if replay else ui.run_state(tr)
         budget = f"a budget of {tr.config.steps:,} steps" if tr.config.steps else NO_BUDGET
         # the step on screen is the view's (its frames play a little behind the trainer) and the sidebar's
         st.caption(f"**{state}** · {budget} · {len(s)} snapshot{'s' * (len(s) != 1)} of this run")

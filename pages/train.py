@@ -89,10 +89,6 @@ def _pair(tr: training.Trainer) -> tuple[int, int | None] | None:
     return i, j
 
 
-def _state(tr: training.Trainer) -> str:
-    return "running" if ui.is_running() else tr.status if tr.status != training.TRAINING else "paused"
-
-
 def _ignore() -> None:
     """The pick trigger's callback: the fragment reads the value itself."""
 
@@ -165,7 +161,7 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         lr = tr.lr_at(min(tr.step_count, tr.config.steps - 1))
         log_y = bool(ss.get("view_log_loss"))  # the toggle sits outside: changing it reruns the page
         # paused: the steps Start will take, played at once when it is pressed (see LiveFeed.ahead)
-        update = feed.update(tr, state=_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr, ahead=True)
+        update = feed.update(tr, state=ui.run_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr, ahead=True)
         payload = live.encode(update)
         result = components.view(
             "train",

@@ -303,3 +303,15 @@ def test_while_training_the_zero_loss_note_names_no_step_and_the_caption_tells_s
     assert (
         "The live picture follows training as it runs" in captions and "a snapshot is kept every 10 steps" in captions
     )
+
+
+def test_the_graph_pages_status_line_says_what_the_sidebar_says():
+    at = page("graph")
+    assert any(c.value.startswith("**ready** · a budget of") for c in at.caption)
+    tr = at.session_state["trainer"]
+    tr.run()  # the whole budget: the run is finished, not paused
+    at.run()
+    assert tr.status == "finished"
+    assert any(c.value.startswith("**finished** · a budget of 100 steps") for c in at.caption), [
+        c.value for c in at.caption
+    ]

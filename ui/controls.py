@@ -15,7 +15,7 @@ from micrograd.studio.datasets import DataError
 from micrograd.views import series
 from ui.components import live as components
 from ui.options import MAX_SEED, TICK_BUDGET, dataset_defaults
-from ui.session import get_trainer, is_running, load_dataset, new_trainer, replace_trainer
+from ui.session import get_trainer, is_running, load_dataset, new_trainer, replace_trainer, run_state
 
 MAX_LAG = 1.0  # seconds of training a tick may catch up on
 RATE_WINDOW = 3.0  # seconds over which the wall-clock steps per second are measured
@@ -161,6 +161,6 @@ def run_controls(live: bool = True) -> None:
     a, b = st.columns(2, gap="small")
     a.button("Step", key="btn_step", on_click=step_once, disabled=tr.done, width="stretch")
     b.button("Reset", key="btn_reset", on_click=reset, width="stretch")
-    state = "running" if running else tr.status if tr.status != training.TRAINING else "paused"
+    state = run_state(tr)
     components.library()  # the live views' JS, sent once per full run (every page has this sidebar)
     components.run_status(state, tr.step_count, tr.config.steps)

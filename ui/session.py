@@ -10,7 +10,7 @@ import streamlit as st
 from micrograd.studio import datasets, drawn, recording
 from micrograd.studio.config import ConfigError, RunConfig
 from micrograd.studio.datasets import DataError
-from micrograd.studio.trainer import Trainer
+from micrograd.studio.trainer import TRAINING, Trainer
 from micrograd.views import graph_live, text
 from ui.options import DATA_FIELDS, MODEL_FIELDS, RETURN_TO, VIA_DASHBOARD, config_from_widgets
 from ui.store import open_run_store
@@ -146,6 +146,11 @@ def get_trainer() -> Trainer:
 def is_running() -> bool:
     """True while live training is on."""
     return bool(st.session_state.get("running"))
+
+
+def run_state(trainer: Trainer) -> str:
+    """The run's state as the status lines say it: running, paused, or the trainer's own (ready, finished, ...)."""
+    return "running" if is_running() else trainer.status if trainer.status != TRAINING else "paused"
 
 
 def apply_settings() -> str:
