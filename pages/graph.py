@@ -16,6 +16,7 @@ from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
 from micrograd.views import health, text
 from micrograd.views import series as S
+from micrograd.views.names import neuron_title
 from ui import graph_network
 from ui import lesson as lesson_ui
 from ui.components import graph_view
@@ -143,6 +144,7 @@ def controls(s: S.SnapshotSeries) -> Options:
     st.info(why)
     neuron = NO_NEURON
     if view == "neuron" or ss.get("g_neuron", NO_NEURON) != NO_NEURON:
+        n_layers = len(tr.model.layers)
         options = [NO_NEURON] + [
             f"{li}.{j}" for li, layer in enumerate(tr.model.layers) for j in range(len(layer.neurons))
         ]
@@ -152,7 +154,7 @@ def controls(s: S.SnapshotSeries) -> Options:
             "Open a neuron into its scalar operations",
             options,
             key="g_neuron",
-            format_func=lambda o: "(none)" if o == NO_NEURON else f"layers.{o}",
+            format_func=lambda o: "(none)" if o == NO_NEURON else neuron_title(*map(int, o.split(".")), n_layers),
         )
     return Options(follow, pick, diff, neuron, lesson)
 
@@ -352,11 +354,12 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
 
     one = detail(i)
     before = detail(i - 1) if prev is not None else None
-    title = f"neuron layers.{layer}.{j} at step {snap.step}; grads are d({snap.loss_name} loss) / d node"
+    name = neuron_title(layer, j, 1 + max(n.layer for n in snap.neurons))
+    title = f"neuron {name} at step {snap.step}; grads are d({snap.loss_name} loss) / d node"
     if before is not None:
         title += f"; Δ since step {prev.step}"
     ddot = G.to_dot(one, before, show="diff" if before else "value", title=title)
-    st.subheader(f"Neuron layers.{layer}.{j}")
+    st.subheader(f"Neuron {name}")
     st.graphviz_chart(ddot, width="stretch")
     st.caption(LEGEND)
     exports(ddot, f"neuron-{layer}.{j}-step{snap.step}", "neuron")
@@ -366,12 +369,13 @@ def draw_neuron_live(s: GL.LiveSeries, i: int, neuron: str, stepping: bool) -> N
     """One neuron's scalar operations (from the neuron view, or a click in the network) in the live view."""
     snap = s.snapshots[i]
     layer, j = (int(k) for k in neuron.split("."))
-    names = list(lesson_ui.trainer().dataset.feature_names)
+    tr = lesson_ui.trainer()
+    names, name = list(tr.dataset.feature_names), neuron_title(layer, j, len(tr.model.layers))
     part = G.neuron_detail_snapshot(
         s.model_at(i), layer, j, snap.x, snap.y, snap.loss_name, snap.step, names, snap.task
     )
     small, ids = G.compact(part)
-    st.subheader(f"Neuron layers.{layer}.{j}")
+    st.subheader(f"Neuron {name}")
     draw_live(s, small, None, False, i if stepping else -1, ids)
     exports(lambda: G.to_dot(part), f"neuron-{layer}.{j}-step{snap.step}", "neuron")
 

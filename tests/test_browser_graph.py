@@ -160,5 +160,7 @@ def test_the_network_tab_plays_training_and_a_click_opens_a_neuron(app_url, page
     tip.wait_for(state="visible", timeout=5_000)
     assert tip.inner_text().startswith("h1.4") and "a = relu(" in tip.inner_text()
     box.click()
-    page.get_by_text("Neuron layers.0.3").wait_for(timeout=60_000)  # its scalar operations, in the graph tab
+    page.get_by_text("Neuron h1.4 (layers.0.3)", exact=True).wait_for(
+        timeout=60_000
+    )  # its scalar operations, in the graph tab
     assert not errors, errors

@@ -117,5 +117,5 @@ def test_a_click_on_a_neuron_in_the_network_view_opens_its_scalar_operations(app
     box.click()
     # the graph tab opens on that neuron: inputs, bias, 2 weights, 2 products, 2 sums, relu
     page.wait_for_function(f"() => {ROOT_JS}?.dataset.nodes === '10'", timeout=60_000)
-    assert page.get_by_text("Neuron layers.0.1", exact=True).is_visible()
+    assert page.get_by_text("Neuron h1.2 (layers.0.1)", exact=True).is_visible()
     assert not errors, errors

@@ -195,3 +195,12 @@ def test_set_dataset_keeps_the_weights_and_refuses_other_changes():
     with pytest.raises(ConfigError, match="takes 2 inputs but the data has 30"):
         tr.set_dataset(other.make_dataset(), other)
     assert tr.config == new
+
+
+def test_settings_hand_out_fresh_list_defaults_and_track_the_schema_in_use():
+    s = config.settings()
+    s["layers"].default.append(99)  # a caller's change to its copy
+    assert 99 not in config.settings()["layers"].default
+    assert config.settings()["layers"].default == RunConfig().layers
+    assert config.settings() is not config.settings()
+    assert RunConfig(layers=[4]).effective("layers") == [4]

@@ -415,3 +415,13 @@ def test_comparable_sees_changed_ops():
     relu = G.snapshot(MLP(2, [2, 1], seed=0), X, Y, "svm")
     tanh = G.snapshot(MLP(2, [2, 1], activation="tanh", seed=0), X, Y, "svm")
     assert relu.edges == tanh.edges and not relu.comparable(tanh)
+
+
+def test_neurons_carry_the_train_pages_name_beside_the_parameters_name():
+    from micrograd.views.names import neuron_name, neuron_title
+
+    assert [neuron_name(0, 2, 3), neuron_name(1, 0, 3), neuron_name(2, 0, 3)] == ["h1.3", "h2.1", "out.1"]
+    assert neuron_title(0, 2, 3) == "h1.3 (layers.0.2)"
+    model = MLP(2, [3, 1], "tanh", seed=0)
+    dot = G.neuron_dot(G.neuron_snapshot(model, [0.5, -1.0], 1.0, "svm"))
+    assert "h1.3 (layers.0.2) tanh" in dot and "out.1 (layers.1.0) linear" in dot

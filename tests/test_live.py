@@ -190,6 +190,9 @@ def test_a_fork_takes_the_trainers_next_steps_bit_for_bit_and_leaves_it_untouche
     key, history = tr.state_key(), list(tr.history)
     twin = tr.fork()
     assert twin.state_key() == key
+    assert [(p.data, p.grad) for p in twin.params] == [(p.data, p.grad) for p in tr.params]
+    assert not {id(p) for p in twin.params} & {id(p) for p in tr.params}  # its own Values
+    assert repr(twin.model) == repr(tr.model)
     ahead = [twin.step() for _ in range(20)]
     assert tr.state_key() == key and tr.history == history and tr.step_count == 7  # the trainer did not move
     taken = [tr.step() for _ in range(20)]

@@ -94,7 +94,10 @@ def test_big_net_shows_neurons_and_opens_one():
     at.selectbox(key="g_neuron").set_value("1.3").run()
     assert not at.exception
     top, detail = dots(at)
-    assert top == dot and "neuron layers.1.3" in title_of(detail)
+    # the Train page's name (h2.4, counted from 1) beside the parameters' (layers.1.3, from 0)
+    assert top == dot and title_of(detail).startswith("neuron h2.4 (layers.1.3) at step 0;")
+    assert [s.value for s in at.subheader if s.value.startswith("Neuron ")] == ["Neuron h2.4 (layers.1.3)"]
+    assert at.selectbox(key="g_neuron").format_func("2.0") == "out.1 (layers.2.0)"
     names = set(re.findall(r"<B>([^<\s]+)", detail))
     assert {"layers.1.3.z", "layers.1.3.a", "layers.1.bias.3", "layers.1.weight.3.19"} <= names
     assert len(NODE.findall(detail)) == 24 + 1 + 24 + 24 + 24 + 1  # inputs, bias, weights, muls, adds, relu
@@ -141,11 +144,12 @@ def test_training_takes_snapshots_that_the_slider_scrubs_and_diffs():
 
 def test_snapshots_taken_on_the_train_page_are_the_graph_pages_history():
     at = page("train", layers="4", steps="200")
-    at.session_state["w_speed"] = 100
     at.session_state["running"] = True
-    for _ in range(3):
-        time.sleep(0.2)
+    for _ in range(100):  # ticks train by wall clock (20 steps/s here): rerun until past two snapshots' steps
+        time.sleep(0.1)
         at.run()
+        if at.session_state["trainer"].step_count > 20:
+            break
     at.session_state["running"] = False
     at.run()
     tr, before = at.session_state["trainer"], at.session_state["snapshots"].steps()
@@ -202,7 +206,7 @@ def test_a_click_on_a_neuron_in_the_network_view_opens_it_in_the_graph_tab(monke
     for k in ("g_neuron", "g_tab", "g_full_rerun"):
         at.session_state[k] = state[k]
     at.run()
-    assert not at.exception and any(h.value == "Neuron layers.0.2" for h in at.subheader)
+    assert not at.exception and any(h.value == "Neuron h1.3 (layers.0.2)" for h in at.subheader)
 
 
 def test_bad_examples_get_messages_not_tracebacks():

@@ -4,13 +4,21 @@ tests/data/step_reference.json was written by this file's ``record`` (``python -
 the trainer as it was before issue 12's rewrite (commit 71b1bda: every step looped over the parameters as Values,
 evaluated the metrics and the layer health in separate forward passes, and updated with optim.SGD.step). Floats
 are stored as float.hex, so equal means equal to the last bit.
+
+The last bit of a NumPy result can depend on the CPU: OpenBLAS picks its kernels per CPU (the compiled engine's
+gradient sums are matrix products) and NumPy dispatches AVX-512 versions of exp, log and tanh where the CPU has
+them. The reference was written with the AVX2 kernels (OpenBLAS "Haswell", NumPy without its AVX-512 dispatch), so
+the records are replayed in a subprocess pinned to those kernels (``PINNED``): the same arithmetic on any x86-64
+CPU with AVX2, such as the CI machines. Regenerate with the same pin: ``python -m tests.test_step_reference``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
+import subprocess
 import sys
 from pathlib import Path
 
@@ -109,14 +117,47 @@ def record(name: str) -> dict:
     }
 
 
+def pinned_env() -> dict[str, str]:
+    """The environment that gives NumPy and OpenBLAS the AVX2 kernels the reference was written with."""
+    import numpy as np  # noqa: F401  (loads the module that lists the CPU's features)
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+
+    if not features.get("AVX2"):
+        raise RuntimeError("the reference needs the AVX2 kernels, and this CPU has no AVX2")
+    avx512 = [f for f, on in features.items() if on and (f.startswith("AVX512") or f == "X86_V4")]
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Haswell", "PYTHONPATH": str(Path(__file__).parent.parent)}
+    if avx512:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(avx512)
+    return env
+
+
+def record_pinned() -> dict:
+    """record() of every configuration, in a fresh process on the pinned kernels."""
+    code = "import json; from tests.test_step_reference import CONFIGS, record; "
+    code += "print(json.dumps({n: record(n) for n in sorted(CONFIGS)}))"
+    out = subprocess.run([sys.executable, "-c", code], env=pinned_env(), capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
 @pytest.fixture(scope="module")
 def reference() -> dict:
     return json.loads(REFERENCE.read_text())
 
 
+@pytest.fixture(scope="module")
+def replayed() -> dict:
+    return record_pinned()
+
+
+def test_the_pin_gives_the_avx2_kernels():
+    code = "import numpy; numpy.show_runtime()"
+    out = subprocess.run([sys.executable, "-c", code], env=pinned_env(), capture_output=True, text=True, check=True)
+    assert "'architecture': 'Haswell'" in out.stdout and "AVX512" not in out.stdout.split("not_found")[0]
+
+
 @pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_steps_match_the_reference_bit_for_bit(name, reference):
-    got, want = record(name), reference[name]
+def test_steps_match_the_reference_bit_for_bit(name, reference, replayed):
+    got, want = replayed[name], reference[name]
     assert len(got["steps"]) == len(want["steps"]) > 0
     for i, (g, w) in enumerate(zip(got["steps"], want["steps"])):
         assert g == w, f"{name}: step {i + 1} differs"
@@ -134,6 +175,6 @@ def test_the_reference_covers_what_it_claims(reference):
         assert len(reference[name]["steps"]) == STEPS, name
 
 
-if __name__ == "__main__":  # regenerate (only from a trainer known to be right)
-    REFERENCE.write_text(json.dumps({n: record(n) for n in sorted(CONFIGS)}, indent=0) + "\n")
+if __name__ == "__main__":  # regenerate (only from a trainer known to be right), on the pinned kernels
+    REFERENCE.write_text(json.dumps(record_pinned(), indent=0) + "\n")
     sys.exit(0)

@@ -140,9 +140,9 @@ def url_of(state: Any) -> dict[str, str]:
 
 def write_url() -> None:
     """Mirror the settings into the query parameters (only the ones that changed)."""
-    for k, v in url_of(st.session_state).items():
-        if st.query_params.get(k) != v:
-            st.query_params[k] = v
+    changed = {k: v for k, v in url_of(st.session_state).items() if st.query_params.get(k) != v}
+    if changed:  # one message to the browser, not one per setting (a first visit sets ~20)
+        st.query_params.update(changed)
     ss = st.session_state
     drawing = (ss.get("drawing") or {}).get("url") if ss.get("w_dataset") == "drawn" else None
     if drawing and st.query_params.get("draw") != drawing:  # drawn points travel in the link (up to 200)

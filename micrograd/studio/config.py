@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -281,7 +282,7 @@ class RunConfig:
         """Every problem with this configuration, as sentences ([] when it is valid)."""
         spec = _spec_of(self)
         p = []
-        for name, s in settings(type(self)).items():
+        for name, s in _table(type(self))[0].items():  # read only: no fresh list defaults needed
             value = getattr(self, name)
             if value is None and s.default is None:  # None: the dataset's or another setting's value
                 continue
@@ -331,7 +332,7 @@ class RunConfig:
     def effective(self, name: str) -> Any:
         """The value of a setting this run uses: a None stands for the dataset's or another setting's value."""
         value = getattr(self, name)
-        s = settings(type(self))[name]
+        s = _table(type(self))[0][name]
         if value is None and s.default_from is not None and (s.only != BUILTIN or _spec_of(self) is not None):
             return s.default_from(self)
         return value
@@ -388,11 +389,23 @@ def budget_text(steps: int) -> str:
 
 def settings(cls: type[RunConfig] | None = None) -> dict[str, Setting]:
     """Every setting of cls (default: the ``RunConfig`` this module names now), in field order, named, with default."""
-    out = {}
-    for f in fields(cls or RunConfig):
-        default = f.default_factory() if f.default_factory is not MISSING else f.default
-        out[f.name] = replace(f.metadata["setting"], name=f.name, default=default)  # a fresh list default each time
+    table, factories = _table(cls or RunConfig)
+    out = dict(table)
+    for name, factory in factories:  # a fresh list default each time, so a caller cannot change the schema's
+        out[name] = replace(out[name], default=factory())
     return out
+
+
+@cache
+def _table(cls: type[RunConfig]) -> tuple[dict[str, Setting], tuple[tuple[str, Callable[[], Any]], ...]]:
+    """The settings of cls, built once (a page's run reads them a few hundred times), and its list defaults."""
+    table, factories = {}, []
+    for f in fields(cls):
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        table[f.name] = replace(f.metadata["setting"], name=f.name, default=default)
+        if f.default_factory is not MISSING:
+            factories.append((f.name, f.default_factory))
+    return table, tuple(factories)
 
 
 def names_with(effect: str) -> tuple[str, ...]:

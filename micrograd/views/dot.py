@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from micrograd.engine import Value
 from micrograd.nn import MLP
 from micrograd.views import palette, text
+from micrograd.views.names import neuron_title
 
 KINDS = ("input", "label", "param", "const", "op", "loss")
 
@@ -167,6 +168,7 @@ def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None) -> st
     for i, (name, v, g) in enumerate(ns.inputs):
         rows = [f"data {format_number(v)}", f"dL/dx {format_number(g)}"]
         lines.append(f'  in{i} [{_STYLE["input"]}, fillcolor="{grad_colour(g, gmax)}", label={_label(name, rows)}];')
+    n_layers = 1 + max((n.layer for n in ns.neurons), default=0)
     for k, n in enumerate(ns.neurons):
         rows = [
             f"z {format_number(n.z)}",
@@ -177,7 +179,7 @@ def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None) -> st
         if previous is not None:
             p = previous.neurons[k]
             rows += [f"Δa {_signed(n.a - p.a)}", f"ΔdL/da {_signed(n.grad_a - p.grad_a)}"]
-        head = f"layers.{n.layer}.{n.index} {n.activation}"
+        head = f"{neuron_title(n.layer, n.index, n_layers)} {n.activation}"
         fill = grad_colour(n.grad_a, gmax)
         lines.append(
             f'  {_neuron_id(n.layer, n.index)} [{_STYLE["op"]}, fillcolor="{fill}", label={_label(head, rows)}];'
@@ -215,7 +217,8 @@ def neuron_detail_dot(
 
     snap = neuron_detail_snapshot(model, layer, j, x, y, loss, step, feature_names)
     title = (
-        f"neuron layers.{layer}.{j} at step {step}; grads are d({loss} loss)/d node, loss {format_number(snap.loss)}"
+        f"neuron {neuron_title(layer, j, len(model.layers))} at step {step}; grads are d({loss} loss)/d node, "
+        f"loss {format_number(snap.loss)}"
     )
     return to_dot(snap, title=title)
 

@@ -61,6 +61,7 @@ from micrograd.fast import numeric
 from micrograd.studio.status import Status
 from micrograd.views import classes, curves, palette
 from micrograd.views.classes import quantise_tanh, quantise_unit  # the live views' int8 pictures
+from micrograd.views.names import neuron_name
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
@@ -99,11 +100,6 @@ def plane_points(X: np.ndarray, i: int, j: int | None, n: int) -> tuple[tuple, t
     if j is not None:
         inputs[:, j] = pts[:, 1]
     return xr, yr, inputs
-
-
-def neuron_name(layer: int, j: int, n_layers: int) -> str:
-    """h{layer+1}.{j+1} for hidden neurons, out.{j+1} for the output layer."""
-    return f"out.{j + 1}" if layer == n_layers - 1 else f"h{layer + 1}.{j + 1}"
 
 
 def _neuron_names(sizes: Sequence[int]) -> list[list[str]]:

@@ -8,13 +8,13 @@ that does not fit is reported where it was asked for.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
 
 from micrograd.nn import MLP
+from micrograd.studio.trainer import copy_model
 from micrograd.views.graph import Label, NeuronSnapshot, Snapshot, choose_view, neuron_snapshot, snapshot
 from micrograd.views.graph_task import label_of
 
@@ -160,7 +160,7 @@ class SnapshotSeries:
             self.clear()
             self._shape = shape
         if self._template is None:
-            self._template = copy.deepcopy(model)
+            self._template = copy_model(model)
         names = tuple(names) if names is not None else None
         # a Trainer keeps its model's parameter list; walking the model for it costs more than copying the weights
         params = tuple(p.data for p in getattr(trainer, "params", None) or model.parameters())
@@ -180,7 +180,7 @@ class SnapshotSeries:
 
     def _model_with(self, params: tuple[float, ...]) -> MLP:
         assert self._template is not None  # take() keeps one from the first snapshot on
-        model = copy.deepcopy(self._template)
+        model = copy_model(self._template)
         for p, v in zip(model.parameters(), params):
             p.data, p.grad = v, 0.0
         return model
