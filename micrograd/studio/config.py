@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -396,16 +395,21 @@ def settings(cls: type[RunConfig] | None = None) -> dict[str, Setting]:
     return out
 
 
-@cache
-def _table(cls: type[RunConfig]) -> tuple[dict[str, Setting], tuple[tuple[str, Callable[[], Any]], ...]]:
+_Table = tuple[dict[str, Setting], tuple[tuple[str, Callable[[], Any]], ...]]
+_TABLES: dict[type, _Table] = {}
+
+
+def _table(cls: type[RunConfig]) -> _Table:
     """The settings of cls, built once (a page's run reads them a few hundred times), and its list defaults."""
-    table, factories = {}, []
-    for f in fields(cls):
-        default = f.default_factory() if f.default_factory is not MISSING else f.default
-        table[f.name] = replace(f.metadata["setting"], name=f.name, default=default)
-        if f.default_factory is not MISSING:
-            factories.append((f.name, f.default_factory))
-    return table, tuple(factories)
+    if cls not in _TABLES:
+        table, factories = {}, []
+        for f in fields(cls):
+            default = f.default_factory() if f.default_factory is not MISSING else f.default
+            table[f.name] = replace(f.metadata["setting"], name=f.name, default=default)
+            if f.default_factory is not MISSING:
+                factories.append((f.name, f.default_factory))
+        _TABLES[cls] = table, tuple(factories)
+    return _TABLES[cls]
 
 
 def names_with(effect: str) -> tuple[str, ...]:

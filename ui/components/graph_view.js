@@ -42,7 +42,8 @@
         <button type="button" data-act="colour" title="Colour nodes by their gradient or their value">colour: gradient</button>
         <span class="mgg-status"></span>
       </div>
-      <div class="mgg-stage"><canvas class="mgg-canvas"></canvas><div class="mgg-zoom"></div></div>
+      <div class="mgg-stage"><canvas class="mgg-canvas"></canvas><div class="mgg-zoom"></div>
+        <div class="mgg-detail" aria-live="polite">Click a node to see its numbers.</div></div>
       <div class="mgg-legend">
         <span class="mgg-swatch" style="background:rgb(${NEG})"></span><span class="mgg-ltext">&lt; 0</span>
         <span class="mgg-ramp"></span>
@@ -51,8 +52,7 @@
         <span class="mgg-kind mgg-k-input">input</span><span class="mgg-kind mgg-k-label">label y</span>
         <span class="mgg-kind mgg-k-param">parameter</span><span class="mgg-kind mgg-k-const">constant</span>
         <span class="mgg-kind mgg-k-op">operation</span><span class="mgg-kind mgg-k-loss">loss</span>
-      </div>
-      <div class="mgg-detail" aria-live="polite">Click a node to see its numbers.</div>`;
+      </div>`;
     parent.appendChild(root);
     st.root = root;
     st.canvas = root.querySelector("canvas");
