@@ -24,6 +24,16 @@
     return y === 0 ? "0" : a >= 1e5 || a < 1e-3 ? y.toExponential(1) : String(Number(y.toPrecision(3)));
   };
   P.ordinal = (n) => n + (n % 100 >= 11 && n % 100 <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] || "th");
+  /* The index of the last sorted value at or before x (-1 when none is): binary search. */
+  P.lastAtOrBefore = (sorted, x) => {
+    let lo = 0, hi = sorted.length - 1, k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] <= x) (k = mid), (lo = mid + 1);
+      else hi = mid - 1;
+    }
+    return k;
+  };
   P.esc = (s) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 
   /* int8 pictures -> RGBA (256 entries indexed by q + 128): -127 negative ... 0 zero ... 127 positive. */

@@ -243,12 +243,7 @@
   /* The metric row at the step on screen (the newest curve point at or before it). */
   function metricsAt(v) {
     const c = v.curves, step = v.shown;
-    let lo = 0, hi = c.step.length - 1, k = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (c.step[mid] <= step) (k = mid), (lo = mid + 1);
-      else hi = mid - 1;
-    }
+    const k = step === undefined ? -1 : mg.paint.lastAtOrBefore(c.step, step);
     const pct = (a) => (a === null || a === undefined || !isFinite(a) ? "—" : (100 * a).toFixed(1) + " %");
     const at = (key) => (k >= 0 ? c[key][k] : null);
     v.rowLr = at("lr"); // the learning rate of the step after the one on screen
