@@ -220,6 +220,7 @@ def draw_live(
     part: snap is a renumbered part of that snapshot's graph (one neuron), with the full graph's id of each node."""
     ss = st.session_state
     lay = s.layout_of(snap)
+    n_layers = len(lesson_ui.trainer().model.layers)  # names neurons as the Train page does, even in a part
     static = GL.static_part(snap, lay) if ss.get("g_static_sent") != lay.key else None
     title = example_title(snap)
     # while training, the trainer's step: the sidebar's status says it whatever picture is shown
@@ -238,6 +239,7 @@ def draw_live(
         data = GL.payload(
             lay.key,
             frames,
+            layers=n_layers,
             static=static,
             mode="still",
             title=f"{title} · lesson",
@@ -249,6 +251,7 @@ def draw_live(
         data = GL.payload(
             lay.key,
             [GL.frame_of(snap)],
+            layers=n_layers,
             static=static,
             mode="still",
             title=title,
@@ -260,6 +263,7 @@ def draw_live(
         data = GL.payload(
             lay.key,
             frames,
+            layers=n_layers,
             static=static,
             title=title,
             rate=s.rate() if ui.is_running() else None,
@@ -275,6 +279,7 @@ def draw_live(
         data = GL.payload(
             lay.key,
             frames,
+            layers=n_layers,
             static=static,
             mode="still",
             previous=before,

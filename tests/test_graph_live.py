@@ -180,6 +180,8 @@ def test_a_payload_says_the_trainers_step_while_training():
     still = head(GL.payload(lay.key, [GL.frame_of(snap)], mode="still", trainer_step=1234))
     assert still["trainer_step"] == 1234 and still["steps"] == [snap.step]
     assert "trainer_step" not in head(GL.payload(lay.key, [GL.frame_of(snap)], mode="still"))
+    assert head(GL.payload(lay.key, [GL.frame_of(snap)], layers=3))["layers"] == 3  # the model's depth
+    assert "layers" not in head(GL.payload(lay.key, [GL.frame_of(snap)]))
 
 
 def test_live_series_records_frames_at_a_capped_rate(monkeypatch):

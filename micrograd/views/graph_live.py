@@ -110,6 +110,7 @@ def payload(
     lesson: dict | None = None,
     projector: bool = False,
     trainer_step: int | None = None,
+    layers: int | None = None,
 ) -> bytes:
     """One update for the component: frames (oldest first), optionally the static part and a diff baseline.
 
@@ -118,6 +119,8 @@ def payload(
     projector: large fonts, no sidebar, high contrast.
     trainer_step: while training, the trainer's step, which the sidebar's status shows when the frames are not the
     live ones (a "still" picture from the history); live frames say their own steps as they play.
+    layers: the model's number of layers, so a node's detail can name its neuron as the Train page does (h1.2, out.1),
+    even in one neuron's part of the graph, whose node names do not tell.
     """
     header: dict = {
         "key": key,
@@ -136,6 +139,8 @@ def payload(
         header["projector"] = True
     if trainer_step is not None:
         header["trainer_step"] = int(trainer_step)
+    if layers is not None:
+        header["layers"] = int(layers)
     arrays: dict[str, np.ndarray] = {}
     if static is not None:
         sh, sa = static

@@ -6,6 +6,17 @@
   const STATICS = (mg.statics = mg.statics || new Map()); // layout key -> static part, kept across re-mounts
   const { fmt, signed } = mg;
 
+  /* What a node named after the parameters (layers.L....) is in the Train page's network picture, where neurons are
+   * h1.1, h1.2, ... and out.1 (micrograd/views/names.py): "" for any other node. */
+  function inPicture(title, nLayers) {
+    const m = /^layers\.(\d+)\.(?:(weight|bias)\.(\d+)(?:\.(\d+))?|(\d+)\.([za]))$/.exec(title);
+    if (!m) return "";
+    const L = +m[1], name = (l, j) => (l === nLayers - 1 ? `out.${j + 1}` : `h${l + 1}.${j + 1}`);
+    if (m[2] === "weight") return ` = the weight into ${name(L, +m[3])} from ${L ? name(L - 1, +m[4]) : "input " + (+m[4] + 1)}`;
+    if (m[2] === "bias") return ` = the bias of ${name(L, +m[3])}`;
+    return ` = ${name(L, +m[5])} ${m[6] === "z" ? "before" : "after"} its activation`;
+  }
+
   mg.showDetail = function showDetail(st) {
     const S = st.static, f = st.shown, i = st.selected;
     if (!S || i < 0 || i >= S.n || !f) {
@@ -20,7 +31,7 @@
     const kind = S.kinds[S.kind[i]];
     const op = S.ops[i] ? ` (${S.ops[i]})` : "";
     const what = kind && kind !== S.titles[i] ? ` · ${kind}` : ""; // "loss · loss" says it once
-    let text = `${S.titles[i]}${op}${what} · node ${i} · step ${f.step}: data ${fmt(f.values[i])}, grad ${fmt(f.grads[i])}`;
+    let text = `${S.titles[i]}${st.nLayers ? inPicture(S.titles[i], st.nLayers) : ""}${op}${what} · node ${i} · step ${f.step}: data ${fmt(f.values[i])}, grad ${fmt(f.grads[i])}`;
     if (st.prev) text += `; Δdata ${signed(f.values[i] - st.prev.values[i])}, Δgrad ${signed(f.grads[i] - st.prev.grads[i])}`;
     text += ` · inputs: ${ins.join(", ") || "none"} · used by: ${outs.join(", ") || "none"}`;
     st.detail.textContent = text; // textContent: feature names come from user files and are never HTML

@@ -318,6 +318,7 @@
     document.body.classList.toggle("mg-projector", !!H.projector); // large fonts, no sidebar (graph_view.css)
     if (mg.lessonSet) mg.lessonSet(st, H.lesson || null);
     st.title = H.title || "";
+    st.nLayers = H.layers || 0;
     st.rate = H.rate;
     st.every = H.every || 1;
     const n = S.n;
