@@ -98,7 +98,7 @@ def test_graph_view_draws_zooms_and_shows_the_engines_numbers(app_url, page):
     assert shown["lines"] == [f"data {G.format_number(node.data)}", f"grad {G.format_number(node.grad)}"]
     detail = page.locator(".mgg-detail").inner_text()
     assert f"data {G.format_number(node.data)}" in detail and "layers.0.weight.1.0" in detail
-    assert "layers.0.weight.1.0 = the weight into h1.2 from input 1 · " in detail  # the Train page's name
+    assert "layers.0.weight.1.0 = the weight into h1.2 from input 1 · parameter · " in detail  # the Train page's name
     loss_id = int(page.evaluate(f"() => {ROOT_JS}.dataset.nodes")) - 1  # the root: the last node in topological order
     page.evaluate(f"() => {ROOT_JS}.mgg.select({loss_id})")
     detail = page.locator(".mgg-detail").inner_text()
@@ -166,5 +166,9 @@ def test_the_network_tab_plays_training_and_a_click_opens_a_neuron(app_url, page
     page.wait_for_function(f"() => Number({ROOT_JS}?.dataset.nodes) > 0 && Number({ROOT_JS}.dataset.nodes) < 100")
     root = int(page.evaluate(f"() => {ROOT_JS}.dataset.nodes")) - 1  # the neuron's output: last in topological order
     page.evaluate(f"() => {ROOT_JS}.mgg.select({root})")
-    assert page.locator(".mgg-detail").inner_text().startswith("layers.0.3.a = h1.4 after its activation (relu)")
+    assert (
+        page.locator(".mgg-detail")
+        .inner_text()
+        .startswith("layers.0.3.a = h1.4 after its activation (relu) · operation")
+    )
     assert not errors, errors

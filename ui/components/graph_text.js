@@ -17,6 +17,9 @@
     return ` = ${name(L, +m[5])} ${m[6] === "z" ? "before" : "after"} its activation`;
   }
 
+  // a node's kind in the detail line, in the legend's words
+  const KIND_WORDS = { label: "label y", param: "parameter", const: "constant", op: "operation" };
+
   mg.showDetail = function showDetail(st) {
     const S = st.static, f = st.shown, i = st.selected;
     if (!S || i < 0 || i >= S.n || !f) {
@@ -28,7 +31,7 @@
       if (S.dst[e] === i) ins.push(S.titles[S.src[e]] || `#${S.src[e]}`);
       if (S.src[e] === i) outs.push(S.titles[S.dst[e]] || `#${S.dst[e]}`);
     }
-    const kind = S.kinds[S.kind[i]];
+    const kind = KIND_WORDS[S.kinds[S.kind[i]]] || S.kinds[S.kind[i]];
     const op = S.ops[i] ? ` (${S.ops[i]})` : "";
     const what = kind && kind !== S.titles[i] ? ` · ${kind}` : ""; // "loss · loss" says it once
     let text = `${S.titles[i]}${st.nLayers ? inPicture(S.titles[i], st.nLayers) : ""}${op}${what} · node ${i} · step ${f.step}: data ${fmt(f.values[i])}, grad ${fmt(f.grads[i])}`;
