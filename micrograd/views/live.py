@@ -66,8 +66,7 @@ from micrograd.views.names import neuron_name
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
 MAX_FRAMES_PER_SECOND = 60  # one picture per animation frame at most
-NET_BYTES_PER_SECOND = 100_000  # raw network-picture bytes per second (thumbnails + weights): for the default net
-# every 2nd step at 20 steps/s, every 8th at 100 (~85 KB/s in all after zlib, measured in Chromium; 130_000 gave 95)
+NET_BYTES_PER_SECOND = 40_000  # raw network-frame bytes per second (thumbnails + weights), ~half after zlib
 PALETTE = {
     "positive": palette.POSITIVE,
     "negative": palette.NEGATIVE,
