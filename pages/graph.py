@@ -359,7 +359,7 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
 
     one = detail(i)
     before = detail(i - 1) if prev is not None else None
-    name = neuron_title(layer, j, 1 + max(n.layer for n in snap.neurons))
+    name = neuron_title(layer, j, snap.n_layers)
     title = f"neuron {name} at step {snap.step}; grads are d({snap.loss_name} loss) / d node"
     if before is not None:
         title += f"; Δ since step {prev.step}"

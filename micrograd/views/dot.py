@@ -168,7 +168,7 @@ def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None) -> st
     for i, (name, v, g) in enumerate(ns.inputs):
         rows = [f"data {format_number(v)}", f"dL/dx {format_number(g)}"]
         lines.append(f'  in{i} [{_STYLE["input"]}, fillcolor="{grad_colour(g, gmax)}", label={_label(name, rows)}];')
-    n_layers = 1 + max((n.layer for n in ns.neurons), default=0)
+    n_layers = ns.n_layers
     for k, n in enumerate(ns.neurons):
         rows = [
             f"z {format_number(n.z)}",

@@ -222,6 +222,11 @@ class NeuronSnapshot:
     y: Label = math.nan
     task: str = "binary"
 
+    @property
+    def n_layers(self) -> int:
+        """The model's number of layers (every neuron is in the view)."""
+        return 1 + max((n.layer for n in self.neurons), default=0)
+
     def comparable(self, other: object) -> bool:
         """True if other has the same neurons, weights and loss, so they can be matched one to one."""
         return (
