@@ -248,9 +248,10 @@ def draw_live(
             trainer_step=running_step,
         )
     elif part is not None:
+        frames = [GL.frame_of(snap)]
         data = GL.payload(
             lay.key,
-            [GL.frame_of(snap)],
+            frames,
             layers=n_layers,
             static=static,
             mode="still",

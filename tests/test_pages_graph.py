@@ -207,6 +207,7 @@ def test_a_click_on_a_neuron_in_the_network_view_opens_it_in_the_graph_tab(monke
         at.session_state[k] = state[k]
     at.run()
     assert not at.exception and any(h.value == "Neuron h1.3 (layers.0.2)" for h in at.subheader)
+    assert not at.error, [e.value for e in at.error]  # the page's guard turns an exception into an error box
     header, nodes = shown(at)  # one neuron's part of the graph: the view still knows the net has 2 layers
     assert header["layers"] == 2 and not any(t.startswith("layers.1.") for t, _, _ in nodes.values())
 
