@@ -6,6 +6,7 @@ import math
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
@@ -220,11 +221,19 @@ def draw_live(
     part: snap is a renumbered part of that snapshot's graph (one neuron), with the full graph's id of each node."""
     ss = st.session_state
     lay = s.layout_of(snap)
-    n_layers = len(lesson_ui.trainer().model.layers)  # names neurons as the Train page does, even in a part
     static = GL.static_part(snap, lay) if ss.get("g_static_sent") != lay.key else None
     title = example_title(snap)
-    # while training, the trainer's step: the sidebar's status says it whatever picture is shown
-    running_step = lesson_ui.trainer().step_count if ui.is_running() else None
+    tr = lesson_ui.trainer()
+    # what every picture of this view carries: while training, the trainer's step (the sidebar's status says it
+    # whatever picture is shown), and the model's depth, which names neurons as the Train page does, even in a part
+    send = partial(
+        GL.payload,
+        lay.key,
+        static=static,
+        projector=PROJECTOR,
+        trainer_step=tr.step_count if ui.is_running() else None,
+        layers=len(tr.model.layers),
+    )
     lesson_head = None
     if lesson >= 0:
         les = lesson_ui.build(s, lesson, s.snapshots[lesson])
@@ -236,58 +245,24 @@ def draw_live(
         if hidden is not None:
             grads[hidden] = math.nan  # the gradient to predict is hidden in the picture
         frames = [GL.frame_from(snap.step, les.loss, les.values, grads)]
-        data = GL.payload(
-            lay.key,
-            frames,
-            layers=n_layers,
-            static=static,
-            mode="still",
-            title=f"{title} · lesson",
-            lesson=lesson_head,
-            projector=PROJECTOR,
-            trainer_step=running_step,
-        )
+        data = send(frames, mode="still", title=f"{title} · lesson", lesson=lesson_head)
     elif part is not None:
         frames = [GL.frame_of(snap)]
-        data = GL.payload(
-            lay.key,
-            frames,
-            layers=n_layers,
-            static=static,
-            mode="still",
-            title=title,
-            projector=PROJECTOR,
-            trainer_step=running_step,
-        )
+        data = send(frames, mode="still", title=title)
     elif follow and prev is None:
         frames = s.since(ss.get("g_sent_seq", -1)) or ([s.frames[-1]] if s.frames else [GL.frame_of(snap)])
-        data = GL.payload(
-            lay.key,
+        data = send(
             frames,
-            layers=n_layers,
-            static=static,
             title=title,
             rate=s.rate() if ui.is_running() else None,
             every=s.frame_every if ui.is_running() else 1,  # paused, the picture is the step the model holds
-            projector=PROJECTOR,
-            trainer_step=running_step,
         )
     else:
         frames = [GL.frame_of(snap)]
         if prev is not None:
             title += f" · Δ since step {prev.step}"
         before = GL.frame_of(prev) if prev is not None else None
-        data = GL.payload(
-            lay.key,
-            frames,
-            layers=n_layers,
-            static=static,
-            mode="still",
-            previous=before,
-            title=title,
-            projector=PROJECTOR,
-            trainer_step=running_step,
-        )
+        data = send(frames, mode="still", previous=before, title=title)
     result = graph_view.graph_view(data, on_need=_need_static)
     ss["g_static_sent"] = lay.key
     lesson_ui.lesson_sent(lesson_head)
