@@ -10,7 +10,7 @@ from micrograd.fast import numeric
 from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
 from tests.test_browser import paused_step, sidebar_button, wait_for_app
-from tests.test_browser_live import CANVAS, SAMPLE_JS, agree, open_train, start_training, watch_console
+from tests.test_browser_live import CANVAS, SAMPLE_JS, agree, open_train, start_training, watch_console, within
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def test_start_plays_the_steps_sent_ahead_at_once_and_they_are_the_runs_own(app_
     errors = watch_console(page)
     open_train(page, f"{app_url}/?steps=300&speed=20")
     page.wait_for_function(f"() => document.querySelector('{CANVAS}').mglView.ahead?.frames.length >= 3")
-    r = page.locator(CANVAS).evaluate(START_JS)
+    r = page.locator(CANVAS).evaluate(within(START_JS))
     assert r["said"] == "running" and r["confirmed"] != "running"  # said at the click, before the server knew
     assert r["before"] == 0 and r["ahead"][:3] == [1, 2, 3]
     assert r["first"]["step"] == 1  # the first picture after Start is step 1: the run's first step
@@ -122,7 +122,7 @@ def test_a_finished_run_plays_its_last_steps_and_says_finished_at_the_last_one(a
     errors = watch_console(page)
     canvas = open_train(page, f"{app_url}/?steps=40&speed=20")
     sidebar_button(page, "Start").click()
-    rows = canvas.evaluate(WATCH_END_JS)
+    rows = canvas.evaluate(within(WATCH_END_JS))
     steps = [r[0] for r in rows]
     assert steps[-1] == 40 and rows[-1][1].startswith("finished · step 40") and rows[-1][3] == 40
     # whenever the server's "finished" reached the sidebar (data-state) before the view's last step, the sidebar
@@ -148,7 +148,8 @@ def test_an_update_sent_before_pause_reached_the_server_does_not_resume_the_coun
     )
     page.wait_for_timeout(600)  # a tick's update is on its way (held 0.7 s)
     rows = canvas.evaluate(
-        """(el) => new Promise((done) => {
+        within(
+            """(el) => new Promise((done) => {
           const b = [...document.querySelectorAll('[data-testid=stSidebar] button')].find((x) => x.innerText.trim() === 'Pause');
           b.click();
           const rows = [], t0 = performance.now();
@@ -158,6 +159,7 @@ def test_an_update_sent_before_pause_reached_the_server_does_not_resume_the_coun
           };
           requestAnimationFrame(loop);
         })"""
+        )
     )
     assert all(head.startswith("paused") for _, head in rows), [r for r in rows if not r[1].startswith("paused")][:3]
     steps = sorted(set(s for s, _ in rows))
@@ -175,7 +177,7 @@ def test_the_head_names_the_learning_rate_of_the_step_after_the_one_on_screen(ap
     errors = watch_console(page)
     canvas = open_train(page, f"{app_url}/?steps=60&speed=20&schedule=linear&lr=1&lr_end=0.1")
     sidebar_button(page, "Start").click()
-    rows = canvas.evaluate(WATCH_END_JS)
+    rows = canvas.evaluate(within(WATCH_END_JS))
     tr = Trainer(RunConfig(steps=60, schedule="linear", lr=1.0, lr_end=0.1))
     checked = 0
     for _, head, *_ in rows:

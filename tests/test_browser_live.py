@@ -46,6 +46,14 @@ STEPS_JS = """(el) => new Promise((done) => {
 })"""
 
 
+def within(js: str, seconds: float = 60) -> str:
+    """js, a function of one argument that returns a promise (e.g. a loop over animation frames), bounded: Playwright's
+    evaluate waits for a promise without a timeout, so a page that stopped drawing frames would hang the suite."""
+    ms = int(seconds * 1000)
+    reason = f"no answer in {seconds:g} s: the page stopped drawing animation frames"
+    return f"(arg) => Promise.race([({js})(arg), new Promise((_, no) => setTimeout(() => no(new Error({reason!r})), {ms}))])"
+
+
 def watch_console(page) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -98,7 +106,7 @@ def test_the_drawn_boundary_is_numpys_at_the_step_shown_and_steps_are_consecutiv
     for _ in range(4):  # while training: each sample is one animation frame's picture and its step
         samples.append(canvas.evaluate(SAMPLE_JS))
         page.wait_for_timeout(300)
-    played = canvas.evaluate(STEPS_JS)
+    played = canvas.evaluate(within(STEPS_JS))
     seen = played["seen"]
     assert len(seen) >= 5, f"the view hardly moved: {seen}"
     if played["skipped"] == 0:  # the player drops frames only when far behind (a stalled machine)
@@ -276,7 +284,8 @@ def test_a_late_burst_of_steps_is_played_faster_not_skipped(app_url, page):
     errors = watch_console(page)
     canvas = start_training(page, f"{app_url}/?steps=3000&speed=20", 5)
     played = canvas.evaluate(
-        """(el) => new Promise((done) => {
+        within(
+            """(el) => new Promise((done) => {
           const mg = globalThis.mgLive, decode = mg.decode, until = performance.now() + 1800;
           mg.decode = (b) => decode(b).then((u) => new Promise((r) => setTimeout(() => r(u), until - performance.now())));
           const seen = [], skipped0 = +el.dataset.skipped, t0 = performance.now();
@@ -292,6 +301,7 @@ def test_a_late_burst_of_steps_is_played_faster_not_skipped(app_url, page):
           };
           requestAnimationFrame(loop);
         })"""
+        )
     )
     seen = played["seen"]
     assert played["lag"] > 1.0, played  # the burst put the view more than a second behind
