@@ -20,6 +20,8 @@ COLUMNS = {
     "wall_seconds": st.column_config.NumberColumn("wall s", format="%.1f"),
 }
 
+if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's state and sidebar first
+    ui.require_dashboard("pages/experiments.py")
 ss = st.session_state
 if ss.pop("exp_switch", False):  # "Open in Train page" was clicked: go before this page shows (and clears) notices
     st.switch_page("pages/train.py")
@@ -142,7 +144,7 @@ def _compare(store: RunStore, chosen: list[dict]) -> None:
 def _manage(store: RunStore, choices: list[dict]) -> None:
     st.subheader("Run")
     labels = {r["id"]: compare.run_label(r) for r in choices}
-    run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="exp_run")
+    run_id = ui.pick("Run", labels, key="exp_run")  # stays on a run that is renamed
     if run_id is None:
         return
     try:

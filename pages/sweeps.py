@@ -20,6 +20,8 @@ EXAMPLES = {"lr": "0.01,0.1,1", "activation": "tanh,relu", "layers": "4 16 16,16
 EXAMPLES |= {"momentum": "0,0.9", "batch_size": "0,32", "loss": "svm,bce", "noise": "0.1:0.3:3", "seed": "1,2,3"}
 FINAL_SWEEP = ("finished", "cancelled", "failed", "interrupted")
 
+if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's state and sidebar first
+    ui.require_dashboard("pages/sweeps.py")
 ss = st.session_state
 
 
@@ -208,7 +210,7 @@ def page() -> None:
         names = {s["id"]: f"#{s['id']} {s['name']} — {s['status']}" for s in sweeps}
         if ss.get("sweep_pick") not in names:  # deleted, or a store changed under the session
             ss.pop("sweep_pick", None)
-        sweep_id = st.selectbox("Sweep", list(names), format_func=names.get, key="sweep_pick")
+        sweep_id = ui.pick("Sweep", names, key="sweep_pick")  # stays on its sweep as its status changes
         final = str(store.get_sweep(sweep_id)["status"]) in FINAL_SWEEP
         st.fragment(_progress, run_every=None if final else 1.0)(sweep_id, final)
         _results(store, sweep_id)

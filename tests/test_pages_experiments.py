@@ -187,3 +187,17 @@ def test_the_page_shares_one_store_per_database_and_keeps_it_open(db, tmp_path, 
     monkeypatch.setenv("MICROGRAD_DB", str(other))
     at = page()
     assert opened == [str(db), str(other)] and "No runs recorded yet" in [i.value for i in at.info][-1]
+
+
+def test_renaming_a_run_keeps_the_run_picked_and_the_next_action_on_it(db):
+    seed_store(db)
+    at = page()
+    at.selectbox(key="exp_run").set_value(2).run()
+    at.text_input(key="exp_name_2").set_value("renamed two")
+    at.button(key="exp_save").click().run()
+    assert at.selectbox(key="exp_run").value == 2  # it fell back to the first run (#3) before
+    assert "renamed two" in at.selectbox(key="exp_run").format_func(2)
+    at.button(key="exp_delete").click().run()
+    assert "Delete run #2 (renamed two)" in at.warning[0].value
+    at.button(key="exp_delete_yes").click().run()
+    assert ids(db) == [1, 3]

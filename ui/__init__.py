@@ -59,6 +59,7 @@ from ui.options import (
     url_settings,
     widgets_for,
 )
+from ui.picks import pick
 from ui.reopen import open_run
 from ui.session import (
     apply_settings,
@@ -123,6 +124,7 @@ __all__ = [
     "on_weights_upload",
     "open_run",
     "pause",
+    "pick",
     "read_url",
     "replace_trainer",
     "require_dashboard",
