@@ -1,7 +1,6 @@
 """Sweeps page: train a grid of settings at once on a Dask cluster, watch it, compare the results, open a trial."""
 
 import atexit
-import re
 
 import streamlit as st
 
@@ -13,6 +12,7 @@ from micrograd.studio.sweep_driver import SweepService
 from micrograd.studio.sweeps import AXIS_FIELDS, MAX_SEEDS, MAX_TRIALS, Axis, SweepError, SweepSpec, label
 from micrograd.views import compare
 from micrograd.views import sweep as view
+from micrograd.views.text import md
 
 CHART = {"displaylogo": False}
 DEFAULT_AXES = ("lr", "activation")
@@ -23,11 +23,6 @@ FINAL_SWEEP = ("finished", "cancelled", "failed", "interrupted")
 if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's state and sidebar first
     ui.require_dashboard("pages/sweeps.py")
 ss = st.session_state
-
-
-def _plain(text: str) -> str:
-    """Text (axis values a visitor typed, messages quoting them) shown as typed, never as Markdown."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
 
 
 if ss.pop("sweep_switch", False):  # "Open in Train page" was clicked
@@ -104,7 +99,7 @@ def _define() -> None:
     if not problems:
         problems = spec.problems()
     if problems:
-        st.error(_plain("This sweep cannot start: " + "; ".join(problems) + "."))
+        st.error(md("This sweep cannot start: " + "; ".join(problems) + "."))
     else:
         st.info(f"This sweep trains {spec.describe()}, with the compiled engine.")
     st.button("Start sweep", type="primary", disabled=bool(problems), on_click=_start, args=(spec,), key="sweep_start")
@@ -118,19 +113,17 @@ def _progress(sweep_id: int, was_final: bool) -> None:
     total = sum(sw["trials"].values())
     p = view.progress(sw["trials"], total, sw["created_at"])
     status = str(sw["status"])
-    st.progress(p["done"] / max(1, total), text=f"{p['done']} of {total} trials done — sweep {status}")
-    m = st.columns(5)
-    m[0].metric("Done", p["done"])
-    m[1].metric("Running", p["running"])
-    m[2].metric("Failed", p["failed"])
-    m[3].metric("Queued", p["queued"])
-    m[4].metric("ETA", "—" if p["eta"] is None else f"{p['eta']:.0f} s")
+    st.progress(p["settled"] / max(1, total), text=view.progress_text(p, status))
+    m = st.columns(6)
+    for col, key in zip(m, ("done", "running", "queued", "failed", "cancelled")):
+        col.metric(key.capitalize(), p[key])
+    m[5].metric("ETA", "—" if p["eta"] is None else f"{p['eta']:.0f} s")
     if sw["message"]:
-        st.caption(_plain(sw["message"]))
+        st.caption(md(sw["message"]))
     if service.active(sweep_id):
         st.button("Cancel sweep", key="sweep_cancel", on_click=service.cancel, args=(sweep_id,))
     elif status not in FINAL_SWEEP:
-        st.caption(_plain(f"Driven by another process (pid {sw['pid']} on {sw['host']}); cancel it there."))
+        st.caption(md(f"Driven by another process (pid {sw['pid']} on {sw['host']}); cancel it there."))
     if (status in FINAL_SWEEP) != was_final:
         st.rerun(scope="app")
 
@@ -191,14 +184,14 @@ def page() -> None:
     """The whole page; problems are messages, never a traceback."""
     st.title("Sweeps")
     service = _service()["service"]
-    st.caption(_plain(f"Cluster: {service.clusters.describe()}."))
+    st.caption(md(f"Cluster: {service.clusters.describe()}."))
     ui.show_notices()
     if ss.get("sweep_error"):
-        st.error(_plain(ss.pop("sweep_error")))
+        st.error(md(ss.pop("sweep_error")))
     try:
         store = RunStore(default_db_path())
     except StoreError as e:
-        st.warning(str(e))
+        st.warning(md(e))
         return
     with store:
         sweeps = store.list_sweeps()

@@ -32,6 +32,8 @@ def test_axes_parse_lists_ranges_and_shapes():
         ("layers", "4 x", "shapes"),
         ("engine", "scalar", "cannot be swept"),
         ("lr", "", "at least one value"),
+        ("lr", ",,,", "at least one value"),  # it made an axis of no value: a sweep of 0 trials
+        ("activation", " , ", "at least one value"),
     ],
 )
 def test_bad_axis_text_says_what_is_wrong(name, text, words):
@@ -120,6 +122,16 @@ def test_cli_single_values_set_the_base_and_several_make_axes():
     assert spec.base["steps"] == 200 and spec.seeds == 3 and spec.size() == 27
     spec = spec_from_args(_args("--layers", "16,16", "--activation", "tanh"))
     assert spec.axes == [] and spec.base["layers"] == [16, 16] and spec.base["activation"] == "tanh"
+
+
+def test_a_sweep_of_no_trials_is_refused_in_the_spec_and_by_the_cli(capsys):
+    spec = SweepSpec(base=RunConfig(steps=20).to_dict(), axes=[Axis("lr", [])])
+    assert spec.size() == 0 and spec.problems() == [
+        "this sweep has no trials (0 lr = 0 configurations × 1 seed = 0 trials); give every axis at least one value"
+    ]
+    assert main(["sweep", "--lr", ",,,", "--steps", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "lr: give at least one value" in err and "Traceback" not in err
 
 
 def test_cli_dry_run_prints_the_size(capsys):

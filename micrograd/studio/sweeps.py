@@ -105,6 +105,8 @@ class Axis:
                 raise SweepError([f"{name}: a range needs low <= high{' and low > 0 (log)' if log else ''}"])
             return cls(name, low=low, high=high, count=count, log=log)
         values = [t.strip() for t in text.split(",") if t.strip()]
+        if not values:  # only commas: no value, so no trial
+            raise SweepError([f"{name}: give at least one value"])
         return cls(name, values if k == "str" else [_number(name, v, k) for v in values])
 
     def grid(self) -> list:
@@ -217,6 +219,8 @@ class SweepSpec:
         if p:
             return p
         size = self.size()
+        if size == 0:
+            return [f"this sweep has no trials ({self.describe()}); give every axis at least one value"]
         if size > MAX_TRIALS:
             return [
                 f"this sweep has {size:,} trials ({self.describe()}); at most {MAX_TRIALS:,} run at once. "

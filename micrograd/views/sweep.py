@@ -16,17 +16,27 @@ METRICS = {  # the final metric a heat map shows: (title, higher is better, perc
     "train_accuracy": ("train accuracy", True, True),
     "train_loss": ("train loss", False, False),
 }
-DONE = ("finished", "diverged", "failed", "cancelled", "interrupted")
+TRAINED = ("finished", "diverged")  # trials that trained to their end (a diverged run is a result too)
 
 
 def progress(trials: dict, total: int, started: float, now: float | None = None) -> dict:
-    """done / running / failed / queued counts and an ETA in seconds (None until a trial is done)."""
-    done = sum(trials.get(s, 0) for s in DONE)
-    elapsed = (time.time() if now is None else now) - started
-    eta = elapsed / done * (total - done) if 0 < done < total else None
+    """Trial counts (done = trained, running, queued, failed, cancelled, settled = no longer queued or running) and
+    an ETA in seconds (None until a trial has settled, and once every one has)."""
+    done = sum(trials.get(s, 0) for s in TRAINED)
     failed = trials.get("failed", 0) + trials.get("interrupted", 0)
+    cancelled = trials.get("cancelled", 0)
+    settled = done + failed + cancelled
+    elapsed = (time.time() if now is None else now) - started
+    eta = elapsed / settled * (total - settled) if 0 < settled < total else None
     running, queued = trials.get("running", 0), trials.get("queued", 0)
-    return {"done": done, "running": running, "failed": failed, "queued": queued, "total": total, "eta": eta}
+    counts = {"done": done, "running": running, "queued": queued, "failed": failed, "cancelled": cancelled}
+    return counts | {"settled": settled, "total": total, "eta": eta}
+
+
+def progress_text(p: dict, status: str) -> str:
+    """The progress bar's words: '61 of 90 trials done, 29 cancelled — sweep cancelled'."""
+    extra = "".join(f", {p[k]} {k}" for k in ("failed", "cancelled") if p[k])
+    return f"{p['done']} of {p['total']} trials done{extra} — sweep {status}"
 
 
 def axis_names(runs: Sequence[dict]) -> list[str]:

@@ -1,0 +1,67 @@
+"""The Sweeps page through AppTest, on a run store in tmp_path (no cluster: sweeps recorded directly)."""
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from micrograd.studio.config import RunConfig
+from micrograd.studio.runs import RunStore
+from micrograd.views import text
+from tests.test_dashboard import ROOT
+from tests.test_pages_experiments import db
+
+__all__ = ["db"]  # the fixture
+
+
+@pytest.fixture(autouse=True)
+def fresh_service():
+    st.cache_resource.clear()  # the page's sweep service reads $MICROGRAD_DB when it is made
+    yield
+    st.cache_resource.clear()
+
+
+def page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["steps"] = "30"
+    at.run()
+    at.switch_page("pages/sweeps.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def record_sweep(db, statuses: list[str], sweep_status: str) -> int:
+    """A sweep whose trials ended with these statuses, as the driver records them."""
+    with RunStore(db) as store:
+        sweep_id = store.create_sweep("a test sweep", {"axes": []})
+        config = RunConfig(steps=30).to_dict()
+        for k, status in enumerate(statuses):
+            run_id = store.create_run(config, {}, sweep_id=sweep_id, sweep_axes={"lr": 0.1 * (k + 1)}, status="queued")
+            store.update_run(run_id, status=status)
+        store.update_sweep(sweep_id, status=sweep_status)
+    return sweep_id
+
+
+def test_a_cancelled_sweep_counts_its_cancelled_trials_apart_from_the_done_ones(db):
+    record_sweep(db, ["finished", "finished", "diverged", "failed", "cancelled", "cancelled"], "cancelled")
+    at = page()
+    (bar,) = at.get("progress")
+    assert bar.proto.text == "3 of 6 trials done, 1 failed, 2 cancelled — sweep cancelled"  # it said 6 of 6 done
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {"Done": "3", "Running": "0", "Queued": "0", "Failed": "1", "Cancelled": "2", "ETA": "—"}
+
+
+def test_a_sweep_of_no_value_cannot_start(db):
+    at = page()
+    at.text_input(key="sweep_values_lr").set_value(",,,").run()
+    assert "lr: give at least one value" in at.error[0].value  # it offered to start 0 trials
+    assert at.button(key="sweep_start").disabled
+
+
+def test_typed_values_in_a_sweeps_message_are_shown_as_typed(db):
+    hostile = "<b>x</b> **bold** `c` [l](http://x.y) &lt; &amp;"
+    at = page()
+    at.text_input(key="sweep_values_lr").set_value(hostile).run()
+    (error,) = at.error
+    assert text.md(repr(hostile)) in error.value
+    # no link, and no bare entity (escaped as \&lt;, shown as typed; bare, the browser would show <)
+    assert "http://" not in error.value and " &lt;" not in error.value, error.value
