@@ -95,6 +95,16 @@ def test_rename_and_tag_a_run(db):
     assert at.dataframe[0].value["name"].tolist() == ["baseline"]
 
 
+def test_a_name_too_long_is_an_error_message_and_the_run_keeps_its_name(db):
+    seed_store(db, seeds=(1,))
+    at = page()
+    at.text_input(key="exp_name_1").set_value("n" * 5000)
+    at.button(key="exp_save").click().run()
+    assert at.error[0].value == "Could not rename the run: a run name is at most 200 characters, got 5,000; shorten it"
+    with RunStore(db) as store:
+        assert store.get_run(1)["name"] == "moons 2-4-1 relu svm #1"
+
+
 def test_delete_asks_first_and_then_removes_the_run(db):
     seed_store(db, seeds=(1, 2))
     at = page()

@@ -357,6 +357,19 @@ def test_rename_tags_delete_and_sql_text_is_data(store, db):
     assert raw(db).execute("SELECT COUNT(*) FROM steps WHERE run_id = ?", (run_id,)).fetchone()[0] == 0
 
 
+def test_a_name_or_tags_too_long_to_show_are_refused_and_the_run_keeps_its_own(store):
+    run_id = store.create_run(CONFIG, DATA, name="short")
+    store.rename(run_id, "x" * 200)
+    with pytest.raises(ValueError, match="at most 200 characters, got 20,000; shorten it"):
+        store.rename(run_id, "y" * 20_000)  # it was saved, and filled every list and legend
+    with pytest.raises(ValueError, match="at most 20 tags of at most 50 characters each, got 1 tag, the longest 51"):
+        store.set_tags(run_id, ["t" * 51])
+    with pytest.raises(ValueError, match="got 21 tags"):
+        store.set_tags(run_id, [f"t{i}" for i in range(21)])
+    run = store.get_run(run_id)
+    assert run["name"] == "x" * 200 and run["tags"] == []
+
+
 @pytest.mark.parametrize(
     "call",
     [

@@ -39,6 +39,7 @@ FINAL_STATUSES = tuple(s for s in Status if s in FINAL)
 LIVE_STATUSES = tuple(s for s in Status if s in LIVE)
 STALE_SECONDS = 120.0  # a session not heard of for this long is gone (Streamlit's disconnectedSessionTTL)
 DATA_FILE_LIMIT = 5 << 20  # bytes: the dashboard's upload limit (.streamlit/config.toml maxUploadSize = 5 MB)
+MAX_NAME, MAX_TAG, MAX_TAGS = 200, 50, 20  # characters of a run name and of a tag, tags per run (typed text)
 STALE_CHECK_SECONDS = 10.0  # how often the stale-session sweep may run per store
 ORDER_BY: tuple[str, ...] = ("id", "created_at", "updated_at", "name", "status", "dataset", "architecture", "loss")
 ORDER_BY += ("steps", "train_loss", "train_accuracy", "test_accuracy", "wall_seconds")
@@ -337,13 +338,23 @@ class RunStore(StoreBase, SweepRecords):
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"a run name must be non-empty text, got {name!r}")
         check_text(name, "the run name")
+        if len(name.strip()) > MAX_NAME:
+            raise ValueError(f"a run name is at most {MAX_NAME} characters, got {len(name.strip()):,}; shorten it")
         with self._db() as conn:
             self._check_run(conn, run_id)
             conn.execute("UPDATE runs SET name = ?, updated_at = ? WHERE id = ?", (name.strip(), self.clock(), run_id))
 
     def set_tags(self, run_id: int, tags: Iterable[str]) -> None:
         """Replace a run's tags (stripped, de-duplicated, sorted)."""
-        text = _dumps("tags", _tags(tags))
+        tags = _tags(tags)
+        long = [t for t in tags if len(t) > MAX_TAG]
+        if long or len(tags) > MAX_TAGS:
+            raise ValueError(
+                f"a run has at most {MAX_TAGS} tags of at most {MAX_TAG} characters each, got {len(tags)} tag{'s' * (len(tags) != 1)}"
+                + (f", the longest {max(map(len, long)):,} characters" if long else "")
+                + "; use fewer or shorter tags"
+            )
+        text = _dumps("tags", tags)
         with self._db() as conn:
             self._check_run(conn, run_id)
             conn.execute("UPDATE runs SET tags = ?, updated_at = ? WHERE id = ?", (text, self.clock(), run_id))
