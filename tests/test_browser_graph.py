@@ -5,6 +5,7 @@ and ``root.mgg`` (a node's shown numbers and its box on screen), so the test rea
 Rates are measured by bench/graph_page.py, never asserted here.
 """
 
+import re
 import time
 
 import pytest
@@ -173,4 +174,36 @@ def test_the_network_tab_plays_training_and_a_click_opens_a_neuron(app_url, page
     )
     page.wait_for_timeout(500)  # the page's run goes on after the view is drawn: an error box would come below it
     assert page.get_by_text("Something went wrong").count() == 0  # the page's guard turns an exception into one
+    assert not errors, errors
+
+
+FRAME_X_JS = f"""() => {{
+  const r = {ROOT_JS}, f = r.mgg.frame();
+  const S = [...mgGraph.statics.values()].find((s) => s.n === Number(r.dataset.nodes));
+  return [f.step, f.values[S.titles.indexOf('x1')], f.values[S.titles.indexOf('x2')]];
+}}"""
+
+
+def test_paused_a_step_and_a_new_example_show_at_once(app_url, page):
+    """Paused, the picture is the model's step and the chosen example (it froze at step 0 after Step)."""
+    errors = collect_errors(page)
+    open_graph_page(page, f"{app_url}/?layers=4&steps=3000", nodes=54)
+    for n in (1, 2):
+        sidebar_button(page, "Step").click()
+        page.wait_for_function(f"() => {ROOT_JS}.dataset.step === '{n}'", timeout=30_000)
+    box = page.get_by_test_id("stNumberInput").filter(has_text="Training point").locator("input")
+    box.fill("5")
+    box.press("Enter")
+    caption = page.get_by_text(re.compile(r"^x1 = -?[\d.]+, x2 = -?[\d.]+; label"))
+    caption.wait_for(timeout=30_000)
+    x1, x2 = (float(v) for v in re.findall(r"= (-?[\d.]+)", caption.inner_text())[:2])
+    deadline = time.monotonic() + 30
+    while True:
+        step, f1, f2 = page.evaluate(FRAME_X_JS)
+        if (step, round(f1, 3), round(f2, 3)) == (2, x1, x2):
+            break
+        assert time.monotonic() < deadline, f"the view shows step {step} at x = ({f1}, {f2}), not point 5 {x1, x2}"
+        page.wait_for_timeout(200)
+    status = page.evaluate(f"() => {ROOT_JS}.querySelector('.mgg-status').textContent")
+    assert f"{x1:.4f}"[:5] in status and "step 2" in status
     assert not errors, errors

@@ -347,7 +347,10 @@
       }
     }
     if (st.queue.length > MAX_QUEUE) st.queue.splice(0, st.queue.length - MAX_QUEUE); // a hidden tab: keep the newest
-    if (!st.shown && st.queue.length) show(st, st.queue.shift(), true);
+    if (!st.shown && st.queue.length) {
+      show(st, st.queue.shift(), true);
+      st.shownAt = performance.now();
+    }
   }
 
   /* Playback: each frame is a real training step; frames are spaced by their steps at the training rate, and
@@ -367,7 +370,9 @@
       }
       const next = st.queue[0];
       // after a jump the next frame is due now (timing it from the shown frame would wait out the skipped steps)
-      const due = cur && !jumped && next.step > cur.step ? st.shownAt + ((next.step - cur.step) * 1000) / rate : now;
+      // (a frame shown by update() has no time yet: paused, a Step's frame waited on NaN forever and the view froze)
+      const at = st.shownAt ?? now;
+      const due = cur && !jumped && next.step > cur.step ? at + ((next.step - cur.step) * 1000) / rate : now;
       if (now + 4 >= due) {
         st.queue.shift();
         show(st, next, true);
