@@ -307,6 +307,19 @@ def test_series_traces_the_chosen_example():
         s.set_example(index=-1)
 
 
+def test_an_example_chosen_again_at_the_same_step_is_the_newest_snapshot():
+    """Typed (0.5, 0.5), then (-1, 0.25), then (0.5, 0.5) again, paused: the last snapshot is (0.5, 0.5)."""
+    s, tr = S.SnapshotSeries(every=10), fake_trainer()
+    tr.step_count = 3
+    for x in ([0.5, 0.5], [-1.0, 0.25], [0.5, 0.5]):
+        s.set_example(x, 1.0)
+        assert s.take(tr, force=True)
+    assert [snap.x for snap in s.snapshots] == [(-1.0, 0.25), (0.5, 0.5)]  # it kept (-1, 0.25) last: shown
+    assert not s.take(tr, force=True)  # the newest already: nothing to do
+    tr.step_count = 4
+    assert s.take(tr, force=True) and [snap.step for snap in s.snapshots] == [3, 3, 4]
+
+
 def test_series_limit_and_model_at():
     s, tr = S.SnapshotSeries(every=1, limit=4), fake_trainer()
     weights = {}

@@ -138,7 +138,7 @@ class SnapshotSeries:
     def take(self, trainer, force: bool = False) -> bool:
         """Snapshot the trainer's model on the example if the step is a multiple of ``every`` (or force).
 
-        Never twice for the same step and example. A new trainer, an earlier step or a graph of another shape
+        Never twice for the same step and example (one taken before moves to the end instead). A new trainer, an earlier step or a graph of another shape
         (architecture, activations, loss or view changed) clears the series first. Returns True if a snapshot was
         taken. Only forced snapshots are traced at once; the others when first read.
         """
@@ -150,8 +150,13 @@ class SnapshotSeries:
         if new_run:
             self.clear()
             self._trainer_id = id(trainer)
-        elif any(t.step == step and t.x == x and t.y == y for t in self._taken):
-            return False
+        else:
+            same = [k for k, t in enumerate(self._taken) if t.step == step and t.x == x and t.y == y]
+            if same and same[0] == len(self._taken) - 1:
+                return False
+            if same:  # an example chosen again at this step: its snapshot becomes the newest (the one shown)
+                self._taken.append(self._taken.pop(same[0]))
+                return True
         model, loss, names = trainer.model, trainer.config.loss, trainer.dataset.feature_names
         task = getattr(trainer, "task", None)
         view, _ = choose_view(model, loss, task)
