@@ -91,3 +91,67 @@ def test_use_preset_settings_sets_the_sidebar_to_the_datasets_preset_and_trains_
     assert "Preset for sine" in messages(at, "info")
     at.button(key="btn_step").click().run()  # the preset trains: a step, not a divergence
     assert trainer(at).step_count == 1 and trainer(at).status != "diverged"
+
+
+def train_to_the_end(at, ticks: int = 40) -> None:
+    at.button(key="btn_start").click().run()
+    for _ in range(ticks):
+        if not at.session_state["running"]:
+            break
+        at.run()
+    assert not at.exception, at.exception
+
+
+def test_choosing_a_regression_dataset_brings_rates_it_trains_at_and_says_so():
+    at = app(steps="20", speed="100")  # moons: lr 1, end 0.1
+    at.selectbox(key="w_dataset").set_value("sine").run()
+    tr = trainer(at)
+    assert tr.config.task == "regression" and (tr.config.lr, tr.config.lr_end) == (0.01, 0.001)
+    assert "Regression: learning rate 1 → 0.01, end learning rate 0.1 → 0.001." in messages(at, "info")
+    train_to_the_end(at)
+    assert trainer(at).status == "finished" and trainer(at).history[-1]["train_r2"] > 0  # it diverged at step 3
+    at.select_slider(key="w_lr").set_value(0.3).run()  # a rate set afterwards is the user's: kept
+    assert trainer(at).config.lr == 0.3
+
+
+def upload_csv(at, labels) -> None:
+    rng = np.random.default_rng(0)
+    rows = "\n".join(f"{a:.3f},{b:.3f},{c}" for (a, b), c in zip(rng.normal(size=(len(labels), 2)), labels))
+    at.selectbox(key="w_dataset").set_value("csv").run()
+    at.file_uploader(key="csv_upload_0").set_value(("mine.csv", f"u,v,y\n{rows}\n".encode(), "text/csv")).run()
+    assert not at.exception, at.exception
+
+
+def test_an_uploaded_csv_gets_the_task_of_its_label_column():
+    at = app(steps="30")
+    upload_csv(at, [f"{v:.3f}" for v in np.linspace(-2, 2, 60)])  # 60 distinct numbers: regression
+    tr = trainer(at)
+    assert at.selectbox(key="w_task").value == "regression" and tr.config.task == "regression", messages(at, "error")
+    assert tr.config.loss == "mse" and tr.config.lr == 0.01 and not messages(at, "error")  # it said "exactly 2 classes"
+    assert "Regression: learning rate 1 → 0.01" in messages(at, "info")
+    at = app()
+    upload_csv(at, ["cat", "dog", "bird"] * 20)
+    assert trainer(at).config.task == "multiclass" and trainer(at).model.sizes[-1] == 3, messages(at, "error")
+    assert trainer(at).config.lr == 1.0  # classes: the rate stays
+    at.selectbox(key="w_task").set_value("binary").run()  # the user can still override it
+    assert at.selectbox(key="w_task").value == "binary" and "exactly 2 classes" in messages(at, "error")
+    assert messages(at, "error").endswith(
+        "; pick a two-class label column or another task. The current data and model stay."
+    )
+
+
+def test_a_link_to_a_regression_gets_rates_it_trains_at_unless_it_names_them():
+    at = app(dataset="sine")
+    assert (trainer(at).config.lr, trainer(at).config.lr_end) == (0.01, 0.001) and not messages(at, "warning")
+    at = app(dataset="sine", lr="0.3", lr_end="0.03")
+    assert (trainer(at).config.lr, trainer(at).config.lr_end) == (0.3, 0.03)
+    assert trainer(app(dataset="moons")).config.lr == 1.0
+
+
+def test_a_link_with_a_task_its_dataset_lacks_says_so():
+    at = app(task="regression")  # moons: two classes only
+    assert trainer(at).config.task == "binary"
+    assert "dataset moons has no regression form (its tasks: binary); using binary." in messages(at, "warning")
+    at = app(dataset="drawn", draw="garbage")  # one warning about the drawing, not a second one contradicting it
+    about = [w.value for w in at.warning if "draw" in w.value.lower()]
+    assert len(about) == 1 and "drawing could not be used" in about[0], about

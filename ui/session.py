@@ -12,9 +12,44 @@ from micrograd.studio.config import ConfigError, RunConfig
 from micrograd.studio.datasets import DataError
 from micrograd.studio.trainer import TRAINING, Trainer
 from micrograd.views import graph_live, text
-from ui.options import DATA_FIELDS, MODEL_FIELDS, RETURN_TO, VIA_DASHBOARD, config_from_widgets
+from ui.options import (
+    DATA_FIELDS,
+    MODEL_FIELDS,
+    REGRESSION_LR,
+    REGRESSION_LR_END,
+    RETURN_TO,
+    VIA_DASHBOARD,
+    config_from_widgets,
+    task_losses,
+)
 from ui.store import open_run_store
 from ui.url import read_url
+
+
+def fit_task(before: str | None) -> None:
+    """After the Task widget changed (from ``before``): a loss of the new task, and rates regression can train at.
+
+    Call it from a callback. Entering regression from another task, a learning rate above REGRESSION_LR comes down
+    to it (and the end rate to REGRESSION_LR_END), with a notice; a rate the user sets afterwards is kept.
+    """
+    ss = st.session_state
+    task = ss.get("w_task", "binary")
+    fits = task_losses(task)
+    if ss.get("w_loss") not in fits:
+        ss["w_loss"] = fits[0]
+    if task != "regression" or before == "regression" or float(ss.get("w_lr", 0)) <= REGRESSION_LR:
+        return
+    old, old_end = ss["w_lr"], ss.get("w_lr_end")
+    ss["w_lr"] = REGRESSION_LR
+    end = ""
+    if old_end is not None and old_end > REGRESSION_LR_END:
+        ss["w_lr_end"] = REGRESSION_LR_END
+        end = f", end learning rate {old_end:g} → {REGRESSION_LR_END:g}"
+    ss.setdefault("notices", []).append(
+        f"Regression: learning rate {old:g} → {REGRESSION_LR:g}{end}. The squared error of a regression diverges "
+        f"within a few steps at the rates that train classifiers; raise it again in Training if you like, or press "
+        f"Use preset settings."
+    )
 
 
 def set_layer_widgets(sizes: list[int]) -> None:
@@ -185,7 +220,7 @@ def apply_settings() -> str:
             new_trainer(new, dataset), f"{' and '.join(w for w in what if w)} changed: weights re-initialised.{stopped}"
         )
     except (ConfigError, DataError) as e:
-        return f"{e} The current data and model stay."
+        return f"{str(e).rstrip('.')}. The current data and model stay."  # the errors' sentences end without a period
     return ""
 
 

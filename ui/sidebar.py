@@ -12,8 +12,8 @@ from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
 from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting, task_losses, widgets_for
-from ui.session import apply_settings, get_trainer, is_running, save_settings
-from ui.uploads import on_csv_upload
+from ui.session import apply_settings, fit_task, get_trainer, is_running, save_settings
+from ui.uploads import detect_task, on_csv_upload
 from ui.url import write_url
 
 
@@ -58,11 +58,17 @@ def _fit_loss() -> None:
 def _on_dataset_change() -> None:
     """A new dataset brings its own defaults, and its own task when it cannot be drawn for the current one."""
     ss = st.session_state
+    before = ss.get("w_task")
     on_dataset_change()
     tasks = _tasks(ss["w_dataset"])
     if ss.get("w_task") not in tasks:
         ss["w_task"] = tasks[0]
-    _fit_loss()
+    fit_task(before)
+
+
+def _on_task_change() -> None:
+    """The Task widget changed: a loss of the new task, and rates regression trains at (see fit_task)."""
+    fit_task(get_trainer().task)
 
 
 def _use_preset() -> None:
@@ -113,7 +119,7 @@ def _data_section() -> None:
     tasks = _tasks(ss["w_dataset"])
     if ss.get("w_task") not in tasks:
         ss["w_task"] = tasks[0]
-    st.selectbox(**_w("task"), options=tasks, on_change=_fit_loss, format_func=lambda t: TASK_TITLES.get(t, t))
+    st.selectbox(**_w("task"), options=tasks, on_change=_on_task_change, format_func=lambda t: TASK_TITLES.get(t, t))
     if ss["w_dataset"] == "drawn":
         _drawing_note()
     elif ss["w_dataset"] == "csv":
@@ -137,7 +143,7 @@ def _data_section() -> None:
             cols = csv["columns"]
             if ss.get("w_csv_label") not in cols:
                 ss["w_csv_label"] = cols[-1]
-            st.selectbox(**_w("label_column"), options=cols)
+            st.selectbox(**_w("label_column"), options=cols, on_change=detect_task)
             features = [c for c in cols if c != ss["w_csv_label"]]
             ss["w_csv_features"] = [c for c in ss.get("w_csv_features", features) if c in features]
             st.multiselect(**_w("feature_columns"), options=features)

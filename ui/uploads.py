@@ -11,7 +11,7 @@ from micrograd.studio import datasets, drawn
 from micrograd.studio.config import ConfigError
 from micrograd.studio.datasets import DataError
 from ui.options import MAX_LAYERS, MAX_WIDTH, drawn_widgets
-from ui.session import config_from_state, get_trainer, new_trainer, replace_trainer, set_layer_widgets
+from ui.session import config_from_state, fit_task, get_trainer, new_trainer, replace_trainer, set_layer_widgets
 
 
 def on_csv_upload() -> None:
@@ -28,6 +28,25 @@ def on_csv_upload() -> None:
         return
     ss["csv"], ss["csv_error"], ss["csv_fresh"] = {"name": f.name, "data": data, "columns": columns}, "", True
     ss["w_csv_label"], ss["w_csv_features"] = columns[-1], columns[:-1]
+    detect_task()
+
+
+def detect_task() -> None:
+    """The Task of the uploaded CSV's label column (classes, or numbers with more than 10 values: regression).
+
+    Call it from a callback (an upload, a new label column); the Task widget can still override it afterwards.
+    """
+    ss = st.session_state
+    csv = ss.get("csv")
+    if not csv or ss.get("w_csv_label") not in csv["columns"]:
+        return
+    try:
+        task = datasets.csv_task(csv["data"], ss["w_csv_label"])
+    except DataError:  # the loader says what is wrong with the file when the settings are applied
+        return
+    before = ss.get("w_task")
+    ss["w_task"] = task
+    fit_task(before)
 
 
 def apply_drawing(payload: object) -> bool:
@@ -44,8 +63,9 @@ def apply_drawing(payload: object) -> bool:
     except DataError as e:
         ss["notices"].append(f"The drawing was not applied: {e}.")
         return False
-    before = {k: ss.get(k) for k in drawn_widgets(d)}
+    before = {k: ss.get(k) for k in (*drawn_widgets(d), "w_lr", "w_lr_end")}
     ss.update(drawn_widgets(d, ss.get("w_loss")))
+    fit_task(get_trainer().task)  # a curve is a regression: rates it trains at
     kinds = f"{len(d.classes)} classes" if d.kind == "classes" else "a curve"
     try:
         replace_trainer(

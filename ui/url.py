@@ -16,7 +16,16 @@ from micrograd.studio import drawn
 from micrograd.studio.config import SIDEBAR, Setting
 from micrograd.studio.datasets import DATASETS, DataError
 from micrograd.studio.lessons import preset_settings
-from ui.options import dataset_defaults, defaults, drawn_widgets, layer_sizes, task_losses, url_settings
+from ui.options import (
+    REGRESSION_LR,
+    REGRESSION_LR_END,
+    dataset_defaults,
+    defaults,
+    drawn_widgets,
+    layer_sizes,
+    task_losses,
+    url_settings,
+)
 
 
 def _snap(x: float, options: tuple) -> Any:
@@ -79,7 +88,8 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             warnings.append("This link used an uploaded CSV file, which links cannot carry; upload it again.")
             continue
         if key == "dataset" and text == "drawn" and not drawing:
-            warnings.append("This link names drawn points but carries none (draw=...); draw them again.")
+            if "draw" not in params:  # a damaged drawing has its own warning already
+                warnings.append("This link names drawn points but carries none (draw=...); draw them again.")
             continue
         try:
             value = parse(s, text, state)
@@ -90,15 +100,27 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         state[s.key] = value
         if key == "dataset":  # a new dataset brings its own default size and noise unless the URL gives them
             state |= dataset_defaults(value)
-    _fit_task(state, warnings)
+    _fit_task(state, warnings, "task" in params)
+    if state.get("w_task") == "regression":  # a link without rates gets ones regression trains at (see fit_task)
+        if "lr" not in params:
+            state["w_lr"] = REGRESSION_LR
+        if "lr_end" not in params:
+            state["w_lr_end"] = REGRESSION_LR_END
     return state, warnings
 
 
-def _fit_task(state: dict[str, Any], warnings: list[str]) -> None:
-    """A link naming a dataset but no task (or a loss of another task) gets the dataset's task and its loss."""
+def _fit_task(state: dict[str, Any], warnings: list[str], asked: bool = False) -> None:
+    """A link naming a dataset but no task (or a loss of another task) gets the dataset's task and its loss.
+
+    asked: the link named the task; one the dataset has no form of is then replaced with a warning."""
     spec = DATASETS.get(state["w_dataset"])
     tasks = getattr(spec, "tasks", None)
     if tasks and state.get("w_task") not in tasks:
+        if asked:
+            warnings.append(
+                f"dataset {state['w_dataset']} has no {state.get('w_task')} form (its tasks: {', '.join(tasks)}); "
+                f"using {tasks[0]}."
+            )
         state["w_task"] = tasks[0]
     fits = task_losses(state.get("w_task", "binary"))
     if state.get("w_loss") not in fits:
