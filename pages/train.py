@@ -54,6 +54,8 @@ def _status(tr: training.Trainer) -> None:
                 f"test accuracy {_fmt(last.get('test_accuracy'), True)}"
             )
         st.success(f"Finished {tr.step_count} steps. {score} (measured before the last update).")
+        if tr.has_budget and tr.step_count > tr.config.steps:  # No budget unticked past the budget
+            st.info(f"The step budget is {tr.config.steps:,}: raise it, or tick No budget, to train on.")
     elif tr.step_count == 0 and not ui.is_running():
         st.info("Ready. Press **Start** to train live, or **Step** to take one step at a time.")
     if tr.status != training.DIVERGED:  # the trainer's diagnostics: a dead layer, vanishing gradients, saturation

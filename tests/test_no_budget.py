@@ -119,6 +119,27 @@ def status_data(at) -> dict:
     raise AssertionError("no status line")
 
 
+def test_a_budget_already_spent_finishes_the_run_and_a_raised_one_reopens_it():
+    tr = Trainer(RunConfig(**TINY, steps=0))
+    for _ in range(5):
+        tr.step()
+    tr.update(steps=3)  # No budget unticked at step 5: it stayed "training", Start and Step greyed, nothing said
+    assert tr.status == "finished" and tr.done and tr.step() is None
+    tr.update(steps=10)
+    assert tr.status == "training" and tr.step()["step"] == 6
+
+
+def test_unticking_no_budget_past_the_budget_says_finished_and_what_to_do():
+    at = app(steps="3", speed="100")
+    at.checkbox(key="no_budget").check().run()
+    tr = trainer(at)
+    for _ in range(5):
+        tr.step()
+    at.checkbox(key="no_budget").uncheck().run()
+    assert trainer(at).status == "finished" and status_data(at)["state"] == "finished"
+    assert "The step budget is 3: raise it, or tick No budget, to train on." in [i.value for i in at.info]
+
+
 def test_the_sidebar_no_budget_box_sets_steps_0_and_the_status_says_so():
     at = app(steps="300", speed="100")
     box = at.checkbox(key="no_budget")

@@ -165,6 +165,8 @@ class Trainer:
         self.optimizer.momentum = new.momentum
         if self.status == FINISHED and (new.steps == 0 or self.step_count < new.steps):  # a raised or no budget
             self.status = TRAINING
+        elif self.status == TRAINING and 0 < new.steps <= self.step_count:  # a budget already spent (No budget off)
+            self.status = FINISHED
 
     @property
     def has_budget(self) -> bool:
