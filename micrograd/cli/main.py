@@ -16,7 +16,23 @@ from micrograd.views.text import terminal
 
 
 class CliError(Exception):
-    """A user mistake: printed as one line, exit status 2."""
+    """A user mistake: printed after "micrograd: error:", exit status 2.
+
+    lines: more lines below the message, such as a list of problems. The message and each line are escaped for
+    the terminal one by one (text quoted from a user's file shows its control characters, newlines included, as
+    escapes), and only the breaks between them are real line breaks.
+    """
+
+    def __init__(self, message: str, lines: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.lines = tuple(lines)
+
+    def __str__(self) -> str:
+        return "\n".join([super().__str__(), *self.lines])
+
+    def for_terminal(self) -> str:
+        """The message and its lines, each escaped, joined by real line breaks."""
+        return "\n".join(terminal(line) for line in [super().__str__(), *self.lines])
 
 
 class Parser(argparse.ArgumentParser):
@@ -279,8 +295,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         loaded = load(args.model)
     except OSError as e:
         raise CliError(f"cannot read {args.model}: {e.strerror}") from None
-    except WeightsError as e:
-        raise CliError(f"{args.model} is not a valid weights file: {e}") from None
+    except WeightsError as e:  # one line per problem; each is escaped, as it may quote the file's text
+        n = len(e.problems)
+        raise CliError(
+            f"{args.model} is not a valid weights file ({n} problem{'s' * (n != 1)}):", [f"- {p}" for p in e.problems]
+        ) from None
     try:
         frame, X = read_feature_matrix(args.csv, loaded.feature_names)
     except DataError as e:
@@ -354,7 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, so a closed pipe is caught below rather than at exit
         return status
     except CliError as e:
-        print(f"micrograd: error: {terminal(e)}", file=sys.stderr)
+        print(f"micrograd: error: {e.for_terminal()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("micrograd: interrupted", file=sys.stderr)

@@ -34,6 +34,7 @@ def _whole(low: int, high: int, what: str):
 
 
 _run_id = _whole(1, MAX_ID, "a run id (see `runs list`)")
+_sweep_id = _whole(1, MAX_ID, "a sweep id")
 
 
 def register(subparsers: Any) -> None:
@@ -44,7 +45,9 @@ def register(subparsers: Any) -> None:
     db.add_argument("--db", type=Path, default=None, help="the runs database (default: $MICROGRAD_DB or ~/.micrograd)")
 
     p = sub.add_parser("list", parents=[db], help="a table of all runs, newest first")
-    p.add_argument("--sweep", type=int, metavar="ID", help="only the trials of this sweep (see `micrograd sweep`)")
+    p.add_argument(
+        "--sweep", type=_sweep_id, metavar="ID", help="only the trials of this sweep (see `micrograd sweep`)"
+    )
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("show", parents=[db], help="one run's config, metrics and last steps")
     p.add_argument("id", type=_run_id, help="the run id (see `runs list`)")
@@ -70,15 +73,18 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _run_with_store(args: argparse.Namespace, body: Any, missing_ok: bool = False) -> int:
-    """Open the --db store, call body(store), and turn store problems and unknown ids into exit status 2."""
+def _run_with_store(args: argparse.Namespace, body: Any, missing_ok: bool = False, what: str | None = None) -> int:
+    """Open the --db store, call body(store), and turn store problems and unknown ids into exit status 2.
+
+    A missing database file is "no runs yet" (exit 0) with missing_ok, else "no {what}" (default: the run args.id).
+    """
     try:
         path = Path(args.db).expanduser() if args.db is not None else default_db_path()
         if not path.exists():  # looking at runs must not create a database (e.g. at a mistyped --db)
             if missing_ok:
                 print(f"no runs yet ({path} does not exist)")
                 return 0
-            return _fail(f"no run with id {args.id} ({path} does not exist)")
+            return _fail(f"no {what or f'run with id {args.id}'} ({path} does not exist)")
         with RunStore(path) as store:
             return body(store)
     except StoreError as e:
@@ -106,9 +112,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     """Print a table of all runs."""
 
     def body(store: RunStore) -> int:
+        if args.sweep is not None:
+            store.get_sweep(args.sweep)  # KeyError: no such sweep, exit status 2 as for `runs show` of an unknown id
         runs = store.list_runs(sweep_id=args.sweep)
         if not runs:
-            print(f"no runs yet in {store.path}")
+            print(f"no runs yet in {store.path}" if args.sweep is None else f"no runs in sweep {args.sweep}")
             return 0
         rows = [
             [str(r["id"]), r["name"], r["dataset"] or "", r["architecture"] or "", r["loss"] or "", r["status"]]
@@ -118,6 +126,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(table(rows, _LIST_COLUMNS))
         return 0
 
+    if args.sweep is not None:  # a sweep id names something, like a run id: a missing database has no such sweep
+        return _run_with_store(args, body, what=f"sweep with id {args.sweep}")
     return _run_with_store(args, body, missing_ok=True)
 
 

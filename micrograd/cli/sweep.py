@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -92,6 +93,30 @@ def spec_from_args(args: argparse.Namespace) -> SweepSpec:
     )
 
 
+# the store's messages are written for training, which goes on without it; a sweep does not
+_TRAINING_GOES_ON = re.compile(r"\s*Training still works, but runs are not saved\.")
+
+
+def store_problem(error: Exception) -> str:
+    """A StoreError's message for the sweep command: nothing runs without the store, and how to pick another file."""
+    what, _, todo = _TRAINING_GOES_ON.sub("", str(error)).strip().partition(" To fix: ")
+    todo = f"{todo.rstrip('.')}, or " if todo else ""
+    return (
+        f"{what} The sweep was not started: it records every trial there. "
+        f"To fix: {todo}record it in another file with --db FILE (or MICROGRAD_DB=FILE)."
+    )
+
+
+def _check_store(args: argparse.Namespace) -> Path:
+    """The run store's path, once it is known to open (StoreError if not): checked before any cluster starts."""
+    from micrograd.studio.runs import RunStore, default_db_path
+
+    db = args.db if args.db is not None else default_db_path()
+    with RunStore(db):
+        pass
+    return db
+
+
 def _duration(seconds: float) -> str:
     s = int(round(seconds))
     return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
@@ -113,7 +138,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the sweep, drawing a progress bar; Ctrl-C cancels it and still records every trial."""
     from micrograd.cli.main import CliError
     from micrograd.studio.cluster import ENV_VAR, ClusterError, Clusters
-    from micrograd.studio.runs import StoreError, default_db_path
+    from micrograd.studio.runs import StoreError
     from micrograd.studio.sweep_driver import SweepRun
     from micrograd.views.text import terminal
 
@@ -133,13 +158,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(f"  ... and {len(trials) - DRY_RUN_LINES} more")
         return 0
     try:
-        clusters = Clusters(args.scheduler or os.environ.get(ENV_VAR) or None, args.workers)
-        db = args.db if args.db is not None else default_db_path()
+        clusters = Clusters(args.scheduler or os.environ.get(ENV_VAR) or None, args.workers)  # starts nothing yet
+        db = _check_store(args)  # a store that cannot record the trials: say so before any cluster starts
+    except StoreError as e:
+        raise CliError(store_problem(e)) from None
+    except ClusterError as e:  # an address that is no Dask scheduler's
+        raise CliError(str(e)) from None
+    try:
         print(f"on the {clusters.describe()}", flush=True)
         run = SweepRun(db, clusters, spec, on_problem=lambda p: print(f"micrograd: {terminal(p)}", file=sys.stderr))
         try:
             sweep_id = run.start()
-        except (ClusterError, StoreError, SweepError) as e:
+        except StoreError as e:
+            clusters.close()
+            raise CliError(store_problem(e)) from None
+        except ClusterError as e:  # a local cluster's failure ends with its log: one line each
+            clusters.close()
+            first, *log = str(e).split("\n")
+            raise CliError(first, log) from None
+        except SweepError as e:
             clusters.close()
             raise CliError(str(e)) from None
         print(f"sweep {sweep_id}: {len(run.trials)} trials submitted", flush=True)
