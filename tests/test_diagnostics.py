@@ -169,3 +169,23 @@ def test_the_train_page_warns_that_lr_10_killed_the_network(tmp_path, monkeypatc
     (run,) = store.list_runs()
     assert run["status"] == "finished" and "The network is dead" in store.get_run(run["id"])["message"]
     store.close()
+
+
+def test_divergence_advice_names_only_changes_the_run_can_make():
+    m = diagnostics.Monitor()
+    svm = m.divergence(3, math.inf, 1.0, True, 10.0, "binary", loss_name="svm", momentum=0.9)
+    assert "MSE" not in svm and "try 1), or momentum 0," not in svm and "or momentum 0" in svm  # it is SVM already
+    mse = m.divergence(3, math.inf, 1.0, True, 0.5, "regression", loss_name="mse", momentum=0.0)
+    assert "Huber" in mse and "momentum" not in mse  # momentum is 0 already
+    plain = m.divergence(3, math.inf, 1.0, True, 0.5, "binary", loss_name="bce", momentum=0.0)
+    assert plain == (
+        "Training diverged at step 3: the loss became inf. Try a smaller learning rate (this step used 0.5; try 0.05), "
+        "then start again from fresh weights."
+    )
+
+
+def test_a_run_with_l2_says_its_diverged_loss_includes_the_penalty():
+    tr = Trainer(RunConfig(lr=10, momentum=0.9, schedule="constant", steps=100, l2=0.0001))
+    assert tr.run() == "diverged"
+    assert "the loss reached" in tr.message and "(with its L2 penalty)" in tr.message  # the metrics show ~1
+    assert "MSE" not in tr.message and "or momentum 0" in tr.message  # svm, momentum 0.9

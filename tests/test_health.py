@@ -57,3 +57,5 @@ def test_a_healthy_step_has_no_findings_and_a_rising_loss_says_the_learning_rate
     for k, loss in enumerate([1.0, 1.2, 1.6, 2.0]):
         d = m.observe(k + 1, loss, h, "tanh", "")
     assert any("learning rate may be too high" in f for f in diagnostics.findings(d, "tanh"))
+    # four losses span 3 steps: it said "over the last 20 steps" of a run 5 steps long
+    assert "The loss rose 100% over the last 3 steps instead of falling" in diagnostics.findings(d, "tanh")[0]

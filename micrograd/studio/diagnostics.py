@@ -54,6 +54,7 @@ class Diagnosis:
     loss_trend: float  # relative change of the loss over the last TREND_WINDOW steps (< 0: falling)
     diverged: str  # why the run diverged at this step, "" if it did not
     warnings: tuple[str, ...]  # every warning so far, each from the step it first appeared
+    trend_steps: int = TREND_WINDOW  # the steps loss_trend spans (fewer early in a run)
 
 
 def layer_grad_norms(model: MLP, params: list | None = None) -> list[float]:
@@ -188,33 +189,48 @@ class Monitor:
         return (self.recent[-1] - self.recent[0]) / max(abs(self.recent[0]), 1e-12)
 
     def divergence(
-        self, step: int, loss: float, grad_norm: float, params_finite: bool, lr: float, task: str = "binary"
+        self,
+        step: int,
+        loss: float,
+        grad_norm: float,
+        params_finite: bool,
+        lr: float,
+        task: str = "binary",
+        *,
+        loss_name: str | None = None,
+        momentum: float | None = None,
+        l2: float = 0.0,
     ) -> str:
         """Why the run diverged at this step ("" if it did not): a non-finite or exploded loss, or an overflow.
 
-        The advice fits the task: a binary classifier may swap MSE for a margin loss, a regression for Huber.
+        loss is the step's objective (its data loss, plus the L2 penalty when l2 > 0). The advice fits the run: a
+        binary classifier on MSE may swap it for a margin loss, a regression for Huber; momentum 0 only when the
+        run has momentum (loss_name and momentum None: both suggested, as when they are unknown).
         """
         if self.first_loss is None and math.isfinite(loss):
             self.first_loss = loss
         limit = DIVERGE_FACTOR * max(1.0, self.first_loss or 0.0)
+        penalty = " (with its L2 penalty)" if l2 else ""  # the metrics show the data loss alone
         if not math.isfinite(loss):
-            what = f"the loss became {loss}"
+            what = f"the loss became {loss}{penalty}"
         elif loss > limit:
-            what = f"the loss reached {loss:.3g}, over a million times its first value ({self.first_loss:.3g})"
+            what = f"the loss reached {loss:.3g}{penalty}, over a million times its first value ({self.first_loss:.3g})"
         elif not math.isfinite(grad_norm):
             what = f"the gradient overflowed (its norm is {grad_norm})"
         elif not params_finite:
             what = "the weights overflowed"
         else:
             return ""
-        loss_advice = {
-            "binary": "an SVM or BCE loss instead of MSE, ",
-            "regression": "the Huber loss instead of MSE (it grows only linearly with large errors), ",
-        }.get(task, "")
-        return (
-            f"Training diverged at step {step}: {what}. Try a smaller learning rate (this step used {lr:g}; "
-            f"try {lr / 10:g}), {loss_advice}or momentum 0, then start again from fresh weights."
-        )
+        advice = [f"a smaller learning rate (this step used {lr:g}; try {lr / 10:g})"]
+        if loss_name in (None, "mse"):
+            advice += {
+                "binary": ["an SVM or BCE loss instead of MSE"],
+                "regression": ["the Huber loss instead of MSE (it grows only linearly with large errors)"],
+            }.get(task, [])
+        if momentum is None or momentum > 0:
+            advice.append("momentum 0")
+        tries = advice[0] if len(advice) == 1 else ", ".join(advice[:-1]) + f" or {advice[-1]}"
+        return f"Training diverged at step {step}: {what}. Try {tries}, then start again from fresh weights."
 
     def observe(self, step: int, loss: float, health: list[LayerHealth], activation: str, diverged: str) -> Diagnosis:
         """Record one step and add the warnings it brings (dead layer, vanishing gradients, saturation)."""
@@ -242,7 +258,8 @@ class Monitor:
                 f"of the last layer's ({last:.2g}), so the first layers barely learn. Try ReLU or tanh instead of "
                 "sigmoid, fewer layers, or the scaled initialisation."
             )
-        self.last = Diagnosis(step, tuple(health), self.trend(), diverged, tuple(self.warnings.values()))
+        span = max(1, len(self.recent) - 1)
+        self.last = Diagnosis(step, tuple(health), self.trend(), diverged, tuple(self.warnings.values()), span)
         for key, values in (
             ("step", step),
             ("dead_units", tuple(h.dead for h in health)),
@@ -286,7 +303,8 @@ def findings(diag: Diagnosis, activation: str) -> list[str]:
             )
     if diag.loss_trend > RISING:
         out.append(
-            f"The loss rose {diag.loss_trend:.0%} over the last {TREND_WINDOW} steps instead of falling: the learning "
+            f"The loss rose {diag.loss_trend:.0%} over the last {diag.trend_steps} step{'s' * (diag.trend_steps != 1)} "
+            "instead of falling: the learning "
             "rate may be too high, so each step overshoots the minimum."
         )
     if diag.diverged:

@@ -327,7 +327,10 @@ class Trainer:
         self.train_seconds += seconds
         self.step_count = k + 1
         finite = bool(np.isfinite(new).all())
-        diverged = self.monitor.divergence(k + 1, loss, grad_norm, finite, lr, self.task)
+        c = self.config
+        diverged = self.monitor.divergence(
+            k + 1, loss, grad_norm, finite, lr, self.task, loss_name=c.loss, momentum=c.momentum, l2=c.l2
+        )
         health = diagnostics.layer_health(layers, X_train, layer_grads, outs)
         diag = self.monitor.observe(k + 1, loss, health, self.model.activation, diverged)
         record = {"step": k + 1, "lr": lr, "loss": loss, **metrics, "grad_norm": grad_norm, "seconds": seconds}
