@@ -152,7 +152,7 @@ def _manage(store: RunStore, choices: list[dict]) -> None:
     except KeyError:
         st.info(f"Run #{run_id} is gone (deleted in another window).")
         return
-    msg = f" — {text.md(run['message'])}" if run["message"] else ""
+    msg = f" — {text.md(run['message'].rstrip('.'))}" if run["message"] else ""  # the caption ends with its own
     st.caption(f"Status **{text.md(run['status'])}** after {run['steps']} steps{msg}.")
     a, b = st.columns(2)
     a.text_input("Name", value=run["name"], key=f"exp_name_{run_id}")
@@ -194,7 +194,8 @@ def page() -> None:
     try:
         store = _store()
     except StoreError as e:
-        st.warning(text.md(e))
+        if recorder is None or recorder.error != str(e):  # the recorder's banner above says it already
+            st.warning(text.md(e))
         return
     with store:
         runs = store.list_runs()

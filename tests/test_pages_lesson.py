@@ -93,8 +93,23 @@ def test_every_lesson_preset_loads_from_its_url(name):
 def test_an_unknown_lesson_says_which_exist_and_projector_mode_reaches_the_view():
     at = page("graph", lesson="nope", projector="1")
     assert "Unknown lesson 'nope'" in texts(at, "warning") and "dead-relu" in texts(at, "warning")
+    assert texts(at, "warning").count("Unknown lesson") == 1  # said once (twice before: the link's warning and the banner's)
     h, _ = lesson_view(at)
     assert h.get("projector") is True
+
+
+def test_a_first_link_to_an_unknown_lesson_on_the_graph_page_says_so_once():
+    from streamlit.testing.v1 import AppTest
+
+    import ui
+    from tests.test_pages_graph import ROOT
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update({"lesson": "nope"})
+    at.session_state[ui.RETURN_TO] = "pages/graph.py"  # as a shared link to /graph?lesson=nope arrives
+    at.run()
+    assert [t.value for t in at.title] == ["Computation graph"]
+    assert [w.value.split(";")[0] for w in at.warning] == ["Unknown lesson 'nope'"]  # and "There is no lesson 'nope'"
 
 
 def test_replay_a_stored_run_on_the_graph_page():

@@ -254,7 +254,9 @@ def preset_banner() -> bool:
     if name:
         p = lessons.PRESETS.get(name)
         if p is None:
-            st.warning(text.md(f"Unknown lesson {name!r}; the lessons are: {', '.join(lessons.PRESETS)}."))
+            said = lessons.unknown_lesson(name)
+            if said not in st.session_state.get("shown_now", ()):  # the link's warnings of this run said it
+                st.warning(text.md(said))
         else:
             st.info(text.md(f"Lesson: {p.title}. {p.question}"), icon=":material/school:")
     return params.get("projector") in ("1", "true", "on")

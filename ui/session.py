@@ -238,6 +238,7 @@ def show_notices() -> None:
     ss = st.session_state
     warnings, notices = ss.get("url_warnings", []), ss.get("notices", [])
     ss["notices"], ss["url_warnings"] = [], []
+    ss["shown_now"] = [*warnings, *notices]  # what this run says already (a page's own banner need not repeat it)
     for w in warnings:
         st.warning(_showable(w))  # plain sentences that quote user text (URL values, file and run names)
     for n in notices:

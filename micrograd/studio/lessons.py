@@ -77,5 +77,10 @@ def preset_settings(params: dict[str, str]) -> tuple[dict[str, str], str]:
         return params, ""
     p = PRESETS.get(name)
     if p is None:
-        return params, f"There is no lesson {name!r}; the lessons are {', '.join(PRESETS)}."
+        return params, unknown_lesson(name)
     return {**p.settings, **params}, ""
+
+
+def unknown_lesson(name: str) -> str:
+    """What a link naming no lesson is told (the same words wherever it is said)."""
+    return f"Unknown lesson {name!r}; the lessons are: {', '.join(PRESETS)}."
