@@ -93,7 +93,9 @@ def test_every_lesson_preset_loads_from_its_url(name):
 def test_an_unknown_lesson_says_which_exist_and_projector_mode_reaches_the_view():
     at = page("graph", lesson="nope", projector="1")
     assert "Unknown lesson 'nope'" in texts(at, "warning") and "dead-relu" in texts(at, "warning")
-    assert texts(at, "warning").count("Unknown lesson") == 1  # said once (twice before: the link's warning and the banner's)
+    assert (
+        texts(at, "warning").count("Unknown lesson") == 1
+    )  # said once (twice before: the link's warning and the banner's)
     h, _ = lesson_view(at)
     assert h.get("projector") is True
 
