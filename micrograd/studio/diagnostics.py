@@ -229,7 +229,7 @@ class Monitor:
             }.get(task, [])
         if momentum is None or momentum > 0:
             advice.append("momentum 0")
-        tries = advice[0] if len(advice) == 1 else ", ".join(advice[:-1]) + f" or {advice[-1]}"
+        tries = ", ".join(advice[:-1] + [f"or {advice[-1]}"]) if len(advice) > 1 else advice[0]
         return f"Training diverged at step {step}: {what}. Try {tries}, then start again from fresh weights."
 
     def observe(self, step: int, loss: float, health: list[LayerHealth], activation: str, diverged: str) -> Diagnosis:
