@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -42,6 +44,25 @@ def show_error(e: sandbox.ExpressionError, text: str) -> None:
         st.code(f"{line}\n{' ' * (min(e.col, len(line) + 1) - 1)}^", language=None)
 
 
+LEGEND = (
+    "Each node shows its name or operation, its value (data) and its gradient d output / d node (grad), the output "
+    "being the last line. Shapes: rounded boxes with a green border are your variables, dotted boxes numbers, "
+    "ellipses operations, the double octagon the output. Fill: blue gradient > 0, orange < 0, deeper for a larger "
+    "|gradient|, white 0. As micrograd computes them, `a - b` is drawn as `a + b * -1` and `a / b` as `a * b**-1`."
+)
+
+
+def show_graph(dot: str) -> None:
+    """The graph in a container keyed by its DOT, so a new expression mounts a new chart.
+
+    Re-rendering one chart with another graph makes d3-graphviz animate between them, and its transition leaves
+    shapes in the wrong SVG tag (a polygon with an ellipse's attributes: boxes lost, magjac/d3-graphviz#336).
+    """
+    key = "s_graph_" + hashlib.sha256(dot.encode()).hexdigest()[:16]
+    with st.container(key=key):
+        st.graphviz_chart(dot, width="content")  # natural size, up to the page's width; never stretched
+
+
 def main() -> None:
     ss = st.session_state
     presets = [*sandbox.PRESETS, CUSTOM]
@@ -61,20 +82,20 @@ def main() -> None:
         for k, name in enumerate(names):
             ss.setdefault(f"s_var_{name}", 1.0)
             values[name] = cols[k % len(cols)].number_input(esc.md(name), key=f"s_var_{name}", step=0.1, format="%.4f")
+    divisions: sandbox.Divisions = {}  # lets the note name a division by zero as typed, not as b ** -1
     try:
-        root, table = sandbox.evaluate(text, values)  # checked once: nothing is built unless all of it passes
+        # checked once: nothing is built unless all of it passes
+        root, table = sandbox.evaluate(text, values, divisions=divisions)
     except sandbox.ExpressionError as e:
         show_error(e, text)
         return
     st.metric("Output", f"{root.data:.4f}")
-    note = sandbox.overflow_note(root)  # inf or nan anywhere in the graph gets a word, not just a silent "inf"
+    # inf or nan anywhere in the graph gets a word, not just a silent "inf"
+    note = sandbox.overflow_note(root, divisions)
     if note:
         st.warning(note)
-    st.graphviz_chart(G.sandbox_dot(root, names), width="stretch")
-    st.caption(
-        "Each node shows its value and its gradient d output / d node. Fill: blue gradient > 0, orange < 0; "
-        "green boxes are your variables, dotted boxes constants, ellipses operations, the double octagon the output."
-    )
+    show_graph(G.sandbox_dot(root, names))
+    st.caption(LEGEND)
     st.subheader("Gradients: autograd vs central differences")
     df = pd.DataFrame(table).rename(
         columns={"grad": "autograd", "numeric": "central difference", "abs_diff": "|difference|"}

@@ -302,3 +302,33 @@ def test_evaluate_checks_the_text_once_and_builds_one_graph(monkeypatch):
     assert len(checks) == 1 and root.data == -4.0
     assert len(runs) == 1 + 2 * 2  # the graph once, then two shifted runs per variable for central differences
     assert [r["grad"] for r in table] == [-2.0, 2.0] and all(r["abs_diff"] < 1e-6 for r in table)
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "note"),
+    [
+        ("a / (b - b)", {"a": 1.0, "b": 2.0}, "Division by zero: in `a / (b - b)`, `b - b` is 0;"),
+        ("(b-b) / (b-b)", {"b": 2.0}, "Division by zero: in `(b - b) / (b - b)`, `b - b` is 0;"),
+        ("c = a*b\nd = 1 / c\nd", {"a": 0.0, "b": 2.0}, "Division by zero: in `1 / c`, `c` is 0;"),
+        ("a / 0", {"a": 1.0}, "Division by zero: `a / 0` divides by 0; the output"),
+        ("a / b", {"a": 1.0, "b": 1e-320}, "Overflow: in `a / b`, `b` is 9.99989e-321, so close to 0"),
+    ],
+)
+def test_a_division_by_zero_is_named_as_typed(text, values, note):
+    divisions: S.Divisions = {}
+    root, _ = S.evaluate(text, values, divisions=divisions)
+    said = S.overflow_note(root, divisions)
+    assert said.startswith(note) and "**" not in said
+    assert "Overflow: " in S.overflow_note(root)  # without divisions: micrograd's own b ** -1
+
+
+def test_a_typed_power_keeps_its_own_words():
+    divisions: S.Divisions = {}
+    root, _ = S.evaluate("b ** -1", {"b": 0.0}, divisions=divisions)
+    assert not divisions and S.overflow_note(root, divisions).startswith("Overflow: 0 ** -1 = inf")
+
+
+def test_a_function_of_a_negative_number_has_one_pair_of_brackets():
+    root = S.parse("(a - 20).log()", {"a": 10.0})
+    root.backward()
+    assert S.overflow_note(root).startswith("Not a number: log(-10) has no real value (nan)")

@@ -66,6 +66,10 @@ PRESETS: dict[str, tuple[str, dict[str, float]]] = {
 }
 
 
+Divisions = dict[Value, tuple[str, str]]
+"""Each division's inverse node b**-1 (micrograd computes a / b as a * b**-1) -> (the division, its divisor) as typed."""
+
+
 class ExpressionError(ValueError):
     """A sandbox expression that is not allowed or cannot be parsed; col (1-based) points at the problem."""
 
@@ -257,8 +261,11 @@ def check(text: str, names: Iterable[str]) -> list[tuple[str | None, ast.expr]]:
     return _Checker(names, text).program(tree)
 
 
-def _build(node: ast.expr, env: dict[str, Value]) -> Value:
-    """Turn a checked expression into Values; only whitelisted node types can reach here."""
+def _build(node: ast.expr, env: dict[str, Value], divisions: Divisions | None = None) -> Value:
+    """Turn a checked expression into Values; only whitelisted node types can reach here.
+
+    divisions, when given, gets each division's inverse node, so a note can name a zero divisor as it was typed.
+    """
     # The casts below name what _Checker admitted, which mypy can't see: int/float constants, calls of a method
     # attribute, and otherwise a binary operation.
     if isinstance(node, ast.Constant):
@@ -266,18 +273,18 @@ def _build(node: ast.expr, env: dict[str, Value]) -> Value:
     if isinstance(node, ast.Name):
         return env[node.id]
     if isinstance(node, ast.UnaryOp):
-        v = _build(node.operand, env)
+        v = _build(node.operand, env, divisions)
         return -v if isinstance(node.op, ast.USub) else v
     if isinstance(node, ast.Call):
         method = cast(ast.Attribute, node.func)
-        return getattr(_build(method.value, env), method.attr)()
+        return getattr(_build(method.value, env, divisions), method.attr)()
     node = cast(ast.BinOp, node)
-    left = _build(node.left, env)
+    left = _build(node.left, env, divisions)
     if isinstance(node.op, ast.Pow):
         e = _Checker(()).constant_exponent(node.right)
         if e is not None:  # a number exponent makes one `**k` node instead of a leaf and a general power
             return left**e
-    right = _build(node.right, env)
+    right = _build(node.right, env, divisions)
     op = _OPS[type(node.op)]
     if op == "+":
         return left + right
@@ -285,16 +292,21 @@ def _build(node: ast.expr, env: dict[str, Value]) -> Value:
         return left - right
     if op == "*":
         return left * right
-    if op == "/":
-        return left / right
+    if op == "/":  # what Value.__truediv__ builds, with the inverse node kept for the notes
+        inverse = right**-1.0
+        if divisions is not None:
+            divisions[inverse] = (ast.unparse(node), ast.unparse(node.right))
+        return left * inverse
     return left**right
 
 
-def _run(steps: list[tuple[str | None, ast.expr]], values: dict[str, float]) -> tuple[Value, dict[str, Value]]:
+def _run(
+    steps: list[tuple[str | None, ast.expr]], values: dict[str, float], divisions: Divisions | None = None
+) -> tuple[Value, dict[str, Value]]:
     leaves = {k: Value(v, label=k) for k, v in values.items()}  # one shared leaf per variable
     env = dict(leaves)
     for name, expr in steps:
-        v = _build(expr, env)
+        v = _build(expr, env, divisions)
         if name is not None:
             if v in leaves.values() or not v.children:
                 v = v + 0.0  # an alias like `c = a` gets its own node, so relabelling never renames a variable
@@ -321,18 +333,47 @@ def _describe(v: Value) -> str:
         return f"{ins[0]} ** {float(v.op[2:]):g}"
     if len(ins) == 2:
         return f"{ins[0]} {v.op} {ins[1]}"
-    return f"{v.op}({', '.join(ins)})"
+    return f"{v.op}({', '.join(f'{c.data:g}' for c in v.children)})"  # a function's brackets are enough: log(-10)
 
 
-def overflow_note(root: Value) -> str:
+def _division_note(v: Value, division: str, divisor: str) -> str:
+    """The note for a division whose inverse node v is not finite, in the terms the user typed."""
+    d = v.children[0].data
+    then = "the output and the gradients that depend on it are inf or nan."
+    if d == 0:
+        if _is_number(divisor):
+            return f"Division by zero: `{division}` divides by 0; {then} Divide by a number other than 0."
+        return (
+            f"Division by zero: in `{division}`, `{divisor}` is 0; {then} "
+            f"Change the variables so that `{divisor}` is not 0."
+        )
+    return (
+        f"Overflow: in `{division}`, `{divisor}` is {d:g}, so close to 0 that dividing by it goes beyond the largest "
+        f"float (about 1.8e308); {then} Keep `{divisor}` further from 0."
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def overflow_note(root: Value, divisions: Mapping[Value, tuple[str, str]] | None = None) -> str:
     """A sentence when some value or gradient in root's graph is inf or nan ("" when all are finite).
 
     The first such node (all of its inputs finite) is named, since everything built on it inherits the inf or nan.
-    Call it after root.backward() to check the gradients too.
+    Call it after root.backward() to check the gradients too. divisions (as evaluate fills it) lets a division by
+    zero be named as the user typed it, not as the power b ** -1 that micrograd computes it with.
     """
     nodes = topological_order(root)
+    divisions = divisions or {}
     for v in nodes:
         if not math.isfinite(v.data):
+            if v in divisions:
+                return _division_note(v, *divisions[v])
             what = f"{_describe(v)} is {v.data}" if v.label else f"{_describe(v)} = {v.data}"
             if math.isinf(v.data):
                 return (
@@ -351,14 +392,17 @@ def overflow_note(root: Value) -> str:
     return ""
 
 
-def evaluate(text: str, variables: Mapping[str, float], eps: float = 1e-6) -> tuple[Value, list[dict]]:
+def evaluate(
+    text: str, variables: Mapping[str, float], eps: float = 1e-6, divisions: Divisions | None = None
+) -> tuple[Value, list[dict]]:
     """Check the text once, build its graph once and backprop it: (root, gradient table as gradient_table gives).
 
     The central differences re-run the checked program on shifted inputs; nothing is checked or built twice.
+    divisions, when given, is filled for overflow_note: each division's inverse node -> (division, divisor) as typed.
     """
     values = _check_variables(variables)
     steps = check(text, values)
-    root, leaves = _run(steps, values)
+    root, leaves = _run(steps, values, divisions)
     root.backward()
     names = list(values)
 

@@ -94,10 +94,10 @@ def _legend(extra: Iterable[tuple[str, str]] = ()) -> list[str]:
     return lines
 
 
-def _header(title: str) -> list[str]:
+def _header(title: str, rankdir: str = "LR") -> list[str]:
     return [
         "digraph G {",
-        f'  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label="{text.dot_string(title)}"];',
+        f'  graph [rankdir={rankdir}, fontname="Helvetica", fontsize=12, labelloc=t, label="{text.dot_string(title)}"];',
         '  node [fontname="Helvetica", fontsize=10, margin="0.04,0.02"];',
         '  edge [color="#999999", arrowsize=0.5];',
     ]
@@ -107,11 +107,22 @@ def _gmax(grads: Iterable[float]) -> float:
     return max((abs(g) for g in grads if math.isfinite(g)), default=0.0)
 
 
-def to_dot(snap: Snapshot, previous: Snapshot | None = None, show: str = "value", title: str | None = None) -> str:
-    """DOT source of a snapshot, left to right: each node shows name, op, data and grad; fill encodes grad.
+def to_dot(
+    snap: Snapshot,
+    previous: Snapshot | None = None,
+    show: str = "value",
+    title: str | None = None,
+    *,
+    rankdir: str = "LR",
+    legend: bool = True,
+) -> str:
+    """DOT source of a snapshot, left to right (rankdir "TB": top to bottom): each node shows name, op, data and grad;
+    fill encodes grad. legend=False leaves out the training graph's legend (a page that says its own).
 
     With show="diff" and a previous snapshot of the same graph, each node also shows Δdata and Δgrad.
     """
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f'rankdir must be "LR" or "TB", got {rankdir!r}')
     if show not in ("value", "diff"):
         raise ValueError(f'show must be "value" or "diff", got {show!r}')
     if show == "diff":
@@ -131,7 +142,7 @@ def to_dot(snap: Snapshot, previous: Snapshot | None = None, show: str = "value"
     gmax = _gmax(n.grad for n in snap.nodes)
     # match by node id, not position: a neuron's detail keeps a subset of the full graph's nodes with their ids
     before = {p.id: p for p in diff_from.nodes} if diff_from is not None else {}
-    lines = _header(title)
+    lines = _header(title, rankdir)
     for n in snap.nodes:
         head = " ".join(s for s in (n.name, n.op if n.kind != "const" else "") if s) or n.kind
         rows = [f"data {format_number(n.data)}", f"grad {format_number(n.grad)}"]
@@ -142,7 +153,8 @@ def to_dot(snap: Snapshot, previous: Snapshot | None = None, show: str = "value"
             f'  n{n.id} [{_STYLE[n.kind]}, fillcolor="{grad_colour(n.grad, gmax)}", label={_label(head, rows)}];'
         )
     lines += [f"  n{c} -> n{p};" for c, p in snap.edges]
-    lines += _legend([("note", "fill: blue = d loss / d node > 0, orange < 0")])
+    if legend:
+        lines += _legend([("note", "fill: blue = d loss / d node > 0, orange < 0")])
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -224,10 +236,15 @@ def neuron_detail_dot(
 
 
 def sandbox_dot(root: Value, names: Iterable[str] = ()) -> str:
-    """DOT source of an expression's graph with its current grads (call root.backward() first); names are inputs."""
+    """DOT source of an expression's graph with its current grads (call root.backward() first); names are inputs.
+
+    Top to bottom, without the training legend (the Sandbox page says its own): left to right, the README's
+    expression is ~2,700 px wide and shrinks to 7 px labels on a page; top to bottom its labels keep their size.
+    """
     from micrograd.views.graph import value_snapshot
 
-    return to_dot(value_snapshot(root, names), title=f"{root.label or 'output'} = {root.data:.4f}")
+    snap = value_snapshot(root, names)
+    return to_dot(snap, title=f"{root.label or 'output'} = {root.data:.4f}", rankdir="TB", legend=False)
 
 
 def render(dot_source: str, fmt: str = "svg") -> bytes:
