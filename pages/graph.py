@@ -34,6 +34,7 @@ st.caption(
     "(forward pass) and its gradient d loss / d node (backward pass). Train from the sidebar and watch them change."
 )
 ui.show_notices()
+ui.show_run_error(ui.get_trainer())  # a diverged run says why here too, not only on the Train page
 with ui.guard("showing the lesson"):
     PROJECTOR = lesson_ui.preset_banner()
 graph_view.library()  # the live view's JS and CSS, sent once per full run

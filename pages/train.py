@@ -42,9 +42,8 @@ def _fmt(x: float | None, percent: bool = False) -> str:
 
 
 def _status(tr: training.Trainer) -> None:
-    if tr.status in (training.DIVERGED, training.FAILED):
-        st.error(text.md(tr.message) + " Press **Reset** to start again.")  # the trainer's message names no UI control
-    elif tr.status == training.FINISHED:
+    shown = ui.show_run_error(tr)  # diverged or failed: why, and Reset
+    if not shown and tr.status == training.FINISHED:
         last = tr.history[-1] if tr.history else {}
         if classes.task_of(tr.dataset) == "regression":
             score = f"Train R² {_fmt(last.get('train_r2'))}, test R² {_fmt(last.get('test_r2'))}"
@@ -56,7 +55,7 @@ def _status(tr: training.Trainer) -> None:
         st.success(f"Finished {tr.step_count} steps. {score} (measured before the last update).")
         if tr.has_budget and tr.step_count > tr.config.steps:  # No budget unticked past the budget
             st.info(f"The step budget is {tr.config.steps:,}: raise it, or tick No budget, to train on.")
-    elif tr.step_count == 0 and not ui.is_running():
+    elif not shown and tr.step_count == 0 and not ui.is_running():
         st.info("Ready. Press **Start** to train live, or **Step** to take one step at a time.")
     if tr.status != training.DIVERGED:  # the trainer's diagnostics: a dead layer, vanishing gradients, saturation
         for warning in tr.monitor.warnings.values():

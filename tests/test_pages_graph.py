@@ -322,3 +322,14 @@ def test_the_graph_pages_status_line_says_what_the_sidebar_says():
     assert any(c.value.startswith("**finished** · a budget of 100 steps") for c in at.caption), [
         c.value for c in at.caption
     ]
+
+
+def test_a_run_that_diverges_says_why_on_the_graph_page_too():
+    at = page("graph", lr="10", lr_end="10", loss="mse", activation="linear", speed="20", layers="4")
+    tr = at.session_state["trainer"]
+    while tr.step() is not None:  # as the Graph page's ticks would, until it diverges
+        pass
+    at.run()
+    assert tr.status == "diverged"
+    err = texts(at, "error")  # it showed "diverged" in the status line only, with Start and Step greyed
+    assert f"Training diverged at step {tr.step_count}" in err and "Press **Reset** to start again." in err

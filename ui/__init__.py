@@ -77,6 +77,7 @@ from ui.session import (
     save_settings,
     set_layer_widgets,
     show_notices,
+    show_run_error,
 )
 from ui.sidebar import sidebar
 from ui.uploads import check_loaded, mismatch_note, on_csv_upload, on_weights_upload
@@ -134,6 +135,7 @@ __all__ = [
     "save_settings",
     "set_layer_widgets",
     "show_notices",
+    "show_run_error",
     "sidebar",
     "start",
     "step_once",

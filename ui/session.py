@@ -10,7 +10,7 @@ import streamlit as st
 from micrograd.studio import datasets, drawn, recording
 from micrograd.studio.config import ConfigError, RunConfig
 from micrograd.studio.datasets import DataError
-from micrograd.studio.trainer import TRAINING, Trainer
+from micrograd.studio.trainer import DIVERGED, FAILED, TRAINING, Trainer
 from micrograd.views import graph_live, text
 from ui.options import (
     DATA_FIELDS,
@@ -181,6 +181,14 @@ def get_trainer() -> Trainer:
 def is_running() -> bool:
     """True while live training is on."""
     return bool(st.session_state.get("running"))
+
+
+def show_run_error(trainer: Trainer) -> bool:
+    """A diverged or failed run's message and what to do (the trainer's message names no UI control); True if shown."""
+    if trainer.status not in (DIVERGED, FAILED):
+        return False
+    st.error(text.md(trainer.message) + " Press **Reset** to start again.")
+    return True
 
 
 def run_state(trainer: Trainer) -> str:

@@ -159,8 +159,9 @@ _seq = itertools.count(int(time.time() * 1000) % 2**40)  # frame numbers only gr
 
 def frame_of(snap: G.Snapshot) -> Frame:
     """A frame from a stored snapshot."""
-    values = np.array([nd.data for nd in snap.nodes], dtype=np.float32)
-    grads = np.array([nd.grad for nd in snap.nodes], dtype=np.float32)
+    with np.errstate(over="ignore"):  # a diverged run's numbers beyond float32 are drawn as inf
+        values = np.array([nd.data for nd in snap.nodes], dtype=np.float32)
+        grads = np.array([nd.grad for nd in snap.nodes], dtype=np.float32)
     return Frame(next(_seq), snap.step, snap.loss, values, grads)
 
 
