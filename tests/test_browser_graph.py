@@ -206,4 +206,6 @@ def test_paused_a_step_and_a_new_example_show_at_once(app_url, page):
         page.wait_for_timeout(200)
     status = page.evaluate(f"() => {ROOT_JS}.querySelector('.mgg-status').textContent")
     assert f"{x1:.4f}"[:5] in status and "step 2" in status
+    page.locator('.mgg-bar [data-act="colour"]').click()  # paused: no frame comes to redraw the legend
+    assert page.locator(".mgg-lnote").inner_text().startswith("fill = value,")  # it kept saying "gradient"
     assert not errors, errors

@@ -72,6 +72,7 @@
       else if (act === "colour") {
         st.by = st.by === "grad" ? "value" : "grad";
         st.colourBtn.textContent = `colour: ${st.by === "grad" ? "gradient" : "value"}`;
+        sayFill(st); // paused, no frame comes to say it (the legend kept saying "gradient")
         st.dirty = true;
       }
     });
@@ -285,6 +286,12 @@
     if (bus) bus.dispatchEvent(new CustomEvent("status", { detail: sps ? { step, sps } : { step } }));
   }
 
+  /* The legend's note: what the fill shows (the colour button's choice, or its change in the Δ view). */
+  function sayFill(st) {
+    const what = st.by === "grad" ? "gradient d loss / d node" : "value";
+    st.lnote.textContent = `fill = ${st.prev ? "change of the " : ""}${what}, log scale over 4 decades`;
+  }
+
   /* live: a frame of the running trainer (not a snapshot from its history), whose step the sidebar's status says. */
   function show(st, fr, live = false) {
     st.shown = fr;
@@ -296,7 +303,7 @@
     const every = st.every > 1 ? ` · showing every ${mg.ordinal(st.every)} step` : "";
     const rate = st.rate ? ` · ${st.rate.toFixed(1)} steps/s` : "";
     st.status.textContent = `${st.title ? st.title + " · " : ""}step ${fr.step} · loss ${loss}${every}${rate}`;
-    st.lnote.textContent = `fill = ${st.prev ? "change of the " : ""}${st.by === "grad" ? "gradient d loss / d node" : "value"}, log scale over 4 decades`;
+    sayFill(st);
     showDetail(st);
     st.dirty = true;
     if (live) sayStep(fr.step, st.rate);
