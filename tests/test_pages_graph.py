@@ -333,3 +333,15 @@ def test_a_run_that_diverges_says_why_on_the_graph_page_too():
     assert tr.status == "diverged"
     err = texts(at, "error")  # it showed "diverged" in the status line only, with Start and Step greyed
     assert f"Training diverged at step {tr.step_count}" in err and "Press **Reset** to start again." in err
+
+
+def test_a_regression_example_says_its_target_in_both_units():
+    from micrograd.views import classes
+
+    at = page("graph", dataset="sine", layers="4")
+    d = at.session_state["trainer"].dataset
+    raw = float(classes.targets(d.y_train, d.target_scaling)[0])
+    said = f"target y = {float(d.y_train[0]):.3f} standardised ({raw:.3f} in the data's units)"
+    assert said in texts(at, "caption")  # the Train page's tooltip says the data's units; this said only 1.714
+    at.radio(key="g_source").set_value("typed").run()
+    assert [w.label for w in at.number_input if w.key == "g_target_0"] == ["Target y (standardised)"]

@@ -57,7 +57,15 @@ def label_text(d, y) -> str:
         return f"class {int(y)} ({d.class_names[int(y)]})"
     if task == "regression":
         ys = list(y) if getattr(y, "ndim", 0) else [y]
-        return "target " + ", ".join(f"{n} = {float(v):.3f}" for n, v in zip(d.class_names, ys))
+        scaling = getattr(d, "target_scaling", None)
+        said = []
+        for j, (n, v) in enumerate(zip(d.class_names, ys)):
+            if scaling:  # the graph trains on standardised targets; the Train page shows the data's own units
+                raw = float(v) * float(scaling["std"][j]) + float(scaling["mean"][j])
+                said.append(f"{n} = {float(v):.3f} standardised ({raw:.3f} in the data's units)")
+            else:
+                said.append(f"{n} = {float(v):.3f}")
+        return "target " + ", ".join(said)
     return f"label {float(y):+g} (class {d.class_names[int(y > 0)]})"
 
 
@@ -70,8 +78,13 @@ def typed_label(d):
         return float(k or 0)
     if task == "regression":
         # a CSV's target names are user text: escaped in the label (widget labels render Markdown)
+        scaled = " (standardised)" if getattr(d, "target_scaling", None) else ""
+        hint = "the graph's loss compares the output with the standardised target: 0 is the training targets' mean"
         ys = [
-            st.number_input(text.md(f"Target {n}"), value=0.0, key=f"g_target_{j}") for j, n in enumerate(d.class_names)
+            st.number_input(
+                text.md(f"Target {n}{scaled}"), value=0.0, key=f"g_target_{j}", help=hint if scaled else None
+            )
+            for j, n in enumerate(d.class_names)
         ]
         return float(ys[0]) if len(ys) == 1 else tuple(float(v) for v in ys)
     return st.selectbox("Label", [-1.0, 1.0], index=1, key="g_label", format_func=lambda v: f"{v:+g}")
