@@ -187,5 +187,6 @@ def test_divergence_advice_names_only_changes_the_run_can_make():
 def test_a_run_with_l2_says_its_diverged_loss_includes_the_penalty():
     tr = Trainer(RunConfig(lr=10, momentum=0.9, schedule="constant", steps=100, l2=0.0001))
     assert tr.run() == "diverged"
-    assert "the loss reached" in tr.message and "(with its L2 penalty)" in tr.message  # the metrics show ~1
+    # the metrics show the data loss (~1), after the update: the message says what its number is
+    assert "the loss reached" in tr.message and "(with its L2 penalty) before this step's update" in tr.message
     assert "MSE" not in tr.message and "or momentum 0" in tr.message  # svm, momentum 0.9

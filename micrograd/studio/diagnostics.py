@@ -210,11 +210,16 @@ class Monitor:
         if self.first_loss is None and math.isfinite(loss):
             self.first_loss = loss
         limit = DIVERGE_FACTOR * max(1.0, self.first_loss or 0.0)
-        penalty = " (with its L2 penalty)" if l2 else ""  # the metrics show the data loss alone
+        # measured before the step's update, as its record; the view's metrics at this step are after it, and are
+        # the data loss alone
+        penalty = " (with its L2 penalty)" if l2 else ""
         if not math.isfinite(loss):
             what = f"the loss became {loss}{penalty}"
         elif loss > limit:
-            what = f"the loss reached {loss:.3g}{penalty}, over a million times its first value ({self.first_loss:.3g})"
+            what = (
+                f"the loss reached {loss:.3g}{penalty} before this step's update, over a million times its first "
+                f"value ({self.first_loss:.3g})"
+            )
         elif not math.isfinite(grad_norm):
             what = f"the gradient overflowed (its norm is {grad_norm})"
         elif not params_finite:
