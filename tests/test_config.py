@@ -204,3 +204,10 @@ def test_settings_hand_out_fresh_list_defaults_and_track_the_schema_in_use():
     assert config.settings()["layers"].default == RunConfig().layers
     assert config.settings() is not config.settings()
     assert RunConfig(layers=[4]).effective("layers") == [4]
+
+
+def test_a_links_whole_numbers_are_told_exactly_what_fits():
+    state, warnings = read_url({"seed": "-1", "samples": "1e12"})
+    assert "URL parameter seed='-1' must be in [0, 4294967295]; using 1337." in warnings  # it said 4.29497e+09
+    assert any(w.startswith("URL parameter samples='1e12' must be a whole number in [") for w in warnings), warnings
+    assert read_url({"samples": "many"})[1] == ["URL parameter samples='many' is not a number; using 100."]
