@@ -35,6 +35,14 @@ def load_preset() -> None:
             ss[f"s_var_{k}"] = float(v)
 
 
+def on_typed() -> None:
+    """An expression edited away from its preset is the user's own: the Preset box says so."""
+    ss = st.session_state
+    preset = sandbox.PRESETS.get(ss.get("s_preset"))
+    if preset is not None and ss.get("s_text") != preset[0]:
+        ss["s_preset"] = CUSTOM
+
+
 def show_error(e: sandbox.ExpressionError, text: str) -> None:
     """The message, then the offending line with a caret under the column."""
     st.error(esc.md(e.message))  # quotes the typed expression
@@ -70,7 +78,7 @@ def main() -> None:
         ss["s_preset"] = "micrograd README"
         load_preset()
     st.selectbox("Preset", presets, key="s_preset", on_change=load_preset)
-    text = st.text_area("Expression", key="s_text", height=220, max_chars=sandbox.MAX_CHARS)
+    text = st.text_area("Expression", key="s_text", height=220, max_chars=sandbox.MAX_CHARS, on_change=on_typed)
     names = sandbox.names(text)
     if len(names) > MAX_VARIABLES:
         st.error(f"{len(names)} variables; the sandbox takes at most {MAX_VARIABLES}. Use fewer names.")

@@ -86,3 +86,15 @@ def test_the_legend_names_what_the_sandbox_graph_shows():
     assert "d loss" not in d and not any(f'label="{k}"' in d for k in KINDS)  # no legend of label, param, loss
     for words in ("your variables", "dotted boxes", "ellipses operations", "the double octagon the output"):
         assert words in caption
+
+
+def test_an_expression_typed_over_a_preset_is_the_users_own():
+    at = sandbox()
+    assert at.selectbox(key="s_preset").value == "micrograd README"
+    at.text_area(key="s_text").set_value("a * b").run()
+    assert at.selectbox(key="s_preset").value == "(your own)"  # it kept naming the preset it no longer showed
+    at.selectbox(key="s_preset").set_value("micrograd README").run()
+    from micrograd.studio import sandbox as S
+
+    assert at.text_area(key="s_text").value == S.PRESETS["micrograd README"][0]  # choosing it again loads it
+    assert at.selectbox(key="s_preset").value == "micrograd README"
