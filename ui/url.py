@@ -62,14 +62,15 @@ def parse(s: Setting, text: str, state: dict) -> Any:
     if s.options is not None:
         return s.kind(_snap(float(text), s.options))
     low, top = s.bounds(SIDEBAR, DATASETS.get(state["w_dataset"]))
-    span = f"[{low}, {top}]" if s.kind is int else f"[{low:g}, {top:g}]"  # 4294967295, not 4.29497e+09
+    bounded = low is not None and top is not None
+    span = (f"[{low}, {top}]" if s.kind is int else f"[{low:g}, {top:g}]") if bounded else ""  # not 4.29497e+09
     try:
         x = s.kind(text)
     except ValueError:
-        if s.kind is int and _is_float(text):  # 1e12 or 2.5: a number, just not a whole one in range
-            raise ValueError(f"must be a whole number in {span}") from None
+        if s.kind is int and _is_float(text):  # 1e12 or 2.5: a number, just not a whole one (in range)
+            raise ValueError(f"must be a whole number{' in ' + span if bounded else ''}") from None
         raise
-    if low is not None and top is not None and not low <= x <= top:  # also false for nan and ±inf
+    if bounded and not low <= x <= top:  # also false for nan and ±inf
         raise ValueError(f"must be in {span}")
     return x
 
