@@ -115,6 +115,18 @@ def test_regression_1d_sends_the_fitted_curve_and_r2_curves():
     assert set(m) == {"step", "train_loss", "test_loss", "train_r2", "test_r2"} and m["step"] == [1, 2]
 
 
+def test_one_feature_data_gets_neuron_thumbnails_over_x():
+    """Each neuron's thumbnail is its activation along x, in vertical stripes (the boxes were empty for sine)."""
+    tr = Trainer(RunConfig(dataset="sine", task="regression", loss="mse", layers=[8], steps=50))
+    _, u = first(tr)
+    n = u["static"]["thumb_n"]
+    frame = next(f for f in u["frames"] if "net" in f)
+    thumbs = np.asarray(frame["net"]["thumbs"]).reshape(-1, n, n)  # neuron by neuron, row-major
+    assert n == live.THUMB_N and len(thumbs) == 8 + 1
+    assert all((t == t[:1]).all() for t in thumbs)  # every row alike: only x varies
+    assert any(len(set(t[0].tolist())) > 1 for t in thumbs)  # and the activations vary along it
+
+
 def test_wide_data_sends_no_feature_table():
     tr = Trainer(RunConfig(dataset="digits", task="multiclass", loss="ce", layers=[4], steps=5))
     _, u = first(tr)
