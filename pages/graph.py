@@ -320,11 +320,11 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
         )
         graph_network.draw(lesson_ui.trainer())
         return
-    dot = G.neuron_dot(snap, prev)
+    dot = G.neuron_dot(snap, prev, legend=False)  # NEURON_LEGEND below says it; the legend row made it wide
     st.graphviz_chart(dot, width="stretch")
     st.caption(NEURON_LEGEND)
     zero_loss_note(snap)
-    exports(dot, f"neurons-step{snap.step}", "graph")
+    exports(lambda: G.neuron_dot(snap, prev), f"neurons-step{snap.step}", "graph")  # a file keeps its legend
     if opts.neuron == NO_NEURON:
         return
     layer, j = (int(k) for k in opts.neuron.split("."))
@@ -340,11 +340,12 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
     title = f"neuron {name} at step {snap.step}; grads are d({snap.loss_name} loss) / d node"
     if before is not None:
         title += f"; Δ since step {prev.step}"
-    ddot = G.to_dot(one, before, show="diff" if before else "value", title=title)
+    show = "diff" if before else "value"
+    ddot = G.to_dot(one, before, show=show, title=title, legend=False)  # LEGEND below says it
     st.subheader(f"Neuron {name}")
     st.graphviz_chart(ddot, width="stretch")
     st.caption(LEGEND)
-    exports(ddot, f"neuron-{layer}.{j}-step{snap.step}", "neuron")
+    exports(lambda: G.to_dot(one, before, show=show, title=title), f"neuron-{layer}.{j}-step{snap.step}", "neuron")
 
 
 def draw_neuron_live(s: GL.LiveSeries, i: int, neuron: str, stepping: bool) -> None:

@@ -281,6 +281,9 @@ def test_a_big_net_trains_as_the_live_network_picture_and_shows_its_neurons_when
     at.run()
     (dot,) = dots(at)  # paused: one node per neuron, with its value and gradient
     assert len(set(re.findall(r"^\s*(h\d+_\d+) \[", dot, re.M))) == 24 + 24 + 1 and net_view(at) is None
+    # no legend row in the picture (the caption below says it): its ten nodes in a row made the picture ~1,500 pt
+    # wide, shrunk to 9 px labels on the page; without it a 32-32-32 net draws 13 px labels (Chromium, 1500 px)
+    assert "cluster_legend" not in dot and "cluster_legend" in G.neuron_dot(at.session_state["snapshots"].snapshots[-1])
 
 
 def test_an_example_with_zero_loss_says_why_its_gradients_are_all_zero():

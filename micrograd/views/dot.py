@@ -163,7 +163,7 @@ def _neuron_id(layer: int, j: int) -> str:
     return f"h{layer}_{j}"
 
 
-def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None) -> str:
+def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None, *, legend: bool = True) -> str:
     """DOT source of the per-neuron view: inputs, one node per neuron, the loss; one edge per weight.
 
     With a previous snapshot of the same network, each neuron also shows Δa and ΔdL/da, and each edge's tooltip Δw.
@@ -209,7 +209,8 @@ def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None) -> st
         lines.append(f'  {src} -> {_neuron_id(li, j)} [color="{colour}", penwidth={width:.2f}, tooltip="{tip}"];')
     last = max(n.layer for n in ns.neurons)
     lines += [f"  {_neuron_id(n.layer, n.index)} -> loss;" for n in ns.neurons if n.layer == last]
-    lines += _legend([("note", "edge width ∝ |w|; blue w > 0, orange w < 0")])
+    if legend:  # its row of ten legend nodes is wider than a net's few ranks: a page with a caption leaves it out
+        lines += _legend([("note", "edge width ∝ |w|; blue w > 0, orange w < 0")])
     lines.append("}")
     return "\n".join(lines) + "\n"
 
