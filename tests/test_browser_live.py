@@ -158,6 +158,12 @@ def test_hover_shows_a_point_and_a_click_picks_it_for_the_graph_page(app_url, pa
     tip.wait_for()
     text = tip.inner_text()
     assert "training point 4" in text and "x1 = " in text and "label" in text and "score" in text
+    # a score travels as float16: 3 significant digits, and one beyond its range says so (it read -60000.000
+    # for a diverged net's -349842)
+    said = page.evaluate("() => [1.8198, -0.8266, -349842.26, 0, null].map(mgLive.paint.half)")
+    assert said == ["1.82", "-0.827", "< −60000", "0", "—"]
+    shown = re.search(r"score (\S+) at step", text).group(1)  # the tooltip uses it: no fourth digit it cannot hold
+    assert len(shown.lstrip("-").replace(".", "").lstrip("0")) <= 3, text
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.get_by_text("traces training point 4").wait_for(timeout=20_000)
     node = page.locator('.mgl-node[data-name="h1.1"]')

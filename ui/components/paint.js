@@ -11,6 +11,10 @@
   // huge values (a diverging run) in short exponent form: toFixed prints all 17 digits of them
   P.fmt = (v, d = 3) =>
     v === null || v === undefined || !isFinite(v) ? "—" : Math.abs(v) >= 1e6 ? Number(v).toExponential(2) : Number(v).toFixed(d);
+  /* A value sent as float16 (a point's score or prediction): 3 significant digits, what it holds; one clipped at
+   * float16's range (±60,000) says it is beyond it, not a false exact number. */
+  P.half = (v) =>
+    v === null || v === undefined || !isFinite(v) ? "—" : Math.abs(v) >= 6e4 ? (v < 0 ? "< −60000" : "> 60000") : String(Number(Number(v).toPrecision(3)));
   /* x with d decimals, never "-0.0" (a tick just below zero reads as zero). */
   P.fixed = (x, d) => {
     const t = Number(x).toFixed(d);

@@ -328,8 +328,8 @@
       const conf = v.conf ? ` (${Math.round((100 * v.conf[k]) / 255)} % sure${when})` : "";
       const guess = pred === 255 ? "—" : `${esc(s.class_names[pred])}${conf}`;
       what = `class ${esc(s.class_names[p.label[k]])} · predicted ${guess}`;
-    } else if (s.task === "regression") what = `target ${fmt(p.target[k])} · predicted ${fmt(f.pred ? f.pred[k] : null)}`;
-    else what = `label ${p.label[k] > 0 ? "+1" : "−1"} (${esc(s.class_names[p.label[k] > 0 ? 1 : 0])}) · score ${fmt(f.scores ? f.scores[k] : null)}`;
+    } else if (s.task === "regression") what = `target ${fmt(p.target[k])} · predicted ${mg.paint.half(f.pred ? f.pred[k] : null)}`;
+    else what = `label ${p.label[k] > 0 ? "+1" : "−1"} (${esc(s.class_names[p.label[k] > 0 ? 1 : 0])}) · score ${mg.paint.half(f.scores ? f.scores[k] : null)}`;
     v.tip.innerHTML = `<b>${which}</b><br>${feats}<br>${what} at step ${v.shown}`;
     const o = v.wrap.getBoundingClientRect();
     v.tip.style.left = ev.clientX - o.left + 12 + "px";
