@@ -314,3 +314,22 @@ def test_a_late_burst_of_steps_is_played_faster_not_skipped(app_url, page):
     assert played["skipped"] == 0 and all(b - a == 1 for a, b in zip(seen, seen[1:])), played
     assert played["behind"] < played["lag"] - 0.2, played  # and it is catching up (as fast as frames allow)
     assert not errors, errors
+
+
+def test_one_feature_data_draws_each_neurons_activation_over_x(app_url, page):
+    """The sine net's squares are pictures (they were blank) and the note says what they show."""
+    errors = watch_console(page)
+    open_train(page, f"{app_url}/?dataset=sine&layers=4")
+    note = page.locator(".mgl-legend").filter(has_text="Squares:")
+    note.wait_for()
+    assert "activation over x, left to right" in note.inner_text()
+    inked = page.evaluate(
+        """() => [...document.querySelectorAll('.mgl-node canvas')].map((c) => {
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+             let n = 0;
+             for (let i = 0; i < d.length; i += 4) if (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235) n++;
+             return n;
+           })"""
+    )
+    assert len(inked) >= 5 and all(n > 0 for n in inked), inked  # x, four hidden neurons, the output: all drawn
+    assert not errors, errors

@@ -53,9 +53,12 @@
         if (c > 0) v.nodes.push(box);
       }
     });
+    const squares = !s.thumb_n
+      ? "Squares: the neurons (no activation picture: the data has more than two features). "
+      : `Squares: each neuron's activation over ${s.sizes[0] === 1 ? "x, left to right" : "the input plane"} ` +
+        "(blue > 0, orange < 0, scaled per neuron). ";
     v.netNote.textContent =
-      "Edges: weights (blue > 0, orange < 0, thicker = larger |w|). Squares: each neuron's activation over the input plane " +
-      "(blue > 0, orange < 0, scaled per neuron). Hover a neuron for its formula with the current numbers.";
+      "Edges: weights (blue > 0, orange < 0, thicker = larger |w|). " + squares + "Hover a neuron for its formula with the current numbers.";
   }
 
   /* An input's picture is its own coordinate: a ramp across the plane (no model math involved). */
