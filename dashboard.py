@@ -8,7 +8,10 @@ import streamlit as st
 
 import ui
 
-st.set_page_config(page_title="micrograd studio", page_icon="🧠", layout="wide")
+# projector mode (?projector=1) opens with the sidebar collapsed: the picture gets the screen, its arrow the controls
+PROJECTOR = st.query_params.get("projector") in ("1", "true", "on")
+sidebar = "collapsed" if PROJECTOR else "auto"
+st.set_page_config(page_title="micrograd studio", page_icon="🧠", layout="wide", initial_sidebar_state=sidebar)
 
 PAGES = (  # (file, title, icon)
     ("pages/train.py", "Train", ":material/show_chart:"),

@@ -10,6 +10,7 @@ from micrograd.fast import numeric
 from micrograd.losses import LOSS_TITLES
 from micrograd.studio import trainer as training
 from micrograd.views import classes, gallery, live, plots, text
+from ui import lesson as lesson_ui
 from ui.components import live as components
 from ui.uploads import apply_drawing
 
@@ -28,8 +29,11 @@ st.caption(
     "A multi-layer perceptron learns to separate classes (or to fit values), trained step by step by a scalar "
     "autograd engine. Pick data and a network in the sidebar, or draw your own points (Draw), then press **Start**."
 )
+PROJECTOR = False
 with st.container():  # one slot whatever it holds, so the live view below keeps its place (and never re-mounts)
     ui.show_notices()
+    with ui.guard("showing the lesson"):  # after the notices, which may have said the lesson is unknown
+        PROJECTOR = lesson_ui.preset_banner()  # a lesson link's question; ?projector=1: large fonts, no sidebar
     recorder = st.session_state.get("recorder")
     if recorder is not None and recorder.error:
         st.warning(text.md(recorder.error))
@@ -163,7 +167,7 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         log_y = bool(ss.get("view_log_loss"))  # the toggle sits outside: changing it reruns the page
         # paused: the steps Start will take, played at once when it is pressed (see LiveFeed.ahead)
         update = feed.update(tr, state=ui.run_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr, ahead=True)
-        payload = live.encode(update)
+        payload = live.encode(update | {"projector": PROJECTOR})
         result = components.view(
             "train",
             payload,

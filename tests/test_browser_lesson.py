@@ -119,3 +119,24 @@ def test_a_click_on_a_neuron_in_the_network_view_opens_its_scalar_operations(app
     page.wait_for_function(f"() => {ROOT_JS}?.dataset.nodes === '10'", timeout=60_000)
     assert page.get_by_text("Neuron h1.2 (layers.0.1)", exact=True).is_visible()
     assert not errors, errors
+
+
+def test_projector_mode_on_the_train_page_hides_the_sidebar_and_enlarges_the_view(app_url, page):
+    """?projector=1 worked on the Graph page only; a teacher projects the Train page too."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{app_url}/?lesson=lr-too-high&projector=1")
+    page.wait_for_function("() => document.body.classList.contains('mg-projector')", timeout=120_000)
+    page.get_by_text("Lesson: learning rate too high.", exact=False).wait_for(timeout=30_000)
+    bar = page.get_by_test_id("stSidebar")
+    assert bar.get_attribute("data-collapsed") == "true"  # collapsed: the picture gets the screen
+    sizes = page.evaluate(
+        """() => ['.mgl-legend', '.mgl-mlabel', '.mgl-name'].map(
+             (q) => parseFloat(getComputedStyle(document.querySelector(q)).fontSize))"""
+    )
+    assert min(sizes) >= 14, sizes  # 12, 14 and 11 px at a desk
+    page.get_by_test_id("stExpandSidebarButton").click()  # its arrow opens it: Start is one click away
+    bar.get_by_role("button", name="Start", exact=True).wait_for(timeout=10_000)
+    assert bar.get_attribute("data-collapsed") == "false"
+    page.goto(f"{app_url}/graph?lesson=dead-relu&projector=1")  # the Graph page's, now from live.css too
+    page.wait_for_function(f"() => {ROOT_JS}?.dataset.step", timeout=60_000)
+    assert page.evaluate("() => document.body.classList.contains('mg-projector')")

@@ -145,3 +145,15 @@ def test_why_training_fails_tab_at_lr_10_names_the_dead_units():
     assert not at.exception, at.exception
     assert "hidden units" in texts(at, "warning") and "dead" in texts(at, "warning")
     assert any(c.proto.spec and "gradient norm per layer" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_a_lesson_link_to_the_train_page_shows_its_question_and_projector_mode_reaches_the_view():
+    from tests.test_dashboard import app, view
+
+    preset = lessons.PRESETS["lr-too-high"]
+    at = app(lesson="lr-too-high", projector="1")
+    assert preset.question in texts(at, "info")  # the question was on the Graph page only
+    assert view(at)["projector"] is True  # the Train view sets the page's projector class (live.css)
+    assert view(app())["projector"] is False
+    at = app(lesson="nope")
+    assert texts(at, "warning").count("Unknown lesson") == 1

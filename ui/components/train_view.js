@@ -363,6 +363,7 @@
   /* One decoded payload (mg.receive): the static part, the metrics, the status and the frames to play. */
   function apply(v, u) {
     v.canvas.dataset.gaps = v.gaps || 0;
+    document.body.classList.toggle("mg-projector", !!u.projector); // large fonts, no sidebar (live.css)
     // a tick's update sent before a Pause click reached the server: its steps were taken, so show the newest at once
     const late = v.pauseSaid && u.status.state === "running" && !(u.reset && u.status.run !== v.run);
     if (late) u.status = { ...u.status, state: "paused" };
