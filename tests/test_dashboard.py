@@ -524,3 +524,23 @@ def test_pause_leaves_the_view_on_the_last_step_with_its_network():
     assert u["frames"][-1]["step"] == tr.step_count and "net" in u["frames"][-1]
     w = [p.data for layer in tr.model.layers for n in layer.neurons for p in (*n.w, n.b)]
     assert len(u["frames"][-1]["net"]["weights"]) == len(w)
+
+
+def test_importing_weights_of_another_task_is_refused_and_other_target_scaling_is_said():
+    from micrograd.studio.config import RunConfig
+    from micrograd.studio.trainer import Trainer
+
+    reg = Trainer(RunConfig(dataset="plane", task="regression", loss="mse", layers=[4], lr=0.01, steps=2))
+    reg.run()
+    at = app()  # moons, two classes: the plane's 2-4-1 regression has the same sizes
+    before = weights(at)
+    at.file_uploader(key="weights_upload_0").set_value(("plane.json", reg.export_json().encode(), "x")).run()
+    err = messages(at, "error")
+    assert "the file's model is for regression but the current data is binary" in err  # it loaded silently
+    assert weights(at) == before
+    sine = Trainer(RunConfig(dataset="sine", task="regression", loss="mse", layers=[4], lr=0.01, noise=0.5, steps=2))
+    sine.run()
+    at = app(dataset="sine", noise="0.2", data_seed="9", layers="4")
+    at.file_uploader(key="weights_upload_0").set_value(("sine.json", sine.export_json().encode(), "x")).run()
+    info = messages(at, "info")
+    assert "Loaded sine.json" in info and "standardised its targets differently" in info, info

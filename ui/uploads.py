@@ -119,6 +119,12 @@ def check_loaded(loaded: Any, dataset: datasets.Dataset) -> list[str]:
             f"has {dataset.n_features} features ({', '.join(dataset.feature_names)}); choose data with {nin} "
             "features, then import the file again"
         )
+    task, data_task = getattr(loaded, "task", "binary"), getattr(dataset, "task", "binary")
+    if task != data_task:  # same sizes, another meaning: a 1-output regression is no binary classifier
+        problems.append(
+            f"the file's model is for {task} but the current data is {data_task}; "
+            "choose data of the file's task, then import the file again"
+        )
     nout = getattr(dataset, "n_outputs", 1)
     if sizes[-1] != nout:
         problems.append(
@@ -147,4 +153,7 @@ def mismatch_note(loaded: Any, dataset: datasets.Dataset) -> str:
 
     if not same(mine, theirs):
         notes.append("the file standardised its inputs differently from the current data")
+    t_mine, t_theirs = getattr(dataset, "target_scaling", None), getattr(loaded, "target_scaling", None)
+    if getattr(loaded, "task", "binary") == "regression" and not same(t_mine, t_theirs):
+        notes.append("the file standardised its targets differently, so its outputs read in the current data's units")
     return f" Note: {'; '.join(notes)}, so its weights may need more training here." if notes else ""
