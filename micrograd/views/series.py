@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import overload
 
 from micrograd.nn import MLP
-from micrograd.studio.trainer import copy_model
+from micrograd.studio.copying import copy_model
 from micrograd.views.graph import Label, NeuronSnapshot, Snapshot, choose_view, neuron_snapshot, snapshot
 from micrograd.views.graph_task import label_of
 
