@@ -16,6 +16,7 @@ from micrograd.studio import drawn
 from micrograd.studio.config import SIDEBAR, Setting
 from micrograd.studio.datasets import DATASETS, DataError
 from micrograd.studio.lessons import preset_settings
+from micrograd.studio.text import is_number
 from ui.options import (
     REGRESSION_LR,
     REGRESSION_LR_END,
@@ -67,20 +68,12 @@ def parse(s: Setting, text: str, state: dict) -> Any:
     try:
         x = s.kind(text)
     except ValueError:
-        if s.kind is int and _is_float(text):  # 1e12 or 2.5: a number, just not a whole one (in range)
+        if s.kind is int and is_number(text):  # 1e12 or 2.5: a number, just not a whole one (in range)
             raise ValueError(f"must be a whole number{' in ' + span if bounded else ''}") from None
         raise
     if bounded and not low <= x <= top:  # also false for nan and ±inf
         raise ValueError(f"must be in {span}")
     return x
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 import stat
 from collections import Counter
@@ -14,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.studio.limits import LIMITS
-from micrograd.studio.text import TextError, check_text
+from micrograd.studio.text import TextError, check_text, is_number
 
 MAX_CSV_ROWS = 10_000
 
@@ -100,13 +99,6 @@ def _read_text(file: object) -> str:
     return data
 
 
-def _is_number(s: str) -> bool:
-    try:
-        return math.isfinite(float(s))
-    except ValueError:
-        return False
-
-
 def _header_cells(first: str, sep: str) -> list[str]:
     """The header line's cells; raises when there are more than MAX_CSV_COLUMNS, before any other row is parsed."""
     cells = next(csv.reader([first], delimiter=sep), [])
@@ -141,7 +133,7 @@ def _read_table(file: object, min_columns: int = 2) -> tuple[list[str], Any]:
     cells = raw.iloc[1:].reset_index(drop=True).fillna("")
     cells = cells.apply(lambda col: col.astype(str).str.strip())
     cells.columns = header
-    numeric = sum(_is_number(h) for h in header)
+    numeric = sum(is_number(h) for h in header)
     if numeric == len(header) or (numeric >= 2 and numeric == len(header) - 1):
         raise DataError(
             f"the first row must be column names, but it looks like data ({first[:60]!r}); "
@@ -202,7 +194,7 @@ REGRESSION_MIN_DISTINCT = 11  # a numeric label with more distinct values than M
 def _classes_of(values: np.ndarray) -> tuple[np.ndarray, list, list[str]]:
     """(comparable values, sorted distinct keys, each key's name): numbers compare numerically, "1" == "1.0"."""
     distinct = list(dict.fromkeys(values))
-    if all(_is_number(v) for v in distinct):
+    if all(is_number(v) for v in distinct):
         nums = np.array([float(v) for v in values])
         first: dict[float, str] = {}
         for v in distinct:  # each class is named as it was first written; one pass, not one search per class
@@ -245,7 +237,7 @@ def _label_classes(values: np.ndarray, label: str, task: str = "binary") -> tupl
 def _label_targets(values: np.ndarray, label: str) -> np.ndarray:
     """A regression label column as floats; a cell that is not a finite number is an error naming its row."""
     for r, v in enumerate(values):
-        if not _is_number(v):
+        if not is_number(v):
             raise DataError(
                 f"the label column {label!r} must hold numbers for regression, but row {r + 2} (row 1 is the header) "
                 f"holds {v!r}; fix that cell or choose a classification task"

@@ -15,6 +15,7 @@ from typing import cast
 
 from micrograd.engine import Value, topological_order
 from micrograd.gradcheck import central_difference
+from micrograd.studio.text import is_number
 
 METHODS = ("exp", "log", "tanh", "relu", "sigmoid", "softplus")
 MAX_CHARS = 500
@@ -341,7 +342,7 @@ def _division_note(v: Value, division: str, divisor: str) -> str:
     d = v.children[0].data
     then = "the output and the gradients that depend on it are inf or nan."
     if d == 0:
-        if _is_number(divisor):
+        if is_number(divisor):
             return f"Division by zero: `{division}` divides by 0; {then} Divide by a number other than 0."
         return (
             f"Division by zero: in `{division}`, `{divisor}` is 0; {then} "
@@ -351,14 +352,6 @@ def _division_note(v: Value, division: str, divisor: str) -> str:
         f"Overflow: in `{division}`, `{divisor}` is {d:g}, so close to 0 that dividing by it goes beyond the largest "
         f"float (about 1.8e308); {then} Keep `{divisor}` further from 0."
     )
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def overflow_note(root: Value, divisions: Mapping[Value, tuple[str, str]] | None = None) -> str:

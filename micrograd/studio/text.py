@@ -6,6 +6,8 @@ breaks the page, the database or the file that later tries to encode it, far fro
 
 from __future__ import annotations
 
+import math
+
 
 class TextError(ValueError):
     """Text that is not valid Unicode; the message names the field."""
@@ -23,3 +25,11 @@ def check_text(value: str, field: str) -> str:
             f"at character {e.start + 1}); replace it with real text"
         ) from None
     return value
+
+
+def is_number(text: str) -> bool:
+    """True when text reads as a finite number ("2.5", "-1e12"); a CSV cell, a typed divisor, a link's value."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
