@@ -26,6 +26,14 @@ from ui.store import open_run_store
 from ui.url import read_url
 
 
+def fit_loss() -> None:
+    """Keep the loss widget on a loss of the chosen task (the task's default when the old one does not fit)."""
+    ss = st.session_state
+    fits = task_losses(ss.get("w_task", "binary"))
+    if ss.get("w_loss") not in fits:
+        ss["w_loss"] = fits[0]
+
+
 def fit_task(before: str | None) -> None:
     """After the Task widget changed (from ``before``): a loss of the new task, and rates regression can train at.
 
@@ -33,11 +41,12 @@ def fit_task(before: str | None) -> None:
     to it (and the end rate to REGRESSION_LR_END), with a notice; a rate the user sets afterwards is kept.
     """
     ss = st.session_state
-    task = ss.get("w_task", "binary")
-    fits = task_losses(task)
-    if ss.get("w_loss") not in fits:
-        ss["w_loss"] = fits[0]
-    if task != "regression" or before == "regression" or float(ss.get("w_lr", 0)) <= REGRESSION_LR:
+    fit_loss()
+    if (
+        ss.get("w_task", "binary") != "regression"
+        or before == "regression"
+        or float(ss.get("w_lr", 0)) <= REGRESSION_LR
+    ):
         return
     old, old_end = ss["w_lr"], ss.get("w_lr_end")
     ss["w_lr"] = REGRESSION_LR

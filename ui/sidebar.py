@@ -12,7 +12,7 @@ from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
 from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting, task_losses, widgets_for
-from ui.session import apply_settings, fit_task, get_trainer, is_running, save_settings
+from ui.session import apply_settings, fit_loss, fit_task, get_trainer, is_running, save_settings
 from ui.uploads import detect_task, on_csv_upload
 from ui.url import write_url
 
@@ -45,14 +45,6 @@ def _tasks(name: str) -> tuple[str, ...]:
         return (drawing["task"],)
     spec = DATASETS.get(name)
     return tuple(getattr(spec, "tasks", ("binary",))) if spec is not None else TASKS
-
-
-def _fit_loss() -> None:
-    """Keep the loss widget on a loss of the chosen task (the task's default when the old one does not fit)."""
-    ss = st.session_state
-    fits = task_losses(ss.get("w_task", "binary"))
-    if ss.get("w_loss") not in fits:
-        ss["w_loss"] = fits[0]
 
 
 def _on_dataset_change() -> None:
@@ -223,7 +215,7 @@ def _budget(column) -> None:
 
 def _training_section() -> None:
     ss = st.session_state
-    _fit_loss()
+    fit_loss()
     st.selectbox(
         **_w("loss"), options=task_losses(ss.get("w_task", "binary")), format_func=lambda n: LOSS_TITLES.get(n, n)
     )
