@@ -14,6 +14,7 @@ button), interleaved: the floor any Streamlit app pays. Prints a markdown table 
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import platform
 import statistics
@@ -56,7 +57,7 @@ def streamlit_cmd(script: str, port: int) -> list[str]:
 # On every animation frame: fingerprint the largest canvas (drawn into a small canvas and hashed), count changes.
 FINGERPRINT_JS = """() => {
   if (window.__fp) return;
-  const fp = (window.__fp = {frames: 0, blank: 0, changes: [], last: null, t: []});
+  const fp = (window.__fp = {frames: 0, blank: 0, changes: [], last: null, t: [], nets: [], net: null});
   const off = document.createElement('canvas');
   off.width = off.height = 24;
   const ctx = off.getContext('2d', {willReadFrequently: true});
@@ -84,6 +85,8 @@ FINGERPRINT_JS = """() => {
     if (same) fp.blank++;
     if (h !== fp.last) fp.changes.push(now);
     fp.last = h;
+    const net = document.querySelector('.mgl-net');  // ours: the network picture's step (the peer has none)
+    if (net && net.dataset.step !== fp.net) (fp.net = net.dataset.step), fp.nets.push(now);
   };
   requestAnimationFrame(loop);
 }"""
@@ -93,6 +96,7 @@ WINDOW_JS = """(ms) => new Promise((done) => {
   setTimeout(() => {
     const t1 = performance.now();
     done({changes: fp.changes.filter((t) => t >= t0 && t <= t1).length, frames: fp.frames - f0,
+          nets: fp.nets.filter((t) => t >= t0 && t <= t1).length,
           blank: fp.blank - b0, seconds: (t1 - t0) / 1000});
   }, ms);
 })"""
@@ -152,6 +156,12 @@ def serve(cmd: list[str], url: str, cwd: Path, env: dict | None = None):
         stop(proc)
 
 
+def frame_bytes(event: dict) -> int:
+    """A websocket frame's size: CDP gives a binary frame (opcode 2, all of Streamlit's) base64-encoded."""
+    r = event["response"]
+    return len(base64.b64decode(r["payloadData"])) if r.get("opcode") == 2 else len(r["payloadData"].encode())
+
+
 class Target:
     """One side of the comparison: how to open it, when it is usable, how to start it."""
 
@@ -164,10 +174,7 @@ class Target:
         received = [0]
         cdp = ctx.new_cdp_session(page)
         cdp.send("Network.enable")
-        cdp.on(
-            "Network.webSocketFrameReceived",
-            lambda e: received.__setitem__(0, received[0] + len(e["response"]["payloadData"])),
-        )
+        cdp.on("Network.webSocketFrameReceived", lambda e: received.__setitem__(0, received[0] + frame_bytes(e)))
         t0 = time.monotonic()
         page.goto(self.url)
         page.wait_for_function(self.ready_js, timeout=240_000, polling=20)
@@ -193,6 +200,7 @@ def measure_one(target: Target, browser, seconds: float, pid: int | None) -> dic
             "first_ms": first,
             "pictures": w["changes"] / w["seconds"],
             "fps": w["frames"] / w["seconds"],
+            "nets": w["nets"] / w["seconds"],
             "blank": w["blank"],
             "bytes": (received[0] - b0) / w["seconds"],
             "cpu": cpu,
@@ -304,6 +312,7 @@ def report(args, runs: dict, many_ours: dict, many_peer: dict, floor: list[float
         "|---|---:|---:|---:|",
         row("distinct boundary pictures per second", "pictures", ".1f"),
         row("animation frames per second", "fps", ".1f"),
+        f"| network pictures per second | {m('studio', 'nets'):.1f} | – | – |",
         row("blank frames in the window", "blank", ".0f", ratio=False),
         row("navigation → usable (s)", "usable", ".2f"),
         f"| navigation → usable, a bare Streamlit page with one button (s) | {med(floor):.2f} "

@@ -12,7 +12,6 @@ chromium (make system). Prints a markdown table; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import base64
 import platform
 import statistics
 import sys
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench.browser import frame_bytes  # noqa: E402
 from tests.conftest import launch_chromium, serve_dashboard  # noqa: E402
 
 VIEW = "document.querySelector('.mgg-root')"
@@ -52,12 +52,7 @@ def measure(browser, url: str, seconds: float, speed: int) -> dict:
     cdp.send("Network.enable")
     received = []  # (monotonic time, bytes) of every websocket frame from the server
 
-    def on_frame(ev: dict) -> None:
-        r = ev["response"]
-        size = len(base64.b64decode(r["payloadData"])) if r.get("opcode") == 2 else len(r["payloadData"].encode())
-        received.append((time.monotonic(), size))
-
-    cdp.on("Network.webSocketFrameReceived", on_frame)
+    cdp.on("Network.webSocketFrameReceived", lambda ev: received.append((time.monotonic(), frame_bytes(ev))))
     page.goto(f"{url}/?steps=3000&speed={speed}")
     side = page.get_by_test_id("stSidebar")
     start = side.get_by_role("button", name="Start", exact=True)

@@ -167,7 +167,9 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         log_y = bool(ss.get("view_log_loss"))  # the toggle sits outside: changing it reruns the page
         # paused: the steps Start will take, played at once when it is pressed (see LiveFeed.ahead)
         update = feed.update(tr, state=ui.run_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr, ahead=True)
-        payload = live.encode(update | {"projector": PROJECTOR})
+        update |= {"projector": PROJECTOR}
+        payload = live.encode(update)
+        feed.sent(update, len(payload))  # how many bytes its pictures took: the network picture's rate follows
         result = components.view(
             "train",
             payload,

@@ -228,10 +228,13 @@ def test_no_budget_reads_so_in_the_status_line_and_the_view_head(app_url, page):
         head.startswith("running · step ") and " · no budget · next learning rate 1.00" in head and " of " not in head
     )
     feed = live.LiveFeed()
-    feed.set_speed(100, [2, 16, 16, 1])  # the strides the page chose: the network follows fewer steps, and says so
-    assert feed.net_every > feed.every > 1
+    feed.set_speed(100, [2, 16, 16, 1])  # the boundary's stride the page chose; the network's follows the bytes sent
     nth = lambda n: f"{n}{'th' if 11 <= n % 100 <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"  # noqa: E731
-    assert head.endswith(f" · showing every {nth(feed.every)} step · network every {nth(feed.net_every)} step")
+    said = re.search(r" · showing every (\d+)\w\w step · network every (\d+)\w\w step$", head)
+    assert said, head
+    every, net_every = int(said[1]), int(said[2])
+    assert every == feed.every > 1 and net_every > every and net_every % every == 0
+    assert head.endswith(f" · showing every {nth(every)} step · network every {nth(net_every)} step")
     sidebar_button(page, "Pause").click()
     stopped = paused_step(page)
     assert status.inner_text() == f"paused · step {stopped:,} · no budget"

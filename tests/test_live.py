@@ -143,18 +143,22 @@ def test_default_net_bytes_per_second_fit_the_budget():
     assert bytes_per_second(feed, tr) < 100_000
 
 
-def bytes_per_second(feed: live.LiveFeed, tr, speed: int = 60) -> float:
-    """Encoded update bytes per second after 100 steps, ticks of speed/4 steps (feed.set_speed(speed) done)."""
+def bytes_per_second(feed: live.LiveFeed, tr, speed: int = 60, seconds: float = 6.0) -> float:
+    """Encoded update bytes per second over the last 2 s of ``seconds`` of ticks of speed/4 steps, as the Train page
+    makes them: set_speed before each tick (the network picture's stride follows what was sent), sent() after."""
     feed.update(tr, state="running")
     tr.run(100)  # a trained boundary is more detailed than the initial one
-    per_tick = speed // 4
+    per_tick, ticks = speed // 4, int(seconds * 4)
     sizes = []
-    for _ in range(8):  # 8 ticks: two seconds
-        sizes.append(len(live.encode(feed.update(tr, state="running"))))
+    for _ in range(ticks):
+        feed.set_speed(speed, tr.model.sizes)
         for _ in range(per_tick):
             tr.step()
             feed.record(tr)
-    return sum(sizes[1:]) / (7 * per_tick / speed)
+        update = feed.update(tr, state="running")
+        sizes.append(len(payload := live.encode(update)))
+        feed.sent(update, len(payload))
+    return sum(sizes[-8:]) / (8 * per_tick / speed)
 
 
 def test_pause_resends_the_last_step_a_preempted_tick_may_have_lost(trainer):
@@ -276,6 +280,9 @@ def test_the_graph_pages_network_view_fits_its_budget_with_a_network_picture_eve
     feed.set_speed(speed, tr.model.sizes)
     assert feed.every == feed.net_every and speed / feed.every <= live.MAX_FRAMES_PER_SECOND
     assert bytes_per_second(feed, tr, speed) < 150_000
+    for _ in range(feed.every):  # one more frame's steps
+        tr.step()
+        feed.record(tr)
     u = live.decode(live.encode(feed.update(tr, state="running")))
     assert u["frames"] and all(set(f) == {"step", "net"} for f in u["frames"])  # no boundary, no curves
     assert "metrics" not in u

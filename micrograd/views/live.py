@@ -40,8 +40,8 @@ An update is a dict with these keys (absent when there is nothing new):
   only if the run's ``from`` matches.
 
 Every picture is a real training step's, computed with micrograd.fast.numeric; the browser only paints.
-Rates fit a byte budget: at most MAX_FRAMES_PER_SECOND boundary frames, and network frames at the rate
-NET_BYTES_PER_SECOND allows (docs/benchmarks.md has the measured bytes per second).
+Rates fit a byte budget: at most MAX_FRAMES_PER_SECOND boundary frames, and network pictures as often as the bytes
+the boundary frames leave allow (micrograd.views.rates; docs/benchmarks.md has the measured bytes per second).
 """
 
 from __future__ import annotations
@@ -62,11 +62,11 @@ from micrograd.studio.status import Status
 from micrograd.views import classes, curves, palette
 from micrograd.views.classes import quantise_tanh, quantise_unit  # the live views' int8 pictures
 from micrograd.views.names import neuron_name
+from micrograd.views.rates import MEASURE_EVERY, NetRate, net_bytes  # noqa: F401  # net_bytes: live_net's too
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
 MAX_FRAMES_PER_SECOND = 60  # one picture per animation frame at most
-NET_BYTES_PER_SECOND = 40_000  # raw network-frame bytes per second (thumbnails + weights), ~half after zlib
 PALETTE = {
     "positive": palette.POSITIVE,
     "negative": palette.NEGATIVE,
@@ -81,11 +81,6 @@ MAX_TIP_FEATURES = 10  # the points' features are sent for the tooltip up to thi
 AHEAD_SECONDS = 0.6  # while paused: the steps after Start the browser can play before the server's first tick
 AHEAD_BUDGET = 0.06  # seconds of server time those steps may take
 AHEAD_MIN = 3  # steps taken whatever the budget (a busy machine still gives Start something to play at once)
-
-
-def net_bytes(sizes: Sequence[int], thumb_n: int) -> int:
-    """Raw bytes of one network picture: an int8 thumbnail per neuron and a float32 per weight and bias."""
-    return thumb_n**2 * sum(sizes[1:]) + 4 * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
 def plane_points(X: np.ndarray, i: int, j: int | None, n: int) -> tuple[tuple, tuple, np.ndarray]:
@@ -128,6 +123,8 @@ class LiveFeed:
         self._scaling: dict | None = None  # regression: the targets' mean and std, to show values unscaled
         self._range: tuple[float, float] | None = None  # regression: the value range the colours span
         self.every, self.net_every, self.speed = 1, 1, 10.0
+        self._rate = NetRate()  # the encoded sizes of a boundary frame and a network picture, as measured
+        self._carried: tuple[int, int] | None = None  # (frames, network pictures) of the last running update
         self._run_from: str | None = None  # the state key of the trainer when the running run started
 
     # --- what the browser holds
@@ -151,8 +148,7 @@ class LiveFeed:
         """Choose the frame strides that keep a run at this speed inside the byte budget."""
         self.speed = max(float(steps_per_second), 1e-9)
         self.every = max(1, math.ceil(self.speed / MAX_FRAMES_PER_SECOND))
-        net_fps = NET_BYTES_PER_SECOND / net_bytes(sizes, self.thumb_n)
-        self.net_every = max(self.every, math.ceil(self.speed / net_fps / self.every) * self.every)
+        self.net_every = self.every * self._rate.stride(self.speed / self.every, sizes, self.thumb_n)
 
     def _key(self, trainer) -> tuple:
         return (id(trainer), id(trainer.dataset), tuple(trainer.model.sizes), self.pair, self.grid_n, self.thumb_n)
@@ -291,6 +287,7 @@ class LiveFeed:
             out["static"] = self._static(trainer)
             if key != self._held_key:  # frames of another run or picture are useless now
                 self._frames, self._net_at, self._last_step = [], -(10**9), -1
+                self._rate.reset()
             self._static_key = self._held_key = key
             self._metric_cursor = 0
         if self._last_step != trainer.step_count:  # the newest step is always shown (Pause plays out to it)
@@ -313,6 +310,9 @@ class LiveFeed:
             next_steps = self.ahead(trainer, math.ceil(self.speed * AHEAD_SECONDS))
             if next_steps:
                 out["ahead"] = next_steps
+        frames = out.get("frames", [])
+        plain = state == Status.RUNNING and "static" not in out and "ahead" not in out  # pictures, little else
+        self._carried = (len(frames), sum("net" in f for f in frames)) if plain else None
         metrics = self._new_metrics(trainer.history)
         if metrics:
             out["metrics"], out["metrics_lr"] = metrics
@@ -335,6 +335,15 @@ class LiveFeed:
             "from": self._run_from,
         }
         return out
+
+    def sent(self, update: dict, nbytes: int) -> None:
+        """``update`` went out encoded in ``nbytes``. While running, one update in MEASURE_EVERY is encoded again
+        without its network pictures: the two sizes set how often the network picture travels (NetRate)."""
+        carried, self._carried = self._carried, None
+        if carried is None or self.seq % MEASURE_EVERY:
+            return
+        frames = [{k: v for k, v in f.items() if k != "net"} for f in update.get("frames", [])]
+        self._rate.see_update(nbytes, len(encode(update | {"frames": frames})), *carried)
 
     def ahead(self, trainer, steps: int) -> dict | None:
         """The frames of the next ``steps`` steps, taken by a twin of the trainer (which stays untouched).

@@ -42,7 +42,6 @@
     if (!v.static || !f.net) return;
     mg.trainNet.draw(v, f.net, f.step);
     v.shown = f.step;
-    v.net.dataset.step = f.step;
     v.net.dataset.shown = String(+(v.net.dataset.shown || 0) + 1);
     head(v);
     if (v.status && v.status.state === "running") mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: f.step } }));

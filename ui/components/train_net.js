@@ -19,6 +19,7 @@
     const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 14 + (tall - n * ROW) / 2 + j * ROW]));
     v.pos = pos;
     v.edges = [];
+    v.looks = []; // each edge's colour, width and opacity as last set
     for (let li = 0; li < sizes.length - 1; li++) {
       for (let j = 0; j < sizes[li + 1]; j++) {
         for (let i = 0; i < sizes[li]; i++) {
@@ -110,11 +111,14 @@
       const nin = sizes[li], nout = sizes[li + 1];
       for (let j = 0; j < nout; j++) {
         for (let i = 0; i < nin; i++) {
-          const wi = w[at + j * nin + i];
-          const line = v.edges[e++];
-          line.setAttribute("stroke", wi > 0 ? s.palette.positive : s.palette.negative);
-          line.setAttribute("stroke-width", (0.4 + 4 * Math.min(1, Math.abs(wi) / maxw)).toFixed(2));
-          line.setAttribute("stroke-opacity", (0.25 + 0.6 * Math.min(1, Math.abs(wi) / maxw)).toFixed(2));
+          const wi = w[at + j * nin + i], m = Math.min(1, Math.abs(wi) / maxw);
+          // the look in three short strings: a picture whose edge looks the same touches nothing (restyles cost)
+          const look = [wi > 0 ? s.palette.positive : s.palette.negative, (0.4 + 4 * m).toFixed(2), (0.25 + 0.6 * m).toFixed(2)];
+          const line = v.edges[e], was = v.looks[e++];
+          if (!was || was[0] !== look[0]) line.setAttribute("stroke", look[0]);
+          if (!was || was[1] !== look[1]) line.setAttribute("stroke-width", look[1]);
+          if (!was || was[2] !== look[2]) line.setAttribute("stroke-opacity", look[2]);
+          v.looks[e - 1] = look;
         }
       }
       at += (nin + 1) * nout;
@@ -123,6 +127,7 @@
       const n2 = s.thumb_n * s.thumb_n;
       v.nodes.forEach((box, k) => paint(box.cv, net.thumbs, s.thumb_n, v.lut, k * n2));
     }
+    v.net.dataset.step = step; // the network picture's step (the boundary's is the canvas's): tests and bench/ read it
     if (v.netTip) v.netTip(); // a formula on screen shows this frame's numbers
   }
 
