@@ -17,6 +17,8 @@ COLUMNS = {
     "train_loss": st.column_config.NumberColumn("train loss", format="%.4f"),
     "train_accuracy": st.column_config.NumberColumn("train acc. %", format="%.1f"),
     "test_accuracy": st.column_config.NumberColumn("test acc. %", format="%.1f"),
+    "train_r2": st.column_config.NumberColumn("train R²", format="%.3f", help="regression runs: 1 is a perfect fit"),
+    "test_r2": st.column_config.NumberColumn("test R²", format="%.3f", help="regression runs: 1 is a perfect fit"),
     "wall_seconds": st.column_config.NumberColumn("wall s", format="%.1f"),
 }
 
@@ -125,9 +127,14 @@ def _compare(store: RunStore, chosen: list[dict]) -> None:
     st.subheader(f"Compare {len(chosen)} run{'s' * (len(chosen) != 1)}")
     series = [(compare.run_label(r), store.get_steps(r["id"])) for r in chosen]
     log_y = st.toggle("Log-scale loss", key="exp_log_loss")
-    a, b = st.columns(2)
-    a.plotly_chart(compare.loss_figure(series, log_y), key="exp_loss", config=CHART)
-    b.plotly_chart(compare.accuracy_figure(series), key="exp_accuracy", config=CHART)
+    fits = [compare.is_regression(r) for r in chosen]
+    charts = [("exp_loss", compare.loss_figure(series, log_y))]
+    if not all(fits):  # classifiers: accuracy; regression runs: R² (a mix gets both)
+        charts.append(("exp_accuracy", compare.accuracy_figure([s for s, f in zip(series, fits) if not f])))
+    if any(fits):
+        charts.append(("exp_r2", compare.r2_figure([s for s, f in zip(series, fits) if f])))
+    for col, (key, fig) in zip(st.columns(len(charts)), charts):
+        col.plotly_chart(fig, key=key, config=CHART)
     st.caption("Solid lines: training set; dotted: test set. Each run keeps one colour.")
     only = st.toggle("Only settings that differ", key="exp_only_diff", disabled=len(chosen) < 2)
     diff = compare.config_diff([(compare.run_label(r), r["config"]) for r in chosen], only_different=only)

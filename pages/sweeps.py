@@ -135,8 +135,7 @@ def _results(store: RunStore, sweep_id: int) -> None:
         return
     frame = view.trials_frame(runs)
     axes = view.axis_names(runs)
-    has_test = frame["test_accuracy"].notna().any()
-    metrics = [m for m in view.METRICS if has_test or m != "test_accuracy"]
+    metrics = view.shown_metrics(frame)
     metric = st.selectbox("Final metric", metrics, format_func=lambda m: view.METRICS[m][0], key="sweep_metric")
     st.dataframe(frame, hide_index=True, key=f"sweep_table_{sweep_id}")
 

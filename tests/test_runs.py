@@ -71,26 +71,47 @@ def test_open_creates_missing_directory_wal_and_schema_version(tmp_path):
     assert path.is_file()
     con = raw(path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(v,) for v in sorted(runs.MIGRATIONS)]
     RunStore(path).close()  # reopening must not migrate again
-    assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(v,) for v in sorted(runs.MIGRATIONS)]
 
 
 def test_migration_to_a_new_version_runs_once(db, monkeypatch):
     RunStore(db).close()
-    calls = []
+    calls, new = [], max(runs.MIGRATIONS) + 1
 
-    def migrate_4(conn):
+    def migrate(conn):
         calls.append(1)
         conn.execute("ALTER TABLE runs ADD COLUMN notes TEXT")
 
-    monkeypatch.setitem(runs.MIGRATIONS, 4, migrate_4)
+    monkeypatch.setitem(runs.MIGRATIONS, new, migrate)
     RunStore(db).close()
     RunStore(db).close()
     con = raw(db)
     assert calls == [1]
-    assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
+    assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [*range(1, new + 1)]
     assert "notes" in [r[1] for r in con.execute("PRAGMA table_info(runs)")]
+
+
+def test_a_version_3_file_gets_r2_columns_filled_from_the_stored_metrics(db, monkeypatch):
+    """Version 4: a regression run stored before it keeps its R² (from its metrics) in the new column."""
+    monkeypatch.delitem(runs.MIGRATIONS, 4)
+    with RunStore(db) as s:  # a version-3 file: the metrics as that code wrote them
+        fit = s.create_run({"dataset": "sine"}, {"name": "sine"}, task="regression")
+        cls = s.create_run({"dataset": "moons"}, {"name": "moons"})
+    con = raw(db)
+    with con:
+        sql = "UPDATE runs SET metrics = ?, train_accuracy = ? WHERE id = ?"
+        con.execute(sql, ('{"step": 5, "train_loss": 0.2, "train_r2": 0.8, "test_r2": 0.7}', None, fit))
+        con.execute(sql, ('{"step": 5, "train_accuracy": 0.9}', 0.9, cls))
+    con.close()
+    monkeypatch.undo()
+    with RunStore(db) as s:
+        got = {r["id"]: r for r in s.list_runs()}
+        assert (got[fit]["train_r2"], got[fit]["test_r2"]) == (0.8, 0.7)
+        assert (got[cls]["train_r2"], got[cls]["test_r2"], got[cls]["train_accuracy"]) == (None, None, 0.9)
+        s.append_steps(fit, [{"step": 6, "train_loss": 0.1, "train_r2": 0.85, "test_r2": 0.75}])
+        assert s.get_steps(fit)[-1]["train_r2"] == 0.85 and s.get_run(fit)["train_r2"] == 0.85
 
 
 def test_newer_schema_and_foreign_database_are_refused(db, tmp_path):

@@ -113,7 +113,7 @@ def test_a_version_1_file_is_upgraded_keeping_every_run_step_and_id(tmp_path):
     assert conn.execute("SELECT COUNT(*) FROM steps WHERE run_id = 1").fetchone() == (0,)
     assert conn.execute("SELECT COUNT(*) FROM steps").fetchone() == (9,)
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+    assert [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"runs", "steps", "changes", "sweeps", "data_files"} <= tables and "runs_new" not in tables
 

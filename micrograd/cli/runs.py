@@ -15,7 +15,19 @@ from micrograd.studio.runs import STEP_KEYS, RunStore, StoreError, default_db_pa
 from micrograd.views.text import terminal
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER; a bigger number cannot even be looked up
-_LIST_COLUMNS = ("id", "name", "dataset", "architecture", "loss", "status", "steps", "train acc", "test acc", "created")
+# score: accuracy in percent, or R² for a regression run
+_LIST_COLUMNS = (
+    "id",
+    "name",
+    "dataset",
+    "architecture",
+    "loss",
+    "status",
+    "steps",
+    "train score",
+    "test score",
+    "created",
+)
 
 
 def _whole(low: int, high: int, what: str):
@@ -97,7 +109,12 @@ def _when(t: float | None) -> str:
     return "" if t is None else datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M")
 
 
-def _pct(x: float | None) -> str:
+def _score(run: dict, split: str) -> str:
+    """A run's accuracy on the split in percent, or its R² ("R² 0.912") when it is a regression."""
+    if run.get("task") == "regression":
+        r2 = run.get(f"{split}_r2")
+        return "" if r2 is None else f"R² {r2:.3f}"
+    x = run.get(f"{split}_accuracy")
     return "" if x is None else f"{100 * x:.1f}%"
 
 
@@ -120,7 +137,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 0
         rows = [
             [str(r["id"]), r["name"], r["dataset"] or "", r["architecture"] or "", r["loss"] or "", r["status"]]
-            + [str(r["steps"]), _pct(r["train_accuracy"]), _pct(r["test_accuracy"]), _when(r["created_at"])]
+            + [str(r["steps"]), *(_score(r, split) for split in ("train", "test")), _when(r["created_at"])]
             for r in runs
         ]
         print(table(rows, _LIST_COLUMNS))
@@ -154,7 +171,9 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"  {terminal(k)}: {json.dumps(v)}{note}")  # json.dumps escapes controls in values
         print(f"last {len(steps)} steps:")
         if steps:
-            print(table([[_fmt(s[k]) for k in STEP_KEYS] for s in steps], STEP_KEYS))
+            skip = ("train_accuracy", "test_accuracy") if run["task"] == "regression" else ("train_r2", "test_r2")
+            keys = tuple(k for k in STEP_KEYS if k not in skip)  # the run's own score: accuracy or R²
+            print(table([[_fmt(s[k]) for k in keys] for s in steps], keys))
         return 0
 
     return _run_with_store(args, body)

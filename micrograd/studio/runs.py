@@ -42,14 +42,15 @@ DATA_FILE_LIMIT = 5 << 20  # bytes: the dashboard's upload limit (.streamlit/con
 MAX_NAME, MAX_TAG, MAX_TAGS = 200, 50, 20  # characters of a run name and of a tag, tags per run (typed text)
 STALE_CHECK_SECONDS = 10.0  # how often the stale-session sweep may run per store
 ORDER_BY: tuple[str, ...] = ("id", "created_at", "updated_at", "name", "status", "dataset", "architecture", "loss")
-ORDER_BY += ("steps", "train_loss", "train_accuracy", "test_accuracy", "wall_seconds")
+ORDER_BY += ("steps", "train_loss", "train_accuracy", "test_accuracy", "train_r2", "test_r2", "wall_seconds")
 _JSON_COLUMNS = ("tags", "config", "data", "metrics", "sweep_axes")
-_LIVE_COLUMNS = ("train_loss", "train_accuracy", "test_accuracy")  # step fields 3, 4 and 6
+_LIVE_COLUMNS = ("train_loss", "train_accuracy", "test_accuracy", "train_r2", "test_r2")  # step fields as well
 _LIVE_SQL = ", ".join(f"'{s.value}'" for s in LIVE_STATUSES)  # our own words, never user text
 # what a run list shows: every column but the (large) weights and the process token
 _LIST_COLUMNS = (
     "id, created_at, updated_at, name, tags, status, config, data, dataset, architecture, loss, metrics, steps, "
-    "train_loss, train_accuracy, test_accuracy, wall_seconds, message, pid, host, task, sweep_id, sweep_axes, "
+    "train_loss, train_accuracy, test_accuracy, train_r2, test_r2, wall_seconds, message, pid, host, task, sweep_id, "
+    "sweep_axes, "
     "heartbeat, weights IS NOT NULL AS has_weights, initial_weights IS NOT NULL AS has_initial_weights, data_file"
 )
 
@@ -160,7 +161,7 @@ class RunStore(StoreBase, SweepRecords):
             live = ", ".join(f"{c} = CASE WHEN ? >= steps THEN COALESCE(?, {c}) ELSE {c} END" for c in _LIVE_COLUMNS)
             conn.execute(
                 f"UPDATE runs SET {live}, steps = MAX(steps, ?), updated_at = ? WHERE id = ?",
-                (top[0], top[3], top[0], top[4], top[0], top[6], top[0], self.clock(), run_id),
+                (*(v for c in _LIVE_COLUMNS for v in (top[0], top[STEP_KEYS.index(c)])), top[0], self.clock(), run_id),
             )
 
     def update_run(
@@ -198,7 +199,7 @@ class RunStore(StoreBase, SweepRecords):
             if not isinstance(metrics, dict):
                 raise ValueError(f"metrics must be a dict, got {type(metrics).__name__}")
             sets["metrics"] = _dumps("metrics", metrics)
-            for key in ("train_loss", "train_accuracy", "test_accuracy"):
+            for key in _LIVE_COLUMNS:
                 if key in metrics:
                     sets[key] = _num(key, metrics[key])
             steps = metrics.get("steps", metrics.get("step"))  # Trainer.metrics() says "step"

@@ -20,7 +20,13 @@ from micrograd.studio.status import ACTIVE, Status
 from micrograd.studio.store_schema import MIGRATIONS, check_references
 
 # the keys of a training step record (micrograd.studio.trainer uses this list); the store stays stdlib-only
-STEP_KEYS = ("step", "lr", "loss", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norm", "seconds")
+STEP_KEYS: tuple[str, ...] = ("step", "lr", "loss", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
+STEP_KEYS += (
+    "grad_norm",
+    "seconds",
+    "train_r2",
+    "test_r2",
+)  # regression's score in place of the accuracy (None for classes)
 
 
 def default_db_path() -> Path:

@@ -109,7 +109,19 @@ def _migrate_3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX runs_data_file ON runs(data_file)")
 
 
+def _migrate_4(conn: sqlite3.Connection) -> None:
+    """R² for regression runs: per step, and per run beside the accuracies (filled from the stored metrics)."""
+    for table in ("steps", "runs"):
+        for column in ("train_r2", "test_r2"):
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} REAL")
+    conn.execute(
+        "UPDATE runs SET train_r2 = json_extract(metrics, '$.train_r2'), test_r2 = json_extract(metrics, '$.test_r2') "
+        "WHERE json_valid(metrics)"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3}
+MIGRATIONS[4] = _migrate_4
 
 
 def check_references(conn: sqlite3.Connection) -> None:

@@ -17,8 +17,10 @@ COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff
 DASHES = {"train": "solid", "test": "dot", "objective": "dash"}
 LOSS_METRICS = (("train_loss", "train"), ("test_loss", "test"))
 ACCURACY_METRICS = (("train_accuracy", "train"), ("test_accuracy", "test"))
+R2_METRICS = (("train_r2", "train"), ("test_r2", "test"))
 TABLE_COLUMNS: tuple[str, ...] = ("id", "name", "created", "status", "dataset", "architecture", "loss", "steps")
-TABLE_COLUMNS += ("train_loss", "train_accuracy", "test_accuracy", "wall_seconds", "tags")
+TABLE_COLUMNS += ("train_loss", "train_accuracy", "test_accuracy", "train_r2", "test_r2", "wall_seconds", "tags")
+NUMBER_COLUMNS = ("train_loss", "train_accuracy", "test_accuracy", "train_r2", "test_r2", "wall_seconds")
 MISSING = "—"  # a key one run's configuration does not have
 
 
@@ -29,7 +31,8 @@ def run_label(run: dict) -> str:
 
 
 def runs_frame(runs: Sequence[dict]) -> pd.DataFrame:
-    """The runs table: one row per run (accuracies in percent, created as a local datetime)."""
+    """The runs table: one row per run (accuracies in percent, R² of regression runs as is, created as a local
+    datetime)."""
     rows = []
     for r in runs:
         row = {k: r.get(k) for k in TABLE_COLUMNS}
@@ -39,7 +42,7 @@ def runs_frame(runs: Sequence[dict]) -> pd.DataFrame:
         row["tags"] = ", ".join(r.get("tags") or [])
         rows.append(row)
     df = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-    for k in ("train_loss", "train_accuracy", "test_accuracy", "wall_seconds"):
+    for k in NUMBER_COLUMNS:
         df[k] = pd.to_numeric(df[k], errors="coerce").astype(float)  # None -> NaN, so the column sorts as numbers
     return df
 
@@ -118,6 +121,18 @@ def accuracy_figure(series: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
     fig = _curves(series, ACCURACY_METRICS, "Accuracy", percent=True)
     fig.update_yaxes(title="accuracy (%)", range=[0, 101])
     return fig
+
+
+def r2_figure(series: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
+    """Train (solid) and test (dotted) R² of regression runs: 1 is a perfect fit, 0 no better than the mean."""
+    fig = _curves(series, R2_METRICS, "R² (regression)", percent=False)
+    fig.update_yaxes(title="R²")
+    return fig
+
+
+def is_regression(run: dict) -> bool:
+    """A run that fits values (its score is R², not accuracy)."""
+    return run.get("task") == "regression"
 
 
 def _show(v: object, key: str = "") -> str:

@@ -14,6 +14,8 @@ from micrograd.studio.sweeps import label
 METRICS = {  # the final metric a heat map shows: (title, higher is better, percent)
     "test_accuracy": ("test accuracy", True, True),
     "train_accuracy": ("train accuracy", True, True),
+    "test_r2": ("test R²", True, False),  # regression sweeps
+    "train_r2": ("train R²", True, False),
     "train_loss": ("train loss", False, False),
 }
 TRAINED = ("finished", "diverged")  # trials that trained to their end (a diverged run is a result too)
@@ -49,6 +51,11 @@ def axis_names(runs: Sequence[dict]) -> list[str]:
     return names
 
 
+def shown_metrics(frame: pd.DataFrame) -> list[str]:
+    """The metrics some trial of this sweep has (no accuracy for a regression, no test score without a test set)."""
+    return [m for m in METRICS if frame[m].notna().any()]
+
+
 def trials_frame(runs: Sequence[dict]) -> pd.DataFrame:
     """One row per trial: id, status, each axis (as text), seed, final metrics (accuracies in percent)."""
     axes = axis_names(runs)
@@ -60,6 +67,7 @@ def trials_frame(runs: Sequence[dict]) -> pd.DataFrame:
         row["train_loss"] = r.get("train_loss")
         for k in ("train_accuracy", "test_accuracy"):
             row[k] = None if r.get(k) is None else 100.0 * r[k]
+        row["train_r2"], row["test_r2"] = r.get("train_r2"), r.get("test_r2")
         row["wall_seconds"] = r.get("wall_seconds")
         rows.append(row)
     df = pd.DataFrame(rows, columns=["id", "status", *axes, "seed", *METRICS, "wall_seconds"])
