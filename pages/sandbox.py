@@ -9,6 +9,7 @@ import streamlit as st
 
 import ui
 from micrograd.studio import sandbox
+from micrograd.studio.sandbox_link import link_params, read_link
 from micrograd.views import graph as G
 from micrograd.views import text as esc
 
@@ -33,6 +34,29 @@ def load_preset() -> None:
         ss["s_text"] = text
         for k, v in values.items():
             ss[f"s_var_{k}"] = float(v)
+
+
+def from_link() -> None:
+    """A session's first visit: the link's expression and values (a reload keeps them), else the README preset."""
+    ss = st.session_state
+    text, values, warnings = read_link(st.query_params.get("expr"), st.query_params.get("vals"))
+    ss["s_preset"] = "micrograd README"
+    load_preset()
+    if text is not None:
+        same = [name for name, (t, _) in sandbox.PRESETS.items() if t == text]
+        ss["s_text"], ss["s_preset"] = text, same[0] if same else CUSTOM
+    for name, value in values.items():
+        ss[f"s_var_{name}"] = value
+    for w in warnings:
+        st.warning(esc.md(w))  # quotes the link's text
+
+
+def to_link(text: str, values: dict[str, float]) -> None:
+    """Mirror the expression and its values into the address bar, so a reload or a shared link shows them."""
+    params = link_params(text, values)
+    changed = {k: v for k, v in params.items() if st.query_params.get(k) != v}
+    if changed:
+        st.query_params.update(changed)
 
 
 def on_typed() -> None:
@@ -75,12 +99,12 @@ def main() -> None:
     ss = st.session_state
     presets = [*sandbox.PRESETS, CUSTOM]
     if "s_text" not in ss:
-        ss["s_preset"] = "micrograd README"
-        load_preset()
+        from_link()
     st.selectbox("Preset", presets, key="s_preset", on_change=load_preset)
     text = st.text_area("Expression", key="s_text", height=220, max_chars=sandbox.MAX_CHARS, on_change=on_typed)
     names = sandbox.names(text)
     if len(names) > MAX_VARIABLES:
+        to_link(text, {})
         st.error(f"{len(names)} variables; the sandbox takes at most {MAX_VARIABLES}. Use fewer names.")
         return
     values = {}
@@ -90,6 +114,7 @@ def main() -> None:
         for k, name in enumerate(names):
             ss.setdefault(f"s_var_{name}", 1.0)
             values[name] = cols[k % len(cols)].number_input(esc.md(name), key=f"s_var_{name}", step=0.1, format="%.4f")
+    to_link(text, values)
     divisions: sandbox.Divisions = {}  # lets the note name a division by zero as typed, not as b ** -1
     try:
         # checked once: nothing is built unless all of it passes
