@@ -89,7 +89,7 @@ def test_the_cli_lists_a_regression_runs_r2_and_shows_its_r2_steps(db, capsys):
     moons = next(line for line in lines if " moons " in line)
     assert "%" in moons and "R²" not in moons
     assert main(["runs", "show", "1", "--steps", "3"]) == 0
-    header = capsys.readouterr().out.split("last 3 steps:\n")[1].splitlines()[0].split()
+    header = capsys.readouterr().out.split("last 3 steps")[1].splitlines()[1].split()
     assert "train_r2" in header and "test_r2" in header and "train_accuracy" not in header
 
 

@@ -691,7 +691,9 @@ def test_cli_show(filled, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"run {a}: first") and "status: finished" in out and "weights: stored" in out
     assert 'activation: "relu"' in out and "nouts: [16, 16, 1]" in out and "test_accuracy: 0.955" in out
-    step_lines = out.split("last 3 steps:\n")[1].splitlines()
+    said, rows = out.split("last 3 steps")[1].split("\n", 1)
+    assert said == " (each row measured before its step's update; metrics: at the final weights):"
+    step_lines = rows.splitlines()
     assert step_lines[0].split()[:3] == ["step", "lr", "loss"]
     assert [line.split()[0] for line in step_lines[1:]] == ["28", "29", "30"]
 

@@ -169,7 +169,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             for k, v in sorted(run[key].items()):
                 note = f"  ({NO_BUDGET})" if key == "config" and k == "steps" and v == 0 else ""
                 print(f"  {terminal(k)}: {json.dumps(v)}{note}")  # json.dumps escapes controls in values
-        print(f"last {len(steps)} steps:")
+        print(f"last {len(steps)} steps (each row measured before its step's update; metrics: at the final weights):")
         if steps:
             skip = ("train_accuracy", "test_accuracy") if run["task"] == "regression" else ("train_r2", "test_r2")
             keys = tuple(k for k in STEP_KEYS if k not in skip)  # the run's own score: accuracy or R²
