@@ -102,7 +102,7 @@ def test_regression_1d_sends_the_fitted_curve_and_r2_curves():
     tr = Trainer(RunConfig(dataset="sine", task="regression", loss="mse", layers=[8], steps=50))
     feed, u = first(tr)
     s, f = u["static"], u["frames"][-1]
-    assert s["mode"] == "curve" and s["y_name"] == "target" and "grid" not in f
+    assert s["mode"] == "curve" and s["y_name"] == tr.dataset.class_names[0] == "y" and "grid" not in f  # as the legend
     assert f["curve"].dtype == np.float32 and f["curve"].shape == (live.CURVE_N,) and s["curve_n"] == live.CURVE_N
     xs = np.linspace(*s["x_range"], live.CURVE_N)[:, None]
     want = tr.dataset.unscale(numeric.outputs(numeric.layers_of(tr.model), xs)[:, 0])

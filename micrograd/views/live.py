@@ -97,6 +97,13 @@ def plane_points(X: np.ndarray, i: int, j: int | None, n: int) -> tuple[tuple, t
     return xr, yr, inputs
 
 
+def _value_name(d, task: str) -> str:
+    """The y axis of one-feature data: the regression target's own name (as the legend says it), else the label."""
+    if task != "regression":
+        return "label"
+    return d.class_names[0] if d.class_names else "target"
+
+
 def _neuron_names(sizes: Sequence[int]) -> list[list[str]]:
     layers = len(sizes) - 1
     return [[neuron_name(li, j, layers) for j in range(n)] for li, n in enumerate(sizes[1:])]
@@ -199,7 +206,7 @@ class LiveFeed:
             "x_range": list(xr),
             "y_range": list(yr),
             "x_name": d.feature_names[i],
-            "y_name": d.feature_names[j] if j is not None else ("target" if task == "regression" else "label"),
+            "y_name": d.feature_names[j] if j is not None else _value_name(d, task),
             "x_index": i,
             "y_index": j,
             "points": points,
