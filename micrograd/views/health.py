@@ -36,7 +36,8 @@ def health_figure(series: dict[str, list], units: list[int]) -> go.Figure:
         colour = _COLOURS[k % len(_COLOURS)]
         fig.add_trace(go.Scatter(x=steps, y=ys, name=name, mode="lines", line={"color": colour}), 1, 1)
     hidden = sum(units[:-1]) or 1
-    for key, label, colour in (("dead_units", "dead", "#444444"), ("saturated_units", "saturated", "#d62728")):
+    # dead in mid grey: it reads on the light and the dark theme's plot background alike
+    for key, label, colour in (("dead_units", "dead", "#888888"), ("saturated_units", "saturated", "#d62728")):
         share = [sum(row[:-1]) / hidden for row in series.get(key, [])]
         fig.add_trace(go.Scatter(x=steps, y=share, name=label, mode="lines", line={"color": colour}), 1, 2)
     quant = series.get("activation_quantiles", [])

@@ -99,7 +99,8 @@
   P.plot = function (cv, title, xs, series, upto, log, fixed) {
     const ctx = cv.getContext("2d");
     const W = cv.width, H = cv.height, L = 46, R = 8, T = 18, Bt = 22;
-    ctx.clearRect(0, 0, W, H);
+    ctx.fillStyle = "#ffffff"; // a white panel, as the boundary's: its dark lines and words read in either theme
+    ctx.fillRect(0, 0, W, H);
     ctx.font = "11px sans-serif";
     ctx.fillStyle = "#333";
     ctx.fillText(title, L, 12);

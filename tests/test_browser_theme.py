@@ -1,0 +1,92 @@
+"""In a real browser: the live views read in the dark theme (the OS's choice, which Streamlit follows) and in
+projector mode, and the Train view fits a phone by scrolling sideways. QA found the views' words dark on dark,
+the Graph page's buttons white on white and the pictures cut off on a phone."""
+
+import pytest
+
+from tests.test_browser import sidebar_button, wait_for_app
+
+# WCAG contrast of an element's text against what is behind it (alpha blended), in the page itself
+CONTRAST_JS = """(sel) => {
+  const e = document.querySelector(sel);
+  if (!e) return null;
+  const probe = document.createElement('canvas').getContext('2d');
+  const rgba = (c) => { probe.clearRect(0, 0, 1, 1); probe.fillStyle = '#000'; probe.fillStyle = c; probe.fillRect(0, 0, 1, 1);
+    return [...probe.getImageData(0, 0, 1, 1).data].map((x, i) => i < 3 ? x : x / 255); };
+  let bg = [255, 255, 255, 1];
+  for (let x = e; x; x = x.parentElement) {
+    const b = rgba(getComputedStyle(x).backgroundColor);
+    if (b[3] > 0) { bg = b; break; }
+  }
+  if (bg[3] === 0 || document.body === null) bg = [255, 255, 255, 1];
+  const fg = rgba(getComputedStyle(e).color), a = fg[3];
+  const mix = fg.slice(0, 3).map((c, i) => c * a + bg[i] * (1 - a));
+  const lum = (rgb) => rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const [l1, l2] = [lum(mix), lum(bg.slice(0, 3))];
+  return (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+}"""
+# the curve canvases: the colour of a pixel in their corner (their own panel, drawn by paint.js)
+CORNER_JS = "() => [...document.querySelector('canvas.mgl-curve').getContext('2d').getImageData(2, 2, 1, 1).data]"
+
+
+def contrast(page, selector: str) -> float:
+    got = page.evaluate(CONTRAST_JS, selector)
+    assert got is not None, f"no {selector} on the page"
+    return got
+
+
+@pytest.fixture(params=["dark", "light"])
+def themed(request, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=request.param)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page, request.param
+    context.close()
+
+
+def test_the_train_and_graph_views_read_in_either_theme(app_url, themed):
+    page, theme = themed
+    page.goto(f"{app_url}/?steps=30")
+    wait_for_app(page)
+    bg = page.evaluate("() => getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+    assert (bg == "rgb(255, 255, 255)") == (theme == "light"), bg  # Streamlit follows the colour scheme
+    sidebar_button(page, "Start").click()
+    page.wait_for_function("() => +document.querySelector('canvas.mgl-boundary').dataset.step >= 5")
+    for sel in (".mgl-head", ".mgl-mvalue", ".mgl-mlabel", ".mgl-title", ".mgl-legend", ".mgl-status"):
+        assert contrast(page, sel) >= 4.5, (theme, sel)
+    assert page.evaluate(CORNER_JS) == [255, 255, 255, 255]  # the curves sit on a white panel, as the boundary
+    page.goto(f"{app_url}/graph?steps=30")
+    page.locator(".mgg-bar button").first.wait_for()
+    for sel in (".mgg-bar button", ".mgg-status", ".mgg-lnote", ".mgg-kind"):
+        assert contrast(page, sel) >= 4.5, (theme, sel)
+
+
+def test_projector_mode_in_the_dark_theme_is_light_on_dark(app_url, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/?projector=1")
+        page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
+        for sel in ("h1", ".stMain p", ".mgl-head", ".mgl-mlabel", ".mgl-legend"):
+            assert contrast(page, sel) >= 7, sel  # high contrast is projector mode's point
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_train_view_scrolls_sideways_instead_of_cutting_the_pictures(app_url, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
+        width, content, overflow = page.evaluate(
+            "() => { const t = document.querySelector('.mgl-train');"
+            " return [t.clientWidth, t.scrollWidth, getComputedStyle(t).overflowX]; }"
+        )
+        assert content > width and overflow == "auto"
+        page.evaluate("() => { const t = document.querySelector('.mgl-train'); t.scrollLeft = t.scrollWidth; }")
+        right = page.evaluate("() => document.querySelector('canvas.mgl-boundary').getBoundingClientRect().right")
+        assert right <= 390  # the boundary's right edge can be brought on screen
+    finally:
+        context.close()
