@@ -212,3 +212,28 @@ def test_renaming_a_run_keeps_the_run_picked_and_the_next_action_on_it(db):
     assert "Delete run #2 (renamed two)" in at.warning[0].value
     at.button(key="exp_delete_yes").click().run()
     assert ids(db) == [1, 3]
+
+
+def test_opening_an_interrupted_run_says_its_weights_are_from_the_last_save(db):
+    """A tab closed between two saves: the store has more steps than its weights; opening it says which step the
+    weights are from (it said "final weights")."""
+    from tests.test_recording import Clock
+
+    clock = Clock()
+    store = RunStore(db, clock=clock)
+    rec = recording.Recorder(opener=lambda: (store, ""), heartbeat=True, clock=clock)
+    tr = Trainer(RunConfig(**{**CONFIG, "steps": 50}))
+    rec.sync(tr, True)
+    for _ in range(12):  # saved at steps 2 (1.5 s) and 9 (12 s); steps 10-12 only in the steps table
+        tr.step()
+        clock.t += 1.5
+    rec.sync(tr, True)
+    clock.t += 1000  # the tab is gone; another session's sweep ends the run
+    assert store.close_stale(force=True) == [rec.run_id]
+    store.close()
+    at = page()
+    at.selectbox(key="exp_run").set_value(rec.run_id).run()
+    at.button(key="exp_open").click().run()
+    said = " ".join(n.value for n in [*at.info, *at.success, *at.warning])
+    assert "its weights at step 9, the last saved: the run went on to step 12 before it was interrupted" in said, said
+    assert "final weights" not in said

@@ -238,7 +238,7 @@ def test_every_live_change_is_logged_with_the_step_it_followed(tmp_path):
     assert [r["lr"] for r in tr.history[2:4]] == [0.1, 0.05]  # step 4 is the first with the new lr
 
 
-def test_a_running_run_stores_its_weights_every_ten_seconds_of_training(tmp_path):
+def test_a_running_run_stores_its_weights_after_a_second_then_every_ten_seconds_of_training(tmp_path):
     db, clock = tmp_path / "runs.db", Clock()
     rec, tr = recording.Recorder(db, clock=clock), small(steps=40)
     rec.sync(tr, True)
@@ -253,8 +253,9 @@ def test_a_running_run_stores_its_weights_every_ten_seconds_of_training(tmp_path
                 saved.append(run["metrics"]["step"])
                 weights = [p.data for p in export.loads(run["weights"]).model.parameters()]
                 assert weights == [p.data for p in tr.params]  # the weights of that very step
-    # 1.5 s per step: the first save after 10 s is at step 8 (12 s, the clock is read before the step's time)
-    assert saved[:4] == [8, 15, 22, 29] and all(b - a <= 7 for a, b in zip(saved, saved[1:]))
+    # 1.5 s per step, the clock read before the step's time: the first save comes after 1 s, at step 2 (1.5 s), so a
+    # run closed early still has weights; then every 10 s: step 9 (12 s), 16 (22.5 s), 23 (33 s)
+    assert saved[:4] == [2, 9, 16, 23] and all(b - a <= 7 for a, b in zip(saved, saved[1:]))
 
 
 def test_a_silent_session_s_run_is_closed_by_another_session_and_continues_if_it_comes_back(tmp_path):
@@ -267,10 +268,10 @@ def test_a_silent_session_s_run_is_closed_by_another_session_and_continues_if_it
     a, b = session(), session()
     ta, tb = small(steps=50), small(seed=2, steps=50)
     a.sync(ta, True)
-    for _ in range(8):
+    for _ in range(9):
         ta.step()
         clock.t += 1.5
-    a.sync(ta, True)  # a tick: heartbeat; 12 s of training: weights saved
+    a.sync(ta, True)  # a tick: heartbeat; weights saved at steps 2 (1.5 s) and 9 (12 s)
     run_a = a.run_id
     b.sync(tb, False)
     clock.t += 100  # a's tab was closed 100 s ago; b's session ticks
@@ -280,13 +281,13 @@ def test_a_silent_session_s_run_is_closed_by_another_session_and_continues_if_it
     b.sync(tb, False)
     run = store.get_run(run_a)
     assert run["status"] == "interrupted" and "session" in run["message"]
-    assert export.loads(run["weights"]).metrics["step"] == 8  # its last saved weights
+    assert export.loads(run["weights"]).metrics["step"] == 9  # its last saved weights
     # the tab comes back (a reconnect after the sweep): the same run goes on
     a.sync(ta, True)
     ta.run(5)
     a.sync(ta, False)
     run = store.get_run(run_a)
-    assert run["status"] == "paused" and run["message"] == "" and run["steps"] == 13
+    assert run["status"] == "paused" and run["message"] == "" and run["steps"] == 14
     assert len(store.list_runs()) == 1  # b never stepped: no run of its own
     assert a.error == "" and b.error == ""
     store.close()

@@ -48,4 +48,17 @@ def open_run(run_id: int, run: dict) -> None:
         ss.update(old)
         raise
     rounded = f" Rounded to the sidebar's choices: {', '.join(notes)}." if notes else ""
-    replace_trainer(trainer, f"Opened run #{run_id} ({run['name']}): its settings and final weights.{rounded}")
+    replace_trainer(
+        trainer, f"Opened run #{run_id} ({run['name']}): its settings and {weights_words(run, loaded)}.{rounded}"
+    )
+
+
+def weights_words(run: dict, loaded) -> str:
+    """Which weights a stored run gives: its final ones, or (a run interrupted between checkpoints) an earlier step's."""
+    saved, steps = loaded.metrics.get("step"), run.get("steps") or 0
+    if isinstance(saved, int) and saved < steps:
+        return (
+            f"its weights at step {saved:,}, the last saved: the run went on to step {steps:,} before it was "
+            f"{run.get('status') or 'stopped'}, and the steps after the last save are lost"
+        )
+    return "final weights"

@@ -27,6 +27,7 @@ from micrograd.studio.store_base import _step_row
 from micrograd.studio.trainer import Trainer
 
 CHECKPOINT_SECONDS = 10.0  # a live run's weights in the store are at most this old (of training time)
+FIRST_CHECKPOINT_SECONDS = 1.0  # the first save comes sooner: a short run closed early still has weights
 HEARTBEAT_SECONDS = 5.0  # how often a session tells the store it is alive (RunStore.STALE_SECONDS is 120)
 
 
@@ -283,6 +284,7 @@ class Recorder:
         self._initial: list[float] | None = None  # parameter values before the first step
         self._seen: tuple[object, dict] = (None, {})  # the trainer's config object and dict as last logged
         self._started = self._checkpointed = 0.0
+        self._saved = False  # weights of the current run stored yet
 
     @property
     def run_id(self) -> int | None:
@@ -330,7 +332,7 @@ class Recorder:
                 rec.set_status(Status.RUNNING)
             self._log_changes(trainer, record["step"] - 1)  # a change seen now was made before this step
         rec.on_step(record)
-        if self.clock() - self._checkpointed >= CHECKPOINT_SECONDS:
+        if self.clock() - self._checkpointed >= (CHECKPOINT_SECONDS if self._saved else FIRST_CHECKPOINT_SECONDS):
             self._checkpoint(trainer)
         self._note(rec.error)
 
@@ -360,6 +362,7 @@ class Recorder:
             return None
         self.recorder, self._gave_up, self._initial = rec, None, None
         self._started = self._checkpointed = self.clock()
+        self._saved = False  # no weights of this run in the store yet
         self._seen = (trainer.config, trainer.config.to_dict())
         self._note("")
         return rec
@@ -385,7 +388,7 @@ class Recorder:
         self._seen = (config, now)
 
     def _checkpoint(self, trainer: Trainer) -> None:
-        self._checkpointed = self.clock()
+        self._checkpointed, self._saved = self.clock(), True
         if self.recorder is not None:
             config, data = trainer.config.to_dict(), trainer.dataset.summary()
             self.recorder.checkpoint(trainer.metrics(), weights_of(trainer), config, data)
