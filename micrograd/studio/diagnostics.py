@@ -158,6 +158,16 @@ def layer_health(
     return health
 
 
+SERIES_LIMIT = 50_000  # per-step entries kept in memory; beyond, the older half is thinned (see thin)
+
+
+def thin(records: list, keep: int) -> None:
+    """Halve the older part of a long per-step list in place: every other entry before the newest ``keep`` (the
+    first stays). A run without a budget then holds a bounded number, denser towards the present."""
+    if len(records) > keep:
+        records[:] = records[:-keep:2] + records[-keep:]
+
+
 class Monitor:
     """Follows one run step by step: remembers the first loss and the recent ones, and the warnings so far."""
 
@@ -273,6 +283,9 @@ class Monitor:
             ("activation_quantiles", tuple(h.activations for h in health)),
         ):
             self.series[key].append(values)
+        if len(self.series["step"]) > SERIES_LIMIT:
+            for column in self.series.values():
+                thin(column, SERIES_LIMIT // 2)
         return self.last
 
 

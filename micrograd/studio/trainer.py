@@ -29,6 +29,7 @@ from micrograd.studio.threads import one_blas_thread
 if TYPE_CHECKING:  # imported at run time only when the compiled engine is first used
     from micrograd.fast.compiled import CompiledLoss
 
+HISTORY_LIMIT = 50_000  # step records kept in memory (a record is ~0.4 KB); beyond, older ones are thinned
 _gc_lock = threading.Lock()
 _gc_depth = 0
 _gc_was_enabled = False
@@ -336,6 +337,8 @@ class Trainer:
         diag = self.monitor.observe(k + 1, loss, health, self.model.activation, diverged)
         record = {"step": k + 1, "lr": lr, "loss": loss, **metrics, "grad_norm": grad_norm, "seconds": seconds}
         self.history.append(record)
+        if len(self.history) > HISTORY_LIMIT:  # memory stays bounded; the run store and on_step see every step
+            diagnostics.thin(self.history, HISTORY_LIMIT // 2)
         self.status = TRAINING
         self.message = " ".join(diag.warnings)  # kept by the run store with the final status
         if diverged:

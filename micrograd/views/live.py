@@ -46,6 +46,7 @@ the boundary frames leave allow (micrograd.views.rates; docs/benchmarks.md has t
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -121,7 +122,7 @@ class LiveFeed:
         self._held_key: tuple | None = None  # the static key the recorded frames belong to
         self._frames: list[dict] = []
         self._last_step = -1  # newest step with a frame (sent or pending)
-        self._metric_cursor = 0  # history index of the next metric point to send
+        self._metric_step = 0  # step of the last metric point sent (the history is thinned when long: not an index)
         self._inputs: np.ndarray | None = None  # grid inputs of the current static part
         self._thumb_inputs: np.ndarray | None = None
         self._X: np.ndarray | None = None  # train then test points
@@ -296,7 +297,7 @@ class LiveFeed:
                 self._frames, self._net_at, self._last_step = [], -(10**9), -1
                 self._rate.reset()
             self._static_key = self._held_key = key
-            self._metric_cursor = 0
+            self._metric_step = 0
         if self._last_step != trainer.step_count:  # the newest step is always shown (Pause plays out to it)
             self._frames.append(self._frame(trainer, trainer.step_count, state != Status.RUNNING))
         elif state != Status.RUNNING:
@@ -384,8 +385,10 @@ class LiveFeed:
         return {"from": key, "frames": frames, "metrics": metrics, "metrics_lr": rates}
 
     def _new_metrics(self, history: Sequence[dict]) -> curves.Points | None:
-        start = self._metric_cursor if self._metric_cursor <= len(history) else 0  # shorter: the run was replaced
-        self._metric_cursor = len(history)
+        newest = history[-1]["step"] if history else 0
+        after = self._metric_step if self._metric_step <= newest else 0  # shorter: the run was replaced
+        start = bisect.bisect_right(history, after, key=lambda r: r["step"])
+        self._metric_step = newest
         return curves.new_points(history, start, self._task)
 
     def _next_metrics(self, trainer) -> curves.Points | None:
