@@ -8,10 +8,13 @@ import streamlit as st
 import ui
 from micrograd.fast import numeric
 from micrograd.losses import LOSS_TITLES
+from micrograd.studio import reloads
 from micrograd.studio import trainer as training
+from micrograd.studio.runs import StoreError
 from micrograd.views import classes, gallery, live, plots, text
 from ui import lesson as lesson_ui
 from ui.components import live as components
+from ui.store import run_store
 from ui.uploads import apply_drawing
 
 LOSS_HELP = {
@@ -112,6 +115,21 @@ def _on_drawn() -> None:
         ui.pause()
 
 
+def _on_was() -> None:
+    """After a reload the tab names the run it recorded before: end it and say so (micrograd.studio.reloads)."""
+    ss = st.session_state
+    recorder = ss.get("recorder")
+    try:
+        said = reloads.left_behind(
+            run_store(), (ss.get("live_train") or {}).get("was"), getattr(recorder, "run_id", None)
+        )
+    except StoreError:  # the store's own banner says what is wrong with it
+        return
+    if said:
+        ss["notices"].append(said)
+        ss["was_noted"] = True  # a full run shows the notice
+
+
 def _evaluation(tr: training.Trainer) -> None:
     """Drawn when training pauses: the confusion matrix, the image gallery (digits) or the regression errors."""
     d = tr.dataset
@@ -167,7 +185,8 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         log_y = bool(ss.get("view_log_loss"))  # the toggle sits outside: changing it reruns the page
         # paused: the steps Start will take, played at once when it is pressed (see LiveFeed.ahead)
         update = feed.update(tr, state=ui.run_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr, ahead=True)
-        update |= {"projector": PROJECTOR}
+        # recorded: the run this tab records, which the browser remembers across a reload (ui/components/tab.js)
+        update |= {"projector": PROJECTOR, "recorded": getattr(ss.get("recorder"), "run_id", None)}
         payload = live.encode(update)
         feed.sent(update, len(payload))  # how many bytes its pictures took: the network picture's rate follows
         result = components.view(
@@ -177,9 +196,11 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
             on_pick_change=_ignore,
             on_drawn_change=_on_drawn,
             on_need_change=_on_need,
+            on_was_change=_on_was,
         )
-        if ss.pop("drawing_applied", False):
-            st.rerun()  # a full run: the sidebar applies the drawn data (weights re-initialised)
+        applied, noted = ss.pop("drawing_applied", False), ss.pop("was_noted", False)
+        if applied or noted:
+            st.rerun()  # a full run: the sidebar applies the drawn data (weights re-initialised), notices show
         picked = result.pick if result is not None else None
         if isinstance(picked, int) and 0 <= picked < len(tr.dataset.y_train):  # a click on a training point
             ss["g_source"], ss["g_index"] = "point", picked

@@ -214,11 +214,12 @@ def test_renaming_a_run_keeps_the_run_picked_and_the_next_action_on_it(db):
     assert ids(db) == [1, 3]
 
 
-def test_opening_an_interrupted_run_says_its_weights_are_from_the_last_save(db):
+def test_opening_an_interrupted_run_says_its_weights_are_from_the_last_save(db, monkeypatch):
     """A tab closed between two saves: the store has more steps than its weights; opening it says which step the
     weights are from (it said "final weights")."""
     from tests.test_recording import Clock
 
+    monkeypatch.setattr(recording, "SAVE_SHARE", 1e-12)  # saves as rare as a large net's: every 10 s
     clock = Clock()
     store = RunStore(db, clock=clock)
     rec = recording.Recorder(opener=lambda: (store, ""), heartbeat=True, clock=clock)

@@ -3,8 +3,8 @@
 ``Recorder`` is the API: ``watch(trainer)`` before it steps, ``sync(trainer, running)`` whenever the caller looks
 at it (each script run and live tick in the dashboard; once at the end in the CLI), ``close()`` when done. It opens
 a run at the trainer's first step with the weights from before that step, logs every setting changed live (the
-step it followed, the field, the new value), saves the weights at least every CHECKPOINT_SECONDS of training,
-and keeps the stored status in line with the trainer's. With ``heartbeat=True`` (dashboard sessions) it also tells
+step it followed, the field, the new value), saves the weights every FIRST_CHECKPOINT_SECONDS to CHECKPOINT_SECONDS
+of training (as often as SAVE_SHARE of the time allows), and keeps the stored status in line with the trainer's. With ``heartbeat=True`` (dashboard sessions) it also tells
 the store the session is alive and closes the runs of sessions that went silent (see RunStore.close_stale).
 
 ``RunRecorder`` is its writer for one run: buffered steps, changes, checkpoints, status; a store failure becomes
@@ -27,7 +27,8 @@ from micrograd.studio.store_base import _step_row
 from micrograd.studio.trainer import Trainer
 
 CHECKPOINT_SECONDS = 10.0  # a live run's weights in the store are at most this old (of training time)
-FIRST_CHECKPOINT_SECONDS = 1.0  # the first save comes sooner: a short run closed early still has weights
+FIRST_CHECKPOINT_SECONDS = 1.0  # and at least this old: a run closed or reloaded early still has its weights
+SAVE_SHARE = 0.01  # saves take at most this share of the time: a small net saves every second, a large one less
 HEARTBEAT_SECONDS = 5.0  # how often a session tells the store it is alive (RunStore.STALE_SECONDS is 120)
 
 
@@ -284,7 +285,7 @@ class Recorder:
         self._initial: list[float] | None = None  # parameter values before the first step
         self._seen: tuple[object, dict] = (None, {})  # the trainer's config object and dict as last logged
         self._started = self._checkpointed = 0.0
-        self._saved = False  # weights of the current run stored yet
+        self._save_cost = 0.0  # seconds the last save of the current run's weights took
 
     @property
     def run_id(self) -> int | None:
@@ -332,7 +333,8 @@ class Recorder:
                 rec.set_status(Status.RUNNING)
             self._log_changes(trainer, record["step"] - 1)  # a change seen now was made before this step
         rec.on_step(record)
-        if self.clock() - self._checkpointed >= (CHECKPOINT_SECONDS if self._saved else FIRST_CHECKPOINT_SECONDS):
+        due = min(CHECKPOINT_SECONDS, max(FIRST_CHECKPOINT_SECONDS, self._save_cost / SAVE_SHARE))
+        if self.clock() - self._checkpointed >= due:
             self._checkpoint(trainer)
         self._note(rec.error)
 
@@ -362,7 +364,7 @@ class Recorder:
             return None
         self.recorder, self._gave_up, self._initial = rec, None, None
         self._started = self._checkpointed = self.clock()
-        self._saved = False  # no weights of this run in the store yet
+        self._save_cost = 0.0  # seconds the last save of this run's weights took (none yet)
         self._seen = (trainer.config, trainer.config.to_dict())
         self._note("")
         return rec
@@ -388,10 +390,11 @@ class Recorder:
         self._seen = (config, now)
 
     def _checkpoint(self, trainer: Trainer) -> None:
-        self._checkpointed, self._saved = self.clock(), True
+        self._checkpointed, started = self.clock(), time.perf_counter()
         if self.recorder is not None:
             config, data = trainer.config.to_dict(), trainer.dataset.summary()
             self.recorder.checkpoint(trainer.metrics(), weights_of(trainer), config, data)
+            self._save_cost = time.perf_counter() - started
 
     def sync(self, trainer: Trainer, running: bool) -> None:
         """Watch trainer, then store its status: its final one when done, else running or paused.

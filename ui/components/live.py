@@ -25,7 +25,7 @@ from typing import Any
 import streamlit as st
 
 HERE = Path(__file__).parent
-LIBRARY = ["player.js", "paint.js", "train_net.js", "train_view.js", "draw.js", "net_view.js"]  # in this order
+LIBRARY = ["player.js", "paint.js", "tab.js", "train_net.js", "train_view.js", "draw.js", "net_view.js"]  # in order
 STYLES = ["live.css"]
 
 LIB_JS = """

@@ -436,7 +436,7 @@
     }
     v.send = (drawing) => setTriggerValue("drawn", drawing);
     v.need = (seq) => setTriggerValue("need", seq);
-    mg.receive(v, data, (u) => apply(v, u), "live view");
+    mg.receive(v, data, (u) => (apply(v, u), mg.tab.note(u, setTriggerValue)), "live view");
     return () => {
       // the element left the page (mg.mount's release): stop playing and forget it; safe to run twice
       v.player.destroy();

@@ -1,0 +1,78 @@
+"""A run left behind by a reload ends at once and the new page says what is kept (QA: it stayed "running" in
+Experiments for two minutes and the reloaded page said nothing)."""
+
+from micrograd.studio import recording, reloads
+from micrograd.studio.config import RunConfig
+from micrograd.studio.runs import RunStore
+from micrograd.studio.trainer import Trainer
+from tests.test_browser import sidebar_button, wait_for_app
+from tests.test_recording import Clock
+
+CONFIG = dict(dataset="moons", samples=40, layers=[4], steps=100, engine="scalar")
+
+
+def recorded(store: RunStore, clock: Clock, steps: int, running: bool = True) -> int:
+    """A run trained `steps` steps of 1.5 s by a session that then went away."""
+    rec = recording.Recorder(opener=lambda: (store, ""), heartbeat=True, clock=clock)
+    tr = Trainer(RunConfig(**CONFIG))
+    rec.sync(tr, True)
+    for _ in range(steps):
+        tr.step()
+        clock.t += 1.5
+    rec.sync(tr, running)
+    return rec.run_id
+
+
+def test_a_run_left_behind_ends_and_the_notice_says_its_steps_and_saved_weights(tmp_path):
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+    run_id = recorded(store, clock, 6)
+    clock.t += 5  # the reloaded page's first update
+    said = reloads.left_behind(store, run_id, current=None)
+    run = store.get_run(run_id)
+    assert run["status"] == "interrupted" and run["message"] == reloads.WHY
+    saved = reloads.saved_step(run["weights"])
+    assert saved is not None and 1 <= saved <= 6
+    assert said == (
+        f"Run #{run_id} ({run['name']}) ended when this page was reloaded: a run lives in its page. The run store "
+        f"has its first 6 steps and its weights at step {saved}: open it on the Experiments page to go on from there."
+    )
+    assert reloads.left_behind(store, run_id, current=None) is None  # said once: it has ended
+
+
+def test_nothing_is_said_of_a_run_that_is_ours_unknown_or_not_a_number(tmp_path):
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+    run_id = recorded(store, clock, 3)
+    assert reloads.left_behind(store, run_id, current=run_id) is None  # this session's own run
+    for bad in (999, "1", None, True, 1.5):
+        assert reloads.left_behind(store, bad, current=None) is None
+    assert store.get_run(run_id)["status"] == "running"
+
+
+def test_a_paused_run_left_behind_ends_too(tmp_path):
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+    run_id = recorded(store, clock, 4, running=False)
+    said = reloads.left_behind(store, run_id, current=None)
+    assert said and "has its first 4 steps" in said and store.get_run(run_id)["status"] == "interrupted"
+
+
+def test_in_the_browser_a_reload_during_training_ends_the_run_and_says_so(app_url, app_db, page):
+    page.goto(f"{app_url}/?steps=3000&speed=20")
+    wait_for_app(page)
+    sidebar_button(page, "Start").click()
+    page.wait_for_function("() => +document.querySelector('canvas.mgl-boundary').dataset.step >= 30", timeout=60_000)
+    run_id = int(page.evaluate("() => sessionStorage.getItem('mg_recorded_run')"))
+    page.reload()
+    notice = page.get_by_text(f"Run #{run_id} (", exact=False).filter(has_text="ended when this page was reloaded")
+    notice.wait_for(timeout=60_000)
+    with RunStore(app_db) as store:
+        run = store.get_run(run_id)
+    assert run["status"] == "interrupted" and run["steps"] >= 10  # steps reach the store within a second
+    said = notice.inner_text()
+    assert f"has its first {run['steps']:,} steps and its weights at step {reloads.saved_step(run['weights'])}:" in said
+    page.reload()  # nothing left behind now: no second notice
+    wait_for_app(page)
+    page.wait_for_timeout(1500)
+    assert page.get_by_text("ended when this page was reloaded").count() == 0
