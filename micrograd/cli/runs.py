@@ -171,8 +171,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"  {terminal(k)}: {json.dumps(v)}{note}")  # json.dumps escapes controls in values
         print(f"last {len(steps)} steps (each row measured before its step's update; metrics: at the final weights):")
         if steps:
-            skip = ("train_accuracy", "test_accuracy") if run["task"] == "regression" else ("train_r2", "test_r2")
-            keys = tuple(k for k in STEP_KEYS if k not in skip)  # the run's own score: accuracy or R²
+            keys = tuple(k for k in STEP_KEYS if k in steps[0])  # the run's own score: accuracy or R²
             print(table([[_fmt(s[k]) for k in keys] for s in steps], keys))
         return 0
 

@@ -324,15 +324,19 @@ class RunStore(StoreBase, SweepRecords):
         return self._run_dict(row)
 
     def get_steps(self, run_id: int, last: int | None = None) -> list[dict]:
-        """The run's step records in step order (only the last `last` if given)."""
+        """The run's step records in step order (only the last `last` if given), with the trainer's keys: the
+        accuracies of a classifier, the R² of a regression."""
         with self._db(write=False) as conn:
             self._check_run(conn, run_id)
+            (task,) = conn.execute("SELECT task FROM runs WHERE id = ?", (run_id,)).fetchone()
+            other = ("train_accuracy", "test_accuracy") if task == "regression" else ("train_r2", "test_r2")
+            keys = [k for k in STEP_KEYS if k not in other]
             if last is None:
                 rows = conn.execute("SELECT * FROM steps WHERE run_id = ? ORDER BY step", (run_id,)).fetchall()
             else:
                 sql = "SELECT * FROM steps WHERE run_id = ? ORDER BY step DESC LIMIT ?"
                 rows = conn.execute(sql, (run_id, max(0, int(last)))).fetchall()[::-1]
-        return [{k: r[k] for k in STEP_KEYS} for r in rows]
+        return [{k: r[k] for k in keys} for r in rows]
 
     def rename(self, run_id: int, name: str) -> None:
         """Give a run a new (non-empty) name."""
