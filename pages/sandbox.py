@@ -12,6 +12,7 @@ from micrograd.studio import sandbox
 from micrograd.studio.sandbox_link import link_params, read_link
 from micrograd.views import graph as G
 from micrograd.views import text as esc
+from micrograd.views.dot import format_number
 
 CUSTOM = "(your own)"
 MAX_VARIABLES = 20
@@ -45,6 +46,8 @@ def from_link() -> None:
     if text is not None:
         same = [name for name, (t, _) in sandbox.PRESETS.items() if t == text]
         ss["s_text"], ss["s_preset"] = text, same[0] if same else CUSTOM
+        for name in sandbox.names(text):  # the link's variables start at 1 unless it gives them (not the preset's)
+            ss[f"s_var_{name}"] = 1.0
     for name, value in values.items():
         ss[f"s_var_{name}"] = value
     for w in warnings:
@@ -122,7 +125,7 @@ def main() -> None:
     except sandbox.ExpressionError as e:
         show_error(e, text)
         return
-    st.metric("Output", f"{root.data:.4f}")
+    st.metric("Output", format_number(root.data))  # 1e300 as 1.000e+300, not 300 digits
     # inf or nan anywhere in the graph gets a word, not just a silent "inf"
     note = sandbox.overflow_note(root, divisions)
     if note:

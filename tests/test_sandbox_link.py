@@ -63,3 +63,26 @@ def test_a_link_to_a_preset_names_it_and_a_bad_link_says_why_and_shows_the_prese
     said = [w.value for w in at.warning]
     assert any("at most 500" in w for w in said) and any("number pairs; those variables" in w for w in said)
     assert all("<b>" not in w for w in said)  # the link's text is escaped, never markup
+
+
+def test_a_links_variables_it_does_not_give_start_at_1_as_its_warning_says():
+    """QA: the warning said 1 while the boxes showed the README preset's -4 and 2 (and the link then carried them)."""
+    at = page(expr="a*b", vals="a:abc")
+    assert at.number_input(key="s_var_a").value == 1.0 and at.number_input(key="s_var_b").value == 1.0
+    assert at.metric[0].value == "1.0000" and at.query_params["vals"] == "a:1;b:1"
+    assert any("start at 1" in w.value for w in at.warning)
+
+
+def test_more_values_than_the_sandbox_takes_are_said_as_such_not_as_bad_pairs():
+    many = ";".join(f"v{k}:{k}" for k in range(25))
+    _, values, warnings = read_link("v0", many)
+    assert len(values) == MAX_VALUES and warnings == [
+        f"The link gives 25 variable values; the Sandbox takes the first {MAX_VALUES}, the others start at 1."
+    ]
+
+
+def test_a_huge_output_is_shown_short():
+    at = page(expr="a*b", vals="a:1e300;b:2")
+    assert at.metric[0].value == "2.000e+300"
+    (chart,) = at.get("graphviz_chart")
+    assert "output = 2.000e+300" in chart.proto.spec

@@ -31,15 +31,19 @@ def read_link(expr: str | None, vals: str | None) -> tuple[str | None, dict[str,
             text = expr
     values: dict[str, float] = {}
     bad: list[str] = []
-    for item in (vals or "").split(";")[: MAX_VALUES + 1]:
-        if not item:
-            continue
+    items = [item for item in (vals or "").split(";") if item]
+    for item in items[:MAX_VALUES]:
         name, sep, number = item.partition(":")
-        if sep and name.isidentifier() and is_number(number) and len(values) < MAX_VALUES:
+        if sep and name.isidentifier() and is_number(number):
             values[name] = float(number)
         else:
             bad.append(item)
     if bad:
         shown = ", ".join(repr(b[:40]) for b in bad[:3])
         warnings.append(f"The link's variable values {shown} are not name:number pairs; those variables start at 1.")
+    if len(items) > MAX_VALUES:
+        warnings.append(
+            f"The link gives {len(items):,} variable values; the Sandbox takes the first {MAX_VALUES}, the others "
+            "start at 1."
+        )
     return text, values, warnings

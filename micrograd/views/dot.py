@@ -245,7 +245,7 @@ def sandbox_dot(root: Value, names: Iterable[str] = ()) -> str:
     from micrograd.views.graph import value_snapshot
 
     snap = value_snapshot(root, names)
-    return to_dot(snap, title=f"{root.label or 'output'} = {root.data:.4f}", rankdir="TB", legend=False)
+    return to_dot(snap, title=f"{root.label or 'output'} = {format_number(root.data)}", rankdir="TB", legend=False)
 
 
 def render(dot_source: str, fmt: str = "svg") -> bytes:
