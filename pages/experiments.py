@@ -129,10 +129,12 @@ def _compare(store: RunStore, chosen: list[dict]) -> None:
     log_y = st.toggle("Log-scale loss", key="exp_log_loss")
     fits = [compare.is_regression(r) for r in chosen]
     charts = [("exp_loss", compare.loss_figure(series, log_y))]
-    if not all(fits):  # classifiers: accuracy; regression runs: R² (a mix gets both)
-        charts.append(("exp_accuracy", compare.accuracy_figure([s for s, f in zip(series, fits) if not f])))
+    # classifiers: accuracy; regression runs: R² (a mix gets both); each chart gets every run, so a run keeps its
+    # colour, and draws the runs that have its score
+    if not all(fits):
+        charts.append(("exp_accuracy", compare.accuracy_figure(series)))
     if any(fits):
-        charts.append(("exp_r2", compare.r2_figure([s for s, f in zip(series, fits) if f])))
+        charts.append(("exp_r2", compare.r2_figure(series)))
     for col, (key, fig) in zip(st.columns(len(charts)), charts):
         col.plotly_chart(fig, key=key, config=CHART)
     st.caption("Solid lines: training set; dotted: test set. Each run keeps one colour.")

@@ -76,6 +76,11 @@ def test_the_runs_table_has_r2_columns_and_regression_runs_compare_by_r2(db):
     assert set(specs) == {"exp_loss", "exp_accuracy", "exp_r2"}
     assert {t["name"].split(" · ")[0] for t in specs["exp_accuracy"]["data"]} == {compare.run_label(runs[0])}
     assert {t["name"].split(" · ")[0] for t in specs["exp_r2"]["data"]} == {compare.run_label(runs[1])}
+    colour = {t["name"]: t["line"]["color"] for key in specs for t in specs[key]["data"]}  # one per run, everywhere
+    for run in runs:
+        assert len({c for name, c in colour.items() if name.startswith(compare.run_label(run) + " · ")}) == 1
+    low, high = specs["exp_r2"]["layout"]["yaxis"]["range"]
+    assert -1.02 <= low and high == 1.02  # an early R² far below 0 would flatten the rest: clipped at -1
     assert cls.status == "finished"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -126,7 +127,9 @@ def accuracy_figure(series: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
 def r2_figure(series: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
     """Train (solid) and test (dotted) R² of regression runs: 1 is a perfect fit, 0 no better than the mean."""
     fig = _curves(series, R2_METRICS, "R² (regression)", percent=False)
-    fig.update_yaxes(title="R²")
+    values = [y for t in fig.data for y in t.y if y is not None and math.isfinite(y)]
+    low = max(-1.0, min(values, default=0.0))  # clipped at -1, as the Train page: an early -8 would flatten the rest
+    fig.update_yaxes(title="R²", range=[low - 0.02, 1.02])
     return fig
 
 
