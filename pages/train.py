@@ -25,6 +25,7 @@ LOSS_HELP = {
     "hinge": "Σ over the wrong classes of max(0, 1 + score − score of the true class): the multi-class SVM loss",
     "huber": "squared error near the target, linear beyond 1: robust to outliers",
 }
+REGRESSION_LOSS_HELP = {"mse": "(prediction − target)²: the squared distance from the (standardised) target"}
 
 ui.require_dashboard("pages/train.py")
 st.title("micrograd studio")
@@ -226,10 +227,11 @@ def _legend(tr: training.Trainer) -> None:
             f"{text.md(d.class_names[0])}, light = near the decision boundary)."
         )
     loss = tr.config.loss
+    helps = LOSS_HELP | REGRESSION_LOSS_HELP if task == "regression" else LOSS_HELP  # "±1 label" is a class's
     st.caption(
         f"{picture} Each picture is a real training step; at high speeds the view says when it shows every k-th "
         f"step.{held} Click a training point to trace it on the Graph page; **Draw** adds, paints and erases points "
-        f"of your own. Loss: {LOSS_TITLES.get(loss, loss)}, {LOSS_HELP.get(loss, '')}; averaged over each set."
+        f"of your own. Loss: {LOSS_TITLES.get(loss, loss)}, {helps.get(loss, '')}; averaged over each set."
     )
 
 

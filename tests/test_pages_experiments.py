@@ -129,6 +129,8 @@ def test_open_in_train_page_loads_the_runs_weights_and_settings(db):
     want = trainers[0]
     assert tr.config == want.config and tr.step_count == 0
     assert [p.data for p in tr.model.parameters()] == [p.data for p in want.model.parameters()]
+    said = " ".join(n.value for n in [*at.info, *at.success, *at.warning])
+    assert f"its weights at step {want.step_count}, where it ended; training goes on from them as a new run" in said
     at.run()  # the sidebar must not re-initialise the opened model on the next run
     assert at.session_state["trainer"] is tr and tr.config.seed == 1 and not at.exception
 

@@ -49,6 +49,8 @@ def test_regression_shows_the_curve_view_r2_and_errors_in_the_targets_units():
     assert tr.config.task == "regression" and tr.config.loss == "mse"
     assert view(at)["static"]["mode"] == "curve"
     assert "MAE" in messages(at, "caption")
+    said = messages(at, "caption")
+    assert "squared distance from the (standardised) target" in said and "±1 label" not in said  # not a class's
     at.button(key="btn_start").click().run()
     for _ in range(20):
         if not at.session_state["running"]:

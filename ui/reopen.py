@@ -54,11 +54,14 @@ def open_run(run_id: int, run: dict) -> None:
 
 
 def weights_words(run: dict, loaded) -> str:
-    """Which weights a stored run gives: its final ones, or (a run interrupted between checkpoints) an earlier step's."""
+    """Which weights a stored run gives (its last step's, or an earlier save's), and that training counts anew."""
     saved, steps = loaded.metrics.get("step"), run.get("steps") or 0
+    anew = "training goes on from them as a new run, counting from step 0"
     if isinstance(saved, int) and saved < steps:
         return (
             f"its weights at step {saved:,}, the last saved: the run went on to step {steps:,} before it was "
-            f"{run.get('status') or 'stopped'}, and the steps after the last save are lost"
+            f"{run.get('status') or 'stopped'}, and the steps after the last save are lost; {anew}"
         )
-    return "final weights"
+    if isinstance(saved, int):
+        return f"its weights at step {saved:,}, where it ended; {anew}"
+    return f"its final weights; {anew}"
