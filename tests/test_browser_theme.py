@@ -26,6 +26,16 @@ CONTRAST_JS = """(sel) => {
   const [l1, l2] = [lum(mix), lum(bg.slice(0, 3))];
   return (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
 }"""
+# the chosen Trace/Draw button's background against the page's (QA: dark slate on the dark page)
+CHOSEN_JS = """() => {
+  const probe = document.createElement('canvas').getContext('2d');
+  const lum = (c) => { probe.fillStyle = c; probe.fillRect(0, 0, 1, 1);
+    return [...probe.getImageData(0, 0, 1, 1).data].slice(0, 3).map((v) => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0); };
+  const a = lum(getComputedStyle(document.querySelector('.mgl-btn.mgl-on')).backgroundColor);
+  const b = lum(getComputedStyle(document.querySelector('.stApp')).backgroundColor);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
 # the curve canvases: the colour of a pixel in their corner (their own panel, drawn by paint.js)
 CORNER_JS = "() => [...document.querySelector('canvas.mgl-curve').getContext('2d').getImageData(2, 2, 1, 1).data]"
 
@@ -56,6 +66,7 @@ def test_the_train_and_graph_views_read_in_either_theme(app_url, themed):
     for sel in (".mgl-head", ".mgl-mvalue", ".mgl-mlabel", ".mgl-title", ".mgl-legend", ".mgl-status"):
         assert contrast(page, sel) >= 4.5, (theme, sel)
     assert page.evaluate(CORNER_JS) == [255, 255, 255, 255]  # the curves sit on a white panel, as the boundary
+    assert page.evaluate(CHOSEN_JS) >= 3  # the chosen button stands out from the page (WCAG's 3:1 for controls)
     page.goto(f"{app_url}/graph?steps=30")
     page.locator(".mgg-bar button").first.wait_for()
     for sel in (".mgg-bar button", ".mgg-status", ".mgg-lnote", ".mgg-kind"):

@@ -43,13 +43,14 @@ def test_before_anything_is_measured_the_raw_budget_applies():
 
 
 def test_a_faster_rung_needs_room_to_spare_so_the_stride_does_not_flap():
-    r = measured(400, 2000)
-    assert r.stride(50, SIZES, 12) == 2  # 50 x 400 + 25 x 2000 = 70,000: just fits
-    r.net = 2100  # a little more: 2 no longer fits, 3 does
+    fits = (rates.PAYLOAD_BYTES_PER_SECOND - 50 * 400) / 25  # a network picture this size on every 2nd frame: just fits
+    r = measured(400, fits)
+    assert r.stride(50, SIZES, 12) == 2
+    r.net = 1.05 * fits  # a little more: 2 no longer fits, 3 does
     assert r.stride(50, SIZES, 12) == 3
-    r.net = 1990  # 2 fits again, but only just: it stays at 3
+    r.net = 0.995 * fits  # 2 fits again, but only just: it stays at 3
     assert r.stride(50, SIZES, 12) == 3
-    r.net = 1600  # 2 fits with room to spare
+    r.net = 0.8 * fits  # 2 fits with room to spare
     assert r.stride(50, SIZES, 12) == 2
 
 

@@ -63,7 +63,7 @@ from micrograd.studio.status import Status
 from micrograd.views import classes, curves, palette
 from micrograd.views.classes import quantise_tanh, quantise_unit  # the live views' int8 pictures
 from micrograd.views.names import neuron_name
-from micrograd.views.rates import MEASURE_EVERY, NetRate, net_bytes  # noqa: F401  # net_bytes: live_net's too
+from micrograd.views.rates import FIRST_MEASURES, MEASURE_EVERY, NetRate, net_bytes  # noqa: F401  # net_bytes: live_net's too
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
@@ -348,7 +348,7 @@ class LiveFeed:
         """``update`` went out encoded in ``nbytes``. While running, one update in MEASURE_EVERY is encoded again
         without its network pictures: the two sizes set how often the network picture travels (NetRate)."""
         carried, self._carried = self._carried, None
-        if carried is None or self.seq % MEASURE_EVERY:
+        if carried is None or (self._rate.measures >= FIRST_MEASURES and self.seq % MEASURE_EVERY):
             return
         frames = [{k: v for k, v in f.items() if k != "net"} for f in update.get("frames", [])]
         self._rate.see_update(nbytes, len(encode(update | {"frames": frames})), *carried)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-PAYLOAD_BYTES_PER_SECOND = 70_000  # encoded updates of one Train view; the page's other messages come on top
+PAYLOAD_BYTES_PER_SECOND = 80_000  # encoded updates of one Train view; the page's other messages come on top
 NET_MIN_BYTES_PER_SECOND = 8_000  # the network picture's share when the boundary frames take everything
 RAW_NET_BYTES_PER_SECOND = 40_000  # until both sizes are measured: raw network bytes per second, ~half after zlib
 OVERHEAD = 400  # encoded bytes of an update besides its pictures (status, metric points)
 MIN_FRAMES = 4  # an update with fewer boundary frames says too little about their size
-MEASURE_EVERY = 2  # updates per measurement (encoding one again costs ~1 ms)
+MEASURE_EVERY = 2  # updates per measurement once settled (encoding one again costs ~1 ms)
+FIRST_MEASURES = 4  # the first ones come with every update: a run starts from the raw budget, settles in ~2 s
 SMOOTHING = 0.5  # weight of a new measurement in the running estimate
 # boundary frames per network picture: a ladder of ~1.5x rungs, so the stride moves rarely and never by much
 RUNGS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
@@ -36,14 +37,17 @@ class NetRate:
         self.frame: float | None = None  # encoded bytes of a boundary frame in an update (its network picture apart)
         self.net: float | None = None  # encoded bytes of a network picture
         self.rung = 0  # index into RUNGS of the current stride
+        self.measures = 0  # updates measured since the last reset
 
     def reset(self) -> None:
         """Another run or picture: sizes are measured again."""
         self.frame = self.net = None
+        self.measures = 0
 
     def see_update(self, nbytes: int, without: int, frames: int, nets: int) -> None:
         """An update of ``frames`` boundary frames, ``nets`` of them with the network picture, took ``nbytes``
         encoded, and ``without`` encoded without its network pictures."""
+        self.measures += 1
         if nets:
             self.net = _blend(self.net, max(0, nbytes - without) / nets)
         if frames >= MIN_FRAMES:
