@@ -101,3 +101,26 @@ def test_on_a_phone_the_train_view_scrolls_sideways_instead_of_cutting_the_pictu
         assert right <= 390  # the boundary's right edge can be brought on screen
     finally:
         context.close()
+
+
+def test_on_a_phone_a_tap_on_a_neuron_shows_its_formula_and_a_second_hides_it(app_url, browser):
+    """A touch has no hover; the formula was out of reach on a phone (QA)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
+        node = page.locator(".mgl-node").nth(3)  # h1.2: a neuron, not an input
+        node.scroll_into_view_if_needed()
+        tip = page.locator(".mgl-train .mgl-tip").first
+        node.tap()
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.mgl-train .mgl-tip')).display === 'block'"
+        )
+        assert "h1.2" in tip.inner_text() and "weights at step 0" in tip.inner_text()
+        node.tap()
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.mgl-train .mgl-tip')).display === 'none'"
+        )
+    finally:
+        context.close()

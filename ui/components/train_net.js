@@ -51,6 +51,14 @@
           v.netTip = null;
           v.tip.style.display = "none";
         });
+        box.addEventListener("pointerup", (ev) => {
+          if (ev.pointerType === "mouse") return; // a touch has no hover: a tap shows the formula, a second hides it
+          const open = v.tipBox === box && v.tip.style.display === "block";
+          v.tipBox = open ? null : box;
+          v.netTip = open ? null : () => neuronTip(v, c, j, box);
+          if (open) v.tip.style.display = "none";
+          else v.netTip();
+        });
         if (c > 0) v.nodes.push(box);
       }
     });
@@ -59,7 +67,7 @@
       : `Squares: each neuron's activation over ${s.sizes[0] === 1 ? "x, left to right" : "the input plane"} ` +
         "(blue > 0, orange < 0, scaled per neuron). ";
     v.netNote.textContent =
-      "Edges: weights (blue > 0, orange < 0, thicker = larger |w|). " + squares + "Hover a neuron for its formula with the current numbers.";
+      "Edges: weights (blue > 0, orange < 0, thicker = larger |w|). " + squares + "Hover (or tap) a neuron for its formula with the current numbers.";
   }
 
   /* An input's picture is its own coordinate: a ramp across the plane (no model math involved). */
