@@ -1,8 +1,24 @@
-/* A tab remembers the run it records, in sessionStorage: this tab only, kept across a reload, never in a link.
- * After a reload the new session's first update has no run yet; the view then names the one left behind (trigger
- * "was"), and the page ends it and says so (micrograd/studio/reloads.py). */
+/* The tab: its history and what it remembers across a reload.
+ *
+ * History: Streamlit pushes a history entry whenever a script changes the query parameters, and the pages mirror
+ * every setting into them (ui/url.py), so a page switch made two entries (the page, then its settings) and each
+ * setting changed made one: Back needed several presses per page (QA). A change of the query alone now replaces
+ * the current entry; a new page still pushes one, so Back goes to the previous page.
+ *
+ * Storage: a tab remembers the run it records, in sessionStorage: this tab only, kept across a reload, never in a
+ * link. After a reload the new session's first update has no run yet; the view then names the one left behind
+ * (trigger "was"), and the page ends it and says so (micrograd/studio/reloads.py). */
 (function () {
   const mg = globalThis.mgLive;
+  if (!history.mgSamePage) {
+    const push = history.pushState.bind(history);
+    history.pushState = function (state, title, url) {
+      const to = url == null ? location : new URL(url, location.href);
+      if (to.pathname === location.pathname) return history.replaceState(state, title, url); // the query alone
+      return push(state, title, url);
+    };
+    history.mgSamePage = true; // once per document, however often the library is mounted
+  }
   const KEY = "mg_recorded_run";
   mg.tab = {
     seen: false, // the first update of this page load has been looked at
