@@ -195,8 +195,8 @@ def _recorder(args: argparse.Namespace):
 def cmd_train(args: argparse.Namespace) -> int:
     """Train, print a summary line, write the weights."""
     from micrograd.studio.datasets import DataError
-    from micrograd.studio.recording import weights_of
     from micrograd.studio.status import Status
+    from micrograd.studio.weights import weights_of
 
     config = config_of(args)
     try:

@@ -4,8 +4,8 @@
 at it (each script run and live tick in the dashboard; once at the end in the CLI), ``close()`` when done. It opens
 a run at the trainer's first step with the weights from before that step, logs every setting changed live (the
 step it followed, the field, the new value), saves the weights every FIRST_CHECKPOINT_SECONDS to CHECKPOINT_SECONDS
-of training (as often as SAVE_SHARE of the time allows), and keeps the stored status in line with the trainer's. With ``heartbeat=True`` (dashboard sessions) it also tells
-the store the session is alive and closes the runs of sessions that went silent (see RunStore.close_stale).
+of training (as often as SAVE_SHARE of the time allows), and keeps the stored status in line with the trainer's.
+With ``heartbeat=True`` (dashboard sessions) it also tells the store the session is alive and closes the runs of sessions that went silent (see RunStore.close_stale).
 
 ``RunRecorder`` is its writer for one run: buffered steps, changes, checkpoints, status; a store failure becomes
 ``error`` (reported once through ``on_error``) and never stops training.
@@ -25,6 +25,7 @@ from micrograd.studio.runs import DATA_FILE_LIMIT, RunStore, StoreError, default
 from micrograd.studio.status import FINAL, LIVE, Status
 from micrograd.studio.store_base import _step_row
 from micrograd.studio.trainer import Trainer
+from micrograd.studio.weights import initial_weights_of, weights_of
 
 CHECKPOINT_SECONDS = 10.0  # a live run's weights in the store are at most this old (of training time)
 FIRST_CHECKPOINT_SECONDS = 1.0  # and at least this old: a run closed or reloaded early still has its weights
@@ -38,34 +39,6 @@ def open_store(path: str | os.PathLike | None = None) -> tuple[RunStore | None, 
         return RunStore(default_db_path() if path is None else path), ""
     except StoreError as e:
         return None, str(e)
-
-
-def weights_of(trainer: Trainer) -> str | None:
-    """The trainer's weights file text, or None when they cannot be exported (a diverged run's NaNs)."""
-    from micrograd.studio.weights import WeightsError
-
-    try:
-        return trainer.export_json()
-    except WeightsError:  # no weights is better than no record
-        return None
-
-
-def initial_weights_of(trainer: Trainer, values: list[float]) -> str | None:
-    """The weights file text of trainer's model with its parameters set to values (those before step 1)."""
-    from micrograd.studio import weights as export
-
-    now = [p.data for p in trainer.params]
-    try:  # the session's thread is inside on_step: nothing else reads the parameters meanwhile
-        for p, v in zip(trainer.params, values):
-            p.data = v
-        kwargs = trainer.export_kwargs()  # metrics at the initial weights
-        kwargs["metrics"] = {**kwargs["metrics"], "step": 0, "train_seconds": 0.0}
-        return export.dumps(trainer.model, **kwargs)
-    except (export.WeightsError, ValueError):
-        return None
-    finally:
-        for p, v in zip(trainer.params, now):
-            p.data = v
 
 
 def final_status(trainer: Trainer) -> Status | None:

@@ -288,8 +288,8 @@ def run_trial(config: dict, token: str | None = None, index: int = 0, check_ever
     event is set, checked every ``check_every`` seconds. It never raises: a failure is a result with status
     'failed' and the reason.
     """
-    from micrograd.studio.recording import weights_of
     from micrograd.studio.trainer import Trainer
+    from micrograd.studio.weights import weights_of
 
     t0 = time.perf_counter()
     base = {"index": index, "steps": [], "metrics": {"step": 0}, "weights": None, "config": config, "data": None}

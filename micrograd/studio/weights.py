@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from micrograd.studio.weights_check import (
     _bad_number,
     _problems,
 )
+
+if TYPE_CHECKING:  # the trainer imports this module (lazily, to export): only its type here
+    from micrograd.studio.trainer import Trainer
 
 DEFAULT_CLASS_NAMES = ("-1", "+1")
 _EXPORT = "cannot export these weights"
@@ -356,3 +359,30 @@ def _build(doc: dict) -> LoadedModel:
         task=task,
         target_scaling=None if scaling is None else {k: [float(x) for x in scaling[k]] for k in ("mean", "std")},
     )
+
+
+# a trainer's weights as file text, for the run store, sweeps and the CLI
+
+
+def weights_of(trainer: Trainer) -> str | None:
+    """The trainer's weights file text, or None when they cannot be exported (a diverged run's NaNs)."""
+    try:
+        return trainer.export_json()
+    except WeightsError:  # no weights is better than no record
+        return None
+
+
+def initial_weights_of(trainer: Trainer, values: list[float]) -> str | None:
+    """The weights file text of trainer's model with its parameters set to values (those before step 1)."""
+    now = [p.data for p in trainer.params]
+    try:  # the session's thread is inside on_step: nothing else reads the parameters meanwhile
+        for p, v in zip(trainer.params, values):
+            p.data = v
+        kwargs = trainer.export_kwargs()  # metrics at the initial weights
+        kwargs["metrics"] = {**kwargs["metrics"], "step": 0, "train_seconds": 0.0}
+        return dumps(trainer.model, **kwargs)
+    except (WeightsError, ValueError):
+        return None
+    finally:
+        for p, v in zip(trainer.params, now):
+            p.data = v
