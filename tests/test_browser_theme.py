@@ -85,42 +85,35 @@ def test_projector_mode_in_the_dark_theme_is_light_on_dark(app_url, browser):
         context.close()
 
 
-def test_on_a_phone_the_train_view_scrolls_sideways_instead_of_cutting_the_pictures(app_url, browser):
+@pytest.fixture
+def phone(app_url, browser):
+    """The Train page on a phone: 390 px wide, touch, the boundary drawn."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    try:
-        page.goto(app_url)
-        page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
-        width, content, overflow = page.evaluate(
-            "() => { const t = document.querySelector('.mgl-train');"
-            " return [t.clientWidth, t.scrollWidth, getComputedStyle(t).overflowX]; }"
-        )
-        assert content > width and overflow == "auto"
-        page.evaluate("() => { const t = document.querySelector('.mgl-train'); t.scrollLeft = t.scrollWidth; }")
-        right = page.evaluate("() => document.querySelector('canvas.mgl-boundary').getBoundingClientRect().right")
-        assert right <= 390  # the boundary's right edge can be brought on screen
-    finally:
-        context.close()
+    page.goto(app_url)
+    page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
+    yield page
+    context.close()
 
 
-def test_on_a_phone_a_tap_on_a_neuron_shows_its_formula_and_a_second_hides_it(app_url, browser):
+def test_on_a_phone_the_train_view_scrolls_sideways_instead_of_cutting_the_pictures(phone):
+    width, content, overflow = phone.evaluate(
+        "() => { const t = document.querySelector('.mgl-train');"
+        " return [t.clientWidth, t.scrollWidth, getComputedStyle(t).overflowX]; }"
+    )
+    assert content > width and overflow == "auto"
+    phone.evaluate("() => { const t = document.querySelector('.mgl-train'); t.scrollLeft = t.scrollWidth; }")
+    right = phone.evaluate("() => document.querySelector('canvas.mgl-boundary').getBoundingClientRect().right")
+    assert right <= 390  # the boundary's right edge can be brought on screen
+
+
+def test_on_a_phone_a_tap_on_a_neuron_shows_its_formula_and_a_second_hides_it(phone):
     """A touch has no hover; the formula was out of reach on a phone (QA)."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
-        page.goto(app_url)
-        page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
-        node = page.locator(".mgl-node").nth(3)  # h1.2: a neuron, not an input
-        node.scroll_into_view_if_needed()
-        tip = page.locator(".mgl-train .mgl-tip").first
-        node.tap()
-        page.wait_for_function(
-            "() => getComputedStyle(document.querySelector('.mgl-train .mgl-tip')).display === 'block'"
-        )
-        assert "h1.2" in tip.inner_text() and "weights at step 0" in tip.inner_text()
-        node.tap()
-        page.wait_for_function(
-            "() => getComputedStyle(document.querySelector('.mgl-train .mgl-tip')).display === 'none'"
-        )
-    finally:
-        context.close()
+    node = phone.locator(".mgl-node").nth(3)  # h1.2: a neuron, not an input
+    node.scroll_into_view_if_needed()
+    tip = phone.locator(".mgl-train .mgl-tip").first
+    node.tap()
+    phone.wait_for_function("() => getComputedStyle(document.querySelector('.mgl-train .mgl-tip')).display === 'block'")
+    assert "h1.2" in tip.inner_text() and "weights at step 0" in tip.inner_text()
+    node.tap()
+    phone.wait_for_function("() => getComputedStyle(document.querySelector('.mgl-train .mgl-tip')).display === 'none'")

@@ -238,22 +238,29 @@ def test_every_live_change_is_logged_with_the_step_it_followed(tmp_path):
     assert [r["lr"] for r in tr.history[2:4]] == [0.1, 0.05]  # step 4 is the first with the new lr
 
 
-def test_a_large_nets_run_stores_its_weights_after_a_second_then_every_ten_seconds_of_training(tmp_path, monkeypatch):
-    monkeypatch.setattr(recording, "SAVE_SHARE", 1e-12)  # a save as costly as a large net's: the slowest rate
+def saves(tmp_path, steps: int) -> list[int | None]:
+    """Train a small run of 1.5 s steps, recorded; after each step, the step of the stored weights (None: none).
+    Stored weights are checked to be the trainer's own at that step, and the run still running."""
     db, clock = tmp_path / "runs.db", Clock()
-    rec, tr = recording.Recorder(db, clock=clock), small(steps=40)
+    rec, tr = recording.Recorder(db, clock=clock), small(steps=steps)
     rec.sync(tr, True)
-    saved = []
+    saved: list[int | None] = []
     with RunStore(db) as store:
-        for _ in range(40):
+        for _ in range(steps):
             tr.step()
             clock.t += 1.5  # each step takes 1.5 s
             run = store.get_run(rec.run_id)
-            if run["weights"] and (not saved or run["metrics"]["step"] != saved[-1]):
+            loaded = export.loads(run["weights"]) if run["weights"] else None
+            saved.append(None if loaded is None else loaded.metrics["step"])
+            if loaded is not None and saved[-1] == tr.step_count:
                 assert run["status"] == "running"
-                saved.append(run["metrics"]["step"])
-                weights = [p.data for p in export.loads(run["weights"]).model.parameters()]
-                assert weights == [p.data for p in tr.params]  # the weights of that very step
+                assert [p.data for p in loaded.model.parameters()] == [p.data for p in tr.params]  # that very step's
+    return saved
+
+
+def test_a_large_nets_run_stores_its_weights_after_a_second_then_every_ten_seconds_of_training(tmp_path, monkeypatch):
+    monkeypatch.setattr(recording, "SAVE_SHARE", 1e-12)  # a save as costly as a large net's: the slowest rate
+    saved = sorted({s for s in saves(tmp_path, 40) if s is not None})
     # 1.5 s per step, the clock read before the step's time: the first save comes after 1 s, at step 2 (1.5 s), so a
     # run closed early still has weights; then every 10 s: step 9 (12 s), 16 (22.5 s), 23 (33 s)
     assert saved[:4] == [2, 9, 16, 23] and all(b - a <= 7 for a, b in zip(saved, saved[1:]))
@@ -261,17 +268,8 @@ def test_a_large_nets_run_stores_its_weights_after_a_second_then_every_ten_secon
 
 def test_a_small_nets_run_stores_its_weights_every_second_of_training(tmp_path):
     """A save of a small net takes ~1 ms: saving every second costs ~0.1 %, and a reload loses at most a second."""
-    db, clock = tmp_path / "runs.db", Clock()
-    rec, tr = recording.Recorder(db, clock=clock), small(steps=10)
-    rec.sync(tr, True)
-    saved = []
-    with RunStore(db) as store:
-        for _ in range(10):
-            tr.step()
-            clock.t += 1.5
-            weights = store.get_run(rec.run_id)["weights"]
-            saved.append(export.loads(weights).metrics["step"] if weights else None)
-    assert saved == [None, *range(2, 11)]  # from the second step (1.5 s in) every step (1.5 s each) is saved
+    # from the second step (1.5 s in) every step (1.5 s each) is saved
+    assert saves(tmp_path, 10) == [None, *range(2, 11)]
 
 
 def test_a_silent_session_s_run_is_closed_by_another_session_and_continues_if_it_comes_back(tmp_path):

@@ -1,14 +1,11 @@
 """The Sandbox's expression and values travel in the link: a reload or a shared link shows them (they were lost)."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from micrograd.studio import sandbox
 from micrograd.studio.sandbox_link import MAX_VALUES, link_params, read_link
+from tests.test_pages_graph import page as open_page
 
-ROOT = Path(__file__).resolve().parent.parent
 TEXT = "c = a * b\nc.tanh() + a"
 
 
@@ -35,13 +32,9 @@ def test_a_link_cannot_bring_more_than_the_sandbox_takes():
     assert len(values) == MAX_VALUES
 
 
-def page(**params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params.update({"engine": "compiled", **params})
-    at.run()
-    at.switch_page("pages/sandbox.py").run()
-    assert not at.exception, at.exception
-    return at
+def page(**params: str):
+    """The Sandbox page of a fresh session opened with these query parameters."""
+    return open_page("sandbox", **params)
 
 
 def test_the_page_shows_a_links_expression_and_values_and_writes_edits_back():
