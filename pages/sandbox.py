@@ -13,6 +13,7 @@ from micrograd.studio.sandbox_link import link_params, read_link
 from micrograd.views import graph as G
 from micrograd.views import text as esc
 from micrograd.views.dot import format_number
+from ui.url import set_params
 
 CUSTOM = "(your own)"
 MAX_VARIABLES = 20
@@ -56,10 +57,7 @@ def from_link() -> None:
 
 def to_link(text: str, values: dict[str, float]) -> None:
     """Mirror the expression and its values into the address bar, so a reload or a shared link shows them."""
-    params = link_params(text, values)
-    changed = {k: v for k, v in params.items() if st.query_params.get(k) != v}
-    if changed:
-        st.query_params.update(changed)
+    set_params(link_params(text, values))
 
 
 def on_typed() -> None:

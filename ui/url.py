@@ -168,11 +168,17 @@ def url_of(state: Any) -> dict[str, str]:
     return out
 
 
-def write_url() -> None:
-    """Mirror the settings into the query parameters (only the ones that changed)."""
-    changed = {k: v for k, v in url_of(st.session_state).items() if st.query_params.get(k) != v}
-    if changed:  # one message to the browser, not one per setting (a first visit sets ~20)
+def set_params(params: dict[str, str]) -> None:
+    """Put these query parameters in the address bar: only the ones that changed, in one message to the browser (a
+    first visit sets ~20; one message per parameter cost a round trip each)."""
+    changed = {k: v for k, v in params.items() if st.query_params.get(k) != v}
+    if changed:
         st.query_params.update(changed)
+
+
+def write_url() -> None:
+    """Mirror the settings into the query parameters."""
+    set_params(url_of(st.session_state))
     ss = st.session_state
     drawing = (ss.get("drawing") or {}).get("url") if ss.get("w_dataset") == "drawn" else None
     if drawing and st.query_params.get("draw") != drawing:  # drawn points travel in the link (up to 200)
