@@ -341,7 +341,7 @@ def draw_graph(s: GL.LiveSeries, opts: Options) -> None:
     if before is not None:
         title += f"; Δ since step {prev.step}"
     show = "diff" if before else "value"
-    ddot = G.to_dot(one, before, show=show, title=title, legend=False)  # LEGEND below says it
+    ddot = G.to_dot(one, before, show=show, title=title, legend=False, keyed=True)  # LEGEND below says it
     st.subheader(f"Neuron {name}")
     st.graphviz_chart(ddot, width="stretch")
     st.caption(LEGEND)

@@ -90,6 +90,8 @@ def show_graph(dot: str) -> None:
 
     Re-rendering one chart with another graph makes d3-graphviz animate between them, and its transition leaves
     shapes in the wrong SVG tag (a polygon with an ellipse's attributes: boxes lost, magjac/d3-graphviz#336).
+    Under load the browser sometimes kept the old chart all the same, so the DOT's node names also differ between
+    graphs of other shapes (sandbox_dot's keyed names): nothing of the old graph is matched.
     """
     key = "s_graph_" + hashlib.sha256(dot.encode()).hexdigest()[:16]
     with st.container(key=key):

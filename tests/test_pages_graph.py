@@ -19,7 +19,7 @@ from ui import graph_network
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = "compiled"
-NODE = re.compile(r"^\s*n(\d+) \[(.*)\];$", re.M)
+NODE = re.compile(r"^\s*n(?:[0-9a-f]{8}_)?(\d+) \[(.*)\];$", re.M)  # the page names nodes n<shape key>_<id>
 
 
 def page(name: str, **params: str) -> AppTest:

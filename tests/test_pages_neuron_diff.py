@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from micrograd.views import graph as G
 
 ROOT = Path(__file__).resolve().parent.parent
-NODE = re.compile(r"^\s*n(\d+) \[(.*)\];$", re.M)
+NODE = re.compile(r"^\s*n(?:[0-9a-f]{8}_)?(\d+) \[(.*)\];$", re.M)  # the page names nodes n<shape key>_<id>
 
 
 def test_opened_neuron_shows_its_change_since_the_previous_snapshot():

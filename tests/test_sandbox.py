@@ -6,6 +6,7 @@ import ast
 import builtins
 import math
 import os
+import re
 import subprocess
 
 import pytest
@@ -256,6 +257,36 @@ def test_sandbox_dot_draws_the_expression():
     for name, g in want.items():
         assert f"grad {g:.4f}<" in lines[name], lines[name]
     assert all("rounded,filled" in lines[v] for v in "abc") and "rounded" not in lines["d"]
+
+
+def dot_of(text: str, values: dict[str, float]) -> str:
+    root = S.parse(text, values)
+    root.backward()
+    return sandbox_dot(root, values)
+
+
+def node_names(dot: str) -> list[str]:
+    return re.findall(r"^  (n[0-9a-f_]+) \[", dot, flags=re.M)  # not the "node [...]" defaults
+
+
+def test_graphs_of_other_shapes_share_no_node_name():
+    """The page re-renders one chart; d3-graphviz matches nodes by name and left a box matched to an ellipse shapeless."""
+    readme = dot_of(*S.PRESETS["micrograd README"])
+    small = dot_of("a*b + c.tanh()", VARS)
+    other_op = dot_of("a*b + c.relu()", VARS)
+    assert node_names(readme) and node_names(small) and node_names(other_op)
+    assert not set(node_names(readme)) & set(node_names(small))
+    assert not set(node_names(small)) & set(node_names(other_op))  # one op differs: a new shape
+
+
+def test_a_graph_of_the_same_shape_keeps_its_node_names():
+    """New values only: the same names, so the chart's nodes stay and only their numbers change."""
+    one = dot_of("a*b + c.tanh()", VARS)
+    two = dot_of("a*b + c.tanh()", {"a": 3.0, "b": 0.5, "c": -1.0})
+    assert one != two and node_names(one) == node_names(two)
+    names = set(node_names(one))
+    assert re.search(r"^  n\w+ -> n\w+;", one, flags=re.M)  # edges use the same names
+    assert all({src, dst} <= names for src, dst in re.findall(r"^  (n\w+) -> (n\w+);", one, flags=re.M))
 
 
 def test_a_long_flat_sum_is_not_too_deep():

@@ -115,9 +115,14 @@ def to_dot(
     *,
     rankdir: str = "LR",
     legend: bool = True,
+    keyed: bool = False,
 ) -> str:
     """DOT source of a snapshot, left to right (rankdir "TB": top to bottom): each node shows name, op, data and grad;
     fill encodes grad. legend=False leaves out the training graph's legend (a page that says its own).
+
+    keyed=True names nodes after the graph's shape (n<shape key>_<id>, not n<id>) for charts shown in a page:
+    d3-graphviz re-renders a chart by matching nodes by name, and a node matched to one of another shape is left
+    without its box (magjac/d3-graphviz#336); graphs of one shape keep their names, so only new numbers move.
 
     With show="diff" and a previous snapshot of the same graph, each node also shows Δdata and Δgrad.
     """
@@ -143,6 +148,7 @@ def to_dot(
     # match by node id, not position: a neuron's detail keeps a subset of the full graph's nodes with their ids
     before = {p.id: p for p in diff_from.nodes} if diff_from is not None else {}
     lines = _header(title, rankdir)
+    ids = f"n{snap.shape_key()}_" if keyed else "n"
     for n in snap.nodes:
         head = " ".join(s for s in (n.name, n.op if n.kind != "const" else "") if s) or n.kind
         rows = [f"data {format_number(n.data)}", f"grad {format_number(n.grad)}"]
@@ -150,9 +156,9 @@ def to_dot(
             p = before[n.id]
             rows += [f"Δdata {_signed(n.data - p.data)}", f"Δgrad {_signed(n.grad - p.grad)}"]
         lines.append(
-            f'  n{n.id} [{_STYLE[n.kind]}, fillcolor="{grad_colour(n.grad, gmax)}", label={_label(head, rows)}];'
+            f'  {ids}{n.id} [{_STYLE[n.kind]}, fillcolor="{grad_colour(n.grad, gmax)}", label={_label(head, rows)}];'
         )
-    lines += [f"  n{c} -> n{p};" for c, p in snap.edges]
+    lines += [f"  {ids}{c} -> {ids}{p};" for c, p in snap.edges]
     if legend:
         lines += _legend([("note", "fill: blue = d loss / d node > 0, orange < 0")])
     lines.append("}")
@@ -245,7 +251,8 @@ def sandbox_dot(root: Value, names: Iterable[str] = ()) -> str:
     from micrograd.views.graph import value_snapshot
 
     snap = value_snapshot(root, names)
-    return to_dot(snap, title=f"{root.label or 'output'} = {format_number(root.data)}", rankdir="TB", legend=False)
+    title = f"{root.label or 'output'} = {format_number(root.data)}"
+    return to_dot(snap, title=title, rankdir="TB", legend=False, keyed=True)
 
 
 def render(dot_source: str, fmt: str = "svg") -> bytes:

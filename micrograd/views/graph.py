@@ -6,6 +6,7 @@ diff two of them; node ids are topological indices, stable across snapshots of t
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,11 @@ class Snapshot:
         if not isinstance(other, Snapshot) or self.edges != other.edges:
             return False
         return [(n.kind, n.op) for n in self.nodes] == [(n.kind, n.op) for n in other.nodes]
+
+    def shape_key(self) -> str:
+        """Eight hex digits that differ between graphs of different shape (kinds, ops, edges), equal otherwise."""
+        shape = repr(([(n.kind, n.op) for n in self.nodes], self.edges))
+        return hashlib.sha256(shape.encode()).hexdigest()[:8]
 
 
 @dataclass
