@@ -116,19 +116,28 @@ def _on_drawn() -> None:
         ui.pause()
 
 
-def _on_was() -> None:
-    """After a reload the tab names the run it recorded before: end it and say so (micrograd.studio.reloads)."""
+def _left_behind(run_id: object, why: str) -> None:
+    """End the run this tab recorded in an earlier session and say so (micrograd.studio.reloads)."""
     ss = st.session_state
-    recorder = ss.get("recorder")
     try:
-        said = reloads.left_behind(
-            run_store(), (ss.get("live_train") or {}).get("was"), getattr(recorder, "run_id", None)
-        )
+        said = reloads.left_behind(run_store(), run_id, getattr(ss.get("recorder"), "run_id", None), why)
     except StoreError:  # the store's own banner says what is wrong with it
         return
     if said:
         ss["notices"].append(said)
         ss["was_noted"] = True  # a full run shows the notice
+
+
+def _on_was() -> None:
+    """After a reload the tab names the run it recorded before."""
+    _left_behind((st.session_state.get("live_train") or {}).get("was"), "reload")
+
+
+def _on_lost() -> None:
+    """The page outlived its session (the server restarted, or dropped the session): the tab names its run."""
+    lost = (st.session_state.get("live_train") or {}).get("lost")
+    if isinstance(lost, dict):
+        _left_behind(lost.get("run"), reloads.cause(lost.get("from")))
 
 
 def _evaluation(tr: training.Trainer) -> None:
@@ -186,8 +195,10 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         log_y = bool(ss.get("view_log_loss"))  # the toggle sits outside: changing it reruns the page
         # paused: the steps Start will take, played at once when it is pressed (see LiveFeed.ahead)
         update = feed.update(tr, state=ui.run_state(tr), sps=ui.steps_per_second(), log_loss=log_y, lr=lr, ahead=True)
-        # recorded: the run this tab records, which the browser remembers across a reload (ui/components/tab.js)
-        update |= {"projector": PROJECTOR, "recorded": getattr(ss.get("recorder"), "run_id", None)}
+        # recorded: the run this tab records, which the browser remembers across a reload; session: whose updates
+        # these are, so a page that outlives its session names the run it recorded (ui/components/tab.js)
+        recorded = getattr(ss.get("recorder"), "run_id", None)
+        update |= {"projector": PROJECTOR, "recorded": recorded, "session": ui.session_token()}
         payload = live.encode(update)
         feed.sent(update, len(payload))  # how many bytes its pictures took: the network picture's rate follows
         result = components.view(
@@ -198,6 +209,7 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
             on_drawn_change=_on_drawn,
             on_need_change=_on_need,
             on_was_change=_on_was,
+            on_lost_change=_on_lost,
         )
         applied, noted = ss.pop("drawing_applied", False), ss.pop("was_noted", False)
         if applied or noted:

@@ -54,9 +54,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_dashboard(db: Path, log: Path) -> Iterator[str]:
-    """Run `streamlit run dashboard.py` on a free loopback port with its own run database; yield its URL."""
-    port = free_port()
+def serve_dashboard(db: Path, log: Path, port: int | None = None) -> Iterator[str]:
+    """Run `streamlit run dashboard.py` on a loopback port (a free one by default) with its own run database;
+    yield its URL."""
+    port = free_port() if port is None else port
     env = {**os.environ, "MICROGRAD_DB": str(db), "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true"]
     cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]

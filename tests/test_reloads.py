@@ -1,10 +1,12 @@
-"""A run left behind by a reload ends at once and the new page says what is kept (QA: it stayed "running" in
-Experiments for two minutes and the reloaded page said nothing)."""
+"""A run left behind by a reload or a server restart ends at once and the page says what is kept (QA: it stayed
+"running" in Experiments for two minutes and the reloaded page said nothing; after a restart the page said nothing)."""
 
 from micrograd.studio import recording, reloads
 from micrograd.studio.config import RunConfig
 from micrograd.studio.runs import RunStore
+from micrograd.studio.status import Status
 from micrograd.studio.trainer import Trainer
+from tests.conftest import free_port, serve_dashboard
 from tests.test_browser import sidebar_button, wait_for_app
 from tests.test_recording import Clock
 
@@ -30,7 +32,7 @@ def test_a_run_left_behind_ends_and_the_notice_says_its_steps_and_saved_weights(
     clock.t += 5  # the reloaded page's first update
     said = reloads.left_behind(store, run_id, current=None)
     run = store.get_run(run_id)
-    assert run["status"] == "interrupted" and run["message"] == reloads.WHY
+    assert run["status"] == "interrupted" and run["message"] == reloads.CAUSES["reload"][0]
     saved = reloads.saved_step(run["weights"])
     assert saved is not None and 1 <= saved <= 6
     assert said == (
@@ -76,3 +78,58 @@ def test_in_the_browser_a_reload_during_training_ends_the_run_and_says_so(app_ur
     wait_for_app(page)
     page.wait_for_timeout(1500)
     assert page.get_by_text("ended when this page was reloaded").count() == 0
+
+
+def test_after_a_restart_a_run_the_new_store_ended_is_said_once_with_its_cause(tmp_path):
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+    run_id = recorded(store, clock, 6)
+    # a new server's store marks the runs of the gone process at open, before the page names its run
+    store.update_run(run_id, status=Status.INTERRUPTED, message="the process that trained it stopped")
+    said = reloads.left_behind(store, run_id, current=None, why="restart")
+    run = store.get_run(run_id)
+    assert said is not None and said.startswith(f"Run #{run_id} ({run['name']}) ended when the server restarted: ")
+    assert "has its first 6 steps and its weights at step" in said
+    assert run["status"] == "interrupted" and run["message"] == reloads.CAUSES["restart"][0]
+    assert reloads.left_behind(store, run_id, current=None) is None  # a reload never names an ended run again
+
+
+def test_a_session_the_server_dropped_ends_its_run_and_says_why(tmp_path):
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+    run_id = recorded(store, clock, 3)
+    said = reloads.left_behind(store, run_id, current=None, why="session")
+    assert said is not None and "ended when this page's session ended (it was away from the server too long)" in said
+    assert store.get_run(run_id)["message"] == reloads.CAUSES["session"][0]
+
+
+def test_the_cause_is_a_restart_exactly_when_the_old_session_named_another_server():
+    one, two = reloads.session_token("a1"), reloads.session_token("b2")
+    assert one != two and one.split(":")[0] == two.split(":")[0] == reloads.SERVER
+    assert reloads.cause(one) == "session"  # this server, another session
+    other = ("0" if reloads.SERVER[0] != "0" else "1") + reloads.SERVER[1:]
+    assert reloads.cause(f"{other}:a1") == "restart"
+    for bad in (None, 5, "", {"from": one}):
+        assert reloads.cause(bad) == "restart"
+
+
+def test_in_the_browser_a_server_restart_during_training_ends_the_run_and_says_so(page, tmp_path):
+    db, port = tmp_path / "runs.db", free_port()
+    with serve_dashboard(db, tmp_path / "first.log", port) as url:
+        page.goto(f"{url}/?steps=3000&speed=20")
+        wait_for_app(page)
+        sidebar_button(page, "Start").click()
+        page.wait_for_function("() => sessionStorage.getItem('mg_recorded_run') !== null", timeout=60_000)
+        run_id = int(page.evaluate("() => sessionStorage.getItem('mg_recorded_run')"))
+    with serve_dashboard(db, tmp_path / "second.log", port):  # the same address: the page reconnects by itself
+        notice = page.get_by_text(f"Run #{run_id} (", exact=False).filter(has_text="ended when the server restarted")
+        notice.wait_for(timeout=60_000)
+        with RunStore(db) as store:
+            run = store.get_run(run_id)
+        assert run["status"] == "interrupted" and run["message"] == reloads.CAUSES["restart"][0]
+        assert f"has its first {run['steps']:,} steps" in notice.inner_text()
+        assert page.evaluate("() => sessionStorage.getItem('mg_recorded_run')") is None  # named once
+        page.reload()
+        wait_for_app(page)
+        page.wait_for_timeout(1500)
+        assert page.get_by_text("ended when", exact=False).count() == 0

@@ -17,6 +17,7 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 - ``w_*``: the sidebar widgets' values; the query parameters mirror them. ``settings`` keeps a copy, because
   Streamlit drops a widget's value in any run that does not draw it (hidden widgets, page switches).
 - ``view_*``: display-only widgets of the Train page (feature pair, log scale).
+- ``tab_session``: this session's token in the Train view's updates (``session_token()``; ui/components/tab.js).
 - ``_via_dashboard``: True while dashboard.py runs the page (see ``require_dashboard``).
 - ``_return_to``: the page a direct first request asked for; dashboard.py switches to it after set-up.
 """
@@ -75,6 +76,7 @@ from ui.session import (
     restore_settings,
     run_state,
     save_settings,
+    session_token,
     set_layer_widgets,
     show_notices,
     show_run_error,
@@ -115,6 +117,7 @@ __all__ = [
     "init_state",
     "is_running",
     "run_state",
+    "session_token",
     "layer_sizes",
     "load_dataset",
     "mismatch_note",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import secrets
 from typing import Any
 
 import streamlit as st
 
-from micrograd.studio import datasets, drawn, recording
+from micrograd.studio import datasets, drawn, recording, reloads
 from micrograd.studio.config import ConfigError, RunConfig
 from micrograd.studio.datasets import DataError
 from micrograd.studio.trainer import DIVERGED, FAILED, TRAINING, Trainer
@@ -120,6 +121,11 @@ def replace_trainer(trainer: Trainer, notice: str | None = None) -> None:
         ss.pop(k, None)
     if notice:
         ss["notices"].append(notice)
+
+
+def session_token() -> str:
+    """The token this session's live updates carry, so a page that outlives its session can tell (tab.js)."""
+    return reloads.session_token(st.session_state.setdefault("tab_session", secrets.token_hex(4)))
 
 
 def init_state() -> None:

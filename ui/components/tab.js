@@ -7,7 +7,10 @@
  *
  * Storage: a tab remembers the run it records, in sessionStorage: this tab only, kept across a reload, never in a
  * link. After a reload the new session's first update has no run yet; the view then names the one left behind
- * (trigger "was"), and the page ends it and says so (micrograd/studio/reloads.py). */
+ * (trigger "was"), and the page ends it and says so (micrograd/studio/reloads.py). A page can also outlive its
+ * session without a reload: the server restarted, or dropped the session while the page was away, and Streamlit
+ * reconnects it to a new one. Each update names its session (u.session); when it changes, the view names the run
+ * and the session it came from (trigger "lost"). */
 (function () {
   const mg = globalThis.mgLive;
   if (!history.mgSamePage) {
@@ -20,8 +23,10 @@
     history.mgSamePage = true; // once per document, however often the library is mounted
   }
   const KEY = "mg_recorded_run";
+  const forget = () => sessionStorage.removeItem(KEY); // a run is named once
   mg.tab = {
     seen: false, // the first update of this page load has been looked at
+    session: null, // the session the last update came from
     note(u, setTriggerValue) {
       if (!("recorded" in u)) return;
       let was = null;
@@ -31,12 +36,23 @@
       } catch (e) {
         return; // storage blocked (a privacy setting): nothing is remembered
       }
-      if (mg.tab.seen) return;
+      const before = mg.tab.session;
+      mg.tab.session = u.session;
+      if (mg.tab.seen) {
+        if (before && u.session && before !== u.session && was !== null && Number(was) !== u.recorded) {
+          setTriggerValue("lost", { run: Number(was), from: before });
+          forget();
+        }
+        return;
+      }
       mg.tab.seen = true;
       // only a reload: a duplicated or restored tab has this storage too, but the session it names may be alive
       const nav = performance.getEntriesByType("navigation")[0];
       if (!nav || nav.type !== "reload") return;
-      if (was !== null && Number(was) !== u.recorded) setTriggerValue("was", Number(was));
+      if (was !== null && Number(was) !== u.recorded) {
+        setTriggerValue("was", Number(was));
+        forget();
+      }
     },
   };
 })();
