@@ -192,7 +192,7 @@ def test_paused_a_step_and_a_new_example_show_at_once(app_url, page):
     open_graph_page(page, f"{app_url}/?layers=4&steps=3000", nodes=54)
     for n in (1, 2):
         sidebar_button(page, "Step").click()
-        page.wait_for_function(f"() => {ROOT_JS}.dataset.step === '{n}'", timeout=30_000)
+        page.wait_for_function(f"() => {ROOT_JS}?.dataset.step === '{n}'", timeout=30_000)  # a rerun may hold it
     box = page.get_by_test_id("stNumberInput").filter(has_text="Training point").locator("input")
     caption = page.get_by_text(re.compile(r"^x1 = -?[\d.]+, x2 = -?[\d.]+; label"))
     before = caption.inner_text()  # point 0's
