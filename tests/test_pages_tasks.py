@@ -35,6 +35,20 @@ def test_choosing_a_task_in_the_sidebar_switches_loss_and_outputs():
     assert at.selectbox(key="w_loss").options == ["softmax cross-entropy", "multi-class hinge (Weston-Watkins)"]
 
 
+def test_the_network_size_caption_follows_a_task_change_at_once():
+    """QA: after Task changed, the caption described the old outputs until the next run (2-16-16-1, 337)."""
+
+    def size(at):
+        return [c.value for c in at.sidebar.caption if c.value.startswith("Network ")]
+
+    at = app(dataset="spiral")
+    assert size(at) == ["Network 2-16-16-1: 337 parameters."]
+    at.selectbox(key="w_task").set_value("multiclass").run()
+    assert size(at) == ["Network 2-16-16-3: 371 parameters."]
+    at.selectbox(key="w_task").set_value("binary").run()
+    assert size(at) == ["Network 2-16-16-1: 337 parameters."]
+
+
 def test_digits_show_the_confusion_matrix_and_the_gallery_when_paused():
     at = app(dataset="digits", layers="8", steps="3")
     at.button(key="btn_step").click().run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from micrograd.losses import LOSS_TITLES
@@ -170,7 +172,8 @@ def _data_section() -> None:
     )
 
 
-def _network_section(n_features: int, n_outputs: int) -> None:
+def _network_section() -> Any:
+    """The Network widgets; returns the slot for the network's size, filled once the settings are applied."""
     ss = st.session_state
     layers = setting("layers")
     low, high = layers.bounds(SIDEBAR)
@@ -179,13 +182,10 @@ def _network_section(n_features: int, n_outputs: int) -> None:
     for k in range(int(ss["w_nlayers"])):
         ss.setdefault(f"w_layer_{k}", 4)
         cols[k % 3].number_input(f"Layer {k + 1}", low, high, key=f"w_layer_{k}")
-    sizes = [n_features, *layer_sizes(ss), n_outputs]
-    params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
-    st.caption(f"Network {'-'.join(map(str, sizes))}: {params:,} parameters.")
-    if params > SLOW_PARAMS:
-        st.warning(f"{params:,} parameters: each step is slower; fewer or smaller layers train faster live.")
+    size = st.empty()
     st.selectbox(**_w("activation"), options=setting("activation").allowed(), format_func=ACTIVATION_TITLES.get)
     st.selectbox(**_w("init"), options=setting("init").allowed())
+    return size
 
 
 def _on_no_budget() -> None:
@@ -242,6 +242,16 @@ def _training_section() -> None:
     st.caption("Changes here apply at once, without resetting the weights.")
 
 
+def _network_size(slot: Any, n_features: int, n_outputs: int) -> None:
+    """The network the widgets describe on this data, and its parameter count."""
+    sizes = [n_features, *layer_sizes(st.session_state), n_outputs]
+    params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    with slot.container():
+        st.caption(f"Network {'-'.join(map(str, sizes))}: {params:,} parameters.")
+        if params > SLOW_PARAMS:
+            st.warning(f"{params:,} parameters: each step is slower; fewer or smaller layers train faster live.")
+
+
 def sidebar(live: bool = True) -> None:
     """The shared sidebar: run controls and every setting; then apply the settings and mirror them in the URL.
 
@@ -254,11 +264,12 @@ def sidebar(live: bool = True) -> None:
                 messages = st.container()
                 _data_section()
             with st.expander("Network", expanded=True):
-                data = get_trainer().dataset
-                _network_section(data.n_features, getattr(data, "n_outputs", 1))
+                size = _network_section()
             with st.expander("Training", expanded=True):
                 _training_section()
             problem = apply_settings()
+            data = get_trainer().dataset  # after apply: a new task or dataset has its own inputs and outputs
+            _network_size(size, data.n_features, getattr(data, "n_outputs", 1))
             if problem:
                 messages.error(text.md(problem))
             write_url()
