@@ -264,6 +264,22 @@ def test_csv_with_a_bad_cell_shows_the_row_and_keeps_the_model():
     assert trainer(at).dataset.name == "moons" and not at.exception
 
 
+def test_a_rejected_csv_leaves_no_columns_task_or_error_behind():
+    """QA: a 3-row file was taken (its columns, its task) and failed later; its error stayed beside the next one's."""
+    at = app()
+    at.selectbox(key="w_dataset").set_value("csv").run()
+    three = b"a,b,label\n1,2,x\n3,4,y\n5,6,z\n"
+    at.file_uploader(key="csv_upload_0").set_value(("three.csv", three, "text/csv")).run()
+    errors = [e.value for e in at.error]
+    assert errors == ["three.csv: the file has 3 data row(s); at least 4 are needed, add more rows"]
+    assert at.session_state["csv"] is None and at.session_state["w_task"] == "binary"  # the 3 classes set nothing
+    assert not at.multiselect and trainer(at).dataset.name == "moons"
+    at.file_uploader(key="csv_upload_0").set_value(("one.csv", b"only\n1\n2\n3\n4\n", "text/csv")).run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("one.csv: the file has one column"), errors
+    assert at.session_state["w_task"] == "binary" and not at.exception
+
+
 def test_weights_import_restores_the_model_and_a_bad_file_lists_problems():
     source = MLP(2, [8, 1], "tanh", seed=5)
     data = export.dumps(source, feature_names=["x1", "x2"]).encode()

@@ -25,6 +25,8 @@ def on_csv_upload() -> None:
         columns = datasets.read_csv_columns(data)
     except DataError as e:
         ss["csv_error"] = f"{f.name}: {e}"
+        if get_trainer().config.dataset != "csv":  # a file not trained on yet goes: its columns and error with it
+            ss["csv"] = None
         return
     ss["csv"], ss["csv_error"], ss["csv_fresh"] = {"name": f.name, "data": data, "columns": columns}, "", True
     ss["w_csv_label"], ss["w_csv_features"] = columns[-1], columns[:-1]

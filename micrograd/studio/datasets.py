@@ -340,8 +340,18 @@ def from_arrays(
 
 
 def read_csv_columns(file: object) -> list[str]:
-    """The CSV's column names, after checking the file is a readable CSV with a proper header."""
-    return _read_table(file)[0]
+    """The CSV's column names, after checking the file is a readable CSV with a proper header and enough rows
+    (whatever columns are picked later: an upload refused here leaves nothing behind)."""
+    header, cells = _read_table(file)
+    _check_rows(len(cells))
+    return header
+
+
+def _check_rows(n: int) -> None:
+    if n > MAX_CSV_ROWS:
+        raise DataError(f"the file has {n:,} data rows; at most {MAX_CSV_ROWS:,} are allowed, use a sample of it")
+    if n < MIN_SAMPLES:
+        raise DataError(f"the file has {n} data row(s); at least {MIN_SAMPLES} are needed, add more rows")
 
 
 def read_feature_matrix(file: object, feature_names: list[str]) -> tuple[Any, np.ndarray]:
@@ -395,10 +405,7 @@ def load_csv(
     if len(features) > MAX_CSV_FEATURES:
         raise DataError(f"{len(features)} feature columns; at most {MAX_CSV_FEATURES} are allowed, pick fewer")
     n = len(cells)
-    if n > MAX_CSV_ROWS:
-        raise DataError(f"the file has {n:,} data rows; at most {MAX_CSV_ROWS:,} are allowed, use a sample of it")
-    if n < MIN_SAMPLES:
-        raise DataError(f"the file has {n} data row(s); at least {MIN_SAMPLES} are needed, add more rows")
+    _check_rows(n)
     X = _feature_matrix(cells, features, label)
     raw = cells[label].to_numpy(dtype=object)
     task = _check_task(label_task(raw) if task is None else task, TASKS, "a CSV file")
