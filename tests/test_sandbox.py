@@ -317,6 +317,26 @@ def test_an_overflow_anywhere_gets_a_note(text, values, words):
     assert words in S.overflow_note(root)
 
 
+def test_the_log_of_zero_is_named_as_such_not_as_an_overflow():
+    """QA: (a - a).log() said "Overflow: log(0) = -inf, beyond the largest float ... use smaller numbers"."""
+    for text, arg in (("(a - a).log()", "its argument"), ("z = a - a\nq = z.log()\nq * 2", "the argument of `q`")):
+        root = S.parse(text, {"a": 1.5})
+        root.backward()
+        note = S.overflow_note(root)
+        assert note.startswith("Logarithm of zero: ") and "-inf" in note and f"Keep {arg} above 0." in note, note
+        assert "Overflow" not in note and "smaller numbers" not in note
+
+
+def test_the_single_neuron_preset_gives_the_lectures_gradients():
+    """micrograd's lecture neuron: b = 6.8813735870195432 makes o = 0.7071 and the gradients exactly ±1.5 and 0.5."""
+    text, values = S.PRESETS["a single neuron"]
+    root, table = S.evaluate(text, values)
+    grads = {row["name"]: row["grad"] for row in table}
+    assert root.data == pytest.approx(math.sqrt(0.5), abs=1e-12)
+    want = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}
+    assert grads == pytest.approx(want, abs=1e-12)
+
+
 def test_finite_expressions_get_no_note():
     for text, values in S.PRESETS.values():
         root = S.parse(text, values)

@@ -63,7 +63,10 @@ PRESETS: dict[str, tuple[str, dict[str, float]]] = {
     "product plus tanh": ("a*b + c.tanh()", {"a": 2.0, "b": -3.0, "c": 0.5}),
     "relu of a square": ("(x**2 + y).relu()", {"x": 1.5, "y": -1.0}),
     "exp of a difference": ("(a - b).exp() / 2", {"a": 1.0, "b": 0.5}),
-    "a single neuron": ("(w1*x1 + w2*x2 + b).tanh()", {"w1": -3.0, "x1": 2.0, "w2": 1.0, "x2": 0.0, "b": 6.8814}),
+    "a single neuron": (
+        "(w1*x1 + w2*x2 + b).tanh()",
+        {"w1": -3.0, "x1": 2.0, "w2": 1.0, "x2": 0.0, "b": 6.8813735870195432},
+    ),  # the lecture's b: tanh output 0.7071, grads ±1.5, 0.5
 }
 
 
@@ -368,6 +371,12 @@ def overflow_note(root: Value, divisions: Mapping[Value, tuple[str, str]] | None
             if v in divisions:
                 return _division_note(v, *divisions[v])
             what = f"{_describe(v)} is {v.data}" if v.label else f"{_describe(v)} = {v.data}"
+            if v.op == "log" and v.children[0].data == 0:  # not an overflow: log falls without bound towards 0
+                arg = f"the argument of `{v.label}`" if v.label else "its argument"
+                return (
+                    f"Logarithm of zero: {what}, since log(x) falls without bound as x nears 0; the output and the "
+                    f"gradients that depend on it are inf or nan. Keep {arg} above 0."
+                )
             if math.isinf(v.data):
                 return (
                     f"Overflow: {what}, beyond the largest float (about 1.8e308); the output and the gradients "
