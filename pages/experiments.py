@@ -63,6 +63,8 @@ def _save(run_id: int) -> None:
 
     if _act("rename the run", save):
         ss["notices"].append(f"Run #{run_id} saved as {name.strip()!r}.")
+        ss.pop(f"exp_name_{run_id}", None)  # the boxes show what the store kept (trimmed, tags sorted and unique)
+        ss.pop(f"exp_tags_{run_id}", None)
 
 
 def _delete(run_id: int) -> None:
@@ -162,7 +164,8 @@ def _manage(store: RunStore, choices: list[dict]) -> None:
         st.info(f"Run #{run_id} is gone (deleted in another window).")
         return
     msg = f" — {text.md(run['message'].rstrip('.'))}" if run["message"] else ""  # the caption ends with its own
-    st.caption(f"Status **{text.md(run['status'])}** after {run['steps']} steps{msg}.")
+    steps = run["steps"] or 0
+    st.caption(f"Status **{text.md(run['status'])}** after {steps:,} step{'' if steps == 1 else 's'}{msg}.")
     a, b = st.columns(2)
     a.text_input("Name", value=run["name"], key=f"exp_name_{run_id}")
     b.text_input("Tags (comma-separated)", value=", ".join(run["tags"]), key=f"exp_tags_{run_id}")

@@ -93,6 +93,21 @@ def test_rename_and_tag_a_run(db):
         run = store.get_run(1)
     assert (run["name"], run["tags"]) == ("baseline", ["keep", "small"])
     assert at.dataframe[0].value["name"].tolist() == ["baseline"]
+    assert at.text_input(key="exp_tags_1").value == "keep, small"  # what was saved, not what was typed (QA)
+    assert any(" after 8 steps" in c.value for c in at.caption)
+
+
+def test_a_run_of_one_step_says_step_not_steps(db):
+    trainer = Trainer(RunConfig(**{**CONFIG, "layers": [4], "steps": 1}))
+    rec = recording.Recorder(db)
+    rec.sync(trainer, True)
+    trainer.run()
+    rec.sync(trainer, False)
+    rec.close()
+    at = page()
+    select(at, [0])
+    said = [c.value for c in at.caption if c.value.startswith("Status ")]
+    assert len(said) == 1 and " after 1 step." in said[0] and "1 steps" not in said[0], said
 
 
 def test_a_name_too_long_is_an_error_message_and_the_run_keeps_its_name(db):
