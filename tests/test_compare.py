@@ -87,3 +87,10 @@ def test_filter_runs_by_each_field():
 def test_run_label_adds_the_id_once():
     assert compare.run_label({"id": 3, "name": "moons 2-4-1 relu svm #3"}) == "moons 2-4-1 relu svm #3"
     assert compare.run_label({"id": 3, "name": "best"}) == "#3 best"
+
+
+def test_a_run_of_one_step_is_drawn_as_points_longer_runs_as_lines():
+    """QA: a one-step run was in the legend but drew nothing (a line needs two points)."""
+    fig = compare.loss_figure([("one", steps(1)), ("five", steps(5))])
+    assert [t.mode for t in fig.data] == ["markers", "markers", "lines", "lines"]
+    assert fig.data[0].marker.color == fig.data[0].line.color  # the run's colour either way

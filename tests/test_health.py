@@ -59,3 +59,15 @@ def test_a_healthy_step_has_no_findings_and_a_rising_loss_says_the_learning_rate
     assert any("learning rate may be too high" in f for f in diagnostics.findings(d, "tanh"))
     # four losses span 3 steps: it said "over the last 20 steps" of a run 5 steps long
     assert "The loss rose 100% over the last 3 steps instead of falling" in diagnostics.findings(d, "tanh")[0]
+
+
+def test_after_one_step_the_over_time_panels_draw_points():
+    """QA: after one Step the gradient-norm and dead/saturated panels were empty axes (a line of one point)."""
+    tr = Trainer(RunConfig(layers=[4, 4], steps=5))
+    tr.step()
+    fig = health.health_figure(tr.monitor.series, tr.model.sizes[1:])
+    scatters = [t for t in fig.data if t.type == "scatter"]
+    assert scatters and all(t.mode == "markers" and len(t.x) == 1 for t in scatters)
+    tr.step()
+    fig = health.health_figure(tr.monitor.series, tr.model.sizes[1:])
+    assert all(t.mode == "lines" for t in fig.data if t.type == "scatter")

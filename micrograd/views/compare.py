@@ -101,8 +101,9 @@ def _curves(
                     y=ys,
                     name=f"{text.plotly(label)} · {split}",
                     legendgroup=label,
-                    mode="lines",
+                    mode="lines" if len(steps) > 1 else "markers",  # one step: a line of one point is not drawn
                     line=dict(color=color, dash=DASHES.get(split, "solid")),
+                    marker=dict(color=color),
                 )
             )
     fig.update_xaxes(title="step")

@@ -29,17 +29,22 @@ def health_figure(series: dict[str, list], units: list[int]) -> go.Figure:
         horizontal_spacing=0.08,
     )
     steps = series.get("step", [])
+    mode = "lines" if len(steps) > 1 else "markers"  # one step: a line of one point is not drawn
     norms = series.get("layer_grad_norms", [])
     names = layer_names(len(units))
     for k, name in enumerate(names):
         ys = [row[k] if row[k] > 0 else None for row in norms]  # log axis: a zero norm is a gap
         colour = _COLOURS[k % len(_COLOURS)]
-        fig.add_trace(go.Scatter(x=steps, y=ys, name=name, mode="lines", line={"color": colour}), 1, 1)
+        fig.add_trace(
+            go.Scatter(x=steps, y=ys, name=name, mode=mode, line={"color": colour}, marker={"color": colour}), 1, 1
+        )
     hidden = sum(units[:-1]) or 1
     # dead in mid grey: it reads on the light and the dark theme's plot background alike
     for key, label, colour in (("dead_units", "dead", "#888888"), ("saturated_units", "saturated", "#d62728")):
         share = [sum(row[:-1]) / hidden for row in series.get(key, [])]
-        fig.add_trace(go.Scatter(x=steps, y=share, name=label, mode="lines", line={"color": colour}), 1, 2)
+        fig.add_trace(
+            go.Scatter(x=steps, y=share, name=label, mode=mode, line={"color": colour}, marker={"color": colour}), 1, 2
+        )
     quant = series.get("activation_quantiles", [])
     if quant:
         for k, (name, q) in enumerate(zip(names, quant[-1])):
