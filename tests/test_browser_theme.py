@@ -117,3 +117,26 @@ def test_on_a_phone_a_tap_on_a_neuron_shows_its_formula_and_a_second_hides_it(ph
     assert "h1.2" in tip.inner_text() and "weights at step 0" in tip.inner_text()
     node.tap()
     phone.wait_for_function("() => getComputedStyle(document.querySelector('.mgl-train .mgl-tip')).display === 'none'")
+
+
+# each neuron name's right edge and the left edge of the next column's boxes, and its full name (title)
+NAMES_JS = """() => {
+  const boxes = [...document.querySelectorAll('.mgl-train .mgl-net .mgl-node')];
+  const lefts = [...new Set(boxes.map((b) => Math.round(b.getBoundingClientRect().left)))].sort((a, b) => a - b);
+  return boxes.map((b) => {
+    const n = b.querySelector('.mgl-name'), r = n.getBoundingClientRect();
+    const next = lefts.find((x) => x > Math.round(b.getBoundingClientRect().left) + 1);
+    return {name: b.dataset.name, title: n.title, right: r.right, next: next ?? Infinity};
+  });
+}"""
+
+
+def test_long_input_names_stop_before_the_next_column(app_url, page):
+    """QA: iris's "sepal length (cm)" ran across the edges into the first hidden layer."""
+    page.goto(f"{app_url}/?dataset=iris")
+    wait_for_app(page)
+    page.wait_for_function("() => document.querySelectorAll('.mgl-train .mgl-net .mgl-node').length > 10")
+    names = page.evaluate(NAMES_JS)
+    inputs = [n for n in names if n["name"].endswith("(cm)")]
+    assert len(inputs) == 4 and all(n["title"] == n["name"] for n in names)
+    assert all(n["right"] <= n["next"] - 4 for n in names), [n for n in names if n["right"] > n["next"] - 4]

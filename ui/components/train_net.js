@@ -42,7 +42,8 @@
           if (c === 0) inputThumb(cv, s, j, v.lut);
           box.cv = cv;
         }
-        el("span", "mgl-name", box).textContent = name;
+        const label = el("span", "mgl-name", box);
+        label.textContent = label.title = name; // the title: the whole of a name the column cuts short
         box.addEventListener("mouseenter", () => {
           v.netTip = () => neuronTip(v, c, j, box); // redrawn with every network frame while the mouse stays
           v.netTip();
