@@ -307,6 +307,20 @@ def test_weights_import_restores_the_model_and_a_bad_file_lists_problems():
     assert "takes 3 inputs" in messages(at, "error") and trainer(at) is tr
 
 
+def test_weights_that_overflow_on_the_data_are_refused_with_the_reason():
+    """QA: a file with two 1e308 weights loaded, then every loss read "—" with no word of why."""
+    source = MLP(2, [8, 1], "relu", seed=5)  # relu passes inf on (tanh would squash it to 1)
+    doc = json.loads(export.dumps(source, feature_names=["x1", "x2"]))
+    doc["layers"][0]["weights"] = [[1e308, 1e308]] * 8
+    at = app()
+    before = trainer(at)
+    at.file_uploader(key="weights_upload_0").set_value(("huge.json", json.dumps(doc).encode(), "x")).run()
+    err = messages(at, "error")
+    assert "the file's weights (the largest is 1e+308 in size) make the network's outputs on the current data" in err
+    assert "export the weights again from a run that did not diverge" in err
+    assert trainer(at) is before and not at.exception
+
+
 def test_download_serialises_the_current_weights():
     at = app()
     at.button(key="btn_step").click().run()

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from micrograd.fast import numeric
 from micrograd.studio import datasets, drawn
 from micrograd.studio.config import ConfigError
 from micrograd.studio.datasets import DataError
@@ -135,7 +136,21 @@ def check_loaded(loaded: Any, dataset: datasets.Dataset) -> list[str]:
         )
     if len(hidden) > MAX_LAYERS or any(n > MAX_WIDTH for n in hidden):
         problems.append(f"the file's hidden layers {hidden} exceed this dashboard's {MAX_LAYERS} x {MAX_WIDTH}")
+    if not problems and not _finite_outputs(loaded.model, dataset):
+        biggest = max(abs(p.data) for p in loaded.model.parameters())
+        problems.append(
+            f"the file's weights (the largest is {biggest:.3g} in size) make the network's outputs on the current "
+            "data overflow to inf or nan, so it could neither be drawn nor trained; export the weights again from a "
+            "run that did not diverge"
+        )
     return problems
+
+
+def _finite_outputs(model: Any, dataset: datasets.Dataset) -> bool:
+    """Whether the model's outputs on every point of the data are finite numbers (QA: 1e308 weights loaded)."""
+    X = np.vstack([dataset.X_train, dataset.X_test])
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(numeric.outputs(numeric.layers_of(model), X)).all())
 
 
 def mismatch_note(loaded: Any, dataset: datasets.Dataset) -> str:
