@@ -111,6 +111,8 @@ def _filters(runs: list[dict]) -> list[dict]:
 def _table(runs: list[dict]) -> list[dict]:
     """The runs table; returns the selected runs."""
     df = compare.runs_frame(runs)
+    empty = [c for c in compare.NUMBER_COLUMNS if df[c].isna().all()]  # e.g. R² when no run is a regression
+    df = df.drop(columns=empty)  # a column of blanks only took room (QA)
     # a new key when the listed runs change, so a selection never points at another run's row
     digest = hashlib.sha1(",".join(str(i) for i in df["id"]).encode()).hexdigest()[:10]
     event = st.dataframe(

@@ -70,9 +70,10 @@ def _open(run_id: int) -> None:
 
 def _define() -> None:
     """The form for a new sweep: the current run's settings (the Train page's) as the base, plus axes."""
-    base = ui.get_trainer().config
+    tr = ui.get_trainer()
+    base, sizes = tr.config, "-".join(map(str, tr.model.sizes))  # with its inputs, as the sidebar says it
     st.caption(
-        f"Base: the current run's settings ({base.dataset}, {base.architecture} {base.activation}, lr {base.lr:g}, "
+        f"Base: the current run's settings ({base.dataset}, {sizes} {base.activation}, lr {base.lr:g}, "
         f"{budget_text(base.steps)}). Each axis lists values (0.01,0.1,1), a range low:high:count or low:high:count:log, "
         "or for layers shapes separated by spaces (4 16 16,16)."
     )
@@ -137,7 +138,11 @@ def _results(store: RunStore, sweep_id: int) -> None:
     axes = view.axis_names(runs)
     metrics = view.shown_metrics(frame)
     metric = st.selectbox("Final metric", metrics, format_func=lambda m: view.METRICS[m][0], key="sweep_metric")
-    st.dataframe(frame, hide_index=True, key=f"sweep_table_{sweep_id}")
+    names = {m: view.METRICS[m][0] + (" (%)" if view.METRICS[m][2] else "") for m in metrics}
+    shown = [c for c in frame.columns if c not in view.METRICS or c in metrics]  # no column of blanks (QA)
+    columns = {m: st.column_config.NumberColumn(n, format="%.4g") for m, n in names.items()}
+    columns["wall_seconds"] = st.column_config.NumberColumn("seconds", format="%.1f")
+    st.dataframe(frame[shown], hide_index=True, column_config=columns, key=f"sweep_table_{sweep_id}")
 
     st.subheader("Heat map")
     options = [*axes, "seed"] if "seed" not in axes else axes

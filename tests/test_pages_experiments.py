@@ -64,6 +64,7 @@ def test_the_table_lists_every_run_newest_first(db):
     assert table["id"].tolist() == [3, 2, 1]
     assert table["architecture"].tolist() == ["2-4-4-1", "2-4-1", "2-4-1"]
     assert table["steps"].tolist() == [10, 9, 8] and set(table["status"]) == {"finished"}
+    assert "test_accuracy" in table and "train_r2" not in table and "test_r2" not in table  # no column of blanks
     at.multiselect(key="exp_f_arch").set_value(["2-4-4-1"]).run()
     assert at.dataframe[0].value["id"].tolist() == [3]
 

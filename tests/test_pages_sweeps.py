@@ -1,5 +1,7 @@
 """The Sweeps page through AppTest, on a run store in tmp_path (no cluster: sweeps recorded directly)."""
 
+import json
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -65,3 +67,19 @@ def test_typed_values_in_a_sweeps_message_are_shown_as_typed(db):
     assert text.md(repr(hostile)) in error.value
     # no link, and no bare entity (escaped as \&lt;, shown as typed; bare, the browser would show <)
     assert "http://" not in error.value and " &lt;" not in error.value, error.value
+
+
+def test_the_base_names_the_network_with_its_inputs_and_the_table_its_columns_in_words(db):
+    """QA: the base said 16-16-1 where every other page says 2-16-16-1; the table showed test_accuracy, None."""
+    sweep_id = record_sweep(db, ["finished", "finished"], "finished")
+    with RunStore(db) as store:
+        for r in store.list_runs(sweep_id=sweep_id):
+            final = {"steps": 30, "train_loss": 0.5, "train_accuracy": 0.9, "test_accuracy": 0.8}
+            store.update_run(r["id"], metrics=final, wall_seconds=1.5)
+    at = page()
+    assert any(c.value.startswith("Base: the current run's settings (moons, 2-16-16-1 relu,") for c in at.caption)
+    (table,) = at.dataframe
+    assert "train_r2" not in table.value and "test_accuracy" in table.value  # a classifier sweep: no R² blanks
+    columns = json.loads(table.proto.columns)  # the column labels travel in the element's column configuration
+    assert columns["test_accuracy"]["label"] == "test accuracy (%)" and columns["wall_seconds"]["label"] == "seconds"
+    assert not at.exception and not at.error  # the page drew all of it

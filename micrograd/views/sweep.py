@@ -63,14 +63,16 @@ def trials_frame(runs: Sequence[dict]) -> pd.DataFrame:
     for r in runs:
         row = {"id": r["id"], "status": str(r["status"])}
         row |= {a: label((r.get("sweep_axes") or {}).get(a)) for a in axes}
-        row["seed"] = (r.get("config") or {}).get("seed")
+        if "seed" not in axes:  # a seed axis is its own column already
+            row["seed"] = (r.get("config") or {}).get("seed")
         row["train_loss"] = r.get("train_loss")
         for k in ("train_accuracy", "test_accuracy"):
             row[k] = None if r.get(k) is None else 100.0 * r[k]
         row["train_r2"], row["test_r2"] = r.get("train_r2"), r.get("test_r2")
         row["wall_seconds"] = r.get("wall_seconds")
         rows.append(row)
-    df = pd.DataFrame(rows, columns=["id", "status", *axes, "seed", *METRICS, "wall_seconds"])
+    seed = [] if "seed" in axes else ["seed"]  # twice, pandas could not group by it (the heat map over seeds)
+    df = pd.DataFrame(rows, columns=["id", "status", *axes, *seed, *METRICS, "wall_seconds"])
     for k in (*METRICS, "wall_seconds"):
         df[k] = pd.to_numeric(df[k], errors="coerce").astype(float)
     return df
