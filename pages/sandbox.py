@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 
 import pandas as pd
 import streamlit as st
@@ -85,6 +86,9 @@ LEGEND = (
 )
 
 
+NUMBERS = ["value", "autograd", "central difference", "|difference|"]
+
+
 def show_graph(dot: str) -> None:
     """The graph in a container keyed by its DOT, so a new expression mounts a new chart.
 
@@ -136,7 +140,9 @@ def main() -> None:
     df = pd.DataFrame(table).rename(
         columns={"grad": "autograd", "numeric": "central difference", "abs_diff": "|difference|"}
     )
-    st.dataframe(df, hide_index=True)
+    # inf and nan as words: left to the grid they read "Infinity" and "None" (QA, a / 0)
+    shown = df.style.format(lambda v: f"{v:.6g}" if math.isfinite(v) else str(v), subset=NUMBERS)
+    st.dataframe(shown, hide_index=True)
     st.caption("Central difference: (f(x + ε) − f(x − ε)) / 2ε with ε = 1e-6, one variable at a time.")
 
 

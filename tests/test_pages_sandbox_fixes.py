@@ -98,3 +98,17 @@ def test_an_expression_typed_over_a_preset_is_the_users_own():
 
     assert at.text_area(key="s_text").value == S.PRESETS["micrograd README"][0]  # choosing it again loads it
     assert at.selectbox(key="s_preset").value == "micrograd README"
+
+
+def test_the_gradient_table_writes_inf_and_nan_as_such():
+    """QA: for a / 0 the table read "Infinity" and "None" (the grid's words for inf and nan)."""
+    import pyarrow as pa
+
+    at = sandbox()
+    at.text_area(key="s_text").set_value("a / b").run()
+    at.number_input(key="s_var_b").set_value(0.0).run()
+    assert not at.exception
+    shown = pa.ipc.open_stream(at.dataframe[0].proto.arrow_data.styler.display_values).read_all().to_pandas()
+    cells = shown[["autograd", "central difference", "|difference|"]].to_numpy().ravel().tolist()
+    assert "inf" in cells and "nan" in cells and not {"None", "Infinity", "NaN"} & set(cells), cells
+    assert shown["name"].tolist() == ["a", "b"] and shown["value"].tolist()[1] == "0"
