@@ -84,7 +84,7 @@ def test_every_lesson_preset_loads_from_its_url(name):
     assert c.dataset == want["dataset"]
     assert c.layers == ([] if want["layers"] == "none" else [int(k) for k in want["layers"].split("-")])
     assert c.lr == float(want["lr"]) and c.steps == int(want["steps"])
-    for key in ("activation", "loss"):  # engine: page() links the compiled one, and a link's own settings win
+    for key in ("activation", "loss", "init"):  # engine: page() links the compiled one, and a link's own settings win
         if key in want:
             assert getattr(c, key) == want[key]
     assert preset.question in texts(at, "info")
@@ -145,6 +145,20 @@ def test_why_training_fails_tab_at_lr_10_names_the_dead_units():
     assert not at.exception, at.exception
     assert "hidden units" in texts(at, "warning") and "dead" in texts(at, "warning")
     assert any(c.proto.spec and "gradient norm per layer" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_the_vanishing_gradients_lesson_finds_vanishing_gradients_whenever_it_is_paused():
+    """QA: paused at step 74 (and 121) of this lesson, the tab said "no vanishing gradients"."""
+    at = page("graph", lesson="vanishing")
+    tr = at.session_state["trainer"]
+    for stop in (1, 74, 121, 300):
+        tr.run(stop - tr.step_count)
+        at.session_state["g_tab"] = "Why training fails"
+        at.run()
+        assert not at.exception, at.exception
+        said = texts(at, "warning")
+        assert "Vanishing gradients: the first layer's gradient norm" in said, (tr.step_count, said)
+        assert "No problem found" not in texts(at, "success") + texts(at, "info")
 
 
 def test_a_lesson_link_to_the_train_page_shows_its_question_and_projector_mode_reaches_the_view():

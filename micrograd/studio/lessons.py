@@ -48,7 +48,14 @@ _ALL = (
     Preset(
         "vanishing",
         "vanishing gradients",
-        {"dataset": "moons", "layers": "8-8-8-8-8-8", "activation": "sigmoid", "lr": "1", "steps": "300"},
+        {
+            "dataset": "moons",
+            "layers": "8-8-8-8-8-8",
+            "activation": "sigmoid",
+            "init": "scaled",
+            "lr": "1",
+            "steps": "300",
+        },
         "Six sigmoid layers: compare the gradient norms of the first and the last layer. The slope of a sigmoid is at "
         "most 0.25: what happens to a gradient multiplied by it six times?",
     ),
