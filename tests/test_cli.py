@@ -416,3 +416,20 @@ def test_divergence_says_what_overflowed_and_names_no_dashboard_button(tmp_path,
     assert all(
         abs(w) < 1e199 for layer in json.loads(out.read_text())["layers"] for row in layer["weights"] for w in row
     )
+
+
+def test_a_regression_dataset_trains_at_regression_rates_unless_the_flags_say_otherwise():
+    """QA: `train --dataset sine` diverged at step 3 at the classifiers' rate 1; the dashboard brings it to 0.01."""
+    from micrograd.cli.main import build_parser, config_of
+    from micrograd.studio.presets import REGRESSION_LR, REGRESSION_LR_END
+
+    def rates(*flags: str) -> tuple[float, float]:
+        c = config_of(build_parser().parse_args(["train", *flags]))
+        return c.lr, c.lr_end
+
+    assert rates("--dataset", "sine") == (REGRESSION_LR, REGRESSION_LR_END)
+    assert rates("--dataset", "moons") == (1.0, 0.1)  # the classifiers keep the settings' defaults
+    assert rates("--dataset", "sine", "--lr", "0.05") == (0.05, REGRESSION_LR_END)  # a flag given wins
+    assert rates("--dataset", "moons", "--task", "regression") == (REGRESSION_LR, REGRESSION_LR_END)
+    p = run_cli("train", "--dataset", "sine", "--steps", "50", "--quiet")
+    assert p.returncode == 0 and p.stdout.startswith("finished: 50 steps"), p.stdout + p.stderr

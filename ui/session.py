@@ -11,13 +11,12 @@ import streamlit as st
 from micrograd.studio import datasets, drawn, recording, reloads
 from micrograd.studio.config import ConfigError, RunConfig
 from micrograd.studio.datasets import DataError
+from micrograd.studio.presets import REGRESSION_LR, REGRESSION_LR_END
 from micrograd.studio.trainer import DIVERGED, FAILED, TRAINING, Trainer
 from micrograd.views import graph_live, text
 from ui.options import (
     DATA_FIELDS,
     MODEL_FIELDS,
-    REGRESSION_LR,
-    REGRESSION_LR_END,
     RETURN_TO,
     VIA_DASHBOARD,
     config_from_widgets,

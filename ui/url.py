@@ -16,10 +16,9 @@ from micrograd.studio import drawn
 from micrograd.studio.config import SIDEBAR, Setting
 from micrograd.studio.datasets import DATASETS, DataError
 from micrograd.studio.lessons import preset_settings
+from micrograd.studio.presets import REGRESSION_LR, REGRESSION_LR_END
 from micrograd.studio.text import is_number
 from ui.options import (
-    REGRESSION_LR,
-    REGRESSION_LR_END,
     dataset_defaults,
     defaults,
     drawn_widgets,

@@ -11,6 +11,7 @@ from typing import Any
 
 from micrograd.studio import config
 from micrograd.studio.config import LIMITS, ConfigError, RunConfig, settings
+from micrograd.studio.presets import REGRESSION_LR, REGRESSION_LR_END
 from micrograd.studio.trainer import Trainer
 from micrograd.views.text import terminal
 
@@ -70,14 +71,17 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         else:
             kind = s.kind
         metavar = None if choices else s.cli_flag[2:].upper().replace("-", "_")
-        # task and loss: None until config_of picks the dataset's task and that task's first loss
+        # task and loss: None until config_of picks the dataset's task and that task's first loss; the rates: None
+        # until it picks the task's (regression diverges at the classifiers' default rate)
         default = None if name in _INFERRED else s.default
+        rates = {"lr": REGRESSION_LR, "lr_end": REGRESSION_LR_END}
+        helps = s.help if name not in rates else f"{s.help} (default {s.default}; {rates[name]:g} for regression)"
         parser.add_argument(
-            s.cli_flag, dest=name, type=kind, choices=choices, default=default, metavar=metavar, help=s.help
+            s.cli_flag, dest=name, type=kind, choices=choices, default=default, metavar=metavar, help=helps
         )
 
 
-_INFERRED = ("task", "loss")
+_INFERRED = ("task", "loss", "lr", "lr_end")
 
 
 def _default_task(values: dict) -> str:
@@ -104,6 +108,10 @@ def config_of(args: argparse.Namespace) -> RunConfig:
         values["task"] = _default_task(values)
     if values.get("loss", "") is None:
         values["loss"] = config.LOSSES_BY_TASK.get(values.get("task", "binary"), ("svm",))[0]
+    regression = values.get("task") == "regression"  # rates the dashboard also gives regression (presets.py)
+    for name, rate in (("lr", REGRESSION_LR), ("lr_end", REGRESSION_LR_END)):
+        if name in values and values[name] is None:
+            values[name] = rate if regression else settings()[name].default
     return config.build(values)
 
 
