@@ -129,7 +129,8 @@ def controls(s: S.SnapshotSeries) -> Options:
             f"The live picture follows training as it runs. For the slider and the Δ view, a snapshot is kept every "
             f"{s.every} steps (up to {s.limit}), and one whenever training pauses or the example changes."
         )
-        follow = st.toggle("Follow training (show the newest snapshot)", value=True, key="g_follow")
+        ss.setdefault("g_follow", True)  # no value=: the lesson sets it too, and both drew Streamlit's warning (QA)
+        follow = st.toggle("Follow training (show the newest snapshot)", key="g_follow")
         pick = n - 1
         if not follow and n > 1:
             if not (isinstance(ss.get("g_pick"), int) and 0 <= ss["g_pick"] < n):

@@ -171,3 +171,30 @@ def test_a_lesson_link_to_the_train_page_shows_its_question_and_projector_mode_r
     assert view(app())["projector"] is False
     at = app(lesson="nope")
     assert texts(at, "warning").count("Unknown lesson") == 1
+
+
+def test_the_lesson_sets_follow_without_streamlits_default_value_warning():
+    """QA: switching the step-through on logged "The widget with key "g_follow" was created with a default value
+    but also had its value set via the Session State API" with a stack, on every run."""
+    import logging
+
+    said: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            said.append(record.getMessage())
+
+    keep = Keep()
+    # Streamlit's loggers do not propagate to their parents: listen on each
+    loggers = [logging.getLogger(n) for n in list(logging.root.manager.loggerDict) if n.startswith("streamlit")]
+    for log in loggers:
+        log.addHandler(keep)
+    try:
+        at = page("graph", lesson="dead-relu")
+        at.toggle(key="g_lesson").set_value(True).run()
+        at.run()
+    finally:
+        for log in loggers:
+            log.removeHandler(keep)
+    assert not at.exception and at.session_state["g_follow"] is True
+    assert not [m for m in said if "created with a default value" in m], said
