@@ -198,3 +198,20 @@ def test_the_lesson_sets_follow_without_streamlits_default_value_warning():
             log.removeHandler(keep)
     assert not at.exception and at.session_state["g_follow"] is True
     assert not [m for m in said if "created with a default value" in m], said
+
+
+def test_the_lesson_note_says_when_training_has_moved_past_the_step_it_chose_at():
+    """QA: "the example the network gets most wrong at step 23" stood beside the graph of step 100."""
+    at = page("graph", layers="4")
+    tr = at.session_state["trainer"]
+    at.toggle(key="g_lesson").set_value(True).run()
+    first = [c for c in texts(at, "caption").split("\n") if c.startswith("Tracing training point")]
+    assert first and "The weights are at step" not in texts(at, "caption")
+    tr.run(5)
+    at.run()
+    assert not at.exception, at.exception
+    assert 'The weights are at step 5 now: press "Pick the example the network gets most wrong" to choose again.' in (
+        texts(at, "caption")
+    )
+    at.button(key="g_rechoose").click().run()
+    assert "The weights are at step" not in texts(at, "caption")  # chosen again at step 5

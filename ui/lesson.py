@@ -38,6 +38,7 @@ def choose_hardest() -> None:
         return
     ss["g_source"], ss["g_index"] = "point", i
     ss["g_follow"] = True
+    ss["g_lesson_at"] = (i, tr.step_count)  # the note is of this point at this step (see controls)
     if loss > 0:
         ss["g_lesson_note"] = (
             f"Tracing training point {i}, the example the network gets most wrong at step {tr.step_count} "
@@ -111,8 +112,17 @@ def controls() -> bool:
     b.radio("One step is", LS.GRANULARITIES, index=1, key="g_lesson_gran", format_func=GRAN_TITLES.get)
     c.button("Pick the example the network gets most wrong", on_click=choose_hardest, key="g_rechoose")
     c.toggle("Predict the gradient", key="g_quiz_on", help="Hides one node's gradient: work it out, then check.")
-    if ss.get("g_lesson_note"):
-        st.caption(text.md(ss["g_lesson_note"]))
+    note, chosen, now = ss.get("g_lesson_note"), ss.get("g_lesson_at"), trainer().step_count
+    if note and chosen is not None and chosen != (ss.get("g_index"), now) and ss.get("g_source") == "point":
+        if chosen[0] == ss.get("g_index"):  # QA: "most wrong at step 23" beside a graph of step 100 read as stale
+            note += (
+                f' The weights are at step {now:,} now: press "Pick the example the network gets most wrong" to '
+                "choose again."
+            )
+        else:
+            note = ""  # another point was picked by hand: the note was about the chosen one
+    if note:
+        st.caption(text.md(note))
     return True
 
 
