@@ -433,3 +433,15 @@ def test_a_regression_dataset_trains_at_regression_rates_unless_the_flags_say_ot
     assert rates("--dataset", "moons", "--task", "regression") == (REGRESSION_LR, REGRESSION_LR_END)
     p = run_cli("train", "--dataset", "sine", "--steps", "50", "--quiet")
     assert p.returncode == 0 and p.stdout.startswith("finished: 50 steps"), p.stdout + p.stderr
+
+
+def test_every_error_says_micrograd_error_and_a_missing_model_file_says_check_the_path(tmp_path):
+    """QA: `runs show 99999` printed "error: ..." where every other command says "micrograd: error: ..."."""
+    p = run_cli("predict", str(tmp_path / "missing.json"), "--csv", str(tmp_path / "x.csv"))
+    assert (
+        p.returncode == 2 and p.stderr.startswith("micrograd: error: cannot read ") and "; check the path" in p.stderr
+    )
+    for args in (("runs", "show", "99999"), ("runs", "delete", "99", "--yes"), ("runs", "list", "--sweep", "99")):
+        p = run_cli(*args)
+        assert p.returncode == 2 and p.stderr.startswith("micrograd: error: "), (args, p.stderr)
+        assert "Traceback" not in p.stderr

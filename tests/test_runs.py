@@ -707,7 +707,7 @@ def test_cli_export(filled, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no stored weights" in err and err.count("\n") == 1 and not (tmp_path / "b.json").exists()
     assert cli("runs", "export", str(a), "--out", str(tmp_path / "no" / "m.json"), "--db", str(db))[1] == 2
-    assert capsys.readouterr().err.startswith(f"error: cannot write {tmp_path / 'no' / 'm.json'}")
+    assert capsys.readouterr().err.startswith(f"micrograd: error: cannot write {tmp_path / 'no' / 'm.json'}")
 
 
 def test_cli_delete(filled, monkeypatch, capsys):
@@ -735,4 +735,4 @@ def test_cli_store_problem_is_one_line_and_status_2(tmp_path, capsys):
     bad.write_bytes(b"this is not sqlite" * 100)
     assert cli("runs", "list", "--db", str(bad))[1] == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and "corrupt" in err and err.count("\n") == 1
+    assert err.startswith("micrograd: error: ") and "corrupt" in err and err.count("\n") == 1

@@ -302,7 +302,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     try:
         loaded = load(args.model)
     except OSError as e:
-        raise CliError(f"cannot read {args.model}: {e.strerror}") from None
+        raise CliError(f"cannot read {args.model}: {e.strerror}; check the path") from None
     except WeightsError as e:  # one line per problem; each is escaped, as it may quote the file's text
         n = len(e.problems)
         raise CliError(

@@ -81,7 +81,7 @@ def register(subparsers: Any) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {terminal(message)}", file=sys.stderr)
+    print(f"micrograd: error: {terminal(message)}", file=sys.stderr)  # as main.py says every other error
     return 2
 
 
