@@ -81,6 +81,12 @@ def test_projector_mode_in_the_dark_theme_is_light_on_dark(app_url, browser):
         page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
         for sel in ("h1", ".stMain p", ".mgl-head", ".mgl-mlabel", ".mgl-legend"):
             assert contrast(page, sel) >= 7, sel  # high contrast is projector mode's point
+        # the pictures grow with the words (QA: the boundary stayed 440 px, its tick labels 9 px)
+        sizes = page.evaluate(
+            "() => [...document.querySelectorAll('canvas.mgl-boundary, canvas.mgl-curve')]"
+            ".map((c) => Math.round(c.getBoundingClientRect().width))"
+        )
+        assert sizes and min(sizes) >= 560, sizes
     finally:
         context.close()
 
