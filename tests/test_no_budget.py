@@ -172,3 +172,11 @@ def test_a_link_or_a_typed_0_ticks_the_box():
     assert trainer(at).config.steps == 0 and at.checkbox(key="no_budget").value is True
     at.checkbox(key="no_budget").uncheck().run()
     assert trainer(at).config.steps == 50  # the budget before the 0 was typed
+
+
+@pytest.mark.parametrize("steps", ["-5", "2000000"])
+def test_the_cli_says_its_own_steps_range(capsys, steps):
+    """QA: --steps -5 said "[0, 1,000,000]", then --steps 0 was refused: the command line's range is 1 to 1,000,000."""
+    assert main(["train", "--steps", steps, "--no-record"]) == 2
+    err = capsys.readouterr().err
+    assert f"--steps must be a whole number from 1 to 1,000,000, got {int(steps)}" in err and "[0," not in err

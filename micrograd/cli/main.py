@@ -207,16 +207,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     from micrograd.studio.weights import weights_of
 
     config = config_of(args)
-    try:
-        config.validate()
-        dataset = config.make_dataset()
-    except (ConfigError, DataError) as e:
-        raise CliError(str(e)) from None
+    if (
+        isinstance(config.steps, int) and not 0 <= config.steps <= LIMITS.steps
+    ):  # said with the command line's range, not the dashboard's
+        raise CliError(f"--steps must be a whole number from 1 to {LIMITS.steps:,}, got {config.steps}")
     if config.steps == 0:  # no budget trains until Pause: the dashboard has one, a command line run would never end
         raise CliError(
             "--steps 0 means no budget (train until Pause), which only the dashboard offers; "
             f"a command-line run needs a budget: give --steps N (1 to {LIMITS.steps:,})"
         )
+    try:
+        config.validate()
+        dataset = config.make_dataset()
+    except (ConfigError, DataError) as e:
+        raise CliError(str(e)) from None
     if args.out:  # before training, so a bad --out costs no training time
         _check_out(args.out)
     progress = _progress(config.steps, args.quiet)
