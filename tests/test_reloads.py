@@ -133,3 +133,21 @@ def test_in_the_browser_a_server_restart_during_training_ends_the_run_and_says_s
         wait_for_app(page)
         page.wait_for_timeout(1500)
         assert page.get_by_text("ended when", exact=False).count() == 0
+
+
+def test_a_tab_opened_from_a_training_tab_forgets_the_run_it_inherited(app_url, page):
+    """A new tab opened from this one gets a copy of its sessionStorage, run id included; that run lives on in the
+    first tab, so the new one must never name it (e.g. as "lost" when its own session changes)."""
+    page.goto(f"{app_url}/?steps=3000&speed=20")
+    wait_for_app(page)
+    sidebar_button(page, "Start").click()
+    page.wait_for_function("() => sessionStorage.getItem('mg_recorded_run') !== null", timeout=60_000)
+    run_id = page.evaluate("() => sessionStorage.getItem('mg_recorded_run')")
+    with page.context.expect_page() as opened:
+        page.evaluate("() => window.open(location.href)")
+    other = opened.value
+    assert other.evaluate("() => sessionStorage.getItem('mg_recorded_run')") == run_id  # the copy, before its view
+    wait_for_app(other)
+    other.wait_for_function("() => sessionStorage.getItem('mg_recorded_run') === null", timeout=30_000)
+    assert page.evaluate("() => sessionStorage.getItem('mg_recorded_run')") == run_id  # the first tab keeps its own
+    assert other.get_by_text("ended when", exact=False).count() == 0

@@ -46,9 +46,13 @@
         return;
       }
       mg.tab.seen = true;
-      // only a reload: a duplicated or restored tab has this storage too, but the session it names may be alive
+      // only a reload: a duplicated or restored tab has this storage too, but the session it names may be alive;
+      // such a tab forgets it, so it can never name another tab's run later (trigger "lost")
       const nav = performance.getEntriesByType("navigation")[0];
-      if (!nav || nav.type !== "reload") return;
+      if (!nav || nav.type !== "reload") {
+        if (u.recorded == null) forget();
+        return;
+      }
       if (was !== null && Number(was) !== u.recorded) {
         setTriggerValue("was", Number(was));
         forget();
