@@ -278,6 +278,14 @@ def test_a_rejected_csv_leaves_no_columns_task_or_error_behind():
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("one.csv: the file has one column"), errors
     assert at.session_state["w_task"] == "binary" and not at.exception
+    # a file taken at upload that fails when loaded (one class), then a refused one: only the last error is left
+    same = b"a,b,label\n" + b"".join(b"%d,%d,x\n" % (k, k % 3) for k in range(8))
+    at.file_uploader(key="csv_upload_0").set_value(("same.csv", same, "text/csv")).run()
+    assert any("same.csv" not in e.value and "class" in e.value for e in at.error), [e.value for e in at.error]
+    at.file_uploader(key="csv_upload_0").set_value(("zip.csv", b"PK\x03\x04\x14\x00 binary", "text/csv")).run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("zip.csv: the file is binary"), errors
+    assert at.session_state["csv"] is None and not at.multiselect and trainer(at).dataset.name == "moons"
 
 
 def test_weights_import_restores_the_model_and_a_bad_file_lists_problems():

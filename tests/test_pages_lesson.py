@@ -215,3 +215,6 @@ def test_the_lesson_note_says_when_training_has_moved_past_the_step_it_chose_at(
     )
     at.button(key="g_rechoose").click().run()
     assert "The weights are at step" not in texts(at, "caption")  # chosen again at step 5
+    chosen = at.session_state["g_index"]
+    at.number_input(key="g_index").set_value(0 if chosen else 1).run()  # another point, by hand
+    assert "Tracing training point" not in texts(at, "caption")  # the note was about the chosen one

@@ -5,6 +5,7 @@ from micrograd.studio import recording, reloads
 from micrograd.studio.config import RunConfig
 from micrograd.studio.runs import RunStore
 from micrograd.studio.status import Status
+from micrograd.studio.store_base import PROCESS_GONE
 from micrograd.studio.trainer import Trainer
 from tests.conftest import free_port, serve_dashboard
 from tests.test_browser import sidebar_button, wait_for_app
@@ -85,13 +86,36 @@ def test_after_a_restart_a_run_the_new_store_ended_is_said_once_with_its_cause(t
     store = RunStore(tmp_path / "runs.db", clock=clock)
     run_id = recorded(store, clock, 6)
     # a new server's store marks the runs of the gone process at open, before the page names its run
-    store.update_run(run_id, status=Status.INTERRUPTED, message="the process that trained it stopped")
+    store.update_run(run_id, status=Status.INTERRUPTED, message=PROCESS_GONE)
     said = reloads.left_behind(store, run_id, current=None, why="restart")
     run = store.get_run(run_id)
     assert said is not None and said.startswith(f"Run #{run_id} ({run['name']}) ended when the server restarted: ")
     assert "has its first 6 steps and its weights at step" in said
     assert run["status"] == "interrupted" and run["message"] == reloads.CAUSES["restart"][0]
     assert reloads.left_behind(store, run_id, current=None) is None  # a reload never names an ended run again
+
+
+def test_a_run_that_ended_for_its_own_reason_is_never_said_to_have_ended_with_the_session(tmp_path):
+    """Review: a run replaced by a new one (new settings, Reset) was re-labelled "the server restarted"."""
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+    run_id = recorded(store, clock, 4)
+    store.update_run(run_id, status=Status.INTERRUPTED, message="replaced by a new run")
+    for why in ("restart", "session", "reload"):
+        assert reloads.left_behind(store, run_id, current=None, why=why) is None
+    assert store.get_run(run_id)["message"] == "replaced by a new run"
+
+
+def test_a_run_the_two_minute_sweep_ended_is_said_to_have_ended_with_its_session(tmp_path):
+    """The stale sweep ended it (no contact), then the server restarted: the cause is the session, not the restart."""
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+    run_id = recorded(store, clock, 3)
+    clock.t += 1000
+    assert store.close_stale(force=True) == [run_id]
+    said = reloads.left_behind(store, run_id, current=None, why="restart")
+    assert said is not None and "ended when this page's session ended" in said
+    assert store.get_run(run_id)["message"] == reloads.CAUSES["session"][0]
 
 
 def test_a_session_the_server_dropped_ends_its_run_and_says_why(tmp_path):
@@ -151,3 +175,13 @@ def test_a_tab_opened_from_a_training_tab_forgets_the_run_it_inherited(app_url, 
     other.wait_for_function("() => sessionStorage.getItem('mg_recorded_run') === null", timeout=30_000)
     assert page.evaluate("() => sessionStorage.getItem('mg_recorded_run')") == run_id  # the first tab keeps its own
     assert other.get_by_text("ended when", exact=False).count() == 0
+
+
+def test_a_tab_forgets_a_run_its_session_stopped_recording(app_url, page):
+    """Review: after Reset (or new settings) the tab kept the ended run's id, and a later restart named it."""
+    page.goto(f"{app_url}/?steps=3000&speed=20")
+    wait_for_app(page)
+    sidebar_button(page, "Start").click()
+    page.wait_for_function("() => sessionStorage.getItem('mg_recorded_run') !== null", timeout=60_000)
+    sidebar_button(page, "Reset").click()
+    page.wait_for_function("() => sessionStorage.getItem('mg_recorded_run') === null", timeout=30_000)

@@ -35,6 +35,7 @@ def choose_hardest() -> None:
         i, loss = LS.hardest_example(tr.model, d.X_train, d.y_train, tr.config.loss, tr.task)
     except ValueError as e:
         ss["g_lesson_note"] = str(e)
+        ss.pop("g_lesson_at", None)  # the note is no longer about a chosen point
         return
     ss["g_source"], ss["g_index"] = "point", i
     ss["g_follow"] = True
@@ -113,14 +114,14 @@ def controls() -> bool:
     c.button("Pick the example the network gets most wrong", on_click=choose_hardest, key="g_rechoose")
     c.toggle("Predict the gradient", key="g_quiz_on", help="Hides one node's gradient: work it out, then check.")
     note, chosen, now = ss.get("g_lesson_note"), ss.get("g_lesson_at"), trainer().step_count
-    if note and chosen is not None and chosen != (ss.get("g_index"), now) and ss.get("g_source") == "point":
-        if chosen[0] == ss.get("g_index"):  # QA: "most wrong at step 23" beside a graph of step 100 read as stale
+    if note and chosen is not None:
+        if ss.get("g_source") != "point" or chosen[0] != ss.get("g_index"):
+            note = ""  # another example is traced (picked or typed by hand): the note was about the chosen one
+        elif chosen[1] != now:  # QA: "most wrong at step 23" beside a graph of step 100 read as stale
             note += (
                 f' The weights are at step {now:,} now: press "Pick the example the network gets most wrong" to '
                 "choose again."
             )
-        else:
-            note = ""  # another point was picked by hand: the note was about the chosen one
     if note:
         st.caption(text.md(note))
     return True

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import secrets
 
-from micrograd.studio.runs import RunStore
+from micrograd.studio.runs import SESSION_GONE, RunStore
 from micrograd.studio.status import Status
+from micrograd.studio.store_base import PROCESS_GONE
 
 # why a run ended: (the store's message, the notice's words after "Run #N (name) ended when")
 CAUSES = {
@@ -68,10 +69,17 @@ def left_behind(store: RunStore, run_id: object, current: int | None, why: str =
         run = store.get_run(run_id)
     except KeyError:
         return None
-    endable = [Status.RUNNING.value, Status.PAUSED.value]
-    if why != "reload":  # a restarted server's store marks its old runs at open: said here all the same, once, as
-        endable.append(Status.INTERRUPTED.value)  # the tab forgets a run it has named (tab.js)
-    if run["status"] not in endable:
+    if run["status"] == Status.INTERRUPTED.value and why != "reload":
+        # the store's own sweeps may have ended it first: a restarted server's at open, or the two-minute one (then
+        # the session ended, whatever the token says); said all the same, once (the tab forgets a run it named).
+        # Any other interrupted run ended for its own reason (e.g. replaced by a new run): nothing to say
+        said = run.get("message") or ""
+        if said.startswith(SESSION_GONE):
+            why = "session"
+        elif not said.startswith(PROCESS_GONE):
+            return None
+        message, words = CAUSES[why]
+    elif run["status"] not in (Status.RUNNING.value, Status.PAUSED.value):
         return None
     store.update_run(run_id, status=Status.INTERRUPTED, message=message)
     steps, saved = run.get("steps") or 0, saved_step(run.get("weights"))

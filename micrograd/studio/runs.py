@@ -37,6 +37,7 @@ __all__ += ["STATUSES", "FINAL_STATUSES", "LIVE_STATUSES", "MIGRATIONS", "_store
 STATUSES = tuple(Status)
 FINAL_STATUSES = tuple(s for s in Status if s in FINAL)
 LIVE_STATUSES = tuple(s for s in Status if s in LIVE)
+SESSION_GONE = "the browser session that trained it was closed"  # how close_stale's message begins
 STALE_SECONDS = 120.0  # a session not heard of for this long is gone (Streamlit's disconnectedSessionTTL)
 DATA_FILE_LIMIT = 5 << 20  # bytes: the dashboard's upload limit (.streamlit/config.toml maxUploadSize = 5 MB)
 MAX_NAME, MAX_TAG, MAX_TAGS = 200, 50, 20  # characters of a run name and of a tag, tags per run (typed text)
@@ -266,7 +267,7 @@ class RunStore(StoreBase, SweepRecords):
             return []
         self._stale_checked = now
         minutes = f"{max_age / 60:g} minute" + ("" if max_age == 60 else "s")
-        why = f"the browser session that trained it was closed (no contact for {minutes}); weights as last saved"
+        why = f"{SESSION_GONE} (no contact for {minutes}); weights as last saved"
         with self._db() as conn:
             rows = conn.execute(
                 f"SELECT id FROM runs WHERE status IN ({_LIVE_SQL}) AND heartbeat IS NOT NULL AND heartbeat < ?",

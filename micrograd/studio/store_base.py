@@ -42,6 +42,9 @@ def default_db_path() -> Path:
     return folder / "runs.db"
 
 
+PROCESS_GONE = "the process that trained it stopped"  # a run ended at open: its writer is gone (a restart)
+
+
 class StoreError(RuntimeError):
     """The run store cannot be used; the message is meant for a banner."""
 
@@ -240,7 +243,7 @@ class StoreBase:
         marks = ",".join("?" * len(active))
         now = self.clock()
         for table, why in (
-            ("runs", "the process that trained it stopped"),
+            ("runs", PROCESS_GONE),
             ("sweeps", "the process that ran it stopped"),
         ):
             rows = conn.execute(f"SELECT id, pid, host, proc_token FROM {table} WHERE status IN ({marks})", active)

@@ -42,6 +42,8 @@
         if (before && u.session && before !== u.session && was !== null && Number(was) !== u.recorded) {
           setTriggerValue("lost", { run: Number(was), from: before });
           forget();
+        } else if (before === u.session && u.recorded == null && was !== null) {
+          forget(); // this session records no run now: the one remembered ended here (Reset, new settings)
         }
         return;
       }
