@@ -14,18 +14,22 @@ from tests.test_dashboard import ROOT
 CONFIG = dict(dataset="moons", samples=40, noise=0.1, test_fraction=0.2, data_seed=1337, layers=[4], engine="scalar")
 
 
+def record(db, tr: Trainer, steps: int | None = None) -> Trainer:
+    """Train tr (to its budget, or ``steps`` steps) while recording it into db, as the dashboard records a run."""
+    rec = recording.Recorder(db)
+    rec.sync(tr, True)
+    tr.run(steps)
+    rec.sync(tr, False)
+    rec.close()
+    return tr
+
+
 def seed_store(db, seeds=(1, 2, 3)) -> list[Trainer]:
     """One finished run per seed (layers differ for the last one), recorded as the dashboard records them."""
     trainers = []
     for k, seed in enumerate(seeds):
         layers = [4] if k < 2 else [4, 4]
-        tr = Trainer(RunConfig(**{**CONFIG, "layers": layers, "steps": 8 + k, "seed": seed}))
-        rec = recording.Recorder(db)
-        rec.sync(tr, True)
-        tr.run()
-        rec.sync(tr, False)
-        rec.close()
-        trainers.append(tr)
+        trainers.append(record(db, Trainer(RunConfig(**{**CONFIG, "layers": layers, "steps": 8 + k, "seed": seed}))))
     return trainers
 
 
@@ -99,12 +103,7 @@ def test_rename_and_tag_a_run(db):
 
 
 def test_a_run_of_one_step_says_step_not_steps(db):
-    trainer = Trainer(RunConfig(**{**CONFIG, "layers": [4], "steps": 1}))
-    rec = recording.Recorder(db)
-    rec.sync(trainer, True)
-    trainer.run()
-    rec.sync(trainer, False)
-    rec.close()
+    record(db, Trainer(RunConfig(**{**CONFIG, "layers": [4], "steps": 1})))
     at = page()
     select(at, [0])
     said = [c.value for c in at.caption if c.value.startswith("Status ")]
@@ -179,11 +178,7 @@ def test_an_empty_store_says_how_to_get_runs(db):
 
 def test_open_a_cli_run_beyond_the_sidebars_limits_clamps_and_says_so(db):
     tr = Trainer(RunConfig(**{**CONFIG, "steps": 200_000}))  # the CLI allows budgets the sidebar does not
-    rec = recording.Recorder(db)
-    rec.sync(tr, True)
-    tr.step()
-    rec.sync(tr, False)
-    rec.close()
+    record(db, tr, steps=1)
     at = page()
     at.selectbox(key="exp_run").set_value(1).run()
     at.button(key="exp_open").click().run()

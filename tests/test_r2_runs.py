@@ -6,12 +6,12 @@ import json
 import pytest
 
 from micrograd.cli.main import main
-from micrograd.studio import recording
 from micrograd.studio.config import RunConfig
 from micrograd.studio.runs import RunStore
 from micrograd.studio.trainer import Trainer
 from micrograd.views import compare, sweep
 from tests.test_pages_experiments import page, select
+from tests.test_pages_experiments import record as record_run
 
 FIT = dict(
     dataset="sine",
@@ -35,14 +35,8 @@ def db(tmp_path, monkeypatch):
 
 
 def record(db, **settings) -> Trainer:
-    """Train and record a run as the dashboard does."""
-    tr = Trainer(RunConfig(**settings))
-    rec = recording.Recorder(db)
-    rec.sync(tr, True)
-    tr.run()
-    rec.sync(tr, False)
-    rec.close()
-    return tr
+    """Train and record a run with these settings as the dashboard does."""
+    return record_run(db, Trainer(RunConfig(**settings)))
 
 
 def test_a_recorded_regression_run_keeps_r2_per_step_and_at_its_end(db):
