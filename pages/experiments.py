@@ -167,7 +167,7 @@ def _manage(store: RunStore, choices: list[dict]) -> None:
         return
     msg = f" — {text.md(run['message'].rstrip('.'))}" if run["message"] else ""  # the caption ends with its own
     steps = run["steps"] or 0
-    st.caption(f"Status **{text.md(run['status'])}** after {steps:,} step{'' if steps == 1 else 's'}{msg}.")
+    st.caption(f"Status **{text.md(run['status'])}** after {steps:,} step{'s' * (steps != 1)}{msg}.")
     a, b = st.columns(2)
     a.text_input("Name", value=run["name"], key=f"exp_name_{run_id}")
     b.text_input("Tags (comma-separated)", value=", ".join(run["tags"]), key=f"exp_tags_{run_id}")

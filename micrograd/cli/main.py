@@ -207,9 +207,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from micrograd.studio.weights import weights_of
 
     config = config_of(args)
-    if (
-        isinstance(config.steps, int) and not 0 <= config.steps <= LIMITS.steps
-    ):  # said with the command line's range, not the dashboard's
+    # out of range: said with the command line's range (1 to the limit), not the dashboard's (0 is no budget)
+    if isinstance(config.steps, int) and not 0 <= config.steps <= LIMITS.steps:
         raise CliError(f"--steps must be a whole number from 1 to {LIMITS.steps:,}, got {config.steps}")
     if config.steps == 0:  # no budget trains until Pause: the dashboard has one, a command line run would never end
         raise CliError(

@@ -5,7 +5,8 @@ at it (each script run and live tick in the dashboard; once at the end in the CL
 a run at the trainer's first step with the weights from before that step, logs every setting changed live (the
 step it followed, the field, the new value), saves the weights every FIRST_CHECKPOINT_SECONDS to CHECKPOINT_SECONDS
 of training (as often as SAVE_SHARE of the time allows), and keeps the stored status in line with the trainer's.
-With ``heartbeat=True`` (dashboard sessions) it also tells the store the session is alive and closes the runs of sessions that went silent (see RunStore.close_stale).
+With ``heartbeat=True`` (dashboard sessions) it also tells the store the session is alive and closes the runs of
+sessions that went silent (see RunStore.close_stale).
 
 ``RunRecorder`` is its writer for one run: buffered steps, changes, checkpoints, status; a store failure becomes
 ``error`` (reported once through ``on_error``) and never stops training.
