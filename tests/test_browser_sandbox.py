@@ -74,3 +74,25 @@ def test_the_readme_graph_labels_are_at_least_11_px(page, app_url):
     width = page.evaluate(f"document.querySelector('{CHART}').getBoundingClientRect().width")
     main = page.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').getBoundingClientRect().width")
     assert width <= main  # it fits the page: no sideways scrolling
+
+
+# Per node: the hover text the browser shows over its shape (Graphviz's tooltip is the title of a link around it).
+TIPS = """() => [...document.querySelectorAll('[data-testid=stGraphVizChart] svg g.node')].map(n => {
+  const a = n.querySelector('a');
+  return a ? (a.getAttribute('xlink:title') || a.getAttribute('title')) : null;
+})"""
+
+
+def test_hovering_a_node_says_what_it_is_not_its_internal_name(page, app_url):
+    """The browser's hover text was the node's DOT name (n<key>_<id>), meaningless to a reader."""
+    open_sandbox(page, app_url)
+    box = page.get_by_role("textbox", name="Expression")
+    box.fill("a*b + c.tanh()")
+    box.press("Control+Enter")
+    nodes_after_change(page)
+    tips = page.evaluate(TIPS)
+    assert len(tips) == 6 and all(tips), tips
+    assert any(t.startswith("a (variable): data ") and ", grad " in t for t in tips), tips
+    assert any(t.startswith("tanh (operation): data ") for t in tips), tips
+    assert any(t.startswith("+ (output): data ") and t.endswith("grad 1.0000") for t in tips), tips
+    assert not any(t.startswith("n") and "_" in t.split(":")[0] for t in tips), tips

@@ -438,3 +438,19 @@ def test_neurons_carry_the_train_pages_name_beside_the_parameters_name():
     model = MLP(2, [3, 1], "tanh", seed=0)
     dot = G.neuron_dot(G.neuron_snapshot(model, [0.5, -1.0], 1.0, "svm"))
     assert "h1.3 (layers.0.2) tanh" in dot and "out.1 (layers.1.0) linear" in dot
+
+
+def test_every_node_has_a_tooltip_that_repeats_its_label():
+    """Graphviz's SVG shows a node's tooltip on hover; without one the browser shows the internal name (n<id>)."""
+    snap = G.snapshot(small(), X, Y, "svm")
+    dot = G.to_dot(snap)
+    for i, attrs in nodes_of(dot).items():
+        tip = re.search(r'tooltip="([^"]*)"', attrs).group(1)
+        data, grad = (re.search(rf"<TD>({f} \S+?)</TD>", attrs).group(1) for f in ("data", "grad"))
+        assert tip.endswith(f": {data}, {grad}"), (i, tip)
+    node = next(n for n in snap.nodes if n.kind == "param")
+    assert f'tooltip="{node.name} (param): data ' in dot
+    ns = G.neuron_snapshot(small(), X, Y, "svm", 0, ["x1", "x2"])
+    neuron = G.neuron_dot(ns)
+    assert 'tooltip="x1: data 1.0000, dL/dx ' in neuron
+    assert re.search(r'h0_0 \[.*tooltip="[^"]*: z \S+, a \S+, dL/da \S+, dL/dz \S+"\];', neuron)

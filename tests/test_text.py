@@ -125,6 +125,7 @@ def test_dot_labels_escape_html_like_and_quoted_strings():
     assert f"<B>{html.escape(name).replace(chr(92), chr(92) + text.WJ)}</B>" in dot  # the input's HTML-like label
     assert 'label="title in&quot;&lt;B&gt;x&lt;/B&gt;&amp;amp;\\\\N\\\\"' in dot  # the quoted graph title
     assert text.dot_html("a\nb<\\N") == f"a b&lt;\\{text.WJ}N" and text.dot_string('a\\"') == "a\\\\&quot;"
+    assert text.dot_tooltip('a\\"') == "a" + "\\" * 4 + "&quot;"
     ns = G.neuron_snapshot(MLP(1, [2, 1], seed=0), [0.5], 1.0, "svm", 0, [name])
     assert f"<B>{text.dot_html(name)}</B>" in G.neuron_dot(ns)
 
@@ -135,7 +136,11 @@ def test_graphviz_draws_hostile_names_as_literal_text():
     svg = subprocess.run([dot_program, "-Tsvg"], input=dot.encode(), capture_output=True, check=True).stdout.decode()
     texts = [html.unescape(t).replace(text.WJ, "") for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
     assert name in texts and f"title {name}" in texts  # shown literally: no markup, no \N substitution
-    assert "<a " not in svg and svg.count('font-weight="bold"') == len(re.findall(r"<B>", dot))  # only our own <B>
+    assert svg.count('font-weight="bold"') == len(re.findall(r"<B>", dot))  # only our own <B>
+    # the only links are the nodes' own tooltips (no href), and a tooltip shows the name literally too
+    assert "href" not in svg and svg.count("<a ") == dot.count("tooltip=")
+    tips = [html.unescape(t).replace(text.WJ, "") for t in re.findall(r'<a xlink:title="([^"]*)"', svg)]
+    assert any(t.startswith(f"{name} (input): data ") for t in tips), tips
 
 
 def test_terminal_shows_control_and_bidi_characters_as_escapes():

@@ -15,6 +15,7 @@ from micrograd.views import palette, text
 from micrograd.views.names import neuron_title
 
 KINDS = ("input", "label", "param", "const", "op", "loss")
+SANDBOX_KINDS = {"input": "variable", "const": "number", "op": "operation", "loss": "output"}  # the Sandbox's words
 
 
 class GraphvizNotInstalled(RuntimeError):
@@ -75,6 +76,12 @@ def _label(title: str, rows: Iterable[str]) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{head}{cells}</TABLE>>'
 
 
+def _tooltip(title: str, rows: Iterable[str]) -> str:
+    """A node's hover text (SVG output): what its label says on one line; without it the browser shows the
+    node's internal name (n<id>), which means nothing to a reader."""
+    return f'tooltip="{text.dot_tooltip(title + ": " + ", ".join(rows))}"'
+
+
 def _legend(extra: Iterable[tuple[str, str]] = ()) -> list[str]:
     lines = ['  subgraph cluster_legend { label="legend"; fontsize=10; color="#cccccc";']
     for kind in KINDS:
@@ -116,6 +123,7 @@ def to_dot(
     rankdir: str = "LR",
     legend: bool = True,
     keyed: bool = False,
+    kind_names: dict[str, str] | None = None,
 ) -> str:
     """DOT source of a snapshot, left to right (rankdir "TB": top to bottom): each node shows name, op, data and grad;
     fill encodes grad. legend=False leaves out the training graph's legend (a page that says its own).
@@ -124,7 +132,8 @@ def to_dot(
     d3-graphviz re-renders a chart by matching nodes by name, and a node matched to one of another shape is left
     without its box (magjac/d3-graphviz#336); graphs of one shape keep their names, so only new numbers move.
 
-    With show="diff" and a previous snapshot of the same graph, each node also shows Δdata and Δgrad.
+    With show="diff" and a previous snapshot of the same graph, each node also shows Δdata and Δgrad. Each node's
+    tooltip repeats its label on one line with its kind (kind_names: the words a page uses for the kinds).
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f'rankdir must be "LR" or "TB", got {rankdir!r}')
@@ -155,8 +164,11 @@ def to_dot(
         if show == "diff":
             p = before[n.id]
             rows += [f"Δdata {_signed(n.data - p.data)}", f"Δgrad {_signed(n.grad - p.grad)}"]
+        kind = (kind_names or {}).get(n.kind, n.kind)
+        tip = _tooltip(head if head == n.kind else f"{head} ({kind})", rows)
         lines.append(
-            f'  {ids}{n.id} [{_STYLE[n.kind]}, fillcolor="{grad_colour(n.grad, gmax)}", label={_label(head, rows)}];'
+            f'  {ids}{n.id} [{_STYLE[n.kind]}, fillcolor="{grad_colour(n.grad, gmax)}", label={_label(head, rows)}, '
+            f"{tip}];"
         )
     lines += [f"  {ids}{c} -> {ids}{p};" for c, p in snap.edges]
     if legend:
@@ -185,7 +197,8 @@ def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None, *, le
     lines = _header(title)
     for i, (name, v, g) in enumerate(ns.inputs):
         rows = [f"data {format_number(v)}", f"dL/dx {format_number(g)}"]
-        lines.append(f'  in{i} [{_STYLE["input"]}, fillcolor="{grad_colour(g, gmax)}", label={_label(name, rows)}];')
+        fill, tip = grad_colour(g, gmax), _tooltip(name, rows)
+        lines.append(f'  in{i} [{_STYLE["input"]}, fillcolor="{fill}", label={_label(name, rows)}, {tip}];')
     n_layers = ns.n_layers
     for k, n in enumerate(ns.neurons):
         rows = [
@@ -198,9 +211,9 @@ def neuron_dot(ns: NeuronSnapshot, previous: NeuronSnapshot | None = None, *, le
             p = previous.neurons[k]
             rows += [f"Δa {_signed(n.a - p.a)}", f"ΔdL/da {_signed(n.grad_a - p.grad_a)}"]
         head = f"{neuron_title(n.layer, n.index, n_layers)} {n.activation}"
-        fill = grad_colour(n.grad_a, gmax)
+        fill, tip = grad_colour(n.grad_a, gmax), _tooltip(head, rows)
         lines.append(
-            f'  {_neuron_id(n.layer, n.index)} [{_STYLE["op"]}, fillcolor="{fill}", label={_label(head, rows)}];'
+            f'  {_neuron_id(n.layer, n.index)} [{_STYLE["op"]}, fillcolor="{fill}", label={_label(head, rows)}, {tip}];'
         )
     loss_rows = [format_number(ns.loss)] + ([f"Δ {_signed(ns.loss - previous.loss)}"] if previous else [])
     lines.append(f'  loss [{_STYLE["loss"]}, fillcolor="{grad_colour(1, 1)}", label={_label("loss", loss_rows)}];')
@@ -252,7 +265,7 @@ def sandbox_dot(root: Value, names: Iterable[str] = ()) -> str:
 
     snap = value_snapshot(root, names)
     title = f"{root.label or 'output'} = {format_number(root.data)}"
-    return to_dot(snap, title=title, rankdir="TB", legend=False, keyed=True)
+    return to_dot(snap, title=title, rankdir="TB", legend=False, keyed=True, kind_names=SANDBOX_KINDS)
 
 
 def render(dot_source: str, fmt: str = "svg") -> bytes:

@@ -93,6 +93,12 @@ def dot_string(text: object) -> str:
     return html.escape(_one_line(text), quote=True).replace("\\", "\\\\")
 
 
+def dot_tooltip(text: object) -> str:
+    """User text inside a Graphviz tooltip="...": entities as dot_string, but Graphviz unescapes a tooltip twice
+    (reading \\N, \\G and \\E in between), so one backslash is written as four."""
+    return html.escape(_one_line(text), quote=True).replace("\\", "\\" * 4)
+
+
 def terminal(text: object) -> str:
     """User text for a terminal (CLI output): control characters (ANSI escape sequences, carriage returns, newlines,
     bells, C1 controls) and bidi overrides become visible escapes such as \\x1b, so they cannot move the cursor,
