@@ -368,3 +368,21 @@ def test_a_trial_whose_worker_dies_on_every_attempt_is_failed_and_the_sweep_comp
     finally:
         clusters.close()
         local.close()
+
+
+def test_an_idle_local_cluster_that_closes_itself_is_reaped_at_once_and_quietly(caplog):
+    """The scheduler closes after its idle timeout. Before, the client then tried to reconnect for 30 s and logged
+    "Failed to reconnect to scheduler after 30.00 seconds, closing client", and the ended scheduler and worker
+    command stayed <defunct> until the next sweep polled them."""
+    local = LocalCluster(1, idle_timeout="2s")
+    client, procs = local.client, list(local.processes)
+    try:
+        deadline = time.monotonic() + 90
+        # returncode is set only by a wait() (a finished child nobody waited for is a zombie): the reaper's
+        while any(p.returncode is None for p in procs) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert all(p.returncode is not None for p in procs), "the ended processes were not reaped"
+        assert local.client is None and not local.alive() and client.status == "closed"
+        assert not [r for r in caplog.records if "Failed to reconnect" in r.getMessage()]
+    finally:
+        local.close()

@@ -111,6 +111,7 @@ class LocalCluster:
                 self.client.submit(warm_up, workers=[w], pure=False) for w in self.client.scheduler_info()["workers"]
             ]
             self.client.gather(warm)
+            threading.Thread(target=self._reap, name="micrograd-dask-reaper", daemon=True).start()
         except BaseException as e:
             log = self.log_tail()
             self.close()
@@ -119,6 +120,19 @@ class LocalCluster:
             raise ClusterError(
                 f"The local Dask cluster did not start ({type(e).__name__}: {e}). Its log:\n{log}"
             ) from e
+
+    def _reap(self) -> None:
+        """Wait for the scheduler to end (it closes itself when idle), then close the client at once and wait for the
+        worker command: the client would otherwise try to reconnect for 30 s and log its failure, and both ended
+        processes would stay <defunct> until the next sweep polled them."""
+        self.processes[0].wait()
+        client, self.client = self.client, None  # alive() is False from now on: the next sweep starts a new cluster
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close(timeout=2)
+        for p in self.processes[1:]:  # its workers exit once their scheduler is gone (DEATH_TIMEOUT at most)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(timeout=DEATH_TIMEOUT + 30)
 
     def log_tail(self, lines: int = 60) -> str:
         """The last lines the scheduler and workers printed."""
