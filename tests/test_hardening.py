@@ -93,3 +93,16 @@ def test_the_divergence_message_names_what_overflowed_and_no_button(monkeypatch)
     tr.run()
     assert tr.status == "diverged" and "gradient overflowed" in tr.message
     assert "infinite or NaN" not in tr.message and "Reset" not in tr.message
+
+
+def test_the_server_watches_no_files_so_a_change_on_disk_cannot_break_a_live_run():
+    """With Streamlit's file watcher on (its default), a file changed under a running server made it drop the changed
+    modules; the next rerun imported new classes, and a live run failed with "to_dict needs a micrograd.nn.MLP, got
+    MLP". `streamlit run dashboard.py` (and `make run`) read .streamlit/config.toml from the checkout."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "streamlit", "config", "show"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert '\nfileWatcherType = "none"\n' in out
