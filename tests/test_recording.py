@@ -331,3 +331,25 @@ def test_a_shared_store_is_left_open_by_close(tmp_path):
     rec.close()
     assert store.get_run(rec.run_id)["status"] == "finished"  # still open for the other sessions
     store.close()
+
+
+def test_a_run_that_failed_on_a_bug_is_stored_as_failed_with_its_message_even_if_its_weights_cannot_be_written(
+    tmp_path, monkeypatch
+):
+    """QA: a run failed ("TypeError: to_dict needs a micrograd.nn.MLP, got MLP"); writing its weights raised the
+    same TypeError, so its record never ended and the store later called it interrupted by a closed session."""
+    db = tmp_path / "runs.db"
+    rec, tr = recording.Recorder(db), small(steps=50)
+    rec.sync(tr, running=True)
+    tr.run(5)
+
+    def broken(*args, **kwargs):
+        raise TypeError("to_dict needs a micrograd.nn.MLP, got MLP")
+
+    monkeypatch.setattr(tr, "_gradient", broken)
+    monkeypatch.setattr(tr, "export_json", broken)
+    assert tr.step() is None and tr.status == "failed"
+    rec.sync(tr, running=True)
+    run, steps = stored(db)
+    assert run["status"] == "failed" and "TypeError: to_dict needs a micrograd.nn.MLP" in run["message"]
+    assert run["weights"] is None and [s["step"] for s in steps] == [1, 2, 3, 4, 5]

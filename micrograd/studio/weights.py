@@ -365,10 +365,11 @@ def _build(doc: dict) -> LoadedModel:
 
 
 def weights_of(trainer: Trainer) -> str | None:
-    """The trainer's weights file text, or None when they cannot be exported (a diverged run's NaNs)."""
+    """The trainer's weights file text, or None when they cannot be exported (a diverged run's NaNs, or a model the
+    exporter cannot read: a run that failed on a bug ends with its record, not with a second error)."""
     try:
         return trainer.export_json()
-    except WeightsError:  # no weights is better than no record
+    except Exception:  # no weights is better than no record
         return None
 
 
