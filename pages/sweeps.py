@@ -1,6 +1,7 @@
 """Sweeps page: train a grid of settings at once on a Dask cluster, watch it, compare the results, open a trial."""
 
 import atexit
+import time
 
 import streamlit as st
 
@@ -19,6 +20,7 @@ DEFAULT_AXES = ("lr", "activation")
 EXAMPLES = {"lr": "0.01,0.1,1", "activation": "tanh,relu", "layers": "4 16 16,16", "l2": "0,0.0001,0.001"}
 EXAMPLES |= {"momentum": "0,0.9", "batch_size": "0,32", "loss": "svm,bce", "noise": "0.1:0.3:3", "seed": "1,2,3"}
 FINAL_SWEEP = ("finished", "cancelled", "failed", "interrupted")
+REDRAW_SECONDS = 3.0  # while a sweep runs, its results (outside the progress fragment) follow at most this often
 
 if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's state and sidebar first
     ui.require_dashboard("pages/sweeps.py")
@@ -106,8 +108,12 @@ def _define() -> None:
     st.button("Start sweep", type="primary", disabled=bool(problems), on_click=_start, args=(spec,), key="sweep_start")
 
 
-def _progress(sweep_id: int, was_final: bool) -> None:
-    """Progress of one sweep, redrawn every second while it runs; a full rerun when it ends shows the results."""
+def _progress(sweep_id: int, was_final: bool, shown: tuple[str, int]) -> None:
+    """Progress of one sweep, redrawn every second while it runs. A full rerun shows what changed outside it: when
+    the sweep's status changes (the picker and notices say it) and, at most every REDRAW_SECONDS, new results.
+
+    shown: the sweep's status and trained-trial count when the page was last drawn in full.
+    """
     service = _service()["service"]
     with RunStore(default_db_path()) as store:
         sw = store.get_sweep(sweep_id)
@@ -125,24 +131,33 @@ def _progress(sweep_id: int, was_final: bool) -> None:
         st.button("Cancel sweep", key="sweep_cancel", on_click=service.cancel, args=(sweep_id,))
     elif status not in FINAL_SWEEP:
         st.caption(md(f"Driven by another process (pid {sw['pid']} on {sw['host']}); cancel it there."))
-    if (status in FINAL_SWEEP) != was_final:
+    since = time.monotonic() - ss.get("sweep_drawn_at", 0.0)
+    if (status in FINAL_SWEEP) != was_final or view.redraw(status, p["done"], shown, since, REDRAW_SECONDS):
         st.rerun(scope="app")
 
 
 def _results(store: RunStore, sweep_id: int) -> None:
     runs = store.list_runs(sweep_id=sweep_id)
-    if not any(r["train_loss"] is not None for r in runs):
+    # results are the trials that trained to their end: a cancelled or interrupted one stopped part way
+    trained = [r for r in runs if r["status"] in view.TRAINED and r["train_loss"] is not None]
+    if not trained:
         st.caption("Results appear here as trials finish.")
         return
-    frame = view.trials_frame(runs)
+    table = view.trials_frame(trained + [r for r in runs if r not in trained])  # the results first
+    frame = view.trials_frame(trained)
     axes = view.axis_names(runs)
     metrics = view.shown_metrics(frame)
     metric = st.selectbox("Final metric", metrics, format_func=lambda m: view.METRICS[m][0], key="sweep_metric")
     names = {m: view.METRICS[m][0] + (" (%)" if view.METRICS[m][2] else "") for m in metrics}
-    shown = [c for c in frame.columns if c not in view.METRICS or c in metrics]  # no column of blanks (QA)
+    shown = [c for c in table.columns if c not in view.METRICS or c in metrics]  # no column of blanks (QA)
     columns = {m: st.column_config.NumberColumn(n, format="%.4g") for m, n in names.items()}
     columns["wall_seconds"] = st.column_config.NumberColumn("seconds", format="%.1f")
-    st.dataframe(frame[shown], hide_index=True, column_config=columns, key=f"sweep_table_{sweep_id}")
+    st.dataframe(table[shown], hide_index=True, column_config=columns, key=f"sweep_table_{sweep_id}")
+    if len(trained) < len(runs):
+        st.caption(
+            f"The heat map, best trials and parallel coordinates show the {len(trained)} of {len(runs)} trials that "
+            "trained to their end (finished or diverged); the others are listed last."
+        )
 
     st.subheader("Heat map")
     options = [*axes, "seed"] if "seed" not in axes else axes
@@ -152,11 +167,12 @@ def _results(store: RunStore, sweep_id: int) -> None:
     if x == y:
         st.info("Pick two different axes.")
     else:
-        seeded = [{**r, "sweep_axes": {**(r["sweep_axes"] or {}), "seed": r["config"].get("seed")}} for r in runs]
+        seeded = [{**r, "sweep_axes": {**(r["sweep_axes"] or {}), "seed": r["config"].get("seed")}} for r in trained]
         st.plotly_chart(view.heatmap(seeded, view.trials_frame(seeded), x, y, metric), key="sweep_heat", config=CHART)
 
     st.subheader("Best trials")
-    n = st.slider("How many", 1, min(10, len(frame)), min(5, len(frame)), key="sweep_best_n")
+    # a slider needs two values to choose between: with one result it is that one
+    n = st.slider("How many", 1, min(10, len(frame)), min(5, len(frame)), key="sweep_best_n") if len(frame) > 1 else 1
     top = view.best(frame, metric, n)
     series = [
         (f"#{i} " + " ".join(f"{k}={frame.loc[j, k]}" for k in axes), store.get_steps(int(i)))
@@ -167,7 +183,7 @@ def _results(store: RunStore, sweep_id: int) -> None:
     )
     if len(axes) >= 1:
         st.subheader("Parallel coordinates")
-        st.plotly_chart(view.parallel(runs, frame, metric), key="sweep_parallel", config=CHART)
+        st.plotly_chart(view.parallel(trained, frame, metric), key="sweep_parallel", config=CHART)
 
     st.subheader("Open a trial")
     ranked = view.best(frame, metric, len(frame))
@@ -208,8 +224,12 @@ def page() -> None:
         if ss.get("sweep_pick") not in names:  # deleted, or a store changed under the session
             ss.pop("sweep_pick", None)
         sweep_id = ui.pick("Sweep", names, key="sweep_pick")  # stays on its sweep as its status changes
-        final = str(store.get_sweep(sweep_id)["status"]) in FINAL_SWEEP
-        st.fragment(_progress, run_every=None if final else 1.0)(sweep_id, final)
+        sweep = store.get_sweep(sweep_id)
+        status = str(sweep["status"])
+        final = status in FINAL_SWEEP
+        done = view.progress(sweep["trials"], sum(sweep["trials"].values()), sweep["created_at"])["done"]
+        ss["sweep_drawn_at"] = time.monotonic()
+        st.fragment(_progress, run_every=None if final else 1.0)(sweep_id, final, (status, done))
         _results(store, sweep_id)
 
 

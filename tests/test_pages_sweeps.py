@@ -83,3 +83,38 @@ def test_the_base_names_the_network_with_its_inputs_and_the_table_its_columns_in
     columns = json.loads(table.proto.columns)  # the column labels travel in the element's column configuration
     assert columns["test_accuracy"]["label"] == "test accuracy (%)" and columns["wall_seconds"]["label"] == "seconds"
     assert not at.exception and not at.error  # the page drew all of it
+
+
+def _with_results(db, sweep_id, accuracies):
+    """Final metrics for the trials in the order record_sweep made them."""
+    with RunStore(db) as store:
+        for r, acc in zip(sorted(store.list_runs(sweep_id=sweep_id), key=lambda r: r["id"]), accuracies):
+            final = {"steps": 30, "train_loss": 1 - acc, "train_accuracy": acc, "test_accuracy": acc}
+            store.update_run(r["id"], metrics=final, wall_seconds=1.0)
+
+
+def test_the_results_use_only_trials_that_trained_to_their_end_and_list_the_others_last(db):
+    """QA: a trial cancelled after 179 of 200 steps was averaged into the heat map's cell and listed first."""
+    sweep_id = record_sweep(db, ["cancelled", "finished", "finished"], "cancelled")  # lr 0.1, 0.2, 0.3
+    _with_results(db, sweep_id, [0.5, 0.9, 0.8])
+    at = page()
+    assert not at.exception and not at.error
+    (table,) = at.dataframe
+    assert list(table.value["status"]) == ["finished", "finished", "cancelled"]
+    assert any(
+        c.value.startswith("The heat map, best trials and parallel coordinates show the 2 of 3") for c in at.caption
+    )
+    charts = {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    heat = next(c for c in charts.values() if c["data"] and c["data"][0]["type"] == "heatmap")["data"][0]
+    assert heat["x"] == ["0.2", "0.3"]  # not the cancelled trial's lr 0.1
+    lines = next(c for c in charts.values() if c["data"] and c["data"][0]["type"] == "parcoords")["data"][0]
+    assert sorted(lines["dimensions"][-1]["values"]) == [80.0, 90.0] and lines["dimensions"][-1]["range"] == [0, 100]
+
+
+def test_a_sweep_with_one_result_shows_it_without_an_error(db):
+    """The "How many" slider ran from 1 to 1, which Streamlit refuses: an error box instead of the results."""
+    sweep_id = record_sweep(db, ["finished"], "finished")
+    _with_results(db, sweep_id, [0.9])
+    at = page()
+    assert not at.exception and not at.error
+    assert [b for b in at.button if b.label == "Open in Train page"]

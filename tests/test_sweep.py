@@ -147,3 +147,19 @@ def test_cli_too_big_and_bad_values_exit_2_with_one_line(capsys):
     assert "2,000 trials" in err and "at most 1,000" in err and "Traceback" not in err
     assert main(["sweep", "--lr", "fast"]) == 2
     assert "lr: 'fast' is not a number" in capsys.readouterr().err
+
+
+def test_a_log_range_gives_values_of_three_digits_unless_more_keep_them_apart():
+    """QA: 0.01:1:5:log trained at lr 0.0316228 and 0.316228, and the heat map's labels said so."""
+    assert Axis.parse("lr", "0.01:1:5:log").grid() == [0.01, 0.0316, 0.1, 0.316, 1.0]
+    assert Axis.parse("lr", "0.001:0.0010001:3").grid() == [0.001, 0.00100005, 0.0010001]
+    assert Axis.parse("lr", "0.1:0.1:3").grid() == [0.1] and Axis.parse("seed", "1:10:4").grid() == [1, 4, 7, 10]
+
+
+def test_the_sweeps_page_redraws_when_the_status_changes_and_at_most_every_few_seconds_for_results():
+    from micrograd.views.sweep import redraw
+
+    assert redraw("running", 0, ("queued", 0), since=0.1, every=3.0)  # the picker said "— queued" all along (QA)
+    assert not redraw("running", 5, ("running", 4), since=1.0, every=3.0)
+    assert redraw("running", 5, ("running", 4), since=3.0, every=3.0)
+    assert not redraw("running", 4, ("running", 4), since=60.0, every=3.0)

@@ -120,8 +120,12 @@ class Axis:
             vals = [math.exp(a + (b - a) * i / (self.count - 1)) for i in range(self.count)]
         else:
             vals = [self.low + (self.high - self.low) * i / (self.count - 1) for i in range(self.count)]
-        if self.low is not None:  # 0.001, not 0.0010000000000000002
-            vals = [round(v) if kind(self.name) == "int" else float(f"{v:.12g}") for v in vals]
+        if self.low is not None:  # 0.0316, not 0.0316227766: as few digits as keep the values apart (3 at least)
+            if kind(self.name) == "int":
+                vals = [round(v) for v in vals]
+            else:
+                apart = len({float(f"{v:.12g}") for v in vals})  # 0.001, not 0.0010000000000000002
+                vals = next(r for d in range(3, 13) if len(set(r := [float(f"{v:.{d}g}") for v in vals])) == apart)
         out = []
         for v in vals:
             if v not in out:

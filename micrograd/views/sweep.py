@@ -35,6 +35,12 @@ def progress(trials: dict, total: int, started: float, now: float | None = None)
     return counts | {"settled": settled, "total": total, "eta": eta}
 
 
+def redraw(status: str, done: int, shown: tuple[str, int], since: float, every: float) -> bool:
+    """Whether the Sweeps page, drawn ``since`` seconds ago showing (status, done trials), is out of date: at once
+    when the sweep's status changed; when more trials are done, once ``every`` seconds have passed."""
+    return status != shown[0] or (done != shown[1] and since >= every)
+
+
 def progress_text(p: dict, status: str) -> str:
     """The progress bar's words: '61 of 90 trials done, 29 cancelled — sweep cancelled'."""
     extra = "".join(f", {p[k]} {k}" for k in ("failed", "cancelled") if p[k])
@@ -161,7 +167,8 @@ def parallel(runs: Sequence[dict], frame: pd.DataFrame, metric: str) -> go.Figur
             }
         )
     values = frame[metric].fillna(frame[metric].min() if higher else frame[metric].max())
-    dims.append({"label": title, "values": values.tolist()})
+    # a percentage keeps its whole scale: all trials at 100 % read as 100 on a 0-100 axis, not on 90-110
+    dims.append({"label": title, "values": values.tolist(), **({"range": [0, 100]} if METRICS[metric][2] else {})})
     fig = go.Figure(
         go.Parcoords(
             line={"color": values.tolist(), "colorscale": "Viridis" if higher else "Viridis_r", "showscale": True},
