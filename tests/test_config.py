@@ -211,3 +211,16 @@ def test_a_links_whole_numbers_are_told_exactly_what_fits():
     assert "URL parameter seed='-1' must be in [0, 4294967295]; using 1337." in warnings  # it said 4.29497e+09
     assert any(w.startswith("URL parameter samples='1e12' must be a whole number in [") for w in warnings), warnings
     assert read_url({"samples": "many"})[1] == ["URL parameter samples='many' is not a number; using 100."]
+
+
+def test_a_links_value_between_the_sidebars_choices_takes_the_nearest_and_says_so():
+    """QA: ?lr=0.05 fell back to the default 1.0, twenty times larger, instead of the nearest choice, 0.03."""
+    state, warnings = read_url({"lr": "0.05", "momentum": "0.85"})
+    assert (state["w_lr"], state["w_momentum"]) == (0.03, 0.9)  # lr on a log scale: 0.05 is nearer 0.03 than 0.1
+    assert warnings == [
+        "URL parameter lr='0.05' is not one of the sidebar's values; using the nearest, 0.03.",
+        "URL parameter momentum='0.85' is not one of the sidebar's values; using the nearest, 0.9.",
+    ]
+    state, warnings = read_url({"lr": "1e-9"})  # outside the choices: the default, and which there are
+    assert state["w_lr"] == 1.0 and "must be one of 1e-05" in warnings[0]
+    assert read_url({"lr": "0.03"})[1] == []

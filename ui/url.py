@@ -2,7 +2,7 @@
 
 Which settings a link carries, and their limits and choices, come from the schema (ui.options.url_settings); a
 value must also fit the sidebar (its select-slider options and its smaller limits), so a link never sets a widget
-to a value the widget cannot show.
+to a value the widget cannot show: one between two options takes the nearest, and the page says so.
 """
 
 from __future__ import annotations
@@ -29,9 +29,14 @@ from ui.options import (
 
 
 def _snap(x: float, options: tuple) -> Any:
+    """The option x names, else the nearest one when x lies between them (on a log scale for positive options:
+    0.05 is nearer 0.03 than 0.1); outside them a ValueError saying which there are."""
     for o in options:
         if math.isclose(x, o, rel_tol=1e-9, abs_tol=1e-15):
             return o
+    if min(options) <= x <= max(options):  # also false for nan
+        log = x > 0 and min(options) > 0
+        return min(options, key=lambda o: abs(math.log(o / x)) if log else abs(o - x))
     raise ValueError(f"must be one of {', '.join(f'{o:g}' for o in options)}")
 
 
@@ -104,6 +109,10 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             reason = str(e) if "must" in str(e) else "is not a number"
             warnings.append(f"URL parameter {key}={text!r} {reason}; using {state[s.key]!r}.")
             continue
+        if s.options is not None and not math.isclose(value, float(text), rel_tol=1e-9, abs_tol=1e-15):
+            warnings.append(
+                f"URL parameter {key}={text!r} is not one of the sidebar's values; using the nearest, {value:g}."
+            )
         state[s.key] = value
         if key == "dataset":  # a new dataset brings its own default size and noise unless the URL gives them
             state |= dataset_defaults(value)
