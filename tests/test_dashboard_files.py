@@ -74,7 +74,11 @@ def test_weights_import_restores_the_model_and_a_bad_file_lists_problems():
     assert tr.model.sizes == [2, 8, 1] and [p.data for p in tr.model.parameters()] == [
         p.data for p in source.parameters()
     ]
-    assert tr.config.layers == [8] and tr.config.activation == "tanh" and "Loaded w.json" in messages(at, "info")
+    assert (
+        tr.config.layers == [8]
+        and tr.config.activation == "tanh"
+        and "Loaded w.json: 2-8-1 network." in messages(at, "info")
+    )
     assert at.number_input(key="w_nlayers").value == 1 and at.selectbox(key="w_activation").value == "tanh"
     at.button(key="btn_step").click().run()
     assert trainer(at) is tr and tr.step_count == 1  # continues training the imported model

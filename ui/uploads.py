@@ -105,7 +105,8 @@ def on_weights_upload() -> None:
     config = tr.config.replace(layers=sizes, activation=model.activation)
     replace_trainer(
         new_trainer(config, tr.dataset, model),
-        f"Loaded {f.name}: {config.architecture} network.{mismatch_note(loaded, tr.dataset)}",
+        # the sizes with the inputs, as the sidebar and the Experiments page name a network
+        f"Loaded {f.name}: {'-'.join(map(str, model.sizes))} network.{mismatch_note(loaded, tr.dataset)}",
     )
     set_layer_widgets(sizes)
     ss["w_activation"] = model.activation
