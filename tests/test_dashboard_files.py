@@ -48,7 +48,10 @@ def test_a_rejected_csv_leaves_no_columns_task_or_error_behind():
     three = b"a,b,label\n1,2,x\n3,4,y\n5,6,z\n"
     at.file_uploader(key="csv_upload_0").set_value(("three.csv", three, "text/csv")).run()
     errors = [e.value for e in at.error]
-    assert errors == ["three.csv: the file has 3 data row(s); at least 4 are needed, add more rows"]
+    # said as the errors about a file's contents are (QA: only those said that the current data stays)
+    assert errors == [
+        "three.csv: the file has 3 data row(s); at least 4 are needed, add more rows. The current data and model stay."
+    ]
     assert at.session_state["csv"] is None and at.session_state["w_task"] == "binary"  # the 3 classes set nothing
     assert not at.multiselect and trainer(at).dataset.name == "moons"
     at.file_uploader(key="csv_upload_0").set_value(("one.csv", b"only\n1\n2\n3\n4\n", "text/csv")).run()
@@ -63,6 +66,16 @@ def test_a_rejected_csv_leaves_no_columns_task_or_error_behind():
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("zip.csv: the file is binary"), errors
     assert at.session_state["csv"] is None and not at.multiselect and trainer(at).dataset.name == "moons"
+
+
+def test_the_columns_say_which_file_they_are_from():
+    """QA: after several files were tried (some refused by the browser for their size), nothing named the one in use."""
+    at = app()
+    at.selectbox(key="w_dataset").set_value("csv").run()
+    good = b"a,b,label\n" + b"".join(b"%d,%d,%d\n" % (k, k % 3, k % 2) for k in range(12))
+    at.file_uploader(key="csv_upload_0").set_value(("my *data*.csv", good, "text/csv")).run()
+    assert "Columns of my \\*data\\*.csv:" in [c.value for c in at.caption]  # the name escaped, shown as typed
+    assert not at.error and not at.exception
 
 
 def test_weights_import_restores_the_model_and_a_bad_file_lists_problems():

@@ -123,8 +123,8 @@ def _data_section() -> None:
             key=f"csv_upload_{ss['uploads']}",
             on_change=on_csv_upload,
         )
-        if ss.get("csv_error"):
-            st.error(text.md(ss["csv_error"]))  # the file name and its column names are user text
+        if ss.get("csv_error"):  # the file name and its column names are user text
+            st.error(text.md(ss["csv_error"].rstrip(".") + ".") + " The current data and model stay.")
         elif not ss.get("csv"):
             current = get_trainer().dataset.name.replace("_", " ")
             st.info(
@@ -137,6 +137,7 @@ def _data_section() -> None:
             cols = csv["columns"]
             if ss.get("w_csv_label") not in cols:
                 ss["w_csv_label"] = cols[-1]
+            st.caption(f"Columns of {text.md(csv['name'])}:")  # which file, when several were tried (QA)
             st.selectbox(**_w("label_column"), options=cols, on_change=detect_task)
             features = [c for c in cols if c != ss["w_csv_label"]]
             ss["w_csv_features"] = [c for c in ss.get("w_csv_features", features) if c in features]
