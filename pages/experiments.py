@@ -57,14 +57,19 @@ def _act(what: str, action) -> bool:
 def _save(run_id: int) -> None:
     name, tags = ss.get(f"exp_name_{run_id}", ""), ss.get(f"exp_tags_{run_id}", "")
 
+    kept: dict = {}
+
     def save(store: RunStore) -> None:
         store.rename(run_id, name)
         store.set_tags(run_id, [t for t in tags.split(",")])
+        kept.update(store.get_run(run_id))
 
     if _act("rename the run", save):
-        ss["notices"].append(f"Run #{run_id} saved as {name.strip()!r}.")
-        ss.pop(f"exp_name_{run_id}", None)  # the boxes show what the store kept (trimmed, tags sorted and unique)
-        ss.pop(f"exp_tags_{run_id}", None)
+        said = f"with the tags {', '.join(map(repr, kept['tags']))}" if kept["tags"] else "without tags"
+        ss["notices"].append(f"Run #{run_id} saved as {kept['name']!r}, {said}.")
+        # the boxes show what the store kept (trimmed, tags sorted and unique): set, not dropped, or the browser
+        # keeps showing what was typed
+        ss[f"exp_name_{run_id}"], ss[f"exp_tags_{run_id}"] = kept["name"], ", ".join(kept["tags"])
 
 
 def _delete(run_id: int) -> None:
