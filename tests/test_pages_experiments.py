@@ -148,6 +148,11 @@ def test_open_in_train_page_loads_the_runs_weights_and_settings(db):
     assert f"its weights at step {want.step_count}, where it ended; training goes on from them as a new run" in said
     at.run()  # the sidebar must not re-initialise the opened model on the next run
     assert at.session_state["trainer"] is tr and tr.config.seed == 1 and not at.exception
+    assert tr.step() is not None  # training it records a new run that says where it came from (QA)
+    at.session_state["recorder"].sync(tr, False)  # as the page's next run does
+    with RunStore(db) as store:
+        new = max(store.list_runs(), key=lambda r: r["id"])
+    assert new["id"] == 3 and new["name"].endswith(" #3, from run #1") and new["steps"] == 1
 
 
 def test_open_a_csv_run_without_its_file_explains_what_to_upload(db):

@@ -42,6 +42,7 @@ def open_run(run_id: int, run: dict) -> None:
         if problems:
             raise ValueError("; ".join(problems))
         trainer = new_trainer(config, dataset, loaded.model)
+        trainer.origin = run_id
     except Exception:
         for k in widgets:
             ss.pop(k, None)

@@ -336,6 +336,10 @@ class Recorder:
         if rec.error:
             self._note(rec.error)
             return None
+        store, run_id = self.store, rec.run_id
+        if trainer.origin is not None and not self.name and store is not None and run_id is not None:
+            # a reopened run's record says where it came from: "moons 2-16-16-1 tanh svm #4, from run #2"
+            rec._guard(lambda: store.rename(run_id, f"{store.get_run(run_id)['name']}, from run #{trainer.origin}"))
         self.recorder, self._gave_up, self._initial = rec, None, None
         self._started = self._checkpointed = self.clock()
         self._save_cost = 0.0  # seconds the last save of this run's weights took (none yet)

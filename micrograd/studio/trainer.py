@@ -122,6 +122,7 @@ class Trainer:
         self.train_seconds = 0.0
         self.status = READY
         self.message = ""
+        self.origin: int | None = None  # the stored run this one goes on from (a reopened run), named in its record
         self._rng = np.random.default_rng(config.seed)
         self._order = np.arange(0)
         self._cursor = 0
