@@ -94,3 +94,17 @@ def test_a_run_of_one_step_is_drawn_as_points_longer_runs_as_lines():
     fig = compare.loss_figure([("one", steps(1)), ("five", steps(5))])
     assert [t.mode for t in fig.data] == ["markers", "markers", "lines", "lines"]
     assert fig.data[0].marker.color == fig.data[0].line.color  # the run's colour either way
+
+
+def test_sweep_trials_that_never_took_a_step_are_left_out_unless_asked_for():
+    """QA: a cancelled sweep left 140 trials of 0 steps among 315 runs on the Experiments page."""
+    runs = [
+        {"id": 1, "sweep_id": None, "steps": 0, "tags": []},  # a run of the Train page that never stepped stays
+        {"id": 2, "sweep_id": 7, "steps": 30, "tags": []},
+        {"id": 3, "sweep_id": 7, "steps": 0, "tags": []},
+    ]
+    ids = {t: [r["id"] for r in compare.filter_runs(runs, trials=t)] for t in compare.TRIALS}
+    assert ids == {"trained": [1, 2], "all": [1, 2, 3], "none": [1]}
+    assert [r["id"] for r in compare.filter_runs(runs)] == [1, 2, 3]  # the library's default keeps all
+    with pytest.raises(ValueError, match="trials must be one of trained, all, none"):
+        compare.filter_runs(runs, trials="some")

@@ -256,3 +256,18 @@ def test_opening_an_interrupted_run_says_its_weights_are_from_the_last_save(db, 
     said = " ".join(n.value for n in [*at.info, *at.success, *at.warning])
     assert "its weights at step 9, the last saved: the run went on to step 12 before it was interrupted" in said, said
     assert "final weights" not in said
+
+
+def test_sweep_trials_that_never_took_a_step_are_not_listed_and_the_page_says_how_many(db):
+    seed_store(db, seeds=(1,))
+    with RunStore(db) as store:
+        sweep_id = store.create_sweep("cancelled early", {"axes": []})
+        for _ in range(3):
+            run_id = store.create_run(RunConfig(steps=30).to_dict(), {}, sweep_id=sweep_id, status="queued")
+            store.update_run(run_id, status="cancelled")
+    at = page()
+    (table,) = at.dataframe
+    assert list(table.value["id"]) == [1]
+    assert "3 sweep trials that never took a step not listed: Filter → Sweep trials." in [c.value for c in at.caption]
+    at.selectbox(key="exp_f_trials").set_value("all").run()
+    assert sorted(at.dataframe[0].value["id"]) == [1, 2, 3, 4] and not at.exception

@@ -48,6 +48,9 @@ def runs_frame(runs: Sequence[dict]) -> pd.DataFrame:
     return df
 
 
+TRIALS = ("trained", "all", "none")  # which sweep trials the Experiments page lists (filter_runs)
+
+
 def filter_runs(
     runs: Iterable[dict],
     *,
@@ -58,11 +61,17 @@ def filter_runs(
     tags: Sequence[str] = (),
     since: datetime | None = None,
     min_accuracy: float | None = None,
+    trials: str = "all",
 ) -> list[dict]:
     """Runs matching every given filter; an empty choice means any. min_accuracy (0-1) uses the test accuracy,
-    or the train accuracy for runs without a test set; runs with neither are dropped by it."""
+    or the train accuracy for runs without a test set; runs with neither are dropped by it. trials: which sweep
+    trials to keep, one of TRIALS ("trained": those that took a step; a cancelled sweep leaves many that never did)."""
+    if trials not in TRIALS:
+        raise ValueError(f"trials must be one of {', '.join(TRIALS)}, got {trials!r}")
     out = []
     for r in runs:
+        if r.get("sweep_id") is not None and (trials == "none" or (trials == "trained" and not r.get("steps"))):
+            continue
         if datasets and r.get("dataset") not in datasets:
             continue
         if architectures and r.get("architecture") not in architectures:
