@@ -190,3 +190,20 @@ def test_a_run_with_l2_says_its_diverged_loss_includes_the_penalty():
     # the metrics show the data loss (~1), after the update: the message says what its number is
     assert "the loss reached" in tr.message and "(with its L2 penalty) before this step's update" in tr.message
     assert "MSE" not in tr.message and "or momentum 0" in tr.message  # svm, momentum 0.9
+
+
+@pytest.mark.parametrize("engine", ["compiled", "scalar"])
+def test_a_dead_layers_gradient_norm_is_zero_whatever_the_l2_penalty(engine):
+    """QA (?lesson=dead-relu): "no gradient flows through them" beside hidden layers drawn at a norm of ~5, which
+    was the L2 penalty's own gradient, 2 * l2 * w, not gradient flowing back from the loss."""
+    tr = Trainer(RunConfig(layers=[8, 8], l2=0.01, steps=3, engine=engine, samples=40))
+    for n in tr.model.layers[1].neurons:  # the second hidden layer: relu(z) = 0 for every example
+        n.b.data = -1e3
+    tr.step()
+    norms = tr.monitor.series["layer_grad_norms"][0]
+    assert norms[0] == 0.0 and norms[1] == 0.0 and norms[2] > 0  # the output's bias still learns
+    assert tr.monitor.last.layers[1].dead == 8
+    assert tr.history[-1]["grad_norm"] > 0  # the objective's gradient, penalty included, as before
+    # a layer cut by dead units is said as such; "vanishing" (with its advice against sigmoid) would mislead
+    said = [*tr.monitor.warnings.values(), *diagnostics.findings(tr.monitor.last, "relu")]
+    assert any("hidden layer 2" in w and "dead" in w for w in said) and not any("anishing" in w for w in said)

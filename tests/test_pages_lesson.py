@@ -130,6 +130,7 @@ def test_replay_a_stored_run_on_the_graph_page():
     assert not at.exception and not at.error, at.error
     at.slider(key="g_replay_step").set_value(3).run()
     assert f"Replaying run #{run['id']}" in texts(at, "caption") and "bit for bit" in texts(at, "caption")
+    assert "; training objective (batch loss + L2 penalty) " in texts(at, "caption")  # the default L2 is 1e-4
     assert at.session_state["g_replay"].trainer.step_count == 3
     assert at.session_state["trainer"].step_count == 0  # the session's own run is untouched
     h, _ = lesson_view(at)

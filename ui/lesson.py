@@ -180,7 +180,10 @@ def replay_panel() -> None:
         line = text.md(f"Replaying run #{r.run_id} ({r.run['name']}) at step {r.step} of {r.length}")
         if mine is not None:
             verdict = "equal to the stored one bit for bit" if same else "different from the stored one"
-            line += f"; loss {mine['loss']:.6g}, {verdict}."
+            # the step's own number: its batch's loss, plus the L2 penalty it trained with (QA: "loss 412076" read
+            # as the loss the Train page showed, 0.9592)
+            what = "training objective (batch loss + L2 penalty)" if r.trainer.config.l2 else "batch loss"
+            line += f"; {what} {mine['loss']:.6g}, {verdict}."
         st.caption(line)
         st.button("Stop replaying", on_click=_stop_replay, key="g_replay_stop")
 

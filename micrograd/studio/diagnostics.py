@@ -269,7 +269,14 @@ class Monitor:
                     "rate or the scaled initialisation."
                 )
         first, last = health[0].grad_norm, health[-1].grad_norm
-        if len(health) > 2 and last > 0 and first < VANISHING_RATIO * last and "vanishing" not in self.warnings:
+        cut = any(h.units and h.dead == h.units for h in hidden)  # a dead layer stops the gradient: not vanishing
+        if (
+            len(health) > 2
+            and last > 0
+            and first < VANISHING_RATIO * last
+            and not cut
+            and "vanishing" not in self.warnings
+        ):
             self.warnings["vanishing"] = (
                 f"Vanishing gradients at step {step}: the first layer's gradient norm ({first:.2g}) is under 1/100 "
                 f"of the last layer's ({last:.2g}), so the first layers barely learn. Try ReLU or tanh instead of "
@@ -313,7 +320,8 @@ def findings(diag: Diagnosis, activation: str) -> list[str]:
             f"{sat} of the {units} hidden units ({sat / units:.0%}) are saturated: their {name} output is {tail} on "
             "at least 90 % of the training points, where its slope is nearly 0, so they learn slowly."
         )
-    if len(diag.layers) > 2:
+    cut = any(h.units and h.dead == h.units for h in hidden)  # a wholly dead layer cuts the gradient: said above
+    if len(diag.layers) > 2 and not cut:
         first, last = diag.layers[0].grad_norm, diag.layers[-1].grad_norm
         if last > 0 and first < VANISHING_RATIO * last:
             out.append(

@@ -217,21 +217,25 @@ class Trainer:
         """The parameters' current values as one vector (read every step: a page may have edited a weight)."""
         return np.fromiter(map(_data, self.params), dtype=float, count=len(self.params))
 
-    def _gradient(self, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """(the objective on this batch, its gradient as a vector in parameter order) at theta, the current values.
+    def _gradient(self, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """(the objective on this batch, its gradient, the data loss's gradient) at theta, the current values; the
+        gradients as vectors in parameter order. Without L2 both gradients are one array.
 
-        The compiled engine works on vectors throughout; the scalar one sets every Value's grad, read back here.
+        The compiled engine works on vectors throughout; the scalar one sets every Value's grad, read back here (its
+        data gradient is the objective's less the penalty's, 2 * l2 * theta, to rounding).
         """
         c = self.config
         if c.engine != "compiled":
             loss = self._loss_and_grads(X, y)
-            return loss, np.fromiter(map(_grad, self.params), dtype=float, count=len(self.params))
-        loss, grads = self._compiled_loss()(X, y, theta)
+            grads = np.fromiter(map(_grad, self.params), dtype=float, count=len(self.params))
+            return loss, grads, (grads - 2.0 * c.l2 * theta if c.l2 else grads)
+        loss, data = self._compiled_loss()(X, y, theta)
+        grads = data
         if c.l2:
             with np.errstate(all="ignore"):  # a diverging run overflows here; the step reports it
                 loss += c.l2 * float(theta @ theta)
-                grads = grads + 2.0 * c.l2 * theta
-        return float(loss), grads
+                grads = data + 2.0 * c.l2 * theta
+        return float(loss), grads, data
 
     def _compiled_loss(self) -> CompiledLoss:
         """The compiled engine's loss, traced on first use (and again after the loss changes)."""
@@ -319,8 +323,11 @@ class Trainer:
             metrics = self.evaluate(layers, None if outs is None else outs[-1])
             t0 = time.perf_counter()
             with gc_paused(), np.errstate(all="ignore"):  # overflow is checked below and reported in words
-                loss, grads = self._gradient(X, y, theta)
+                loss, grads, data = self._gradient(X, y, theta)
                 grad_norm, layer_grads = diagnostics.grad_norms(grads, self.model.sizes)
+                if data is not grads:  # each layer's norm is its data loss gradient's, the flow back through the
+                    # network: L2's own pull, 2 * l2 * w, reaches even a dead layer (QA: a dead layer drew at ~5)
+                    layer_grads = diagnostics.grad_norms(data, self.model.sizes)[1]
                 new = sgd_update(self.optimizer, theta, grads)
                 self._write(new, grads)
             seconds = time.perf_counter() - t0
