@@ -405,7 +405,8 @@ def test_divergence_says_what_overflowed_and_names_no_dashboard_button(tmp_path,
     from micrograd.studio.trainer import Trainer
 
     def huge_gradients(self, X, y, theta):
-        return 1.0, np.full(len(self.params), 1e200)
+        g = np.full(len(self.params), 1e200)
+        return 1.0, g, g  # the objective's gradient and the data loss's
 
     monkeypatch.setattr(Trainer, "_gradient", huge_gradients)
     out = tmp_path / "m.json"

@@ -86,7 +86,8 @@ def test_the_divergence_message_names_what_overflowed_and_no_button(monkeypatch)
     from micrograd.studio.trainer import Trainer
 
     def huge_gradients(self, X, y, theta):
-        return 1.0, np.full(len(self.params), 1e200)  # the norm overflows; one small step keeps the weights finite
+        g = np.full(len(self.params), 1e200)  # the norm overflows; one small step keeps the weights finite
+        return 1.0, g, g  # the objective's gradient and the data loss's
 
     monkeypatch.setattr(Trainer, "_gradient", huge_gradients)
     tr = Trainer(RunConfig(samples=20, layers=[2], lr=1e-3, steps=5))

@@ -108,3 +108,25 @@ def test_a_run_without_initial_weights_or_on_a_csv_file_says_why_it_cannot_repla
     with pytest.raises(KeyError):
         Replay(store, 999)
     store.close()
+
+
+def test_a_run_on_drawn_points_says_in_words_why_it_cannot_replay(tmp_path):
+    """QA: it said "drawn points live on the Train page: build them with datasets.from_arrays"."""
+    from micrograd.studio import drawn
+
+    drawing = drawn.points(
+        "classes", [0, 1, 2, 3, 0.5, 1.5, 2.5, 3.5], [0, 1, 0, 1, 3, 4, 3, 4], [0, 0, 0, 0, 1, 1, 1, 1]
+    )
+    config = RunConfig(dataset="drawn", steps=3, layers=[4])
+    store = RunStore(tmp_path / "runs.db")
+    rec = recording.Recorder(opener=lambda: (store, ""))
+    tr = Trainer(config, drawn.to_dataset(drawing))
+    rec.watch(tr)
+    tr.run()
+    rec.sync(tr, running=False)
+    (run,) = store.list_runs()
+    with pytest.raises(ReplayError) as e:
+        Replay(store, run["id"])
+    assert str(e.value).startswith(f"run #{run['id']} was trained on points drawn on the Train page, which the run")
+    assert "Save drawing as CSV" in str(e.value) and "from_arrays" not in str(e.value)
+    store.close()

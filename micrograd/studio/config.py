@@ -346,7 +346,10 @@ class RunConfig:
         datasets = _datasets()
         seed = self.dataset_seed
         if self.dataset == "drawn":
-            raise datasets.DataError("drawn points live on the Train page: build them with datasets.from_arrays")
+            raise datasets.DataError(  # from_arrays builds them in code
+                "drawn points exist only on the Train page that drew them (and in its link): save the drawing as CSV "
+                "there and train on that file"
+            )
         if self.dataset == "csv":
             return datasets.load_csv(
                 self.csv,

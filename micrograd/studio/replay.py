@@ -62,6 +62,12 @@ class Replay:
             config = RunConfig.from_dict(loaded.training)
         except ValueError as e:
             raise ReplayError(f"run #{run_id}'s initial weights cannot be read: {e}") from None
+        if config.dataset == "drawn":  # QA: it said "build them with datasets.from_arrays"
+            raise ReplayError(
+                f"run #{run_id} was trained on points drawn on the Train page, which the run store does not keep, so "
+                "it cannot be replayed; save a drawing as CSV (the sidebar's Save drawing as CSV) and train on that "
+                "file for a run that can be"
+            )
         self._dataset = _csv_dataset(store, run_id, config) if config.dataset == "csv" else None
         self.run_id = run_id
         self._store = store
