@@ -146,3 +146,26 @@ def test_long_input_names_stop_before_the_next_column(app_url, page):
     inputs = [n for n in names if n["name"].endswith("(cm)")]
     assert len(inputs) == 4 and all(n["title"] == n["name"] for n in names)
     assert all(n["right"] <= n["next"] - 4 for n in names), [n for n in names if n["right"] > n["next"] - 4]
+
+
+NET_JS = """() => {
+  const net = document.querySelector('.mgl-train .mgl-net');
+  const boxes = [...net.querySelectorAll('.mgl-node')].map((b) => b.getBoundingClientRect());
+  const left = Math.min(...boxes.map((r) => r.left));
+  const inputs = boxes.filter((r) => Math.abs(r.left - left) < 1);
+  const line = net.querySelector('svg line'), first = inputs[0], o = net.getBoundingClientRect();
+  return {height: o.height, inputs: inputs.map((r) => [r.width, r.height]), tiny: net.querySelectorAll('.mgl-tiny').length,
+          others: boxes.filter((r) => r.left - left >= 1).map((r) => r.width),
+          edge: [parseFloat(line.getAttribute('x1')) + o.left - first.left, parseFloat(line.getAttribute('y1')) + o.top - first.top]};
+}"""
+
+
+def test_a_net_with_many_inputs_draws_them_small_so_the_picture_fits_the_page(app_url, page):
+    """QA: digits' 64 inputs made the network picture ~4,000 px tall, the evaluation below it out of reach."""
+    page.goto(f"{app_url}/?dataset=digits")
+    wait_for_app(page)
+    page.wait_for_function("() => document.querySelectorAll('.mgl-train .mgl-net .mgl-node').length > 64")
+    net = page.evaluate(NET_JS)
+    assert len(net["inputs"]) == 64 == net["tiny"] and all(w == h == 10 for w, h in net["inputs"]), net["inputs"][:3]
+    assert set(net["others"]) == {45} and net["height"] < 1000, net["height"]  # 16 neurons of 45 px set the height
+    assert net["edge"] == [10, 5]  # edges leave an input from its right side's middle

@@ -6,25 +6,29 @@
   const NODE = 45; // neuron thumbnail side (px), as TF Playground's
   const ROW = NODE + 12; // room for the name above each box (11 px)
   const COL = 118;
+  // a column of more than MANY units (digits' 64 pixels) gets small squares, their names on hover: at full size
+  // the picture was ~3,700 px tall and pushed the evaluation below it out of reach
+  const MANY = 16, TINY = 10, TINY_ROW = 13;
 
   function buildNet(v, s) {
     v.net.innerHTML = "";
     v.netTip = null;
     const sizes = s.sizes;
-    const tall = Math.max(...sizes) * ROW;
+    const side = sizes.map((n) => (n > MANY ? TINY : NODE)), row = sizes.map((n) => (n > MANY ? TINY_ROW : ROW));
+    const tall = Math.max(...sizes.map((n, c) => n * row[c]));
     const W = (sizes.length - 1) * COL + NODE + 40, H = tall + 20; // room above the first row for its names
     v.net.style.width = W + "px";
     v.net.style.height = H + "px";
     v.svg = el("svg", "mgl-edges", v.net, { width: W, height: H });
-    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 14 + (tall - n * ROW) / 2 + j * ROW]));
+    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 14 + (tall - n * row[c]) / 2 + j * row[c]]));
     v.pos = pos;
     v.edges = [];
     v.looks = []; // each edge's colour, width and opacity as last set
     for (let li = 0; li < sizes.length - 1; li++) {
       for (let j = 0; j < sizes[li + 1]; j++) {
         for (let i = 0; i < sizes[li]; i++) {
-          const [x1, y1] = pos[li][i], [x2, y2] = pos[li + 1][j];
-          v.edges.push(el("line", "", v.svg, { x1: x1 + NODE, y1: y1 + NODE / 2, x2, y2: y2 + NODE / 2 }));
+          const [x1, y1] = pos[li][i], [x2, y2] = pos[li + 1][j], a = side[li], b = side[li + 1];
+          v.edges.push(el("line", "", v.svg, { x1: x1 + a, y1: y1 + a / 2, x2, y2: y2 + b / 2 }));
         }
       }
     }
@@ -32,7 +36,7 @@
     const inputs = s.feature_names;
     sizes.forEach((n, c) => {
       for (let j = 0; j < n; j++) {
-        const box = el("div", "mgl-node", v.net);
+        const box = el("div", side[c] === TINY ? "mgl-node mgl-tiny" : "mgl-node", v.net);
         box.style.left = pos[c][j][0] + "px";
         box.style.top = pos[c][j][1] + "px";
         const name = c === 0 ? inputs[j] : s.neurons[c - 1][j];
