@@ -299,3 +299,13 @@ def test_a_busy_server_still_sends_the_first_steps_ahead(monkeypatch):
     monkeypatch.setattr(live, "AHEAD_BUDGET", 60.0)
     u = feed.update(tr, state="paused", ahead=True)
     assert [f["step"] for f in u["ahead"]["frames"]] == list(range(1, 13))  # 0.6 s at 20 steps/s
+
+
+def test_the_axes_of_standardised_data_say_so():
+    """QA: iris's axes read "sepal length (cm)" over values from -2.4 to 2.9."""
+    iris = Trainer(RunConfig(dataset="iris", task="multiclass", loss="ce", steps=3, layers=[4]))
+    static = live.LiveFeed().update(iris, state="paused")["static"]
+    assert (static["x_name"], static["y_name"]) == ("sepal length (cm), standardised", "sepal width (cm), standardised")
+    assert static["feature_names"][0] == "sepal length (cm)"  # the network's input names stay the data's
+    moons = live.LiveFeed().update(Trainer(RunConfig(steps=3, layers=[2])), state="paused")["static"]
+    assert (moons["x_name"], moons["y_name"]) == ("x1", "x2")  # drawn in their own units

@@ -201,13 +201,15 @@ class LiveFeed:
         if d.n_features <= MAX_TIP_FEATURES:  # the tooltip lists every feature; wide data (digits) only the axes
             points["features"] = np.round(self._X, 4).tolist()
         self._task, self._mode = task, mode
+        # the axes show the features as the network sees them: iris's "sepal length (cm)" ran from -2.4 to 2.9 (QA)
+        scaled = ", standardised" if getattr(d, "preprocessing", None) is not None else ""
         return {
             "task": task,
             "mode": mode,
             "x_range": list(xr),
             "y_range": list(yr),
-            "x_name": d.feature_names[i],
-            "y_name": d.feature_names[j] if j is not None else _value_name(d, task),
+            "x_name": d.feature_names[i] + scaled,
+            "y_name": d.feature_names[j] + scaled if j is not None else _value_name(d, task),
             "x_index": i,
             "y_index": j,
             "points": points,
