@@ -169,3 +169,15 @@ def test_a_net_with_many_inputs_draws_them_small_so_the_picture_fits_the_page(ap
     assert len(net["inputs"]) == 64 == net["tiny"] and all(w == h == 10 for w, h in net["inputs"]), net["inputs"][:3]
     assert set(net["others"]) == {45} and net["height"] < 1000, net["height"]  # 16 neurons of 45 px set the height
     assert net["edge"] == [10, 5]  # edges leave an input from its right side's middle
+
+
+def test_the_legend_names_test_points_only_when_there_are_some(app_url, page):
+    """QA: drawn points (no test set) had a legend promising "black rings: test points"."""
+    legend = ".mgl-train .mgl-legend >> nth=0"
+    page.goto(f"{app_url}/?test_fraction=0")
+    wait_for_app(page)
+    text = page.locator(legend).inner_text()
+    assert "dots: training points" in text and "test points" not in text
+    page.goto(f"{app_url}/")
+    wait_for_app(page)
+    assert "dots: training points, black rings: test points" in page.locator(legend).inner_text()

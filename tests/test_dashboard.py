@@ -142,6 +142,16 @@ def test_run_to_the_budget_finishes_and_learns():
     assert tr.status == "finished" and tr.step_count == 30 and not at.session_state["running"]
     assert tr.history[-1]["train_accuracy"] > 0.8
     assert "Finished 30 steps" in messages(at, "success")
+    assert "test accuracy" in messages(at, "success")
+
+
+def test_a_finished_run_without_a_test_set_says_nothing_of_one():
+    """QA: drawn points (no test set) finished with "test accuracy —"."""
+    at = app(steps="3", speed="100", test_fraction="0")
+    start_and_tick_until_stopped(at, 10)
+    assert len(trainer(at).dataset.y_test) == 0 and trainer(at).status == "finished"
+    said = messages(at, "success")
+    assert "Finished 3 steps. Train accuracy " in said and "test" not in said
 
 
 def test_step_takes_exactly_one_step_and_reset_restores_initial_weights():

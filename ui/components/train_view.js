@@ -136,7 +136,7 @@
 
   function legend(v, s) {
     const sw = (c) => `<span class="mgl-sw" style="background:${c}"></span>`;
-    const tail = "dots: training points, black rings: test points";
+    const tail = "dots: training points" + (s.points.x.length > s.points.n_train ? ", black rings: test points" : ""); // drawn data has no test set
     const hint = " Hover a point for its numbers; click a training point to trace it on the Graph page (or Draw your own points).";
     if (s.task === "multiclass") {
       const names = s.class_names.map((n, k) => `${sw(s.palette.classes[k])} ${esc(n)}`).join(" ");
