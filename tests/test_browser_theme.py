@@ -79,14 +79,29 @@ def test_projector_mode_in_the_dark_theme_is_light_on_dark(app_url, browser):
     try:
         page.goto(f"{app_url}/?projector=1")
         page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
-        for sel in ("h1", ".stMain p", ".mgl-head", ".mgl-mlabel", ".mgl-legend"):
-            assert contrast(page, sel) >= 7, sel  # high contrast is projector mode's point
+        for sel in (
+            "h1",
+            ".stMain p",
+            ".mgl-head",
+            ".mgl-mlabel",
+            ".mgl-legend",
+            ".stMain [data-testid=stCaptionContainer] p",
+        ):
+            assert contrast(page, sel) >= 7, sel  # high contrast is projector mode's point (captions: QA)
+        caption = "() => getComputedStyle(document.querySelector('.stMain [data-testid=stCaptionContainer]')).opacity"
+        assert page.evaluate(caption) == "1"  # Streamlit greys a caption by opacity 0.6, which contrast() cannot see
+        size = "() => getComputedStyle(document.querySelector('[data-testid=stSidebar] input')).fontSize"
+        assert page.evaluate(size) == "20px"  # a number box's value as large as its label (QA)
         # the pictures grow with the words (QA: the boundary stayed 440 px, its tick labels 9 px)
         sizes = page.evaluate(
             "() => [...document.querySelectorAll('canvas.mgl-boundary, canvas.mgl-curve')]"
             ".map((c) => Math.round(c.getBoundingClientRect().width))"
         )
         assert sizes and min(sizes) >= 560, sizes
+        page.goto(f"{app_url}/graph?projector=1")
+        page.locator(".mgg-bar button").first.wait_for(timeout=60_000)
+        for sel in (".mgg-status", ".stMain [data-testid=stCaptionContainer] p"):
+            assert contrast(page, sel) >= 7, sel  # the Graph view's status line was greyed (QA)
     finally:
         context.close()
 
