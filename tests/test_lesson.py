@@ -211,3 +211,21 @@ def test_one_neuron_opened_from_the_neuron_view_gets_its_own_steps():
     focus = [les.names[s.focus] for s in les.steps if s.phase == "backward"]
     assert focus[:2] == ["a1[2]", "z1[2]"] and "w1[2,0]" in focus and "b1[2]" in focus
     assert les.values == tuple(n.data for n in small.nodes) and les.grads == tuple(n.grad for n in small.nodes)
+
+
+def test_the_lessons_table_in_the_docs_lists_each_presets_title_and_every_setting():
+    """QA: docs/lessons.md left out the vanishing lesson's init=scaled."""
+    from pathlib import Path
+
+    from micrograd.studio.lessons import PRESETS
+
+    rows = {
+        line.split("`")[1]: line
+        for line in (Path(__file__).parent.parent / "docs" / "lessons.md").read_text().splitlines()
+        if line.startswith("| `/graph?lesson=")
+    }
+    assert set(rows) == {f"/graph?lesson={name}" for name in PRESETS}
+    for name, preset in PRESETS.items():
+        cells = [c.strip() for c in rows[f"/graph?lesson={name}"].split("|")]
+        assert cells[2] == preset.title and cells[4] == preset.question, name
+        assert cells[3] == ", ".join(f"{k}={v}" for k, v in preset.settings.items()), name

@@ -345,7 +345,10 @@ def cmd_datasets(args: argparse.Namespace) -> int:
             print(f"{name:<15}{task:<12}{s.n_features:>9}{s.samples:>9}{s.noise:>7g}  {s.description}")
             if (name, task) in PRESETS:
                 print(f"{'':<27}preset: {describe(PRESETS[(name, task)])}")
-    print(f"(default test fraction {DEFAULT_TEST_FRACTION}; your own data: train --csv FILE --label-column NAME)")
+    print(
+        f"(default test fraction {DEFAULT_TEST_FRACTION}; your own data: train --csv FILE --label-column NAME, "
+        "which holds out no test rows unless --test-fraction says so)"
+    )
     print("(a preset's settings as flags: train --dataset NAME --task TASK --preset)")
     return 0
 

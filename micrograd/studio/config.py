@@ -190,7 +190,7 @@ class RunConfig:
     )
     task: str = setting(
         "binary", label="Task", choices=TASKS, effect=DATA,
-        help="binary (two classes), multiclass (3 to 10 classes) or regression (real targets)",
+        help="binary (two classes), multiclass (a score per class: 3 to 10 generated, 2 to 10 from a CSV) or regression (real targets)",
     )
     classes: int = setting(
         3, label="Classes", kind=int, low=MIN_CLASSES, high=MAX_CLASSES, effect=DATA,
