@@ -193,7 +193,8 @@ def test_each_dataset_trains(name):
         last = spec.n_features - 1
         at.selectbox(key="view_feat_y").set_value(last).run()
         u = view(at)
-        assert u["static"]["y_name"] == tr.dataset.feature_names[last] and not (u["frames"][-1]["grid"] == -128).any()
+        shown = f"{tr.dataset.feature_names[last]}, standardised"  # these sets are standardised: the axes say so
+        assert u["static"]["y_name"] == shown and not (u["frames"][-1]["grid"] == -128).any()
 
 
 def test_each_loss_applies_live_and_each_activation_reinitialises():
