@@ -74,20 +74,24 @@ def layer_grad_norms(model: MLP, params: list | None = None) -> list[float]:
     return norms
 
 
-def grad_norms(grads: np.ndarray, sizes: list[int]) -> tuple[float, list[float]]:
-    """(the whole gradient's norm, each layer's) from the gradient vector in model.parameters() order.
+def grad_norms(grads: np.ndarray, sizes: list[int], layers: np.ndarray | None = None) -> tuple[float, list[float]]:
+    """(the whole gradient's norm, each layer's) from the gradient vector in model.parameters() order; the layers'
+    from ``layers`` instead when given (the trainer's: the data loss's gradient, without L2's).
 
     Bit for bit what layer_grad_norms and a math.fsum over the Values give: x * x is the same IEEE product in NumPy
     and in Python, and math.fsum is correctly rounded, so the order of its terms does not matter.
     """
     with np.errstate(over="ignore"):  # a diverging run's huge gradient squares to inf, as a Python float's does
         sq = (grads * grads).tolist()
+        total = math.sqrt(math.fsum(sq))
+        if layers is not None and layers is not grads:
+            sq = (layers * layers).tolist()
     norms, start = [], 0
     for nin, nout in zip(sizes, sizes[1:]):
         end = start + (nin + 1) * nout
         norms.append(math.sqrt(math.fsum(sq[start:end])))
         start = end
-    return math.sqrt(math.fsum(sq)), norms
+    return total, norms
 
 
 def saturated_mask(activation: str, a: np.ndarray) -> np.ndarray:

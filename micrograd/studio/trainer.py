@@ -324,10 +324,9 @@ class Trainer:
             t0 = time.perf_counter()
             with gc_paused(), np.errstate(all="ignore"):  # overflow is checked below and reported in words
                 loss, grads, data = self._gradient(X, y, theta)
-                grad_norm, layer_grads = diagnostics.grad_norms(grads, self.model.sizes)
-                if data is not grads:  # each layer's norm is its data loss gradient's, the flow back through the
-                    # network: L2's own pull, 2 * l2 * w, reaches even a dead layer (QA: a dead layer drew at ~5)
-                    layer_grads = diagnostics.grad_norms(data, self.model.sizes)[1]
+                # each layer's norm is its data loss gradient's, the flow back through the network: L2's own pull,
+                # 2 * l2 * w, reaches even a dead layer (QA: two dead layers drew at ~5)
+                grad_norm, layer_grads = diagnostics.grad_norms(grads, self.model.sizes, data)
                 new = sgd_update(self.optimizer, theta, grads)
                 self._write(new, grads)
             seconds = time.perf_counter() - t0
