@@ -143,7 +143,8 @@ def _results(store: RunStore, sweep_id: int) -> None:
     if not trained:
         st.caption("Results appear here as trials finish.")
         return
-    table = view.trials_frame(trained + [r for r in runs if r not in trained])  # the results first
+    done = {r["id"] for r in trained}
+    table = view.trials_frame(trained + [r for r in runs if r["id"] not in done])  # the results first
     frame = view.trials_frame(trained)
     axes = view.axis_names(runs)
     metrics = view.shown_metrics(frame)
