@@ -106,3 +106,17 @@ def test_drawn_widgets_keep_a_loss_that_fits_and_replace_one_that_does_not():
     assert drawn_widgets(d, "hinge")["w_loss"] == "hinge" and drawn_widgets(d, "svm")["w_loss"] == "ce"
     w = drawn_widgets(drawn.points("curve", [0.0, 1, 2, 3], [0.0, 1, 2, 3]), "ce")
     assert w["w_task"] == "regression" and w["w_loss"] == "mse" and w["drawing"]["csv"].startswith(b"x,y\n")
+
+
+def test_a_drawing_reads_back_from_its_csv_file_bit_for_bit():
+    """The run store keeps a drawn run's points as this file, so the run can be replayed."""
+    rng = np.random.default_rng(4)
+    curve = drawn.points("curve", np.linspace(-3, 3, 20).tolist(), np.sin(np.linspace(-3, 3, 20)).tolist())
+    values = drawn.points("values", *rng.normal(size=(2, 20)).tolist(), rng.normal(size=20).tolist())
+    for d in (three_classes(), curve, values):
+        back = drawn.from_csv(drawn.to_csv(d))
+        assert back.kind == d.kind and back.xy.tobytes() == d.xy.tobytes()
+        assert np.asarray(back.label).tobytes() == np.asarray(d.label).tobytes()
+    for bad, says in ((b"a,b\n1,2\n", "header is none of"), (b"x1,x2,class\n1,2\n", "not numbers"), (b"", "header")):
+        with pytest.raises(DataError, match=says):
+            drawn.from_csv(bad)

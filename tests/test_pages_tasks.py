@@ -89,6 +89,9 @@ def test_a_drawing_becomes_the_data_and_travels_in_the_link():
     assert at.query_params["draw"] == [drawn.encode_url(d)] or at.query_params["draw"] == drawn.encode_url(d)
     assert view(at)["static"]["points"]["label"] == d.label.tolist()
     assert "Your drawing: 30 points" in messages(at, "caption") and not messages(at, "error")
+    at.button(key="btn_step").click().run()  # the recorded run keeps the points, so it can be replayed
+    recorder = at.session_state["recorder"]
+    assert recorder.store.get_data_file(recorder.run_id) == ("drawn.csv", drawn.to_csv(d))
     # the link alone brings the drawing back in a new session
     again = app(**{k: v for k, v in at.query_params.items()})
     assert trainer(again).dataset.name == "drawn" and not messages(again, "warning")

@@ -110,23 +110,36 @@ def test_a_run_without_initial_weights_or_on_a_csv_file_says_why_it_cannot_repla
     store.close()
 
 
-def test_a_run_on_drawn_points_says_in_words_why_it_cannot_replay(tmp_path):
-    """QA: it said "drawn points live on the Train page: build them with datasets.from_arrays"."""
+@pytest.mark.parametrize("kept", [True, False])
+def test_a_run_on_drawn_points_replays_from_the_points_the_store_kept(tmp_path, kept):
+    """QA: a drawn run could not be replayed ("build them with datasets.from_arrays"); the store now keeps its points."""
     from micrograd.studio import drawn
 
     drawing = drawn.points(
         "classes", [0, 1, 2, 3, 0.5, 1.5, 2.5, 3.5], [0, 1, 0, 1, 3, 4, 3, 4], [0, 0, 0, 0, 1, 1, 1, 1]
     )
-    config = RunConfig(dataset="drawn", steps=3, layers=[4])
+    config = RunConfig(dataset="drawn", steps=5, layers=[4], lr=0.3)
     store = RunStore(tmp_path / "runs.db")
-    rec = recording.Recorder(opener=lambda: (store, ""))
+    data_file = (lambda: ("drawn.csv", drawn.to_csv(drawing))) if kept else None  # as the dashboard's session gives it
+    rec = recording.Recorder(opener=lambda: (store, ""), data_file=data_file)
     tr = Trainer(config, drawn.to_dataset(drawing))
     rec.watch(tr)
     tr.run()
     rec.sync(tr, running=False)
     (run,) = store.list_runs()
-    with pytest.raises(ReplayError) as e:
-        Replay(store, run["id"])
-    assert str(e.value).startswith(f"run #{run['id']} was trained on points drawn on the Train page, which the run")
-    assert "Save drawing as CSV" in str(e.value) and "from_arrays" not in str(e.value)
+    if not kept:  # recorded by an older version: no copy of the points
+        with pytest.raises(ReplayError) as e:
+            Replay(store, run["id"])
+        assert str(e.value) == (
+            f"run #{run['id']} was trained on points drawn on the Train page, and the run store has no copy of them "
+            "(recorded by an older version), so it cannot be replayed"
+        )
+        return
+    r = Replay(store, run["id"])
+    r.seek(5)
+    assert (
+        r.trainer.step_count == 5
+        and r.matches()
+        and [h["loss"] for h in r.trainer.history] == [h["loss"] for h in tr.history]
+    )
     store.close()

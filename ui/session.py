@@ -127,6 +127,16 @@ def session_token() -> str:
     return reloads.session_token(st.session_state.setdefault("tab_session", secrets.token_hex(4)))
 
 
+def _data_file() -> tuple[str, bytes] | None:
+    """The session's own data as a file, kept with its runs for replay: the drawing (as "Save drawing as CSV" writes
+    it) when the run trains on drawn points, else the uploaded CSV file."""
+    ss = st.session_state
+    trainer, drawing, csv = ss.get("trainer"), ss.get("drawing"), ss.get("csv")
+    if trainer is not None and trainer.config.dataset == "drawn":
+        return ("drawn.csv", drawing["csv"]) if drawing else None
+    return (csv["name"], csv["data"]) if csv else None
+
+
 def init_state() -> None:
     """Create this session's state on its first run, from the URL's query parameters."""
     ss = st.session_state
@@ -140,7 +150,7 @@ def init_state() -> None:
     ss["recorder"] = recording.Recorder(
         opener=open_run_store,
         heartbeat=True,
-        data_file=lambda: (c["name"], c["data"]) if (c := ss.get("csv")) else None,
+        data_file=_data_file,
     )
     try:
         _apply_widget_values(values)

@@ -131,6 +131,24 @@ def to_csv(drawn: Drawn) -> bytes:
     return out.getvalue().encode()
 
 
+HEADERS = {"x,y": "curve", "x1,x2,value": "values", "x1,x2,class": "classes"}  # to_csv's, by kind
+
+
+def from_csv(data: bytes) -> Drawn:
+    """The drawing back from to_csv's file, bit for bit (a drawn run's copy in the run store, for replay)."""
+    lines = data.decode("utf-8", "replace").strip().splitlines()
+    kind = HEADERS.get(lines[0].strip() if lines else "")
+    if kind is None:
+        raise DataError("not a drawing's CSV file: its header is none of " + ", ".join(HEADERS))
+    try:
+        cols = list(zip(*(line.split(",") for line in lines[1:]))) or [(), (), ()]
+        x, y = [float(v) for v in cols[0]], [float(v) for v in cols[1]]
+        label = None if kind == "curve" else [int(v) if kind == "classes" else float(v) for v in cols[2]]
+    except (ValueError, IndexError):
+        raise DataError("a drawing's CSV file has a row that is not numbers in its columns") from None
+    return points(kind, x, y, label)
+
+
 def csv_columns(drawn: Drawn) -> tuple[str, list[str]]:
     """(label column, feature columns) of to_csv's file."""
     return ("y", ["x"]) if drawn.kind == "curve" else ("value" if drawn.kind == "values" else "class", ["x1", "x2"])

@@ -243,7 +243,7 @@ class Recorder:
     ) -> None:
         """store_path: the database (None: default_db_path()); opener: returns a shared (store, problem) instead,
         which close() then leaves open. on_error gets each new store problem once (the CLI prints it).
-        data_file: a CSV run's file, kept for replay, as (name, bytes)."""
+        data_file: a CSV run's file or a drawn run's points (drawn.to_csv), kept for replay, as (name, bytes)."""
         self.store_path = store_path
         self._opener = opener if opener is not None else partial(open_store, store_path)
         self._owns_store = opener is None
@@ -320,7 +320,7 @@ class Recorder:
         if not self._open():
             return None
         initial = None if self._initial is None else initial_weights_of(trainer, self._initial)
-        csv = self._csv_of(trainer) if trainer.config.dataset == "csv" else None
+        csv = self._csv_of(trainer) if trainer.config.dataset in ("csv", "drawn") else None  # kept for replay
         rec = RunRecorder(
             self.store,
             trainer.config.to_dict(),
@@ -348,7 +348,8 @@ class Recorder:
         return rec
 
     def _csv_of(self, trainer: Trainer) -> tuple[str, bytes] | None:
-        """(name, bytes) of this CSV run's file: data_file's, else the CLI's path config.csv (within the limit)."""
+        """(name, bytes) of this CSV or drawn run's data: data_file's, else the CLI's path config.csv (within the
+        limit)."""
         if self.data_file is not None:
             return self.data_file()
         path = Path(str(trainer.config.csv or ""))

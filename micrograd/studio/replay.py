@@ -13,7 +13,7 @@ import io
 from typing import Any
 
 from micrograd.studio import config as schema
-from micrograd.studio import datasets, weights
+from micrograd.studio import datasets, drawn, weights
 from micrograd.studio.config import RunConfig
 from micrograd.studio.runs import RunStore
 from micrograd.studio.trainer import Trainer
@@ -23,9 +23,19 @@ class ReplayError(ValueError):
     """A run that cannot be replayed, with the reason in words."""
 
 
-def _csv_dataset(store: RunStore, run_id: int, config: RunConfig):
-    """The dataset of a CSV run, rebuilt from the file's bytes the store kept, as the dashboard loaded it."""
+def _kept_dataset(store: RunStore, run_id: int, config: RunConfig):
+    """The dataset of a CSV or drawn run, rebuilt from the file's bytes the store kept, as the dashboard loaded it."""
     kept = store.get_data_file(run_id)
+    if config.dataset == "drawn":
+        if kept is None:  # QA: it said "build them with datasets.from_arrays"
+            raise ReplayError(
+                f"run #{run_id} was trained on points drawn on the Train page, and the run store has no copy of them "
+                "(recorded by an older version), so it cannot be replayed"
+            )
+        try:  # in the units they were drawn in, as the Train page trains on them (never standardised)
+            return drawn.to_dataset(drawn.from_csv(kept[1]), test_fraction=config.test_fraction or 0.0)
+        except ValueError as e:
+            raise ReplayError(f"run #{run_id}'s drawn points cannot be read again: {e}") from None
     if kept is None:
         raise ReplayError(
             f"run #{run_id} trained on a CSV file the run store has no copy of (recorded by an older version, or "
@@ -62,13 +72,7 @@ class Replay:
             config = RunConfig.from_dict(loaded.training)
         except ValueError as e:
             raise ReplayError(f"run #{run_id}'s initial weights cannot be read: {e}") from None
-        if config.dataset == "drawn":  # QA: it said "build them with datasets.from_arrays"
-            raise ReplayError(
-                f"run #{run_id} was trained on points drawn on the Train page, which the run store does not keep, so "
-                "it cannot be replayed; save a drawing as CSV (the sidebar's Save drawing as CSV) and train on that "
-                "file for a run that can be"
-            )
-        self._dataset = _csv_dataset(store, run_id, config) if config.dataset == "csv" else None
+        self._dataset = _kept_dataset(store, run_id, config) if config.dataset in ("csv", "drawn") else None
         self.run_id = run_id
         self._store = store
         self.run = run
@@ -101,7 +105,9 @@ class Replay:
         drawn = {k: v for k, v in due.items() if k in data}
         if drawn:  # new data drawn (same architecture and settings)
             new = tr.config.replace(**drawn)
-            data = _csv_dataset(self._store, self.run_id, new) if new.dataset == "csv" else new.make_dataset()
+            data = (
+                _kept_dataset(self._store, self.run_id, new) if new.dataset in ("csv", "drawn") else new.make_dataset()
+            )
             tr.set_dataset(data, new)
         live = {k: v for k, v in due.items() if k not in data}
         if live:
