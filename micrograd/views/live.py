@@ -201,8 +201,7 @@ class LiveFeed:
         if d.n_features <= MAX_TIP_FEATURES:  # the tooltip lists every feature; wide data (digits) only the axes
             points["features"] = np.round(self._X, 4).tolist()
         self._task, self._mode = task, mode
-        # the axes show the features as the network sees them: iris's "sepal length (cm)" ran from -2.4 to 2.9 (QA)
-        scaled = ", standardised" if getattr(d, "preprocessing", None) is not None else ""
+        scaled = ", standardised" if getattr(d, "preprocessing", None) is not None else ""  # as the net sees them
         return {
             "task": task,
             "mode": mode,
