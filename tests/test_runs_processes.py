@@ -11,15 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from micrograd.studio.runs import RunStore, process_token
-from tests.test_runs import CONFIG, DATA, ROOT, raw
+from tests.test_runs import CONFIG, DATA, ROOT, db, raw
 
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "runs.db"
+__all__ = ["db"]  # the fixture, shared with tests/test_runs.py
 
 
 # ---------------------------------------------------------------- interrupted runs

@@ -8,7 +8,6 @@ import sqlite3
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,18 +15,9 @@ from micrograd.cli import runs as cli_runs
 from micrograd.studio import runs
 from micrograd.studio.recording import RunRecorder
 from micrograd.studio.runs import RunStore
-from tests.test_runs import CONFIG, DATA, raw, step
+from tests.test_runs import CONFIG, DATA, db, raw, step, store
 
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "runs.db"
-
-
-@pytest.fixture
-def store(db: Path):
-    with RunStore(db) as s:
-        yield s
+__all__ = ["db", "store"]  # the fixtures, shared with tests/test_runs.py
 
 
 # ---------------------------------------------------------------- RunRecorder
