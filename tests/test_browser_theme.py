@@ -152,11 +152,16 @@ NAMES_JS = """() => {
 }"""
 
 
+def open_net(page, app_url: str, dataset: str, nodes: int) -> None:
+    """The Train page on a dataset, once its network picture has more than ``nodes`` boxes."""
+    page.goto(f"{app_url}/?dataset={dataset}")
+    wait_for_app(page)
+    page.wait_for_function(f"() => document.querySelectorAll('.mgl-train .mgl-net .mgl-node').length > {nodes}")
+
+
 def test_long_input_names_stop_before_the_next_column(app_url, page):
     """QA: iris's "sepal length (cm)" ran across the edges into the first hidden layer."""
-    page.goto(f"{app_url}/?dataset=iris")
-    wait_for_app(page)
-    page.wait_for_function("() => document.querySelectorAll('.mgl-train .mgl-net .mgl-node').length > 10")
+    open_net(page, app_url, "iris", 10)
     names = page.evaluate(NAMES_JS)
     inputs = [n for n in names if n["name"].endswith("(cm)")]
     assert len(inputs) == 4 and all(n["title"] == n["name"] for n in names)
@@ -177,9 +182,7 @@ NET_JS = """() => {
 
 def test_a_net_with_many_inputs_draws_them_small_so_the_picture_fits_the_page(app_url, page):
     """QA: digits' 64 inputs made the network picture ~4,000 px tall, the evaluation below it out of reach."""
-    page.goto(f"{app_url}/?dataset=digits")
-    wait_for_app(page)
-    page.wait_for_function("() => document.querySelectorAll('.mgl-train .mgl-net .mgl-node').length > 64")
+    open_net(page, app_url, "digits", 64)
     net = page.evaluate(NET_JS)
     assert len(net["inputs"]) == 64 == net["tiny"] and all(w == h == 10 for w, h in net["inputs"]), net["inputs"][:3]
     assert set(net["others"]) == {45} and net["height"] < 1000, net["height"]  # 16 neurons of 45 px set the height
