@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -272,15 +273,9 @@ class Monitor:
                     "at least 90 % of the training points, where its gradient is nearly 0. Try a smaller learning "
                     "rate or the scaled initialisation."
                 )
-        first, last = health[0].grad_norm, health[-1].grad_norm
-        cut = any(h.units and h.dead == h.units for h in hidden)  # a dead layer stops the gradient: not vanishing
-        if (
-            len(health) > 2
-            and last > 0
-            and first < VANISHING_RATIO * last
-            and not cut
-            and "vanishing" not in self.warnings
-        ):
+        gap = vanishing(health)
+        if gap is not None and "vanishing" not in self.warnings:
+            first, last = gap
             self.warnings["vanishing"] = (
                 f"Vanishing gradients at step {step}: the first layer's gradient norm ({first:.2g}) is under 1/100 "
                 f"of the last layer's ({last:.2g}), so the first layers barely learn. Try ReLU or tanh instead of "
@@ -300,6 +295,15 @@ class Monitor:
             for column in self.series.values():
                 thin(column, SERIES_LIMIT // 2)
         return self.last
+
+
+def vanishing(health: Sequence[LayerHealth]) -> tuple[float, float] | None:
+    """(the first layer's gradient norm, the last layer's) when the first is under VANISHING_RATIO of the last, else
+    None. A wholly dead hidden layer cuts the gradient off instead (said as dead units): that is never vanishing."""
+    if len(health) <= 2 or any(h.units and h.dead == h.units for h in health[:-1]):
+        return None
+    first, last = health[0].grad_norm, health[-1].grad_norm
+    return (first, last) if last > 0 and first < VANISHING_RATIO * last else None
 
 
 def findings(diag: Diagnosis, activation: str) -> list[str]:
@@ -324,15 +328,14 @@ def findings(diag: Diagnosis, activation: str) -> list[str]:
             f"{sat} of the {units} hidden units ({sat / units:.0%}) are saturated: their {name} output is {tail} on "
             "at least 90 % of the training points, where its slope is nearly 0, so they learn slowly."
         )
-    cut = any(h.units and h.dead == h.units for h in hidden)  # a wholly dead layer cuts the gradient: said above
-    if len(diag.layers) > 2 and not cut:
-        first, last = diag.layers[0].grad_norm, diag.layers[-1].grad_norm
-        if last > 0 and first < VANISHING_RATIO * last:
-            out.append(
-                f"Vanishing gradients: the first layer's gradient norm ({first:.2g}) is under 1/100 of the last "
-                f"layer's ({last:.2g}); each layer multiplies the backward signal by its activation's slope, so the "
-                "first layers barely learn."
-            )
+    gap = vanishing(diag.layers)
+    if gap is not None:
+        first, last = gap
+        out.append(
+            f"Vanishing gradients: the first layer's gradient norm ({first:.2g}) is under 1/100 of the last "
+            f"layer's ({last:.2g}); each layer multiplies the backward signal by its activation's slope, so the "
+            "first layers barely learn."
+        )
     if diag.loss_trend > RISING:
         out.append(
             f"The loss rose {diag.loss_trend:.0%} over the last {diag.trend_steps} step{'s' * (diag.trend_steps != 1)} "
