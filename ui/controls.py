@@ -10,7 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from micrograd.studio import trainer as training
-from micrograd.studio.config import ConfigError
+from micrograd.studio.config import OWN_DATA, ConfigError
 from micrograd.studio.datasets import DataError
 from micrograd.views import series
 from ui.components import live as components
@@ -60,7 +60,7 @@ def new_data() -> None:
     """Draw new data with a new data seed, keeping the weights and the history."""
     ss = st.session_state
     tr = get_trainer()
-    if tr.config.dataset in ("csv", "drawn"):  # data of the user's: nothing to draw anew
+    if tr.config.dataset in OWN_DATA:  # data of the user's: nothing to draw anew
         return
     seed = random.randrange(MAX_SEED)  # a data seed, not a secret: the random module is fine
     config = tr.config.replace(data_seed=seed)

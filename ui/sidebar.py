@@ -8,7 +8,7 @@ import streamlit as st
 
 from micrograd.losses import LOSS_TITLES
 from micrograd.studio import presets
-from micrograd.studio.config import NO_BUDGET, SIDEBAR, TASKS
+from micrograd.studio.config import NO_BUDGET, OWN_DATA, SIDEBAR, TASKS
 from micrograd.studio.datasets import DATASETS, DatasetSpec
 from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
@@ -162,7 +162,7 @@ def _data_section() -> None:
     st.slider(**_ranged("test_fraction"), step=0.05)
     a, b = st.columns(2, vertical_alignment="bottom")
     a.number_input(**_ranged("data_seed"))
-    csv = ss["w_dataset"] in ("csv", "drawn")  # the user's own data: no new draw
+    csv = ss["w_dataset"] in OWN_DATA  # the user's own data: no new draw
     b.button(
         "New data",
         key="btn_new_data",

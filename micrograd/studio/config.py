@@ -55,8 +55,13 @@ def _datasets():
     return datasets
 
 
+# the user's own data, which no generator draws anew: an uploaded CSV file, or points drawn on the Train page
+# (datasets.from_arrays); the run store keeps a copy of either for replay
+OWN_DATA = ("csv", "drawn")
+
+
 def _dataset_names() -> tuple[str, ...]:
-    return (*_datasets().DATASETS, "csv", "drawn")  # drawn: points drawn on the Train page (datasets.from_arrays)
+    return (*_datasets().DATASETS, *OWN_DATA)
 
 
 @dataclass(frozen=True)

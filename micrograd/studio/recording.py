@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from micrograd.studio.config import OWN_DATA
 from micrograd.studio.runs import DATA_FILE_LIMIT, RunStore, StoreError, default_db_path
 from micrograd.studio.status import FINAL, LIVE, Status
 from micrograd.studio.store_base import _step_row
@@ -320,7 +321,7 @@ class Recorder:
         if not self._open():
             return None
         initial = None if self._initial is None else initial_weights_of(trainer, self._initial)
-        csv = self._csv_of(trainer) if trainer.config.dataset in ("csv", "drawn") else None  # kept for replay
+        csv = self._csv_of(trainer) if trainer.config.dataset in OWN_DATA else None  # kept for replay
         rec = RunRecorder(
             self.store,
             trainer.config.to_dict(),

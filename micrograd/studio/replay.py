@@ -14,7 +14,7 @@ from typing import Any
 
 from micrograd.studio import config as schema
 from micrograd.studio import datasets, drawn, weights
-from micrograd.studio.config import RunConfig
+from micrograd.studio.config import OWN_DATA, RunConfig
 from micrograd.studio.runs import RunStore
 from micrograd.studio.trainer import Trainer
 
@@ -72,7 +72,7 @@ class Replay:
             config = RunConfig.from_dict(loaded.training)
         except ValueError as e:
             raise ReplayError(f"run #{run_id}'s initial weights cannot be read: {e}") from None
-        self._dataset = _kept_dataset(store, run_id, config) if config.dataset in ("csv", "drawn") else None
+        self._dataset = _kept_dataset(store, run_id, config) if config.dataset in OWN_DATA else None
         self.run_id = run_id
         self._store = store
         self.run = run
@@ -105,9 +105,7 @@ class Replay:
         drawn = {k: v for k, v in due.items() if k in data}
         if drawn:  # new data drawn (same architecture and settings)
             new = tr.config.replace(**drawn)
-            data = (
-                _kept_dataset(self._store, self.run_id, new) if new.dataset in ("csv", "drawn") else new.make_dataset()
-            )
+            data = _kept_dataset(self._store, self.run_id, new) if new.dataset in OWN_DATA else new.make_dataset()
             tr.set_dataset(data, new)
         live = {k: v for k, v in due.items() if k not in data}
         if live:
