@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from micrograd.studio.config import NO_BUDGET
 from micrograd.views import text
+from micrograd.views.plots import line_mode
 
 # plotly's default qualitative palette; a run keeps its colour in every figure
 COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52")
@@ -110,7 +111,7 @@ def _curves(
                     y=ys,
                     name=f"{text.plotly(label)} · {split}",
                     legendgroup=label,
-                    mode="lines" if len(steps) > 1 else "markers",  # one step: a line of one point is not drawn
+                    mode=line_mode(len(steps)),
                     line=dict(color=color, dash=DASHES.get(split, "solid")),
                     marker=dict(color=color),
                 )

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from micrograd.studio.diagnostics import QUANTILES
+from micrograd.views.plots import line_mode
 
 _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
@@ -29,7 +30,7 @@ def health_figure(series: dict[str, list], units: list[int]) -> go.Figure:
         horizontal_spacing=0.08,
     )
     steps = series.get("step", [])
-    mode = "lines" if len(steps) > 1 else "markers"  # one step: a line of one point is not drawn
+    mode = line_mode(len(steps))
     norms = series.get("layer_grad_norms", [])
     names = layer_names(len(units))
     for k, name in enumerate(names):

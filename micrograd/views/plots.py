@@ -26,6 +26,12 @@ def _layout(fig: go.Figure, title: str, revision: str, **kw) -> go.Figure:
     return fig
 
 
+def line_mode(points: int) -> str:
+    """A Scatter's mode for a series of that many points: a line, or markers for one point (a line of one point is
+    not drawn, so a one-step run showed nothing)."""
+    return "lines" if points > 1 else "markers"
+
+
 def span(values: np.ndarray) -> tuple[float, float]:
     """The values' range padded by 10 % (a unit pad for a single value, (-1.1, 1.1)-ish for none)."""
     lo, hi = (float(values.min()), float(values.max())) if values.size else (-1.0, 1.0)
