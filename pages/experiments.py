@@ -114,9 +114,11 @@ def _filters(runs: list[dict]) -> list[dict]:
         low = c.slider("Final accuracy at least (%)", 0, 100, 0, key="exp_f_acc", help="test accuracy, else train")
         chosen["trials"] = d.selectbox("Sweep trials", compare.TRIALS, format_func=TRIAL_TITLES.get, key="exp_f_trials")
     chosen["since"] = datetime.combine(since, datetime.min.time()) if since else None
-    shown = compare.filter_runs(runs, **chosen, min_accuracy=low / 100)
-    unstarted = len(compare.filter_runs(runs, **{**chosen, "trials": "all"}, min_accuracy=low / 100)) - len(shown)
-    if chosen["trials"] == "trained" and unstarted:  # a cancelled sweep leaves many (QA: 140 of 315 runs)
+    trials = chosen.pop("trials")
+    matching = compare.filter_runs(runs, **chosen, min_accuracy=low / 100)  # every sweep trial among them
+    shown = compare.filter_runs(matching, trials=trials)
+    unstarted = len(matching) - len(shown)
+    if trials == "trained" and unstarted:  # a cancelled sweep leaves many (QA: 140 of 315 runs)
         st.caption(
             f"{unstarted:,} sweep trial{'s' * (unstarted != 1)} that never took a step not listed: Filter → Sweep trials."
         )
