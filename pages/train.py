@@ -54,14 +54,10 @@ def _status(tr: training.Trainer) -> None:
     if not shown and tr.status == training.FINISHED:
         last = tr.history[-1] if tr.history else {}
         tested = len(tr.dataset.y_test) > 0  # drawn points and CSV files may have no test set: nothing to say of it
-        if classes.task_of(tr.dataset) == "regression":
-            score = f"Train R² {_fmt(last.get('train_r2'))}" + (
-                f", test R² {_fmt(last.get('test_r2'))}" if tested else ""
-            )
-        else:
-            score = f"Train accuracy {_fmt(last.get('train_accuracy'), True)}" + (
-                f", test accuracy {_fmt(last.get('test_accuracy'), True)}" if tested else ""
-            )
+        regression = classes.task_of(tr.dataset) == "regression"
+        key, name, percent = ("r2", "R²", False) if regression else ("accuracy", "accuracy", True)
+        score = f"Train {name} {_fmt(last.get(f'train_{key}'), percent)}"
+        score += f", test {name} {_fmt(last.get(f'test_{key}'), percent)}" if tested else ""
         st.success(f"Finished {tr.step_count} steps. {score} (measured before the last update).")
         if tr.has_budget and tr.step_count > tr.config.steps:  # No budget unticked past the budget
             st.info(f"The step budget is {tr.config.steps:,}: raise it, or tick No budget, to train on.")
