@@ -220,6 +220,11 @@ def run_state(trainer: Trainer) -> str:
     return "running" if is_running() else trainer.status if trainer.status != TRAINING else "paused"
 
 
+def kept_after(problem: str) -> str:
+    """A problem with the data, said as one sentence, and that nothing changed (the errors end without a period)."""
+    return f"{problem.rstrip('.')}. The current data and model stay."
+
+
 def apply_settings() -> str:
     """Bring the trainer in line with the widgets: live changes via update(), others re-initialise.
 
@@ -252,7 +257,7 @@ def apply_settings() -> str:
             new_trainer(new, dataset), f"{' and '.join(w for w in what if w)} changed: weights re-initialised.{stopped}"
         )
     except (ConfigError, DataError) as e:
-        return f"{str(e).rstrip('.')}. The current data and model stay."  # the errors' sentences end without a period
+        return kept_after(str(e))
     return ""
 
 

@@ -14,7 +14,7 @@ from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
 from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting, task_losses, widgets_for
-from ui.session import apply_settings, fit_loss, fit_task, get_trainer, is_running, save_settings
+from ui.session import apply_settings, fit_loss, fit_task, get_trainer, is_running, kept_after, save_settings
 from ui.uploads import detect_task, on_csv_upload
 from ui.url import write_url
 
@@ -124,7 +124,7 @@ def _data_section() -> None:
             on_change=on_csv_upload,
         )
         if ss.get("csv_error"):  # the file name and its column names are user text
-            st.error(text.md(ss["csv_error"].rstrip(".") + ".") + " The current data and model stay.")
+            st.error(text.md(kept_after(ss["csv_error"])))
         elif not ss.get("csv"):
             current = get_trainer().dataset.name.replace("_", " ")
             st.info(
