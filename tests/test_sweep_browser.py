@@ -46,8 +46,12 @@ def test_define_a_2x2_sweep_watch_it_finish_see_the_heat_map_and_open_the_best_t
         page.get_by_text(re.compile(r"4 of 4 trials done — sweep finished")).first.wait_for(timeout=300_000)
         picker = page.get_by_test_id("stSelectbox").filter(has_text="Sweep")
         shown = "el => el.querySelector('input')?.value || el.querySelector('[value]')?.innerText || ''"
-        page.wait_for_timeout(1500)  # the full run that follows the sweep's end
-        assert picker.evaluate(shown).endswith("— finished")  # it kept "— queued", the status it was picked with
+        # the full run that follows the sweep's end relabels the picker (it kept "— queued", the status it was picked
+        # with); waited for, not slept on: under load that run took over 1.5 s
+        deadline = time.monotonic() + 60
+        while not picker.evaluate(shown).endswith("— finished") and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+        assert picker.evaluate(shown).endswith("— finished"), picker.evaluate(shown)
         heat = page.get_by_test_id("stPlotlyChart").filter(has_text="mean ± spread")
         heat.wait_for(timeout=180_000)
         assert heat.locator("g.hm, .heatmaplayer, text").count() > 0  # plotly drew the heat map
