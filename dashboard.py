@@ -23,7 +23,9 @@ PAGES = (  # (file, title, icon)
 nav = st.navigation([st.Page(f, title=t, icon=i, default=f == PAGES[0][0]) for f, t, i in PAGES])
 with ui.guard("setting up the session"):
     ui.init_state()
-    ui.sidebar(live=nav.title in ("Train", "Graph"))  # the pages that tick; Start elsewhere would train unseen
+    # the pages that tick offer Start (elsewhere it would train unseen); a first visit's Train page draws its first
+    # screen first, the settings a moment later (ui.session.first_screen)
+    ui.sidebar(live=nav.title in ("Train", "Graph"), settings=not ui.first_screen(nav.title))
 if "trainer" in st.session_state:
     back = st.session_state.pop(ui.RETURN_TO, None)
     titles = {f: t for f, t, _ in PAGES}

@@ -5,9 +5,11 @@
 Serves the dashboard of --root (default: this checkout) and, per fresh browser context (empty cache, as a first
 visit), records on every animation frame whenever it changes: the sidebar's and the main area's element containers,
 how many of them are still Streamlit's loading skeletons (an element whose code is not loaded yet), whether the boundary
-canvas exists and the step it shows. Then per visit: the first frame with skeletons, the frame they were replaced
-(the "reveal"), and usable (as bench/browser.py: the boundary shows step 0 and Start can be pressed). The first visit
-of a fresh server is left out. Prints the frames and medians; asserts nothing.
+canvas exists and the step it shows, and how many sections of settings the sidebar has. Then per visit: the first
+frame with skeletons, Start and the canvas first shown, usable (as bench/browser.py: the boundary shows step 0 and
+Start can be pressed) and the whole page (the settings there, no skeleton left: a first visit's Train page draws
+them just after its first screen, ui.session.first_screen). The first visit of a fresh server is left out. Prints
+the frames and medians; asserts nothing.
 """
 
 from __future__ import annotations
@@ -37,14 +39,18 @@ FRAMES_JS = """() => {
       (b) => b.innerText.trim() === 'Start');
     const row = [count(side, '[data-testid=stElementContainer]'), count(side, '[data-testid=stSkeleton]'),
       count(main, '[data-testid=stElementContainer]'), count(main, '[data-testid=stSkeleton]'),
-      start ? 1 : 0, canvas ? 1 : 0, canvas?.dataset.step ?? ''];
+      start ? 1 : 0, canvas ? 1 : 0, canvas?.dataset.step ?? '', count(side, '[data-testid=stExpander]')];
     const key = row.join(',');
     if (key !== last) { tl.push([performance.now(), ...row]); last = key; }
     requestAnimationFrame(poll);
   };
   requestAnimationFrame(poll);
 }"""
-COLUMNS = "ms, sidebar elements, of them skeletons, main elements, of them skeletons, Start, canvas, step"
+COLUMNS = "ms, sidebar elements, of them skeletons, main elements, of them skeletons, Start, canvas, step, sections"
+WHOLE_JS = (  # the settings are there and nothing is a skeleton
+    "() => document.querySelector('[data-testid=stSidebar] [data-testid=stExpander]') && "
+    "!document.querySelector('[data-testid=stSkeleton]')"
+)
 
 
 def visit(browser, url: str) -> list[list]:
@@ -53,18 +59,20 @@ def visit(browser, url: str) -> list[list]:
     page = ctx.new_page()
     page.goto(url)
     page.wait_for_function(OURS_READY_JS, timeout=120_000, polling=20)
+    page.wait_for_function(WHOLE_JS, timeout=120_000, polling=20)
     frames = page.evaluate("() => window.__tl")
     ctx.close()
     return frames
 
 
 def marks(frames: list[list]) -> dict[str, float]:
-    """ms of the first skeleton, of Start and the canvas first shown, and of usable (step 0 on the canvas)."""
+    """ms of the first skeleton, of Start and the canvas first shown, of usable (step 0 shown), of the whole page."""
     first = next((f[0] for f in frames if f[2] > 0 or f[4] > 0), float("nan"))
     start = next((f[0] for f in frames if f[5]), float("nan"))
     canvas = next((f[0] for f in frames if f[6]), float("nan"))
     usable = next((f[0] for f in frames if f[5] and f[7] == "0"), float("nan"))
-    return {"first skeleton": first, "Start shown": start, "canvas": canvas, "usable": usable}
+    whole = next((f[0] for f in frames if f[8] > 0 and f[2] == 0 and f[4] == 0), float("nan"))
+    return {"first skeleton": first, "Start shown": start, "canvas": canvas, "usable": usable, "whole page": whole}
 
 
 def main() -> int:

@@ -126,6 +126,11 @@ def _left_behind(run_id: object, why: str) -> None:
         ss["was_noted"] = True  # a full run shows the notice
 
 
+def _on_rest() -> None:
+    """The first screen's picture is on screen: draw the rest of the page (ui.session.first_screen)."""
+    st.session_state["rest_due"] = True
+
+
 def _on_was() -> None:
     """After a reload the tab names the run it recorded before."""
     _left_behind((st.session_state.get("live_train") or {}).get("was"), "reload")
@@ -197,6 +202,8 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         # these are, so a page that outlives its session names the run it recorded (ui/components/tab.js)
         recorded = getattr(ss.get("recorder"), "run_id", None)
         update |= {"projector": PROJECTOR, "recorded": recorded, "session": ui.session_token()}
+        if ss.get(ui.FIRST_SCREEN):
+            update["rest"] = True  # once its first picture is shown, the view asks for the rest of the page
         payload = live.encode(update)
         feed.sent(update, len(payload))  # how many bytes its pictures took: the network picture's rate follows
         result = components.view(
@@ -208,9 +215,11 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
             on_need_change=_on_need,
             on_was_change=_on_was,
             on_lost_change=_on_lost,
+            on_rest_change=_on_rest,
         )
         applied, noted = ss.pop("drawing_applied", False), ss.pop("was_noted", False)
-        if applied or noted:
+        rest = ss.pop("rest_due", False) and ss.get(ui.FIRST_SCREEN)  # not if a full run came first (a button)
+        if applied or noted or rest:
             st.rerun()  # a full run: the sidebar applies the drawn data (weights re-initialised), notices show
         picked = result.pick if result is not None else None
         if isinstance(picked, int) and 0 <= picked < len(tr.dataset.y_train):  # a click on a training point
@@ -293,5 +302,6 @@ def _weights() -> None:
             )
 
 
-with ui.guard("showing the weights"):
-    _weights()
+if not st.session_state.get(ui.FIRST_SCREEN):  # a first screen shows what training needs; the rest follows
+    with ui.guard("showing the weights"):
+        _weights()

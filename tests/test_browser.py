@@ -48,6 +48,12 @@ def wait_for_app(page) -> None:
     page.wait_for_function(
         "() => /^\\d+$/.test(document.querySelector('.mgl-metric .mgl-mvalue')?.innerText)", timeout=120_000
     )
+    wait_for_settings(page)
+
+
+def wait_for_settings(page) -> None:
+    """Until the sidebar's settings are there: a first visit's Train page draws them just after its first screen."""
+    page.get_by_test_id("stSidebar").get_by_test_id("stExpander").first.wait_for(state="attached", timeout=120_000)
 
 
 def wait_idle(page) -> None:

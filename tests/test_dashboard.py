@@ -36,7 +36,9 @@ def app(**params: str) -> AppTest:
     """A freshly started dashboard session with these query parameters."""
     at = App(str(ROOT / "dashboard.py"), default_timeout=60)
     at.query_params.update({"engine": ENGINE, **params})
-    at.run()
+    at.run()  # the first screen (ui.session.first_screen)
+    assert not at.exception, at.exception
+    at.run()  # the whole page, as the view's request for it brings (AppTest runs no JS)
     assert not at.exception, at.exception
     return at
 

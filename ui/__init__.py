@@ -19,6 +19,8 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 - ``view_*``: display-only widgets of the Train page (feature pair, log scale).
 - ``tab_session``: this session's token in the Train view's updates (``session_token()``; ui/components/tab.js).
 - ``_via_dashboard``: True while dashboard.py runs the page (see ``require_dashboard``).
+- ``first_screen``: True while the session's first run of the Train page draws only its first screen (the run
+  controls, the view, its messages); the view then asks for the rest (``ui.session.first_screen``).
 - ``_return_to``: the page a direct first request asked for; dashboard.py switches to it after set-up.
 """
 
@@ -38,6 +40,7 @@ from ui.guard import guard
 from ui.options import (
     ACTIVATION_TITLES,
     DATA_FIELDS,
+    FIRST_SCREEN,
     L2_OPTIONS,
     LR_OPTIONS,
     MAX_BATCH,
@@ -66,6 +69,7 @@ from ui.session import (
     apply_settings,
     builtin_dataset,
     config_from_state,
+    first_screen,
     get_trainer,
     init_state,
     is_running,
@@ -90,6 +94,7 @@ one_blas_thread()  # once per server process: the live trainer's small matrices 
 __all__ = [
     "ACTIVATION_TITLES",
     "DATA_FIELDS",
+    "FIRST_SCREEN",
     "L2_OPTIONS",
     "LR_OPTIONS",
     "MAX_BATCH",
@@ -109,6 +114,7 @@ __all__ = [
     "builtin_dataset",
     "check_loaded",
     "config_from_state",
+    "first_screen",
     "config_from_widgets",
     "dataset_defaults",
     "defaults",

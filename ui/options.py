@@ -57,6 +57,9 @@ VIA_DASHBOARD = "_via_dashboard"
 RETURN_TO = "_return_to"  # the page a direct request asked for, while dashboard.py sets up the session
 
 
+FIRST_SCREEN = "first_screen"  # True while the Train page shows its first screen only (ui.session.first_screen)
+
+
 ACTIVATION_TITLES = {"tanh": "tanh", "relu": "ReLU", "sigmoid": "sigmoid", "linear": "linear"}
 
 

@@ -16,6 +16,7 @@ from micrograd.studio.trainer import DIVERGED, FAILED, TRAINING, Trainer
 from micrograd.views import graph_live, text
 from ui.options import (
     DATA_FIELDS,
+    FIRST_SCREEN,
     MODEL_FIELDS,
     RETURN_TO,
     VIA_DASHBOARD,
@@ -162,6 +163,27 @@ def init_state() -> None:
     ss["url_warnings"] = warnings
 
 
+def first_screen(page: str) -> bool:
+    """Whether this run draws the first screen only: the session's first run, when it shows the Train page.
+
+    A first visit's time to a usable page is mostly the browser loading the code of each kind of element (about 60
+    files for the settings alone) and revealing them together. So the first run draws the run controls, the view
+    and its messages; the view asks for the rest (trigger ``rest``) once its first picture is on screen, and any
+    later run (a button, a setting) draws the whole page. bench/nav_timeline.py measures it.
+    """
+    ss = st.session_state
+    after = ss.get(FIRST_SCREEN)
+    ss[FIRST_SCREEN] = page == "Train" and FIRST_SCREEN not in ss
+    if after:  # the settings were values without widgets: set them anew before their widgets, as a first run does
+        # (Streamlit keeps such a value under its bare key, and a later run that hides the widget got it back: a
+        # Pause after No budget brought the old step budget back)
+        for k in [k for k in ss if isinstance(k, str) and k.startswith("w_")]:
+            value = ss[k]
+            del ss[k]
+            ss[k] = value
+    return ss[FIRST_SCREEN]
+
+
 def _apply_widget_values(values: dict[str, Any]) -> None:
     values = dict(values)
     sizes = values.pop("w_layers")
@@ -274,7 +296,8 @@ def show_notices() -> None:
     """
     ss = st.session_state
     warnings, notices = ss.get("url_warnings", []), ss.get("notices", [])
-    ss["notices"], ss["url_warnings"] = [], []
+    if not ss.get(FIRST_SCREEN):  # a first screen keeps them: the full page follows at once, in the same place
+        ss["notices"], ss["url_warnings"] = [], []
     ss["shown_now"] = [*warnings, *notices]  # what this run says already (a page's own banner need not repeat it)
     for w in warnings:
         st.warning(_showable(w))  # plain sentences that quote user text (URL values, file and run names)

@@ -253,24 +253,30 @@ def _network_size(slot: Any, n_features: int, n_outputs: int) -> None:
             st.warning(f"{params:,} parameters: each step is slower; fewer or smaller layers train faster live.")
 
 
-def sidebar(live: bool = True) -> None:
+def sidebar(live: bool = True, settings: bool = True) -> None:
     """The shared sidebar: run controls and every setting; then apply the settings and mirror them in the URL.
 
     live: whether the page shows live training; elsewhere Start is not offered (see run_controls).
+    settings: False draws the run controls alone (a first screen, ui.session.first_screen); the settings still apply.
     """
     with st.sidebar:
         controls = st.container()  # filled last, so the buttons reflect the settings applied below
         with guard("showing the settings"):  # whatever fails here, the run controls (and Reset) stay
-            with st.expander("Data", expanded=True):
+            if settings:
+                with st.expander("Data", expanded=True):
+                    messages = st.container()
+                    _data_section()
+                with st.expander("Network", expanded=True):
+                    size = _network_section()
+                with st.expander("Training", expanded=True):
+                    _training_section()
+            else:
                 messages = st.container()
-                _data_section()
-            with st.expander("Network", expanded=True):
-                size = _network_section()
-            with st.expander("Training", expanded=True):
-                _training_section()
+                st.caption("Loading the settings…")
             problem = apply_settings()
             data = get_trainer().dataset  # after apply: a new task or dataset has its own inputs and outputs
-            _network_size(size, data.n_features, getattr(data, "n_outputs", 1))
+            if settings:
+                _network_size(size, data.n_features, getattr(data, "n_outputs", 1))
             if problem:
                 messages.error(text.md(problem))
             write_url()

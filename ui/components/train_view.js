@@ -436,7 +436,9 @@
     }
     v.send = (drawing) => setTriggerValue("drawn", drawing);
     v.need = (seq) => setTriggerValue("need", seq);
-    mg.receive(v, data, (u) => (apply(v, u), mg.tab.note(u, setTriggerValue)), "live view");
+    v.rest = () => setTriggerValue("rest", true); // a first screen (ui.session.first_screen) asks for the rest
+    const got = (u) => (apply(v, u), mg.tab.note(u, setTriggerValue), u.rest && requestAnimationFrame(v.rest));
+    mg.receive(v, data, got, "live view"); // rest: on the frame after the player's, which draws the picture
     return () => {
       // the element left the page (mg.mount's release): stop playing and forget it; safe to run twice
       v.player.destroy();

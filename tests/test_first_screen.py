@@ -1,0 +1,117 @@
+"""A first visit's Train page draws its first screen (run controls, view, messages), then the rest (issue 12).
+
+ui.session.first_screen: the session's first run of the Train page leaves out the settings and the weights section,
+whose element code a fresh browser would load before it shows anything; the view asks for the rest (trigger
+``rest``) once its first picture is on screen. AppTest runs no JS, so its second run stands in for that request.
+"""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import ui
+from tests.test_browser import sidebar_button, wait_for_app
+from tests.test_browser_live import watch_console
+from tests.test_dashboard import ENGINE, ROOT, App, app, trainer, view
+
+SETTINGS = ["Data", "Network", "Training"]
+
+
+def first_visit(**params: str) -> AppTest:
+    """A new session's first run, as a first visit makes it."""
+    at = App(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update({"engine": ENGINE, **params})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def expanders(at: AppTest) -> list[str]:
+    return [e.label for e in at.sidebar.expander]
+
+
+def weights_section(at: AppTest) -> bool:
+    return "Weights" in [h.value for h in at.subheader]
+
+
+def test_a_first_visit_draws_the_run_controls_and_the_view_then_the_whole_page():
+    at = first_visit(lr="0.05")  # between two choices: a warning says which one the link got
+    assert at.session_state[ui.FIRST_SCREEN] is True
+    assert [b.key for b in at.sidebar.button] == ["btn_start", "btn_pause", "btn_step", "btn_reset"]
+    assert not at.sidebar.button(key="btn_start").disabled
+    assert expanders(at) == [] and not at.sidebar.selectbox and not at.sidebar.number_input
+    assert "Loading the settings…" in [c.value for c in at.sidebar.caption]
+    assert not weights_section(at)
+    u = view(at)
+    assert u["rest"] is True and [f["step"] for f in u["frames"]] == [0]  # the picture, and the request for the rest
+    warned = [w.value for w in at.warning]
+    assert any("0.05" in w for w in warned), warned
+    assert trainer(at).config.lr == 0.03  # the settings apply without their widgets
+
+    at.run()  # what the view's request brings
+    assert not at.exception and at.session_state[ui.FIRST_SCREEN] is False
+    assert expanders(at) == SETTINGS and weights_section(at)
+    assert at.sidebar.select_slider(key="w_lr").value == 0.03
+    assert "rest" not in view(at) and "Loading the settings…" not in [c.value for c in at.sidebar.caption]
+    assert [w.value for w in at.warning] == warned  # the link's warning stays in its place on the whole page
+    at.run()
+    assert [w.value for w in at.warning] == []  # and, as any notice, is shown once (on the whole page)
+
+
+def test_start_on_the_first_screen_trains_and_draws_the_whole_page():
+    at = first_visit(steps="40")
+    at.sidebar.button(key="btn_start").click().run()
+    assert not at.exception and at.session_state["running"] and expanders(at) == SETTINGS and weights_section(at)
+    at.run()
+    assert trainer(at).step_count > 0
+
+
+def test_a_first_visit_to_another_page_draws_it_whole():
+    at = App(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state[ui.RETURN_TO] = "pages/graph.py"  # as a shared link to /graph arrives
+    at.run()
+    assert [t.value for t in at.title] == ["Computation graph"]
+    assert expanders(at) == SETTINGS and at.session_state[ui.FIRST_SCREEN] is False
+
+
+def test_settings_of_the_first_screen_stay_when_a_later_run_hides_their_widget():
+    """A value set without its widget was kept by Streamlit under its bare key: after No budget, Start, Pause, the
+    hidden step budget came back (the run then finished at 305 / 300)."""
+    at = app(steps="300", speed="100")
+    at.checkbox(key="no_budget").check().run()
+    at.button(key="btn_start").click().run()
+    at.run()
+    at.button(key="btn_pause").click().run()
+    at.run()
+    tr = trainer(at)
+    assert tr.config.steps == 0 and at.query_params["steps"] == "0" and tr.status != "finished"
+
+
+FRAMES_JS = """() => {
+  const frames = (window.__frames = []);
+  const poll = () => {
+    const c = document.querySelector('canvas.mgl-boundary');
+    const side = document.querySelector('[data-testid=stSidebar]');
+    if (c) c.__mark ??= Math.random();  // a new canvas (a re-mounted view) gets a new mark
+    frames.push([c?.dataset.step ?? null, side ? side.querySelectorAll('[data-testid=stExpander]').length : 0,
+      c ? c.__mark : null, [...(side?.querySelectorAll('button') ?? [])].some((b) => b.innerText.trim() === 'Start')]);
+    requestAnimationFrame(poll);
+  };
+  requestAnimationFrame(poll);
+}"""
+
+
+@pytest.mark.browser
+def test_in_the_browser_the_first_picture_and_start_come_before_the_settings_which_follow_unasked(app_url, page):
+    errors = watch_console(page)
+    page.add_init_script(f"({FRAMES_JS})()")
+    page.goto(f"{app_url}/?steps=30&speed=100")
+    wait_for_app(page)  # the settings included
+    page.wait_for_timeout(500)
+    frames = page.evaluate("() => window.__frames")
+    first = [f for f in frames if f[0] == "0" and f[3] and f[1] == 0]
+    assert first, "no frame showed the picture and Start before the settings"
+    assert frames[-1][1] == len(SETTINGS)  # nobody asked for them: the view did
+    assert len({f[2] for f in frames if f[2] is not None}) == 1  # one view element throughout: never re-mounted
+    sidebar_button(page, "Start").click()
+    page.wait_for_function("() => document.querySelector('canvas.mgl-boundary').dataset.step === '30'")
+    assert errors == []
