@@ -5,11 +5,14 @@ whose element code a fresh browser would load before it shows anything; the view
 ``rest``) once its first picture is on screen. AppTest runs no JS, so its second run stands in for that request.
 """
 
+import re
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
-from tests.test_browser import sidebar_button, wait_for_app
+from tests.test_browser import sidebar_button, wait_for_app, wait_for_settings, wait_idle
 from tests.test_browser_live import watch_console
 from tests.test_dashboard import ENGINE, ROOT, App, app, trainer, view
 
@@ -86,6 +89,20 @@ def test_settings_of_the_first_screen_stay_when_a_later_run_hides_their_widget()
     assert tr.config.steps == 0 and at.query_params["steps"] == "0" and tr.status != "finished"
 
 
+def test_for_a_while_after_a_first_screen_each_run_sends_the_settings_values_again():
+    """Start pressed as the settings arrived, cutting their run short: widgets the browser had not drawn yet then
+    showed their own defaults (4 samples, the slowest speed) and sent them back, training at 1 step a second (2 of 6
+    such visits). Each full run of the next minute now sends every setting's value with the order to show it."""
+    at = app(samples="120", speed="50")
+    at.sidebar.button(key="btn_start").click().run()
+    samples, speed = at.sidebar.number_input(key="w_samples"), at.sidebar.select_slider(key="w_speed")
+    assert (samples.value, speed.value) == (120, 50) and samples.proto.set_value and speed.proto.set_value
+    at.session_state[ui.FIRST_SCREEN_AT] -= ui.SETTLE_SECONDS  # a minute later
+    at.button(key="btn_pause").click().run()
+    samples, speed = at.sidebar.number_input(key="w_samples"), at.sidebar.select_slider(key="w_speed")
+    assert (samples.value, speed.value) == (120, 50) and not samples.proto.set_value and not speed.proto.set_value
+
+
 FRAMES_JS = """() => {
   const frames = (window.__frames = []);
   const poll = () => {
@@ -115,3 +132,35 @@ def test_in_the_browser_the_first_picture_and_start_come_before_the_settings_whi
     sidebar_button(page, "Start").click()
     page.wait_for_function("() => document.querySelector('canvas.mgl-boundary').dataset.step === '30'")
     assert errors == []
+
+
+@pytest.mark.browser
+def test_start_pressed_before_the_settings_code_arrived_keeps_every_setting(app_url, page):
+    """Start pressed while the browser still loads the settings widgets' code (here the number boxes' and sliders'
+    code is held until Start's run is drawn): once they show, they show the link's settings and send them back."""
+    held = []
+
+    def hold(route) -> None:
+        held.append(route)
+
+    page.route(re.compile(r"/static/js/(NumberInput|Slider)\.[\w-]+\.js$"), hold)
+    page.goto(f"{app_url}/?steps=0&speed=50&samples=120")
+    page.wait_for_function("() => document.querySelector('canvas.mgl-boundary')?.dataset.step === '0'")
+    page.wait_for_function("() => document.querySelector('[data-testid=stSidebar] [data-testid=stExpander]')")
+    deadline = time.monotonic() + 30
+    while len(held) < 2:  # the settings' run asked for both
+        assert time.monotonic() < deadline, "the browser never asked for the number boxes' and sliders' code"
+        page.wait_for_timeout(50)
+    sidebar_button(page, "Start").click()
+    page.wait_for_function("() => +document.querySelector('canvas.mgl-boundary').dataset.step > 0")  # Start's run
+    for route in held:
+        route.continue_()
+    wait_for_settings(page)
+    side = page.get_by_test_id("stSidebar")
+    side.get_by_role("spinbutton", name="Samples").wait_for()
+    assert side.get_by_role("spinbutton", name="Samples").input_value() == "120"
+    assert side.get_by_test_id("stSlider").filter(has_text="Steps per second").get_by_text("50", exact=True).count()
+    sidebar_button(page, "Pause").click()  # a full run: the settings the browser sends back are the page's own
+    page.wait_for_function("() => document.querySelector('.mgl-train .mgl-head')?.dataset.state === 'paused'")
+    wait_idle(page)
+    assert "samples=120" in page.url and "speed=50" in page.url

@@ -21,6 +21,7 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 - ``_via_dashboard``: True while dashboard.py runs the page (see ``require_dashboard``).
 - ``first_screen``: True while the session's first run of the Train page draws only its first screen (the run
   controls, the view, its messages); the view then asks for the rest (``ui.session.first_screen``).
+  ``first_screen_at``: when it was drawn; for SETTLE_SECONDS after it, each full run sets the settings anew.
 - ``_return_to``: the page a direct first request asked for; dashboard.py switches to it after set-up.
 """
 
@@ -41,6 +42,7 @@ from ui.options import (
     ACTIVATION_TITLES,
     DATA_FIELDS,
     FIRST_SCREEN,
+    FIRST_SCREEN_AT,
     L2_OPTIONS,
     LR_OPTIONS,
     MAX_BATCH,
@@ -51,6 +53,7 @@ from ui.options import (
     MODEL_FIELDS,
     MOMENTUM_OPTIONS,
     RETURN_TO,
+    SETTLE_SECONDS,
     SLOW_PARAMS,
     SPEED_OPTIONS,
     TICK_BUDGET,
@@ -95,6 +98,7 @@ __all__ = [
     "ACTIVATION_TITLES",
     "DATA_FIELDS",
     "FIRST_SCREEN",
+    "FIRST_SCREEN_AT",
     "L2_OPTIONS",
     "LR_OPTIONS",
     "MAX_BATCH",
@@ -105,6 +109,7 @@ __all__ = [
     "MODEL_FIELDS",
     "MOMENTUM_OPTIONS",
     "RETURN_TO",
+    "SETTLE_SECONDS",
     "SLOW_PARAMS",
     "SPEED_OPTIONS",
     "TICK_BUDGET",

@@ -58,6 +58,10 @@ RETURN_TO = "_return_to"  # the page a direct request asked for, while dashboard
 
 
 FIRST_SCREEN = "first_screen"  # True while the Train page shows its first screen only (ui.session.first_screen)
+FIRST_SCREEN_AT = "first_screen_at"  # when it was drawn (time.monotonic())
+# seconds after a first screen in which every full run sets the settings' values again: the browser may still be
+# loading their widgets' code (a few seconds on a loaded machine); setting a value to itself is harmless
+SETTLE_SECONDS = 60.0
 
 
 ACTIVATION_TITLES = {"tanh": "tanh", "relu": "ReLU", "sigmoid": "sigmoid", "linear": "linear"}

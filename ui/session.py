@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import math
 import secrets
+import time
 from typing import Any
 
 import streamlit as st
@@ -17,8 +19,10 @@ from micrograd.views import graph_live, text
 from ui.options import (
     DATA_FIELDS,
     FIRST_SCREEN,
+    FIRST_SCREEN_AT,
     MODEL_FIELDS,
     RETURN_TO,
+    SETTLE_SECONDS,
     VIA_DASHBOARD,
     config_from_widgets,
     task_losses,
@@ -172,16 +176,30 @@ def first_screen(page: str) -> bool:
     later run (a button, a setting) draws the whole page. bench/nav_timeline.py measures it.
     """
     ss = st.session_state
-    after = ss.get(FIRST_SCREEN)
+    if FIRST_SCREEN not in ss and page == "Train":
+        ss[FIRST_SCREEN_AT] = time.monotonic()
     ss[FIRST_SCREEN] = page == "Train" and FIRST_SCREEN not in ss
-    if after:  # the settings were values without widgets: set them anew before their widgets, as a first run does
-        # (Streamlit keeps such a value under its bare key, and a later run that hides the widget got it back: a
-        # Pause after No budget brought the old step budget back)
-        for k in [k for k in ss if isinstance(k, str) and k.startswith("w_")]:
-            value = ss[k]
-            del ss[k]
-            ss[k] = value
+    if not ss[FIRST_SCREEN] and time.monotonic() - ss.get(FIRST_SCREEN_AT, -math.inf) < SETTLE_SECONDS:
+        _set_settings_anew()
     return ss[FIRST_SCREEN]
+
+
+def _set_settings_anew() -> None:
+    """Set every setting's value again, before its widget: for a while after a first screen its widgets may not be
+    drawn yet.
+
+    - The first screen set the values without widgets, and Streamlit keeps such a value under its bare key, where a
+      later run that hides the widget found it again (a Pause after No budget brought the old step budget back).
+    - A widget the browser has not drawn yet (its code still loading) takes the value of the last run that sent it;
+      a run that did not set the value sends none, and the widget then showed its own default (Start pressed just
+      as the settings arrived showed 4 samples and trained at 1 step a second).
+    A value set again is the value it had, so a setting the user changed keeps the change.
+    """
+    ss = st.session_state
+    for k in [k for k in ss if isinstance(k, str) and k.startswith("w_")]:
+        value = ss[k]
+        del ss[k]
+        ss[k] = value
 
 
 def _apply_widget_values(values: dict[str, Any]) -> None:
