@@ -219,6 +219,7 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         )
         applied, noted = ss.pop("drawing_applied", False), ss.pop("was_noted", False)
         rest = ss.pop("rest_due", False) and ss.get(ui.FIRST_SCREEN)  # not if a full run came first (a button)
+        ss["view_kept"] = rest and not (applied or noted)  # the rest of the page: the view has its static part
         if applied or noted or rest:
             st.rerun()  # a full run: the sidebar applies the drawn data (weights re-initialised), notices show
         picked = result.pick if result is not None else None
@@ -255,7 +256,8 @@ def _legend(tr: training.Trainer) -> None:
 
 
 with ui.guard("training"):
-    _feed().invalidate()  # a full run: the view's element may be new, so it gets the static part again
+    if not st.session_state.pop("view_kept", False):  # re-sent, the static part redraws the network (hover lost)
+        _feed().invalidate()  # a full run: the view's element may be new, so it gets the static part again
     trainer = ui.get_trainer()
     with st.container():
         pair = _pair(trainer)

@@ -4,7 +4,7 @@ the Graph page's buttons white on white and the pictures cut off on a phone."""
 
 import pytest
 
-from tests.test_browser import sidebar_button, wait_for_app, wait_for_settings
+from tests.test_browser import sidebar_button, wait_for_app, wait_for_settings, wait_idle
 
 # WCAG contrast of an element's text against what is behind it (alpha blended), in the page itself
 CONTRAST_JS = """(sel) => {
@@ -113,7 +113,8 @@ def phone(app_url, browser):
     page = context.new_page()
     page.goto(app_url)
     page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
-    wait_for_settings(page)  # the whole page: the full run after the first screen redraws the view
+    wait_for_settings(page)  # the whole page, and no run still in progress
+    wait_idle(page)
     yield page
     context.close()
 

@@ -109,6 +109,7 @@ FRAMES_JS = """() => {
     const c = document.querySelector('canvas.mgl-boundary');
     const side = document.querySelector('[data-testid=stSidebar]');
     if (c) c.__mark ??= Math.random();  // a new canvas (a re-mounted view) gets a new mark
+    window.__node ??= document.querySelector('.mgl-train .mgl-node');  // a neuron of the first screen's picture
     frames.push([c?.dataset.step ?? null, side ? side.querySelectorAll('[data-testid=stExpander]').length : 0,
       c ? c.__mark : null, [...(side?.querySelectorAll('button') ?? [])].some((b) => b.innerText.trim() === 'Start')]);
     requestAnimationFrame(poll);
@@ -123,12 +124,14 @@ def test_in_the_browser_the_first_picture_and_start_come_before_the_settings_whi
     page.add_init_script(f"({FRAMES_JS})()")
     page.goto(f"{app_url}/?steps=30&speed=100")
     wait_for_app(page)  # the settings included
-    page.wait_for_timeout(500)
+    wait_idle(page)
     frames = page.evaluate("() => window.__frames")
     first = [f for f in frames if f[0] == "0" and f[3] and f[1] == 0]
     assert first, "no frame showed the picture and Start before the settings"
     assert frames[-1][1] == len(SETTINGS)  # nobody asked for them: the view did
     assert len({f[2] for f in frames if f[2] is not None}) == 1  # one view element throughout: never re-mounted
+    # nor redrawn from a re-sent static part, which rebuilt the network picture (a neuron's hover text was lost)
+    assert page.evaluate("() => window.__node.isConnected")
     sidebar_button(page, "Start").click()
     page.wait_for_function("() => document.querySelector('canvas.mgl-boundary').dataset.step === '30'")
     assert errors == []
