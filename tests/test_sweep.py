@@ -163,3 +163,25 @@ def test_the_sweeps_page_redraws_when_the_status_changes_and_at_most_every_few_s
     assert not redraw("running", 5, ("running", 4), since=1.0, every=3.0)
     assert redraw("running", 5, ("running", 4), since=3.0, every=3.0)
     assert not redraw("running", 4, ("running", 4), since=60.0, every=3.0)
+
+
+def test_the_heat_maps_colours_stay_within_a_percentages_scale_when_every_trial_scores_the_same():
+    """All trials at 100 %: Plotly's own range read 99.6-100.4 % (QA)."""
+    from micrograd.views import sweep
+
+    def runs(acc: list[float], loss: float = 0.2) -> list[dict]:
+        return [
+            {"id": k, "status": "finished", "sweep_axes": {"lr": lr, "seed": s}, "train_loss": loss}
+            | {"train_accuracy": a, "test_accuracy": a}
+            for k, ((lr, s), a) in enumerate(zip([(0.1, 1), (0.1, 2), (1.0, 1), (1.0, 2)], acc))
+        ]
+
+    def colours(rs: list[dict], metric: str) -> tuple:
+        heat = sweep.heatmap(rs, sweep.trials_frame(rs), "lr", "seed", metric).data[0]
+        return heat.zmin, heat.zmax
+
+    assert colours(runs([1.0] * 4), "test_accuracy") == (99.0, 100.0)
+    assert colours(runs([0.0] * 4), "test_accuracy") == (0.0, 1.0)
+    assert colours(runs([0.5] * 4), "test_accuracy") == (49.0, 51.0)
+    assert colours(runs([1.0] * 4, loss=0.2), "train_loss") == pytest.approx((0.198, 0.202))
+    assert colours(runs([0.9, 1.0, 1.0, 0.8]), "test_accuracy") == (None, None)  # they differ: Plotly's range

@@ -111,6 +111,17 @@ def heatmap_table(frame: pd.DataFrame, x: str, y: str, metric: str) -> pd.DataFr
     return g.agg(mean="mean", std="std", n="count").reset_index()
 
 
+def _even_range(values: list[float], pct: bool) -> dict:
+    """The colour range when every cell has the same value: Plotly's own went past it both ways (all trials at
+    100 % read 99.6-100.4 %); a percentage stays within 0-100. Otherwise Plotly's (the cells' least to greatest)."""
+    if not values or min(values) != max(values):
+        return {}
+    v = values[0]
+    d = 1.0 if pct else max(abs(v) * 0.01, 1e-6)
+    low, high = (max(v - d, 0.0), min(v + d, 100.0)) if pct else (v - d, v + d)
+    return {"zmin": low, "zmax": high}
+
+
 def heatmap(runs: Sequence[dict], frame: pd.DataFrame, x: str, y: str, metric: str) -> go.Figure:
     """A heat map of the final metric over two axes; each cell says mean ± spread (n trials)."""
     title, higher, pct = METRICS[metric]
@@ -140,6 +151,7 @@ def heatmap(runs: Sequence[dict], frame: pd.DataFrame, x: str, y: str, metric: s
             colorscale="Viridis" if higher else "Viridis_r",
             colorbar={"title": title},
             hovertemplate=f"{x} %{{x}}<br>{y} %{{y}}<br>{title} %{{text}}<extra></extra>",
+            **_even_range([v for row in z for v in row if v is not None], pct),
         )
     )
     fig.update_layout(
