@@ -10,7 +10,7 @@ from micrograd.views import graph as G
 from micrograd.views import graph_live as GL
 from micrograd.views import layout as L
 from micrograd.views import series as S
-from tests.test_graph import fake_trainer
+from tests.test_graph_series import fake_trainer
 
 X, Y = (0.7, -0.4), 1.0
 
