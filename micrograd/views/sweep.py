@@ -127,7 +127,7 @@ def heatmap(runs: Sequence[dict], frame: pd.DataFrame, x: str, y: str, metric: s
     title, higher, pct = METRICS[metric]
     cells = heatmap_table(frame, x, y, metric)
     xs, ys = _order(runs, x), _order(runs, y)
-    z = [[None] * len(xs) for _ in ys]
+    z: list[list[float | None]] = [[None] * len(xs) for _ in ys]
     text = [[""] * len(xs) for _ in ys]
     unit = " %" if pct else ""
     for _, c in cells.iterrows():
