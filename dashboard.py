@@ -26,6 +26,8 @@ with ui.guard("setting up the session"):
     # the pages that tick offer Start (elsewhere it would train unseen); a first visit's Train page draws its first
     # screen first, the settings a moment later (ui.session.first_screen)
     ui.sidebar(live=nav.title in ("Train", "Graph"), settings=not ui.first_screen(nav.title))
+    if nav.title != "Train":
+        st.session_state.pop("rest_keeps_view", None)  # meant for the Train page's next run, which this is not
 if "trainer" in st.session_state:
     back = st.session_state.pop(ui.RETURN_TO, None)
     titles = {f: t for f, t, _ in PAGES}

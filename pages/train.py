@@ -204,6 +204,7 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         update |= {"projector": PROJECTOR, "recorded": recorded, "session": ui.session_token()}
         if ss.get(ui.FIRST_SCREEN):
             update["rest"] = True  # once its first picture is shown, the view asks for the rest of the page
+            ss["rest_asked"] = True
         payload = live.encode(update)
         feed.sent(update, len(payload))  # how many bytes its pictures took: the network picture's rate follows
         result = components.view(
@@ -219,7 +220,7 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         )
         applied, noted = ss.pop("drawing_applied", False), ss.pop("was_noted", False)
         rest = ss.pop("rest_due", False) and ss.get(ui.FIRST_SCREEN)  # not if a full run came first (a button)
-        ss["view_kept"] = rest and not (applied or noted)  # the rest of the page: the view has its static part
+        ss["rest_keeps_view"] = rest and not (applied or noted)  # the rest of the page: the view has its static part
         if applied or noted or rest:
             st.rerun()  # a full run: the sidebar applies the drawn data (weights re-initialised), notices show
         picked = result.pick if result is not None else None
@@ -256,7 +257,7 @@ def _legend(tr: training.Trainer) -> None:
 
 
 with ui.guard("training"):
-    if not st.session_state.pop("view_kept", False):  # re-sent, the static part redraws the network (hover lost)
+    if not st.session_state.pop("rest_keeps_view", False):  # re-sent, the static part redraws the network (hover lost)
         _feed().invalidate()  # a full run: the view's element may be new, so it gets the static part again
     trainer = ui.get_trainer()
     with st.container():
@@ -266,7 +267,8 @@ with ui.guard("training"):
     with st.container():  # below the view: a message that comes or goes when a run starts or ends moves nothing above
         _status(trainer)
     _legend(trainer)
-    _evaluation(trainer)
+    if not st.session_state.get(ui.FIRST_SCREEN):  # a confusion matrix or gallery: Plotly's code, 4.7 MB
+        _evaluation(trainer)
 
 
 def _weights() -> None:
@@ -304,6 +306,9 @@ def _weights() -> None:
             )
 
 
+asked = st.session_state.pop("rest_asked", False)
 if not st.session_state.get(ui.FIRST_SCREEN):  # a first screen shows what training needs; the rest follows
     with ui.guard("showing the weights"):
         _weights()
+elif not asked:  # no view to ask for the rest (it failed): the whole page now
+    st.rerun()

@@ -185,3 +185,4 @@ def test_the_heat_maps_colours_stay_within_a_percentages_scale_when_every_trial_
     assert colours(runs([0.5] * 4), "test_accuracy") == (49.0, 51.0)
     assert colours(runs([1.0] * 4, loss=0.2), "train_loss") == pytest.approx((0.198, 0.202))
     assert colours(runs([0.9, 1.0, 1.0, 0.8]), "test_accuracy") == (None, None)  # they differ: Plotly's range
+    assert colours(runs([1.0] * 4, loss=float("inf")), "train_loss") == (None, None)  # no finite range to centre

@@ -21,7 +21,9 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 - ``_via_dashboard``: True while dashboard.py runs the page (see ``require_dashboard``).
 - ``first_screen``: True while the session's first run of the Train page draws only its first screen (the run
   controls, the view, its messages); the view then asks for the rest (``ui.session.first_screen``).
-  ``first_screen_at``: when it was drawn; for SETTLE_SECONDS after it, each full run sets the settings anew.
+  ``settle_pending``: the settings' values still wait for their widgets; ``settle_until``: until then each full run
+  sends their values again. ``rest_due``: the view asked for the rest of the page; ``rest_keeps_view``: the full run
+  that draws it keeps the view's static part (pages/train.py).
 - ``_return_to``: the page a direct first request asked for; dashboard.py switches to it after set-up.
 """
 
@@ -42,7 +44,6 @@ from ui.options import (
     ACTIVATION_TITLES,
     DATA_FIELDS,
     FIRST_SCREEN,
-    FIRST_SCREEN_AT,
     L2_OPTIONS,
     LR_OPTIONS,
     MAX_BATCH,
@@ -53,7 +54,9 @@ from ui.options import (
     MODEL_FIELDS,
     MOMENTUM_OPTIONS,
     RETURN_TO,
+    SETTLE_PENDING,
     SETTLE_SECONDS,
+    SETTLE_UNTIL,
     SLOW_PARAMS,
     SPEED_OPTIONS,
     TICK_BUDGET,
@@ -98,7 +101,6 @@ __all__ = [
     "ACTIVATION_TITLES",
     "DATA_FIELDS",
     "FIRST_SCREEN",
-    "FIRST_SCREEN_AT",
     "L2_OPTIONS",
     "LR_OPTIONS",
     "MAX_BATCH",
@@ -109,7 +111,9 @@ __all__ = [
     "MODEL_FIELDS",
     "MOMENTUM_OPTIONS",
     "RETURN_TO",
+    "SETTLE_PENDING",
     "SETTLE_SECONDS",
+    "SETTLE_UNTIL",
     "SLOW_PARAMS",
     "SPEED_OPTIONS",
     "TICK_BUDGET",

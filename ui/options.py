@@ -58,10 +58,12 @@ RETURN_TO = "_return_to"  # the page a direct request asked for, while dashboard
 
 
 FIRST_SCREEN = "first_screen"  # True while the Train page shows its first screen only (ui.session.first_screen)
-FIRST_SCREEN_AT = "first_screen_at"  # when it was drawn (time.monotonic())
-# seconds after a first screen in which every full run sets the settings' values again: the browser may still be
-# loading their widgets' code (a few seconds on a loaded machine); setting a value to itself is harmless
-SETTLE_SECONDS = 60.0
+SETTLE_PENDING = "settle_pending"  # the settings' values still wait for their widgets (set at a first screen)
+SETTLE_UNTIL = "settle_until"  # until then (time.monotonic()), each full run sends the settings' values again
+# seconds after the settings are first drawn in which each full run sends their values again: the browser may still
+# be loading their widgets' code (1-2 s here, more on a loaded machine). Short: a value sent again can overtake a
+# change the user makes meanwhile.
+SETTLE_SECONDS = 10.0
 
 
 ACTIVATION_TITLES = {"tanh": "tanh", "relu": "ReLU", "sigmoid": "sigmoid", "linear": "linear"}

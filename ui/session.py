@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import math
 import secrets
-import time
+from time import monotonic
 from typing import Any
 
 import streamlit as st
@@ -19,10 +19,11 @@ from micrograd.views import graph_live, text
 from ui.options import (
     DATA_FIELDS,
     FIRST_SCREEN,
-    FIRST_SCREEN_AT,
     MODEL_FIELDS,
     RETURN_TO,
+    SETTLE_PENDING,
     SETTLE_SECONDS,
+    SETTLE_UNTIL,
     VIA_DASHBOARD,
     config_from_widgets,
     task_losses,
@@ -176,29 +177,38 @@ def first_screen(page: str) -> bool:
     later run (a button, a setting) draws the whole page. bench/nav_timeline.py measures it.
     """
     ss = st.session_state
-    if FIRST_SCREEN not in ss and page == "Train":
-        ss[FIRST_SCREEN_AT] = time.monotonic()
     ss[FIRST_SCREEN] = page == "Train" and FIRST_SCREEN not in ss
-    if not ss[FIRST_SCREEN] and time.monotonic() - ss.get(FIRST_SCREEN_AT, -math.inf) < SETTLE_SECONDS:
-        _set_settings_anew()
+    if ss[FIRST_SCREEN]:
+        ss[SETTLE_PENDING] = True
+    elif ss.get(SETTLE_PENDING):  # the first run to draw the settings (again, if one was cut short before them)
+        _settle(anew=True)
+        ss[SETTLE_UNTIL] = monotonic() + SETTLE_SECONDS
+    elif monotonic() < ss.get(SETTLE_UNTIL, -math.inf):
+        _settle(anew=False)
     return ss[FIRST_SCREEN]
 
 
-def _set_settings_anew() -> None:
-    """Set every setting's value again, before its widget: for a while after a first screen its widgets may not be
-    drawn yet.
+def settings_drawn() -> None:
+    """The sidebar has drawn the settings' widgets (see first_screen)."""
+    st.session_state.pop(SETTLE_PENDING, None)
 
-    - The first screen set the values without widgets, and Streamlit keeps such a value under its bare key, where a
-      later run that hides the widget found it again (a Pause after No budget brought the old step budget back).
-    - A widget the browser has not drawn yet (its code still loading) takes the value of the last run that sent it;
-      a run that did not set the value sends none, and the widget then showed its own default (Start pressed just
-      as the settings arrived showed 4 samples and trained at 1 step a second).
-    A value set again is the value it had, so a setting the user changed keeps the change.
+
+def _settle(anew: bool) -> None:
+    """Set every setting's value again before its widget is drawn, so the run sends each widget its value.
+
+    - anew, on the first run that draws the settings: the first screen set them without widgets, and Streamlit
+      keeps such a value under its bare key, where a later run that hides the widget found it again (a Pause after
+      No budget brought the old step budget back). Deleted and set again, they are set as a first run sets them.
+    - For SETTLE_SECONDS after: a widget the browser has not drawn yet (its code still loading) shows the value of
+      the last run that sent it, and a run that did not set the value sends none: the widget showed its own default
+      and sent it back (Start pressed as the settings arrived: 4 samples, 1 step a second).
+    A value set again is the session's value, changes by the user included.
     """
     ss = st.session_state
     for k in [k for k in ss if isinstance(k, str) and k.startswith("w_")]:
         value = ss[k]
-        del ss[k]
+        if anew:
+            del ss[k]
         ss[k] = value
 
 

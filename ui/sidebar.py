@@ -14,7 +14,16 @@ from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
 from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting, task_losses, widgets_for
-from ui.session import apply_settings, fit_loss, fit_task, get_trainer, is_running, kept_after, save_settings
+from ui.session import (
+    apply_settings,
+    fit_loss,
+    fit_task,
+    get_trainer,
+    is_running,
+    kept_after,
+    save_settings,
+    settings_drawn,
+)
 from ui.uploads import detect_task, on_csv_upload
 from ui.url import write_url
 
@@ -270,6 +279,7 @@ def sidebar(live: bool = True, settings: bool = True) -> None:
                     size = _network_section()
                 with st.expander("Training", expanded=True):
                     _training_section()
+                settings_drawn()
             else:
                 messages = st.container()
                 st.caption("Loading the settings…")

@@ -114,7 +114,7 @@ def heatmap_table(frame: pd.DataFrame, x: str, y: str, metric: str) -> pd.DataFr
 def _even_range(values: list[float], pct: bool) -> dict:
     """The colour range when every cell has the same value: Plotly's own went past it both ways (all trials at
     100 % read 99.6-100.4 %); a percentage stays within 0-100. Otherwise Plotly's (the cells' least to greatest)."""
-    if not values or min(values) != max(values):
+    if not values or min(values) != max(values) or not math.isfinite(values[0]):
         return {}
     v = values[0]
     d = 1.0 if pct else max(abs(v) * 0.01, 1e-6)
