@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser import OURS_QUERY, OURS_READY_JS, serve, streamlit_cmd  # noqa: E402
+from bench.browser import OURS_QUERY, OURS_READY_JS, OURS_WHOLE_JS, serve, streamlit_cmd  # noqa: E402
 from tests.conftest import free_port, launch_chromium  # noqa: E402
 
 FRAMES_JS = """() => {
@@ -47,10 +47,6 @@ FRAMES_JS = """() => {
   requestAnimationFrame(poll);
 }"""
 COLUMNS = "ms, sidebar elements, of them skeletons, main elements, of them skeletons, Start, canvas, step, sections"
-WHOLE_JS = (  # the settings are there and nothing is a skeleton
-    "() => document.querySelector('[data-testid=stSidebar] [data-testid=stExpander]') && "
-    "!document.querySelector('[data-testid=stSkeleton]')"
-)
 
 
 def visit(browser, url: str) -> list[list]:
@@ -59,7 +55,7 @@ def visit(browser, url: str) -> list[list]:
     page = ctx.new_page()
     page.goto(url)
     page.wait_for_function(OURS_READY_JS, timeout=120_000, polling=20)
-    page.wait_for_function(WHOLE_JS, timeout=120_000, polling=20)
+    page.wait_for_function(OURS_WHOLE_JS, timeout=120_000, polling=20)
     frames = page.evaluate("() => window.__tl")
     ctx.close()
     return frames
