@@ -30,13 +30,7 @@ MIN_CLASSES, MAX_CLASSES = 3, LIMITS.classes
 LR_OPTIONS = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # TensorFlow Playground's list
 L2_OPTIONS = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
 MOMENTUM_OPTIONS = (0.0, 0.5, 0.9, 0.95, 0.99)
-# the old names of the limits, for the modules that import them
-MAX_HIDDEN_LAYERS, MAX_WIDTH, MAX_PARAMETERS, MAX_STEPS = (
-    LIMITS.hidden_layers,
-    LIMITS.width,
-    LIMITS.parameters,
-    LIMITS.steps,
-)
+MAX_PARAMETERS = LIMITS.parameters  # the old name of the limit, which trainer.py imports
 
 # What changing a setting does to a run: applies at once / re-initialises the weights / reloads the data (and
 # re-initialises the weights).
