@@ -165,6 +165,15 @@ def serve(cmd: list[str], url: str, cwd: Path, env: dict | None = None):
         stop(proc)
 
 
+@contextmanager
+def dashboard_of(root: Path):
+    """The dashboard of the checkout at root, served on a free loopback port; yields its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with serve(streamlit_cmd("dashboard.py", port), f"{url}/_stcore/health", root):
+        yield url
+
+
 def frame_bytes(event: dict) -> int:
     """A websocket frame's size: CDP gives a binary frame (opcode 2, all of Streamlit's) base64-encoded."""
     r = event["response"]

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser import OURS_QUERY, OURS_READY_JS, OURS_WHOLE_JS, serve, streamlit_cmd  # noqa: E402
-from tests.conftest import free_port, launch_chromium  # noqa: E402
+from bench.browser import OURS_QUERY, OURS_READY_JS, OURS_WHOLE_JS, dashboard_of  # noqa: E402
+from tests.conftest import launch_chromium  # noqa: E402
 
 FRAMES_JS = """() => {
   const tl = (window.__tl = []);
@@ -76,9 +76,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--root", type=Path, default=ROOT, help="the checkout whose dashboard.py is served")
     args = ap.parse_args()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with serve(streamlit_cmd("dashboard.py", port), f"{url}/_stcore/health", args.root), sync_playwright() as p:
+    with dashboard_of(args.root) as url, sync_playwright() as p:
         browser = launch_chromium(p)
         visit(browser, url + OURS_QUERY)  # a fresh server's first visit: left out
         runs = []

@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser import OURS_QUERY, OURS_READY_JS, serve, streamlit_cmd  # noqa: E402
-from tests.conftest import free_port, launch_chromium  # noqa: E402
+from bench.browser import OURS_QUERY, OURS_READY_JS, dashboard_of  # noqa: E402
+from tests.conftest import launch_chromium  # noqa: E402
 
 STEP_JS = "() => +document.querySelector('canvas.mgl-boundary').dataset.step"
 START_JS = "() => [...document.querySelectorAll('button')].find((b) => b.innerText.trim() === 'Start').click()"
@@ -33,10 +33,8 @@ def main() -> int:
     ap.add_argument("--visits", type=int, default=6)
     ap.add_argument("--root", type=Path, default=ROOT, help="the checkout whose dashboard.py is served")
     args = ap.parse_args()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     wrong = 0
-    with serve(streamlit_cmd("dashboard.py", port), f"{url}/_stcore/health", args.root), sync_playwright() as p:
+    with dashboard_of(args.root) as url, sync_playwright() as p:
         browser = launch_chromium(p)
         for k in range(args.visits):
             ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
