@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui
 from micrograd.views import live
-from tests.test_browser import sidebar_button, wait_for_app, wait_for_settings, wait_idle
+from tests.test_browser import sidebar_button, wait_for_app, wait_idle
 from tests.test_browser_live import watch_console
 from tests.test_dashboard import ENGINE, ROOT, App, app, trainer, view
 
@@ -211,13 +211,17 @@ def test_start_pressed_before_the_settings_code_arrived_keeps_every_setting(app_
         page.wait_for_timeout(50)
     sidebar_button(page, "Start").click()
     page.wait_for_function("() => +document.querySelector('canvas.mgl-boundary').dataset.step > 0")  # Start's run
-    for route in held:
-        route.continue_()
-    wait_for_settings(page)
+    # the number boxes' code first, the sliders' a moment later: CI once read the slider before it showed
+    held.sort(key=lambda route: "Slider" in route.request.url)
     side = page.get_by_test_id("stSidebar")
+    held[0].continue_()
     side.get_by_role("spinbutton", name="Samples").wait_for()
     assert side.get_by_role("spinbutton", name="Samples").input_value() == "120"
-    assert side.get_by_test_id("stSlider").filter(has_text="Steps per second").get_by_text("50", exact=True).count()
+    page.wait_for_timeout(500)
+    held[1].continue_()
+    speed = side.get_by_test_id("stSlider").filter(has_text="Steps per second").get_by_role("slider")
+    speed.wait_for()
+    assert speed.get_attribute("aria-valuetext") == "50"
     sidebar_button(page, "Pause").click()  # a full run: the settings the browser sends back are the page's own
     page.wait_for_function("() => document.querySelector('.mgl-train .mgl-head')?.dataset.state === 'paused'")
     wait_idle(page)
