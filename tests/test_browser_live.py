@@ -319,6 +319,38 @@ def test_a_late_burst_of_steps_is_played_faster_not_skipped(app_url, page):
     assert not errors, errors
 
 
+THUMBS_JS = """() => [...document.querySelectorAll('.mgl-train .mgl-node canvas')].map((c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, w = c.width, h = c.height;
+  const px = (x, y) => d.slice(4 * (y * w + x), 4 * (y * w + x) + 3).join();
+  let inked = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235) inked++;
+  const colours = new Set();
+  for (let i = 0; i < d.length; i += 4) colours.add(d.slice(i, i + 3).join());
+  return {inked, colours: colours.size, across: px(1, h >> 1) !== px(w - 2, h >> 1), down: px(w >> 1, 1) !== px(w >> 1, h - 2)};
+})"""
+
+
+def test_four_feature_data_draws_each_neurons_activation_over_the_boundarys_plane(app_url, page):
+    """Iris: the squares were empty boxes. Each neuron's is its activation over the two features the boundary
+    shows; an input's is a ramp along its axis, flat (its mean) for a feature the plane does not show."""
+    errors = watch_console(page)
+    open_train(page, f"{app_url}/?dataset=iris&task=multiclass&loss=ce&layers=4")
+    note = page.locator(".mgl-train .mgl-legend").filter(has_text="Squares:")
+    note.wait_for()
+    assert (
+        "activation over sepal length (cm) × sepal width (cm) (the other features at their mean)" in note.inner_text()
+    )
+    page.wait_for_function("() => document.querySelectorAll('.mgl-train .mgl-node canvas').length === 4 + 4 + 3")
+    page.wait_for_timeout(300)
+    thumbs = page.evaluate(THUMBS_JS)
+    x, y, petal_length, petal_width = thumbs[:4]
+    assert x["across"] and not x["down"] and y["down"] and not y["across"], thumbs[:2]
+    assert petal_length["colours"] == petal_width["colours"] == 1, thumbs[2:4]
+    assert all(t["inked"] > 0 for t in thumbs[4:]), thumbs[4:]  # four hidden neurons and three outputs: drawn
+    assert any(t["colours"] > 1 for t in thumbs[4:8]), thumbs[4:8]  # and they vary over the plane
+    assert not errors, errors
+
+
 def test_one_feature_data_draws_each_neurons_activation_over_x(app_url, page):
     """The sine net's squares are pictures (they were blank) and the note says what they show."""
     errors = watch_console(page)

@@ -127,6 +127,32 @@ def test_one_feature_data_gets_neuron_thumbnails_over_x():
     assert any(len(set(t[0].tolist())) > 1 for t in thumbs)  # and the activations vary along it
 
 
+@pytest.mark.parametrize("pair", [(0, 1), (2, 3), (3, 0)])
+def test_wider_data_gets_thumbnails_over_the_boundarys_plane(pair):
+    """Iris has four features: each neuron's thumbnail is its activation over the two the boundary shows, the other
+    two at their mean (0), as the boundary computes its regions (the boxes were empty for more than two features)."""
+    tr = Trainer(RunConfig(dataset="iris", task="multiclass", loss="ce", layers=[5], steps=50, seed=3))
+    tr.run(20)
+    feed = feed_of(tr)
+    feed.set_pair(*pair)
+    u = live.decode(live.encode(feed.update(tr, state="paused")))
+    s, n = u["static"], u["static"]["thumb_n"]
+    assert n == live.THUMB_N and (s["x_index"], s["y_index"]) == pair
+    frame = next(f for f in u["frames"] if "net" in f)
+    thumbs = np.asarray(frame["net"]["thumbs"]).reshape(-1, n, n)
+    assert len(thumbs) == 5 + 3
+    X = np.vstack([tr.dataset.X_train, tr.dataset.X_test])
+    xs = np.linspace(*plots.span(X[:, pair[0]]), n)
+    ys = np.linspace(*plots.span(X[:, pair[1]]), n)
+    gx, gy = np.meshgrid(xs, ys)
+    inputs = np.zeros((n * n, 4))
+    inputs[:, pair[0]], inputs[:, pair[1]] = gx.ravel(), gy.ravel()
+    outs = numeric.forward_all(numeric.layers_of(tr.model), inputs)
+    want = np.concatenate([live.quantise_unit(o).T for o in outs]).reshape(-1, n, n)
+    assert (thumbs == want).all()
+    assert all(len(np.unique(t)) > 1 for t in thumbs[:5])  # hidden units vary over the plane: not blank
+
+
 def test_wide_data_sends_no_feature_table():
     tr = Trainer(RunConfig(dataset="digits", task="multiclass", loss="ce", layers=[4], steps=5))
     _, u = first(tr)

@@ -172,10 +172,9 @@ class LiveFeed:
         self._X = np.vstack([d.X_train, d.X_test]) if len(d.y_test) else np.asarray(d.X_train)
         xr, yr, self._inputs = plane_points(self._X, i, j, self.grid_n)
         sizes = list(trainer.model.sizes)
-        if d.n_features <= 2:  # one feature: each thumbnail is the neuron's activation over x, in vertical stripes
-            _, _, self._thumb_inputs = plane_points(self._X, 0, 1 if d.n_features == 2 else None, self.thumb_n)
-        else:
-            self._thumb_inputs = None
+        # each thumbnail is the neuron's activation over the boundary's plane (wider data: the other features at
+        # their mean, as in the boundary); one feature: over x, in vertical stripes
+        _, _, self._thumb_inputs = plane_points(self._X, i, j, self.thumb_n)
         y = np.concatenate([d.y_train, d.y_test])
         points: dict[str, Any] = {"n_train": len(d.y_train)}
         self._scaling, self._range = getattr(d, "target_scaling", None), None

@@ -67,18 +67,24 @@
         if (c > 0) v.nodes.push(box);
       }
     });
+    const f = s.feature_names, plane =
+      s.sizes[0] === 1 ? "x, left to right"
+      : s.sizes[0] === 2 ? "the input plane"
+      : `${f[s.x_index]} × ${f[s.y_index]} (the other features at their mean)`;
     const squares = !s.thumb_n
-      ? "Squares: the neurons (no activation picture: the data has more than two features). "
-      : `Squares: each neuron's activation over ${s.sizes[0] === 1 ? "x, left to right" : "the input plane"} ` +
-        "(blue > 0, orange < 0, scaled per neuron). ";
+      ? "Squares: the neurons. "
+      : `Squares: each neuron's activation over ${plane} (blue > 0, orange < 0, scaled per neuron). `;
     v.netNote.textContent =
       "Edges: weights (blue > 0, orange < 0, thicker = larger |w|). " + squares + "Hover (or tap) a neuron for its formula with the current numbers.";
   }
 
-  /* An input's picture is its own coordinate: a ramp across the plane (no model math involved). */
+  /* An input's picture is its own coordinate: a ramp across the plane along its axis, flat (its mean) for a feature
+   * the plane does not show (no model math involved). */
   function inputThumb(cv, s, j, lut) {
     const n = s.thumb_n, q = new Int8Array(n * n);
-    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) q[r * n + c] = Math.round(127 * (2 * (j === 0 ? c : r) / (n - 1) - 1));
+    const ramp = (t) => Math.round(127 * (2 * t / (n - 1) - 1));
+    for (let r = 0; r < n; r++)
+      for (let c = 0; c < n; c++) q[r * n + c] = j === s.x_index ? ramp(c) : j === s.y_index ? ramp(r) : 0;
     paint(cv, q, n, lut);
   }
 
