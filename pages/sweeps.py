@@ -225,7 +225,9 @@ def page() -> None:
         if ss.get("sweep_pick") not in names:  # deleted, or a store changed under the session
             ss.pop("sweep_pick", None)
         sweep_id = ui.pick("Sweep", names, key="sweep_pick")  # stays on its sweep as its status changes
-        sweep = store.get_sweep(sweep_id)
+        # the record the picker's label was read from: a second read could find the sweep finished while the label
+        # says running, and the page then drew as final (no more redraws) with "— running" kept (seen in CI)
+        sweep = next(s for s in sweeps if s["id"] == sweep_id)
         status = str(sweep["status"])
         final = status in FINAL_SWEEP
         done = view.progress(sweep["trials"], sum(sweep["trials"].values()), sweep["created_at"])["done"]

@@ -118,3 +118,30 @@ def test_a_sweep_with_one_result_shows_it_without_an_error(db):
     at = page()
     assert not at.exception and not at.error
     assert [b for b in at.button if b.label == "Open in Train page"]
+
+
+def test_a_sweep_that_finishes_while_the_page_reads_it_is_labelled_finished(db, monkeypatch):
+    """CI: the picker kept "— running" for good. The page read the sweeps for the picker's labels, then the picked
+    sweep again; when the sweep finished in between, the page drew as final (no more redraws) under the old label."""
+    sweep_id = record_sweep(db, ["finished", "finished"], "running")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["steps"] = "30"
+    at.run()
+    reads, list_sweeps = [], RunStore.list_sweeps
+
+    def finished_after_the_first_read(self):
+        rows = list_sweeps(self)
+        if not reads:  # the sweep's driver records its end just after the page's first read
+            reads.append(rows[0]["status"])
+            with RunStore(db) as store:
+                store.update_sweep(sweep_id, status="finished")
+        return rows
+
+    monkeypatch.setattr(RunStore, "list_sweeps", finished_after_the_first_read)
+    at.switch_page("pages/sweeps.py").run()
+    assert not at.exception, at.exception
+    assert reads == ["running"]
+    picker = at.selectbox(key="sweep_pick")
+    assert picker.options[picker.index].endswith("— finished"), picker.options
+    (bar,) = at.get("progress")
+    assert bar.proto.text.endswith("— sweep finished")
