@@ -49,16 +49,24 @@ def _fmt(x: float | None, percent: bool = False) -> str:
     return f"{100 * x:.1f} %" if percent else f"{x:.4f}"
 
 
+def _final_metrics(tr: training.Trainer) -> dict:
+    """The metrics at the trainer's current weights (empty if they cannot be computed)."""
+    try:
+        return tr.evaluate()
+    except (ValueError, ArithmeticError):
+        return {}
+
+
 def _status(tr: training.Trainer) -> None:
     shown = ui.show_run_error(tr)  # diverged or failed: why, and Reset
     if not shown and tr.status == training.FINISHED:
-        last = tr.history[-1] if tr.history else {}
+        last = _final_metrics(tr)  # at the weights the run ended with, as the metric tiles and the export say
         tested = len(tr.dataset.y_test) > 0  # drawn points and CSV files may have no test set: nothing to say of it
         regression = classes.task_of(tr.dataset) == "regression"
         key, name, percent = ("r2", "R²", False) if regression else ("accuracy", "accuracy", True)
         score = f"Train {name} {_fmt(last.get(f'train_{key}'), percent)}"
         score += f", test {name} {_fmt(last.get(f'test_{key}'), percent)}" if tested else ""
-        st.success(f"Finished {tr.step_count} steps. {score} (measured before the last update).")
+        st.success(f"Finished {tr.step_count} steps. {score}.")
         if tr.has_budget and tr.step_count > tr.config.steps:  # No budget unticked past the budget
             st.info(f"The step budget is {tr.config.steps:,}: raise it, or tick No budget, to train on.")
     elif not shown and tr.step_count == 0 and not ui.is_running():

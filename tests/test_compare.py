@@ -55,6 +55,21 @@ def test_config_diff_marks_differing_and_missing_keys():
         compare.config_diff([("x", a), ("x", b)])
 
 
+def test_config_diff_shows_a_dash_for_settings_that_do_not_apply_to_a_run():
+    """QA: two circles runs (two classes) showed "classes 3", and every run showed "None" for the CSV settings."""
+    from micrograd.studio.config import RunConfig
+
+    circles = RunConfig(dataset="circles").to_dict()
+    spiral = RunConfig(dataset="spiral", task="multiclass", classes=4, loss="ce").to_dict()
+    assert circles["classes"] == 3 and circles["label_column"] is None  # stored, but meaningless for this run
+    df = compare.config_diff([("#1", circles), ("#2", spiral)])
+    assert df.loc["classes"].tolist() == [compare.MISSING, "4", True]
+    assert df.loc["label_column"].tolist() == [compare.MISSING, compare.MISSING, False]
+    assert df.loc["noise"].tolist()[:2] != [compare.MISSING, compare.MISSING]  # both datasets draw noise
+    assert "None" not in df.drop(columns="differs").to_numpy().ravel().tolist()
+    assert not compare.applies(circles, "classes") and compare.applies(spiral, "classes")
+
+
 def test_runs_frame_rows_percentages_and_tags():
     df = compare.runs_frame([run(1, tags=["best", "wide"]), run(2, test_accuracy=None)])
     assert df["id"].tolist() == [1, 2]

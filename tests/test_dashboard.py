@@ -147,6 +147,19 @@ def test_run_to_the_budget_finishes_and_learns():
     assert "test accuracy" in messages(at, "success")
 
 
+def test_a_finished_runs_message_gives_the_accuracies_of_its_final_weights():
+    """QA: digits ended with tiles at 66.5 / 62.7 % and a message at 66.1 / 61.0 % "(measured before the last
+    update)": two sets of numbers for one run. The message now gives the final weights' numbers, as the tiles do."""
+    at = app(steps="4", speed="100")
+    start_and_tick_until_stopped(at, 4)
+    tr = trainer(at)
+    final, before = tr.evaluate(), tr.history[-1]
+    assert (final["train_accuracy"], final["test_accuracy"]) != (before["train_accuracy"], before["test_accuracy"])
+    said = messages(at, "success")
+    want = f"Train accuracy {100 * final['train_accuracy']:.1f} %, test accuracy {100 * final['test_accuracy']:.1f} %"
+    assert want in said and "before the last update" not in said
+
+
 def test_a_finished_run_without_a_test_set_says_nothing_of_one():
     """QA: drawn points (no test set) finished with "test accuracy —"."""
     at = app(steps="3", speed="100", test_fraction="0")

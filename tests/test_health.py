@@ -1,12 +1,13 @@
 """Why training fails (issue 14 item 5): the diagnostics' sentences and the per-layer picture over the run."""
 
 import numpy as np
+import pytest
 
 from micrograd.fast import numeric
 from micrograd.studio import diagnostics
 from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
-from micrograd.views import health
+from micrograd.views import compare, health, plots
 
 
 def test_six_sigmoid_layers_say_vanishing_gradients_and_plot_the_first_layer_far_below_the_last():
@@ -71,3 +72,37 @@ def test_after_one_step_the_over_time_panels_draw_points():
     tr.step()
     fig = health.health_figure(tr.monitor.series, tr.model.sizes[1:])
     assert all(t.mode == "lines" for t in fig.data if t.type == "scatter")
+
+
+@pytest.mark.parametrize(
+    ("values", "want"),
+    [
+        ([0.05, 1.2], [0.05, 0.1, 0.2, 0.5, 1.0]),
+        ([0.3, 0.8], [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]),
+        ([0.004, 0.09], [0.005, 0.01, 0.02, 0.05]),
+        ([1e-9, 1e4], [1e-9, 1e-7, 1e-5, 1e-3, 0.1, 10.0, 1000.0]),
+        ([0.31, 0.33], [0.31, 0.33]),
+        ([0.0, None, float("nan")], None),
+    ],
+)
+def test_a_log_axis_labels_every_tick_with_its_whole_value(values, want):
+    """QA: plotly labelled the ticks inside a decade by their first digit ("5" for 0.05) on the gradient-norm panel."""
+    ticks = plots.log_ticks(values)
+    if want is None:
+        assert ticks == {}
+        return
+    assert ticks["tickvals"] == pytest.approx(want)
+    assert [float(t) for t in ticks["ticktext"]] == ticks["tickvals"]  # each label reads as its value
+
+
+def test_the_gradient_norm_panel_and_the_log_loss_comparison_use_those_ticks():
+    tr = Trainer(RunConfig(dataset="spiral", task="multiclass", classes=4, loss="ce", steps=60))
+    tr.run()
+    fig = health.health_figure(tr.monitor.series, tr.model.sizes[1:])
+    norms = [v for row in tr.monitor.series["layer_grad_norms"] for v in row]
+    axis = fig.layout.yaxis
+    assert axis.tickmode == "array" and list(axis.tickvals) == plots.log_ticks(norms)["tickvals"]
+    assert len(axis.tickvals) >= 2 and min(norms) <= axis.tickvals[0] and axis.tickvals[-1] <= max(norms) * 1.01
+    fig = compare.loss_figure([("run 1", tr.history)], log_y=True)
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickmode == "array"
+    assert all(float(t) == v for t, v in zip(fig.layout.yaxis.ticktext, fig.layout.yaxis.tickvals))

@@ -10,9 +10,10 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from micrograd.studio.config import NO_BUDGET
+from micrograd.studio import config as run_config
+from micrograd.studio.config import BUILTIN, CSV, NO_BUDGET
 from micrograd.views import text
-from micrograd.views.plots import line_mode
+from micrograd.views.plots import line_mode, log_ticks
 
 # plotly's default qualitative palette; a run keeps its colour in every figure
 COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52")
@@ -23,7 +24,7 @@ R2_METRICS = (("train_r2", "train"), ("test_r2", "test"))
 TABLE_COLUMNS: tuple[str, ...] = ("id", "name", "created", "status", "dataset", "architecture", "loss", "steps")
 TABLE_COLUMNS += ("train_loss", "train_accuracy", "test_accuracy", "train_r2", "test_r2", "wall_seconds", "tags")
 NUMBER_COLUMNS = ("train_loss", "train_accuracy", "test_accuracy", "train_r2", "test_r2", "wall_seconds")
-MISSING = "—"  # a key one run's configuration does not have
+MISSING = "—"  # a key one run's configuration does not have, or a setting that does not apply to it
 
 
 def run_label(run: dict) -> str:
@@ -125,6 +126,8 @@ def loss_figure(series: Sequence[tuple[str, Sequence[dict]]], log_y: bool = Fals
     """Train (solid) and test (dotted) loss per step: one trace per run and split, one colour per run."""
     fig = _curves(series, LOSS_METRICS, "Loss", percent=False)
     fig.update_yaxes(title="loss", type="log" if log_y else "linear")
+    if log_y:
+        fig.update_yaxes(**log_ticks(y for trace in fig.data for y in (trace.y or ())))
     return fig
 
 
@@ -149,11 +152,37 @@ def is_regression(run: dict) -> bool:
     return run.get("task") == "regression"
 
 
+def applies(cfg: dict, key: str) -> bool:
+    """Whether a setting means something for this run's configuration: K for multi-class data only, the CSV
+    columns for uploaded data only, noise for the datasets that draw it (QA: "classes 3" for a two-class run)."""
+    from micrograd.studio.datasets import DATASETS
+
+    s = run_config.settings().get(key)
+    if s is None:
+        return True
+    spec = DATASETS.get(str(cfg.get("dataset")))
+    if s.only == CSV and cfg.get("dataset") != "csv" or s.only == BUILTIN and spec is None:
+        return False
+    if key == "classes" and cfg.get("task") != "multiclass":
+        return False
+    return s.used is None or spec is None or bool(s.used(spec))
+
+
+def _effective(cfg: dict, key: str) -> object:
+    """The stored value, or for a None the value the run used (the dataset's samples and noise, seed as data seed)."""
+    if cfg[key] is not None:
+        return cfg[key]
+    try:
+        return run_config.RunConfig.from_dict(cfg).effective(key)
+    except (TypeError, ValueError, KeyError):  # an odd stored configuration (ConfigError is a ValueError)
+        return None
+
+
 def _show(v: object, key: str = "") -> str:
     if key == "steps" and v == 0:  # a run with no step budget, trained until Pause
         return NO_BUDGET
     if v is None:
-        return "None"
+        return MISSING
     if isinstance(v, str):
         return v
     if isinstance(v, float):
@@ -171,7 +200,7 @@ def config_diff(configs: Sequence[tuple[str, dict]], only_different: bool = Fals
         raise ValueError(f"run labels must be unique to diff their configurations; got {labels}")
     rows = {}
     for key in keys:
-        shown = [_show(c[key], key) if key in c else MISSING for _, c in configs]
+        shown = [_show(_effective(c, key), key) if key in c and applies(c, key) else MISSING for _, c in configs]
         rows[key] = [*shown, len(set(shown)) > 1]
     df = pd.DataFrame.from_dict(rows, orient="index", columns=[*labels, "differs"])
     df["differs"] = df["differs"].astype(bool)

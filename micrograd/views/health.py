@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from micrograd.studio.diagnostics import QUANTILES
-from micrograd.views.plots import line_mode
+from micrograd.views.plots import line_mode, log_ticks
 
 _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
@@ -56,7 +56,7 @@ def health_figure(series: dict[str, list], units: list[int]) -> go.Figure:
                 marker={"color": _COLOURS[k % len(_COLOURS)]}, showlegend=False,
             )  # fmt: skip
             fig.add_trace(box, 1, 3)
-    fig.update_yaxes(type="log", title_text="‖∂loss/∂W‖", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="‖∂loss/∂W‖", row=1, col=1, **log_ticks(v for row in norms for v in row))
     fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=2)
     fig.update_xaxes(title_text="step", row=1, col=1)
     fig.update_xaxes(title_text="step", row=1, col=2)

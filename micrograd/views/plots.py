@@ -32,6 +32,26 @@ def line_mode(points: int) -> str:
     return "lines" if points > 1 else "markers"
 
 
+def log_ticks(values) -> dict:
+    """A log axis's ticks for these values as whole numbers, 1-2-5 per decade (1-9 in a narrow range): plotly labels
+    the ticks inside a decade by their first digit alone ("5" for 0.05). Empty when no value is positive."""
+    pos = [float(v) for v in values if v is not None and np.isfinite(v) and v > 0]
+    if not pos:
+        return {}
+    lo, hi = min(pos), max(pos)
+    decades = range(int(np.floor(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)
+    for digits in ((1,), (1, 2, 5), tuple(range(1, 10))):
+        ticks = [float(f"{d}e{e}") for e in decades for d in digits if lo <= d * 10.0**e <= hi]
+        if len(ticks) >= 3 or digits[-1] == 9:
+            break
+    if len(ticks) > 8:  # many decades: every k-th power of ten
+        ticks = ticks[:: -(-len(ticks) // 8)]
+    # the first and last values too when few ticks fall inside: a reader needs two labels to read the scale
+    if len(ticks) < 2:
+        ticks = sorted({float(f"{lo:.2g}"), *ticks, float(f"{hi:.2g}")})
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
+
+
 def span(values: np.ndarray) -> tuple[float, float]:
     """The values' range padded by 10 % (a unit pad for a single value, (-1.1, 1.1)-ish for none)."""
     lo, hi = (float(values.min()), float(values.max())) if values.size else (-1.0, 1.0)
