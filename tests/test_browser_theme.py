@@ -201,3 +201,22 @@ def test_the_legend_names_test_points_only_when_there_are_some(app_url, page):
     page.goto(f"{app_url}/")
     wait_for_app(page)
     assert "dots: training points, black rings: test points" in page.locator(legend).inner_text()
+
+
+KEYS_JS = """() => [...document.querySelectorAll('.mgl-train .mgl-legend .mgl-sw')].map((sw) => {
+  const words = document.createRange();
+  words.selectNodeContents(sw.parentElement);
+  words.setStartAfter(sw);
+  const a = sw.getBoundingClientRect(), rects = [...words.getClientRects()].filter((r) => r.width > 0);
+  return {text: words.toString().trim(), gap: rects.length ? rects[0].top - a.top : null};
+})"""
+
+
+def test_a_legend_colour_stays_on_the_line_of_its_words(app_url, page):
+    """QA: spiral's key read "■ 0 ■ 1 ■ 2 ■" with "3" on the next line (iris: "setosa ■" / "versicolor")."""
+    for url in ("/?dataset=spiral&task=multiclass&classes=4&loss=ce", "/?dataset=iris&task=multiclass&loss=ce", "/"):
+        page.goto(app_url + url)
+        wait_for_app(page)
+        keys = page.evaluate(KEYS_JS)
+        assert len(keys) >= 2 and all(k["text"] for k in keys), keys
+        assert all(k["gap"] is not None and abs(k["gap"]) < 8 for k in keys), keys  # the words start on its line

@@ -136,21 +136,22 @@
 
   function legend(v, s) {
     const sw = (c) => `<span class="mgl-sw" style="background:${c}"></span>`;
+    const key = (c, words) => `<span class="mgl-key">${sw(c)} ${words}</span>`; // a colour and its words on one line
     const tail = "dots: training points" + (s.points.x.length > s.points.n_train ? ", black rings: test points" : ""); // drawn data has no test set
     const hint = " Hover a point for its numbers; click a training point to trace it on the Graph page (or Draw your own points).";
     if (s.task === "multiclass") {
-      const names = s.class_names.map((n, k) => `${sw(s.palette.classes[k])} ${esc(n)}`).join(" ");
+      const names = s.class_names.map((n, k) => key(s.palette.classes[k], esc(n))).join(" ");
       v.legend.innerHTML = `Regions: the winning class, lighter where the network is less sure. ${names} · ${tail}, ✕ misclassified.${hint}`;
     } else if (s.task === "regression") {
       const [lo, hi] = s.value_range, t = esc(s.class_names[0] || "target");
       v.legend.innerHTML =
         s.mode === "curve"
           ? `Line: the network's prediction of ${t} (in the data's units); ${tail}.${hint}`
-          : `Background: the predicted ${t}, ${sw(s.palette.negative)} ${fmt(lo, 2)} … ${sw(s.palette.positive)} ${fmt(hi, 2)}; dots: the targets on the same scale (${tail}).${hint}`;
+          : `Background: the predicted ${t}, ${key(s.palette.negative, fmt(lo, 2))} … ${key(s.palette.positive, fmt(hi, 2))}; dots: the targets on the same scale (${tail}).${hint}`;
     } else
       v.legend.innerHTML =
-        `${sw(s.palette.positive)} score &gt; 0 · class +1 (${esc(s.class_names[1])}) ` +
-        `${sw(s.palette.negative)} score &lt; 0 · class −1 (${esc(s.class_names[0])}) · ${tail}, ✕ misclassified.${hint}`;
+        `${key(s.palette.positive, "score &gt; 0")} · class +1 (${esc(s.class_names[1])}) ` +
+        `${key(s.palette.negative, "score &lt; 0")} · class −1 (${esc(s.class_names[0])}) · ${tail}, ✕ misclassified.${hint}`;
   }
 
   function show(v, f, now = performance.now()) {
