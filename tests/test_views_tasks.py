@@ -153,6 +153,21 @@ def test_wider_data_gets_thumbnails_over_the_boundarys_plane(pair):
     assert all(len(np.unique(t)) > 1 for t in thumbs[:5])  # hidden units vary over the plane: not blank
 
 
+def test_a_binary_nets_output_thumbnail_is_drawn_as_the_boundary_draws_its_score():
+    """QA: XOR's output square, scaled by its largest |score|, showed the orange quadrants near-white."""
+    tr = Trainer(RunConfig(dataset="xor", layers=[4], steps=50))
+    tr.run(30)
+    _, u = first(tr)
+    n = u["static"]["thumb_n"]
+    thumbs = np.asarray(next(f for f in u["frames"] if "net" in f)["net"]["thumbs"]).reshape(-1, n, n)
+    X = np.vstack([tr.dataset.X_train, tr.dataset.X_test])
+    gx, gy = np.meshgrid(np.linspace(*plots.span(X[:, 0]), n), np.linspace(*plots.span(X[:, 1]), n))
+    outs = numeric.forward_all(numeric.layers_of(tr.model), np.column_stack([gx.ravel(), gy.ravel()]))
+    assert (thumbs[-1].ravel() == classes.quantise_tanh(outs[-1][:, 0])).all()
+    assert (thumbs[:4] == live.quantise_unit(outs[0]).T.reshape(-1, n, n)).all()  # hidden units: scaled per unit
+    assert not (thumbs[-1].ravel() == live.quantise_unit(outs[-1])[:, 0]).all()  # which differs from the scaled
+
+
 def test_wide_data_sends_no_feature_table():
     tr = Trainer(RunConfig(dataset="digits", task="multiclass", loss="ce", layers=[4], steps=5))
     _, u = first(tr)

@@ -270,7 +270,11 @@ class LiveFeed:
             net: dict[str, Any] = {"weights": w.astype(np.float32)}
         if self._thumb_inputs is not None:
             outs = numeric.forward_all(layers, self._thumb_inputs)
-            net["thumbs"] = np.concatenate([quantise_unit(o).T.ravel() for o in outs])  # neuron by neuron
+            # neuron by neuron, each scaled by its largest |a|; a binary net's output as the boundary draws its score
+            # (QA: scaled, XOR's orange quadrants were near-white beside blue ones four times as large)
+            pics = [quantise_unit(o) for o in outs[:-1]]
+            pics.append(quantise_tanh(outs[-1]) if self._task == "binary" else quantise_unit(outs[-1]))
+            net["thumbs"] = np.concatenate([q.T.ravel() for q in pics])
         return net
 
     def update(

@@ -73,7 +73,7 @@
       : `${f[s.x_index]} × ${f[s.y_index]} (the other features at their mean)`;
     const squares = !s.thumb_n
       ? "Squares: the neurons. "
-      : `Squares: each neuron's activation over ${plane} (blue > 0, orange < 0, scaled per neuron). `;
+      : `Squares: each neuron's activation over ${plane} (blue > 0, orange < 0, scaled per neuron${s.task === "binary" ? "; the output as the boundary draws it" : ""}). `;
     v.netNote.textContent =
       "Edges: weights (blue > 0, orange < 0, thicker = larger |w|). " + squares + "Hover (or tap) a neuron for its formula with the current numbers.";
   }
