@@ -139,6 +139,7 @@ def _table(runs: list[dict]) -> list[dict]:
         selection_mode="multi-row",
         hide_index=True,
         column_config=COLUMNS,
+        placeholder=compare.MISSING,  # a classification run has no R², a regression run no accuracy
     )
     rows = list(event.selection.rows) if event is not None else []
     return [runs[i] for i in rows if 0 <= i < len(runs)]
@@ -165,7 +166,7 @@ def _compare(store: RunStore, chosen: list[dict]) -> None:
     style = shown.style.apply(
         lambda row: ["background-color: #fff3cd" if diff.at[row.name, "differs"] else ""] * len(row), axis=1
     )
-    st.dataframe(style, key="exp_diff")
+    st.dataframe(style, key="exp_diff", placeholder=compare.MISSING)
     if len(chosen) > 1:
         n = int(diff["differs"].sum())
         st.caption(f"{n} setting{'s' * (n != 1)} differ (highlighted).")

@@ -142,7 +142,7 @@ def main() -> None:
     )
     # inf and nan as words: left to the grid they read "Infinity" and "None" (QA, a / 0)
     shown = df.style.format(lambda v: f"{v:.6g}" if math.isfinite(v) else str(v), subset=NUMBERS)
-    st.dataframe(shown, hide_index=True)
+    st.dataframe(shown, hide_index=True, placeholder="—")
     st.caption("Central difference: (f(x + ε) − f(x − ε)) / 2ε with ε = 1e-6, one variable at a time.")
 
 

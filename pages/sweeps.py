@@ -153,7 +153,7 @@ def _results(store: RunStore, sweep_id: int) -> None:
     shown = [c for c in table.columns if c not in view.METRICS or c in metrics]  # no column of blanks (QA)
     columns = {m: st.column_config.NumberColumn(n, format="%.4g") for m, n in names.items()}
     columns["wall_seconds"] = st.column_config.NumberColumn("seconds", format="%.1f")
-    st.dataframe(table[shown], hide_index=True, column_config=columns, key=f"sweep_table_{sweep_id}")
+    st.dataframe(table[shown], hide_index=True, column_config=columns, key=f"sweep_table_{sweep_id}", placeholder="—")
     if len(trained) < len(runs):
         st.caption(
             f"The heat map, best trials and parallel coordinates show the {len(trained)} of {len(runs)} trials that "

@@ -145,3 +145,16 @@ def test_a_sweep_that_finishes_while_the_page_reads_it_is_labelled_finished(db, 
     assert picker.options[picker.index].endswith("— finished"), picker.options
     (bar,) = at.get("progress")
     assert bar.proto.text.endswith("— sweep finished")
+
+
+def test_every_table_shows_a_missing_value_as_a_dash_not_none(db):
+    """QA: regression runs showed a grey "None" as their accuracy in the Experiments table (Streamlit's default)."""
+    sweep_id = record_sweep(db, ["finished", "cancelled"], "cancelled")
+    _with_results(db, sweep_id, [0.9])  # the cancelled trial has no metrics
+    at = page()
+    (sweeps_table,) = at.dataframe
+    assert sweeps_table.value.isna().any().any()  # there is a missing value to show
+    for name in ("pages/sweeps.py", "pages/experiments.py", "pages/sandbox.py"):
+        at.switch_page(name).run()
+        assert not at.exception, at.exception
+        assert at.dataframe and all(d.proto.placeholder == "—" for d in at.dataframe), name
