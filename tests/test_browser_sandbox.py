@@ -96,3 +96,20 @@ def test_hovering_a_node_says_what_it_is_not_its_internal_name(page, app_url):
     assert any(t.startswith("tanh (operation): data ") for t in tips), tips
     assert any(t.startswith("+ (output): data ") and t.endswith("grad 1.0000") for t in tips), tips
     assert not any(t.startswith("n") and "_" in t.split(":")[0] for t in tips), tips
+
+
+# Per box-shaped node (inputs, parameters, constants): how far its widest text line stays inside the box, in px.
+BOX_ROOM = """() => [...document.querySelectorAll('[data-testid=stGraphVizChart] svg g.node')].flatMap(n => {
+  const box = n.querySelector('polygon'), texts = [...n.querySelectorAll('text')];
+  if (!box || !texts.length) return [];
+  const b = box.getBoundingClientRect();
+  return [Math.min(...texts.map(t => { const r = t.getBoundingClientRect(); return Math.min(r.left - b.left, b.right - r.right); }))];
+})"""
+
+
+def test_no_text_touches_the_border_of_its_box(page, app_url):
+    """QA: the README preset's constants read "grad -13.8834" against both sides of their dotted boxes."""
+    open_sandbox(page, app_url)
+    page.wait_for_timeout(1000)
+    room = page.evaluate(BOX_ROOM)
+    assert len(room) >= 5 and min(room) >= 2, sorted(room)[:5]

@@ -105,7 +105,8 @@ def _header(title: str, rankdir: str = "LR") -> list[str]:
     return [
         "digraph G {",
         f'  graph [rankdir={rankdir}, fontname="Helvetica", fontsize=12, labelloc=t, label="{text.dot_string(title)}"];',
-        '  node [fontname="Helvetica", fontsize=10, margin="0.04,0.02"];',
+        # the browser draws Helvetica with a wider stand-in than the layout measured: room so no text touches a border
+        '  node [fontname="Helvetica", fontsize=10, margin="0.1,0.04"];',
         '  edge [color="#999999", arrowsize=0.5];',
     ]
 
