@@ -115,6 +115,28 @@ def test_draw_three_classes_train_and_the_regions_separate_them(app_url, page, t
     assert not errors, errors
 
 
+def test_start_in_draw_mode_shows_the_data_it_trains_and_keeps_the_drawing(app_url, page):
+    """QA: Start pressed over a drawing not trained on trained the moons underneath while the drawing stayed on
+    screen, with the moons' accuracy beside it. The view now goes back to Trace and says the drawing is kept."""
+    errors = watch_console(page)
+    canvas = open_train(page, f"{app_url}/?steps=20&speed=100")
+    page.get_by_test_id("mgl-mode-draw").click()
+    page.get_by_test_id("mgl-draw-clear").click()
+    box = canvas.bounding_box()
+    page.get_by_test_id("mgl-draw-class-0").click()
+    for dx, dy in OFFSETS[:5]:
+        click(page, box, 130 + dx, 110 + dy)
+    assert drawn_count(canvas) == 5
+    sidebar_button(page, "Start").click()
+    assert canvas.get_attribute("data-mode") == "trace"  # at the click
+    kept = page.get_by_test_id("mgl-draw-kept")
+    assert "your drawing is kept" in kept.inner_text()
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '20'", timeout=30_000)
+    page.get_by_test_id("mgl-mode-draw").click()  # the drawing comes back as it was left
+    assert drawn_count(canvas) == 5 and kept.inner_text() == ""
+    assert not errors, errors
+
+
 def test_draw_values_makes_a_two_feature_regression(app_url, page):
     errors = watch_console(page)
     canvas = open_train(page, app_url)

@@ -41,6 +41,7 @@
     d.fromData = button(d.panel, "From data", "mgl-draw-from-data");
     d.apply = button(d.panel, "Train on these points", "mgl-draw-apply", "mgl-btn mgl-primary");
     d.count = el("span", "mgl-count", d.panel);
+    d.kept = el("span", "mgl-count", bar, { "data-testid": "mgl-draw-kept" }); // said when a run ends Draw mode
     d.trace.onclick = () => mode(v, false);
     d.drawBtn.onclick = () => mode(v, true);
     d.kindSel.onchange = () => {
@@ -86,9 +87,19 @@
     c.mglDraft = () => d.pts.map((p) => [...mg.trainView.toPx(v, p[0], p[1]), p[2]]); // for tests: drawn points in px
   };
 
+  /* Start pressed in Draw mode: the run trains the data it had, so the view shows that data again (QA: the drawing
+   * stayed on screen over another dataset's regions, with that dataset's accuracy); a drawing not trained on is kept
+   * for Draw to show again. */
+  D.leave = function (v) {
+    if (!D.active(v)) return;
+    mode(v, false);
+    if (v.draw.dirty) v.draw.kept.textContent = "Training the data shown; your drawing is kept (Draw shows it again).";
+  };
+
   function mode(v, on) {
     const d = v.draw;
     d.on = on;
+    if (on) d.kept.textContent = "";
     d.trace.classList.toggle("mgl-on", !on);
     d.drawBtn.classList.toggle("mgl-on", on);
     d.panel.style.display = on ? "" : "none";

@@ -345,6 +345,7 @@
     const st = v.status, last = v.player.last, a = v.ahead;
     if (!st) return;
     if (act === "start") v.pauseSaid = false;
+    if (act === "start" && mg.draw) mg.draw.leave(v);
     if (act === "start" && st.state !== "running" && a && last && last.step === a.base && !v.player.buf.length) {
       v.played = a.from;
       v.ahead = null;
@@ -370,6 +371,8 @@
     if (late) u.status = { ...u.status, state: "paused" };
     else v.pauseSaid = false;
     const running = u.status.state === "running";
+    const starts = running && !(v.status && v.status.state === "running");
+    if (starts && mg.draw) mg.draw.leave(v); // a run started (Start pressed in Draw mode, or in another tab)
     const newRun = u.reset && u.status.run !== v.run; // a re-sent static part of the same run is no new run
     // a new run's metrics come again from the start; the same run's re-sent history is already here, and the points
     // played ahead of the server (Start) stay
