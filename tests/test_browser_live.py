@@ -368,3 +368,15 @@ def test_one_feature_data_draws_each_neurons_activation_over_x(app_url, page):
     )
     assert len(inked) >= 5 and all(n > 0 for n in inked), inked  # x, four hidden neurons, the output: all drawn
     assert not errors, errors
+
+
+def test_a_diverged_run_says_in_the_view_where_the_advice_is(app_url, page):
+    """QA: at 1400 × 1000 the divergence message sat ~1,400 px down; the view's line said only "diverged · step 6"."""
+    open_train(page, f"{app_url}/?lr=10&momentum=0.99&steps=200&speed=100&schedule=constant")
+    sidebar_button(page, "Start").click()
+    head = page.locator(".mgl-train .mgl-head[data-state=diverged]")
+    head.wait_for(timeout=30_000)
+    assert "why, and what to try: below the pictures" in head.inner_text()
+    alert = page.get_by_test_id("stAlert").filter(has_text="Training diverged at step")
+    alert.wait_for()
+    assert "try 1)" in alert.inner_text()  # the sidebar's own choice at a tenth of lr 10

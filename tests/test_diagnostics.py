@@ -179,9 +179,22 @@ def test_divergence_advice_names_only_changes_the_run_can_make():
     assert "Huber" in mse and "momentum" not in mse  # momentum is 0 already
     plain = m.divergence(3, math.inf, 1.0, True, 0.5, "binary", loss_name="bce", momentum=0.0)
     assert plain == (
-        "Training diverged at step 3: the loss became inf. Try a smaller learning rate (this step used 0.5; try 0.05), "
+        "Training diverged at step 3: the loss became inf. Try a smaller learning rate (this step used 0.5; try 0.03), "
         "then start again from fresh weights."
     )
+
+
+def test_the_rate_to_try_after_a_divergence_is_one_the_sidebar_offers():
+    """QA: a linear schedule's step used 9.7525 and the advice said "try 0.97525", no choice of the lr slider."""
+    from micrograd.studio.config import LR_OPTIONS
+
+    for lr in (10.0, 9.7525, 3.0, 1.0, 0.5, 0.0995, 1e-4):
+        tried = diagnostics.smaller_rate(lr)
+        assert tried in LR_OPTIONS and tried <= lr / 10
+        assert all(o <= tried or o > lr / 10 for o in LR_OPTIONS)  # the largest such choice
+    assert diagnostics.smaller_rate(3e-5) == pytest.approx(3e-6)  # below every choice: a tenth
+    said = diagnostics.Monitor().divergence(6, math.inf, 1.0, True, 9.7525, "binary", loss_name="svm", momentum=0.0)
+    assert "(this step used 9.7525; try 0.3)" in said
 
 
 def test_a_run_with_l2_says_its_diverged_loss_includes_the_penalty():

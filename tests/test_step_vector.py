@@ -150,7 +150,7 @@ def test_a_real_trainer_leaves_one_blas_thread_even_for_a_blas_loaded_later():
 def test_divergence_advice_fits_the_task(task, says, never):
     m = diagnostics.Monitor()
     text = m.divergence(3, math.inf, 1.0, True, 0.5, task)
-    assert says in text and never not in text and "try 0.05" in text
+    assert says in text and never not in text and "try 0.03" in text
 
 
 def test_a_diverging_regression_is_told_to_try_huber_not_svm():

@@ -16,6 +16,7 @@ import numpy as np
 
 from micrograd.fast import numeric
 from micrograd.nn import MLP
+from micrograd.studio.config import LR_OPTIONS
 
 DIVERGE_FACTOR = 1e6  # a loss this many times max(1, the first step's loss) has diverged, finite or not
 SATURATED_SHARE = 0.9  # a unit is saturated when this share of the training points sits on a flat tail
@@ -243,7 +244,7 @@ class Monitor:
             what = "the weights overflowed"
         else:
             return ""
-        advice = [f"a smaller learning rate (this step used {lr:g}; try {lr / 10:g})"]
+        advice = [f"a smaller learning rate (this step used {lr:g}; try {smaller_rate(lr):g})"]
         if loss_name in (None, "mse"):
             advice += {
                 "binary": ["an SVM or BCE loss instead of MSE"],
@@ -295,6 +296,13 @@ class Monitor:
             for column in self.series.values():
                 thin(column, SERIES_LIMIT // 2)
         return self.last
+
+
+def smaller_rate(lr: float) -> float:
+    """The rate to try after a divergence: the sidebar's largest choice at or below a tenth of lr (QA: "try 0.97525"
+    is no choice of its slider), or a tenth of lr below them all."""
+    fits = [o for o in LR_OPTIONS if o <= lr / 10]
+    return max(fits) if fits else lr / 10
 
 
 def vanishing(health: Sequence[LayerHealth]) -> tuple[float, float] | None:

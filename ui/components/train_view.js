@@ -269,7 +269,9 @@
     const more = st.state === "running" || st.state === "paused" || st.state === "ready"; // a step may follow
     const rate = v.rowLr !== null && v.rowLr !== undefined ? v.rowLr : st.lr;
     const lr = more && rate !== null && rate !== undefined ? ` · next learning rate ${Number(rate).toPrecision(3)}` : "";
-    v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}${net}`;
+    // the page's message of why and what to try sits below the view, out of sight on a laptop's screen (QA)
+    const why = st.state === "diverged" || st.state === "failed" ? " · why, and what to try: below the pictures" : "";
+    v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}${net}${why}`;
     v.head.dataset.state = st.state;
   }
 
