@@ -1,5 +1,5 @@
 """In a real browser: the live views read in the dark theme (the OS's choice, which Streamlit follows) and in
-projector mode, and the Train view fits a phone by scrolling sideways. QA found the views' words dark on dark,
+projector mode, and the Train view fits a phone (its pictures shrink; the network scrolls sideways). QA found the views' words dark on dark,
 the Graph page's buttons white on white and the pictures cut off on a phone."""
 
 import pytest
@@ -128,6 +128,20 @@ def test_on_a_phone_the_train_view_scrolls_sideways_instead_of_cutting_the_pictu
     phone.evaluate("() => { const t = document.querySelector('.mgl-train'); t.scrollLeft = t.scrollWidth; }")
     right = phone.evaluate("() => document.querySelector('canvas.mgl-boundary').getBoundingClientRect().right")
     assert right <= 390  # the boundary's right edge can be brought on screen
+
+
+def test_on_a_phone_the_boundary_and_the_curves_shrink_to_its_width(phone):
+    """QA: at 390 px the 440 px boundary and curves were cut off on the right (the axis's end out of sight)."""
+    boxes = phone.evaluate(
+        """() => { const t = document.querySelector('.mgl-train').getBoundingClientRect();
+             return [...document.querySelectorAll('.mgl-train canvas.mgl-boundary, .mgl-train canvas.mgl-curve')]
+               .map((c) => { const r = c.getBoundingClientRect();
+                 return {left: r.left - t.left, right: t.right - r.right, ratio: r.width / r.height,
+                         own: c.width / c.height, width: r.width}; }); }"""
+    )
+    assert len(boxes) == 3, boxes  # the boundary and two curves
+    assert all(b["left"] >= 0 and b["right"] >= 0 and b["width"] < 440 for b in boxes), boxes
+    assert all(abs(b["ratio"] - b["own"]) < 0.02 for b in boxes), boxes  # scaled, not squeezed
 
 
 def test_on_a_phone_a_tap_on_a_neuron_shows_its_formula_and_a_second_hides_it(phone):
