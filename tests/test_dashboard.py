@@ -298,7 +298,7 @@ def test_query_parameters_round_trip_and_bad_values_fall_back():
     assert (c.lr, c.steps, c.layers, c.activation, c.momentum) == (1.0, 100, [16, 16], "relu", 0.9)
     warned = messages(bad, "warning")
     assert all(f"URL parameter {k}=" in warned for k in ("lr", "steps", "layers", "activation"))
-    assert "momentum" not in warned and "upload it again" in warned
+    assert "momentum" not in warned and "choose Dataset → Upload CSV… in the sidebar and upload it again" in warned
     assert not bad.exception
 
 

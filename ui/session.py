@@ -101,9 +101,12 @@ def load_dataset(config: RunConfig) -> datasets.Dataset:
         raise DataError("no CSV uploaded yet; upload a file with a header row, feature columns and a label column")
     f = io.BytesIO(csv["data"])
     f.name = csv["name"]
-    return datasets.load_csv(
-        f, config.label_column, config.feature_columns, test_fraction=tf, seed=seed, task=config.task
-    )
+    try:
+        return datasets.load_csv(
+            f, config.label_column, config.feature_columns, test_fraction=tf, seed=seed, task=config.task
+        )
+    except DataError as e:  # which file, as the upload's own messages say (QA)
+        raise DataError(f"{csv['name']}: {e}") from e
 
 
 def config_from_state() -> RunConfig:

@@ -97,7 +97,10 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             continue
         text = params[key]
         if key == "dataset" and text == "csv":
-            warnings.append("This link used an uploaded CSV file, which links cannot carry; upload it again.")
+            warnings.append(
+                "This link used an uploaded CSV file, which links cannot carry: choose Dataset → Upload CSV… in the "
+                "sidebar and upload it again."
+            )
             continue
         if key == "dataset" and text == "drawn" and not drawing:
             if "draw" not in params:  # a damaged drawing has its own warning already

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import stat
 from collections import Counter
 from pathlib import Path
@@ -126,8 +127,11 @@ def _read_table(file: object, min_columns: int = 2) -> tuple[list[str], Any]:
         # everything as text: we convert and report bad cells ourselves, with spreadsheet row numbers
         raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False, skip_blank_lines=False)
     except pd.errors.ParserError as e:
+        # pandas says "Error tokenizing data. C error: Expected 3 fields in line 4, saw 4": in the file's own terms
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+        what = f"row {m[2]} has {m[3]} cells, but the first row has {m[1]}" if m else str(e).strip()
         raise DataError(
-            f"the file is not a well-formed CSV ({str(e).strip()}); every row needs as many cells as the header"
+            f"the file is not a well-formed CSV: {what}; every row needs as many cells as the header"
         ) from e
     header = [str(h).strip() for h in raw.iloc[0]]
     cells = raw.iloc[1:].reset_index(drop=True).fillna("")
