@@ -174,6 +174,20 @@ def test_a_lesson_link_to_the_train_page_shows_its_question_and_projector_mode_r
     assert texts(at, "warning").count("Unknown lesson") == 1
 
 
+def test_a_lesson_banner_says_which_of_its_settings_this_run_changed():
+    """QA: ?lesson=lr-too-high&lr=0.01 asked about "the learning rate is 10" while the run used 0.01."""
+    from tests.test_dashboard import app
+
+    assert "differ from the lesson" not in texts(app(lesson="lr-too-high"), "info")
+    said = texts(app(lesson="lr-too-high", lr="0.01", layers="8"), "info")
+    assert (
+        "This run's settings differ from the lesson's: layers 8 (the lesson's 16); lr 0.01 (the lesson's 10)." in said
+    )
+    at = app(lesson="xor-hidden")  # the lesson says: add a hidden layer of 4 units and train again
+    at.number_input(key="w_nlayers").set_value(1).run()
+    assert "This run's settings differ from the lesson's: layers 4 (the lesson's none)." in texts(at, "info")
+
+
 def test_the_lesson_sets_follow_without_streamlits_default_value_warning():
     """QA: switching the step-through on logged "The widget with key "g_follow" was created with a default value
     but also had its value set via the Session State API" with a stack, on every run."""

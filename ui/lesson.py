@@ -285,5 +285,21 @@ def preset_banner() -> bool:
             if said not in st.session_state.get("shown_now", ()):  # the link's warnings of this run said it
                 st.warning(text.md(said))
         else:
-            st.info(text.md(f"Lesson: {p.title}. {p.question}"), icon=":material/school:")
+            changed = _changed(p)
+            differs = f" This run's settings differ from the lesson's: {'; '.join(changed)}." if changed else ""
+            st.info(text.md(f"Lesson: {p.title}. {p.question}{differs}"), icon=":material/school:")
     return params.get("projector") in ("1", "true", "on")
+
+
+def _changed(p: lessons.Preset) -> list[str]:
+    """The lesson's settings that this run has other values of, as 'lr 0.01 (the lesson's 10)' (QA: the banner asked
+    about learning rate 10 while the link's lr=0.01 ran)."""
+    from ui.url import read_url, url_of
+
+    lesson = read_url(dict(p.settings))[0]
+    sizes = lesson.pop("w_layers", [])  # as the layer widgets hold them, which url_of reads
+    lesson |= {"w_nlayers": len(sizes), **{f"w_layer_{k}": n for k, n in enumerate(sizes)}}
+    want, now = url_of(lesson), url_of(st.session_state)
+    return [
+        f"{k} {now[k]} (the lesson's {want[k]})" for k in p.settings if k in want and want[k] != now.get(k, want[k])
+    ]
