@@ -130,7 +130,9 @@ def test_start_in_draw_mode_shows_the_data_it_trains_and_keeps_the_drawing(app_u
     sidebar_button(page, "Start").click()
     assert canvas.get_attribute("data-mode") == "trace"  # at the click
     kept = page.get_by_test_id("mgl-draw-kept")
-    assert "your drawing is kept" in kept.inner_text()
+    assert kept.inner_text() == "Your drawing (not trained on) is kept: Draw shows it again."
+    # the boundary shows the data the run trains (moons' 100 points), not the 5 drawn ones
+    assert canvas.evaluate("(el) => el.mglView.static.points.x.length") == 100
     page.wait_for_function(f"() => document.querySelector('{CANVAS}').dataset.step === '20'", timeout=30_000)
     page.get_by_test_id("mgl-mode-draw").click()  # the drawing comes back as it was left
     assert drawn_count(canvas) == 5 and kept.inner_text() == ""

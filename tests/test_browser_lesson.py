@@ -134,6 +134,12 @@ def test_projector_mode_on_the_train_page_hides_the_sidebar_and_enlarges_the_vie
              (q) => parseFloat(getComputedStyle(document.querySelector(q)).fontSize))"""
     )
     assert min(sizes) >= 14, sizes  # 12, 14 and 11 px at a desk
+    shapes = page.evaluate(
+        """() => [...document.querySelectorAll('.mgl-train canvas.mgl-boundary, .mgl-train canvas.mgl-curve')].map(
+             (c) => { const r = c.getBoundingClientRect(); return [r.width, r.height, c.width / c.height]; })"""
+    )
+    assert shapes[0][:2] == [600, 600], shapes  # the pictures grow, in their own shape
+    assert all(abs(w / h - own) < 0.02 for w, h, own in shapes), shapes
     page.get_by_test_id("stExpandSidebarButton").click()  # its arrow opens it: Start is one click away
     bar.get_by_role("button", name="Start", exact=True).wait_for(timeout=10_000)
     assert bar.get_attribute("data-collapsed") == "false"

@@ -65,9 +65,18 @@ def test_config_diff_shows_a_dash_for_settings_that_do_not_apply_to_a_run():
     df = compare.config_diff([("#1", circles), ("#2", spiral)])
     assert df.loc["classes"].tolist() == [compare.MISSING, "4", True]
     assert df.loc["label_column"].tolist() == [compare.MISSING, compare.MISSING, False]
-    assert df.loc["noise"].tolist()[:2] != [compare.MISSING, compare.MISSING]  # both datasets draw noise
+    assert df.loc["noise"].tolist() == ["0.1", "0", True]  # each dataset's own noise (both draw it)
+    assert df.loc["samples"].tolist() == ["200", "200", False]
     assert "None" not in df.drop(columns="differs").to_numpy().ravel().tolist()
     assert not compare.applies(circles, "classes") and compare.applies(spiral, "classes")
+    # a run stored by another version (a key since removed, a limit since lowered) still shows its values
+    older = dict(circles, steps=10**9, removed_setting=1)
+    assert compare.config_diff([("#1", circles), ("#3", older)]).loc["noise"].tolist() == ["0.1", "0.1", False]
+    # uploaded data: K comes from its labels (the hidden setting's 3 is not the file's); its columns in words
+    csv = dict(spiral, dataset="csv", csv="mine.csv", classes=3)
+    df = compare.config_diff([("#2", spiral), ("#4", csv)])
+    assert df.loc["classes"].tolist() == ["4", compare.MISSING, True]
+    assert df.loc["label_column"].tolist() == [compare.MISSING, "the last column", True]
 
 
 def test_runs_frame_rows_percentages_and_tags():

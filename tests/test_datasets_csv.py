@@ -185,6 +185,10 @@ def test_csv_other_bad_input(tmp_path) -> None:
     said = csv_error(b"a,b\n1,2\n3,4,5\n6,7\n8,9\n")
     # in the file's own terms, not pandas' ("Error tokenizing data. C error: Expected 2 fields in line 3, saw 3")
     assert "not a well-formed CSV: row 3 has 3 cells, but the first row has 2" in said and "tokenizing" not in said
+    said = csv_error(b'a,b\n1,2\n3,"4\n5,6\n7,8\n')  # a quote opened in row 3 runs to the end of the file
+    assert "row 3 opens a quote that is never closed" in said and "tokenizing" not in said
+    # a blank first line: pandas raised EmptyDataError, past every message (review)
+    assert "the first line is blank" in csv_error(b"\na,label\n1,x\n2,y\n3,x\n4,y\n")
     assert "one column" in csv_error(b"label\nx\ny\nx\ny\n")
     assert "test_fraction" in csv_error(STRING_LABELS.encode(), test_fraction=1.0)
     # a seed whose single test row is the only 'y' row leaves one class to train on

@@ -192,7 +192,8 @@ def test_the_rate_to_try_after_a_divergence_is_one_the_sidebar_offers():
         tried = diagnostics.smaller_rate(lr)
         assert tried in LR_OPTIONS and tried <= lr / 10
         assert all(o <= tried or o > lr / 10 for o in LR_OPTIONS)  # the largest such choice
-    assert diagnostics.smaller_rate(3e-5) == pytest.approx(3e-6)  # below every choice: a tenth
+    assert diagnostics.smaller_rate(3e-5) == 1e-5  # no choice at a tenth: the largest choice below it
+    assert diagnostics.smaller_rate(1e-5) == pytest.approx(1e-6)  # none below at all: a tenth
     said = diagnostics.Monitor().divergence(6, math.inf, 1.0, True, 9.7525, "binary", loss_name="svm", momentum=0.0)
     assert "(this step used 9.7525; try 0.3)" in said
 

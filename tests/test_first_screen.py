@@ -211,6 +211,7 @@ def test_start_pressed_before_the_settings_code_arrived_keeps_every_setting(app_
         page.wait_for_timeout(50)
     sidebar_button(page, "Start").click()
     page.wait_for_function("() => +document.querySelector('canvas.mgl-boundary').dataset.step > 0")  # Start's run
+    assert len(held) == 2, [r.request.url for r in held]  # one file of each kind
     # the number boxes' code first, the sliders' a moment later: CI once read the slider before it showed
     held.sort(key=lambda route: "Slider" in route.request.url)
     side = page.get_by_test_id("stSidebar")

@@ -81,7 +81,9 @@ def test_after_one_step_the_over_time_panels_draw_points():
         ([0.3, 0.8], [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]),
         ([0.004, 0.09], [0.005, 0.01, 0.02, 0.05]),
         ([1e-9, 1e4], [1e-9, 1e-7, 1e-5, 1e-3, 0.1, 10.0, 1000.0]),
+        ([0.1, 0.3], [0.1, 0.2, 0.3]),  # 0.3 itself: 3 * 0.1 is above it
         ([0.31, 0.33], [0.31, 0.33]),
+        ([0.314, 0.316], [0.314, 0.316]),  # the ends themselves: rounded to 0.31 and 0.32, they fell outside
         ([0.0, None, float("nan")], None),
     ],
 )
@@ -93,6 +95,7 @@ def test_a_log_axis_labels_every_tick_with_its_whole_value(values, want):
         return
     assert ticks["tickvals"] == pytest.approx(want)
     assert [float(t) for t in ticks["ticktext"]] == ticks["tickvals"]  # each label reads as its value
+    assert all(min(values) <= t <= max(values) for t in ticks["tickvals"])  # inside the data, where labels show
 
 
 def test_the_gradient_norm_panel_and_the_log_loss_comparison_use_those_ticks():

@@ -185,7 +185,7 @@ def test_a_lesson_banner_says_which_of_its_settings_this_run_changed():
     )
     at = app(lesson="xor-hidden")  # the lesson says: add a hidden layer of 4 units and train again
     at.number_input(key="w_nlayers").set_value(1).run()
-    assert "This run's settings differ from the lesson's: layers 4 (the lesson's none)." in texts(at, "info")
+    assert "This run's settings differ from the lesson's: layers 4 (the lesson's no hidden layer)." in texts(at, "info")
 
 
 def test_the_lesson_sets_follow_without_streamlits_default_value_warning():

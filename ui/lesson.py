@@ -300,6 +300,9 @@ def _changed(p: lessons.Preset) -> list[str]:
     sizes = lesson.pop("w_layers", [])  # as the layer widgets hold them, which url_of reads
     lesson |= {"w_nlayers": len(sizes), **{f"w_layer_{k}": n for k, n in enumerate(sizes)}}
     want, now = url_of(lesson), url_of(st.session_state)
+    for values in (want, now):  # the URL's word for no hidden layer, said in words
+        if values.get("layers") == "none":
+            values["layers"] = "no hidden layer"
     return [
         f"{k} {now[k]} (the lesson's {want[k]})" for k in p.settings if k in want and want[k] != now.get(k, want[k])
     ]

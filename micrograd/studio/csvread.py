@@ -121,6 +121,8 @@ def _read_table(file: object, min_columns: int = 2) -> tuple[list[str], Any]:
     text = _read_text(file).rstrip("\r\n")  # trailing blank lines are not data rows
     end = text.find("\n")
     first = text if end < 0 else text[:end]
+    if not first.strip():  # pandas found "no columns to parse" and raised past every message (review)
+        raise DataError("the first line is blank; the first row must be the column names, e.g. x1,x2,label")
     sep = next((s for s in (",", ";", "\t") if s in first), ",")  # semicolons: European spreadsheet exports
     _header_cells(first, sep)  # a file too wide is refused here, in time linear in its first line
     try:
@@ -128,11 +130,19 @@ def _read_table(file: object, min_columns: int = 2) -> tuple[list[str], Any]:
         raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False, skip_blank_lines=False)
     except pd.errors.ParserError as e:
         # pandas says "Error tokenizing data. C error: Expected 3 fields in line 4, saw 4": in the file's own terms
-        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
-        what = f"row {m[2]} has {m[3]} cells, but the first row has {m[1]}" if m else str(e).strip()
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+        quote = re.search(r"EOF inside string starting at row (\d+)", str(e))  # pandas counts these rows from 0
+        if quote:
+            raise DataError(
+                f"the file is not a well-formed CSV: row {int(quote[1]) + 1} opens a quote that is never closed; "
+                "close it, or remove it"
+            ) from e
+        what = f"row {ragged[2]} has {ragged[3]} cells, but the first row has {ragged[1]}" if ragged else str(e).strip()
         raise DataError(
             f"the file is not a well-formed CSV: {what}; every row needs as many cells as the header"
         ) from e
+    except pd.errors.EmptyDataError as e:  # a file of separators and blanks only
+        raise DataError("the file has no columns; the first row must be the column names, e.g. x1,x2,label") from e
     header = [str(h).strip() for h in raw.iloc[0]]
     cells = raw.iloc[1:].reset_index(drop=True).fillna("")
     cells = cells.apply(lambda col: col.astype(str).str.strip())

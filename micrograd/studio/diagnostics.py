@@ -300,8 +300,8 @@ class Monitor:
 
 def smaller_rate(lr: float) -> float:
     """The rate to try after a divergence: the sidebar's largest choice at or below a tenth of lr (QA: "try 0.97525"
-    is no choice of its slider), or a tenth of lr below them all."""
-    fits = [o for o in LR_OPTIONS if o <= lr / 10]
+    is no choice of its slider); else its largest choice below lr; else a tenth of lr."""
+    fits = [o for o in LR_OPTIONS if o <= lr / 10] or [o for o in LR_OPTIONS if o < lr]
     return max(fits) if fits else lr / 10
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
 
 import pandas as pd
@@ -165,16 +166,23 @@ def applies(cfg: dict, key: str) -> bool:
         return False
     if key == "classes" and cfg.get("task") != "multiclass":
         return False
-    return s.used is None or spec is None or bool(s.used(spec))
+    # uploaded or drawn data has no spec: its K comes from its labels, not from the (hidden) setting
+    return s.used is None or (spec is not None and bool(s.used(spec)))
+
+
+_OWN_COLUMNS = {"label_column": "the last column", "feature_columns": "the other columns"}  # a CSV run's None
 
 
 def _effective(cfg: dict, key: str) -> object:
     """The stored value, or for a None the value the run used (the dataset's samples and noise, seed as data seed)."""
     if cfg[key] is not None:
         return cfg[key]
-    try:
-        return run_config.RunConfig.from_dict(cfg).effective(key)
-    except (TypeError, ValueError, KeyError):  # an odd stored configuration (ConfigError is a ValueError)
+    if key in _OWN_COLUMNS:
+        return _OWN_COLUMNS[key]
+    names = {f.name for f in fields(run_config.RunConfig)}
+    try:  # not validated: a run stored by another version (a key or a limit since changed) still shows its values
+        return run_config.RunConfig(**{k: v for k, v in cfg.items() if k in names}).effective(key)
+    except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError):
         return None
 
 

@@ -41,15 +41,17 @@ def log_ticks(values) -> dict:
     lo, hi = min(pos), max(pos)
     decades = range(int(np.floor(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)
     for digits in ((1,), (1, 2, 5), tuple(range(1, 10))):
-        ticks = [float(f"{d}e{e}") for e in decades for d in digits if lo <= d * 10.0**e <= hi]
+        # each tick as the decimal it names (0.3, not 3 * 0.1 = 0.30000000000000004, which 0.3 is below)
+        ticks = [t for e in decades for d in digits if lo <= (t := float(f"{d}e{e}")) <= hi]
         if len(ticks) >= 3 or digits[-1] == 9:
             break
     if len(ticks) > 8:  # many decades: every k-th power of ten
         ticks = ticks[:: -(-len(ticks) // 8)]
-    # the first and last values too when few ticks fall inside: a reader needs two labels to read the scale
+    # the first and last values too when few ticks fall inside: a reader needs two labels to read the scale; at
+    # the values themselves (rounded, they could fall outside the data's range, where no label is drawn)
     if len(ticks) < 2:
-        ticks = sorted({float(f"{lo:.2g}"), *ticks, float(f"{hi:.2g}")})
-    return {"tickmode": "array", "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
+        ticks = sorted({lo, *ticks, hi})
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [f"{t:.3g}" for t in ticks]}
 
 
 def span(values: np.ndarray) -> tuple[float, float]:

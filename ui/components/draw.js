@@ -93,7 +93,8 @@
   D.leave = function (v) {
     if (!D.active(v)) return;
     mode(v, false);
-    if (v.draw.dirty) v.draw.kept.textContent = "Training the data shown; your drawing is kept (Draw shows it again).";
+    // no word of the run here: the line stays while the drawing waits (the run may pause or end meanwhile)
+    if (v.draw.dirty) v.draw.kept.textContent = "Your drawing (not trained on) is kept: Draw shows it again.";
   };
 
   function mode(v, on) {
