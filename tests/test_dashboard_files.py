@@ -199,3 +199,14 @@ def test_importing_weights_of_another_task_is_refused_and_other_target_scaling_i
     at.file_uploader(key="weights_upload_0").set_value(("sine.json", sine.export_json().encode(), "x")).run()
     info = messages(at, "info")
     assert "Loaded sine.json" in info and "standardised its targets differently" in info, info
+
+
+def test_a_csv_with_a_blank_first_line_gets_a_message_not_an_exception():
+    """Review: pandas raised EmptyDataError for a blank first line, which no handler caught."""
+    at = app()
+    at.selectbox(key="w_dataset").set_value("csv").run()
+    blank = b"\nx,y,label\n" + b"".join(b"%d,%d,%d\n" % (k, k % 3, k % 2) for k in range(8))
+    at.file_uploader(key="csv_upload_0").set_value(("blank.csv", blank, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert "blank.csv: the first line is blank" in messages(at, "error")
+    assert trainer(at).dataset.name == "moons"
