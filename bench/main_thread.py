@@ -4,7 +4,7 @@
 
 Serves this checkout's dashboard, opens the Train page with no budget at the highest speed in headless Chromium,
 presses Start, and reads Chrome's own counters (DevTools Protocol ``Performance.getMetrics``: TaskDuration, the
-main thread's busy time) over a window after 1.5 s of warm-up. Each variant hides one part with a style rule, so
+main thread's busy time) over a window after --warmup seconds of training (default 1.5). Each variant hides one part with a style rule, so
 the difference to the baseline is that part's cost: the network picture, the curves, the boundary canvas,
 Streamlit's running indicator. Variants alternate within each repeat (the machine's load drifts). With four
 sessions on a 2-core machine, this time per picture is what bounds each tab's rate (issue 12). Asserts nothing.
@@ -38,7 +38,7 @@ VARIANTS = {
 }
 
 
-def one(browser, url: str, css: str, seconds: float) -> tuple[float, float]:
+def one(browser, url: str, css: str, seconds: float, warmup: float = 1.5) -> tuple[float, float]:
     """(main-thread ms per second, boundary pictures per second) over one window."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
@@ -49,7 +49,7 @@ def one(browser, url: str, css: str, seconds: float) -> tuple[float, float]:
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
         page.get_by_test_id("stSidebar").get_by_role("button", name="Start", exact=True).click()
-        page.wait_for_timeout(1500)
+        page.wait_for_timeout(int(warmup * 1000))
 
         def busy() -> float:
             return next(
@@ -71,13 +71,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--warmup", type=float, default=1.5, help="seconds of training before the window")
     args = ap.parse_args()
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in VARIANTS}
     with dashboard_of(ROOT) as url, sync_playwright() as p:
         browser = launch_chromium(p)
         for _ in range(args.repeats):
             for name, css in VARIANTS.items():
-                runs[name].append(one(browser, url, css, args.seconds))
+                runs[name].append(one(browser, url, css, args.seconds, args.warmup))
         browser.close()
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average "

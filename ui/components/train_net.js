@@ -143,8 +143,17 @@
       at += (nin + 1) * nout;
     }
     if (net.thumbs && s.thumb_n) {
-      const n2 = s.thumb_n * s.thumb_n;
-      v.nodes.forEach((box, k) => paint(box.cv, net.thumbs, s.thumb_n, v.lut, k * n2));
+      const n2 = s.thumb_n * s.thumb_n, q = net.thumbs;
+      v.nodes.forEach((box, k) => {
+        // a square that looks the same is not painted again: each repaint costs its canvas a raster and a composite
+        // (bench/main_thread.py: the squares were a fifth of a training tab's main thread)
+        const was = box.q;
+        let same = !!was;
+        for (let i = 0; same && i < n2; i++) same = was[i] === q[k * n2 + i];
+        if (same) return;
+        box.q = Array.prototype.slice.call(q, k * n2, (k + 1) * n2);
+        paint(box.cv, q, s.thumb_n, v.lut, k * n2);
+      });
     }
     v.net.dataset.step = step; // the network picture's step (the boundary's is the canvas's): tests and bench/ read it
     if (v.netTip) v.netTip(); // a formula on screen shows this frame's numbers
