@@ -25,8 +25,8 @@ An update is a dict with these keys (absent when there is nothing new):
   micrograd.views.classes): K classes send ``grid`` as uint8 class | confidence << 4 and ``pred`` (uint8 per
   point; its confidence ``conf`` comes with ``net``); regression sends ``grid`` as int8 of the unscaled prediction on ``static["value_range"]`` (2 features
   or more) or ``curve`` (CURVE_N float32 predictions over x, one feature), and ``pred`` (float16, unscaled);
-  ``net`` (every ``net_every``-th frame) each neuron's
-  THUMB_N x THUMB_N activation picture (int8 of a / max|a| per neuron) and the weights and biases (float32);
+  ``net`` (every ``net_every``-th frame) each neuron's THUMB_N x THUMB_N activation picture over the boundary's
+  plane (int8 of a / max|a| per neuron; a binary output as ``grid``) and the weights and biases (float32);
 - ``metrics``: new metric points only (``step``, ``train_loss``, ``test_loss``, ``train_accuracy``,
   ``test_accuracy``; regression: ``train_r2``, ``test_r2``), every ``metric_every``-th once the history is long;
   ``metrics_lr``: each point's record's learning rate; ``next_metrics`` and ``next_lr``: the point the next step
@@ -172,8 +172,7 @@ class LiveFeed:
         self._X = np.vstack([d.X_train, d.X_test]) if len(d.y_test) else np.asarray(d.X_train)
         xr, yr, self._inputs = plane_points(self._X, i, j, self.grid_n)
         sizes = list(trainer.model.sizes)
-        # each thumbnail is the neuron's activation over the boundary's plane (wider data: the other features at
-        # their mean, as in the boundary); one feature: over x, in vertical stripes
+        # thumbnails over the boundary's plane (other features at their mean); one feature: over x, in stripes
         _, _, self._thumb_inputs = plane_points(self._X, i, j, self.thumb_n)
         y = np.concatenate([d.y_train, d.y_test])
         points: dict[str, Any] = {"n_train": len(d.y_train)}
@@ -216,7 +215,7 @@ class LiveFeed:
             "value_range": list(self._range) if self._range else None,
             "grid_n": self.grid_n,
             "curve_n": CURVE_N if mode == "curve" else 0,
-            "thumb_n": self.thumb_n if self._thumb_inputs is not None else 0,
+            "thumb_n": self.thumb_n,
             "sizes": sizes,
             "activations": [layer.activation for layer in trainer.model.layers],
             "neurons": _neuron_names(sizes),
@@ -268,13 +267,11 @@ class LiveFeed:
         w = np.concatenate([np.concatenate([L.weight.ravel(), L.bias]) for L in layers])
         with np.errstate(over="ignore"):  # a diverged run's huge weights become inf, as they are shown
             net: dict[str, Any] = {"weights": w.astype(np.float32)}
-        if self._thumb_inputs is not None:
-            outs = numeric.forward_all(layers, self._thumb_inputs)
-            # neuron by neuron, each scaled by its largest |a|; a binary net's output as the boundary draws its score
-            # (QA: scaled, XOR's orange quadrants were near-white beside blue ones four times as large)
-            pics = [quantise_unit(o) for o in outs[:-1]]
-            pics.append(quantise_tanh(outs[-1]) if self._task == "binary" else quantise_unit(outs[-1]))
-            net["thumbs"] = np.concatenate([q.T.ravel() for q in pics])
+        assert self._thumb_inputs is not None  # set with the static part, which comes before any frame
+        outs = numeric.forward_all(layers, self._thumb_inputs)
+        # neuron by neuron, each scaled by its largest |a|; a binary net's output as the boundary draws its score (QA)
+        quant = [quantise_unit] * (len(outs) - 1) + [quantise_tanh if self._task == "binary" else quantise_unit]
+        net["thumbs"] = np.concatenate([q(o).T.ravel() for q, o in zip(quant, outs)])
         return net
 
     def update(
