@@ -11,7 +11,7 @@ from micrograd.losses import LOSS_TITLES
 from micrograd.studio import reloads
 from micrograd.studio import trainer as training
 from micrograd.studio.runs import StoreError
-from micrograd.views import classes, gallery, live, plots, text
+from micrograd.views import classes, curves, gallery, live, plots, text
 from ui import lesson as lesson_ui
 from ui.components import live as components
 from ui.store import run_store
@@ -49,18 +49,10 @@ def _fmt(x: float | None, percent: bool = False) -> str:
     return f"{100 * x:.1f} %" if percent else f"{x:.4f}"
 
 
-def _final_metrics(tr: training.Trainer) -> dict:
-    """The metrics at the trainer's current weights (empty if they cannot be computed)."""
-    try:
-        return tr.evaluate()
-    except (ValueError, ArithmeticError):
-        return {}
-
-
 def _status(tr: training.Trainer) -> None:
     shown = ui.show_run_error(tr)  # diverged or failed: why, and Reset
     if not shown and tr.status == training.FINISHED:
-        last = _final_metrics(tr)  # at the weights the run ended with, as the metric tiles and the export say
+        last = curves.next_row(tr) or {}  # the weights the run ended with: the metric tiles' numbers
         tested = len(tr.dataset.y_test) > 0  # drawn points and CSV files may have no test set: nothing to say of it
         regression = classes.task_of(tr.dataset) == "regression"
         key, name, percent = ("r2", "R²", False) if regression else ("accuracy", "accuracy", True)
