@@ -79,6 +79,7 @@ def test_projector_mode_in_the_dark_theme_is_light_on_dark(app_url, browser):
     try:
         page.goto(f"{app_url}/?projector=1")
         page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
+        wait_for_settings(page)  # a first visit draws the settings (the number box read below) after its first screen
         for sel in (
             "h1",
             ".stMain p",

@@ -5,6 +5,7 @@
   const mg = globalThis.mgLive;
   const B = 440; // boundary canvas side (px)
   const PAD = { l: 44, r: 8, t: 8, b: 36 };
+  const PW = B - PAD.l - PAD.r, PH = B - PAD.t - PAD.b; // the plot's width and height inside the axes
   const CURVE_W = 440, CURVE_H = 170;
 
   const { fmt, esc, el, paint } = mg.paint;
@@ -45,19 +46,14 @@
   }
 
   function toPx(v, x, y) {
-    const s = v.static;
-    const w = B - PAD.l - PAD.r, h = B - PAD.t - PAD.b;
-    return [
-      PAD.l + ((x - s.x_range[0]) / (s.x_range[1] - s.x_range[0])) * w,
-      PAD.t + h - ((y - s.y_range[0]) / (s.y_range[1] - s.y_range[0])) * h,
-    ];
+    const [x0, x1] = v.static.x_range, [y0, y1] = v.static.y_range;
+    return [PAD.l + ((x - x0) / (x1 - x0)) * PW, PAD.t + PH - ((y - y0) / (y1 - y0)) * PH];
   }
 
   /* Plot pixels -> data coordinates (Draw mode). */
   function fromPx(v, px, py) {
-    const s = v.static;
-    const w = B - PAD.l - PAD.r, h = B - PAD.t - PAD.b;
-    return [s.x_range[0] + ((px - PAD.l) / w) * (s.x_range[1] - s.x_range[0]), s.y_range[0] + ((PAD.t + h - py) / h) * (s.y_range[1] - s.y_range[0])];
+    const [x0, x1] = v.static.x_range, [y0, y1] = v.static.y_range;
+    return [x0 + ((px - PAD.l) / PW) * (x1 - x0), y0 + ((PAD.t + PH - py) / PH) * (y1 - y0)];
   }
 
   /* A point's colour: its class (binary ±1, multi-class index) or its target on the value scale (regression). */
@@ -82,7 +78,7 @@
     ctx.fillStyle = "#555";
     ctx.strokeStyle = "#999";
     ctx.font = "11px sans-serif";
-    ctx.strokeRect(PAD.l - 0.5, PAD.t - 0.5, B - PAD.l - PAD.r + 1, B - PAD.t - PAD.b + 1);
+    ctx.strokeRect(PAD.l - 0.5, PAD.t - 0.5, PW + 1, PH + 1);
     for (let k = 0; k <= 4; k++) {
       const x = s.x_range[0] + ((s.x_range[1] - s.x_range[0]) * k) / 4;
       const y = s.y_range[0] + ((s.y_range[1] - s.y_range[0]) * k) / 4;
@@ -94,9 +90,9 @@
       ctx.fillText(mg.paint.fixed(y, 1), PAD.l - 4, py + 4);
     }
     ctx.textAlign = "center";
-    ctx.fillText(s.x_name, PAD.l + (B - PAD.l - PAD.r) / 2, B - 6);
+    ctx.fillText(s.x_name, PAD.l + PW / 2, B - 6);
     ctx.save();
-    ctx.translate(11, PAD.t + (B - PAD.t - PAD.b) / 2);
+    ctx.translate(11, PAD.t + PH / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.fillText(s.y_name, 0, 0);
     ctx.restore();
@@ -106,7 +102,7 @@
     lctx.clearRect(0, 0, B, B);
     lctx.drawImage(v.axes, 0, 0);
     // for tests and benchmarks: where the plot sits on the canvas, and where point k is drawn
-    v.canvas.dataset.plot = JSON.stringify({ left: PAD.l, top: PAD.t, width: B - PAD.l - PAD.r, height: B - PAD.t - PAD.b, x_range: s.x_range, y_range: s.y_range });
+    v.canvas.dataset.plot = JSON.stringify({ left: PAD.l, top: PAD.t, width: PW, height: PH, x_range: s.x_range, y_range: s.y_range });
     v.canvas.mglPoint = (k) => v.px[k];
     v.canvas.mglView = v;
     v.canvas.dataset.task = s.task;
@@ -135,8 +131,7 @@
   }
 
   function legend(v, s) {
-    const sw = (c) => `<span class="mgl-sw" style="background:${c}"></span>`;
-    const key = (c, words) => `<span class="mgl-key">${sw(c)} ${words}</span>`; // a colour and its words on one line
+    const key = (c, words) => `<span class="mgl-key"><span class="mgl-sw" style="background:${c}"></span> ${words}</span>`; // one line
     const tail = "dots: training points" + (s.points.x.length > s.points.n_train ? ", black rings: test points" : ""); // drawn data has no test set
     const hint = " Hover a point for its numbers; click a training point to trace it on the Graph page (or Draw your own points).";
     if (s.task === "multiclass") {
@@ -159,17 +154,16 @@
     if (!s) return;
     if (f.grid) paint(v.grid, f.grid, s.grid_n, v.clut);
     const ctx = v.canvas.getContext("2d");
-    const w = B - PAD.l - PAD.r, h = B - PAD.t - PAD.b;
-    const cw = w / (s.grid_n - 1), ch = h / (s.grid_n - 1);
+    const cw = PW / (s.grid_n - 1), ch = PH / (s.grid_n - 1);
     ctx.save();
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, B, B); // one frame's picture replaces the last in full: never a blank frame
     ctx.beginPath();
-    ctx.rect(PAD.l, PAD.t, w, h);
+    ctx.rect(PAD.l, PAD.t, PW, PH);
     ctx.clip();
     ctx.imageSmoothingEnabled = true;
     // cell centres sit on the grid's points (numpy.linspace over the extents, ends included)
-    if (f.grid) ctx.drawImage(v.grid, PAD.l - cw / 2, PAD.t - ch / 2, w + cw, h + ch);
+    if (f.grid) ctx.drawImage(v.grid, PAD.l - cw / 2, PAD.t - ch / 2, PW + cw, PH + ch);
     ctx.restore();
     const drawing = mg.draw && mg.draw.active(v);
     ctx.drawImage(drawing ? v.axes : v.layer, 0, 0);
@@ -202,7 +196,7 @@
     const s = v.static, n = ys.length;
     ctx.save();
     ctx.beginPath();
-    ctx.rect(PAD.l, PAD.t, B - PAD.l - PAD.r, B - PAD.t - PAD.b);
+    ctx.rect(PAD.l, PAD.t, PW, PH);
     ctx.clip();
     ctx.strokeStyle = s.palette.positive;
     ctx.lineWidth = 2.5;
@@ -373,8 +367,7 @@
     if (late) u.status = { ...u.status, state: "paused" };
     else v.pauseSaid = false;
     const running = u.status.state === "running";
-    const starts = running && !(v.status && v.status.state === "running");
-    if (starts && mg.draw) mg.draw.leave(v); // a run started (Start pressed in Draw mode, or in another tab)
+    if (running && v.status?.state !== "running" && mg.draw) mg.draw.leave(v); // a run started (Start in Draw mode)
     const newRun = u.reset && u.status.run !== v.run; // a re-sent static part of the same run is no new run
     // a new run's metrics come again from the start; the same run's re-sent history is already here, and the points
     // played ahead of the server (Start) stay
