@@ -146,8 +146,8 @@ def test_the_network_tab_plays_training_and_a_click_opens_a_neuron(app_url, page
     )
     assert net.get_attribute("data-neurons") == "33"  # 2-16-16-1: one box per hidden and output neuron
     page.evaluate("() => { document.querySelector('.mgl-netview').__kept = true; }")
-    size = page.evaluate("() => document.querySelector('.mgl-netview .mgl-node canvas').getBoundingClientRect().width")
-    assert size > 50  # larger than the Train page's 43 px thumbnails
+    size = page.evaluate("() => document.querySelector('.mgl-netview .mgl-node').getBoundingClientRect().width")
+    assert size > 55  # larger than the Train page's 45 px squares
     sidebar_button(page, "Start").click()
     steps, t0 = [], time.monotonic()
     while len(set(steps)) < 4 and time.monotonic() - t0 < 60:

@@ -319,8 +319,9 @@ def test_a_late_burst_of_steps_is_played_faster_not_skipped(app_url, page):
     assert not errors, errors
 
 
-THUMBS_JS = """() => [...document.querySelectorAll('.mgl-train .mgl-node canvas')].map((c) => {
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, w = c.width, h = c.height;
+# each neuron's square as drawn (all squares share one canvas: box.mglSquare() reads the box's part of it)
+THUMBS_JS = """() => [...document.querySelectorAll('.mgl-train .mgl-node')].map((b) => {
+  const im = b.mglSquare(), d = im.data, w = im.width, h = im.height;
   const px = (x, y) => d.slice(4 * (y * w + x), 4 * (y * w + x) + 3).join();
   let inked = 0;
   for (let i = 0; i < d.length; i += 4) if (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235) inked++;
@@ -340,7 +341,10 @@ def test_four_feature_data_draws_each_neurons_activation_over_the_boundarys_plan
     assert (
         "activation over sepal length (cm) × sepal width (cm) (the other features at their mean)" in note.inner_text()
     )
-    page.wait_for_function("() => document.querySelectorAll('.mgl-train .mgl-node canvas').length === 4 + 4 + 3")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.mgl-train .mgl-node').length === 4 + 4 + 3"
+        " && document.querySelector('.mgl-train .mgl-net').dataset.step !== undefined"
+    )
     page.wait_for_timeout(300)
     thumbs = page.evaluate(THUMBS_JS)
     x, y, petal_length, petal_width = thumbs[:4]
@@ -359,8 +363,8 @@ def test_one_feature_data_draws_each_neurons_activation_over_x(app_url, page):
     note.wait_for()
     assert "activation over x, left to right" in note.inner_text()
     inked = page.evaluate(
-        """() => [...document.querySelectorAll('.mgl-node canvas')].map((c) => {
-             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        """() => [...document.querySelectorAll('.mgl-node')].map((b) => {
+             const d = b.mglSquare().data;
              let n = 0;
              for (let i = 0; i < d.length; i += 4) if (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235) n++;
              return n;

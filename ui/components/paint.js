@@ -38,6 +38,13 @@
     }
     return k;
   };
+  /* Set an element's text, touching the DOM only when it changed (a new text node each frame costs a layout). */
+  P.text = (e, t) => {
+    const n = e.firstChild;
+    if (n && n.nodeType === 3 && !n.nextSibling) {
+      if (n.data !== t) n.data = t;
+    } else e.textContent = t;
+  };
   P.esc = (s) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 
   /* int8 pictures -> RGBA (256 entries indexed by q + 128): -127 negative ... 0 zero ... 127 positive. */

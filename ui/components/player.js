@@ -238,11 +238,11 @@ mg.views.status = function ({ data, parentElement }) {
     const state = st.said || (playing ? "running" : d.state); // what a click said shows at once; data-state stays the server's
     st.el.dataset.state = d.state;
     st.el.dataset.said = st.said || "";
-    st.state.textContent = state;
+    mg.paint.text(st.state, state);
     // while running, or after a click said paused (until the server answers): the step on screen
     const step = (state === "running" || st.said) && st.shown !== undefined ? Math.max(st.shown, 0) : d.step;
     st.el.dataset.step = step;
-    st.step.textContent = `· step ${step.toLocaleString("en-US")}${mg.paint.budget(d.budget)}`;
+    mg.paint.text(st.step, `· step ${step.toLocaleString("en-US")}${mg.paint.budget(d.budget)}`);
   };
   if (data) {
     // a re-render with the data already shown keeps what a click said; the next rerun's data replaces it

@@ -20,6 +20,16 @@
     v.net.style.width = W + "px";
     v.net.style.height = H + "px";
     v.svg = el("svg", "mgl-edges", v.net, { width: W, height: H });
+    // every square in one canvas above the edges: a canvas per neuron made each a compositor layer (and the name
+    // over it another), ~80 layers whose upkeep cost more of a training tab's main thread than their painting
+    const R = Math.min(2, window.devicePixelRatio || 1);
+    v.squares = el("canvas", "mgl-squares", v.net, { width: W * R, height: H * R });
+    v.squares.style.width = W + "px";
+    v.squares.style.height = H + "px";
+    v.sq = v.squares.getContext("2d");
+    v.sq.setTransform(R, 0, 0, R, 0, 0);
+    v.scratch = document.createElement("canvas"); // one n x n picture, drawn scaled into its square
+    v.thumbN = v.scratch.width = v.scratch.height = s.thumb_n || 1;
     const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 14 + (tall - n * row[c]) / 2 + j * row[c]]));
     v.pos = pos;
     v.edges = [];
@@ -41,11 +51,11 @@
         box.style.top = pos[c][j][1] + "px";
         const name = c === 0 ? inputs[j] : s.neurons[c - 1][j];
         box.dataset.name = name;
-        if (s.thumb_n) {
-          const cv = el("canvas", "", box, { width: s.thumb_n, height: s.thumb_n });
-          if (c === 0) inputThumb(cv, s, j, v.lut);
-          box.cv = cv;
-        }
+        box.sq = [pos[c][j][0] + 1, pos[c][j][1] + 1, side[c] - 2]; // its square in the canvas (inside the border)
+        v.sq.fillStyle = "#fff";
+        v.sq.fillRect(...box.sq, box.sq[2]);
+        if (s.thumb_n && c === 0) inputThumb(v, box, s, j);
+        box.mglSquare = () => square(v, box); // for tests: the square's pixels as drawn
         const label = el("span", "mgl-name", box);
         label.textContent = label.title = name; // the title: the whole of a name the column cuts short
         box.addEventListener("mouseenter", () => {
@@ -80,12 +90,25 @@
 
   /* An input's picture is its own coordinate: a ramp across the plane along its axis, flat (its mean) for a feature
    * the plane does not show (no model math involved). */
-  function inputThumb(cv, s, j, lut) {
+  function inputThumb(v, box, s, j) {
     const n = s.thumb_n, q = new Int8Array(n * n);
     const ramp = (t) => Math.round(127 * (2 * t / (n - 1) - 1));
     for (let r = 0; r < n; r++)
       for (let c = 0; c < n; c++) q[r * n + c] = j === s.x_index ? ramp(c) : j === s.y_index ? ramp(r) : 0;
-    paint(cv, q, n, lut);
+    drawSquare(v, box, q, 0);
+  }
+
+  /* Paint box's n x n picture (q from offset) into its square of the canvas, smoothed as a scaled image is. */
+  function drawSquare(v, box, q, offset) {
+    const n = v.thumbN, [x, y, side] = box.sq;
+    paint(v.scratch, q, n, v.lut, offset);
+    v.sq.clearRect(x, y, side, side);
+    v.sq.drawImage(v.scratch, 0, 0, n, n, x, y, side, side);
+  }
+
+  function square(v, box) {
+    const R = v.squares.width / parseFloat(v.squares.style.width), [x, y, side] = box.sq.map((a) => Math.round(a * R));
+    return v.sq.getImageData(x, y, side, side);
   }
 
   function neuronTip(v, c, j, box) {
@@ -145,14 +168,14 @@
     if (net.thumbs && s.thumb_n) {
       const n2 = s.thumb_n * s.thumb_n, q = net.thumbs;
       v.nodes.forEach((box, k) => {
-        // a square that looks the same is not painted again: each repaint costs its canvas a raster and a composite
-        // (bench/main_thread.py: the squares were a fifth of a training tab's main thread)
+        // a square that looks the same is not painted again (bench/main_thread.py: the squares were a fifth of a
+        // training tab's main thread)
         const was = box.q;
         let same = !!was;
         for (let i = 0; same && i < n2; i++) same = was[i] === q[k * n2 + i];
         if (same) return;
         box.q = Array.prototype.slice.call(q, k * n2, (k + 1) * n2);
-        paint(box.cv, q, s.thumb_n, v.lut, k * n2);
+        drawSquare(v, box, q, k * n2);
       });
     }
     v.net.dataset.step = step; // the network picture's step (the boundary's is the canvas's): tests and bench/ read it

@@ -8,7 +8,7 @@
   const PW = B - PAD.l - PAD.r, PH = B - PAD.t - PAD.b; // the plot's width and height inside the axes
   const CURVE_W = 440, CURVE_H = 170;
 
-  const { fmt, esc, el, paint } = mg.paint;
+  const { fmt, esc, el, paint, text } = mg.paint;
 
   function build(root) {
     const v = { root };
@@ -242,14 +242,14 @@
     const pct = (a) => (a === null || a === undefined || !isFinite(a) ? "—" : (100 * a).toFixed(1) + " %");
     const at = (key) => (k >= 0 ? c[key][k] : null);
     v.rowLr = at("lr"); // the learning rate of the step after the one on screen
-    v.mv["Step"].textContent = step === undefined ? "—" : String(step);
-    v.mv["Train loss"].textContent = fmt(at("train_loss"), 4);
-    v.mv["Test loss"].textContent = fmt(at("test_loss"), 4);
+    text(v.mv["Step"], step === undefined ? "—" : String(step));
+    text(v.mv["Train loss"], fmt(at("train_loss"), 4));
+    text(v.mv["Test loss"], fmt(at("test_loss"), 4));
     const score = v.static && v.static.task === "regression" ? (a) => fmt(a, 3) : pct;
-    v.mv["Train accuracy"].textContent = score(at("train_metric"));
-    v.mv["Test accuracy"].textContent = score(at("test_metric"));
+    text(v.mv["Train accuracy"], score(at("train_metric")));
+    text(v.mv["Test accuracy"], score(at("test_metric")));
     const sps = v.status && v.status.state === "running" ? v.status.sps : null;
-    v.mv["Steps / s"].textContent = sps ? Math.round(sps).toString() : "—";
+    text(v.mv["Steps / s"], sps ? Math.round(sps).toString() : "—");
   }
 
   function head(v) {
@@ -265,7 +265,7 @@
     const lr = more && rate !== null && rate !== undefined ? ` · next learning rate ${Number(rate).toPrecision(3)}` : "";
     // the page's message of why and what to try sits below the view, out of sight on a laptop's screen (QA)
     const why = st.state === "diverged" || st.state === "failed" ? " · why, and what to try: below the pictures" : "";
-    v.head.textContent = `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}${net}${why}`;
+    text(v.head, `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}${net}${why}`);
     v.head.dataset.state = st.state;
   }
 
