@@ -5,7 +5,7 @@
 Ours: the default moons 2-16-16-1, no budget, at the highest speed. The peer (shared/peers/tf-playground, served
 with python -m http.server on a free loopback port): xor, 4-2, tanh. Per fresh browser context: navigation → usable,
 Start → first new picture, then after 1 s of warm-up, over --seconds: distinct boundary pictures per second (the
-largest canvas fingerprinted on every animation frame), blank frames, websocket bytes per second (CDP
+boundary canvas fingerprinted on every animation frame; the peer's largest), blank frames, websocket bytes per second (CDP
 Network.webSocketFrameReceived), server CPU (/proc/<pid>/stat of the streamlit process). Then --sessions contexts
 train at once, both ours and the peer's. Navigation is also timed on a bare Streamlit page (bench/bare_app.py, one
 button), interleaved: the floor any Streamlit app pays. Prints a markdown table of medians and ratios; asserts nothing.
@@ -63,7 +63,8 @@ def streamlit_cmd(script: str, port: int) -> list[str]:
     return cmd + ["--server.fileWatcherType", "none"]
 
 
-# On every animation frame: fingerprint the largest canvas (drawn into a small canvas and hashed), count changes.
+# On every animation frame: fingerprint the boundary (the peer's: its largest canvas), drawn into a small canvas and
+# hashed; count changes.
 FINGERPRINT_JS = """() => {
   if (window.__fp) return;
   const fp = (window.__fp = {frames: 0, blank: 0, changes: [], last: null, t: [], nets: [], net: null});
@@ -71,6 +72,8 @@ FINGERPRINT_JS = """() => {
   off.width = off.height = 24;
   const ctx = off.getContext('2d', {willReadFrequently: true});
   const biggest = () => {
+    const ours = document.querySelector('canvas.mgl-boundary');  // ours: the boundary (the network's canvas is larger)
+    if (ours) return ours;
     let best = null, area = 0;
     for (const c of document.querySelectorAll('canvas')) {
       const r = c.getBoundingClientRect(), a = r.width * r.height;

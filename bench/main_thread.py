@@ -30,7 +30,7 @@ from tests.conftest import launch_chromium  # noqa: E402
 VARIANTS = {
     "the whole page": "",
     "without the network picture": ".mgl-train .mgl-net { display: none !important; }",
-    "without the network's edges (its SVG)": ".mgl-train .mgl-net svg { display: none !important; }",
+    "without the network's edges": ".mgl-train .mgl-edges { visibility: hidden !important; }",
     "without the network's squares": ".mgl-train .mgl-squares { visibility: hidden !important; }",
     "without the curves": ".mgl-curve { display: none !important; }",
     "without the boundary canvas": "canvas.mgl-boundary { visibility: hidden !important; }",

@@ -355,6 +355,32 @@ def test_four_feature_data_draws_each_neurons_activation_over_the_boundarys_plan
     assert not errors, errors
 
 
+EDGES_JS = """() => {
+  const cv = document.querySelector('.mgl-train canvas.mgl-edges'), ctx = cv.getContext('2d');
+  const r = cv.width / parseFloat(cv.style.width);
+  const at = (e, t) => [...ctx.getImageData(Math.round(r * (e.x1 + t * (e.x2 - e.x1))),
+                                            Math.round(r * (e.y1 + t * (e.y2 - e.y1))), 1, 1).data];
+  return cv.mglEdges().map((e) => ({w: e.w, rgba: [0.35, 0.45, 0.55, 0.65].map((t) => at(e, t))}));
+}"""
+
+
+def test_each_edge_is_drawn_in_its_weights_colour_after_training(app_url, page):
+    """The edges moved from SVG lines to one canvas: each strong edge is drawn blue for a positive weight, orange for
+    a negative one, at the last step (a faint edge is nearly white)."""
+    errors = watch_console(page)
+    start_training(page, f"{app_url}/?layers=4&steps=60&speed=100", 1)
+    page.wait_for_function("() => document.querySelector('.mgl-train .mgl-net')?.dataset.step === '60'", timeout=30_000)
+    edges = page.evaluate(EDGES_JS)
+    assert len(edges) == 2 * 4 + 4 * 1, edges  # 2-4-1: every weight an edge
+    biggest = max(abs(e["w"]) for e in edges)
+    strong = [e for e in edges if abs(e["w"]) > 0.5 * biggest]
+    assert strong and {e["w"] > 0 for e in edges} == {True, False}, edges  # both signs occur in this run
+    for e in strong:  # four points along the edge's middle (another edge may cross it at one of them)
+        right = [a > 30 and ((b > r) if e["w"] > 0 else (r > b)) for r, g, b, a in e["rgba"]]
+        assert sum(right) >= 3, e  # drawn, blue for a positive weight, orange for a negative (TF Playground's)
+    assert not errors, errors
+
+
 def test_one_feature_data_draws_each_neurons_activation_over_x(app_url, page):
     """The sine net's squares are pictures (they were blank) and the note says what they show."""
     errors = watch_console(page)

@@ -190,10 +190,10 @@ NET_JS = """() => {
   const boxes = [...net.querySelectorAll('.mgl-node')].map((b) => b.getBoundingClientRect());
   const left = Math.min(...boxes.map((r) => r.left));
   const inputs = boxes.filter((r) => Math.abs(r.left - left) < 1);
-  const line = net.querySelector('svg line'), first = inputs[0], o = net.getBoundingClientRect();
+  const line = net.querySelector('canvas.mgl-edges').mglEdges()[0], first = inputs[0], o = net.getBoundingClientRect();
   return {height: o.height, inputs: inputs.map((r) => [r.width, r.height]), tiny: net.querySelectorAll('.mgl-tiny').length,
           others: boxes.filter((r) => r.left - left >= 1).map((r) => r.width),
-          edge: [parseFloat(line.getAttribute('x1')) + o.left - first.left, parseFloat(line.getAttribute('y1')) + o.top - first.top]};
+          edge: [line.x1 + o.left - first.left, line.y1 + o.top - first.top]};
 }"""
 
 

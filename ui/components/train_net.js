@@ -19,15 +19,20 @@
     const W = (sizes.length - 1) * COL + NODE + 40, H = tall + 20; // room above the first row for its names
     v.net.style.width = W + "px";
     v.net.style.height = H + "px";
-    v.svg = el("svg", "mgl-edges", v.net, { width: W, height: H });
-    // every square in one canvas above the edges: a canvas per neuron made each a compositor layer (and the name
-    // over it another), ~80 layers whose upkeep cost more of a training tab's main thread than their painting
+    // the edges in one canvas, every square in another above it: an SVG line per weight cost a restyle and a
+    // repaint per change, and a canvas per neuron made each (and the name over it) a compositor layer, ~80 layers
+    // whose upkeep cost more of a training tab's main thread than their painting
     const R = Math.min(2, window.devicePixelRatio || 1);
-    v.squares = el("canvas", "mgl-squares", v.net, { width: W * R, height: H * R });
-    v.squares.style.width = W + "px";
-    v.squares.style.height = H + "px";
+    const canvas = (cls) => {
+      const cv = el("canvas", cls, v.net, { width: W * R, height: H * R });
+      cv.style.width = W + "px";
+      cv.style.height = H + "px";
+      cv.getContext("2d").setTransform(R, 0, 0, R, 0, 0);
+      return cv;
+    };
+    v.edgeCanvas = canvas("mgl-edges");
+    v.squares = canvas("mgl-squares");
     v.sq = v.squares.getContext("2d");
-    v.sq.setTransform(R, 0, 0, R, 0, 0);
     v.scratch = document.createElement("canvas"); // one n x n picture, drawn scaled into its square
     v.thumbN = v.scratch.width = v.scratch.height = s.thumb_n || 1;
     const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 14 + (tall - n * row[c]) / 2 + j * row[c]]));
@@ -38,10 +43,13 @@
       for (let j = 0; j < sizes[li + 1]; j++) {
         for (let i = 0; i < sizes[li]; i++) {
           const [x1, y1] = pos[li][i], [x2, y2] = pos[li + 1][j], a = side[li], b = side[li + 1];
-          v.edges.push(el("line", "", v.svg, { x1: x1 + a, y1: y1 + a / 2, x2, y2: y2 + b / 2 }));
+          v.edges.push([x1 + a, y1 + a / 2, x2, y2 + b / 2]);
         }
       }
     }
+    // for tests: each edge's ends and the weight it was last drawn for
+    v.edgeCanvas.mglEdges = () => v.edges.map((e, k) => ({ x1: e[0], y1: e[1], x2: e[2], y2: e[3], w: v.edgeW[k] }));
+    v.edgeW = [];
     v.nodes = [];
     const inputs = s.feature_names;
     sizes.forEach((n, c) => {
@@ -106,6 +114,23 @@
     v.sq.drawImage(v.scratch, 0, 0, n, n, x, y, side, side);
   }
 
+  /* Every edge, in the order they were laid out (later over earlier), as each one's look says. */
+  function drawEdges(v, pal) {
+    const ctx = v.edgeCanvas.getContext("2d");
+    ctx.clearRect(0, 0, v.edgeCanvas.width, v.edgeCanvas.height);
+    v.edges.forEach(([x1, y1, x2, y2], k) => {
+      const look = v.looks[k], [width, alpha] = look.slice(1).split(" ");
+      ctx.strokeStyle = look[0] === "+" ? pal.positive : pal.negative;
+      ctx.lineWidth = +width;
+      ctx.globalAlpha = +alpha;
+      ctx.beginPath();
+      ctx.moveTo(x1, y1);
+      ctx.lineTo(x2, y2);
+      ctx.stroke();
+    });
+    ctx.globalAlpha = 1;
+  }
+
   function square(v, box) {
     const R = v.squares.width / parseFloat(v.squares.style.width), [x, y, side] = box.sq.map((a) => Math.round(a * R));
     return v.sq.getImageData(x, y, side, side);
@@ -148,23 +173,21 @@
     const w = net.weights, sizes = s.sizes;
     let maxw = 1e-9;
     for (let k = 0; k < w.length; k++) if (isFinite(w[k])) maxw = Math.max(maxw, Math.abs(w[k]));
-    let e = 0, at = 0;
+    let e = 0, at = 0, changed = false;
     for (let li = 0; li < sizes.length - 1; li++) {
       const nin = sizes[li], nout = sizes[li + 1];
       for (let j = 0; j < nout; j++) {
         for (let i = 0; i < nin; i++) {
           const wi = w[at + j * nin + i], m = Math.min(1, Math.abs(wi) / maxw);
-          // the look in three short strings: a picture whose edge looks the same touches nothing (restyles cost)
-          const look = [wi > 0 ? s.palette.positive : s.palette.negative, (0.4 + 4 * m).toFixed(2), (0.25 + 0.6 * m).toFixed(2)];
-          const line = v.edges[e], was = v.looks[e++];
-          if (!was || was[0] !== look[0]) line.setAttribute("stroke", look[0]);
-          if (!was || was[1] !== look[1]) line.setAttribute("stroke-width", look[1]);
-          if (!was || was[2] !== look[2]) line.setAttribute("stroke-opacity", look[2]);
-          v.looks[e - 1] = look;
+          // the look, rounded: a picture whose edges all look the same as before is not drawn again
+          const look = (wi > 0 ? "+" : "-") + (0.4 + 4 * m).toFixed(2) + " " + (0.25 + 0.6 * m).toFixed(2);
+          if (v.looks[e] !== look) (v.looks[e] = look), (changed = true);
+          v.edgeW[e++] = wi;
         }
       }
       at += (nin + 1) * nout;
     }
+    if (changed) drawEdges(v, s.palette);
     if (net.thumbs && s.thumb_n) {
       const n2 = s.thumb_n * s.thumb_n, q = net.thumbs;
       v.nodes.forEach((box, k) => {
