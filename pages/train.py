@@ -131,6 +131,17 @@ def _on_rest() -> None:
     st.session_state["rest_due"] = True
 
 
+def _on_control() -> None:
+    """The view's own Start or Pause (a narrow screen's, where the sidebar is folded away): as the sidebar's buttons."""
+    ss = st.session_state
+    act = (ss.get("live_train") or {}).get("control")
+    if act == "start":
+        ui.start()
+    elif act == "pause":
+        ui.pause()
+    ss["control_rerun"] = act in ("start", "pause")  # a full run: the tick's pace and the sidebar follow the state
+
+
 def _on_was() -> None:
     """After a reload the tab names the run it recorded before."""
     _left_behind((st.session_state.get("live_train") or {}).get("was"), "reload")
@@ -217,8 +228,11 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
             on_was_change=_on_was,
             on_lost_change=_on_lost,
             on_rest_change=_on_rest,
+            on_control_change=_on_control,
         )
         applied, noted = ss.pop("drawing_applied", False), ss.pop("was_noted", False)
+        if ss.pop("control_rerun", False):
+            st.rerun()
         rest = ss.pop("rest_due", False) and ss.get(ui.FIRST_SCREEN)  # not if a full run came first (a button)
         ss["rest_keeps_view"] = rest and not (applied or noted)  # the rest of the page: the view has its static part
         if applied or noted or rest:

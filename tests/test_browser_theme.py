@@ -145,6 +145,37 @@ def test_on_a_phone_the_boundary_and_the_curves_shrink_to_its_width(phone):
     assert all(abs(b["ratio"] - b["own"]) < 0.02 for b in boxes), boxes  # scaled, not squeezed
 
 
+def test_on_a_phone_the_view_has_start_and_pause_and_they_train_and_stop(phone):
+    """QA: on a phone Streamlit folds the sidebar away, Start with it, while the page says "then press Start"."""
+    box = phone.get_by_test_id("stSidebar").get_by_role("button", name="Start").bounding_box()
+    assert box is None or box["x"] + box["width"] <= 0, box  # the sidebar's Start: folded away, off the screen
+    start, pause = phone.locator(".mgl-train .mgl-run button").all()
+    assert start.is_visible() and start.is_enabled() and pause.is_disabled()
+    start.tap()
+    phone.wait_for_function("() => +document.querySelector('canvas.mgl-boundary').dataset.step >= 5", timeout=30_000)
+    phone.wait_for_function("() => !document.querySelectorAll('.mgl-train .mgl-run button')[1].disabled")
+    assert start.is_disabled()
+    pause.tap()
+    head = phone.locator(".mgl-train .mgl-head[data-state=paused]")
+    head.wait_for(timeout=10_000)  # said at once, then the server's update confirms it
+    phone.wait_for_function(
+        "() => document.querySelector('[data-testid=stSidebar] .mgl-status')?.dataset.state === 'paused'",
+        timeout=20_000,
+    )
+    step = int(phone.locator("canvas.mgl-boundary").get_attribute("data-step"))
+    phone.wait_for_timeout(1500)
+    assert int(phone.locator("canvas.mgl-boundary").get_attribute("data-step")) == step  # stopped: no step since
+    assert start.is_enabled() and pause.is_disabled()
+
+
+def test_on_a_wide_screen_the_views_own_start_is_hidden_the_sidebar_has_it(app_url, page):
+    page.goto(app_url)
+    wait_for_settings(page)
+    assert page.locator(".mgl-train .mgl-run button").count() == 2
+    assert not page.locator(".mgl-train .mgl-run button").first.is_visible()
+    assert sidebar_button(page, "Start").is_visible()
+
+
 def test_on_a_phone_a_tap_on_a_neuron_shows_its_formula_and_a_second_hides_it(phone):
     """A touch has no hover; the formula was out of reach on a phone (QA)."""
     node = phone.locator(".mgl-node").nth(3)  # h1.2: a neuron, not an input

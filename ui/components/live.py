@@ -25,7 +25,16 @@ from typing import Any
 import streamlit as st
 
 HERE = Path(__file__).parent
-LIBRARY = ["player.js", "paint.js", "tab.js", "train_net.js", "train_view.js", "draw.js", "net_view.js"]  # in order
+LIBRARY = [
+    "player.js",
+    "paint.js",
+    "tab.js",
+    "run_buttons.js",
+    "train_net.js",
+    "train_view.js",
+    "draw.js",
+    "net_view.js",
+]  # in order
 STYLES = ["live.css"]
 
 LIB_JS = """

@@ -7,13 +7,13 @@
   const PAD = { l: 44, r: 8, t: 8, b: 36 };
   const PW = B - PAD.l - PAD.r, PH = B - PAD.t - PAD.b; // the plot's width and height inside the axes
   const CURVE_W = 440, CURVE_H = 170;
-
   const { fmt, esc, el, paint, text } = mg.paint;
 
   function build(root) {
     const v = { root };
     v.wrap = el("div", "mgl-train", root);
     v.head = el("div", "mgl-head", v.wrap);
+    mg.runButtons.build(v, v.wrap); // a narrow screen's Start and Pause (the sidebar is folded away there)
     v.metrics = el("div", "mgl-metrics", v.wrap);
     v.mv = {};
     for (const label of ["Step", "Train loss", "Test loss", "Train accuracy", "Test accuracy", "Steps / s"]) {
@@ -267,6 +267,7 @@
     const why = st.state === "diverged" || st.state === "failed" ? " · why, and what to try: below the pictures" : "";
     text(v.head, `${st.state} · step ${v.shown !== undefined ? v.shown.toLocaleString("en-US") : "—"}${mg.paint.budget(st.budget, "of")}${lr}${every}${net}${why}`);
     v.head.dataset.state = st.state;
+    mg.runButtons.update(v, st.state);
   }
 
   function drawCurves(v, upto) {
@@ -429,6 +430,7 @@
       if (mg.draw) mg.draw.attach(v);
     }
     v.pick = (k) => setTriggerValue("pick", k); // the newest mount's setter
+    v.control = (act) => setTriggerValue("control", act);
     if (!v.onControl) {
       v.onControl = (e) => control(v, e.detail.act);
       mg.bus.addEventListener("control", v.onControl);
