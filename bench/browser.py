@@ -113,6 +113,9 @@ WINDOW_JS = """(ms) => new Promise((done) => {
   }, ms);
 })"""
 
+# ours: the sidebar's Start (the view has its own for a narrow screen, hidden here)
+SIDEBAR_START = "[data-testid=stSidebar] .st-key-btn_start button"
+
 # click the start control and time the first new picture after it, in page time
 START_JS = """(selector) => new Promise((done) => {
   const fp = window.__fp, n0 = fp.changes.length;
@@ -277,7 +280,7 @@ def main() -> int:
                 "(b) => b.innerText.trim() === 'Start')",
                 "Start",
             )
-            ours = Target("studio", f"http://127.0.0.1:{port}{OURS_QUERY}", OURS_READY_JS, "Start", OURS_WHOLE_JS)
+            ours = Target("studio", f"http://127.0.0.1:{port}{OURS_QUERY}", OURS_READY_JS, SIDEBAR_START, OURS_WHOLE_JS)
             peer = Target(
                 "TF Playground",
                 f"http://127.0.0.1:{peer_port}/index.html{PEER_HASH}",

@@ -25,7 +25,7 @@ from bench.browser import OURS_QUERY, OURS_READY_JS, dashboard_of  # noqa: E402
 from tests.conftest import launch_chromium  # noqa: E402
 
 STEP_JS = "() => +document.querySelector('canvas.mgl-boundary').dataset.step"
-START_JS = "() => [...document.querySelectorAll('button')].find((b) => b.innerText.trim() === 'Start').click()"
+START_JS = "() => document.querySelector('[data-testid=stSidebar] .st-key-btn_start button').click()"
 
 
 def main() -> int:

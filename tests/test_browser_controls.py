@@ -89,6 +89,24 @@ def test_pause_says_paused_at_once_then_shows_the_step_the_trainer_stopped_at(ap
     assert not errors, errors
 
 
+def test_pause_right_after_start_stops_at_the_step_on_screen_not_before_it(app_url, page):
+    """The view plays the steps sent ahead the moment Start is pressed. A Pause among them took the picture back to
+    the trainer's first step (12, then 1, at speed 20). The first tick now takes those steps: the model holds the
+    step on screen."""
+    errors = watch_console(page)
+    open_train(page, f"{app_url}/?steps=300&speed=20")
+    page.wait_for_function(f"() => document.querySelector('{CANVAS}').mglView.ahead?.frames.length >= 10")
+    sidebar_button(page, "Start").click()
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step >= 4")
+    shown = int(page.locator(CANVAS).get_attribute("data-step"))
+    sidebar_button(page, "Pause").click()  # as soon as it can be pressed: within the steps played ahead
+    stopped = paused_step(page)
+    page.wait_for_timeout(800)
+    final = int(page.locator(CANVAS).get_attribute("data-step"))
+    assert final == stopped >= shown, (shown, stopped, final)  # never back behind a step already shown
+    assert not errors, errors
+
+
 def test_a_view_without_its_static_part_asks_for_it_again(app_url, page):
     """A new element that missed the static part (no full run re-sent it) asks Python, and draws again."""
     errors = watch_console(page)

@@ -3,6 +3,7 @@ projector mode, and the Train view fits a phone (its pictures shrink; the networ
 the Graph page's buttons white on white and the pictures cut off on a phone."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.test_browser import sidebar_button, wait_for_app, wait_for_settings, wait_idle
 
@@ -149,10 +150,14 @@ def test_on_a_phone_the_view_has_start_and_pause_and_they_train_and_stop(phone):
     """QA: on a phone Streamlit folds the sidebar away, Start with it, while the page says "then press Start"."""
     box = phone.get_by_test_id("stSidebar").get_by_role("button", name="Start").bounding_box()
     assert box is None or box["x"] + box["width"] <= 0, box  # the sidebar's Start: folded away, off the screen
-    start, pause = phone.locator(".mgl-train .mgl-run button").all()
-    assert start.is_visible() and start.is_enabled() and pause.is_disabled()
+    buttons = phone.locator(".mgl-train .mgl-run button")
+    expect(buttons).to_have_count(2)
+    start, pause = buttons.all()
+    expect(start).to_be_enabled()  # once the view has the run's state
+    assert start.is_visible() and pause.is_disabled()
     start.tap()
-    phone.wait_for_function("() => +document.querySelector('canvas.mgl-boundary').dataset.step >= 5", timeout=30_000)
+    # past the steps played ahead of the server at Start (micrograd.views.live.AHEAD_SECONDS): the trainer's own
+    phone.wait_for_function("() => +document.querySelector('canvas.mgl-boundary').dataset.step >= 30", timeout=30_000)
     phone.wait_for_function("() => !document.querySelectorAll('.mgl-train .mgl-run button')[1].disabled")
     assert start.is_disabled()
     pause.tap()
@@ -171,7 +176,8 @@ def test_on_a_phone_the_view_has_start_and_pause_and_they_train_and_stop(phone):
 def test_on_a_wide_screen_the_views_own_start_is_hidden_the_sidebar_has_it(app_url, page):
     page.goto(app_url)
     wait_for_settings(page)
-    assert page.locator(".mgl-train .mgl-run button").count() == 2
+    expect(page.locator(".mgl-train .mgl-run button")).to_have_count(2)
+    expect(page.locator(".mgl-train .mgl-run button").first).to_be_enabled()  # the view has the run's state
     assert not page.locator(".mgl-train .mgl-run button").first.is_visible()
     assert sidebar_button(page, "Start").is_visible()
 

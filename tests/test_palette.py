@@ -46,7 +46,8 @@ def test_the_live_views_paint_with_the_palette_they_are_sent():
         js = (ROOT / "ui" / "components" / name).read_text()
         assert not re.search(r"#(?:e6550d|d6604d|4393c3|2b6cb0)|RdBu", js), name
     net = (ROOT / "ui" / "components" / "train_net.js").read_text()
-    assert "s.palette.positive : s.palette.negative" in net
+    # the edges: drawn with the static part's palette (tests/test_browser_live.py checks the colours on screen)
+    assert "drawEdges(v, s.palette)" in net and '=== "+" ? pal.positive : ' in net
 
 
 def test_the_live_graph_canvas_has_the_same_two_colours():

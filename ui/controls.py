@@ -13,6 +13,7 @@ from micrograd.studio import trainer as training
 from micrograd.studio.config import OWN_DATA, ConfigError
 from micrograd.studio.datasets import DataError
 from micrograd.views import series
+from micrograd.views.live import AHEAD_SECONDS
 from ui.components import live as components
 from ui.options import MAX_SEED, TICK_BUDGET, dataset_defaults
 from ui.session import get_trainer, is_running, load_dataset, new_trainer, replace_trainer, run_state
@@ -84,8 +85,11 @@ def _clock(tr: training.Trainer, speed: float, now: float) -> dict:
     ss = st.session_state
     c = ss.get("clock")
     if c is None or c["speed"] != speed or c["run"] != id(tr):
-        # one step is due at once, so Start shows a new picture on its first tick
-        c = {"t0": now - 1.0 / speed, "step0": tr.step_count, "speed": speed, "run": id(tr), "seen": []}
+        # at Start, the steps the browser plays before this first tick (live.AHEAD_SECONDS) are due at once: the model
+        # then holds every step on screen, and a Pause right after Start stops at the one shown (it went back to the
+        # trainer's first step); after a change of speed, one step is due at once
+        lead = math.ceil(speed * AHEAD_SECONDS) if c is None else 1
+        c = {"t0": now - lead / speed, "step0": tr.step_count, "speed": speed, "run": id(tr), "seen": []}
         ss["clock"] = c
     return c
 

@@ -22,7 +22,9 @@
     // the edges in one canvas, every square in another above it: an SVG line per weight cost a restyle and a
     // repaint per change, and a canvas per neuron made each (and the name over it) a compositor layer, ~80 layers
     // whose upkeep cost more of a training tab's main thread than their painting
-    const R = Math.min(2, window.devicePixelRatio || 1);
+    // backing pixels per CSS pixel: the screen's, times the page's zoom (the Graph page's 1.3), at least 1, at most 2
+    const zoom = parseFloat(getComputedStyle(v.net).zoom) || 1;
+    const R = Math.max(1, Math.min(2, (window.devicePixelRatio || 1) * zoom));
     const canvas = (cls) => {
       const cv = el("canvas", cls, v.net, { width: W * R, height: H * R });
       cv.style.width = W + "px";
@@ -35,7 +37,8 @@
     v.sq = v.squares.getContext("2d");
     v.scratch = document.createElement("canvas"); // one n x n picture, drawn scaled into its square
     v.thumbN = v.scratch.width = v.scratch.height = s.thumb_n || 1;
-    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, 14 + (tall - n * row[c]) / 2 + j * row[c]]));
+    // whole pixels: a square on a half pixel leaves a blended edge row that each repaint does not clear
+    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, Math.round(14 + (tall - n * row[c]) / 2) + j * row[c]]));
     v.pos = pos;
     v.edges = [];
     v.looks = []; // each edge's colour, width and opacity as last set
@@ -117,10 +120,10 @@
   /* Every edge, in the order they were laid out (later over earlier), as each one's look says. */
   function drawEdges(v, pal) {
     const ctx = v.edgeCanvas.getContext("2d");
-    ctx.clearRect(0, 0, v.edgeCanvas.width, v.edgeCanvas.height);
+    ctx.clearRect(0, 0, v.edgeCanvas.width, v.edgeCanvas.height); // in backing pixels: more than enough (R >= 1)
     v.edges.forEach(([x1, y1, x2, y2], k) => {
       const look = v.looks[k], [width, alpha] = look.slice(1).split(" ");
-      ctx.strokeStyle = look[0] === "+" ? pal.positive : pal.negative;
+      ctx.strokeStyle = look[0] === "+" ? pal.positive : look[0] === "-" ? pal.negative : pal.nan;
       ctx.lineWidth = +width;
       ctx.globalAlpha = +alpha;
       ctx.beginPath();
@@ -179,8 +182,9 @@
       for (let j = 0; j < nout; j++) {
         for (let i = 0; i < nin; i++) {
           const wi = w[at + j * nin + i], m = Math.min(1, Math.abs(wi) / maxw);
-          // the look, rounded: a picture whose edges all look the same as before is not drawn again
-          const look = (wi > 0 ? "+" : "-") + (0.4 + 4 * m).toFixed(2) + " " + (0.25 + 0.6 * m).toFixed(2);
+          // the look, rounded: a picture whose edges all look the same as before is not drawn again; a weight that is
+          // no longer finite (a diverged run) in the NaN grey, thin
+          const look = !isFinite(wi) ? "n1.00 0.60" : (wi > 0 ? "+" : "-") + (0.4 + 4 * m).toFixed(2) + " " + (0.25 + 0.6 * m).toFixed(2);
           if (v.looks[e] !== look) (v.looks[e] = look), (changed = true);
           v.edgeW[e++] = wi;
         }

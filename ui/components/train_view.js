@@ -6,8 +6,7 @@
   const B = 440; // boundary canvas side (px)
   const PAD = { l: 44, r: 8, t: 8, b: 36 };
   const PW = B - PAD.l - PAD.r, PH = B - PAD.t - PAD.b; // the plot's width and height inside the axes
-  const CURVE_W = 440, CURVE_H = 170;
-  const { fmt, esc, el, paint, text } = mg.paint;
+  const CURVE_W = 440, CURVE_H = 170, { fmt, esc, el, paint, text } = mg.paint;
 
   function build(root) {
     const v = { root };
@@ -354,7 +353,8 @@
     } else if (act === "pause" && st.state === "running") {
       v.status = { ...st, state: "paused" };
       v.pauseSaid = true; // until the server's paused update: a tick's update already on its way still says running
-      v.player.jumpToNewest();
+      // steps played ahead of the server (Start) are not yet the trainer's: stay until it says where it stopped
+      v.played ? (v.player.buf.length = 0) : v.player.jumpToNewest();
     } else return;
     head(v);
   }
