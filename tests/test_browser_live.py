@@ -196,6 +196,22 @@ def test_tooltips_show_the_numbers_of_the_frame_on_screen_while_training(app_url
     assert not errors, errors
 
 
+def test_the_output_neurons_formula_opens_on_its_left_unsqueezed(app_url, page):
+    """QA: out.1 sits at the view's right edge; its formula was squeezed into a ~55 px column, cut off on the right."""
+    open_train(page, app_url)
+    page.locator('.mgl-node[data-name="out.1"]').hover()
+    tip = page.locator(".mgl-train .mgl-tip")
+    tip.wait_for()
+    assert "out.1" in tip.inner_text() and "a = " in tip.inner_text()
+    t, wrap, box = (
+        page.locator(sel).bounding_box()
+        for sel in (".mgl-train .mgl-tip", ".mgl-train", '.mgl-node[data-name="out.1"]')
+    )
+    assert t["width"] > 200, t  # the formula at its own width
+    assert t["x"] + t["width"] <= wrap["x"] + wrap["width"] + 1, (t, wrap)  # inside the view
+    assert t["x"] + t["width"] <= box["x"], (t, box)  # on the box's left: the right has no room
+
+
 def test_the_view_survives_ticks_without_remounting(app_url, page):
     page.goto(f"{app_url}/?steps=200")
     wait_for_app(page)

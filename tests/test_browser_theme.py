@@ -173,13 +173,18 @@ def test_on_a_phone_the_view_has_start_and_pause_and_they_train_and_stop(phone):
     assert start.is_enabled() and pause.is_disabled()
 
 
-def test_on_a_wide_screen_the_views_own_start_is_hidden_the_sidebar_has_it(app_url, page):
+def test_on_a_wide_screen_the_views_own_start_shows_only_when_the_sidebar_is_folded(app_url, page):
     page.goto(app_url)
     wait_for_settings(page)
     expect(page.locator(".mgl-train .mgl-run button")).to_have_count(2)
     expect(page.locator(".mgl-train .mgl-run button").first).to_be_enabled()  # the view has the run's state
     assert not page.locator(".mgl-train .mgl-run button").first.is_visible()
     assert sidebar_button(page, "Start").is_visible()
+    # a folded sidebar takes its Start out of sight: the view's own shows (QA)
+    page.get_by_test_id("stSidebar").hover()
+    page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+    expect(page.locator(".mgl-train .mgl-run button").first).to_be_visible()
 
 
 def test_on_a_phone_a_tap_on_a_neuron_shows_its_formula_and_a_second_hides_it(phone):

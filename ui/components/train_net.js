@@ -64,7 +64,7 @@
         box.dataset.name = name;
         box.sq = [pos[c][j][0] + 1, pos[c][j][1] + 1, side[c] - 2]; // its square in the canvas (inside the border)
         v.sq.fillStyle = "#fff";
-        v.sq.fillRect(...box.sq, box.sq[2]);
+        v.sq.fillRect(box.sq[0] - 1, box.sq[1] - 1, box.sq[2] + 2, box.sq[2] + 2); // the whole box, under its border
         if (s.thumb_n && c === 0) inputThumb(v, box, s, j);
         box.mglSquare = () => square(v, box); // for tests: the square's pixels as drawn
         const label = el("span", "mgl-name", box);
@@ -109,12 +109,13 @@
     drawSquare(v, box, q, 0);
   }
 
-  /* Paint box's n x n picture (q from offset) into its square of the canvas, smoothed as a scaled image is. */
+  /* Paint box's n x n picture (q from offset) into its square of the canvas, smoothed as a scaled image is; out to
+   * under the box's border, so that a zoom putting the square on a fraction of a pixel leaves no gap (QA). */
   function drawSquare(v, box, q, offset) {
     const n = v.thumbN, [x, y, side] = box.sq;
     paint(v.scratch, q, n, v.lut, offset);
-    v.sq.clearRect(x, y, side, side);
-    v.sq.drawImage(v.scratch, 0, 0, n, n, x, y, side, side);
+    v.sq.clearRect(x - 1, y - 1, side + 2, side + 2);
+    v.sq.drawImage(v.scratch, 0, 0, n, n, x - 1, y - 1, side + 2, side + 2);
   }
 
   /* Every edge, in the order they were laid out (later over earlier), as each one's look says. */
@@ -164,9 +165,13 @@
     }
     v.tip.innerHTML = html;
     const r = box.getBoundingClientRect(), o = v.wrap.getBoundingClientRect();
-    v.tip.style.left = r.right - o.left + 6 + "px";
     v.tip.style.top = r.top - o.top + "px";
     v.tip.style.display = "block";
+    // beside the box, on its right, or on its left where the right has no room (the output's formula was squeezed
+    // into a column there, QA): measured first where nothing squeezes it
+    v.tip.style.left = "0px";
+    const tw = v.tip.offsetWidth, right = r.right - o.left + 6, room = v.wrap.clientWidth + v.wrap.scrollLeft;
+    v.tip.style.left = (right + tw <= room ? right : Math.max(0, r.left - o.left - tw - 6)) + "px";
   }
 
   function drawNet(v, net, step) {
