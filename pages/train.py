@@ -195,8 +195,6 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
     messages that change only when a run starts or stops sit outside this fragment (a run's end reruns the page).
     """
     ss = st.session_state
-    if ss.pop("control_rerun", False):  # the view's Start or Pause: a full run, before this tick trains or sends
-        st.rerun()
     with ui.guard("training"):
         tr = ui.get_trainer()
         feed = _feed()
@@ -233,6 +231,10 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
             on_control_change=_on_control,
         )
         applied, noted = ss.pop("drawing_applied", False), ss.pop("was_noted", False)
+        # the view's Start or Pause: a full run, after this run has sent the view (a fragment run that reran before
+        # sending it left the element to be removed, and the next run mounted a new one: seen once in CI)
+        if ss.pop("control_rerun", False):
+            st.rerun()
         rest = ss.pop("rest_due", False) and ss.get(ui.FIRST_SCREEN)  # not if a full run came first (a button)
         ss["rest_keeps_view"] = rest and not (applied or noted)  # the rest of the page: the view has its static part
         if applied or noted or rest:

@@ -5,7 +5,7 @@ the Graph page's buttons white on white and the pictures cut off on a phone."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import sidebar_button, wait_for_app, wait_for_settings, wait_idle
+from tests.test_browser import paused_step, sidebar_button, wait_for_app, wait_for_settings, wait_idle
 
 # WCAG contrast of an element's text against what is behind it (alpha blended), in the page itself
 CONTRAST_JS = """(sel) => {
@@ -163,11 +163,7 @@ def test_on_a_phone_the_view_has_start_and_pause_and_they_train_and_stop(phone):
     pause.tap()
     head = phone.locator(".mgl-train .mgl-head[data-state=paused]")
     head.wait_for(timeout=10_000)  # said at once, then the server's update confirms it
-    phone.wait_for_function(
-        "() => document.querySelector('[data-testid=stSidebar] .mgl-status')?.dataset.state === 'paused'",
-        timeout=20_000,
-    )
-    step = int(phone.locator("canvas.mgl-boundary").get_attribute("data-step"))
+    step = paused_step(phone)  # the server's step, and the view shows it
     phone.wait_for_timeout(1500)
     assert int(phone.locator("canvas.mgl-boundary").get_attribute("data-step")) == step  # stopped: no step since
     assert start.is_enabled() and pause.is_disabled()
