@@ -231,14 +231,14 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
             on_control_change=_on_control,
         )
         applied, noted = ss.pop("drawing_applied", False), ss.pop("was_noted", False)
-        # the view's Start or Pause: a full run, after this run has sent the view (a fragment run that reran before
-        # sending it left the element to be removed, and the next run mounted a new one: seen once in CI)
-        if ss.pop("control_rerun", False):
-            st.rerun()
+        controlled = ss.pop("control_rerun", False)  # the view's own Start or Pause
         rest = ss.pop("rest_due", False) and ss.get(ui.FIRST_SCREEN)  # not if a full run came first (a button)
         ss["rest_keeps_view"] = rest and not (applied or noted)  # the rest of the page: the view has its static part
-        if applied or noted or rest:
-            st.rerun()  # a full run: the sidebar applies the drawn data (weights re-initialised), notices show
+        if applied or noted or rest or controlled:
+            # a full run, after this run has sent the view (rerunning before it was sent left the element to be
+            # removed and a new one mounted, seen once in CI): the sidebar applies the drawn data (weights
+            # re-initialised), notices show, a Start or Pause sets the tick's pace and the sidebar's buttons
+            st.rerun()
         picked = result.pick if result is not None else None
         if isinstance(picked, int) and 0 <= picked < len(tr.dataset.y_train):  # a click on a training point
             ss["g_source"], ss["g_index"] = "point", picked

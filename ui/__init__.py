@@ -23,8 +23,8 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
   controls, the view, its messages); the view then asks for the rest (``ui.session.first_screen``).
   ``settle_pending``: the settings' values still wait for their widgets; ``settle_until``: until then each full run
   sends their values again. ``rest_due``: the view asked for the rest of the page; ``rest_keeps_view``: the full run
-  that draws it keeps the view's static part (pages/train.py). ``control_rerun``: the view's own Start or Pause (a
-  narrow screen's) was pressed, and the fragment's next run is a full one (pages/train.py).
+  that draws it keeps the view's static part (pages/train.py). ``control_rerun``: the view's own Start or Pause (shown
+  where the sidebar is out of sight) was pressed: the fragment reruns the page once it has sent the view.
 - ``_return_to``: the page a direct first request asked for; dashboard.py switches to it after set-up.
 """
 

@@ -1,5 +1,6 @@
-/* Start and Pause inside the Train view, shown on a narrow screen only (live.css): there Streamlit folds the sidebar
- * away, and its Start with it (QA: a phone read "then press Start" and showed none). A click says so on the bus at once,
+/* Start and Pause inside the Train view, shown only where the sidebar's are out of sight (live.css: a narrow screen,
+ * where Streamlit folds the sidebar away; a folded sidebar; projector mode. QA: a phone read "then press Start" and
+ * showed none). A click says so on the bus at once,
  * as the sidebar's buttons do, and asks the server through the view's "control" trigger (pages/train.py). */
 (function () {
   const mg = globalThis.mgLive;
