@@ -35,6 +35,7 @@ st.caption(
 )
 ui.show_notices()
 ui.show_run_error(ui.get_trainer())  # a diverged run says why here too, not only on the Train page
+ui.page_run_buttons("graph")  # where the sidebar's are out of sight (a phone, a folded sidebar): in the first screen
 with ui.guard("showing the lesson"):
     PROJECTOR = lesson_ui.preset_banner()
 graph_view.library()  # the live view's JS and CSS, sent once per full run

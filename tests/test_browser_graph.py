@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from micrograd import MLP
 from micrograd.studio.config import RunConfig
@@ -130,7 +131,44 @@ def test_graph_view_plays_training_without_remounting(app_url, page):
     assert said == steps
     assert int(page.evaluate(f"() => {ROOT_JS}.dataset.pictures")) > pictures + 3
     assert page.evaluate(f"() => {ROOT_JS}.__kept === true")  # the same element all along
+    # the page's own Start and Pause show only where the sidebar's are out of sight: here, once it is folded
+    row = page.locator("div.st-key-mg_run_graph")
+    expect(row.get_by_role("button", name="Start", include_hidden=True)).to_have_count(1)  # there, hidden
+    assert not row.is_visible()
+    page.get_by_test_id("stSidebar").hover()
+    page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+    expect(row.get_by_role("button", name="Start")).to_be_visible()
     assert not errors, errors
+
+
+def test_on_a_phone_the_graph_page_has_its_own_start_and_pause_and_they_train_and_stop(app_url, browser):
+    """The sidebar, and its Start, is folded away on a phone; the Graph page said "Train from the sidebar" (QA)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/graph?steps=0")  # a direct link: the page sets the session up first
+    page.wait_for_function(f"() => {ROOT_JS}?.dataset.step", timeout=120_000)
+    errors = collect_errors(page)  # from here: Streamlit's own loader probes /graph/_stcore/... first (404s)
+    box = sidebar_button(page, "Start").bounding_box()
+    assert box is None or box["x"] + box["width"] <= 0, box  # the sidebar's Start: folded away, off the screen
+    row = page.locator("div.st-key-mg_run_graph")
+    start, pause = row.get_by_role("button", name="Start"), row.get_by_role("button", name="Pause")
+    expect(start).to_be_enabled()
+    assert start.is_visible() and start.bounding_box()["y"] < 844  # in the first screen
+    expect(pause).to_be_disabled()
+    start.tap()
+    page.wait_for_function(f"() => +{ROOT_JS}.dataset.step >= 5", timeout=60_000)  # the graph plays training
+    expect(pause).to_be_enabled()
+    expect(start).to_be_disabled()
+    pause.tap()
+    expect(start).to_be_enabled()
+    expect(pause).to_be_disabled()
+    expect(page.get_by_text(re.compile(r"^paused · .* snapshots? of this run"))).to_be_visible()  # the caption says so
+    page.wait_for_timeout(1000)  # the view plays out to the step the trainer stopped at
+    shown = page.evaluate(f"() => +{ROOT_JS}.dataset.step")
+    page.wait_for_timeout(1500)
+    assert page.evaluate(f"() => +{ROOT_JS}.dataset.step") == shown  # stopped: no step since
+    assert not errors, errors
+    context.close()
 
 
 def test_the_network_tab_plays_training_and_a_click_opens_a_neuron(app_url, page):

@@ -32,6 +32,7 @@ from micrograd.studio.threads import one_blas_thread
 from ui.controls import (
     new_data,
     on_dataset_change,
+    page_run_buttons,
     pause,
     reset,
     run_controls,
@@ -150,6 +151,7 @@ __all__ = [
     "require_dashboard",
     "reset",
     "restore_settings",
+    "page_run_buttons",
     "run_controls",
     "save_settings",
     "set_layer_widgets",
