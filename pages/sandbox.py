@@ -137,6 +137,9 @@ def main() -> None:
     show_graph(G.sandbox_dot(root, names))
     st.caption(LEGEND)
     st.subheader("Gradients: autograd vs central differences")
+    if not table:  # a number alone, such as 2 ** 0.5: there is no variable to take a derivative with respect to
+        st.info("This expression has no variables, so there is no gradient to check. Use a name, e.g. `a ** 0.5`.")
+        return
     df = pd.DataFrame(table).rename(
         columns={"grad": "autograd", "numeric": "central difference", "abs_diff": "|difference|"}
     )
@@ -146,5 +149,5 @@ def main() -> None:
     st.caption("Central difference: (f(x + ε) − f(x − ε)) / 2ε with ε = 1e-6, one variable at a time.")
 
 
-with ui.guard("running the sandbox"):
+with ui.guard("running the sandbox", advice="Try another expression"):
     main()

@@ -112,3 +112,16 @@ def test_the_gradient_table_writes_inf_and_nan_as_such():
     cells = shown[["autograd", "central difference", "|difference|"]].to_numpy().ravel().tolist()
     assert "inf" in cells and "nan" in cells and not {"None", "Infinity", "NaN"} & set(cells), cells
     assert shown["name"].tolist() == ["a", "b"] and shown["value"].tolist()[1] == "0"
+
+
+def test_an_expression_without_variables_shows_its_value_and_says_there_is_no_gradient():
+    """QA: `2 ** 0.5` drew its value, then a KeyError from the empty gradient table ("Press Reset")."""
+    at = sandbox()
+    at.text_area(key="s_text").set_value("2 ** 0.5").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.metric[0].value.startswith("1.414"), at.metric[0].value
+    assert any("no variables" in i.value for i in at.info), [i.value for i in at.info]
+    assert not at.dataframe  # no table of nothing
+    at.text_area(key="s_text").set_value("a ** 0.5").run()  # a name brings the table back
+    assert not at.error and len(at.dataframe) == 1

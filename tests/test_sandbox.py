@@ -383,3 +383,14 @@ def test_a_function_of_a_negative_number_has_one_pair_of_brackets():
     root = S.parse("(a - 20).log()", {"a": 10.0})
     root.backward()
     assert S.overflow_note(root).startswith("Not a number: log(-10) has no real value (nan)")
+
+
+def test_a_negative_base_under_a_variable_exponent_is_named_not_called_an_overflow():
+    """QA: a ** b at a = -4 said "Overflow ... use smaller numbers"; ln(-4) has no real value, nothing overflowed."""
+    divisions: S.Divisions = {}
+    root, table = S.evaluate("a ** b", {"a": -4.0, "b": 2.0}, divisions=divisions)
+    assert root.data == 16.0 and math.isnan(table[1]["grad"]) and table[0]["grad"] == -8.0
+    note = S.overflow_note(root, divisions)
+    assert note.startswith("No real gradient") and "ln(-4)" in note and "Overflow" not in note
+    root, _ = S.evaluate("a ** b", {"a": 4.0, "b": 2.0})
+    assert S.overflow_note(root) == ""  # a positive base has a real gradient

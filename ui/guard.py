@@ -14,8 +14,8 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def guard(what: str = "showing this page") -> Iterator[None]:
-    """Turn an unexpected exception into an error message instead of a traceback.
+def guard(what: str = "showing this page", advice: str = "Press Reset") -> Iterator[None]:
+    """Turn an unexpected exception into an error message instead of a traceback; advice: what to try first.
 
     Streamlit's rerun and stop signals derive from BaseException (ScriptControlException), so they pass through.
     """
@@ -25,5 +25,5 @@ def guard(what: str = "showing this page") -> Iterator[None]:
         log.exception("dashboard error while %s", what)
         st.error(
             f"Something went wrong while {text.md(what)}: {type(e).__name__}: {text.md(e)}. "
-            "Press Reset; if it happens again, report it with this page's URL (it holds every setting)."
+            f"{advice}; if it happens again, report it with this page's URL (it holds every setting)."
         )

@@ -387,6 +387,14 @@ def overflow_note(root: Value, divisions: Mapping[Value, tuple[str, str]] | None
             )
     for v in reversed(nodes):  # gradients flow from the output down: the first bad one is the origin
         if not math.isfinite(v.grad):
+            power = next((p for p in nodes if p.op == "**" and p.children[1] is v and p.children[0].data <= 0), None)
+            if power is not None and math.isnan(v.grad):  # d (a ** b) / d b = a ** b * ln(a): no real ln(a) for a <= 0
+                base = power.children[0].data
+                return (
+                    f"No real gradient: d output / d {_describe(v)} is nan, though every value is finite. A power's "
+                    f"gradient with respect to its exponent is base ** exponent · ln(base), and ln({base:g}) has no "
+                    "real value. Keep the base above 0, or make the exponent a number rather than a variable."
+                )
             return (
                 f"Overflow: the gradient d output / d {_describe(v)} is {v.grad}, though every value is finite; "
                 "the gradients below it are inf or nan. Use smaller numbers or exponents."
