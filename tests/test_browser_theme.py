@@ -121,15 +121,23 @@ def phone(app_url, browser):
     context.close()
 
 
-def test_on_a_phone_the_train_view_scrolls_sideways_instead_of_cutting_the_pictures(phone):
-    width, content, overflow = phone.evaluate(
-        "() => { const t = document.querySelector('.mgl-train');"
-        " return [t.clientWidth, t.scrollWidth, getComputedStyle(t).overflowX]; }"
-    )
-    assert content > width and overflow == "auto"
+NET_EXTENT_JS = """() => { const t = document.querySelector('.mgl-train'), r = t.getBoundingClientRect();
+  const rights = [...t.querySelectorAll('.mgl-net .mgl-node')].map((b) => b.getBoundingClientRect().right);
+  return [t.clientWidth, t.scrollWidth, getComputedStyle(t).overflowX, Math.max(...rights) - r.left]; }"""
+
+
+def test_on_a_phone_the_network_fits_its_width_and_a_deeper_one_scrolls_sideways(phone, app_url):
+    """QA: at 390 px the 2-16-16-1 picture was 439 px wide: its output neuron and edges were off screen."""
+    width, content, overflow, right = phone.evaluate(NET_EXTENT_JS)
+    assert content == width and right <= width and overflow == "auto", (width, content, right)
+    # columns close up only so far (MIN_COL in train_net.js): a deeper net scrolls sideways instead of being cut
+    phone.goto(f"{app_url}/?layers=8,8,8,8,8")
+    phone.wait_for_function("() => document.querySelectorAll('.mgl-train .mgl-net .mgl-node').length === 43")
+    width, content, overflow, right = phone.evaluate(NET_EXTENT_JS)
+    assert content > width and right > width and overflow == "auto", (width, content, right)
     phone.evaluate("() => { const t = document.querySelector('.mgl-train'); t.scrollLeft = t.scrollWidth; }")
-    right = phone.evaluate("() => document.querySelector('canvas.mgl-boundary').getBoundingClientRect().right")
-    assert right <= 390  # the boundary's right edge can be brought on screen
+    out = phone.evaluate("() => [...document.querySelectorAll('.mgl-net .mgl-node')].at(-1).getBoundingClientRect()")
+    assert out["x"] >= 0 and out["x"] + out["width"] <= 390  # the output neuron can be brought on screen
 
 
 def test_on_a_phone_the_boundary_and_the_curves_shrink_to_its_width(phone):

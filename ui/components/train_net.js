@@ -5,7 +5,7 @@
   const { esc, el, paint } = mg.paint;
   const NODE = 45; // neuron thumbnail side (px), as TF Playground's
   const ROW = NODE + 12; // room for the name above each box (11 px)
-  const COL = 118;
+  const COL = 118, MIN_COL = 80; // between columns' left edges: as wide as there is room for, up to COL
   // a column of more than MANY units (digits' 64 pixels) gets small squares, their names on hover: at full size
   // the picture was ~3,700 px tall and pushed the evaluation below it out of reach
   const MANY = 16, TINY = 10, TINY_ROW = 13;
@@ -16,14 +16,17 @@
     const sizes = s.sizes;
     const side = sizes.map((n) => (n > MANY ? TINY : NODE)), row = sizes.map((n) => (n > MANY ? TINY_ROW : ROW));
     const tall = Math.max(...sizes.map((n, c) => n * row[c]));
-    const W = (sizes.length - 1) * COL + NODE + 40, H = tall + 20; // room above the first row for its names
+    const zoom = parseFloat(getComputedStyle(v.net).zoom) || 1;
+    // columns closer together where the view is narrower than the picture (a phone: QA saw the output cut off)
+    const room = v.wrap.clientWidth / zoom, spread = (sizes.length - 1) * COL + NODE + 40;
+    const col = room > 0 && spread > room ? Math.max(MIN_COL, Math.floor((room - NODE - 40) / (sizes.length - 1))) : COL;
+    const W = (sizes.length - 1) * col + NODE + 40, H = tall + 20; // room above the first row for its names
     v.net.style.width = W + "px";
     v.net.style.height = H + "px";
     // the edges in one canvas, every square in another above it: an SVG line per weight cost a restyle and a
     // repaint per change, and a canvas per neuron made each (and the name over it) a compositor layer, ~80 layers
     // whose upkeep cost more of a training tab's main thread than their painting
     // backing pixels per CSS pixel: the screen's, times the page's zoom (the Graph page's 1.3), at least 1, at most 2
-    const zoom = parseFloat(getComputedStyle(v.net).zoom) || 1;
     const R = Math.max(1, Math.min(2, (window.devicePixelRatio || 1) * zoom));
     const canvas = (cls) => {
       const cv = el("canvas", cls, v.net, { width: W * R, height: H * R });
@@ -38,7 +41,7 @@
     v.scratch = document.createElement("canvas"); // one n x n picture, drawn scaled into its square
     v.thumbN = v.scratch.width = v.scratch.height = s.thumb_n || 1;
     // whole pixels: a square on a half pixel leaves a blended edge row that each repaint does not clear
-    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * COL, Math.round(14 + (tall - n * row[c]) / 2) + j * row[c]]));
+    const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [20 + c * col, Math.round(14 + (tall - n * row[c]) / 2) + j * row[c]]));
     v.pos = pos;
     v.edges = [];
     v.looks = []; // each edge's colour, width and opacity as last set
