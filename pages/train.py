@@ -46,7 +46,9 @@ with st.container():  # one slot whatever it holds, so the live view below keeps
 def _fmt(x: float | None, percent: bool = False) -> str:
     if x is None or not math.isfinite(x):
         return "—"
-    return f"{100 * x:.1f} %" if percent else f"{x:.4f}"
+    if percent:
+        return f"{100 * x:.1f} %"
+    return f"{x:.4f}" if abs(x) < 1e5 else f"{x:.3g}"  # a diverged run's 1.7e+29, not 30 digits (QA)
 
 
 def _status(tr: training.Trainer) -> None:

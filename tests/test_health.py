@@ -60,6 +60,12 @@ def test_a_healthy_step_has_no_findings_and_a_rising_loss_says_the_learning_rate
     assert any("learning rate may be too high" in f for f in diagnostics.findings(d, "tanh"))
     # four losses span 3 steps: it said "over the last 20 steps" of a run 5 steps long
     assert "The loss rose 100% over the last 3 steps instead of falling" in diagnostics.findings(d, "tanh")[0]
+    assert "instead of falling (from 1 to 2):" in diagnostics.findings(d, "tanh")[0]  # the two losses, checkable
+    m = diagnostics.Monitor()
+    for k, loss in enumerate([4e-6, 1.6e5, 3.0, 2.13]):  # QA, the dead-ReLU lesson: "The loss rose 52108585%"
+        d = m.observe(k + 1, loss, h, "relu", "")
+    said = diagnostics.findings(d, "relu")[0]
+    assert "The loss rose 532,500-fold over the last 3 steps instead of falling (from 4e-06 to 2.13):" in said, said
 
 
 def test_after_one_step_the_over_time_panels_draw_points():

@@ -1,5 +1,7 @@
 """The Train page for every task and for drawn data, driven through AppTest (one at.run() is one tick)."""
 
+import re
+
 import numpy as np
 
 from micrograd.studio import drawn
@@ -174,3 +176,16 @@ def test_a_link_with_a_task_its_dataset_lacks_says_so():
     at = app(dataset="drawn", draw="garbage")  # one warning about the drawing, not a second one contradicting it
     about = [w.value for w in at.warning if "draw" in w.value.lower()]
     assert len(about) == 1 and "drawing could not be used" in about[0], about
+
+
+def test_a_diverged_regressions_errors_are_short_numbers_not_thirty_digits():
+    """QA: sine at lr 10 said "MAE 173743157024835309943161618432.0000"."""
+    at = app(dataset="sine", steps="50", lr="10")
+    for _ in range(20):
+        if trainer(at).status == "diverged":
+            break
+        at.button(key="btn_step").click().run()
+    assert trainer(at).status == "diverged"
+    (said,) = [m for m in messages(at, "caption").splitlines() if "MAE" in m] or [messages(at, "caption")]
+    assert re.search(r"MAE (\d\.\d+e\+\d+|inf|—), RMSE", said), said
+    assert not re.search(r"\d{7}", said), said

@@ -59,6 +59,7 @@ class Diagnosis:
     diverged: str  # why the run diverged at this step, "" if it did not
     warnings: tuple[str, ...]  # every warning so far, each from the step it first appeared
     trend_steps: int = TREND_WINDOW  # the steps loss_trend spans (fewer early in a run)
+    trend_ends: tuple[float, float] = (math.nan, math.nan)  # the losses it is measured between
 
 
 def layer_grad_norms(model: MLP, params: list | None = None) -> list[float]:
@@ -283,7 +284,8 @@ class Monitor:
                 "sigmoid, fewer layers, or the scaled initialisation."
             )
         span = max(1, len(self.recent) - 1)
-        self.last = Diagnosis(step, tuple(health), self.trend(), diverged, tuple(self.warnings.values()), span)
+        ends = (self.recent[0], self.recent[-1])
+        self.last = Diagnosis(step, tuple(health), self.trend(), diverged, tuple(self.warnings.values()), span, ends)
         for key, values in (
             ("step", step),
             ("dead_units", tuple(h.dead for h in health)),
@@ -345,10 +347,13 @@ def findings(diag: Diagnosis, activation: str) -> list[str]:
             "first layers barely learn."
         )
     if diag.loss_trend > RISING:
+        # from a loss near 0 a percentage is unreadable (QA: "rose 52108585%"): a factor, and the two losses
+        rise = f"{diag.loss_trend:.0%}" if diag.loss_trend <= 10 else f"{diag.loss_trend + 1:,.0f}-fold"
+        a, b = diag.trend_ends
+        ends = f" (from {a:.3g} to {b:.3g})" if math.isfinite(a) and math.isfinite(b) else ""
         out.append(
-            f"The loss rose {diag.loss_trend:.0%} over the last {diag.trend_steps} step{'s' * (diag.trend_steps != 1)} "
-            "instead of falling: the learning "
-            "rate may be too high, so each step overshoots the minimum."
+            f"The loss rose {rise} over the last {diag.trend_steps} step{'s' * (diag.trend_steps != 1)} instead of "
+            f"falling{ends}: the learning rate may be too high, so each step overshoots the minimum."
         )
     if diag.diverged:
         out.append(diag.diverged)
