@@ -159,7 +159,10 @@ def _compare(store: RunStore, chosen: list[dict]) -> None:
         charts.append(("exp_r2", compare.r2_figure(series)))
     for col, (key, fig) in zip(st.columns(len(charts)), charts):
         col.plotly_chart(fig, key=key, config=CHART)
-    st.caption("Solid lines: training set; dotted: test set. Each run keeps one colour.")
+    said = "Solid lines: training set; dotted: test set. Each run keeps one colour."
+    if charts[0][1].layout.yaxis.range is not None:  # compare.loss_figure clipped a diverged run's losses
+        said += " The loss chart stops at 1.1× the runs' first losses, so a diverged run leaves its top: Log-scale loss shows all."
+    st.caption(said)
     only = st.toggle("Only settings that differ", key="exp_only_diff", disabled=len(chosen) < 2)
     diff = compare.config_diff([(compare.run_label(r), r["config"]) for r in chosen], only_different=only)
     shown = diff.drop(columns="differs")

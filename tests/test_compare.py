@@ -132,3 +132,18 @@ def test_sweep_trials_that_never_took_a_step_are_left_out_unless_asked_for():
     assert [r["id"] for r in compare.filter_runs(runs)] == [1, 2, 3]  # the library's default keeps all
     with pytest.raises(ValueError, match="trials must be one of trained, all, none"):
         compare.filter_runs(runs, trials="some")
+
+
+def test_the_legend_sits_under_the_plot_and_a_diverged_run_does_not_flatten_the_others():
+    """QA: three runs' legends took most of each third of the page; a diverged run's 6e11 made the rest a flat line."""
+    calm = [{"step": k, "train_loss": 1.0 / k, "test_loss": 1.2 / k} for k in range(1, 6)]
+    wild = [{"step": k, "train_loss": 0.9 * 10.0 ** (3 * k - 3), "test_loss": None} for k in range(1, 6)]
+    fig = compare.loss_figure([("calm", calm), ("wild", wild)])
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0
+    assert fig.layout.height > 320  # room for the legend's lines under the plot
+    assert tuple(fig.layout.yaxis.range) == pytest.approx(
+        (0, 1.1 * 1.2)
+    )  # the highest first loss: calm test and "clipped" in fig.layout.title.text
+    assert fig.layout.yaxis.range is not None
+    assert compare.loss_figure([("calm", calm)]).layout.yaxis.range is None  # nothing to clip: plotly's own range
+    assert compare.loss_figure([("calm", calm), ("wild", wild)], log_y=True).layout.yaxis.range is None

@@ -119,7 +119,15 @@ def _curves(
                 )
             )
     fig.update_xaxes(title="step")
-    fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=40, b=10), uirevision=title)
+    # the legend under the plot, a line per trace: at its right it took most of a third of the page (QA, 3 runs)
+    legend = dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top")
+    fig.update_layout(
+        title=title,
+        height=320 + 22 * len(fig.data),
+        legend=legend,
+        margin=dict(l=10, r=10, t=40, b=10),
+        uirevision=title,
+    )
     return fig
 
 
@@ -129,6 +137,14 @@ def loss_figure(series: Sequence[tuple[str, Sequence[dict]]], log_y: bool = Fals
     fig.update_yaxes(title="loss", type="log" if log_y else "linear")
     if log_y:
         fig.update_yaxes(**log_ticks(y for trace in fig.data for y in (trace.y or ())))
+        return fig
+    # a diverged run's 6e11 flattened every other curve to a line at 0 (QA): the linear scale keeps to the losses
+    # the runs started from; the log scale shows everything
+    finite = [[y for y in (t.y or ()) if y is not None and math.isfinite(y)] for t in fig.data]
+    top = 1.1 * max((ys[0] for ys in finite if ys), default=0.0)
+    if top > 0 and max(max(ys, default=0.0) for ys in finite) > 10 * top:
+        fig.update_yaxes(range=[0, top])
+        fig.update_layout(title="Loss (clipped)")
     return fig
 
 
