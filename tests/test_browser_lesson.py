@@ -25,6 +25,11 @@ def state(page) -> dict:
     )
 
 
+def lines(page, node: int) -> list[str]:
+    """The two lines drawn in a node's box (data ..., grad ...)."""
+    return page.evaluate(f"() => {ROOT_JS}.mgg.shown({node}).lines")
+
+
 def click(page, act: str) -> None:
     page.locator(f".mgl-bar button[data-l={act}]").click()
 
@@ -43,6 +48,12 @@ def test_step_forward_and_back_through_a_2_4_1_graph(app_url, page):
     model = config.make_model(2)
     i, _ = L.hardest_example(model, data.X_train, data.y_train, config.loss)
     les = L.lesson(model, data.X_train[i], data.y_train[i], config.loss, "neuron", data.feature_names)
+    snap_nodes = G.snapshot(model, data.X_train[i], data.y_train[i], config.loss, 0, data.feature_names).nodes
+
+    # the first step ("Given: the inputs...") opens where they are: x1 in view (QA: the view opened at the loss end)
+    x1_box = page.evaluate(f"() => {ROOT_JS}.mgg.box({next(n.id for n in snap_nodes if n.name == 'x1')})")
+    width = page.evaluate("() => document.querySelector('.mgg-canvas').clientWidth")
+    assert 0 <= x1_box["x"] and x1_box["x"] + x1_box["w"] <= width, (x1_box, width)
 
     seen = []
     for k in range(1, 5):  # forward, one neuron value at a time: each line is the engine's, nodes light up
@@ -56,12 +67,26 @@ def test_step_forward_and_back_through_a_2_4_1_graph(app_url, page):
     page.keyboard.press("ArrowLeft")
     page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonStep === '3'")
     assert state(page)["text"] == "".join(les.steps[3].lines)
+    # the picture shows only what the step has computed: the values lit so far and no gradient (QA: the forward
+    # pass showed every node's gradient already)
+    loss = next(n.id for n in snap_nodes if n.kind == "loss")
+    done, leaf = les.steps[3].ids[0], les.steps[0].ids[0]
+    assert lines(page, done)[0].startswith("data ") and lines(page, done)[0] != "data ?"
+    assert lines(page, leaf)[0] != "data ?" and lines(page, leaf)[1] == "grad ?"
+    assert lines(page, done)[1] == "grad ?" and lines(page, loss) == ["data ?", "grad ?"]
 
     # the backward pass starts at the loss with gradient 1, then steps back through the chain rule
     click(page, "bwd")
     page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonPhase === 'backward'")
     st = state(page)
     assert st["text"] == "∂L/∂L = 1 (the loss with respect to itself)"
+    assert lines(page, loss)[1] == "grad 1.0000" and lines(page, done) == [lines(page, done)[0], "grad ?"]
+    assert lines(page, done)[0] != "data ?"  # every value is known once the forward pass is done
+    click(page, "upd")
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonPhase === 'update'")
+    assert lines(page, done)[1] != "grad ?"  # the update: every gradient is known
+    click(page, "bwd")
+    page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonPhase === 'backward'")
     k = st["k"]
     click(page, "fwd")
     page.wait_for_function(f"() => {ROOT_JS}.dataset.lessonStep === '{k + 1}'")

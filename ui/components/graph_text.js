@@ -44,7 +44,8 @@
     const f = st.shown;
     if (!f) return ["", ""];
     if (st.prev) return [`Δdata ${signed(f.values[i] - st.prev.values[i])}`, `Δgrad ${signed(f.grads[i] - st.prev.grads[i])}`];
-    return [`data ${fmt(f.values[i])}`, `grad ${fmt(f.grads[i])}`];
+    const knows = mg.lessonKnows || (() => true); // the step-through shows only what its step has computed
+    return [`data ${knows(st, i, "value") ? fmt(f.values[i]) : "?"}`, `grad ${knows(st, i, "grad") ? fmt(f.grads[i]) : "?"}`];
   };
 
   mg.setStatic = function setStatic(st, header, arrays) {

@@ -225,7 +225,7 @@
     }
     for (let i = 0; i < S.n; i++) {
       if (!visible(i)) continue;
-      ctx.fillStyle = q ? colour(q[i], qmax) : "#ffffff";
+      ctx.fillStyle = q && (!mg.lessonKnows || mg.lessonKnows(st, i, st.by)) ? colour(q[i], qmax) : "#ffffff";
       ctx.fillRect(S.x[i], S.y[i], w, h);
     }
     // borders, one path per kind

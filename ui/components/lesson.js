@@ -98,22 +98,36 @@
     r.lessonStep = String(L.k);
     r.lessonFocus = String(s.f);
     r.lessonPhase = s.p;
-    if (s.f >= 0) centre(st, s.f);
+    // no focus ("Given: the inputs..."): its leftmost node, an input (QA: a small graph opened at its loss end)
+    const xs = st.static ? st.static.x : null;
+    const at = s.f >= 0 || !xs ? s.f : s.ids.reduce((a, i) => (a < 0 || xs[i] < xs[a] ? i : a), -1);
+    if (at >= 0) centre(st, at, s.f < 0);
     st.dirty = true;
   }
 
-  /* Pan so the current node is in view (zoom unchanged) when it is not. */
-  function centre(st, i) {
+  /* Pan so the current node is in view (zoom unchanged) when it is not: at the middle, or at the left edge. */
+  function centre(st, i, left = false) {
     const S = st.static;
     if (!S || i >= S.n) return;
     const w = st.canvas.clientWidth, h = st.canvas.clientHeight;
     const x = st.tx + S.x[i] * st.s, y = st.ty + S.y[i] * st.s;
     const bw = S.node[0] * st.s, bh = S.node[1] * st.s;
     if (x >= 0 && y >= 0 && x + bw <= w && y + bh <= h) return;
-    st.tx += w / 2 - (x + bw / 2);
+    st.tx += left ? 20 - x : w / 2 - (x + bw / 2);
     st.ty += h / 2 - (y + bh / 2);
     st.placed = true;
   }
+
+  /* Whether node i's value (what "value") or gradient ("grad") is known at the lesson's step, so the picture shows
+   * it: the forward pass has computed the values of the nodes lit so far (the leaves are given) and no gradient yet,
+   * the backward pass the gradients of the nodes lit so far (QA: the forward pass showed every gradient already). */
+  mg.lessonKnows = function (st, i, what) {
+    const L = st.lesson;
+    if (!L || !L.lit) return true;
+    const p = L.steps[L.k].p;
+    if (p === "update") return true;
+    return what === "grad" ? p === "backward" && L.lit.has(i) : p !== "forward" || L.lit.has(i);
+  };
 
   const LESSONS = (mg.lessons = mg.lessons || new Map()); // lesson key -> its steps, kept across updates and re-mounts
 
