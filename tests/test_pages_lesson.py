@@ -71,6 +71,12 @@ def test_predict_the_gradient_hides_one_gradient_then_checks_the_students_number
     assert any(f"= {L.num(truth)}" in c.value for c in at.code)  # the chain rule, shown after
     _, a = lesson_view(at)
     assert not np.isnan(a["grads"][-n:]).any()  # answered: the gradient is shown again
+    # QA: Check on a cleared field kept the old verdict on a number no longer there
+    at.number_input(key="g_quiz_guess").set_value(None).run()
+    at.button(key="g_quiz_check").click().run()
+    assert not at.success and not at.warning and "Type your value" in texts(at, "info")
+    _, a = lesson_view(at)
+    assert math.isnan(a["grads"][-n:][node])  # no answer: the gradient is hidden again
 
 
 @pytest.mark.parametrize("name", list(lessons.PRESETS))

@@ -252,6 +252,8 @@ def quiz(les: LS.Lesson) -> None:
         a.number_input(f"Your value of ∂L/∂{les.names[node]}", value=None, format="%.6g", key="g_quiz_guess")
         b.button("Check", key="g_quiz_check", on_click=_check)
         b.button("Another node", key="g_quiz_next", on_click=_next, args=(candidates,))
+        if ss.pop("g_quiz_empty", False):  # Check on an empty field: no verdict on a number no longer there (QA)
+            st.info("Type your value of the gradient first (a finite number, e.g. -0.25), then press Check.")
         if q["answer"] is None:
             return
         ok, msg = LS.check_prediction(q["answer"], les.grads[node])
@@ -262,8 +264,11 @@ def quiz(les: LS.Lesson) -> None:
 
 def _check() -> None:
     ss = st.session_state
-    if isinstance(ss.get("g_quiz"), dict) and ss.get("g_quiz_guess") is not None:
-        ss["g_quiz"]["answer"] = float(ss["g_quiz_guess"])
+    if not isinstance(ss.get("g_quiz"), dict):
+        return
+    guess = ss.get("g_quiz_guess")
+    ss["g_quiz"]["answer"] = None if guess is None else float(guess)
+    ss["g_quiz_empty"] = guess is None
 
 
 def _next(candidates: list[int]) -> None:
