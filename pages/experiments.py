@@ -190,8 +190,11 @@ def _manage(store: RunStore, choices: list[dict]) -> None:
     steps = run["steps"] or 0
     st.caption(f"Status **{text.md(run['status'])}** after {steps:,} step{'s' * (steps != 1)}{msg}.")
     a, b = st.columns(2)
-    a.text_input("Name", value=run["name"], key=f"exp_name_{run_id}")
-    b.text_input("Tags (comma-separated)", value=", ".join(run["tags"]), key=f"exp_tags_{run_id}")
+    # the boxes start from the store and keep what Save set (a value= beside that logged a Streamlit warning)
+    ss.setdefault(f"exp_name_{run_id}", run["name"])
+    ss.setdefault(f"exp_tags_{run_id}", ", ".join(run["tags"]))
+    a.text_input("Name", key=f"exp_name_{run_id}")
+    b.text_input("Tags (comma-separated)", key=f"exp_tags_{run_id}")
     c = st.columns(4)
     c[0].button("Save name and tags", key="exp_save", on_click=_save, args=(run_id,), width="stretch")
     c[1].button(

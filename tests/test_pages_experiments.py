@@ -88,7 +88,7 @@ def test_comparing_two_runs_overlays_their_curves_and_diffs_their_settings(db):
     assert set(at.dataframe[1].value.index) == {"layers", "steps", "seed"}
 
 
-def test_rename_and_tag_a_run(db):
+def test_rename_and_tag_a_run(db, caplog):
     seed_store(db, seeds=(1,))
     at = page()
     at.text_input(key="exp_name_1").set_value("baseline")
@@ -100,6 +100,9 @@ def test_rename_and_tag_a_run(db):
     assert at.dataframe[0].value["name"].tolist() == ["baseline"]
     assert at.text_input(key="exp_tags_1").value == "keep, small"  # what was saved, not what was typed (QA)
     assert any(" after 8 steps" in c.value for c in at.caption)
+    at.run()  # QA: the boxes set by Save and given a value= logged Streamlit's "created with a default value"
+    assert at.text_input(key="exp_name_1").value == "baseline"
+    assert "created with a default value" not in caplog.text
 
 
 def test_a_run_of_one_step_says_step_not_steps(db):
