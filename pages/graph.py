@@ -31,7 +31,7 @@ if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's st
 st.title("Computation graph")
 st.caption(
     "The real scalar graph the engine builds for **one example** through its loss: every node shows its value "
-    "(forward pass) and its gradient d loss / d node (backward pass). Train from the sidebar and watch them change."
+    "(forward pass) and its gradient d loss / d node (backward pass). Press **Start** and watch them change."
 )
 ui.show_notices()
 ui.show_run_error(ui.get_trainer())  # a diverged run says why here too, not only on the Train page

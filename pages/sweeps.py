@@ -20,6 +20,7 @@ DEFAULT_AXES = ("lr", "activation")
 EXAMPLES = {"lr": "0.01,0.1,1", "activation": "tanh,relu", "layers": "4 16 16,16", "l2": "0,0.0001,0.001"}
 EXAMPLES |= {"momentum": "0,0.9", "batch_size": "0,32", "loss": "svm,bce", "noise": "0.1:0.3:3", "seed": "1,2,3"}
 FINAL_SWEEP = ("finished", "cancelled", "failed", "interrupted")
+MANY_TRIALS = 100  # above this many trials the summary is a warning: a long queue for the workers
 REDRAW_SECONDS = 3.0  # while a sweep runs, its results (outside the progress fragment) follow at most this often
 
 if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's state and sidebar first
@@ -103,6 +104,11 @@ def _define() -> None:
         problems = spec.problems()
     if problems:
         st.error(md("This sweep cannot start: " + "; ".join(problems) + "."))
+    elif spec.size() > MANY_TRIALS:  # QA: "0.001:1:500" for lr made 1,000 trials and said it as plainly as 6
+        st.warning(
+            f"This sweep trains {spec.describe()}, with the compiled engine: a long queue for the workers. "
+            "Fewer points per range (the number after the last colon) or fewer seeds finish sooner."
+        )
     else:
         st.info(f"This sweep trains {spec.describe()}, with the compiled engine.")
     st.button("Start sweep", type="primary", disabled=bool(problems), on_click=_start, args=(spec,), key="sweep_start")

@@ -158,3 +158,12 @@ def test_every_table_shows_a_missing_value_as_a_dash_not_none(db):
         at.switch_page(name).run()
         assert not at.exception, at.exception
         assert at.dataframe and all(d.proto.placeholder == "—" for d in at.dataframe), name
+
+
+def test_a_sweep_of_many_trials_says_so_as_a_warning_and_a_small_one_as_a_note(db):
+    """QA: an lr range of 500 points made 1,000 trials, said as plainly as 6."""
+    at = page()
+    assert not at.warning and "= 6 trials" in at.info[0].value  # the default: 3 lr x 2 activations
+    at.text_input(key="sweep_values_lr").set_value("0.001:1:500").run()
+    assert "= 1,000 trials" in at.warning[0].value and "long queue" in at.warning[0].value
+    assert not at.button(key="sweep_start").disabled  # a warning, not a refusal
