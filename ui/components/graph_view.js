@@ -38,7 +38,7 @@
         <button type="button" data-act="out" title="Zoom out">−</button>
         <button type="button" data-act="in" title="Zoom in">+</button>
         <button type="button" data-act="fit" title="Show the whole graph">Fit</button>
-        <button type="button" data-act="one" title="Zoom to 100 %: labels at full size">100 %</button>
+        <button type="button" data-act="one" title="Zoom to 100 %: labels at full size">Zoom 100 %</button>
         <button type="button" data-act="colour" title="Colour nodes by their gradient or their value">colour: gradient</button>
         <span class="mgg-status"></span>
       </div>
