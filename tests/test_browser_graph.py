@@ -132,9 +132,10 @@ def test_graph_view_plays_training_without_remounting(app_url, page):
     assert int(page.evaluate(f"() => {ROOT_JS}.dataset.pictures")) > pictures + 3
     assert page.evaluate(f"() => {ROOT_JS}.__kept === true")  # the same element all along
     # the page's own Start and Pause show only where the sidebar's are out of sight: here, once it is folded
-    row = page.locator("div.st-key-mg_run_graph")
+    row = page.locator("div.st-key-mg_page_buttons_graph")
     expect(row.get_by_role("button", name="Start", include_hidden=True)).to_have_count(1)  # there, hidden
     assert not row.is_visible()
+    expect(page.get_by_test_id("stSidebar").locator(".mgl-status")).to_be_visible()  # not hidden with the row
     page.get_by_test_id("stSidebar").hover()
     page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
     expect(row.get_by_role("button", name="Start")).to_be_visible()
@@ -150,7 +151,7 @@ def test_on_a_phone_the_graph_page_has_its_own_start_and_pause_and_they_train_an
     errors = collect_errors(page)  # from here: Streamlit's own loader probes /graph/_stcore/... first (404s)
     box = sidebar_button(page, "Start").bounding_box()
     assert box is None or box["x"] + box["width"] <= 0, box  # the sidebar's Start: folded away, off the screen
-    row = page.locator("div.st-key-mg_run_graph")
+    row = page.locator("div.st-key-mg_page_buttons_graph")
     start, pause = row.get_by_role("button", name="Start"), row.get_by_role("button", name="Pause")
     expect(start).to_be_enabled()
     assert start.is_visible() and start.bounding_box()["y"] < 844  # in the first screen
