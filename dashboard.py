@@ -8,6 +8,7 @@ import streamlit as st
 
 import ui
 
+ui.keep_sticky()  # ?lesson= and ?projector= go with the person from page to page
 # projector mode (?projector=1) opens with the sidebar collapsed: the picture gets the screen, its arrow the controls
 PROJECTOR = st.query_params.get("projector") in ("1", "true", "on")
 sidebar = "collapsed" if PROJECTOR else "auto"

@@ -4,9 +4,11 @@ lesson.js exposes what it shows on ``.mgg-root`` (lessonStep, lessonSteps, lesso
 ``root.mgg.lesson.text()`` (the lines on screen), so the test reads the page, not the server.
 """
 
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from micrograd.studio.config import RunConfig
 from micrograd.views import graph as G
@@ -171,3 +173,16 @@ def test_projector_mode_on_the_train_page_hides_the_sidebar_and_enlarges_the_vie
     page.goto(f"{app_url}/graph?lesson=dead-relu&projector=1")  # the Graph page's, now from live.css too
     page.wait_for_function(f"() => {ROOT_JS}?.dataset.step", timeout=60_000)
     assert page.evaluate("() => document.body.classList.contains('mg-projector')")
+
+
+def test_a_lessons_question_and_projector_mode_stay_on_from_page_to_page(app_url, page):
+    """QA: a click on Graph in the sidebar dropped ?lesson= and ?projector=1 (a page switch drops the query)."""
+    page.goto(f"{app_url}/?lesson=dead-relu&projector=1")
+    page.locator("canvas.mgl-boundary").wait_for(timeout=60_000)
+    page.get_by_test_id("stExpandSidebarButton").click()  # projector mode folds the sidebar
+    for name in ("Graph", "Train"):
+        page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
+        page.wait_for_url(re.compile(r"/graph\?" if name == "Graph" else r"/\?"), timeout=60_000)
+        expect(page.get_by_text(re.compile(r"^Lesson: "))).to_be_visible(timeout=60_000)  # the question is there
+        assert "lesson=dead-relu" in page.url and "projector=1" in page.url, page.url
+        assert page.evaluate("() => document.body.classList.contains('mg-projector')"), name

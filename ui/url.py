@@ -196,3 +196,18 @@ def write_url() -> None:
         st.query_params["draw"] = drawing
     elif not drawing and "draw" in st.query_params:
         del st.query_params["draw"]
+
+
+STICKY = ("lesson", "projector")  # no settings, but part of how a class sees the app
+
+
+def keep_sticky() -> None:
+    """Keep a lesson's question and projector mode on from page to page (QA): a page switch drops the query
+    parameters; write_url puts the settings back from the widgets, this puts these back from the session. A new
+    visit (a reload of an edited link) starts a new session, so taking one off the link still turns it off."""
+    ss = st.session_state
+    for key in STICKY:
+        if key in st.query_params:
+            ss[f"url_{key}"] = st.query_params[key]
+        elif ss.get(f"url_{key}") is not None:
+            st.query_params[key] = ss[f"url_{key}"]
