@@ -382,6 +382,8 @@ def live(opts: Options) -> None:
         replay = lesson_ui.replaying()
         state = f"replaying run #{replay.run_id}" if replay else ui.run_state(tr)
         budget = f"a budget of {tr.config.steps:,} steps" if tr.config.steps else NO_BUDGET
+        if state == "finished":  # Start is off: say what turns it on (QA: a lesson's "switch the loss" did nothing)
+            budget += " (raise it, tick No budget or press Reset to train on)"
         # the step on screen is the view's (its frames play a little behind the trainer) and the sidebar's
         st.caption(f"**{state}** · {budget} · {len(s)} snapshot{'s' * (len(s) != 1)} of this run")
         # only the open tab is drawn: a closed tab's element goes away, so it gets its static part when opened again

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from micrograd.nn import MLP
+from micrograd.studio.config import RunConfig
+from micrograd.studio.trainer import Trainer
 from micrograd.views import graph as G
 from micrograd.views import series as S
 from tests.test_graph import X, Y, small
@@ -177,3 +179,14 @@ def test_take_snapshot_ignores_anything_but_a_series():
     s = S.SnapshotSeries(every=3)
     tr.step_count = 1
     assert not S.take_snapshot(s, tr) and S.take_snapshot(s, tr, force=True) and len(s) == 1
+
+
+def test_a_loss_changed_at_the_same_step_gets_its_own_snapshot():
+    """QA: the mse-vs-svm lesson's "switch the loss to SVM" left the finished run's MSE graph on the Graph page."""
+    tr = Trainer(RunConfig(samples=20, layers=[3], loss="mse", steps=2))
+    tr.run()
+    s = S.SnapshotSeries()
+    assert s.take(tr, force=True) and s.snapshots[-1].loss_name == "mse"
+    assert not s.take(tr, force=True)  # the same step, example and loss: nothing new
+    tr.update(loss="svm")
+    assert s.take(tr, force=True) and s.snapshots[-1].loss_name == "svm"

@@ -151,7 +151,8 @@ class SnapshotSeries:
             self.clear()
             self._trainer_id = id(trainer)
         else:
-            same = [k for k, t in enumerate(self._taken) if t.step == step and t.x == x and t.y == y]
+            loss = trainer.config.loss  # a loss changed at the same step is another graph (QA: MSE stayed shown)
+            same = [k for k, t in enumerate(self._taken) if (t.step, t.x, t.y, t.loss) == (step, x, y, loss)]
             if same and same[0] == len(self._taken) - 1:
                 return False
             if same:  # an example chosen again at this step: its snapshot becomes the newest (the one shown)
