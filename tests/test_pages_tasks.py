@@ -189,3 +189,18 @@ def test_a_diverged_regressions_errors_are_short_numbers_not_thirty_digits():
     (said,) = [m for m in messages(at, "caption").splitlines() if "MAE" in m] or [messages(at, "caption")]
     assert re.search(r"MAE (\d\.\d+e\+\d+|inf|—), RMSE", said), said
     assert not re.search(r"\d{7}", said), said
+
+
+def test_a_built_in_dataset_picked_after_a_drawing_gets_its_test_set_back_and_says_so():
+    """QA: moons after a drawing kept the drawing's test fraction 0: "Test loss —", "Test accuracy —"."""
+    at = app()
+    for k, v in drawn_widgets(blobs_drawing(), "svm").items():
+        if k not in ("w_task", "w_loss"):
+            at.session_state[k] = v
+    at.run()
+    assert trainer(at).dataset.name == "drawn" and at.session_state["w_test_fraction"] == 0.0
+    at.selectbox(key="w_dataset").set_value("moons").run()
+    assert not at.exception, at.exception
+    tr = trainer(at)
+    assert tr.dataset.name == "moons" and at.session_state["w_test_fraction"] == 0.2 and len(tr.dataset.y_test) > 0
+    assert "Back to moons after drawing" in messages(at, "info") + messages(at, "success") + messages(at, "warning")

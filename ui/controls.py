@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from micrograd.studio import config
 from micrograd.studio import trainer as training
 from micrograd.studio.config import OWN_DATA, ConfigError
 from micrograd.studio.datasets import DataError
@@ -75,9 +76,17 @@ def new_data() -> None:
 
 
 def on_dataset_change() -> None:
-    """A new dataset starts from its own default size and noise."""
+    """A new dataset starts from its own default size and noise; one picked after a drawing gets its test set back."""
     ss = st.session_state
-    ss.update(dataset_defaults(ss["w_dataset"]))
+    name = ss["w_dataset"]
+    defaults = dataset_defaults(name)
+    ss.update(defaults)
+    if defaults and ss.get("drawing") and ss.get("w_test_fraction") == 0.0:  # a drawing trains on every point
+        ss["w_test_fraction"] = config.build({"dataset": name}).effective("test_fraction")
+        ss.setdefault("notices", []).append(
+            f"Back to {name} after drawing: its test set is back (test fraction {ss['w_test_fraction']:g}). The "
+            "loss and the learning rate stay as the drawing left them; Use preset settings gives the dataset's own."
+        )
 
 
 def _clock(tr: training.Trainer, speed: float, now: float) -> dict:
