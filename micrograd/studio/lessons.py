@@ -41,7 +41,15 @@ _ALL = (
     Preset(
         "dead-relu",
         "dead ReLU units",
-        {"dataset": "moons", "layers": "16-16", "activation": "relu", "lr": "10", "steps": "100"},
+        # a constant rate: the question is about learning rate 10, which a linear schedule would lower each step (QA)
+        {
+            "dataset": "moons",
+            "layers": "16-16",
+            "activation": "relu",
+            "lr": "10",
+            "schedule": "constant",
+            "steps": "100",
+        },
         "Train a few steps at learning rate 10 and read the diagnostics: units die. Step through the backward pass "
         "of a dead unit: where does the gradient stop, and why can it never come back?",
     ),
@@ -62,7 +70,15 @@ _ALL = (
     Preset(
         "lr-too-high",
         "learning rate too high",
-        {"dataset": "moons", "layers": "16", "activation": "tanh", "loss": "mse", "lr": "10", "steps": "100"},
+        {
+            "dataset": "moons",
+            "layers": "16",
+            "activation": "tanh",
+            "loss": "mse",
+            "lr": "10",
+            "schedule": "constant",
+            "steps": "100",
+        },
         "Train and watch the loss jump instead of falling. Step through the update line: how far does one step move "
         "a weight when the learning rate is 10, compared with the size of the weights?",
     ),
