@@ -28,7 +28,9 @@ _ALL = (
         "one-neuron",
         "one neuron, as in the video",
         {"dataset": "gauss", "layers": "none", "loss": "svm", "lr": "0.1", "steps": "100", "engine": "scalar"},
-        "One neuron computes w1·x1 + w2·x2 + b. Step through one training step: which number decides how much "
+        # with the names the graph uses (QA: "w1" named nothing on screen)
+        "One neuron computes w1·x1 + w2·x2 + b; on the graph w1, w2 and b are layers.0.weight.0.0, "
+        "layers.0.weight.0.1 and layers.0.bias.0. Step through one training step: which number decides how much "
         "∂L/∂w1 is, and why is it the input x1?",
     ),
     Preset(

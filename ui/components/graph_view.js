@@ -142,11 +142,11 @@
     st.tx = (w - gw * st.s) / 2;
     st.ty = (h - gh * st.s) / 2;
     if (!st.placed && S.n <= SMALL && st.s < READABLE) {
-      // a small graph opens with readable labels, its loss end in view (pan or Fit for the rest)
+      // a small graph opens with readable labels at its start, the inputs and weights the forward pass reads first
+      // (QA: it opened at the loss end, x1, x2 and the weights out of sight); pan or Fit for the rest
       st.s = READABLE;
-      const last = S.n - 1;
-      st.tx = w - 10 - (S.x[last] + S.node[0]) * st.s;
-      st.ty = h / 2 - (S.y[last] + S.node[1] / 2) * st.s;
+      st.tx = 10 - Math.min(...S.x) * st.s;
+      st.ty = (h - gh * st.s) / 2;
     }
     st.placed = st.canvas.clientWidth > 1;
     st.dirty = true;
