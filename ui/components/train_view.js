@@ -316,7 +316,7 @@
     const s = v.static, p = s.points, f = v.frame || {};
     const feats = p.features
       ? s.feature_names.map((n, i) => `${esc(n)} = ${fmt(p.features[k][i])}`).join(", ")
-      : `${esc(s.x_name)} = ${fmt(p.x[k])}` + (s.y_index !== null ? `, ${esc(s.y_name)} = ${fmt(p.y[k])}` : "");
+      : `${esc(s.x_name)} = ${fmt(p.x[k])}` + (s.y_index !== null ? `; ${esc(s.y_name)} = ${fmt(p.y[k])}` : ""); // "; ": a name may say ", standardised"
     const which = k < p.n_train ? `training point ${k}` : `test point ${k - p.n_train}`;
     let what;
     if (s.task === "multiclass") {
