@@ -95,7 +95,8 @@ def choose_example(s: S.SnapshotSeries) -> str:
             return f"Training point {i} does not exist: the training set has points 0 to {n - 1}. Pick one in range."
         s.set_example(index=int(i))
         x = d.X_train[int(i)]
-        coords = ", ".join(f"{a} = {v:.3f}" for a, v in zip(names, x))
+        # a tiny negative coordinate rounds to 0.000, not -0.000 (QA: the spiral's centre beside the header's 0)
+        coords = ", ".join(f"{a} = {f'{v:.3f}'.replace('-0.000', '0.000')}" for a, v in zip(names, x))
         st.caption(text.md(f"{coords}; {lesson_ui.label_text(d, d.y_train[int(i)])}"))  # feature, class names
         return ""
     a, b = st.columns([3, 1])
