@@ -149,6 +149,11 @@ mg.Player = class {
     this.skipped += buf.length - 1;
     this.showNow(buf[buf.length - 1]);
   }
+  /* Pause before the server has confirmed Start: the steps buffered ahead are not the trainer's yet; the picture
+   * on screen stays until the server says where it stopped. */
+  dropBuffered() {
+    this.buf = [];
+  }
   destroy() {
     cancelAnimationFrame(this.raf);
     document.removeEventListener("visibilitychange", this.onVisible);

@@ -354,7 +354,7 @@
       v.status = { ...st, state: "paused" };
       v.pauseSaid = true; // until the server's paused update: a tick's update already on its way still says running
       // steps played ahead of the server (Start) are not yet the trainer's: stay until it says where it stopped
-      v.played ? (v.player.buf.length = 0) : v.player.jumpToNewest();
+      v.played ? v.player.dropBuffered() : v.player.jumpToNewest();
     } else return;
     head(v);
   }
