@@ -10,7 +10,7 @@ import ui
 
 ui.keep_sticky()  # ?lesson= and ?projector= go with the person from page to page
 # projector mode (?projector=1) opens with the sidebar collapsed: the picture gets the screen, its arrow the controls
-PROJECTOR = st.query_params.get("projector") in ("1", "true", "on")
+PROJECTOR = ui.projector()
 sidebar = "collapsed" if PROJECTOR else "auto"
 st.set_page_config(page_title="micrograd studio", page_icon="🧠", layout="wide", initial_sidebar_state=sidebar)
 

@@ -95,7 +95,7 @@ from ui.session import (
 )
 from ui.sidebar import sidebar
 from ui.uploads import check_loaded, mismatch_note, on_csv_upload, on_weights_upload
-from ui.url import keep_sticky, read_url, url_of, write_url
+from ui.url import keep_sticky, projector, read_url, url_of, write_url
 
 one_blas_thread()  # once per server process: the live trainer's small matrices run faster on one BLAS thread
 
@@ -167,4 +167,5 @@ __all__ = [
     "widgets_for",
     "write_url",
     "keep_sticky",
+    "projector",
 ]

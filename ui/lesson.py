@@ -18,6 +18,7 @@ from micrograd.views import series as S
 from micrograd.views import text
 from ui.session import get_trainer, is_running
 from ui.store import run_store
+from ui.url import projector
 
 GRAN_TITLES = {
     "node": "every scalar node",
@@ -293,7 +294,7 @@ def preset_banner() -> bool:
             changed = _changed(p)
             differs = f" This run's settings differ from the lesson's: {'; '.join(changed)}." if changed else ""
             st.info(text.md(f"Lesson: {p.title}. {p.question}{differs}"), icon=":material/school:")
-    return params.get("projector") in ("1", "true", "on")
+    return projector()
 
 
 def _changed(p: lessons.Preset) -> list[str]:

@@ -201,6 +201,11 @@ def write_url() -> None:
 STICKY = ("lesson", "projector")  # no settings, but part of how a class sees the app
 
 
+def projector() -> bool:
+    """Projector mode: the link says ?projector=1 (or true, on)."""
+    return st.query_params.get("projector") in ("1", "true", "on")
+
+
 def keep_sticky() -> None:
     """Keep a lesson's question and projector mode on from page to page (QA): a page switch drops the query
     parameters; write_url puts the settings back from the widgets, this puts these back from the session. A new
