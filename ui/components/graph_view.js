@@ -398,7 +398,8 @@
   }
 
   mg.mount = function (component) {
-    const { data, parentElement, setTriggerValue } = component;
+    const { data, parentElement } = component;
+    const setTriggerValue = globalThis.mgNav.guard(component.setTriggerValue, parentElement); // see nav.js
     let st = STATES.get(parentElement);
     if (!st) {
       st = { s: 1, tx: 0, ty: 0, by: "grad", queue: [], lastSeq: -1, pictures: 0, selected: -1, highlight: new Set() };

@@ -39,7 +39,7 @@ def _library():
     js = (
         "\n".join(
             (HERE / n).read_text(encoding="utf-8")
-            for n in ("graph_codec.js", "graph_text.js", "graph_view.js", "lesson.js")
+            for n in ("nav.js", "graph_codec.js", "graph_text.js", "graph_view.js", "lesson.js")
         )
         + LIB_JS
     )

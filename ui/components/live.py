@@ -26,6 +26,7 @@ import streamlit as st
 
 HERE = Path(__file__).parent
 LIBRARY = [
+    "nav.js",
     "player.js",
     "paint.js",
     "tab.js",

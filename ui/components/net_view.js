@@ -71,7 +71,8 @@
     head(v);
   }
 
-  mg.views.net = function ({ data, parentElement, setTriggerValue }) {
+  mg.views.net = function ({ data, parentElement, setTriggerValue: set }) {
+    const setTriggerValue = globalThis.mgNav.guard(set, parentElement); // not while leaving for another page
     let v = mg.states.get(parentElement);
     if (!v) {
       v = build(parentElement);

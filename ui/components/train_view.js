@@ -409,7 +409,8 @@
   /* What draw.js needs of this view. */
   mg.trainView = { B, PAD, toPx, fromPx, pointColour, redraw: (v) => v.player.last && show(v, v.player.last) };
 
-  mg.views.train = function ({ data, parentElement, setTriggerValue }) {
+  mg.views.train = function ({ data, parentElement, setTriggerValue: set }) {
+    const setTriggerValue = globalThis.mgNav.guard(set, parentElement); // not while leaving for another page
     let v = mg.states.get(parentElement);
     if (!v) {
       v = build(parentElement);
@@ -440,8 +441,7 @@
     v.rest = () => setTriggerValue("rest", true); // a first screen (ui.session.first_screen) asks for the rest
     const got = (u) => (apply(v, u), mg.tab.note(u, setTriggerValue), u.rest && requestAnimationFrame(v.rest));
     mg.receive(v, data, got, "live view"); // rest: on the frame after the player's, which draws the picture
-    return () => {
-      // the element left the page (mg.mount's release): stop playing and forget it; safe to run twice
+    return () => {  // the element left the page (mg.mount's release): stop playing and forget it; safe to run twice
       v.player.destroy();
       mg.bus.removeEventListener("control", v.onControl);
       if (mg.states.get(parentElement) === v) mg.states.delete(parentElement);
