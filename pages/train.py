@@ -1,7 +1,5 @@
 """Train page (the landing page): live metrics, loss and accuracy curves, decision boundary, weights in and out."""
 
-import math
-
 import numpy as np
 import streamlit as st
 
@@ -43,14 +41,6 @@ with st.container():  # one slot whatever it holds, so the live view below keeps
         st.warning(text.md(recorder.error))
 
 
-def _fmt(x: float | None, percent: bool = False) -> str:
-    if x is None or not math.isfinite(x):
-        return "—"
-    if percent:
-        return f"{100 * x:.1f} %"
-    return f"{x:.4f}" if abs(x) < 1e5 else f"{x:.3g}"  # a diverged run's 1.7e+29, not 30 digits (QA)
-
-
 def _status(tr: training.Trainer) -> None:
     shown = ui.show_run_error(tr)  # diverged or failed: why, and Reset
     if not shown and tr.status == training.FINISHED:
@@ -58,8 +48,8 @@ def _status(tr: training.Trainer) -> None:
         tested = len(tr.dataset.y_test) > 0  # drawn points and CSV files may have no test set: nothing to say of it
         regression = classes.task_of(tr.dataset) == "regression"
         key, name, percent = ("r2", "R²", False) if regression else ("accuracy", "accuracy", True)
-        score = f"Train {name} {_fmt(last.get(f'train_{key}'), percent)}"
-        score += f", test {name} {_fmt(last.get(f'test_{key}'), percent)}" if tested else ""
+        score = f"Train {name} {curves.metric_text(last.get(f'train_{key}'), percent)}"
+        score += f", test {name} {curves.metric_text(last.get(f'test_{key}'), percent)}" if tested else ""
         st.success(f"Finished {tr.step_count} steps. {score}.")
         if tr.has_budget and tr.step_count > tr.config.steps:  # No budget unticked past the budget
             st.info(f"The step budget is {tr.config.steps:,}: raise it, or tick No budget, to train on.")
@@ -186,7 +176,9 @@ def _evaluation(tr: training.Trainer) -> None:
         err = classes.unscale(out, scaling) - classes.targets(y, scaling)
         name = text.md(d.class_names[0]) if d.class_names else "the target"
         mae, rmse = float(np.mean(np.abs(err))), float(np.sqrt(np.mean(err**2)))
-        st.caption(f"On the {which} set, in the units of {name}: MAE {_fmt(mae)}, RMSE {_fmt(rmse)}.")
+        st.caption(
+            f"On the {which} set, in the units of {name}: MAE {curves.metric_text(mae)}, RMSE {curves.metric_text(rmse)}."
+        )
 
 
 @st.fragment(run_every=ui.TICK_SECONDS if ui.is_running() else None)

@@ -142,7 +142,7 @@ def test_graph_view_plays_training_without_remounting(app_url, page):
     assert not errors, errors
 
 
-def test_on_a_phone_the_graph_page_has_its_own_start_and_pause_and_they_train_and_stop(app_url, browser):
+def test_on_a_phone_the_graph_page_has_its_own_run_buttons_and_they_train_stop_step_and_reset(app_url, browser):
     """The sidebar, and its Start, is folded away on a phone; the Graph page said "Train from the sidebar" (QA)."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
@@ -168,6 +168,11 @@ def test_on_a_phone_the_graph_page_has_its_own_start_and_pause_and_they_train_an
     shown = page.evaluate(f"() => +{ROOT_JS}.dataset.step")
     page.wait_for_timeout(1500)
     assert page.evaluate(f"() => +{ROOT_JS}.dataset.step") == shown  # stopped: no step since
+    row.get_by_role("button", name="Step").tap()  # Step and Reset are there too (a diverged run says "press Reset")
+    page.wait_for_function(f"() => +{ROOT_JS}.dataset.step === {shown + 1}", timeout=60_000)
+    row.get_by_role("button", name="Reset").tap()
+    page.wait_for_function(f"() => +{ROOT_JS}.dataset.step === 0", timeout=60_000)
+    expect(start).to_be_enabled()
     assert not errors, errors
     context.close()
 

@@ -47,3 +47,18 @@ def test_new_points_keep_both_ends_and_send_only_what_is_new():
     assert curves.new_points(history, 5000, "binary") is None
     later = curves.new_points(history, 4990, "binary")[0]["step"]
     assert later[-1] == 5000 and all(s > 4990 for s in later)
+
+
+def test_metric_text_writes_a_metric_for_a_sentence():
+    assert [curves.metric_text(v) for v in (None, math.nan, math.inf, 0.0, 0.123456, -2.5)] == [
+        "—",
+        "—",
+        "—",
+        "0",
+        "0.1235",
+        "-2.5000",
+    ]
+    assert curves.metric_text(1.7e29) == "1.700e+29"  # a diverged run's error: not thirty digits (QA)
+    assert curves.metric_text(2e-5) == "2.000e-05"  # small, but not 0.0000
+    assert curves.metric_text(0.875, percent=True) == "87.5 %"
+    assert curves.metric_text(None, percent=True) == "—"

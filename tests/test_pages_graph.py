@@ -348,3 +348,21 @@ def test_a_regression_example_says_its_target_in_both_units():
     assert said in texts(at, "caption")  # the Train page's tooltip says the data's units; this said only 1.714
     at.radio(key="g_source").set_value("typed").run()
     assert [w.label for w in at.number_input if w.key == "g_target_0"] == ["Target y (standardised)"]
+
+
+def test_the_graph_pages_own_step_and_reset_do_what_the_sidebars_do():
+    """The row a phone or a folded sidebar shows (ui.page_run_buttons): a diverged run says "press Reset" (QA)."""
+    at = page("graph", layers="4", steps="50")
+    first = at.session_state["trainer"]
+    weights = [p.data for p in first.model.parameters()]
+    at.button(key="graph_step_btn").click().run()
+    assert not at.exception, at.exception
+    assert first.step_count == 1 and not at.session_state["running"]
+    header, _ = shown(at)
+    assert header["steps"][-1] == 1  # the graph shows the step just taken
+    at.button(key="graph_reset_btn").click().run()
+    tr = at.session_state["trainer"]
+    assert tr is not first and tr.step_count == 0
+    assert [p.data for p in tr.model.parameters()] == weights  # re-initialised from the same seed
+    assert shown(at)[0]["steps"][-1] == 0
+    assert at.button(key="graph_start_btn").disabled is False and at.button(key="graph_pause_btn").disabled

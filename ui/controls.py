@@ -180,10 +180,13 @@ def run_controls(live: bool = True) -> None:
 
 
 def page_run_buttons(page: str) -> None:
-    """Start and Pause on the page itself, for where the sidebar's are out of sight: live.css shows the row (keyed
-    mg_page_buttons_<page>: a page that uses it needs its own rule there) only on a narrow screen (Streamlit folds
-    the sidebar away there), with a folded sidebar, or in projector mode. They do what the sidebar's do."""
+    """Start, Pause, Step and Reset on the page itself, for where the sidebar's are out of sight: live.css shows the
+    row (keyed mg_page_buttons_<page>: a page that uses it needs its own rule there) only on a narrow screen
+    (Streamlit folds the sidebar away there), with a folded sidebar, or in projector mode. They do what the
+    sidebar's do (a diverged run's message says "press Reset": QA found no Reset on a phone's Graph page)."""
     tr, running = get_trainer(), is_running()
     with st.container(key=f"mg_page_buttons_{page}", horizontal=True, gap="small"):
         st.button("Start", key=f"{page}_start_btn", on_click=start, disabled=running or tr.done, type="primary")
         st.button("Pause", key=f"{page}_pause_btn", on_click=pause, disabled=not running)
+        st.button("Step", key=f"{page}_step_btn", on_click=step_once, disabled=tr.done)
+        st.button("Reset", key=f"{page}_reset_btn", on_click=reset)

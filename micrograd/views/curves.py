@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from micrograd.views.dot import format_number
+
 MAX_NEW_METRICS = 200  # metric points per update at most (downsampled beyond)
 MAX_CURVE_POINTS = 1000  # points of a full history sent on a (re)mount
 
@@ -24,6 +26,15 @@ def curve_stride(n: int) -> int:
 def finite(v: Any) -> float | None:
     """v as a float, or None when it is None, NaN or infinite."""
     return float(v) if v is not None and math.isfinite(v) else None
+
+
+def metric_text(v: Any, percent: bool = False) -> str:
+    """A metric in a sentence: a dash when there is none (or it is not finite), a percentage, or a number as the
+    graph labels write it (a diverged run's 1.700e+29, not 30 digits; QA)."""
+    x = finite(v)
+    if x is None:
+        return "—"
+    return f"{100 * x:.1f} %" if percent else format_number(x)
 
 
 def columns(rows: Sequence[dict], task: str) -> dict:
