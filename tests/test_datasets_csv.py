@@ -185,6 +185,13 @@ def test_csv_other_bad_input(tmp_path) -> None:
     said = csv_error(b"a,b\n1,2\n3,4,5\n6,7\n8,9\n")
     # in the file's own terms, not pandas' ("Error tokenizing data. C error: Expected 2 fields in line 3, saw 3")
     assert "not a well-formed CSV: row 3 has 3 cells, but the first row has 2" in said and "tokenizing" not in said
+    # several such rows: the first three by number and how many more, not one per attempt (QA)
+    said = csv_error(b"a,b\n1,2\n3,4,5\n6,7\n8,9,1,2\n" + b"1,2,3\n" * 5 + b'"x,y",2\n')
+    assert (
+        "rows 3 (3 cells), 5 (4 cells), 6 (3 cells) and 4 more have more cells than the first row, which has 2" in said
+    )
+    said = csv_error(b"a;b\n1;2\n3;4;5\n6;7;8\n")  # semicolons, two rows
+    assert "rows 3 (3 cells) and 4 (3 cells) have more cells than the first row, which has 2" in said
     said = csv_error(b'a,b\n1,2\n3,"4\n5,6\n7,8\n')  # a quote opened in row 3 runs to the end of the file
     assert "row 3 opens a quote that is never closed" in said and "tokenizing" not in said
     # a blank first line: pandas raised EmptyDataError, past every message (review)

@@ -111,6 +111,20 @@ def _header_cells(first: str, sep: str) -> list[str]:
     return cells
 
 
+def _ragged(text: str, sep: str, width: int, named: int = 3) -> str:
+    """Which rows have more cells than the first row's width, the first few by number: a file with several such
+    rows was fixed one error message at a time (QA)."""
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    wide = [(rows.line_num, len(r)) for r in rows if len(r) > width]
+    if not wide:  # pandas saw one, but csv reads quotes differently: say what pandas said
+        return f"a row has more cells than the first row, which has {width}"
+    (line, n), more = wide[0], len(wide) - named
+    if len(wide) == 1:
+        return f"row {line} has {n} cells, but the first row has {width}"
+    listed = [f"{line} ({n} cells)" for line, n in wide[:named]] + ([f"{more} more"] if more > 0 else [])
+    return f"rows {', '.join(listed[:-1])} and {listed[-1]} have more cells than the first row, which has {width}"
+
+
 def _read_table(file: object, min_columns: int = 2) -> tuple[list[str], Any]:
     """(header, cells): the validated header and a DataFrame of stripped strings, one row per data line.
 
@@ -137,7 +151,7 @@ def _read_table(file: object, min_columns: int = 2) -> tuple[list[str], Any]:
                 f"the file is not a well-formed CSV: row {int(quote[1]) + 1} opens a quote that is never closed; "
                 "close it, or remove it"
             ) from e
-        what = f"row {ragged[2]} has {ragged[3]} cells, but the first row has {ragged[1]}" if ragged else str(e).strip()
+        what = _ragged(text, sep, int(ragged[1])) if ragged else str(e).strip()
         raise DataError(
             f"the file is not a well-formed CSV: {what}; every row needs as many cells as the header"
         ) from e
