@@ -143,6 +143,26 @@ def upload_csv(at, labels) -> None:
     assert not at.exception, at.exception
 
 
+def test_classes_after_a_regression_get_back_the_rates_regression_lowered():
+    """QA: a classification CSV after a regression one kept lr 0.01 and barely trained."""
+    at = app(steps="30")
+    upload_csv(at, [f"{v:.3f}" for v in np.linspace(-2, 2, 60)])
+    assert trainer(at).config.task == "regression" and trainer(at).config.lr == 0.01
+    rows = b"".join(b"%d,%d,%s\n" % (i, -i, b"ab"[i % 2 : i % 2 + 1]) for i in range(40))
+    uploader = at.file_uploader(key=f"csv_upload_{at.session_state['uploads']}")  # the next file, as a person picks
+    uploader.set_value(("classes.csv", b"u,v,y\n" + rows, "text/csv")).run()
+    tr = trainer(at)
+    assert tr.config.task == "binary" and (tr.config.lr, tr.config.lr_end) == (1.0, 0.1), messages(at, "error")
+    said = "Classification again: learning rate 0.01 → 1, end learning rate 0.001 → 0.1, the rates before regression"
+    assert said in messages(at, "info")
+    at = app(steps="30")  # a rate the user set in regression is theirs: kept
+    at.selectbox(key="w_dataset").set_value("sine").run()
+    at.select_slider(key="w_lr").set_value(0.03).run()
+    at.selectbox(key="w_dataset").set_value("moons").run()
+    assert trainer(at).config.task == "binary" and trainer(at).config.lr == 0.03
+    assert "Classification again" not in messages(at, "info")
+
+
 def test_an_uploaded_csv_gets_the_task_of_its_label_column():
     at = app(steps="30")
     upload_csv(at, [f"{v:.3f}" for v in np.linspace(-2, 2, 60)])  # 60 distinct numbers: regression

@@ -31,6 +31,8 @@ from ui.options import (
 from ui.store import open_run_store
 from ui.url import read_url
 
+RATES_BEFORE_REGRESSION = "rates_before_regression"  # (lr, lr_end) as they were before fit_task lowered them
+
 
 def fit_loss() -> None:
     """Keep the loss widget on a loss of the chosen task (the task's default when the old one does not fit)."""
@@ -48,13 +50,14 @@ def fit_task(before: str | None) -> None:
     """
     ss = st.session_state
     fit_loss()
-    if (
-        ss.get("w_task", "binary") != "regression"
-        or before == "regression"
-        or float(ss.get("w_lr", 0)) <= REGRESSION_LR
-    ):
+    task = ss.get("w_task", "binary")
+    if before == "regression" and task != "regression":
+        _restore_rates(ss.pop(RATES_BEFORE_REGRESSION, None))
+        return
+    if task != "regression" or before == "regression" or float(ss.get("w_lr", 0)) <= REGRESSION_LR:
         return
     old, old_end = ss["w_lr"], ss.get("w_lr_end")
+    ss[RATES_BEFORE_REGRESSION] = (old, old_end)
     ss["w_lr"] = REGRESSION_LR
     end = ""
     if old_end is not None and old_end > REGRESSION_LR_END:
@@ -64,6 +67,24 @@ def fit_task(before: str | None) -> None:
         f"Regression: learning rate {old:g} → {REGRESSION_LR:g}{end}. The squared error of a regression diverges "
         f"within a few steps at the rates that train classifiers; raise it again in Training if you like, or press "
         f"Use preset settings."
+    )
+
+
+def _restore_rates(rates: tuple | None) -> None:
+    """Leaving regression: the rates fit_task lowered come back, unless the user has set others since (QA: a
+    classification CSV after a regression one kept 0.03 and barely trained)."""
+    ss = st.session_state
+    if rates is None or float(ss.get("w_lr", 0)) != REGRESSION_LR:
+        return
+    old, old_end = rates
+    ss["w_lr"] = old
+    end = ""
+    if old_end is not None and ss.get("w_lr_end") == REGRESSION_LR_END:
+        ss["w_lr_end"] = old_end
+        end = f", end learning rate {REGRESSION_LR_END:g} → {old_end:g}"
+    ss.setdefault("notices", []).append(
+        f"Classification again: learning rate {REGRESSION_LR:g} → {old:g}{end}, the rates before regression lowered "
+        "them."
     )
 
 
