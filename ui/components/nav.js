@@ -16,6 +16,7 @@
   document.addEventListener(
     "click",
     (e) => {
+      if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return; // a new tab or window: we stay
       const a = e.target instanceof Element ? e.target.closest(LINKS) : null;
       if (a && new URL(a.href, location.href).pathname !== location.pathname) {
         nav.from = location.pathname;
