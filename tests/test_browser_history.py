@@ -58,7 +58,7 @@ def test_a_trigger_held_for_a_page_switch_that_never_came_is_still_sent(app_url,
     page.goto(f"{app_url}/?dataset=xor&steps=60")
     wait_for_app(page)
     # a click on a link whose switch the server never made, 7 s ago: the hold ends 3 s from now
-    page.evaluate("() => Object.assign(globalThis.mgNav, { from: location.pathname, at: performance.now() - 7000 })")
+    page.evaluate("() => Object.assign(globalThis.mgNav, { to: '/never', at: performance.now() - 7000 })")
     page.evaluate(CLICK_THEN_TRIGGER, ["", "pick", 3])  # a click on training point 3
     page.wait_for_timeout(1500)
     said = page.get_by_text("The Graph page traces training point 3.")
