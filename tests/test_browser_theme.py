@@ -154,13 +154,16 @@ def test_on_a_phone_the_boundary_and_the_curves_shrink_to_its_width(phone):
     assert all(abs(b["ratio"] - b["own"]) < 0.02 for b in boxes), boxes  # scaled, not squeezed
 
 
-def test_on_a_phone_the_view_has_start_and_pause_and_they_train_and_stop(phone):
-    """QA: on a phone Streamlit folds the sidebar away, Start with it, while the page says "then press Start"."""
+def test_on_a_phone_the_view_has_its_run_buttons_and_they_train_stop_step_and_reset(phone):
+    """QA: on a phone Streamlit folds the sidebar away, Start with it, while the page says "then press Start"; and a
+    finished run had no Reset there."""
     box = phone.get_by_test_id("stSidebar").get_by_role("button", name="Start").bounding_box()
     assert box is None or box["x"] + box["width"] <= 0, box  # the sidebar's Start: folded away, off the screen
     buttons = phone.locator(".mgl-train .mgl-run button")
-    expect(buttons).to_have_count(2)
-    start, pause = buttons.all()
+    expect(buttons).to_have_count(4)
+    start, pause, step_button, reset = buttons.all()
+    assert [b.inner_text() for b in buttons.all()] == ["Start", "Pause", "Step", "Reset"]
+    assert all(b.bounding_box()["x"] + b.bounding_box()["width"] <= 390 for b in buttons.all())  # in one row, on screen
     expect(start).to_be_enabled()  # once the view has the run's state
     assert start.is_visible() and pause.is_disabled()
     start.tap()
@@ -175,12 +178,17 @@ def test_on_a_phone_the_view_has_start_and_pause_and_they_train_and_stop(phone):
     phone.wait_for_timeout(1500)
     assert int(phone.locator("canvas.mgl-boundary").get_attribute("data-step")) == step  # stopped: no step since
     assert start.is_enabled() and pause.is_disabled()
+    step_button.tap()
+    phone.wait_for_function(f"() => +document.querySelector('canvas.mgl-boundary').dataset.step === {step + 1}")
+    reset.tap()
+    phone.wait_for_function("() => document.querySelector('canvas.mgl-boundary').dataset.step === '0'")
+    expect(start).to_be_enabled()
 
 
 def test_on_a_wide_screen_the_views_own_start_shows_only_when_the_sidebar_is_folded(app_url, page):
     page.goto(app_url)
     wait_for_settings(page)
-    expect(page.locator(".mgl-train .mgl-run button")).to_have_count(2)
+    expect(page.locator(".mgl-train .mgl-run button")).to_have_count(4)
     expect(page.locator(".mgl-train .mgl-run button").first).to_be_enabled()  # the view has the run's state
     assert not page.locator(".mgl-train .mgl-run button").first.is_visible()
     assert sidebar_button(page, "Start").is_visible()
