@@ -186,3 +186,40 @@ def test_the_heat_maps_colours_stay_within_a_percentages_scale_when_every_trial_
     assert colours(runs([1.0] * 4, loss=0.2), "train_loss") == pytest.approx((0.198, 0.202))
     assert colours(runs([0.9, 1.0, 1.0, 0.8]), "test_accuracy") == (None, None)  # they differ: Plotly's range
     assert colours(runs([1.0] * 4, loss=float("inf")), "train_loss") == (None, None)  # no finite range to centre
+
+
+def test_the_heat_maps_words_are_dark_on_light_cells_and_white_on_dark_ones():
+    """QA: white text on Viridis' yellow cells (the best ones) was hard to read."""
+    from micrograd.views import sweep
+
+    rs = [
+        {"id": k, "status": "finished", "sweep_axes": {"lr": lr, "seed": 1}, "train_loss": loss}
+        | {"train_accuracy": a, "test_accuracy": a}
+        for k, (lr, a, loss) in enumerate([(0.01, 0.5, 0.9), (0.1, 0.75, 0.5), (1.0, 1.0, 0.1)])
+    ]
+    for metric, best in (("test_accuracy", "100.00 %"), ("train_loss", "0.10")):  # higher and lower is better
+        fig = sweep.heatmap(rs, sweep.trials_frame(rs), "lr", "seed", metric)
+        colour = {a.text.split("<br>")[0]: a.font.color for a in fig.layout.annotations}
+        assert len(colour) == 3 and colour[best] == sweep.INK, colour  # the light end: dark words
+        # each at its cell, by index: Plotly read "0.01" as an index, and every cell's words piled up in the first
+        assert sorted((a.x, a.y) for a in fig.layout.annotations) == [(0, 0), (1, 0), (2, 0)]
+        worst = "50.00 %" if metric == "test_accuracy" else "0.90"
+        assert colour[worst] == "white", colour
+        assert fig.data[0].texttemplate is None  # the words are the annotations, not Plotly's white cell text
+
+
+def test_the_parallel_coordinates_name_each_axis_once_with_its_ticks():
+    """QA: an accuracy axis read 100 twice at its top and 0 twice at its bottom (its range ends over its ticks)."""
+    from micrograd.views import sweep
+
+    rs = [
+        {"id": k, "status": "finished", "sweep_axes": {"lr": lr, "activation": act}, "train_loss": 0.1}
+        | {"train_accuracy": a, "test_accuracy": a}
+        for k, (lr, act, a) in enumerate([(0.1, "tanh", 0.8), (1.0, "tanh", 0.9), (0.1, "relu", 1.0)])
+    ]
+    (trace,) = sweep.parallel(rs, sweep.trials_frame(rs), "test_accuracy").data
+    assert [d.label for d in trace.dimensions] == ["lr", "activation", "test accuracy"]
+    lr = trace.dimensions[0]
+    assert list(lr.ticktext) == ["0.1", "1"] and list(lr.values) == [0, 1, 0]  # a category axis: its values as ticks
+    assert tuple(trace.dimensions[-1].range) == (0, 100) and list(trace.dimensions[-1].values) == [80, 90, 100]
+    assert trace.rangefont.color == "rgba(0,0,0,0)"  # the range ends are not written over the ticks

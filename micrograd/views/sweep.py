@@ -122,6 +122,16 @@ def _even_range(values: list[float], pct: bool) -> dict:
     return {"zmin": low, "zmax": high}
 
 
+INK = "#262730"  # Streamlit's text colour: words on the light end of Viridis
+GREY = "#808495"  # words on a cell without a result (the page's own background, light or dark)
+
+
+def _bright(v: float, low: float, high: float, higher: bool) -> bool:
+    """Whether Viridis (reversed when lower is better) paints v light: its upper 45 % runs from green to yellow."""
+    t = 0.5 if high <= low or not math.isfinite(v) else (v - low) / (high - low)
+    return (t if higher else 1 - t) > 0.55
+
+
 def heatmap(runs: Sequence[dict], frame: pd.DataFrame, x: str, y: str, metric: str) -> go.Figure:
     """A heat map of the final metric over two axes; each cell says mean ± spread (n trials)."""
     title, higher, pct = METRICS[metric]
@@ -141,19 +151,27 @@ def heatmap(runs: Sequence[dict], frame: pd.DataFrame, x: str, y: str, metric: s
             text[i][j] = f"{mean:.2f}{spread}{unit}<br>n={n}"
         else:
             text[i][j] = "no result"
+    values = [v for row in z for v in row if v is not None]
+    scale = _even_range(values, pct)
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=xs,
             y=ys,
             text=text,
-            texttemplate="%{text}",
             colorscale="Viridis" if higher else "Viridis_r",
             colorbar={"title": title},
             hovertemplate=f"{x} %{{x}}<br>{y} %{{y}}<br>{title} %{{text}}<extra></extra>",
-            **_even_range([v for row in z for v in row if v is not None], pct),
+            **scale,
         )
     )
+    low, high = scale.get("zmin", min(values, default=0.0)), scale.get("zmax", max(values, default=0.0))
+    for i, row in enumerate(z):  # each cell's words in a colour that reads on it (QA: white on Viridis' yellow)
+        for j, v in enumerate(row):
+            if text[i][j]:
+                colour = GREY if v is None else INK if _bright(v, low, high, higher) else "white"
+                # at the category's index: Plotly reads a number-like name (0.00316) as an index
+                fig.add_annotation(x=j, y=i, text=text[i][j], showarrow=False, font={"color": colour})
     fig.update_layout(
         title=f"Final {title}: mean ± spread over seeds and other axes",
         xaxis={"title": x, "type": "category"},
@@ -185,6 +203,11 @@ def parallel(runs: Sequence[dict], frame: pd.DataFrame, metric: str) -> go.Figur
         go.Parcoords(
             line={"color": values.tolist(), "colorscale": "Viridis" if higher else "Viridis_r", "showscale": True},
             dimensions=dims,
+            # each axis's range ends, drawn above and below it, repeated the ticks at the ends (100 and 0 twice on
+            # an accuracy) and named a category axis by its positions (0, 2); the ticks say it all
+            rangefont={"color": "rgba(0,0,0,0)"},
+            tickfont={"size": 12},
+            labelfont={"size": 13},
         )
     )
     fig.update_layout(margin={"l": 60, "r": 60, "t": 50, "b": 30}, height=380)
