@@ -169,7 +169,9 @@ def _compare(store: RunStore, chosen: list[dict]) -> None:
     style = shown.style.apply(
         lambda row: ["background-color: #fff3cd" if diff.at[row.name, "differs"] else ""] * len(row), axis=1
     )
-    st.dataframe(style, key="exp_diff", placeholder=compare.MISSING)
+    # the settings' names in full (QA: "feature_columns" read "feature_colum")
+    names = {"_index": st.column_config.TextColumn("setting", width="medium")}
+    st.dataframe(style, key="exp_diff", placeholder=compare.MISSING, column_config=names)
     if len(chosen) > 1:
         n = int(diff["differs"].sum())
         st.caption(f"{n} setting{'s' * (n != 1)} differ (highlighted).")

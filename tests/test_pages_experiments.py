@@ -84,6 +84,8 @@ def test_comparing_two_runs_overlays_their_curves_and_diffs_their_settings(db):
     diff = at.dataframe[1].value
     assert diff.loc["seed"].tolist() == ["3", "1"] and diff.loc["layers"].tolist() == ["[4, 4]", "[4]"]
     assert diff.loc["dataset"].tolist() == ["moons", "moons"]
+    index = json.loads(at.dataframe[1].proto.columns)["_index"]  # the settings' names in full (QA: "feature_colum")
+    assert index["width"] == "medium" and index["label"] == "setting"
     at.toggle(key="exp_only_diff").set_value(True).run()
     assert set(at.dataframe[1].value.index) == {"layers", "steps", "seed"}
 
