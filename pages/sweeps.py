@@ -78,7 +78,7 @@ def _define() -> None:
     st.caption(
         f"Base: the current run's settings ({base.dataset}, {sizes} {base.activation}, lr {base.lr:g}, "
         f"{budget_text(base.steps)}). Each axis lists values (0.01,0.1,1), a range low:high:count or low:high:count:log, "
-        "or for layers shapes separated by spaces (4 16 16,16)."
+        "or for layers shapes separated by spaces, each shape's sizes by commas or dashes (4 16 16,16 or 4 16 16-16)."
     )
     names = st.multiselect("Axes", AXIS_FIELDS, default=list(DEFAULT_AXES), key="sweep_axes")
     axes, problems = [], []

@@ -13,6 +13,7 @@ def test_axes_parse_lists_ranges_and_shapes():
     assert Axis.parse("lr", "0.01, 0.1,1").grid() == [0.01, 0.1, 1.0]
     assert Axis.parse("activation", "tanh,relu").grid() == ["tanh", "relu"]
     assert Axis.parse("layers", "4 16 16,16").grid() == [[4], [16], [16, 16]]
+    assert Axis.parse("layers", "4 16-16 16-16-8").grid() == [[4], [16, 16], [16, 16, 8]]  # dashes, as the sidebar
     assert Axis.parse("lr", "0.001:1:4:log").grid() == [0.001, 0.01, 0.1, 1.0]
     assert Axis.parse("noise", "0:0.2:3").grid() == [0.0, 0.1, 0.2]
     assert Axis.parse("batch_size", "0:64:3").grid() == [0, 32, 64]

@@ -82,13 +82,17 @@ class Axis:
 
     @classmethod
     def parse(cls, name: str, text: str) -> Axis:
-        """From text: '0.01,0.1,1'; a range 'low:high:count' or 'low:high:count:log'; layers '4 16 16,16'."""
+        """From text: '0.01,0.1,1'; a range 'low:high:count' or 'low:high:count:log'; layers '4 16 16,16' (or 16-16)."""
         k, text = kind(name), str(text).strip()
         if not text:
             raise SweepError([f"{name}: give at least one value"])
         if k == "layers":
             try:
-                shapes = [[int(n) for n in s.split(",") if n.strip()] for s in text.replace(";", " ").split()]
+                # a shape's sizes joined by commas or, as in the sidebar and a link, by dashes (16,16 or 16-16)
+                shapes = [
+                    [int(n) for n in s.replace("-", ",").split(",") if n.strip()]
+                    for s in text.replace(";", " ").split()
+                ]
             except ValueError:
                 raise SweepError([f"layers: {text!r} is not a list of shapes like '4 16 16,16'"]) from None
             return cls(name, [s for s in shapes if s] or [[]])
