@@ -176,7 +176,7 @@
     ctx.setLineDash([]);
     ctx.fillStyle = "#222";
     ctx.fillText("— train", W - R - 110, 12);
-    ctx.fillStyle = "#999";
+    ctx.fillStyle = "#666"; // #999 on the white panel read faintly (QA); this is 5.7:1
     ctx.fillText("- - test", W - R - 55, 12);
   };
 })();
