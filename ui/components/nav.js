@@ -28,7 +28,8 @@
   document.addEventListener(
     "click",
     (e) => {
-      if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return; // a new tab or window
+      // with a modifier key too: Streamlit 1.67's links switch the page in place whatever keys are held (QA)
+      if (e.button !== 0) return;
       const a = linkOf(e.target);
       if (a && nav.unsent > 0 && !replaying) {
         // a trigger is still to go: the click after it, so the switch is the newest request (Streamlit's flush
