@@ -167,19 +167,28 @@ def test_an_update_sent_before_pause_reached_the_server_does_not_resume_the_coun
     page.wait_for_timeout(600)  # a tick's update is on its way (held 0.7 s)
     rows = canvas.evaluate(
         within(
-            """(el) => new Promise((done) => {
+            """(el) => new Promise((done, fail) => {
           const b = [...document.querySelectorAll('[data-testid=stSidebar] button')].find((x) => x.innerText.trim() === 'Pause');
           b.click();
           const rows = [], t0 = performance.now();
           const loop = () => {
-            rows.push([+el.dataset.step, document.querySelector('.mgl-head').textContent]);
+            try {  // an exception here ended the loop silently, and CI waited for frames (twice, cause unknown)
+              const head = document.querySelector('.mgl-head');
+              rows.push([+el.dataset.step, head ? head.textContent : null]);
+            } catch (e) {
+              return fail(e);
+            }
             if (performance.now() - t0 < 2500) requestAnimationFrame(loop); else done(rows);
           };
           requestAnimationFrame(loop);
         })"""
         )
     )
-    assert all(head.startswith("paused") for _, head in rows), [r for r in rows if not r[1].startswith("paused")][:3]
+    # what this test is about is the count under "paused"; a frame without the head (the view's element between a
+    # rerun's removal and its return, if that is what stopped the loop before) says nothing of it, but not many
+    heads = [head for _, head in rows if head is not None]
+    assert len(heads) >= 0.9 * len(rows) and rows[-1][1] is not None, f"no head in {len(rows) - len(heads)} frames"
+    assert all(head.startswith("paused") for head in heads), [h for h in heads if not h.startswith("paused")][:3]
     steps = sorted(set(s for s, _ in rows))
     run = longest = 0
     for a, b in zip(steps, steps[1:]):
