@@ -123,16 +123,13 @@ def _on_rest() -> None:
     st.session_state["rest_due"] = True
 
 
-CONTROLS = {"start": ui.start, "pause": ui.pause, "step": ui.step_once, "reset": ui.reset}
-
-
 def _on_control() -> None:
     """The view's own run buttons (a narrow screen's, where the sidebar is folded away): as the sidebar's."""
     ss = st.session_state
     act = (ss.get("live_train") or {}).get("control")
-    known = isinstance(act, str) and act in CONTROLS  # the trigger's value comes from the browser
+    known = isinstance(act, str) and act in ui.ACTIONS  # the trigger's value comes from the browser
     if known:
-        CONTROLS[act]()
+        ui.ACTIONS[act]()
     ss["control_rerun"] = known  # a full run: the tick's pace and the sidebar follow the state
 
 

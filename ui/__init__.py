@@ -30,6 +30,7 @@ Session-state keys (everything lives in ``st.session_state``; no module-level mu
 
 from micrograd.studio.threads import one_blas_thread
 from ui.controls import (
+    ACTIONS,
     new_data,
     on_dataset_change,
     page_run_buttons,
@@ -100,6 +101,7 @@ from ui.url import keep_sticky, projector, read_url, url_of, write_url
 one_blas_thread()  # once per server process: the live trainer's small matrices run faster on one BLAS thread
 
 __all__ = [
+    "ACTIONS",
     "ACTIVATION_TITLES",
     "DATA_FIELDS",
     "FIRST_SCREEN",

@@ -153,6 +153,15 @@ def tick(on_step: Callable[[training.Trainer], None] | None = None) -> int:
     return n
 
 
+ACTIONS = {"start": start, "pause": pause, "step": step_once, "reset": reset}  # every row of run buttons
+
+
+def _disabled(tr: training.Trainer, running: bool) -> dict[str, bool]:
+    """Which run buttons are off, the same in every row: Start unless running or spent, Pause while running, Step
+    unless spent, Reset always."""
+    return {"start": running or tr.done, "pause": not running, "step": tr.done, "reset": False}
+
+
 def run_controls(live: bool = True) -> None:
     """Start / Pause / Step / Reset buttons; live=False on pages that do not show training (no Start there)."""
     tr, running = get_trainer(), is_running()
@@ -160,20 +169,19 @@ def run_controls(live: bool = True) -> None:
         pause()
         running = False
     hint = None if live else "Live training runs on the Train and Graph pages; Step works here."
-    a, b = st.columns(2, gap="small")
-    a.button(
-        "Start",
-        key="btn_start",
-        on_click=start,
-        disabled=running or tr.done or not live,
-        type="primary",
-        width="stretch",
-        help=hint,
-    )
-    b.button("Pause", key="btn_pause", on_click=pause, disabled=not running, width="stretch")
-    a, b = st.columns(2, gap="small")
-    a.button("Step", key="btn_step", on_click=step_once, disabled=tr.done, width="stretch")
-    b.button("Reset", key="btn_reset", on_click=reset, width="stretch")
+    off = _disabled(tr, running) | ({} if live else {"start": True})
+    cells = [c for _ in range(2) for c in st.columns(2, gap="small")]  # two rows of two
+    for cell, act in zip(cells, ACTIONS):
+        first = act == "start"
+        cell.button(
+            act.capitalize(),
+            key=f"btn_{act}",
+            on_click=ACTIONS[act],
+            disabled=off[act],
+            type="primary" if first else "secondary",
+            width="stretch",
+            help=hint if first else None,
+        )
     state = run_state(tr)
     components.library()  # the live views' JS, sent once per full run (every page has this sidebar)
     components.run_status(state, tr.step_count, tr.config.steps)
@@ -184,9 +192,8 @@ def page_run_buttons(page: str) -> None:
     row (keyed mg_page_buttons_<page>: a page that uses it needs its own rule there) only on a narrow screen
     (Streamlit folds the sidebar away there), with a folded sidebar, or in projector mode. They do what the
     sidebar's do (a diverged run's message says "press Reset": QA found no Reset on a phone's Graph page)."""
-    tr, running = get_trainer(), is_running()
+    off = _disabled(get_trainer(), is_running())
     with st.container(key=f"mg_page_buttons_{page}", horizontal=True, gap="small"):
-        st.button("Start", key=f"{page}_start_btn", on_click=start, disabled=running or tr.done, type="primary")
-        st.button("Pause", key=f"{page}_pause_btn", on_click=pause, disabled=not running)
-        st.button("Step", key=f"{page}_step_btn", on_click=step_once, disabled=tr.done)
-        st.button("Reset", key=f"{page}_reset_btn", on_click=reset)
+        for act, do in ACTIONS.items():
+            kind = "primary" if act == "start" else "secondary"
+            st.button(act.capitalize(), key=f"{page}_{act}_btn", on_click=do, disabled=off[act], type=kind)
