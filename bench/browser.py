@@ -172,11 +172,13 @@ def serve(cmd: list[str], url: str, cwd: Path, env: dict | None = None):
 
 
 @contextmanager
-def dashboard_of(root: Path):
-    """The dashboard of the checkout at root, served on a free loopback port; yields its URL."""
+def dashboard_of(root: Path, db: Path | None = None):
+    """The dashboard of the checkout at root, served on a free loopback port (with the run database db, else the
+    default one); yields its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with serve(streamlit_cmd("dashboard.py", port), f"{url}/_stcore/health", root):
+    env = None if db is None else {**os.environ, "MICROGRAD_DB": str(db)}
+    with serve(streamlit_cmd("dashboard.py", port), f"{url}/_stcore/health", root, env):
         yield url
 
 

@@ -12,7 +12,6 @@ when the Train page came back. The checkouts take turns, so a busy moment of the
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -25,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser import serve, streamlit_cmd  # noqa: E402
-from tests.conftest import free_port, launch_chromium  # noqa: E402
+from bench.browser import dashboard_of  # noqa: E402
+from tests.conftest import launch_chromium  # noqa: E402
 
 TITLES = {
     "graph": "Computation graph",
@@ -65,12 +64,7 @@ def main() -> None:
     args = ap.parse_args()
     roots, targets = args.root or [ROOT], args.targets.split(",")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack, sync_playwright() as p:
-        urls = {}
-        for k, root in enumerate(roots):
-            port = free_port()
-            env = {**os.environ, "MICROGRAD_DB": str(Path(tmp) / f"runs{k}.db"), "PYTHONPATH": str(root)}
-            urls[root] = f"http://127.0.0.1:{port}"
-            stack.enter_context(serve(streamlit_cmd("dashboard.py", port), f"{urls[root]}/_stcore/health", root, env))
+        urls = {r: stack.enter_context(dashboard_of(r, Path(tmp) / f"runs{k}.db")) for k, r in enumerate(roots)}
         browser = launch_chromium(p)
         counts = {(r, t): Counter() for r in roots for t in targets}
         for _ in range(args.trials):
