@@ -95,7 +95,7 @@ def main() -> int:
             app.send_signal(signal.SIGINT)  # a clean exit writes the profile
             app.wait(30)
     print(
-        f"speed {args.speed}: server CPU {100 * (c1 - c0) / (t1 - t0):.0f} % of one core over {t1 - t0:.1f} s, "
+        f"speed {args.speed}: server CPU {100 * (c1 - c0) / (t1 - t0):.1f} % of one core over {t1 - t0:.1f} s, "
         f"{(s1 - s0) / (t1 - t0):.0f} steps/s shown; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
     if args.profile:

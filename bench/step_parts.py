@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/step_parts.py [--speed 100] [--steps 2000] [--repeats 3]
 
-Replays what the Train page's ticks do at --speed steps per second, without Streamlit: the trainer's step (with the
-session's run recorder writing to a temporary SQLite store), the Graph page's snapshot check, the live feed's frame
-(every ``every``-th step: the boundary grid, the points' scores, sometimes the network), and twice a second the
-update and its encoding. CPU is this thread's time (time.thread_time), as ms per training step; medians over
---repeats fresh trainers. The Streamlit rerun of each tick is not in it: bench/server_cpu.py measures the whole
-server (at --speed 1 it is mostly the ticks' own cost).
+Replays what the Train page's ticks do at --speed steps per second, without Streamlit: each tick's steps in one
+Trainer.batch() (with the session's run recorder writing to a temporary SQLite store), the Graph page's snapshot
+check, the live feed's frame (every ``every``-th step: the boundary grid, the points' scores, sometimes the network),
+and twice a second the update and its encoding. CPU is this thread's time (time.thread_time), as ms per training
+step; medians over --repeats fresh trainers. The Streamlit rerun of each tick is not in it: bench/server_cpu.py
+measures the whole server (at --speed 1 it is mostly the ticks' own cost).
 """
 
 from __future__ import annotations
@@ -43,21 +43,29 @@ def one(speed: float, steps: int, tmp: str) -> dict[str, float]:
     recorder.watch(tr)
     total = dict.fromkeys(PARTS, 0.0)
     per_tick = max(1, round(speed * 0.5))  # TICK_SECONDS = 0.5
-    for k in range(steps):
+    for start in range(0, steps, per_tick):
+        n = min(per_tick, steps - start)
         a = clock()
-        twin.step()
+        with twin.batch():  # a tick's steps, measured together at its end (ui.tick)
+            for _ in range(n):
+                twin.step()
         b = clock()
-        tr.step()
+        snapshot = frame = 0.0
+        with tr.batch():
+            for _ in range(n):
+                tr.step()
+                d = clock()
+                series.take_snapshot(snaps, tr)
+                e = clock()
+                feed.record(tr)
+                f = clock()
+                snapshot, frame = snapshot + e - d, frame + f - e
         c = clock()
-        series.take_snapshot(snaps, tr)
-        d = clock()
-        feed.record(tr)
-        e = clock()
         total["step"] += b - a
-        total["recorder"] += (c - b) - (b - a)
-        total["snapshot"] += d - c
-        total["frame"] += e - d
-        if k % per_tick == per_tick - 1:
+        total["snapshot"] += snapshot
+        total["frame"] += frame
+        total["recorder"] += (c - b) - snapshot - frame - (b - a)  # the same steps with the recorder, less the twin's
+        if n == per_tick:
             a = clock()
             live.encode(feed.update(tr, state="running", sps=speed, log_loss=False, lr=1.0))
             total["update + encode"] += clock() - a

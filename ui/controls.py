@@ -133,15 +133,16 @@ def tick(on_step: Callable[[training.Trainer], None] | None = None) -> int:
         c.update(t0=t0 - cap / speed, step0=tr.step_count)
         due = cap
     n, snapshots = 0, ss.get("snapshots")  # read once: each session-state read costs more than a snapshot check
-    while n < due:
-        if tr.step() is None:
-            break
-        n += 1
-        series.take_snapshot(snapshots, tr)
-        if on_step is not None:
-            on_step(tr)
-        if tr.done or time.perf_counter() - t0 > TICK_BUDGET:
-            break
+    with tr.batch():  # the steps' metrics and layer health measured in one pass when the loop ends
+        while n < due:
+            if tr.step() is None:
+                break
+            n += 1
+            series.take_snapshot(snapshots, tr)
+            if on_step is not None:
+                on_step(tr)
+            if tr.done or time.perf_counter() - t0 > TICK_BUDGET:
+                break
     now = time.perf_counter()
     c["seen"] = [*(p for p in c["seen"] if now - p[0] < RATE_WINDOW), (now, tr.step_count)]
     ss["tick"] = {"steps": n, "seconds": now - t0}

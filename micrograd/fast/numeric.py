@@ -80,6 +80,23 @@ def forward_all(layers: list[DenseLayer], X: np.ndarray) -> list[np.ndarray]:
     return outs
 
 
+def forward_stack(thetas: np.ndarray, index: list[LayerIndex], X: np.ndarray) -> list[np.ndarray]:
+    """forward_all at many parameter vectors at once (the rows of thetas): each layer's outputs as (B, n, nout).
+
+    Row b is forward_all(layers_from(thetas[b], index), X) bit for bit: matmul makes the same BLAS call for each
+    row's matrices, and the other operations are elementwise. One call for a tick's steps costs a third of theirs.
+    """
+    h = np.asarray(X, dtype=float)
+    h = np.broadcast_to(h, (len(thetas), *h.shape))
+    outs = []
+    with np.errstate(all="ignore"):
+        for ix in index:
+            # weight[j, i] as in layers_from; transposed per row, as forward_all's layer.weight.T
+            h = activate(ix.activation, h @ thetas[:, ix.weight].transpose(0, 2, 1) + thetas[:, ix.bias][:, None, :])
+            outs.append(h)
+    return outs
+
+
 def scores(layers: list[DenseLayer], X: np.ndarray) -> np.ndarray:
     """The first output unit's score for each row of X (score > 0 means class +1)."""
     return forward_all(layers, X)[-1][:, 0]
@@ -172,6 +189,19 @@ def loss_and_accuracy(name: str, s: np.ndarray, y: np.ndarray) -> tuple[float, f
     right = np.isfinite(s) & ((s > 0) == (y > 0))  # a nan score is wrong whatever the label
     # summed in order and scaled by 1/n, as the scalar engine and the compiled executor take the mean
     return mean(per_example_loss(name, s, y)), int(np.count_nonzero(right)) / len(right)  # = np.mean(right)
+
+
+def losses_and_accuracies(name: str, S: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]]:
+    """loss_and_accuracy for each row of scores S (B, n) against the labels y, bit for bit (nan, nan if n is 0)."""
+    B, n = S.shape
+    if n == 0:
+        return [float("nan")] * B, [float("nan")] * B
+    with np.errstate(all="ignore"):
+        per_row = LOSSES[name](S, y)
+    # a sequential sum along each row times 1/n, as mean(); the counts over n as Python ints, as loss_and_accuracy
+    loss = (np.cumsum(per_row, axis=1)[:, -1] * (1.0 / n)).tolist()
+    right = np.count_nonzero(np.isfinite(S) & ((S > 0) == (y > 0)), axis=1).tolist()
+    return loss, [r / n for r in right]
 
 
 def grid(

@@ -167,6 +167,49 @@ def layer_health(
     return health
 
 
+def quantile_rows(A: np.ndarray) -> np.ndarray:
+    """quantiles() of each row of A (B, m), m > 0, finite: the same partition per row, so bit for bit."""
+    prev, nxt, gamma, upper, kth = _quantile_plan(A.shape[1])
+    arr = A.copy()
+    arr.partition(kth, axis=1)
+    lo, hi = arr[:, prev], arr[:, nxt]
+    diff = hi - lo
+    out = lo + diff * gamma
+    np.subtract(hi, diff * (1 - gamma), out=out, where=upper)
+    return out
+
+
+def layer_health_stack(
+    activations: Sequence[str], outs: list[np.ndarray], grad_norms: Sequence[Sequence[float]]
+) -> list[list[LayerHealth]]:
+    """layer_health for many steps at once: outs are each layer's outputs (B, n, units) (numeric.forward_stack),
+    grad_norms[b] step b's per-layer norms. Returns each step's list of LayerHealth, bit for bit layer_health's."""
+    B = len(grad_norms)
+    columns = []  # per layer, each step's LayerHealth
+    for i, (activation, out) in enumerate(zip(activations, outs)):
+        _, n, units = out.shape
+        if not n:
+            columns.append([LayerHealth(units, 0, 0, g[i], ()) for g in grad_norms])
+            continue
+        dead = (units - np.count_nonzero((out != 0.0).any(axis=1), axis=1)).tolist()
+        saturated = [0] * B
+        if activation in ("tanh", "sigmoid"):
+            share = np.count_nonzero(saturated_mask(activation, out), axis=1) / n
+            saturated = np.count_nonzero(share >= SATURATED_SHARE, axis=1).tolist()
+        flat = out.reshape(B, n * units)
+        finite = np.isfinite(flat).all(axis=1)
+        q: list = [None] * B
+        rows = np.flatnonzero(finite)
+        if len(rows):
+            for b, values in zip(rows.tolist(), quantile_rows(flat[rows]).tolist()):
+                q[b] = tuple(values)
+        for b in np.flatnonzero(~finite).tolist():  # a row with nan or inf: its finite values, as layer_health
+            kept = flat[b][np.isfinite(flat[b])]
+            q[b] = tuple(quantiles(kept).tolist()) if kept.size else ()
+        columns.append([LayerHealth(units, dead[b], saturated[b], grad_norms[b][i], q[b]) for b in range(B)])
+    return [list(step) for step in zip(*columns)]
+
+
 SERIES_LIMIT = 50_000  # per-step entries kept in memory; beyond, the older half is thinned (see thin)
 
 

@@ -78,7 +78,7 @@ class RunRecorder:
         self.flush_every, self.flush_seconds = self.FLUSH_EVERY, self.FLUSH_SECONDS
         self.saved_step = 0  # the last step known to be in the store
         self.deleted = False  # the run was deleted while recording (nothing left to finish)
-        self._buffer: list[dict] = []
+        self._buffer: list[tuple] = []  # step rows (store_base._step_row), validated as they come
         self._last_flush = self._last_beat = clock()
         self._lock = threading.Lock()
         if store is not None:
@@ -119,9 +119,9 @@ class RunRecorder:
         """Buffer one step record; flush every flush_every records or flush_seconds, whichever comes first."""
         if not self.active:
             return
-        _step_row(record)  # a malformed record is the trainer's bug: report it here, not at the next flush
+        row = _step_row(record)  # a malformed record is the trainer's bug: report it here, not at the next flush
         with self._lock:
-            self._buffer.append(dict(record))
+            self._buffer.append(row)
             due = self.clock() - self._last_flush >= self.flush_seconds
             if len(self._buffer) >= self.flush_every or due:
                 self._flush()
@@ -133,7 +133,7 @@ class RunRecorder:
             assert store is not None and run_id is not None
             self._guard(lambda: store.append_steps(run_id, records))
             if self.error is None:
-                self.saved_step = max(self.saved_step, max(r["step"] for r in records))
+                self.saved_step = max(self.saved_step, max(r[0] for r in records))
         self._last_flush = self.clock()
 
     def flush(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from numbers import Integral
 from typing import Any
@@ -145,9 +145,10 @@ class RunStore(StoreBase, SweepRecords):
             ).fetchone()
         return None if row is None else (row[0], bytes(row[1]))
 
-    def append_steps(self, run_id: int, records: list[dict]) -> None:
-        """Store step records (one transaction); a step recorded twice keeps the later values."""
-        rows = [_step_row(r) for r in records]
+    def append_steps(self, run_id: int, records: Sequence[dict | tuple]) -> None:
+        """Store step records, or rows _step_row made of them (one transaction); a step recorded twice keeps the
+        later values."""
+        rows = [r if isinstance(r, tuple) else _step_row(r) for r in records]
         if not rows:
             return
         top = max(rows, key=lambda r: r[0])

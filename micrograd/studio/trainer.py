@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import gc
 import hashlib
 import threading
 import time
@@ -24,39 +23,12 @@ from micrograd.studio import diagnostics
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
 from micrograd.studio.copying import copy_model
 from micrograd.studio.status import Status
-from micrograd.studio.threads import one_blas_thread
+from micrograd.studio.threads import gc_paused, one_blas_thread
 
 if TYPE_CHECKING:  # imported at run time only when the compiled engine is first used
     from micrograd.fast.compiled import CompiledLoss
 
 HISTORY_LIMIT = 50_000  # step records kept in memory (a record is ~0.4 KB); beyond, older ones are thinned
-_gc_lock = threading.Lock()
-_gc_depth = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic GC while building big graphs; safe to nest and to use from many threads.
-
-    ``gc.disable()`` is process-wide, so a counter restores the collector only when the last user
-    leaves, and only if it was enabled when the first one came in.
-    """
-    global _gc_depth, _gc_was_enabled
-    with _gc_lock:
-        if _gc_depth == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_depth += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_depth -= 1
-            if _gc_depth == 0 and _gc_was_enabled:
-                gc.enable()
-
-
 _data, _grad = attrgetter("data"), attrgetter("grad")
 
 
@@ -129,6 +101,7 @@ class Trainer:
         self._compiled: CompiledLoss | None = None
         self._stop = threading.Event()  # set by request_stop(), from any thread; checked first by every step
         self.monitor = diagnostics.Monitor()  # per-step diagnostics; .last is the latest step's
+        self._pending: list | None = None  # inside batch(): the steps taken and not yet measured
 
     # hyperparameters that change live, without re-initialising (RunConfig's settings with effect LIVE)
 
@@ -303,7 +276,11 @@ class Trainer:
         ]
 
     def step(self) -> dict | None:
-        """One optimisation step; returns its record, or None when the run is done or stopped. Never raises."""
+        """One optimisation step; returns its record, or None when the run is done or stopped. Never raises.
+
+        Inside ``batch()`` the record's metrics are measured when the batch ends (its keys are there, set to None
+        until then), and history, the monitor and on_step see it then.
+        """
         if self._stop.is_set():  # first, so a Pause takes effect before any work of the next step
             return None
         if self.done:
@@ -312,15 +289,19 @@ class Trainer:
             return None
         k = self.step_count
         lr = self.optimizer.lr = self.lr_at(k)
+        later = self._pending is not None
         try:
             idx = self._batch()
             X, y = self.dataset.X_train[idx], self.dataset.y_train[idx]
             # the parameters as one vector for the whole step; the Values are written once, at its end
             theta = self._theta()
-            layers = numeric.layers_from(theta, self._index)  # the weights this step's metrics and diagnostics describe
-            X_train = self.dataset.X_train
-            outs = numeric.forward_all(layers, X_train) if len(X_train) else None  # shared by metrics and health
-            metrics = self.evaluate(layers, None if outs is None else outs[-1])
+            if later:
+                metrics: dict = dict.fromkeys(self.metric_keys)  # measured with the batch's other steps
+            else:
+                layers = numeric.layers_from(theta, self._index)  # the weights this step's metrics describe
+                X_train = self.dataset.X_train
+                outs = numeric.forward_all(layers, X_train) if len(X_train) else None  # for metrics and health
+                metrics = self.evaluate(layers, None if outs is None else outs[-1])
             t0 = time.perf_counter()
             with gc_paused(), np.errstate(all="ignore"):  # overflow is checked below and reported in words
                 loss, grads, data = self._gradient(X, y, theta)
@@ -340,22 +321,77 @@ class Trainer:
         diverged = self.monitor.divergence(
             k + 1, loss, grad_norm, finite, lr, self.task, loss_name=c.loss, momentum=c.momentum, l2=c.l2
         )
-        health = diagnostics.layer_health(layers, X_train, layer_grads, outs)
-        diag = self.monitor.observe(k + 1, loss, health, self.model.activation, diverged)
         record = {"step": k + 1, "lr": lr, "loss": loss, **metrics, "grad_norm": grad_norm, "seconds": seconds}
-        self.history.append(record)
-        if len(self.history) > HISTORY_LIMIT:  # memory stays bounded; the run store and on_step see every step
-            diagnostics.thin(self.history, HISTORY_LIMIT // 2)
         self.status = TRAINING
-        self.message = " ".join(diag.warnings)  # kept by the run store with the final status
         if diverged:
             self.status = DIVERGED
             self.message = diverged
         elif self.has_budget and self.step_count >= self.config.steps:
             self.status = FINISHED
+        if self._pending is not None:
+            self._pending.append((record, theta, layer_grads, diverged))
+        else:
+            self._close(record, diagnostics.layer_health(layers, X_train, layer_grads, outs), diverged)
+        return record
+
+    def _close(self, record: dict, health: list[diagnostics.LayerHealth], diverged: str) -> None:
+        """A measured step's last part: the monitor's warnings, history and on_step."""
+        diag = self.monitor.observe(record["step"], record["loss"], health, self.model.activation, diverged)
+        self.history.append(record)
+        if len(self.history) > HISTORY_LIMIT:  # memory stays bounded; the run store and on_step see every step
+            diagnostics.thin(self.history, HISTORY_LIMIT // 2)
+        self.message = diverged or " ".join(diag.warnings)  # kept by the run store with the final status
         if self.on_step is not None:
             self.on_step(record)
-        return record
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Steps taken inside are measured together when it ends, then reach history, the monitor and on_step in
+        order: one NumPy pass over a tick's steps instead of one per step (the live server's CPU), the same numbers
+        bit for bit. The Values hold each step's weights when it returns, as outside. Nested batches are one."""
+        if self._pending is not None:
+            yield
+            return
+        self._pending = []
+        try:
+            yield
+        finally:
+            pending, self._pending = self._pending, None
+            self._settle(pending)
+
+    def _settle(self, pending: list[tuple[dict, np.ndarray, list[float], str]]) -> None:
+        """Measure the batch's steps (metrics at the weights each started from, layer health) and close them."""
+        if not pending:
+            return
+        d = self.dataset
+        try:
+            thetas = np.stack([theta for _, theta, _, _ in pending])
+            outs = numeric.forward_stack(thetas, self._index, d.X_train)
+            tests = numeric.forward_stack(thetas, self._index, d.X_test)[-1]
+            measured = self._metrics_stack(outs[-1], tests)
+            norms = [g for _, _, g, _ in pending]
+            healths = diagnostics.layer_health_stack([ix.activation for ix in self._index], outs, norms)
+        except Exception as e:  # as step(): say what happened; the steps stay taken
+            self.status, self.message = FAILED, f"Training stopped at step {self.step_count}: {type(e).__name__}: {e}"
+            return
+        for (record, _, _, diverged), values, health in zip(pending, measured, healths):
+            record.update(zip(self.metric_keys, values))
+            self._close(record, health, diverged)
+
+    def _metrics_stack(self, train_out: np.ndarray, test_out: np.ndarray) -> list[tuple[float, ...]]:
+        """evaluate()'s numbers for each step of a batch, from its outputs (B, n, k) on the train and test sets."""
+        d, name = self.dataset, self.config.loss
+        with np.errstate(all="ignore"):
+            if self.task == "binary":
+                columns = (
+                    *numeric.losses_and_accuracies(name, train_out[:, :, 0], d.y_train),
+                    *numeric.losses_and_accuracies(name, test_out[:, :, 0], d.y_test),
+                )
+                return list(zip(*columns))
+            return [
+                (*self._loss_and_score([], d.X_train, d.y_train, a), *self._loss_and_score([], d.X_test, d.y_test, b))
+                for a, b in zip(train_out, test_out)
+            ]
 
     def _write(self, theta: np.ndarray, grads: np.ndarray) -> None:
         """Give every parameter Value its new data and this step's grad, in one pass (views read the model)."""
@@ -416,6 +452,7 @@ class Trainer:
         twin._rng = copy.deepcopy(self._rng)
         twin._order = self._order.copy()
         twin._stop = threading.Event()
+        twin._pending = None
         twin.history, twin.monitor, twin.on_step = [], self.monitor.fork(), None
         return twin
 

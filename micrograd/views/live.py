@@ -366,14 +366,15 @@ class LiveFeed:
         key, twin = trainer.state_key(), trainer.fork()
         saved, frames, t0 = (self._net_at, self._last_step), [], time.perf_counter()
         try:
-            for n in range(1, steps + 1):
-                if twin.step() is None:
-                    break
-                k = twin.step_count
-                if k % self.every == 0 or twin.done:  # the frames record() and update() would send for them
-                    frames.append(self._frame(twin, k))
-                if twin.done or (n >= AHEAD_MIN and time.perf_counter() - t0 > AHEAD_BUDGET):
-                    break
+            with twin.batch():
+                for n in range(1, steps + 1):
+                    if twin.step() is None:
+                        break
+                    k = twin.step_count
+                    if k % self.every == 0 or twin.done:  # the frames record() and update() would send for them
+                        frames.append(self._frame(twin, k))
+                    if twin.done or (n >= AHEAD_MIN and time.perf_counter() - t0 > AHEAD_BUDGET):
+                        break
         finally:
             self._net_at, self._last_step = saved
         if not frames:
