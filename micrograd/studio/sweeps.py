@@ -289,6 +289,9 @@ def _announce(token: str | None, index: int) -> Any:
     return Event(cancel_event(token))
 
 
+TRIAL_BATCH = 64  # a trial's steps measured together (Trainer.batch)
+
+
 def run_trial(config: dict, token: str | None = None, index: int = 0, check_every: float = 0.5) -> dict:
     """Train one configuration to the end of its budget; the result dict is what the run store records.
 
@@ -309,13 +312,18 @@ def run_trial(config: dict, token: str | None = None, index: int = 0, check_ever
     except Exception as e:  # a configuration the trainer refuses, data that cannot be made
         return {**base, "status": "failed", "message": f"{type(e).__name__}: {e}", "wall_seconds": 0.0}
     status, message, last_check = None, "", time.perf_counter()
-    while not trainer.done:
-        trainer.step()
-        if cancel is not None and time.perf_counter() - last_check >= check_every:
-            last_check = time.perf_counter()
-            if cancel.is_set():
-                status, message = "cancelled", f"cancelled after {trainer.step_count} of {trainer.config.steps} steps"
-                break
+    while not trainer.done and status is None:
+        with trainer.batch():  # measured TRIAL_BATCH steps at a time: the same records in less time
+            for _ in range(TRIAL_BATCH):
+                trainer.step()
+                if trainer.done:
+                    break
+                if cancel is not None and time.perf_counter() - last_check >= check_every:
+                    last_check = time.perf_counter()
+                    if cancel.is_set():
+                        steps = f"{trainer.step_count} of {trainer.config.steps}"
+                        status, message = "cancelled", f"cancelled after {steps} steps"
+                        break
     if status is None:  # the trainer's own final status (a Status: finished, diverged or failed), as plain text
         final = trainer.status if trainer.status in (Status.FINISHED, Status.DIVERGED, Status.FAILED) else "finished"
         status, message = Status(final).value, trainer.message
