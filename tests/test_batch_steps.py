@@ -10,6 +10,7 @@ import pytest
 from micrograd.fast import numeric
 from micrograd.nn import MLP
 from micrograd.studio import diagnostics
+from micrograd.studio import trainer as trainer_module
 from micrograd.studio.config import RunConfig
 from micrograd.studio.trainer import Trainer
 
@@ -172,3 +173,38 @@ def test_layer_health_of_many_steps_is_layer_health_of_each():
             kinds |= {"saturated" for h in want if h.saturated} | {"dead" for h in want if h.dead}
             kinds |= {"empty" for h in want if not h.activations}
     assert kinds == {"saturated", "dead", "empty"}  # the inputs reach each branch
+
+
+def test_big_data_is_measured_a_few_steps_at_a_time_inside_a_batch():
+    """Steps x rows x the widest layer stay under STACK_ELEMENTS: the digits' 1,437 rows x 32 units are measured a few
+    steps at a time (a tick's arrays stay small, and its last pause short), with the same records."""
+    config = RunConfig(dataset="digits", task="multiclass", loss="ce", layers=[32], batch_size=128, steps=0, lr=0.3)
+    one, many = Trainer(config), Trainer(config)
+    for _ in range(12):
+        one.step()
+    every = -(-trainer_module.STACK_ELEMENTS // (len(many.dataset.X_train) * 32))  # steps measured together
+    assert 1 < every < 12
+    with many.batch():
+        for k in range(12):
+            many.step()
+            assert len(many.history) == (k + 1) // every * every
+    assert same(snapshot(one), snapshot(many))
+
+
+def test_a_setting_changed_inside_a_batch_applies_from_the_next_step_as_outside():
+    config = RunConfig(steps=0)
+    many = Trainer(config)
+    with many.batch():
+        for _ in range(5):
+            many.step()
+        many.update(loss="bce", lr=0.5)  # measured now: the first five steps with svm, as they trained
+        for _ in range(5):
+            many.step()
+    plain = Trainer(config)
+    for _ in range(5):
+        plain.step()
+    plain.update(loss="bce", lr=0.5)
+    for _ in range(5):
+        plain.step()
+    assert same(snapshot(plain), snapshot(many))
+    assert plain.history[0]["train_loss"] != plain.history[-1]["train_loss"]

@@ -19,7 +19,7 @@ from micrograd.fast import numeric
 from micrograd.nn import MLP
 from micrograd.optim import SGD, schedule
 from micrograd.studio import config as schema
-from micrograd.studio import diagnostics
+from micrograd.studio import diagnostics, measure
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
 from micrograd.studio.copying import copy_model
 from micrograd.studio.status import Status
@@ -28,6 +28,7 @@ from micrograd.studio.threads import gc_paused, one_blas_thread
 if TYPE_CHECKING:  # imported at run time only when the compiled engine is first used
     from micrograd.fast.compiled import CompiledLoss
 
+STACK_ELEMENTS = 1 << 17  # batch(): steps x rows x widest layer measured at once (~1 MB arrays per layer)
 HISTORY_LIMIT = 50_000  # step records kept in memory (a record is ~0.4 KB); beyond, older ones are thinned
 _data, _grad = attrgetter("data"), attrgetter("grad")
 
@@ -113,6 +114,7 @@ class Trainer:
         Only the data settings of config may differ from the current ones; raises ConfigError otherwise.
         """
         config = config.validate()
+        self._flush()  # a batch's steps so far are measured on the data they trained on
         data = set(schema.names_with(schema.DATA))
         other = [f for f in config.to_dict() if f not in data and getattr(config, f) != getattr(self.config, f)]
         if other:
@@ -131,6 +133,7 @@ class Trainer:
 
     def update(self, **changes: Any) -> None:
         """Change live hyperparameters (see ``LIVE``); raises ConfigError and changes nothing if any is bad."""
+        self._flush()  # a batch's steps so far are measured with the settings they trained with (the loss)
         bad = sorted(set(changes) - set(self.LIVE))
         if bad:
             raise ConfigError([f"{', '.join(bad)} cannot change during a run; reset with a new configuration"])
@@ -242,8 +245,7 @@ class Trainer:
     @property
     def metric_keys(self) -> tuple[str, ...]:
         """The keys evaluate() gives: losses, then accuracy (classes) or R² (regression) per set."""
-        score = "r2" if self.task == "regression" else "accuracy"
-        return ("train_loss", f"train_{score}", "test_loss", f"test_{score}")
+        return measure.metric_keys(self.task)
 
     def evaluate(self, layers: list | None = None, train_out: np.ndarray | None = None) -> dict:
         """Data loss and accuracy (or R²) on the train and test sets at the current weights (or at ``layers``).
@@ -251,29 +253,7 @@ class Trainer:
         train_out: numeric.outputs(layers, X_train), if the caller has it (step() shares it with the diagnostics).
         """
         layers = numeric.layers_of(self.model) if layers is None else layers
-        d, name = self.dataset, self.config.loss
-        with np.errstate(all="ignore"):  # a diverging run overflows here; step() reports it in words instead
-            if train_out is None:
-                train_out = numeric.outputs(layers, d.X_train)
-            if self.task == "binary":
-                tr = numeric.loss_and_accuracy(name, train_out[:, 0], d.y_train)
-                te = numeric.loss_and_accuracy(name, numeric.scores(layers, d.X_test), d.y_test)
-            else:
-                tr = self._loss_and_score(layers, d.X_train, d.y_train, train_out)
-                te = self._loss_and_score(layers, d.X_test, d.y_test)
-        return dict(zip(self.metric_keys, (tr[0], tr[1], te[0], te[1])))
-
-    def _loss_and_score(
-        self, layers: list, X: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
-    ) -> tuple[float, float]:
-        """(mean loss, accuracy or R²) of a multiclass or regression set (nan, nan when it is empty)."""
-        if len(y) == 0:
-            return float("nan"), float("nan")
-        out = numeric.outputs(layers, X) if out is None else out
-        m = numeric.metrics(self.task, out, y)
-        return numeric.task_loss(self.task, self.config.loss, out, y), m[
-            "r2" if self.task == "regression" else "accuracy"
-        ]
+        return measure.evaluate(self.task, self.config.loss, self.dataset, layers, train_out)
 
     def step(self) -> dict | None:
         """One optimisation step; returns its record, or None when the run is done or stopped. Never raises.
@@ -330,6 +310,9 @@ class Trainer:
             self.status = FINISHED
         if self._pending is not None:
             self._pending.append((record, theta, layer_grads, diverged))
+            # big data: measured a few steps at a time, so a batch's arrays and its last pause stay small
+            if len(self._pending) * len(self.dataset.X_train) * max(self.model.sizes[1:]) >= STACK_ELEMENTS:
+                self._flush()
         else:
             self._close(record, diagnostics.layer_health(layers, X_train, layer_grads, outs), diverged)
         return record
@@ -356,7 +339,13 @@ class Trainer:
         try:
             yield
         finally:
-            pending, self._pending = self._pending, None
+            self._flush()
+            self._pending = None
+
+    def _flush(self) -> None:
+        """Measure and close the steps of the batch taken so far (the batch goes on)."""
+        if self._pending:
+            pending, self._pending = self._pending, []
             self._settle(pending)
 
     def _settle(self, pending: list[tuple[dict, np.ndarray, list[float], str]]) -> None:
@@ -368,7 +357,7 @@ class Trainer:
             thetas = np.stack([theta for _, theta, _, _ in pending])
             outs = numeric.forward_stack(thetas, self._index, d.X_train)
             tests = numeric.forward_stack(thetas, self._index, d.X_test)[-1]
-            measured = self._metrics_stack(outs[-1], tests)
+            measured = measure.evaluate_stack(self.task, self.config.loss, d, outs[-1], tests)
             norms = [g for _, _, g, _ in pending]
             healths = diagnostics.layer_health_stack([ix.activation for ix in self._index], outs, norms)
         except Exception as e:  # as step(): say what happened; the steps stay taken
@@ -377,21 +366,6 @@ class Trainer:
         for (record, _, _, diverged), values, health in zip(pending, measured, healths):
             record.update(zip(self.metric_keys, values))
             self._close(record, health, diverged)
-
-    def _metrics_stack(self, train_out: np.ndarray, test_out: np.ndarray) -> list[tuple[float, ...]]:
-        """evaluate()'s numbers for each step of a batch, from its outputs (B, n, k) on the train and test sets."""
-        d, name = self.dataset, self.config.loss
-        with np.errstate(all="ignore"):
-            if self.task == "binary":
-                columns = (
-                    *numeric.losses_and_accuracies(name, train_out[:, :, 0], d.y_train),
-                    *numeric.losses_and_accuracies(name, test_out[:, :, 0], d.y_test),
-                )
-                return list(zip(*columns))
-            return [
-                (*self._loss_and_score([], d.X_train, d.y_train, a), *self._loss_and_score([], d.X_test, d.y_test, b))
-                for a, b in zip(train_out, test_out)
-            ]
 
     def _write(self, theta: np.ndarray, grads: np.ndarray) -> None:
         """Give every parameter Value its new data and this step's grad, in one pass (views read the model)."""
