@@ -80,6 +80,19 @@ def test_six_sigmoid_layers_show_a_vanishing_first_layer_gradient():
     assert not any("Vanishing" in w for w in relu.monitor.warnings.values())
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_the_vanishing_warning_never_suggests_the_activation_in_use(activation):
+    """QA: a ReLU net's warning said "Try ReLU or tanh instead of sigmoid"."""
+    m = diagnostics.Monitor()
+    health = [diagnostics.LayerHealth(8, 0, 0, g, ()) for g in (1e-6, 0.5, 1.0)]  # first under 1/100 of the last
+    m.observe(1, 0.5, health, activation, "")
+    said = m.warnings["vanishing"]
+    assert said.startswith("Vanishing gradients at step 1")
+    assert f"Try {activation.capitalize() if activation != 'relu' else 'ReLU'}" not in said
+    assert "instead of sigmoid" not in said or activation == "sigmoid"
+    assert said.endswith(diagnostics.VANISHING_ADVICE[activation])
+
+
 def _engine_grads_and_outputs(model: MLP, X: np.ndarray, y: np.ndarray):
     """Per-layer gradient norms of the mean SVM loss and every layer's outputs, by the scalar engine."""
     model.zero_grad()

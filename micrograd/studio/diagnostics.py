@@ -220,6 +220,18 @@ def thin(records: list, keep: int) -> None:
         records[:] = records[:-keep:2] + records[-keep:]
 
 
+# what to try against vanishing gradients, by the hidden layers' activation (QA: a ReLU net was told "try ReLU")
+VANISHING_ADVICE = {
+    "sigmoid": "Try ReLU or tanh instead of sigmoid, fewer layers, or the scaled initialisation.",
+    "tanh": "Try ReLU instead of tanh, fewer layers, or the scaled initialisation.",
+    "relu": (
+        "Its ReLU units are off (output 0, slope 0) wherever the gradient would pass back: try a smaller learning "
+        "rate or the scaled initialisation, then start again from fresh weights."
+    ),
+    "linear": "Try fewer layers or the scaled initialisation.",
+}
+
+
 class Monitor:
     """Follows one run step by step: remembers the first loss and the recent ones, and the warnings so far."""
 
@@ -321,10 +333,10 @@ class Monitor:
         gap = vanishing(health)
         if gap is not None and "vanishing" not in self.warnings:
             first, last = gap
+            advice = VANISHING_ADVICE.get(activation, VANISHING_ADVICE["linear"])
             self.warnings["vanishing"] = (
                 f"Vanishing gradients at step {step}: the first layer's gradient norm ({first:.2g}) is under 1/100 "
-                f"of the last layer's ({last:.2g}), so the first layers barely learn. Try ReLU or tanh instead of "
-                "sigmoid, fewer layers, or the scaled initialisation."
+                f"of the last layer's ({last:.2g}), so the first layers barely learn. {advice}"
             )
         span = max(1, len(self.recent) - 1)
         ends = (self.recent[0], self.recent[-1])
