@@ -21,6 +21,7 @@ from micrograd.views.names import neuron_title
 from ui import graph_network
 from ui import lesson as lesson_ui
 from ui.components import graph_view
+from ui.components import live as components
 
 EVERY_MAX = 10_000
 NO_NEURON = "none"
@@ -31,7 +32,8 @@ if "trainer" not in st.session_state:  # a fresh session needs dashboard.py's st
 st.title("Computation graph")
 st.caption(
     "The real scalar graph the engine builds for **one example** through its loss: every node shows its value "
-    "(forward pass) and its gradient d loss / d node (backward pass). Press **Start** and watch them change."
+    "(forward pass) and its gradient d loss / d node (backward pass). "
+    + ("While training runs, watch them change." if ui.is_running() else "Press **Start** and watch them change.")
 )
 ui.show_notices()
 ui.show_run_error(ui.get_trainer())  # a diverged run says why here too, not only on the Train page
@@ -403,6 +405,8 @@ def live(opts: Options) -> None:
             graph_network.feed().invalidate()
         if health_tab.open:
             with health_tab:
+                if ui.is_running():  # no view plays on this tab: the sidebar's status gets the step from here
+                    components.trainer_step(tr.step_count, key="g_health_step")
                 draw_health()
 
 

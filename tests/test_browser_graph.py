@@ -260,3 +260,27 @@ def test_paused_a_step_and_a_new_example_show_at_once(app_url, page):
     page.locator('.mgg-bar [data-act="colour"]').click()  # paused: no frame comes to redraw the legend
     assert page.locator(".mgg-lnote").inner_text().startswith("fill = value,")  # it kept saying "gradient"
     assert not errors, errors
+
+
+def test_on_the_why_tab_the_sidebar_status_follows_training(app_url, page):
+    """No view plays on "Why training fails": each tick says the trainer's step (QA: the status stood still)."""
+    errors = collect_errors(page)
+    page.goto(f"{app_url}/?steps=0&speed=20")
+    sidebar_button(page, "Start").wait_for(timeout=120_000)
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Graph", exact=True).click()
+    page.get_by_role("tab", name="Why training fails").click()
+    page.get_by_text(re.compile(r"Train a few steps|No problem found|gradient")).first.wait_for(timeout=60_000)
+    status = page.get_by_test_id("stSidebar").locator(".mgl-status")
+    sidebar_button(page, "Start").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stSidebar] .mgl-status')?.dataset.state === 'running'",
+        timeout=60_000,
+    )
+    seen, t0 = [], time.monotonic()
+    while len(set(seen)) < 4 and time.monotonic() - t0 < 60:
+        seen.append(int(status.get_attribute("data-step") or 0))
+        page.wait_for_timeout(250)
+    sidebar_button(page, "Pause").click()
+    assert seen == sorted(seen) and len(set(seen)) >= 4, seen  # later and later steps, while on this tab
+    assert not errors, errors

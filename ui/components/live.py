@@ -11,6 +11,7 @@ Python API (for every page with a live view):
   never re-mounts; callbacks are ``on_<trigger>_change`` (the train view triggers ``pick``, a training point, and ``drawn``, the
   points of Draw mode: ``{kind, x, y, c}``).
 - ``run_status(state, step, budget)``: the sidebar's status line; while a view plays, it shows the step on screen.
+- ``trainer_step(step, key)``: where no view plays, each tick's trainer step for that status line.
 
 A new view: add its JS file (defining ``mgLive.views.<kind> = (component) => cleanup`` and using ``mgLive.Player``
 for playback) to LIBRARY, then call ``view("<kind>", payload, key=...)`` from a fragment.
@@ -80,6 +81,12 @@ def library() -> None:
 def view(kind: str, payload: bytes, key: str, **callbacks: Any) -> Any:
     """Mount or update the live view ``kind`` with an encoded payload; returns the component's result."""
     return _view(kind)(key=key, data=payload, **callbacks)
+
+
+def trainer_step(step: int, key: str) -> None:
+    """On a page part with no playing view (the Graph page's "Why training fails"): the trainer's step, which the
+    sidebar's status then says while running (QA: it stood still there while training went on)."""
+    _view("step")(key=key, data={"step": int(step)})
 
 
 def run_status(state: str, step: int, budget: int) -> None:

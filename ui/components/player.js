@@ -207,6 +207,12 @@ mg.release = function (el, teardown) {
   }, 0);
 };
 
+/* Where no view plays (the Graph page's "Why training fails" tab), each tick says the trainer's step (live.py). */
+mg.views.step = function ({ data }) {
+  if (data) mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: data.step } }));
+  return () => {};
+};
+
 /* The sidebar's run status: the newest full run says the state; the playing view says the step on screen. */
 mg.views.status = function ({ data, parentElement }) {
   let st = mg.states.get(parentElement);
