@@ -71,6 +71,19 @@ def test_paused_run_keeps_weights_and_becomes_interrupted_when_its_process_is_go
     assert run["status"] == "interrupted"
 
 
+def test_a_paused_run_has_its_wall_time_so_far(tmp_path):
+    """QA: the list showed "—" as a paused run's wall time; the pause's checkpoint now stores the time since its start."""
+    db = tmp_path / "runs.db"
+    now = [100.0]
+    rec, tr = recording.Recorder(db, clock=lambda: now[0]), small()
+    rec.sync(tr, running=True)
+    tr.run(3)
+    now[0] += 42.5
+    rec.sync(tr, running=False)
+    run, _ = stored(db)
+    assert run["status"] == "paused" and run["wall_seconds"] == pytest.approx(42.5)
+
+
 def test_replacing_the_trainer_ends_the_old_run_and_a_new_one_starts_at_its_first_step(tmp_path):
     db = tmp_path / "runs.db"
     rec, first = recording.Recorder(db), small()

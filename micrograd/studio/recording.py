@@ -155,9 +155,16 @@ class RunRecorder:
         """A setting changed live after `step` steps."""
         self._write(lambda s, i: s.log_change(i, step, field, value))
 
-    def checkpoint(self, metrics: dict, weights_json: str | None, config: dict, data: dict) -> None:
-        """Save the weights and metrics so far (and the settings and data as they are now)."""
-        self._write(lambda s, i: s.update_run(i, metrics=metrics, weights_json=weights_json, config=config, data=data))
+    def checkpoint(
+        self, metrics: dict, weights_json: str | None, config: dict, data: dict, wall_seconds: float | None = None
+    ) -> None:
+        """Save the weights and metrics so far (and the settings and data as they are now, and the wall time since
+        the run started: a paused run's list row showed none, QA)."""
+        self._write(
+            lambda s, i: s.update_run(
+                i, metrics=metrics, weights_json=weights_json, config=config, data=data, wall_seconds=wall_seconds
+            )
+        )
 
     def set_status(self, status: Status | str) -> None:
         """Mark the run running or paused (also again after finishing, when the budget was raised)."""
@@ -373,7 +380,8 @@ class Recorder:
         self._checkpointed, started = self.clock(), time.perf_counter()
         if self.recorder is not None:
             config, data = trainer.config.to_dict(), trainer.dataset.summary()
-            self.recorder.checkpoint(trainer.metrics(), weights_of(trainer), config, data)
+            wall = self.clock() - self._started
+            self.recorder.checkpoint(trainer.metrics(), weights_of(trainer), config, data, wall)
             self._save_cost = time.perf_counter() - started
 
     def sync(self, trainer: Trainer, running: bool) -> None:
