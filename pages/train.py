@@ -191,7 +191,7 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
     with ui.guard("training"):
         tr = ui.get_trainer()
         feed = _feed()
-        feed.set_speed(float(ss.get("w_speed", 20)), tr.model.sizes)
+        feed.set_speed(ui.view_speed(), tr.model.sizes)
         if pair is not None:
             feed.set_pair(*pair)
         feed.note_run(tr, ui.is_running())  # before the tick: the state this run starts from

@@ -426,6 +426,19 @@ def test_the_tick_trains_by_wall_clock_at_the_chosen_speed(monkeypatch):
     assert 6 <= trainer(fast).step_count - first <= 20
 
 
+def test_a_run_far_below_its_speed_shows_every_step_at_the_rate_it_reaches():
+    """QA: the scalar engine trains ~10 steps a second at a speed of 100; the view showed "every 2nd step" of a rate
+    never reached, and played each tick's few steps in a burst. It now plans for the rate reached."""
+    at = app(steps="0", speed="100", engine="scalar", layers="16-16")
+    at.button(key="btn_start").click().run()
+    for _ in range(4):  # the rate is known from the second tick on
+        time.sleep(0.2)
+        at.run()
+    assert at.session_state["w_speed"] == 100 and trainer(at).config.engine == "scalar"
+    status = view(at)["status"]
+    assert status["every"] == 1 and 0 < status["speed"] < 25  # the rate reached, a quarter of the speed at most
+
+
 def test_pause_leaves_the_view_on_the_last_step_with_its_network():
     at = app(steps="300", speed="50")
     at.button(key="btn_start").click().run()

@@ -41,6 +41,7 @@ from ui.controls import (
     step_once,
     steps_per_second,
     tick,
+    view_speed,
 )
 from ui.guard import guard
 from ui.options import (
@@ -166,6 +167,7 @@ __all__ = [
     "tick",
     "url_of",
     "url_settings",
+    "view_speed",
     "widgets_for",
     "write_url",
     "keep_sticky",

@@ -10,7 +10,7 @@ from micrograd.studio import trainer as training
 from micrograd.views import live
 from micrograd.views.live_net import NetFeed
 from ui.components import live as components
-from ui.controls import steps_per_second
+from ui.controls import steps_per_second, view_speed
 from ui.session import run_state
 
 KEY = "live_net"
@@ -45,7 +45,7 @@ def _on_neuron(sizes: tuple[int, ...]) -> None:
 def draw(tr: training.Trainer) -> None:
     """Send the view what changed since the last tick (the static part when new, the recorded steps, the status)."""
     f = feed()
-    f.set_speed(float(st.session_state.get("w_speed", 20)), tr.model.sizes)
+    f.set_speed(view_speed(), tr.model.sizes)
     payload = live.encode(f.update(tr, state=run_state(tr), sps=steps_per_second()))
     on_neuron = partial(_on_neuron, tuple(tr.model.sizes))
     components.view("net", payload, key=KEY, on_neuron_change=on_neuron, on_need_change=_on_need)
