@@ -30,8 +30,7 @@ def run(i: int, **kw) -> dict:
 def test_loss_figure_has_one_trace_per_run_and_split_named_after_the_run():
     fig = compare.loss_figure([("#1 a", steps(5)), ("#2 b", steps(3))])
     assert [t.name for t in fig.data] == ["#1 a · train", "#1 a · test", "#2 b · train", "#2 b · test"]
-    # the record of step k holds the metrics of the weights after k - 1 steps: its point goes there, as on Train
-    assert list(fig.data[3].x) == [0, 1, 2] and list(fig.data[3].y) == pytest.approx([2.0, 1.0, 2 / 3])
+    assert list(fig.data[3].x) == [1, 2, 3] and list(fig.data[3].y) == pytest.approx([2.0, 1.0, 2 / 3])
     assert fig.data[0].line.color == fig.data[1].line.color != fig.data[2].line.color  # one colour per run
     assert fig.data[0].line.dash == "solid" and fig.data[1].line.dash == "dot"
     assert compare.loss_figure([("a", steps(2))], log_y=True).layout.yaxis.type == "log"

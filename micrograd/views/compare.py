@@ -109,9 +109,7 @@ def _curves(
                 ys = [None if y is None else 100.0 * y for y in ys]
             fig.add_trace(
                 go.Scatter(
-                    # a record of step k holds the metrics before its update, those of the weights after k - 1
-                    # steps: there, as on the Train page (QA: these curves sat a step to its right)
-                    x=[s["step"] - 1 for s in steps],
+                    x=[s["step"] for s in steps],
                     y=ys,
                     name=f"{text.plotly(label)} · {split}",
                     legendgroup=label,
