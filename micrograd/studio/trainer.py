@@ -343,15 +343,11 @@ class Trainer:
             self._pending = None
 
     def _flush(self) -> None:
-        """Measure and close the steps of the batch taken so far (the batch goes on)."""
-        if self._pending:
-            pending, self._pending = self._pending, []
-            self._settle(pending)
-
-    def _settle(self, pending: list[tuple[dict, np.ndarray, list[float], str]]) -> None:
-        """Measure the batch's steps (metrics at the weights each started from, layer health) and close them."""
-        if not pending:
+        """Measure the batch's steps taken so far (metrics at the weights each started from, layer health) and close
+        them; the batch goes on."""
+        if not self._pending:
             return
+        pending, self._pending = self._pending, []
         d = self.dataset
         try:
             thetas = np.stack([theta for _, theta, _, _ in pending])

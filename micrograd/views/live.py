@@ -370,9 +370,8 @@ class LiveFeed:
                 for n in range(1, steps + 1):
                     if twin.step() is None:
                         break
-                    k = twin.step_count
-                    if k % self.every == 0 or twin.done:  # the frames record() and update() would send for them
-                        frames.append(self._frame(twin, k))
+                    if twin.step_count % self.every == 0 or twin.done:  # the frames record() and update() would send
+                        frames.append(self._frame(twin, twin.step_count))
                     if twin.done or (n >= AHEAD_MIN and time.perf_counter() - t0 > AHEAD_BUDGET):
                         break
         finally:
