@@ -28,12 +28,19 @@ def collect_errors(page) -> list[str]:
     return errors
 
 
-def open_graph_page(page, url: str, nodes: int) -> None:
-    """Open the app, then the Graph page through the navigation (as a user does), and wait for the drawn graph."""
+def visit_graph(page, url: str, tab: str | None = None) -> None:
+    """Open the app, then the Graph page through the navigation (as a user does), and that tab of it if given."""
     page.goto(url)
     sidebar_button(page, "Start").wait_for(timeout=120_000)  # a cold server on a loaded machine is slow once
     wait_for_app(page)
     page.get_by_test_id("stSidebarNav").get_by_text("Graph", exact=True).click()
+    if tab is not None:
+        page.get_by_role("tab", name=tab).click()
+
+
+def open_graph_page(page, url: str, nodes: int) -> None:
+    """visit_graph, then wait for the drawn graph."""
+    visit_graph(page, url)
     page.wait_for_function(f"() => {ROOT_JS}?.dataset.nodes === '{nodes}' && {ROOT_JS}.dataset.step", timeout=60_000)
     page.locator(".mgg-canvas").scroll_into_view_if_needed()
 
@@ -179,11 +186,7 @@ def test_on_a_phone_the_graph_page_has_its_own_run_buttons_and_they_train_stop_s
 
 def test_the_network_tab_plays_training_and_a_click_opens_a_neuron(app_url, page):
     errors = collect_errors(page)
-    page.goto(f"{app_url}/?steps=3000&speed=20")
-    sidebar_button(page, "Start").wait_for(timeout=120_000)
-    wait_for_app(page)
-    page.get_by_test_id("stSidebarNav").get_by_text("Graph", exact=True).click()
-    page.get_by_role("tab", name="Network").click()
+    visit_graph(page, f"{app_url}/?steps=3000&speed=20", "Network")
     net = page.locator(".mgl-netview .mgl-net")
     page.wait_for_function(
         "() => document.querySelector('.mgl-netview .mgl-net')?.dataset.step === '0'", timeout=60_000
@@ -265,11 +268,7 @@ def test_paused_a_step_and_a_new_example_show_at_once(app_url, page):
 def test_on_the_why_tab_the_sidebar_status_follows_training(app_url, page):
     """No view plays on "Why training fails": each tick says the trainer's step (QA: the status stood still)."""
     errors = collect_errors(page)
-    page.goto(f"{app_url}/?steps=0&speed=20")
-    sidebar_button(page, "Start").wait_for(timeout=120_000)
-    wait_for_app(page)
-    page.get_by_test_id("stSidebarNav").get_by_text("Graph", exact=True).click()
-    page.get_by_role("tab", name="Why training fails").click()
+    visit_graph(page, f"{app_url}/?steps=0&speed=20", "Why training fails")
     page.get_by_text(re.compile(r"Train a few steps|No problem found|gradient")).first.wait_for(timeout=60_000)
     status = page.get_by_test_id("stSidebar").locator(".mgl-status")
     sidebar_button(page, "Start").click()
