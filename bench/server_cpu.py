@@ -55,6 +55,19 @@ atexit.register(_dump)
 """
 
 
+def thread_seconds(pid: int) -> dict[str, tuple[str, float]]:
+    """Each live thread of a process: its id -> (its name, user + system CPU seconds so far)."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        out[task.name] = (name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--speed", type=int, default=100)
@@ -87,9 +100,9 @@ def main() -> int:
             time.sleep(2)
             step = "() => +document.querySelector('canvas.mgl-boundary').dataset.step"
             flag.touch()
-            s0, c0, t0 = page.evaluate(step), cpu_seconds(app.pid), time.monotonic()
+            s0, c0, t0, h0 = page.evaluate(step), cpu_seconds(app.pid), time.monotonic(), thread_seconds(app.pid)
             time.sleep(args.seconds)
-            s1, c1, t1 = page.evaluate(step), cpu_seconds(app.pid), time.monotonic()
+            s1, c1, t1, h1 = page.evaluate(step), cpu_seconds(app.pid), time.monotonic(), thread_seconds(app.pid)
             flag.unlink()
             browser.close()
             app.send_signal(signal.SIGINT)  # a clean exit writes the profile
@@ -98,6 +111,11 @@ def main() -> int:
         f"speed {args.speed}: server CPU {100 * (c1 - c0) / (t1 - t0):.1f} % of one core over {t1 - t0:.1f} s, "
         f"{(s1 - s0) / (t1 - t0):.0f} steps/s shown; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
+    by_name: dict[str, float] = {}
+    for tid, (name, sec) in h1.items():
+        by_name[name] = by_name.get(name, 0.0) + sec - h0.get(tid, (name, 0.0))[1]
+    busy = sorted(((v, k) for k, v in by_name.items() if v > 0), reverse=True)
+    print("by thread: " + ", ".join(f"{k} {100 * v / (t1 - t0):.1f} %" for v, k in busy))
     if args.profile:
         print(f"profile of the script threads: {args.profile} (python -m pstats {args.profile})")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -89,19 +90,61 @@ def test_the_cases_cover_what_the_batch_must_agree_on():
     assert {"dead", "saturated", "vanishing"} <= warnings
 
 
-def test_inside_a_batch_the_values_hold_each_step_and_the_record_fills_at_its_end():
+def test_inside_a_batch_the_record_fills_at_its_end():
     tr = Trainer(RunConfig(steps=0))
     with tr.batch():
         record = tr.step()
         assert record is not None and record["train_loss"] is None
         assert tr.history == []
-        weights = [p.data for p in tr.params]
+        weights = tr.weights().copy()
         with tr.batch():  # nested: one batch
             tr.step()
         assert tr.history == []
     assert [r["step"] for r in tr.history] == [1, 2]
     assert isinstance(record["train_loss"], float)
-    assert weights != [p.data for p in tr.params]
+    assert not np.array_equal(weights, tr.weights())
+
+
+@pytest.mark.parametrize("engine", ["compiled", "scalar"])
+def test_inside_a_batch_weights_and_layers_are_each_steps_and_the_values_follow_at_its_end_or_sync(engine):
+    config = RunConfig(steps=0, engine=engine, samples=40, layers=[6])
+    alone, tr = Trainer(config), Trainer(config)
+    start = [p.data for p in tr.params]
+    with tr.batch():
+        for _ in range(4):
+            alone.step()
+            tr.step()
+            want = [p.data for p in alone.params]  # outside a batch the Values hold each step's weights
+            assert tr.weights().tolist() == want
+            for got, exp in zip(tr.layers(), numeric.layers_of(alone.model)):
+                assert np.array_equal(got.weight, exp.weight) and np.array_equal(got.bias, exp.bias)
+            if engine == "compiled":  # written at the batch's end: the gradient works on vectors throughout
+                assert [p.data for p in tr.params] == start
+            else:  # the scalar engine's next step reads the Values
+                assert [p.data for p in tr.params] == want
+        tr.sync()
+        assert [p.data for p in tr.params] == want
+        assert [p.grad for p in tr.params] == [p.grad for p in alone.params]
+        tr.step()
+        alone.step()
+    assert [p.data for p in tr.params] == [p.data for p in alone.params]
+    assert [p.grad for p in tr.params] == [p.grad for p in alone.params]
+
+
+def test_what_reads_the_model_inside_a_batch_sees_the_newest_step():
+    """The run recorder's checkpoint (export_json), metrics() and fork() read the model: they sync first."""
+    alone, tr = Trainer(RunConfig(steps=0)), Trainer(RunConfig(steps=0))
+    with tr.batch():
+        for _ in range(3):
+            tr.step()
+            alone.step()
+        files = [json.loads(t.export_json()) for t in (tr, alone)]
+        for f in files:
+            del f["metrics"]["train_seconds"]  # time, not weights
+        assert files[0] == files[1]
+        assert same(tr.evaluate(), alone.evaluate())
+        twin = tr.fork()
+        assert [p.data for p in twin.params] == [p.data for p in alone.params]
 
 
 def test_a_pause_inside_a_batch_keeps_the_steps_taken():
@@ -208,3 +251,21 @@ def test_a_setting_changed_inside_a_batch_applies_from_the_next_step_as_outside(
         plain.step()
     assert same(snapshot(plain), snapshot(many))
     assert plain.history[0]["train_loss"] != plain.history[-1]["train_loss"]
+
+
+def test_graph_snapshots_taken_inside_a_batch_hold_each_steps_weights():
+    from micrograd.views import series
+
+    alone, tr = Trainer(RunConfig(steps=0)), Trainer(RunConfig(steps=0))
+    a, b = series.SnapshotSeries(every=2), series.SnapshotSeries(every=2)
+    with tr.batch():
+        for _ in range(6):
+            alone.step()
+            tr.step()
+            a.take(alone)
+            b.take(tr)
+    assert b.steps() == a.steps() == [2, 4, 6]
+    for i in range(3):
+        got, want = b.model_at(i).parameters(), a.model_at(i).parameters()
+        assert [p.data for p in got] == [p.data for p in want]
+    assert [p.data for p in b.model_at(0).parameters()] != [p.data for p in b.model_at(2).parameters()]

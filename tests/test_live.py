@@ -309,3 +309,30 @@ def test_the_axes_of_standardised_data_say_so():
     assert static["feature_names"][0] == "sepal length (cm)"  # the network's input names stay the data's
     moons = live.LiveFeed().update(Trainer(RunConfig(steps=3, layers=[2])), state="paused")["static"]
     assert (moons["x_name"], moons["y_name"]) == ("x1", "x2")  # drawn in their own units
+
+
+def test_frames_taken_inside_a_batch_show_each_steps_weights():
+    """A live tick takes its steps in Trainer.batch(), where the Values are written only at its end: the frames
+    (boundary, scores, network) are still those of the step they name, as frames of steps taken one by one."""
+    one, many = Trainer(RunConfig(steps=0, samples=60)), Trainer(RunConfig(steps=0, samples=60))
+    feeds = [live.LiveFeed(), live.LiveFeed()]
+    for feed, tr in zip(feeds, (one, many)):
+        feed.set_speed(20, tr.model.sizes)
+        feed.update(tr, state="ready")
+    got = tick(feeds[0], one, 12)
+    with many.batch():
+        for _ in range(12):
+            many.step()
+            feeds[1].record(many)
+    want = live.decode(live.encode(feeds[1].update(many, state="running")))
+    assert [f["step"] for f in got["frames"]] == [f["step"] for f in want["frames"]] == list(range(1, 13))
+    nets = 0
+    for f, g in zip(got["frames"], want["frames"]):
+        assert np.array_equal(f["grid"], g["grid"]) and np.array_equal(f["scores"], g["scores"])
+        assert ("net" in f) == ("net" in g)
+        if "net" in f:
+            nets += 1
+            assert np.array_equal(f["net"]["weights"], g["net"]["weights"])
+            assert np.array_equal(f["net"]["thumbs"], g["net"]["thumbs"])
+    assert nets >= 1
+    assert len({f["grid"].tobytes() for f in want["frames"]}) > 1  # the pictures move: not one step's, twelve times

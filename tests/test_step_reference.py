@@ -3,7 +3,9 @@
 tests/data/step_reference.json was written by this file's ``record`` (``python -m tests.test_step_reference``) from
 the trainer as it was before issue 12's rewrite (commit 71b1bda: every step looped over the parameters as Values,
 evaluated the metrics and the layer health in separate forward passes, and updated with optim.SGD.step). Floats
-are stored as float.hex, so equal means equal to the last bit.
+are stored as float.hex, so equal means equal to the last bit. Rewritten once since, when the gradient norms
+moved from math.fsum to NumPy's sums (session 19): only each record's grad_norm and the hash of the layer_grad_norms
+series changed, in their last bits; every other field of every configuration stayed the same.
 
 The last bit of a NumPy result can depend on the CPU: OpenBLAS picks its kernels per CPU (the compiled engine's
 gradient sums are matrix products) and NumPy dispatches AVX-512 versions of exp, log and tanh where the CPU has

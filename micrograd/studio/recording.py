@@ -31,7 +31,7 @@ from micrograd.studio.weights import initial_weights_of, weights_of
 
 CHECKPOINT_SECONDS = 10.0  # a live run's weights in the store are at most this old (of training time)
 FIRST_CHECKPOINT_SECONDS = 1.0  # and at least this old: a run closed or reloaded early still has its weights
-SAVE_SHARE = 0.01  # saves take at most this share of the time: a small net saves every second, a large one less
+SAVE_SHARE = 0.0025  # saves take at most this share of the time: a small net saves every few seconds, a large one less
 HEARTBEAT_SECONDS = 5.0  # how often a session tells the store it is alive (RunStore.STALE_SECONDS is 120)
 
 

@@ -9,12 +9,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from micrograd import losses
-from micrograd.engine import Value
 from micrograd.fast import numeric
 from micrograd.nn import MLP
 from micrograd.optim import SGD, schedule
@@ -23,6 +21,7 @@ from micrograd.studio import diagnostics, measure
 from micrograd.studio.config import MAX_PARAMETERS, ConfigError, RunConfig
 from micrograd.studio.copying import copy_model
 from micrograd.studio.status import Status
+from micrograd.studio.stepping import scalar_loss_and_grads, sgd_update
 from micrograd.studio.threads import gc_paused, one_blas_thread
 
 if TYPE_CHECKING:  # imported at run time only when the compiled engine is first used
@@ -31,17 +30,6 @@ if TYPE_CHECKING:  # imported at run time only when the compiled engine is first
 STACK_ELEMENTS = 1 << 17  # batch(): steps x rows x widest layer measured at once (~1 MB arrays per layer)
 HISTORY_LIMIT = 50_000  # step records kept in memory (a record is ~0.4 KB); beyond, older ones are thinned
 _data, _grad = attrgetter("data"), attrgetter("grad")
-
-
-def sgd_update(opt: SGD, theta: np.ndarray, grads: np.ndarray) -> np.ndarray:
-    """SGD.step on vectors: the new parameter vector, with opt's momentum buffer updated. Bit for bit SGD.step:
-    the same IEEE operations in the same order per parameter (NumPy fuses no multiply-add)."""
-    lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
-    g = grads + wd * theta if wd else grads
-    if mu:
-        g = mu * np.array(opt.velocity, dtype=float) + g
-        opt.velocity = g.tolist()
-    return theta - lr * g
 
 
 # Trainer.status values: two phases of its own (no run status: ready = no step yet, training = may step on),
@@ -103,6 +91,8 @@ class Trainer:
         self._stop = threading.Event()  # set by request_stop(), from any thread; checked first by every step
         self.monitor = diagnostics.Monitor()  # per-step diagnostics; .last is the latest step's
         self._pending: list | None = None  # inside batch(): the steps taken and not yet measured
+        self._unwritten: tuple[np.ndarray, np.ndarray] | None = None  # inside batch(): weights, grads not in the Values
+        self._schedule: tuple[tuple, Callable[[int], float]] | None = None  # lr_at's schedule and what it was made of
 
     # hyperparameters that change live, without re-initialising (RunConfig's settings with effect LIVE)
 
@@ -156,7 +146,10 @@ class Trainer:
         """The learning rate of step k (0-based) under the current schedule; constant lr with no budget."""
         c = self.config
         # a schedule runs over the budget: with none it has no end to move toward, so the rate stays at lr
-        return schedule(c.schedule if self.has_budget else "constant", c.lr, c.lr_end, c.steps)(k)
+        key = (c.schedule if self.has_budget else "constant", c.lr, c.lr_end, c.steps)
+        if self._schedule is None or self._schedule[0] != key:  # made once per setting, not once per step
+            self._schedule = (key, schedule(*key))
+        return self._schedule[1](k)
 
     def request_stop(self) -> None:
         """Make every following step a no-op (step() returns None, run() ends) until resume(); safe from any thread."""
@@ -191,7 +184,26 @@ class Trainer:
 
     def _theta(self) -> np.ndarray:
         """The parameters' current values as one vector (read every step: a page may have edited a weight)."""
+        if self._unwritten is not None:  # inside a batch nothing but the trainer writes them
+            return self._unwritten[0]
         return np.fromiter(map(_data, self.params), dtype=float, count=len(self.params))
+
+    def weights(self) -> np.ndarray:
+        """The current parameter vector, in model.parameters() order (inside a batch, ahead of the Values): a view to
+        read, not to change."""
+        return self._theta()
+
+    def layers(self) -> list[numeric.DenseLayer]:
+        """numeric.layers_of(self.model), from the current parameter vector (cheaper, and current inside a batch)."""
+        return numeric.layers_from(self._theta(), self._index)
+
+    def sync(self) -> None:
+        """Write the batch's newest weights and gradients into the Values (a batch's steps leave that to its end, or to
+        this: call it before reading the model inside a batch)."""
+        if self._unwritten is not None:
+            theta, grads = self._unwritten
+            self._unwritten = None
+            self._write(theta, grads)
 
     def _gradient(self, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """(the objective on this batch, its gradient, the data loss's gradient) at theta, the current values; the
@@ -202,7 +214,8 @@ class Trainer:
         """
         c = self.config
         if c.engine != "compiled":
-            loss = self._loss_and_grads(X, y)
+            self.optimizer.zero_grad()
+            loss = scalar_loss_and_grads(self.model, self.params, self.task, c.loss, c.l2, X, y)
             grads = np.fromiter(map(_grad, self.params), dtype=float, count=len(self.params))
             return loss, grads, (grads - 2.0 * c.l2 * theta if c.l2 else grads)
         loss, data = self._compiled_loss()(X, y, theta)
@@ -221,27 +234,6 @@ class Trainer:
             self._compiled = CompiledLoss(self.model, self.config.loss, task=self.task)
         return self._compiled
 
-    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray) -> float:
-        """The scalar engine: set every parameter's grad to d(objective)/dp on this batch; return the objective."""
-        c = self.config
-        self.optimizer.zero_grad()
-        if self.task == "binary":
-            # cast: a binary model has one output unit, so MLP.__call__ gives a Value, not a list
-            scores = [cast(Value, self.model(row)) for row in X.tolist()]
-            total = losses.batch_loss(c.loss, scores, y.tolist())
-        else:
-            outs = [self._outputs(row) for row in X.tolist()]
-            total = losses.task_batch_loss(self.task, c.loss, outs, y.tolist())
-        if c.l2:
-            total = total + c.l2 * losses.l2(self.params)
-        total.backward()
-        return total.data
-
-    def _outputs(self, row: list[float]) -> list[Value]:
-        """The model's output Values for one row, always as a list."""
-        out = self.model(row)
-        return [out] if isinstance(out, Value) else out
-
     @property
     def metric_keys(self) -> tuple[str, ...]:
         """The keys evaluate() gives: losses, then accuracy (classes) or R² (regression) per set."""
@@ -252,7 +244,7 @@ class Trainer:
 
         train_out: numeric.outputs(layers, X_train), if the caller has it (step() shares it with the diagnostics).
         """
-        layers = numeric.layers_of(self.model) if layers is None else layers
+        layers = self.layers() if layers is None else layers
         return measure.evaluate(self.task, self.config.loss, self.dataset, layers, train_out)
 
     def step(self) -> dict | None:
@@ -289,7 +281,10 @@ class Trainer:
                 # 2 * l2 * w, reaches even a dead layer (QA: two dead layers drew at ~5)
                 grad_norm, layer_grads = diagnostics.grad_norms(grads, self.model.sizes, data)
                 new = sgd_update(self.optimizer, theta, grads)
-                self._write(new, grads)
+                if later and self.config.engine == "compiled":  # the scalar engine reads the Values; others call sync()
+                    self._unwritten = (new, grads)
+                else:
+                    self._write(new, grads)
             seconds = time.perf_counter() - t0
         except Exception as e:  # a bug must not take the UI down; say what happened instead
             self.status, self.message = FAILED, f"Training stopped at step {k + 1}: {type(e).__name__}: {e}"
@@ -331,7 +326,8 @@ class Trainer:
     def batch(self) -> Iterator[None]:
         """Steps taken inside are measured together when it ends, then reach history, the monitor and on_step in
         order: one NumPy pass over a tick's steps instead of one per step (the live server's CPU), the same numbers
-        bit for bit. The Values hold each step's weights when it returns, as outside. Nested batches are one."""
+        bit for bit. The compiled engine's steps write the Values when it ends (or at sync()): inside, weights() and
+        layers() are each step's. Nested batches are one."""
         if self._pending is not None:
             yield
             return
@@ -345,6 +341,7 @@ class Trainer:
     def _flush(self) -> None:
         """Measure the batch's steps taken so far (metrics at the weights each started from, layer health) and close
         them; the batch goes on."""
+        self.sync()  # on_step (the run recorder) may read the model
         if not self._pending:
             return
         pending, self._pending = self._pending, []
@@ -412,6 +409,7 @@ class Trainer:
     def fork(self) -> Trainer:
         """A twin at this step that trains on without touching this trainer: its steps are the ones this trainer
         takes next, bit for bit (the live view shows them the moment Start is pressed)."""
+        self.sync()
         if self.config.engine == "compiled":
             self._compiled_loss()  # traced here once, then shared: it reads the parameters from theta per call
         twin = copy.copy(self)  # shares the config, the dataset and the compiled loss
@@ -444,4 +442,5 @@ class Trainer:
         """The model in the weights-file format (docs/weights-format.md)."""
         from micrograd.studio import weights as export
 
+        self.sync()
         return export.dumps(self.model, **self.export_kwargs())

@@ -173,6 +173,7 @@ def frame_from(step: int, loss: float, values, grads) -> Frame:
 def frame_now(trainer, x, y) -> Frame:
     """A frame of the trainer's model on example (x, y) right now (one trace of the scalar graph, ~11 ms)."""
     task = getattr(trainer, "task", None)
+    getattr(trainer, "sync", lambda: None)()  # inside a batch the Values are written at its end
     t = G.trace_example(trainer.model, x, y, trainer.config.loss, trainer.dataset.feature_names, task)
     values = np.fromiter((v.data for v in t.order), dtype=np.float32, count=len(t.order))
     return Frame(next(_seq), trainer.step_count, t.root.data, values, np.array(t.grads, dtype=np.float32))

@@ -234,7 +234,7 @@ class LiveFeed:
     def _frame(self, trainer, k: int, with_net: bool = False) -> dict:
         inputs, X = self._inputs, self._X
         assert inputs is not None and X is not None  # set with the static part, which comes before any frame
-        layers = numeric.layers_of(trainer.model)
+        layers = trainer.layers()  # the step's weights (inside a batch the Values are written at its end)
         frame: dict[str, Any] = {"step": k}
         grid, pts = numeric.forward_all(layers, inputs)[-1], numeric.forward_all(layers, X)[-1]
         if self._task == "multiclass":

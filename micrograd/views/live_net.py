@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from micrograd.fast import numeric
 from micrograd.views import curves
 from micrograd.views.live import MAX_FRAMES_PER_SECOND, LiveFeed, net_bytes
 
@@ -28,7 +27,7 @@ class NetFeed(LiveFeed):
 
     def _frame(self, trainer, k: int, with_net: bool = False) -> dict:
         self._last_step = k
-        return {"step": k, "net": self._net(numeric.layers_of(trainer.model), k)}
+        return {"step": k, "net": self._net(trainer.layers(), k)}
 
     def _new_metrics(self, history: Sequence[dict]) -> curves.Points | None:
         return None  # no curves in this view

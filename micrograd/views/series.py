@@ -152,11 +152,18 @@ class SnapshotSeries:
             self._trainer_id = id(trainer)
         else:
             loss = trainer.config.loss  # a loss changed at the same step is another graph (QA: MSE stayed shown)
-            same = [k for k, t in enumerate(self._taken) if (t.step, t.x, t.y, t.loss) == (step, x, y, loss)]
-            if same and same[0] == len(self._taken) - 1:
+            same = None  # steps never decrease within a run: this step's snapshots are the newest ones
+            for k in range(len(self._taken) - 1, -1, -1):
+                t = self._taken[k]
+                if t.step != step:
+                    break
+                if (t.x, t.y, t.loss) == (x, y, loss):
+                    same = k
+                    break
+            if same == len(self._taken) - 1:
                 return False
-            if same:  # an example chosen again at this step: its snapshot becomes the newest (the one shown)
-                self._taken.append(self._taken.pop(same[0]))
+            if same is not None:  # an example chosen again at this step: its snapshot becomes the newest (shown)
+                self._taken.append(self._taken.pop(same))
                 return True
         model, loss, names = trainer.model, trainer.config.loss, trainer.dataset.feature_names
         task = getattr(trainer, "task", None)
@@ -169,9 +176,11 @@ class SnapshotSeries:
             self._template = copy_model(model)
         names = tuple(names) if names is not None else None
         # a Trainer keeps its model's parameter list; walking the model for it costs more than copying the weights
-        params = tuple(p.data for p in getattr(trainer, "params", None) or model.parameters())
+        weights = getattr(trainer, "weights", None)  # a Trainer's vector: current inside a batch, and quicker
+        params = tuple(weights().tolist() if weights else (p.data for p in model.parameters()))
         taken = _Taken(step, x, y, loss, names, task, view, params)
         if force:  # traced now, on the model itself: an example that does not fit raises here, not on a page
+            getattr(trainer, "sync", lambda: None)()  # inside a batch the Values are written at its end
             taken.built = _trace(taken, model)
         self._taken.append(taken)
         if len(self._taken) > self.limit:
