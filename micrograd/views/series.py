@@ -167,8 +167,12 @@ class SnapshotSeries:
                 return True
         model, loss, names = trainer.model, trainer.config.loss, trainer.dataset.feature_names
         task = getattr(trainer, "task", None)
-        view, _ = choose_view(model, loss, task)
-        shape = (view, loss, task, tuple(model.sizes), tuple(layer.activation for layer in model.layers))
+        arch = (loss, task, tuple(model.sizes), tuple(layer.activation for layer in model.layers))
+        if self._shape is None or self._shape[1:] != arch:  # the view follows from these (counting costs a trace)
+            view = choose_view(model, loss, task)[0]
+        else:
+            view = self._shape[0]
+        shape = (view, *arch)
         if shape != self._shape:
             self.clear()
             self._shape = shape
