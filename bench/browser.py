@@ -327,6 +327,7 @@ def report(args, runs: dict, many_ours: dict, many_peer: dict, floor: list[float
 
     pa, pb = med(many_ours["pictures"]), med(many_peer["pictures"])
     kb = ", ".join(f"{x['bytes'] / 1000:.1f}" for x in runs["studio"])
+    cpus = ", ".join(f"{100 * x['cpu']:.1f}" for x in runs["studio"] if x["cpu"] is not None)
     lines = [
         f"Live Train page vs TensorFlow Playground, headless Chromium, {os.cpu_count()} cores "
         f"({platform.machine()}, Python {platform.python_version()}), load average {os.getloadavg()[0]:.1f} at the "
@@ -345,11 +346,11 @@ def report(args, runs: dict, many_ours: dict, many_peer: dict, floor: list[float
         f"| Pause → sidebar says paused (ms) | {m('studio', 'pause_ms'):.0f} | – | – |",
         f"| Pause → server confirms, view at the trainer's step (ms) | {m('studio', 'paused_ms'):.0f} | – | – |",
         f"| websocket KB per second | {m('studio', 'bytes') / 1000:.1f} ({kb}) | 0 | – |",
-        f"| server CPU per training session (% of one core) | {100 * m('studio', 'cpu'):.0f} | – | – |",
+        f"| server CPU per training session (% of one core) | {100 * m('studio', 'cpu'):.1f} ({cpus}) | – | – |",
         f"| {args.sessions} sessions at once: pictures per second per session | {pa:.1f} "
         f"({', '.join(f'{x:.1f}' for x in many_ours['pictures'])}) | {pb:.1f} | {pa / pb if pb else float('nan'):.2f} |",
         f"| {args.sessions} sessions at once: server CPU per session (% of one core) | "
-        f"{100 * many_ours['cpu']:.0f} | – | – |",
+        f"{100 * many_ours['cpu']:.1f} | – | – |",
     ]
     return "\n".join(lines)
 

@@ -84,3 +84,25 @@ def test_the_default_net_shows_its_network_often(speed, most):
     per_second = bytes_per_second(feed, tr, speed, seconds=8)
     assert feed.net_every <= most and feed.net_every % feed.every == 0
     assert per_second <= 1.1 * rates.PAYLOAD_BYTES_PER_SECOND, per_second
+
+
+@pytest.mark.parametrize(
+    ("speed", "reached", "planned"),
+    [
+        (100, None, 100),  # not measured yet (before two ticks, or paused)
+        (100, 97.0, 100),  # close enough: the speed set
+        (100, 85.0, 100),
+        (100, 40.0, 40.0),  # a big network's rate: every step shown, paced as it comes (was every 2nd, in bursts)
+        (100, 10.0, 10.0),  # the scalar engine's
+        (20, 12.0, 12.0),
+        (20, 18.0, 20),
+        (100, 0.0, 100),  # nothing taken in the window: not a speed to plan for
+    ],
+)
+def test_a_view_plans_for_the_rate_training_reaches_when_clearly_below_the_speed_set(speed, reached, planned):
+    from ui.controls import plan_speed
+
+    assert plan_speed(speed, reached) == planned
+    feed = live.LiveFeed()
+    feed.set_speed(plan_speed(speed, reached), SIZES)
+    assert feed.every == (2 if planned > live.MAX_FRAMES_PER_SECOND else 1)
