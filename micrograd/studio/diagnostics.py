@@ -72,7 +72,7 @@ def layer_grad_norms(model: MLP, params: list | None = None) -> list[float]:
     return grad_norms(np.array([p.grad for p in params], dtype=float), model.sizes)[1]
 
 
-def grad_norms(grads: np.ndarray, sizes: list[int], layers: np.ndarray | None = None) -> tuple[float, list[float]]:
+def grad_norms(grads: np.ndarray, sizes: Sequence[int], layers: np.ndarray | None = None) -> tuple[float, list[float]]:
     """(the whole gradient's norm, each layer's) from the gradient vector in model.parameters() order; the layers'
     from ``layers`` instead when given (the trainer's: the data loss's gradient, without L2's).
 

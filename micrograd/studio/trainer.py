@@ -77,6 +77,7 @@ class Trainer:
         self.on_step = on_step
         self.params = self.model.parameters()
         self._index = numeric.layer_index(self.model, self.params)  # where each layer sits in the parameter vector
+        self._sizes = tuple(self.model.sizes)  # read every step; MLP.sizes builds a list each time
         self.optimizer = SGD(self.params, lr=config.lr, momentum=config.momentum)
         self.history: list[dict] = []
         self.step_count = 0
@@ -279,7 +280,7 @@ class Trainer:
                 loss, grads, data = self._gradient(X, y, theta)
                 # each layer's norm is its data loss gradient's, the flow back through the network: L2's own pull,
                 # 2 * l2 * w, reaches even a dead layer (QA: two dead layers drew at ~5)
-                grad_norm, layer_grads = diagnostics.grad_norms(grads, self.model.sizes, data)
+                grad_norm, layer_grads = diagnostics.grad_norms(grads, self._sizes, data)
                 new = sgd_update(self.optimizer, theta, grads)
                 if later and self.config.engine == "compiled":  # the scalar engine reads the Values; others call sync()
                     self._unwritten = (new, grads)
@@ -306,7 +307,7 @@ class Trainer:
         if self._pending is not None:
             self._pending.append((record, theta, layer_grads, diverged))
             # big data: measured a few steps at a time, so a batch's arrays and its last pause stay small
-            if len(self._pending) * len(self.dataset.X_train) * max(self.model.sizes[1:]) >= STACK_ELEMENTS:
+            if len(self._pending) * len(self.dataset.X_train) * max(self._sizes[1:]) >= STACK_ELEMENTS:
                 self._flush()
         else:
             self._close(record, diagnostics.layer_health(layers, X_train, layer_grads, outs), diverged)
