@@ -450,3 +450,34 @@ def test_pause_leaves_the_view_on_the_last_step_with_its_network():
     assert u["frames"][-1]["step"] == tr.step_count and "net" in u["frames"][-1]
     w = [p.data for layer in tr.model.layers for n in layer.neurons for p in (*n.w, n.b)]
     assert len(u["frames"][-1]["net"]["weights"]) == len(w)
+
+
+def test_a_paused_page_keeps_its_session_alive_and_a_running_one_ticks_instead(monkeypatch):
+    """While paused nothing ticks: the sidebar's keep-alive fragment gets a timer (every KEEPALIVE_SECONDS) that tells
+    the run store the session is here; while running the ticks do, and it has none. It is there on every run, last
+    in the sidebar, so nothing after it moves."""
+    import importlib
+
+    import streamlit
+
+    module = importlib.import_module("ui.sidebar")  # ui.sidebar is also the function the package re-exports
+    timers: list = []
+
+    class Spy:  # the sidebar's streamlit, with fragment() noting its timer
+        def __getattr__(self, name):
+            return getattr(streamlit, name)
+
+        def fragment(self, func=None, *, run_every=None):
+            if func is module._keep_alive:
+                timers.append(run_every)
+            return streamlit.fragment(func, run_every=run_every)
+
+    monkeypatch.setattr(module, "st", Spy())
+    at = app()
+    at.button(key="btn_step").click().run()  # a recorded run, paused
+    assert timers and timers[-1] == module.KEEPALIVE_SECONDS
+    at.button(key="btn_start").click().run()
+    assert at.session_state["running"] and timers[-1] is None  # running: the ticks beat instead
+    at.button(key="btn_pause").click().run()
+    assert timers[-1] == module.KEEPALIVE_SECONDS
+    assert not at.exception

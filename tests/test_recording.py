@@ -366,3 +366,28 @@ def test_a_run_that_failed_on_a_bug_is_stored_as_failed_with_its_message_even_if
     run, steps = stored(db)
     assert run["status"] == "failed" and "TypeError: to_dict needs a micrograd.nn.MLP" in run["message"]
     assert run["weights"] is None and [s["step"] for s in steps] == [1, 2, 3, 4, 5]
+
+
+def test_a_paused_session_that_says_it_is_here_keeps_its_run_paused(tmp_path):
+    """A paused tab ticks no more; the sidebar's keep-alive (ui.sidebar._keep_alive, every KEEPALIVE_SECONDS) syncs
+    instead, so another session's sweep leaves its run paused. Silent for two minutes, it was called interrupted."""
+    from micrograd.studio.runs import STALE_SECONDS
+    from ui.options import KEEPALIVE_SECONDS
+
+    assert KEEPALIVE_SECONDS * 3 <= STALE_SECONDS  # a throttled background tab's timer still beats in time
+    clock = Clock()
+    store = RunStore(tmp_path / "runs.db", clock=clock)
+    kept, quiet, other = (recording.Recorder(opener=lambda: (store, ""), heartbeat=True, clock=clock) for _ in range(3))
+    trainers = small(steps=50), small(seed=2, steps=50)
+    for rec, tr in zip((kept, quiet), trainers):
+        rec.sync(tr, True)
+        tr.run(3)
+        rec.sync(tr, False)  # Pause
+    for _ in range(int(600 / KEEPALIVE_SECONDS)):  # ten minutes paused, another session ticking meanwhile
+        clock.t += KEEPALIVE_SECONDS
+        kept.sync(trainers[0], False)
+        other.sync(small(seed=3), True)
+    assert store.get_run(kept.run_id)["status"] == "paused"
+    run = store.get_run(quiet.run_id)
+    assert run["status"] == "interrupted" and "session" in run["message"]
+    store.close()

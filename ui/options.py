@@ -42,6 +42,9 @@ SLOW_PARAMS = 2_000  # above this a step gets noticeably slower
 TICK_SECONDS = 0.5  # run_every while training: the browser plays the steps of each tick back one by one
 
 
+KEEPALIVE_SECONDS = 30.0  # run_every while paused: the session tells the run store it is here (it closes after 120 s)
+
+
 TICK_BUDGET = 0.25  # seconds of training per tick, so Pause and redraws stay responsive
 
 

@@ -13,7 +13,16 @@ from micrograd.studio.datasets import DATASETS, DatasetSpec
 from micrograd.views import text
 from ui.controls import new_data, on_dataset_change, run_controls
 from ui.guard import guard
-from ui.options import ACTIVATION_TITLES, SLOW_PARAMS, TICK_SECONDS, layer_sizes, setting, task_losses, widgets_for
+from ui.options import (
+    ACTIVATION_TITLES,
+    KEEPALIVE_SECONDS,
+    SLOW_PARAMS,
+    TICK_SECONDS,
+    layer_sizes,
+    setting,
+    task_losses,
+    widgets_for,
+)
 from ui.session import (
     apply_settings,
     fit_loss,
@@ -293,4 +302,14 @@ def sidebar(live: bool = True, settings: bool = True) -> None:
             save_settings()
         with controls:
             run_controls(live)
+        # last in the sidebar and on every run, so no element after it moves (a moved live view would re-mount)
+        st.fragment(_keep_alive, run_every=None if is_running() else KEEPALIVE_SECONDS)()
     st.session_state["recorder"].sync(get_trainer(), is_running())
+
+
+def _keep_alive() -> None:
+    """Nothing ticks while paused, so tell the run store now and then (a fragment's timer) that this session is still
+    here: otherwise another session's sweep of silent ones (RunStore.close_stale, after 2 minutes) ended a paused run
+    whose tab was open, and the Experiments page called it interrupted. Draws nothing."""
+    if not is_running():
+        st.session_state["recorder"].sync(get_trainer(), False)
