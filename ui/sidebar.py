@@ -304,12 +304,10 @@ def sidebar(live: bool = True, settings: bool = True) -> None:
             run_controls(live)
         # last in the sidebar and on every run, so no element after it moves (a moved live view would re-mount)
         st.fragment(_keep_alive, run_every=None if is_running() else KEEPALIVE_SECONDS)()
-    st.session_state["recorder"].sync(get_trainer(), is_running())
 
 
 def _keep_alive() -> None:
-    """Nothing ticks while paused, so tell the run store now and then (a fragment's timer) that this session is still
-    here: otherwise another session's sweep of silent ones (RunStore.close_stale, after 2 minutes) ended a paused run
-    whose tab was open, and the Experiments page called it interrupted. Draws nothing."""
-    if not is_running():
-        st.session_state["recorder"].sync(get_trainer(), False)
+    """Sync the session's run recorder: on every full run, and while paused also on the fragment's own timer.
+    Nothing ticks while paused, so without it another session's sweep of silent ones (RunStore.close_stale, after 2
+    minutes) ended a paused run whose tab was open, and the Experiments page called it interrupted. Draws nothing."""
+    st.session_state["recorder"].sync(get_trainer(), is_running())

@@ -183,20 +183,17 @@ class Trainer:
         self._cursor += b
         return idx
 
-    def _theta(self) -> np.ndarray:
-        """The parameters' current values as one vector (read every step: a page may have edited a weight)."""
-        if self._unwritten is not None:  # inside a batch nothing but the trainer writes them
+    def weights(self) -> np.ndarray:
+        """The current parameter vector, in model.parameters() order: read from the Values (a page may have edited a
+        weight), or inside a batch the newest step's, ahead of them (nothing else writes them then). To read, not to
+        change."""
+        if self._unwritten is not None:
             return self._unwritten[0]
         return np.fromiter(map(_data, self.params), dtype=float, count=len(self.params))
 
-    def weights(self) -> np.ndarray:
-        """The current parameter vector, in model.parameters() order (inside a batch, ahead of the Values): a view to
-        read, not to change."""
-        return self._theta()
-
     def layers(self) -> list[numeric.DenseLayer]:
         """numeric.layers_of(self.model), from the current parameter vector (cheaper, and current inside a batch)."""
-        return numeric.layers_from(self._theta(), self._index)
+        return numeric.layers_from(self.weights(), self._index)
 
     def sync(self) -> None:
         """Write the batch's newest weights and gradients into the Values (a batch's steps leave that to its end, or to
@@ -267,7 +264,7 @@ class Trainer:
             idx = self._batch()
             X, y = self.dataset.X_train[idx], self.dataset.y_train[idx]
             # the parameters as one vector for the whole step; the Values are written once, at its end
-            theta = self._theta()
+            theta = self.weights()
             if later:
                 metrics: dict = dict.fromkeys(self.metric_keys)  # measured with the batch's other steps
             else:
@@ -400,7 +397,7 @@ class Trainer:
     def state_key(self) -> str:
         """A digest of everything the next steps depend on: trainers with equal keys take equal steps."""
         h = hashlib.blake2b(digest_size=12)
-        h.update(self._theta().tobytes())
+        h.update(self.weights().tobytes())
         h.update(np.asarray(self.optimizer.velocity, dtype=float).tobytes())
         h.update(np.asarray(self._order).tobytes())
         state = (self.step_count, self._cursor, self._rng.bit_generator.state, self.status, id(self.dataset))
