@@ -5,7 +5,7 @@
 Replays what the Train page's ticks do at --speed steps per second, without Streamlit: each tick's steps in one
 Trainer.batch() (with the session's run recorder writing to a temporary SQLite store), the Graph page's snapshot
 check, the live feed's frame (every ``every``-th step: the boundary grid, the points' scores, sometimes the network),
-and twice a second the update and its encoding. CPU is this thread's time (time.thread_time), as ms per training
+and once a tick (ui.TICK_SECONDS) the update and its encoding. CPU is this thread's time (time.thread_time), as ms per training
 step; medians over --repeats fresh trainers. The Streamlit rerun of each tick is not in it: bench/server_cpu.py
 measures the whole server (at --speed 1 it is mostly the ticks' own cost).
 """
@@ -27,6 +27,7 @@ from micrograd.studio.config import RunConfig  # noqa: E402
 from micrograd.studio.recording import Recorder  # noqa: E402
 from micrograd.studio.trainer import Trainer  # noqa: E402
 from micrograd.views import live, series  # noqa: E402
+from ui.options import TICK_SECONDS  # noqa: E402
 
 PARTS = ("step", "recorder", "snapshot", "frame", "update + encode")
 
@@ -42,7 +43,7 @@ def one(speed: float, steps: int, tmp: str) -> dict[str, float]:
     recorder = Recorder(os.path.join(tmp, f"runs-{time.monotonic_ns()}.db"))
     recorder.watch(tr)
     total = dict.fromkeys(PARTS, 0.0)
-    per_tick = max(1, round(speed * 0.5))  # TICK_SECONDS = 0.5
+    per_tick = max(1, round(speed * TICK_SECONDS))
     for start in range(0, steps, per_tick):
         n = min(per_tick, steps - start)
         a = clock()

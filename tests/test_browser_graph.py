@@ -171,7 +171,7 @@ def test_on_a_phone_the_graph_page_has_its_own_run_buttons_and_they_train_stop_s
     expect(start).to_be_enabled()
     expect(pause).to_be_disabled()
     expect(page.get_by_text(re.compile(r"^paused · .* snapshots? of this run"))).to_be_visible()  # the caption says so
-    page.wait_for_timeout(1000)  # the view plays out to the step the trainer stopped at
+    page.wait_for_timeout(1000)  # the view jumps to the step the trainer stopped at, once the server says paused
     shown = page.evaluate(f"() => +{ROOT_JS}.dataset.step")
     page.wait_for_timeout(1500)
     assert page.evaluate(f"() => +{ROOT_JS}.dataset.step") == shown  # stopped: no step since

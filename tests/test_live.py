@@ -298,7 +298,7 @@ def test_a_busy_server_still_sends_the_first_steps_ahead(monkeypatch):
     assert [f["step"] for f in u["ahead"]["frames"]] == list(range(1, live.AHEAD_MIN + 1)) and tr.step_count == 0
     monkeypatch.setattr(live, "AHEAD_BUDGET", 60.0)
     u = feed.update(tr, state="paused", ahead=True)
-    assert [f["step"] for f in u["ahead"]["frames"]] == list(range(1, 13))  # 0.6 s at 20 steps/s
+    assert [f["step"] for f in u["ahead"]["frames"]] == list(range(1, 23)) and live.AHEAD_SECONDS == 1.1  # 22 steps
 
 
 def test_the_axes_of_standardised_data_say_so():

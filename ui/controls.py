@@ -19,7 +19,7 @@ from ui.components import live as components
 from ui.options import MAX_SEED, TICK_BUDGET, dataset_defaults
 from ui.session import get_trainer, is_running, load_dataset, new_trainer, replace_trainer, run_state
 
-MAX_LAG = 1.0  # seconds of training a tick may catch up on
+MAX_LAG = 2.0  # seconds of training a tick may catch up on (two ticks: one late tick still catches up)
 RATE_WINDOW = 3.0  # seconds over which the wall-clock steps per second are measured
 
 

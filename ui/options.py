@@ -39,7 +39,10 @@ MAX_SEED = SIDEBAR.seed
 SLOW_PARAMS = 2_000  # above this a step gets noticeably slower
 
 
-TICK_SECONDS = 0.5  # run_every while training: the browser plays the steps of each tick back one by one
+# run_every while training: the browser plays the steps of each tick back one by one. Each tick is a rerun of the
+# live fragment, whose fixed cost (mostly Streamlit's) was 1.5 of the 7.5 % of a core a session took at 0.5 s
+# (docs/benchmarks.md, session 20); a Pause's jump to the newest step taken is at most a tick's steps.
+TICK_SECONDS = 1.0
 
 
 KEEPALIVE_SECONDS = 30.0  # run_every while paused: the session tells the run store it is here (it closes after 120 s)

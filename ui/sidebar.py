@@ -256,7 +256,9 @@ def _training_section() -> None:
     b.radio(**_w("engine"), options=setting("engine").allowed(), horizontal=True)
     st.select_slider(
         **_options("speed")
-        | {"help": f"training speed (wall clock); the browser draws every step, {1 / TICK_SECONDS:g} batches a second"}
+        | {
+            "help": f"training speed (wall clock); the browser draws every step, the server trains a batch of steps every {TICK_SECONDS:g} s"
+        }
     )
     st.caption("Changes here apply at once, without resetting the weights.")
 

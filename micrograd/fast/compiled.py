@@ -51,6 +51,7 @@ class _Dense:
         if b is not None:
             self.b, self.b_dup = _index(b)
         self.exact = False
+        self._P = np.empty(0)  # exact mode's products, kept between calls (a new 160 KB array per step cost 1/4 more)
 
     def forward(self, V: np.ndarray, theta: np.ndarray) -> None:
         out, W = V[self.out], theta[self.w].reshape(self.shape)
@@ -58,7 +59,9 @@ class _Dense:
             H = V[self.inp]
             small = W.size * H.shape[1] <= 1 << 16  # then all products fit in memory at once
             if small and H.shape[1] > 1:
-                P = W.T[:, :, None] * H[:, None, :]  # P[i] = w_i * x_i for every neuron and row
+                if self._P.shape != (len(H), len(W), H.shape[1]):
+                    self._P = np.empty((len(H), len(W), H.shape[1]))
+                P = np.multiply(W.T[:, :, None], H[:, None, :], out=self._P)  # P[i] = w_i * x_i per neuron and row
                 if self.b is not None:
                     np.add(theta[self.b][:, None], P[0], out=P[0])
                 # over the outer axis NumPy adds term after term (a single row would be summed pairwise)

@@ -28,7 +28,7 @@ MAX_FPS = 15.0  # frames per second while training: ~118 KB/s of float32 for the
 FULL_FPS_NODES = 1000  # bigger graphs get fewer frames: MAX_FPS * BIG_GRAPH_NODES / nodes (measured: spiral's 1,081
 BIG_GRAPH_NODES = 700  # nodes took 177 KB/s at 15 frames a second, 156 at 11, over the page's 150)
 MAX_FRAMES = 90  # frames kept for the next send (a few seconds at MAX_FPS)
-RATE_WINDOW = 2.0  # seconds over which the training rate is measured
+RATE_WINDOW = 3.0  # seconds over which the training rate is measured (three ticks)
 _DTYPES = {"f4": np.float32, "i4": np.int32, "u1": np.uint8}
 
 

@@ -83,8 +83,8 @@ mg.Player = class {
     this.last = null; // the frame on screen
     this.lastAt = 0;
     this.skipped = 0;
-    this.catchUp = 0.8; // seconds behind the newest buffered step before playing faster (a tick's steps: 0.5 s)
-    this.maxLag = 2.5; // seconds of steps kept buffered at most
+    this.catchUp = 1.4; // seconds behind the newest buffered step before playing faster (a tick's steps: 1 s)
+    this.maxLag = 3.5; // seconds of steps kept buffered at most
     this.loop = this.loop.bind(this);
     this.raf = requestAnimationFrame(this.loop);
     this.onVisible = () => {
