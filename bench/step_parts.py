@@ -5,9 +5,9 @@
 Replays what the Train page's ticks do at --speed steps per second, without Streamlit: each tick's steps in one
 Trainer.batch() (with the session's run recorder writing to a temporary SQLite store), the Graph page's snapshot
 check, the live feed's frame (every ``every``-th step: the boundary grid, the points' scores, sometimes the network),
-and once a tick (ui.TICK_SECONDS) the update and its encoding. CPU is this thread's time (time.thread_time), as ms per training
-step; medians over --repeats fresh trainers. The Streamlit rerun of each tick is not in it: bench/server_cpu.py
-measures the whole server (at --speed 1 it is mostly the ticks' own cost).
+and once a tick (ui.TICK_SECONDS) the update and its encoding. CPU is this thread's time (time.thread_time), as ms
+per training step; medians over --repeats fresh trainers. The Streamlit rerun of each tick is not in it:
+bench/server_cpu.py measures the whole server (at --speed 1 it is mostly the ticks' own cost).
 """
 
 from __future__ import annotations

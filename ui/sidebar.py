@@ -257,7 +257,8 @@ def _training_section() -> None:
     st.select_slider(
         **_options("speed")
         | {
-            "help": f"training speed (wall clock); the browser draws every step, the server trains a batch of steps every {TICK_SECONDS:g} s"
+            "help": "training speed (wall clock); the browser draws every step, the server trains a batch of steps "
+            f"every {TICK_SECONDS:g} s"
         }
     )
     st.caption("Changes here apply at once, without resetting the weights.")

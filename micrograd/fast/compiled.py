@@ -51,7 +51,8 @@ class _Dense:
         if b is not None:
             self.b, self.b_dup = _index(b)
         self.exact = False
-        self._P = np.empty(0)  # exact mode's products, kept between calls (a new 160 KB array per step cost 1/4 more)
+        # exact mode's products, kept between calls (a new 160 KB array each call made a training step ~15 % slower)
+        self._P = np.empty(0)
 
     def forward(self, V: np.ndarray, theta: np.ndarray) -> None:
         out, W = V[self.out], theta[self.w].reshape(self.shape)

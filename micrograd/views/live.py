@@ -79,9 +79,7 @@ MAGIC = b"MGL1"
 CURVE_N = 120  # points of a one-feature regression's fitted curve
 CONF_EVERY_FRAME = 500  # multiclass: up to this many points, each frame has their confidence (else every net frame)
 MAX_TIP_FEATURES = 10  # the points' features are sent for the tooltip up to this many features
-# while paused: the steps after Start the browser can play before the server's first tick (ui.TICK_SECONDS, 1 s, after
-# the Start; fewer and the picture stops until then)
-AHEAD_SECONDS = 1.1
+AHEAD_SECONDS = 1.1  # while paused: the steps Start plays before the server's first tick (ui.TICK_SECONDS, 1 s, on)
 AHEAD_BUDGET = 0.1  # seconds of server time those steps may take
 AHEAD_MIN = 3  # steps taken whatever the budget (a busy machine still gives Start something to play at once)
 

@@ -354,20 +354,19 @@
       }
     }
     if (st.queue.length > MAX_QUEUE) st.queue.splice(0, st.queue.length - MAX_QUEUE); // a hidden tab: keep the newest
-    if (H.mode === "live" && H.trainer_step == null && st.queue.length) {
-      // paused (no trainer step is said while it is not running): the step the trainer stopped at, at once, as the
-      // Train page does; playing a tick's steps out at the paused rate (none: 10 a second) took seconds
-      st.queue = st.queue.slice(-1);
-      st.jumpNow = true;
-    }
-    if (!st.shown && st.queue.length) {
+    // paused (no trainer step is said while it is not running): the step the trainer stopped at, at once, as the
+    // Train page does; playing a tick's steps out at the paused rate (none: 10 a second) took seconds
+    const paused = H.mode === "live" && H.trainer_step == null;
+    if (st.queue.length && (paused || !st.shown)) {
+      if (paused) st.queue = st.queue.slice(-1);
       show(st, st.queue.shift(), true);
       st.shownAt = performance.now();
     }
   }
 
   /* Playback: each frame is a real training step; frames are spaced by their steps at the training rate, and
-   * a queue more than 1.6 s (a tick and a half) behind jumps ahead (a slow tick, a hidden tab). Never blank: the last frame stays. */
+   * a queue more than 1.6 s (a tick and a half) behind jumps ahead (a slow tick, a hidden tab). Never blank: the
+   * last frame stays. */
   function tick(st, now) {
     if (st.lesson) mg.lessonTick(st, now);
     if (st.queue.length) {
@@ -385,9 +384,8 @@
       // after a jump the next frame is due now (timing it from the shown frame would wait out the skipped steps)
       // (a frame shown by update() has no time yet: paused, a Step's frame waited on NaN forever and the view froze)
       const at = st.shownAt ?? now;
-      const due = cur && !jumped && !st.jumpNow && next.step > cur.step ? at + ((next.step - cur.step) * 1000) / rate : now;
+      const due = cur && !jumped && next.step > cur.step ? at + ((next.step - cur.step) * 1000) / rate : now;
       if (now + 4 >= due) {
-        st.jumpNow = false;
         st.queue.shift();
         show(st, next, true);
         st.shownAt = Math.max(due, now - 50);
