@@ -118,6 +118,39 @@ def test_long_histories_are_downsampled_and_curves_only_append():
     assert later[-1] == 4105 and all(s > 4100 for s in later) and len(later) <= 5
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"layers": [16, 16]},
+        {"layers": [8], "activation": "tanh", "dataset": "circles"},
+        {"layers": [16, 16, 16], "activation": "sigmoid", "dataset": "spiral"},
+        {"layers": [8], "dataset": "spiral", "task": "multiclass", "classes": 3, "loss": "ce"},
+    ],
+)
+def test_a_frames_one_pass_gives_the_numbers_of_a_pass_per_picture(kwargs):
+    """_frame runs the grid, the points and the thumbnails' cells through the net together: each picture must be
+    the one its own forward pass gives, bit for bit (the row count must not change a row's numbers)."""
+    tr = Trainer(RunConfig(steps=0, seed=3, **kwargs))
+    for _ in range(25):
+        tr.step()
+    feed = live.LiveFeed()
+    feed.update(tr, state="paused")
+    f = feed._frame(tr, tr.step_count, with_net=True)
+    layers = tr.layers()
+    grid, pts = (numeric.forward_all(layers, rows)[-1] for rows in (feed._inputs, feed._X))
+    if tr.task == "multiclass":
+        assert np.array_equal(f["grid"], live.classes.quantise_classes(grid))
+        assert np.array_equal(f["pred"], live.classes.point_classes(pts)[0])
+    else:
+        assert np.array_equal(f["grid"], live.quantise_tanh(grid[:, 0]))
+        assert f["scores"].tobytes() == live._half(pts[:, 0]).tobytes()
+    thumbs = numeric.forward_all(layers, feed._thumb_inputs)
+    last = live.quantise_tanh if tr.task == "binary" else live.quantise_unit
+    want = [live.quantise_unit(o).T.ravel() for o in thumbs[:-1]] + [last(thumbs[-1]).T.ravel()]
+    assert np.array_equal(f["net"]["thumbs"], np.concatenate(want))  # each neuron scaled on its own, in order
+    assert np.array_equal(feed._net(layers, tr.step_count)["thumbs"], f["net"]["thumbs"])  # its own pass: the same
+
+
 def test_quantisers_keep_signs_and_nan():
     q = live.quantise_tanh(np.array([1e-9, -1e-9, 0.0, -0.0, 50.0, -50.0, np.nan, np.inf, -np.inf, 0.5, -0.0039]))
     assert q.tolist() == [1, -1, 0, 0, 127, -127, -128, 127, -127, round(127 * np.tanh(0.5)), -1]
@@ -133,6 +166,12 @@ def test_the_wire_format_round_trips_arrays_and_rejects_other_bytes():
 
     with pytest.raises(ValueError, match="not a live-view payload"):
         live.decode(zlib.compress(b"XXXX0000"))
+    # arrays take their places in the binary tail in the header's order, wherever they sit
+    nested = {"z": [np.int8([1]), {"y": np.float32([2.5, 3])}], "a": np.uint8([7, 8, 9])}
+    back = live.decode(live.encode(nested))
+    assert back["z"][0].tolist() == [1] and back["z"][1]["y"].tolist() == [2.5, 3.0] and back["a"].tolist() == [7, 8, 9]
+    with pytest.raises(TypeError, match="only JSON values and NumPy arrays"):
+        live.encode({"a": {1, 2}})
 
 
 def test_default_net_bytes_per_second_fit_the_budget():

@@ -75,7 +75,9 @@ def forward_all(layers: list[DenseLayer], X: np.ndarray) -> list[np.ndarray]:
     outs = []
     with np.errstate(all="ignore"):
         for layer in layers:
-            h = activate(layer.activation, h @ layer.weight.T + layer.bias)
+            z = h @ layer.weight.T
+            z += layer.bias  # in place: one array fewer per layer, the same numbers
+            h = activate(layer.activation, z)
             outs.append(h)
     return outs
 

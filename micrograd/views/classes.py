@@ -128,10 +128,10 @@ def quantise_tanh(z: np.ndarray) -> np.ndarray:
 def quantise_unit(a: np.ndarray) -> np.ndarray:
     """int8 of 127·a/max|a| per column (each neuron scaled by its own largest |a|), NaN becomes -128."""
     a = np.asarray(a, dtype=float)
-    finite = np.where(np.isfinite(a), np.abs(a), 0.0)
-    scale = finite.max(axis=0)
+    finite = np.isfinite(a)
+    scale = np.where(finite, np.abs(a), 0.0).max(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     with np.errstate(all="ignore"):
         q = np.rint(127.0 * np.clip(a / scale, -1.0, 1.0))
-    q = np.where((q == 0) & (a > 0), 1, np.where((q == 0) & (a < 0), -1, q))
-    return np.where(np.isfinite(a), q, -128).astype(np.int8)
+        q = np.where(q == 0, np.sign(a), q)  # ±1 for a tiny non-zero value, 0 for 0 (NaN stays NaN, then -128)
+    return np.where(finite, q, -128).astype(np.int8)

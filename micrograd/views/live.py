@@ -54,7 +54,7 @@ import struct
 import time
 import zlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -106,8 +106,7 @@ def _value_name(d, task: str) -> str:
 
 
 def _neuron_names(sizes: Sequence[int]) -> list[list[str]]:
-    layers = len(sizes) - 1
-    return [[neuron_name(li, j, layers) for j in range(n)] for li, n in enumerate(sizes[1:])]
+    return [[neuron_name(li, j, len(sizes) - 1) for j in range(n)] for li, n in enumerate(sizes[1:])]
 
 
 class LiveFeed:
@@ -199,6 +198,8 @@ class LiveFeed:
         if d.n_features <= MAX_TIP_FEATURES:  # the tooltip lists every feature; wide data (digits) only the axes
             points["features"] = np.round(self._X, 4).tolist()
         self._task, self._mode = task, mode
+        self._rows = np.vstack([self._inputs, self._X])  # a frame's one forward pass: grid cells, then points
+        self._rows_net = np.vstack([self._rows, self._thumb_inputs])  # then the thumbnails' cells
         scaled = ", standardised" if getattr(d, "preprocessing", None) is not None else ""  # as the net sees them
         return {
             "task": task,
@@ -232,11 +233,16 @@ class LiveFeed:
         self._frames.append(self._frame(trainer, k))
 
     def _frame(self, trainer, k: int, with_net: bool = False) -> dict:
-        inputs, X = self._inputs, self._X
-        assert inputs is not None and X is not None  # set with the static part, which comes before any frame
+        assert self._inputs is not None and self._X is not None  # set with the static part, which comes first
         layers = trainer.layers()  # the step's weights (inside a batch the Values are written at its end)
         frame: dict[str, Any] = {"step": k}
-        grid, pts = numeric.forward_all(layers, inputs)[-1], numeric.forward_all(layers, X)[-1]
+        net = with_net or k - self._net_at >= self.net_every or trainer.done
+        # one pass over the grid, the points and (for a network picture) the thumbnails' cells: each row's numbers are
+        # a pass of its own's, bit for bit (tests/test_live.py), and a frame costs ~15 % less than with three passes
+        outs = numeric.forward_all(layers, self._rows_net if net else self._rows)
+        m = len(self._inputs)
+        n = m + len(self._X)
+        grid, pts = outs[-1][:m], outs[-1][m:n]
         if self._task == "multiclass":
             frame["grid"] = classes.quantise_classes(grid)
             frame["pred"], conf = classes.point_classes(pts)
@@ -254,24 +260,25 @@ class LiveFeed:
         else:
             frame["grid"] = quantise_tanh(grid[:, 0])
             frame["scores"] = _half(pts[:, 0])
-        if with_net or k - self._net_at >= self.net_every or trainer.done:
-            frame["net"] = net = self._net(layers, k)
+        if net:
+            frame["net"] = self._net(layers, k, [o[n:] for o in outs])
             if self._task == "multiclass" and "conf" not in frame:  # many points: it travels with the network
-                net["conf"] = conf
+                frame["net"]["conf"] = conf
         self._last_step = k
         return frame
 
-    def _net(self, layers: list, k: int) -> dict[str, Any]:
-        """The network picture of step k: every weight and bias, and each neuron's activation thumbnail."""
+    def _net(self, layers: list, k: int, outs: list[np.ndarray] | None = None) -> dict[str, Any]:
+        """The network picture of step k: every weight and bias, and each neuron's activation thumbnail (from outs,
+        each layer's outputs on the thumbnails' cells, if the caller has them)."""
         self._net_at = k
         w = np.concatenate([np.concatenate([L.weight.ravel(), L.bias]) for L in layers])
         with np.errstate(over="ignore"):  # a diverged run's huge weights become inf, as they are shown
             net: dict[str, Any] = {"weights": w.astype(np.float32)}
-        assert self._thumb_inputs is not None  # set with the static part, which comes before any frame
-        outs = numeric.forward_all(layers, self._thumb_inputs)
-        # neuron by neuron, each scaled by its largest |a|; a binary net's output as the boundary draws its score (QA)
-        quant = [quantise_unit] * (len(outs) - 1) + [quantise_tanh if self._task == "binary" else quantise_unit]
-        net["thumbs"] = np.concatenate([q(o).T.ravel() for q, o in zip(quant, outs)])
+        outs = numeric.forward_all(layers, cast(np.ndarray, self._thumb_inputs)) if outs is None else outs
+        # neuron by neuron (the hidden layers in one call), each scaled by its largest |a|; a binary net's output as
+        # the boundary draws its score (QA)
+        last = (quantise_tanh if self._task == "binary" else quantise_unit)(outs[-1]).T.ravel()
+        net["thumbs"] = np.concatenate([quantise_unit(np.hstack(outs[:-1])).T.ravel(), last]) if len(outs) > 1 else last
         return net
 
     def update(
@@ -409,22 +416,18 @@ def encode(update: dict) -> bytes:
     blobs: list[bytes] = []
     offset = 0
 
-    def pack(v: Any) -> Any:
+    def pack(v: Any) -> Any:  # json calls it for each array, in document order (C speed for the rest)
         nonlocal offset
-        if isinstance(v, np.ndarray):
-            b = np.ascontiguousarray(v).astype(v.dtype.newbyteorder("<"), copy=False).tobytes()
-            ref = {"$": v.dtype.str.lstrip("<>|="), "o": offset, "n": int(v.size)}
-            pad = (-len(b)) % 4  # keep every array 4-byte aligned for typed-array views in the browser
-            blobs.append(b + b"\0" * pad)
-            offset += len(b) + pad
-            return ref
-        if isinstance(v, dict):
-            return {k: pack(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [pack(x) for x in v]
-        return v
+        if not isinstance(v, np.ndarray):
+            raise TypeError(f"a live update holds only JSON values and NumPy arrays, not {type(v).__name__}")
+        b = np.ascontiguousarray(v).astype(v.dtype.newbyteorder("<"), copy=False).tobytes()
+        ref = {"$": v.dtype.str.lstrip("<>|="), "o": offset, "n": int(v.size)}
+        pad = (-len(b)) % 4  # keep every array 4-byte aligned for typed-array views in the browser
+        blobs.append(b + b"\0" * pad)
+        offset += len(b) + pad
+        return ref
 
-    header = json.dumps(pack(update), separators=(",", ":"), allow_nan=False).encode()
+    header = json.dumps(update, separators=(",", ":"), allow_nan=False, default=pack).encode()
     header += b" " * ((-len(header)) % 4)
     return zlib.compress(MAGIC + struct.pack("<I", len(header)) + header + b"".join(blobs), 6)
 
@@ -437,14 +440,9 @@ def decode(payload: bytes) -> dict:
     (n,) = struct.unpack("<I", raw[4:8])
     body = raw[8 + n :]
 
-    def unpack(v: Any) -> Any:
-        if isinstance(v, dict) and "$" in v:
-            dt = np.dtype(v["$"]).newbyteorder("<")
-            return np.frombuffer(body, dtype=dt, count=v["n"], offset=v["o"])
-        if isinstance(v, dict):
-            return {k: unpack(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [unpack(x) for x in v]
-        return v
+    def unpack(d: dict) -> Any:  # json calls it for every object, innermost first
+        if "$" not in d:
+            return d
+        return np.frombuffer(body, dtype=np.dtype(d["$"]).newbyteorder("<"), count=d["n"], offset=d["o"])
 
-    return unpack(json.loads(raw[8 : 8 + n]))
+    return json.loads(raw[8 : 8 + n], object_hook=unpack)
