@@ -13,6 +13,7 @@ from micrograd.studio.trainer import Trainer
 from micrograd.studio.weights import load
 from micrograd.views import live
 from tests.test_browser import metric, paused_step, sidebar_button, step_of, wait_for_app
+from ui.options import TICK_SECONDS
 
 pytestmark = pytest.mark.browser
 
@@ -329,6 +330,7 @@ def test_a_late_burst_of_steps_is_played_faster_not_skipped(app_url, page):
         )
     )
     seen = played["seen"]
+    assert page.evaluate("() => mgLive.tick") == TICK_SECONDS  # sent with the status line: the player counts in ticks
     assert played["lag"] > 1.0, played  # the burst put the view more than a second behind
     assert played["skipped"] == 0 and all(b - a == 1 for a, b in zip(seen, seen[1:])), played
     assert played["behind"] < played["lag"] - 0.2, played  # and it is catching up (as fast as frames allow)

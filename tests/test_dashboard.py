@@ -417,6 +417,11 @@ def test_the_tick_trains_by_wall_clock_at_the_chosen_speed(monkeypatch):
     # the steps the browser plays before the first tick are due at once (at 1 step a second: two)
     lead = math.ceil(1 * live.AHEAD_SECONDS)
     assert trainer(at).step_count == lead == 2
+    # constants set from the tick's length: the look-ahead covers the first tick, a late tick catches up on more
+    from ui.controls import MAX_LAG
+    from ui.options import TICK_SECONDS
+
+    assert TICK_SECONDS < live.AHEAD_SECONDS < 2 * TICK_SECONDS and MAX_LAG >= 2 * TICK_SECONDS
     t0 = time.monotonic()
     at.run()
     assert trainer(at).step_count <= lead + 1 + int(time.monotonic() - t0)  # 1 step per second of wall clock

@@ -12,7 +12,7 @@ from micrograd.studio.trainer import Trainer
 from micrograd.views import compare
 from tests.test_config import layer_state
 from tests.test_dashboard import app, trainer, view
-from ui.options import config_from_widgets, widgets_for
+from ui.options import TICK_SECONDS, config_from_widgets, widgets_for
 from ui.url import read_url, url_of
 
 TINY = dict(dataset="moons", samples=20, layers=[2], test_fraction=0.0, lr=0.5, lr_end=0.01, schedule="linear")
@@ -158,6 +158,7 @@ def test_the_sidebar_no_budget_box_sets_steps_0_and_the_status_says_so():
     assert {r["lr"] for r in tr.history} == {tr.config.lr}
     line = status_data(at)  # drawn by the sidebar, before this run's tick trained on
     assert line["state"] == "running" and line["budget"] == 0 and 0 < line["step"] <= tr.step_count
+    assert line["tick"] == TICK_SECONDS  # the views' players count their limits in ticks of this length
     at.button(key="btn_pause").click().run()
     at.checkbox(key="no_budget").uncheck().run()  # back to the budget it had
     assert trainer(at).config.steps == 300 and at.number_input(key="w_steps").value == 300

@@ -14,6 +14,8 @@
   const STATES = (mg.states = mg.states || new WeakMap()); // parentElement -> view state, across reloads
   const STATICS = (mg.statics = mg.statics || new Map()); // layout key -> static part, kept across re-mounts
   const { POS, NEG } = mg;
+  // seconds between the server's live updates, from the live library (player.js) that every page's sidebar loads
+  const tickSeconds = () => (g.mgLive && g.mgLive.tickSeconds ? g.mgLive.tickSeconds() : 1);
   const KIND_STYLE = {
     input: { stroke: "#1a9850", width: 2, dash: [] },
     label: { stroke: "#1a9850", width: 2, dash: [5, 3] },
@@ -364,9 +366,8 @@
     }
   }
 
-  /* Playback: each frame is a real training step; frames are spaced by their steps at the training rate, and
-   * a queue more than 1.6 s (a tick and a half) behind jumps ahead (a slow tick, a hidden tab). Never blank: the
-   * last frame stays. */
+  /* Playback: each frame is a real training step; frames are spaced by their steps at the training rate, and a queue
+   * more than 1.6 ticks behind jumps ahead (a slow tick, a hidden tab). Never blank: the last frame stays. */
   function tick(st, now) {
     if (st.lesson) mg.lessonTick(st, now);
     if (st.queue.length) {
@@ -374,7 +375,7 @@
       const newest = st.queue[st.queue.length - 1];
       const cur = st.shown;
       let jumped = false;
-      if (cur && (newest.step - cur.step) / rate > 1.6) {
+      if (cur && (newest.step - cur.step) / rate > 1.6 * tickSeconds()) {
         while (st.queue.length > 1 && (newest.step - st.queue[0].step) / rate > 0.3) {
           st.queue.shift();
           jumped = true;

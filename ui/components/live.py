@@ -90,5 +90,9 @@ def trainer_step(step: int, key: str) -> None:
 
 
 def run_status(state: str, step: int, budget: int) -> None:
-    """The run's status line (state · step / budget); a playing view keeps its step current."""
-    _view("status")(key="mg_run_status", data={"state": state, "step": int(step), "budget": int(budget)})
+    """The run's status line (state · step / budget); a playing view keeps its step current. It also tells the
+    views how long a live tick is (ui.options.TICK_SECONDS): their players' limits are set in ticks."""
+    from ui.options import TICK_SECONDS
+
+    data = {"state": state, "step": int(step), "budget": int(budget), "tick": TICK_SECONDS}
+    _view("status")(key="mg_run_status", data=data)

@@ -72,9 +72,13 @@ mg.decode = async function (bytes) {
   return walk(header);
 };
 
+/* Seconds between the server's live updates (ui.options.TICK_SECONDS, sent with the sidebar's status): the players
+ * measure how far behind they are in ticks. */
+mg.tickSeconds = () => (mg.tick > 0 ? mg.tick : 1);
+
 /* Plays buffered frames ({step, ...}) back at `speed` steps per second, one picture per animation frame at
- * most; never interpolates. Behind by more than catchUp seconds (a late tick), it plays faster, in proportion, until
- * it is not; far behind (maxLag: a stalled machine, a hidden tab), it drops the oldest frames. */
+ * most; never interpolates. Behind by more than catchUp ticks (a late tick), it plays faster, in proportion, until
+ * it is not; far behind (maxLag ticks: a stalled machine, a hidden tab), it drops the oldest frames. */
 mg.Player = class {
   constructor(show) {
     this.show = show; // show(frame, nowMs)
@@ -83,8 +87,8 @@ mg.Player = class {
     this.last = null; // the frame on screen
     this.lastAt = 0;
     this.skipped = 0;
-    this.catchUp = 1.4; // seconds behind the newest buffered step before playing faster (a tick's steps: 1 s)
-    this.maxLag = 3.5; // seconds of steps kept buffered at most
+    this.catchUp = 1.4; // ticks behind the newest buffered step before playing faster (one tick's steps come at once)
+    this.maxLag = 3.5; // ticks of steps kept buffered at most
     this.loop = this.loop.bind(this);
     this.raf = requestAnimationFrame(this.loop);
     this.onVisible = () => {
@@ -114,8 +118,10 @@ mg.Player = class {
     const speed = Math.max(this.speed, 1e-6);
     const newest = this.buf[this.buf.length - 1].step;
     let jumped = false;
-    if (this.last && (newest - this.last.step) / speed > this.maxLag) {
-      const keep = newest - speed * this.maxLag * 0.3;
+    const tick = mg.tickSeconds();
+    const catchUp = this.catchUp * tick;
+    if (this.last && (newest - this.last.step) / speed > this.maxLag * tick) {
+      const keep = newest - speed * this.maxLag * tick * 0.3;
       while (this.buf.length > 1 && this.buf[0].step < keep) {
         this.buf.shift();
         this.skipped++;
@@ -124,7 +130,7 @@ mg.Player = class {
     }
     const next = this.buf[0];
     const lag = this.last ? (newest - this.last.step) / speed : 0;
-    const pace = lag > this.catchUp ? speed * Math.min(lag / this.catchUp, 4) : speed; // every step still shown
+    const pace = lag > catchUp ? speed * Math.min(lag / catchUp, 4) : speed; // every step still shown
     // after a jump the next frame is due now: timing it from the frame on screen would wait out the skipped
     // steps too, and as new ticks kept the lag up, the view froze (dropping frames, never showing one)
     const due = this.last && !jumped ? this.lastAt + ((next.step - this.last.step) * 1000) / pace : now;
@@ -256,6 +262,7 @@ mg.views.status = function ({ data, parentElement }) {
     mg.paint.text(st.step, `· step ${step.toLocaleString("en-US")}${mg.paint.budget(d.budget)}`);
   };
   if (data) {
+    if (data.tick > 0) mg.tick = data.tick; // seconds between the server's live updates: the players' unit
     // a re-render with the data already shown keeps what a click said; the next rerun's data replaces it
     if (JSON.stringify(data) !== JSON.stringify(st.data)) st.said = null;
     st.data = data;
