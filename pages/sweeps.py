@@ -32,7 +32,12 @@ if ss.pop("sweep_switch", False):  # "Open in Train page" was clicked
     st.switch_page("pages/train.py")
 
 
-@st.cache_resource
+def _release(entry: dict) -> None:
+    """A cleared cache entry's service stops its sweeps and its client (else the client outlives its cluster)."""
+    entry["service"].close()
+
+
+@st.cache_resource(on_release=_release)
 def _service() -> dict:
     """The server's one sweep service: its driver threads and its cluster outlive every session.
 

@@ -285,8 +285,19 @@ def test_the_sweeps_page_defines_runs_shows_and_opens_a_trial(cluster, tmp_path,
         assert not at.exception and not at.error
         assert any(i.value.startswith(f"Opened run #{best['id']} ") for i in at.info)
         assert at.session_state["trainer"].config.lr == best["sweep_axes"]["lr"]
+        before = _clients(cluster)
     finally:
         st.cache_resource.clear()
+    # the cleared service closed its client (on_release): left open, it outlived the cluster and tried to reconnect
+    deadline = time.monotonic() + 10
+    while _clients(cluster) != before - 1:
+        assert time.monotonic() < deadline, (before, _clients(cluster))
+        time.sleep(0.2)
+
+
+def _clients(cluster) -> int:
+    """How many clients the cluster's scheduler has."""
+    return cluster.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.clients))
 
 
 def test_the_service_starts_a_sweep_at_once_and_records_a_cluster_that_fails(tmp_path):
