@@ -30,16 +30,16 @@ def softplus(x: Array) -> Array:
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def relu(x: Array) -> Array:
-    """max(0, x), keeping nan as nan (as ops.relu); + 0.0 turns -0.0 into 0.0."""
-    out = np.maximum(x, 0.0)
-    out += 0.0  # in place: a second array of a large grid's size cost more than the rest of the function
-    return out
+def relu(x: Array, out: Array | None = None) -> Array:
+    """max(0, x), keeping nan as nan (as ops.relu); + 0.0 turns -0.0 into 0.0. Into out, if given."""
+    r = np.maximum(x, 0.0, out=out)
+    r += 0.0  # in place: a second array of a large grid's size cost more than the rest of the function
+    return r
 
 
 def relu_grad(x: Array, out: Array) -> Array:
-    """1.0 above zero, else 0.0."""
-    return (x > 0).astype(float)
+    """1.0 above zero, else 0.0 (as booleans: a product with them is the product with 1.0 or 0.0)."""
+    return x > 0
 
 
 def huber(x: Array) -> Array:

@@ -17,7 +17,7 @@ import numpy as np
 
 from micrograd import ops
 from micrograd.engine import Value, topological_order
-from micrograd.fast.arrays import EXACT, FAST, Array, Grad, Table
+from micrograd.fast.arrays import EXACT, FAST, Array, Grad, Table, relu
 from micrograd.losses import task_loss
 from micrograd.nn import MLP
 
@@ -128,6 +128,8 @@ class _Elementwise:
             out[...] = self.table.pow(xs[0], self.exponent)
         elif op == "logsumexp":  # n-ary: the operands stacked on a new first axis
             out[...] = self.table.logsumexp(np.stack(xs))
+        elif self.f is relu:  # straight into its rows: no array to copy (relu is the same in both tables)
+            relu(xs[0], out=out)
         else:
             assert self.f is not None  # __init__ let through only + * ** and unary ops, so use() set f
             out[...] = self.f(xs[0])
