@@ -1,6 +1,7 @@
 """Sweeps page: train a grid of settings at once on a Dask cluster, watch it, compare the results, open a trial."""
 
 import atexit
+import threading
 import time
 
 import streamlit as st
@@ -33,8 +34,11 @@ if ss.pop("sweep_switch", False):  # "Open in Train page" was clicked
 
 
 def _release(entry: dict) -> None:
-    """A cleared cache entry's service stops its sweeps and its client (else the client outlives its cluster)."""
-    entry["service"].close()
+    """A cleared cache entry's service closes its cluster's client (else it outlives the cluster and keeps trying to
+    reconnect), off the event loop; one still driving a sweep is left to finish it (atexit closes it then)."""
+    service = entry["service"]
+    if not any(service.active(i) for i in list(service.runs)):
+        threading.Thread(target=service.close, name="sweep-service-release", daemon=True).start()
 
 
 @st.cache_resource(on_release=_release)

@@ -125,30 +125,42 @@ def test_long_histories_are_downsampled_and_curves_only_append():
         {"layers": [8], "activation": "tanh", "dataset": "circles"},
         {"layers": [16, 16, 16], "activation": "sigmoid", "dataset": "spiral"},
         {"layers": [8], "dataset": "spiral", "task": "multiclass", "classes": 3, "loss": "ce"},
+        {"layers": [], "dataset": "circles"},  # no hidden layer: the output's thumbnail only
+        {"layers": [8], "dataset": "sine", "task": "regression", "loss": "mse", "lr": 0.05},  # one feature: a curve
     ],
 )
 def test_a_frames_one_pass_gives_the_numbers_of_a_pass_per_picture(kwargs):
-    """_frame runs the grid, the points and the thumbnails' cells through the net together: each picture must be
-    the one its own forward pass gives, bit for bit (the row count must not change a row's numbers)."""
+    """_frame runs the grid, the points and the thumbnails' cells through the net together: each picture is cut from
+    the right rows, and those rows' numbers are a pass of their own's (BLAS may round a last bit differently)."""
     tr = Trainer(RunConfig(steps=0, seed=3, **kwargs))
     for _ in range(25):
         tr.step()
     feed = live.LiveFeed()
     feed.update(tr, state="paused")
-    f = feed._frame(tr, tr.step_count, with_net=True)
     layers = tr.layers()
-    grid, pts = (numeric.forward_all(layers, rows)[-1] for rows in (feed._inputs, feed._X))
-    if tr.task == "multiclass":
-        assert np.array_equal(f["grid"], live.classes.quantise_classes(grid))
-        assert np.array_equal(f["pred"], live.classes.point_classes(pts)[0])
-    else:
-        assert np.array_equal(f["grid"], live.quantise_tanh(grid[:, 0]))
-        assert f["scores"].tobytes() == live._half(pts[:, 0]).tobytes()
-    thumbs = numeric.forward_all(layers, feed._thumb_inputs)
-    last = live.quantise_tanh if tr.task == "binary" else live.quantise_unit
-    want = [live.quantise_unit(o).T.ravel() for o in thumbs[:-1]] + [last(thumbs[-1]).T.ravel()]
+    outs = numeric.forward_all(layers, feed._rows_net)
+    m, n = len(feed._inputs), len(feed._inputs) + len(feed._X)
+    for rows, part in ((feed._inputs, slice(0, m)), (feed._X, slice(m, n)), (feed._thumb_inputs, slice(n, None))):
+        for own, shared in zip(numeric.forward_all(layers, rows), outs):
+            np.testing.assert_allclose(shared[part], own, rtol=1e-12, atol=1e-300)
+    for net in (True, False):  # with a network picture (thumbnails' rows too) and without
+        f = feed._frame(tr, tr.step_count, with_net=net)
+        last = numeric.forward_all(layers, feed._rows_net if net else feed._rows)[-1]
+        grid, pts = last[:m], last[m:n]
+        if tr.task == "multiclass":
+            assert np.array_equal(f["grid"], live.classes.quantise_classes(grid))
+            assert np.array_equal(f["pred"], live.classes.point_classes(pts)[0])
+        elif tr.task == "regression":
+            assert f["pred"].tobytes() == live._half(live.classes.unscale(pts, feed._scaling)).tobytes()
+        else:
+            assert np.array_equal(f["grid"], live.quantise_tanh(grid[:, 0]))
+            assert f["scores"].tobytes() == live._half(pts[:, 0]).tobytes()
+        assert ("net" in f) is net
+    thumbs = [o[n:] for o in outs]
+    tail = live.quantise_tanh if tr.task == "binary" else live.quantise_unit
+    want = [live.quantise_unit(o).T.ravel() for o in thumbs[:-1]] + [tail(thumbs[-1]).T.ravel()]
+    f = feed._frame(tr, tr.step_count, with_net=True)
     assert np.array_equal(f["net"]["thumbs"], np.concatenate(want))  # each neuron scaled on its own, in order
-    assert np.array_equal(feed._net(layers, tr.step_count)["thumbs"], f["net"]["thumbs"])  # its own pass: the same
 
 
 def test_quantisers_keep_signs_and_nan():

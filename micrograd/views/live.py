@@ -198,8 +198,9 @@ class LiveFeed:
         if d.n_features <= MAX_TIP_FEATURES:  # the tooltip lists every feature; wide data (digits) only the axes
             points["features"] = np.round(self._X, 4).tolist()
         self._task, self._mode = task, mode
-        self._rows = np.vstack([self._inputs, self._X])  # a frame's one forward pass: grid cells, then points
-        self._rows_net = np.vstack([self._rows, self._thumb_inputs])  # then the thumbnails' cells
+        # a frame's one forward pass: grid cells, points, then (with a network picture) the thumbnails' cells
+        self._rows_net = np.vstack([self._inputs, self._X, self._thumb_inputs])
+        self._rows = self._rows_net[: len(self._inputs) + len(self._X)]
         scaled = ", standardised" if getattr(d, "preprocessing", None) is not None else ""  # as the net sees them
         return {
             "task": task,
@@ -237,8 +238,8 @@ class LiveFeed:
         layers = trainer.layers()  # the step's weights (inside a batch the Values are written at its end)
         frame: dict[str, Any] = {"step": k}
         net = with_net or k - self._net_at >= self.net_every or trainer.done
-        # one pass over the grid, the points and (for a network picture) the thumbnails' cells: each row's numbers are
-        # a pass of its own's, bit for bit (tests/test_live.py), and a frame costs ~15 % less than with three passes
+        # one pass over the grid, the points and (for a network picture) the thumbnails' cells, ~15 % cheaper than three:
+        # BLAS may round a row's last bit differently in a taller matrix, far below the int8 and float16 sent
         outs = numeric.forward_all(layers, self._rows_net if net else self._rows)
         m = len(self._inputs)
         n = m + len(self._X)

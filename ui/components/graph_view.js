@@ -376,7 +376,7 @@
       const cur = st.shown;
       let jumped = false;
       if (cur && (newest.step - cur.step) / rate > 1.6 * tickSeconds()) {
-        while (st.queue.length > 1 && (newest.step - st.queue[0].step) / rate > 0.3) {
+        while (st.queue.length > 1 && (newest.step - st.queue[0].step) / rate > 0.3 * tickSeconds()) {
           st.queue.shift();
           jumped = true;
         }
