@@ -37,7 +37,7 @@ def _release(entry: dict) -> None:
     """A cleared cache entry's service closes its cluster's client (else it outlives the cluster and keeps trying to
     reconnect), off the event loop; one still driving a sweep is left to finish it (atexit closes it then)."""
     service = entry["service"]
-    if not any(service.active(i) for i in list(service.runs)):
+    if not service.busy():
         threading.Thread(target=service.close, name="sweep-service-release", daemon=True).start()
 
 

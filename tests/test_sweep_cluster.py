@@ -310,11 +310,13 @@ def test_the_service_starts_a_sweep_at_once_and_records_a_cluster_that_fails(tmp
     spec = SweepSpec(base=RunConfig(steps=20, samples=60).to_dict(), axes=[Axis.parse("lr", "0.1,1")])
     sweep_id = service.start(spec)
     run = service.runs[sweep_id]
+    assert service.busy() == service.active(sweep_id)  # its one sweep (which may have failed already)
     with RunStore(db) as store:
         sweep = store.get_sweep(sweep_id)
         assert sweep["status"] in ("queued", "failed") and sweep["trials"].keys() <= {"queued", "cancelled"}
         assert sweep["status"] == "failed" or sweep["message"] == STARTING
     assert run.join(60), "the driver did not give up on the unreachable scheduler"
+    assert not service.active(sweep_id) and not service.busy()  # its only sweep ended: nothing left to drive
     with RunStore(db) as store:
         sweep = store.get_sweep(sweep_id)
         assert sweep["status"] == "failed" and "Cannot reach the Dask scheduler" in sweep["message"]

@@ -16,7 +16,7 @@ from micrograd.studio.datasets import DataError
 from micrograd.views import series
 from micrograd.views.live import AHEAD_SECONDS
 from ui.components import live as components
-from ui.options import MAX_SEED, TICK_BUDGET, dataset_defaults
+from ui.options import MAX_SEED, TICK_BUDGET, TICK_SECONDS, dataset_defaults
 from ui.session import get_trainer, is_running, load_dataset, new_trainer, replace_trainer, run_state
 
 MAX_LAG = 2.0  # seconds of training a tick may catch up on (two ticks: one late tick still catches up)
@@ -201,7 +201,7 @@ def run_controls(live: bool = True) -> None:
         )
     state = run_state(tr)
     components.library()  # the live views' JS, sent once per full run (every page has this sidebar)
-    components.run_status(state, tr.step_count, tr.config.steps)
+    components.run_status(state, tr.step_count, tr.config.steps, TICK_SECONDS)
 
 
 def page_run_buttons(page: str) -> None:

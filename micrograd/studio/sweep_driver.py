@@ -372,6 +372,10 @@ class SweepService:
         run = self.runs.get(sweep_id)
         return run is not None and not run.done()
 
+    def busy(self) -> bool:
+        """Whether this process is driving any sweep right now."""
+        return any(self.active(i) for i in list(self.runs))
+
     def cancel(self, sweep_id: int) -> bool:
         """Cancel a sweep this process drives; False when it does not (finished, or driven elsewhere)."""
         if not self.active(sweep_id):

@@ -10,7 +10,8 @@ Python API (for every page with a live view):
   ``mgLive.views[kind]``; payload is ``micrograd.views.live.encode(...)`` bytes. The element keeps its key, so it
   never re-mounts; callbacks are ``on_<trigger>_change`` (the train view triggers ``pick``, a training point, and ``drawn``, the
   points of Draw mode: ``{kind, x, y, c}``).
-- ``run_status(state, step, budget)``: the sidebar's status line; while a view plays, it shows the step on screen.
+- ``run_status(state, step, budget, tick)``: the sidebar's status line; while a view plays, it shows the step on
+  screen; tick is the live tick's length, the players' unit.
 - ``trainer_step(step, key)``: where no view plays, each tick's trainer step for that status line.
 
 A new view: add its JS file (defining ``mgLive.views.<kind> = (component) => cleanup`` and using ``mgLive.Player``
@@ -89,10 +90,8 @@ def trainer_step(step: int, key: str) -> None:
     _view("step")(key=key, data={"step": int(step)})
 
 
-def run_status(state: str, step: int, budget: int) -> None:
+def run_status(state: str, step: int, budget: int, tick: float) -> None:
     """The run's status line (state · step / budget); a playing view keeps its step current. It also tells the
-    views how long a live tick is (ui.options.TICK_SECONDS): their players' limits are set in ticks."""
-    from ui.options import TICK_SECONDS
-
-    data = {"state": state, "step": int(step), "budget": int(budget), "tick": TICK_SECONDS}
+    views how many seconds a live tick is: their players' limits are set in ticks."""
+    data = {"state": state, "step": int(step), "budget": int(budget), "tick": float(tick)}
     _view("status")(key="mg_run_status", data=data)
