@@ -1,12 +1,13 @@
 """Experiments page: every recorded run; filter, compare, rename, tag, delete, download and reopen them."""
 
 import hashlib
+import time
 from datetime import datetime
 
 import streamlit as st
 
 import ui
-from micrograd.studio.runs import STATUSES, RunStore, StoreError
+from micrograd.studio.runs import STATUSES, RunStore, StoreError, status_text
 from micrograd.views import compare, text
 from ui.store import run_store
 
@@ -190,7 +191,8 @@ def _manage(store: RunStore, choices: list[dict]) -> None:
         return
     msg = f" — {text.md(run['message'].rstrip('.'))}" if run["message"] else ""  # the caption ends with its own
     steps = run["steps"] or 0
-    st.caption(f"Status **{text.md(run['status'])}** after {steps:,} step{'s' * (steps != 1)}{msg}.")
+    status = status_text(run, time.time())  # a live run whose tab went quiet says so
+    st.caption(f"Status **{text.md(status)}** after {steps:,} step{'s' * (steps != 1)}{msg}.")
     a, b = st.columns(2)
     # the boxes start from the store and keep what Save set (a value= beside that logged a Streamlit warning)
     ss.setdefault(f"exp_name_{run_id}", run["name"])

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from micrograd.studio.config import NO_BUDGET
 from micrograd.studio.files import OutputError, write_file
-from micrograd.studio.runs import STEP_KEYS, RunStore, StoreError, default_db_path
+from micrograd.studio.runs import STEP_KEYS, RunStore, StoreError, default_db_path, status_text
 from micrograd.views.text import terminal
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER; a bigger number cannot even be looked up
@@ -135,8 +136,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         if not runs:
             print(f"no runs yet in {store.path}" if args.sweep is None else f"no runs in sweep {args.sweep}")
             return 0
+        now = time.time()  # a live run whose dashboard tab went quiet says so
         rows = [
-            [str(r["id"]), r["name"], r["dataset"] or "", r["architecture"] or "", r["loss"] or "", r["status"]]
+            [str(r["id"]), r["name"], r["dataset"] or "", r["architecture"] or "", r["loss"] or "", status_text(r, now)]
             + [str(r["steps"]), *(_score(r, split) for split in ("train", "test")), _when(r["created_at"])]
             for r in runs
         ]
@@ -159,7 +161,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         run = store.get_run(args.id)
         steps = store.get_steps(args.id, last=args.steps)
         print(f"run {run['id']}: {terminal(run['name'])}")
-        for key in ("status", "dataset", "architecture", "loss", "steps", "wall_seconds", "message"):
+        print(f"  status: {terminal(status_text(run, time.time()))}")
+        for key in ("dataset", "architecture", "loss", "steps", "wall_seconds", "message"):
             print(f"  {key}: {terminal(_fmt(run[key]))}")
         print(f"  tags: {terminal(', '.join(run['tags']))}")
         print(f"  created: {_when(run['created_at'])}  updated: {_when(run['updated_at'])}")

@@ -39,6 +39,10 @@ FINAL_STATUSES = tuple(s for s in Status if s in FINAL)
 LIVE_STATUSES = tuple(s for s in Status if s in LIVE)
 SESSION_GONE = "the browser session that trained it was closed"  # how close_stale's message begins
 STALE_SECONDS = 120.0  # a session not heard of for this long is gone (Streamlit's disconnectedSessionTTL)
+# a live run's session unheard for longer than this is said to be quiet in run lists (until STALE_SECONDS closes it):
+# about three missed beats of a running tab (recording.HEARTBEAT_SECONDS, 5 s) or two of a paused one (the sidebar's
+# keep-alive, ui.options.KEEPALIVE_SECONDS, 30 s); tests/test_experiments_quiet.py holds them to those
+QUIET_SECONDS = {Status.RUNNING.value: 16.0, Status.PAUSED.value: 65.0}  # by the stored word
 DATA_FILE_LIMIT = 5 << 20  # bytes: the dashboard's upload limit (.streamlit/config.toml maxUploadSize = 5 MB)
 MAX_NAME, MAX_TAG, MAX_TAGS = 200, 50, 20  # characters of a run name and of a tag, tags per run (typed text)
 STALE_CHECK_SECONDS = 10.0  # how often the stale-session sweep may run per store
@@ -67,6 +71,24 @@ def _data_file(f: tuple[str, bytes] | None) -> tuple[str, str, int, bytes] | Non
         return None
     check_text(name, "the data file's name")
     return hashlib.sha256(data).hexdigest(), name, len(data), bytes(data)
+
+
+def quiet_for(run: dict, now: float) -> float | None:
+    """Seconds since a live run's session was last heard, when that is longer than its beats allow (QUIET_SECONDS);
+    else None. A quiet run's tab was closed or hidden; close_stale ends it as interrupted after STALE_SECONDS."""
+    beat, limit = run.get("heartbeat"), QUIET_SECONDS.get(str(run.get("status")))
+    if beat is None or limit is None or now - beat <= limit:
+        return None
+    return now - beat
+
+
+def status_text(run: dict, now: float) -> str:
+    """The run's status, and for a live run whose session has gone quiet how long ago it was last heard: "running ·
+    not heard from for 40 s" (its tab was closed or hidden; after two minutes it counts as interrupted)."""
+    quiet = quiet_for(run, now)
+    if quiet is None:
+        return str(run.get("status"))
+    return f"{run.get('status')} · not heard from for {f'{quiet:.0f} s' if quiet < 120 else f'{quiet / 60:.0f} min'}"
 
 
 class RunStore(StoreBase, SweepRecords):

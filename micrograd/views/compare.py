@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
@@ -13,6 +14,7 @@ import plotly.graph_objects as go
 
 from micrograd.studio import config as run_config
 from micrograd.studio.config import BUILTIN, CSV, NO_BUDGET
+from micrograd.studio.runs import status_text
 from micrograd.views import text
 from micrograd.views.plots import line_mode, log_ticks
 
@@ -34,12 +36,14 @@ def run_label(run: dict) -> str:
     return name if name.endswith(" " + tag) or name.startswith(tag + " ") else f"{tag} {name}".strip()
 
 
-def runs_frame(runs: Sequence[dict]) -> pd.DataFrame:
+def runs_frame(runs: Sequence[dict], now: float | None = None) -> pd.DataFrame:
     """The runs table: one row per run (accuracies in percent, R² of regression runs as is, created as a local
-    datetime)."""
+    datetime; the status as status_text at now, the Unix time, default the current one)."""
+    now = time.time() if now is None else now
     rows = []
     for r in runs:
         row = {k: r.get(k) for k in TABLE_COLUMNS}
+        row["status"] = status_text(r, now)
         row["created"] = datetime.fromtimestamp(r["created_at"]) if r.get("created_at") is not None else None
         for k in ("train_accuracy", "test_accuracy"):
             row[k] = None if r.get(k) is None else 100.0 * r[k]
