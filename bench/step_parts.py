@@ -1,13 +1,14 @@
 """Where a live training session's server CPU goes, per training step, in one process (issue 12's 5 % budget).
 
-    .venv/bin/python bench/step_parts.py [--speed 100] [--steps 2000] [--repeats 3]
+    .venv/bin/python bench/step_parts.py [--speed 100] [--steps 2000] [--repeats 3] [--gap 0]
 
 Replays what the Train page's ticks do at --speed steps per second, without Streamlit: each tick's steps in one
 Trainer.batch() (with the session's run recorder writing to a temporary SQLite store), the Graph page's snapshot
 check, the live feed's frame (every ``every``-th step: the boundary grid, the points' scores, sometimes the network),
 and once a tick (ui.TICK_SECONDS) the update and its encoding. CPU is this thread's time (time.thread_time), as ms
 per training step; medians over --repeats fresh trainers. The Streamlit rerun of each tick is not in it:
-bench/server_cpu.py measures the whole server (at --speed 1 it is mostly the ticks' own cost).
+bench/server_cpu.py measures the whole server (at --speed 1 it is mostly the ticks' own cost). With --gap S the
+ticks come S seconds apart, as the server's do (their work then runs in bursts, with colder caches).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from ui.options import TICK_SECONDS  # noqa: E402
 PARTS = ("step", "recorder", "snapshot", "frame", "update + encode")
 
 
-def one(speed: float, steps: int, tmp: str) -> dict[str, float]:
+def one(speed: float, steps: int, tmp: str, gap: float = 0.0) -> dict[str, float]:
     """ms of CPU per training step for each part, over one fresh run of ``steps`` steps."""
     clock = time.thread_time
     tr = Trainer(RunConfig(steps=0))
@@ -70,6 +71,8 @@ def one(speed: float, steps: int, tmp: str) -> dict[str, float]:
             a = clock()
             live.encode(feed.update(tr, state="running", sps=speed, log_loss=False, lr=1.0))
             total["update + encode"] += clock() - a
+        if gap:
+            time.sleep(gap)
     recorder.close()
     return {p: 1000 * t / steps for p, t in total.items()}
 
@@ -79,15 +82,16 @@ def main() -> int:
     ap.add_argument("--speed", type=float, default=100.0)
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--gap", type=float, default=0.0, help="seconds between ticks (the server's are ~1 s apart)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [one(args.speed, args.steps, tmp) for _ in range(args.repeats)]
+        runs = [one(args.speed, args.steps, tmp, args.gap) for _ in range(args.repeats)]
     med = {p: statistics.median(r[p] for r in runs) for p in PARTS}
     total = sum(med.values())
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average "
         f"{os.getloadavg()[0]:.1f}; default moons 2-16-16-1, {args.steps} steps at {args.speed:g} steps/s, "
-        f"medians of {args.repeats} runs\n"
+        f"ticks {args.gap:g} s apart, medians of {args.repeats} runs\n"
     )
     print("| part | ms per step | % of one core at this speed |\n|---|---:|---:|")
     for p in PARTS:
