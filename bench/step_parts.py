@@ -8,7 +8,8 @@ check, the live feed's frame (every ``every``-th step: the boundary grid, the po
 and once a tick (ui.TICK_SECONDS) the update and its encoding. CPU is this thread's time (time.thread_time), as ms
 per training step; medians over --repeats fresh trainers. The Streamlit rerun of each tick is not in it:
 bench/server_cpu.py measures the whole server (at --speed 1 it is mostly the ticks' own cost). With --gap S the
-ticks come S seconds apart, as the server's do (their work then runs in bursts, with colder caches).
+ticks come S seconds apart, as the server's do: the step row (each tick's first pass, the twin's) then starts from
+cold caches; the other rows come from the second pass over the same code and sizes, warm.
 """
 
 from __future__ import annotations
