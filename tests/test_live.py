@@ -145,7 +145,7 @@ def test_a_frames_one_pass_gives_the_numbers_of_a_pass_per_picture(kwargs):
             np.testing.assert_allclose(shared[part], own, rtol=1e-12, atol=1e-300)
     for net in (True, False):  # with a network picture (thumbnails' rows too) and without
         f = feed._frame(tr, tr.step_count, with_net=net)
-        last = numeric.forward_all(layers, feed._rows_net if net else feed._rows)[-1]
+        last = numeric.forward_all(layers, feed._rows_net if net else feed._rows_net[:n])[-1]
         grid, pts = last[:m], last[m:n]
         if tr.task == "multiclass":
             assert np.array_equal(f["grid"], live.classes.quantise_classes(grid))

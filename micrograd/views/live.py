@@ -200,7 +200,6 @@ class LiveFeed:
         self._task, self._mode = task, mode
         # a frame's one forward pass: grid cells, points, then (with a network picture) the thumbnails' cells
         self._rows_net = np.vstack([self._inputs, self._X, self._thumb_inputs])
-        self._rows = self._rows_net[: len(self._inputs) + len(self._X)]
         scaled = ", standardised" if getattr(d, "preprocessing", None) is not None else ""  # as the net sees them
         return {
             "task": task,
@@ -240,9 +239,9 @@ class LiveFeed:
         net = with_net or k - self._net_at >= self.net_every or trainer.done
         # one pass over the grid, the points and (for a network picture) the thumbnails' cells, ~15 % cheaper than three:
         # BLAS may round a row's last bit differently in a taller matrix, far below the int8 and float16 sent
-        outs = numeric.forward_all(layers, self._rows_net if net else self._rows)
         m = len(self._inputs)
         n = m + len(self._X)
+        outs = numeric.forward_all(layers, self._rows_net if net else self._rows_net[:n])
         grid, pts = outs[-1][:m], outs[-1][m:n]
         if self._task == "multiclass":
             frame["grid"] = classes.quantise_classes(grid)
