@@ -7,6 +7,7 @@ then runs the page the user picked.
 import streamlit as st
 
 import ui
+from micrograd.studio import threads
 
 ui.keep_sticky()  # ?lesson= and ?projector= go with the person from page to page
 # projector mode (?projector=1) opens with the sidebar collapsed: the picture gets the screen, its arrow the controls
@@ -40,3 +41,4 @@ if "trainer" in st.session_state:
             nav.run()
     finally:
         st.session_state[ui.VIA_DASHBOARD] = False
+    threads.freeze_startup()  # after a first page has run: the server's modules are loaded

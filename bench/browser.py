@@ -1,13 +1,13 @@
 """The live Train page against TensorFlow Playground, in one run, in headless Chromium (issue 12's targets).
 
-    .venv/bin/python bench/browser.py [--repeats 3] [--seconds 5] [--sessions 4] [--out FILE]
+    .venv/bin/python bench/browser.py [--repeats 3] [--seconds 5] [--sessions 4] [--speed 60] [--out FILE]
 
 Ours: the default moons 2-16-16-1, no budget, at the highest speed. The peer (shared/peers/tf-playground, served
 with python -m http.server on a free loopback port): xor, 4-2, tanh. Per fresh browser context: navigation → usable,
 Start → first new picture, then after 1 s of warm-up, over --seconds: distinct boundary pictures per second (the
 boundary canvas fingerprinted on every animation frame; the peer's largest), blank frames, websocket bytes per second (CDP
 Network.webSocketFrameReceived), server CPU (/proc/<pid>/stat of the streamlit process). Then --sessions contexts
-train at once, both ours and the peer's. Navigation is also timed on a bare Streamlit page (bench/bare_app.py, one
+train at once, both ours and the peer's, in --repeats rounds (the medians of the rounds). Navigation is also timed on a bare Streamlit page (bench/bare_app.py, one
 button), interleaved: the floor any Streamlit app pays. Prints a markdown table of medians and ratios; asserts nothing.
 Ours is usable at its first screen (ui.session.first_screen); what follows (Start, the rates) waits for the whole page
 (its settings come a moment later), so the training is measured on a page that has finished loading, as before.
@@ -34,12 +34,13 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.conftest import free_port, launch_chromium, stop  # noqa: E402
+from ui.options import SPEED_OPTIONS  # noqa: E402
 
 PEER_DIR = Path(os.environ.get("PEER_DIR", ROOT.parent.parent / "shared" / "peers" / "tf-playground"))
 if not PEER_DIR.exists():
     PEER_DIR = Path("/work/shared/peers/tf-playground")
 PEER_HASH = "#activation=tanh&dataset=xor&networkShape=4,2"
-OURS_QUERY = "/?steps=0&speed=100"  # no budget: trains until Pause
+OURS_QUERY = f"/?steps=0&speed={max(SPEED_OPTIONS)}"  # no budget: trains until Pause, at the highest speed
 
 # Ours is usable when the boundary shows step 0 and the sidebar's Start can be pressed.
 OURS_READY_JS = (
@@ -261,6 +262,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--sessions", type=int, default=4)
+    ap.add_argument("--speed", type=int, default=max(SPEED_OPTIONS), help="ours: the sidebar's speed (its highest)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     port, peer_port = free_port(), free_port()
@@ -282,7 +284,8 @@ def main() -> int:
                 "(b) => b.innerText.trim() === 'Start')",
                 "Start",
             )
-            ours = Target("studio", f"http://127.0.0.1:{port}{OURS_QUERY}", OURS_READY_JS, SIDEBAR_START, OURS_WHOLE_JS)
+            query = OURS_QUERY.replace(f"speed={max(SPEED_OPTIONS)}", f"speed={args.speed}")
+            ours = Target("studio", f"http://127.0.0.1:{port}{query}", OURS_READY_JS, SIDEBAR_START, OURS_WHOLE_JS)
             peer = Target(
                 "TF Playground",
                 f"http://127.0.0.1:{peer_port}/index.html{PEER_HASH}",
@@ -302,8 +305,12 @@ def main() -> int:
                     ctx, _, _, usable = bare.open(browser)
                     ctx.close()
                     floor.append(usable)
-                many_ours = measure_many(ours, browser, args.sessions, args.seconds, app.pid)
-                many_peer = measure_many(peer, browser, args.sessions, args.seconds, None)
+                # several sessions at once, --repeats rounds, interleaved: one 5 s window of a busy machine swung a
+                # session's server CPU between 4.5 and 5.9 % from one run to the next (session 23)
+                many_ours, many_peer = [], []
+                for _ in range(args.repeats):
+                    many_ours.append(measure_many(ours, browser, args.sessions, args.seconds, app.pid))
+                    many_peer.append(measure_many(peer, browser, args.sessions, args.seconds, None))
                 browser.close()
     text = report(args, runs, many_ours, many_peer, floor)
     print(text)
@@ -312,7 +319,7 @@ def main() -> int:
     return 0
 
 
-def report(args, runs: dict, many_ours: dict, many_peer: dict, floor: list[float]) -> str:
+def report(args, runs: dict, many_ours: list[dict], many_peer: list[dict], floor: list[float]) -> str:
     med = statistics.median
 
     def m(side: str, key: str) -> float:
@@ -325,13 +332,18 @@ def report(args, runs: dict, many_ours: dict, many_peer: dict, floor: list[float
         all_a = ", ".join(format(x[key], fmt) if x[key] is not None else "–" for x in runs["studio"])
         return f"| {name} | {a:{fmt}} ({all_a}) | {b:{fmt}} | {r} |"
 
-    pa, pb = med(many_ours["pictures"]), med(many_peer["pictures"])
+    # per round: the median session's pictures (ours, the peer's) and our server CPU per session; then their medians
+    pas = [med(r["pictures"]) for r in many_ours]
+    pbs = [med(r["pictures"]) for r in many_peer]
+    many_cpu = [100 * r["cpu"] for r in many_ours]
+    pa, pb = med(pas), med(pbs)
     kb = ", ".join(f"{x['bytes'] / 1000:.1f}" for x in runs["studio"])
     cpus = ", ".join(f"{100 * x['cpu']:.1f}" for x in runs["studio"] if x["cpu"] is not None)
     lines = [
         f"Live Train page vs TensorFlow Playground, headless Chromium, {os.cpu_count()} cores "
         f"({platform.machine()}, Python {platform.python_version()}), load average {os.getloadavg()[0]:.1f} at the "
-        f"end; {args.repeats} fresh contexts each, interleaved, medians (ours: all runs in brackets):",
+        f"end; ours at {args.speed} steps a second; {args.repeats} fresh contexts each, interleaved, medians (ours: all "
+        "runs in brackets):",
         "",
         "| measure | studio | TF Playground | ratio |",
         "|---|---:|---:|---:|",
@@ -347,10 +359,11 @@ def report(args, runs: dict, many_ours: dict, many_peer: dict, floor: list[float
         f"| Pause → server confirms, view at the trainer's step (ms) | {m('studio', 'paused_ms'):.0f} | – | – |",
         f"| websocket KB per second | {m('studio', 'bytes') / 1000:.1f} ({kb}) | 0 | – |",
         f"| server CPU per training session (% of one core) | {100 * m('studio', 'cpu'):.1f} ({cpus}) | – | – |",
-        f"| {args.sessions} sessions at once: pictures per second per session | {pa:.1f} "
-        f"({', '.join(f'{x:.1f}' for x in many_ours['pictures'])}) | {pb:.1f} | {pa / pb if pb else float('nan'):.2f} |",
+        f"| {args.sessions} sessions at once: pictures per second per session (each round's median session) | "
+        f"{pa:.1f} ({', '.join(f'{x:.1f}' for x in pas)}) | {pb:.1f} ({', '.join(f'{x:.1f}' for x in pbs)}) | "
+        f"{pa / pb if pb else float('nan'):.2f} |",
         f"| {args.sessions} sessions at once: server CPU per session (% of one core) | "
-        f"{100 * many_ours['cpu']:.1f} | – | – |",
+        f"{med(many_cpu):.1f} ({', '.join(f'{x:.1f}' for x in many_cpu)}) | – | – |",
     ]
     return "\n".join(lines)
 

@@ -1,6 +1,6 @@
 """The Graph page while training, in headless Chromium: pictures per second, websocket KB/s, longest task.
 
-    .venv/bin/python bench/graph_page.py [--repeats 3] [--seconds 5] [--speed 100] [--out FILE]
+    .venv/bin/python bench/graph_page.py [--repeats 3] [--seconds 5] [--speed 60] [--out FILE]
 
 Setup: the default moons 2-16-16-1 (its full scalar graph, 986 nodes), a 3,000-step budget, the highest speed.
 After 1 s of warm-up it counts, over a window: the distinct pictures the canvas view drew (each is one training
@@ -27,6 +27,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.browser import frame_bytes  # noqa: E402
 from tests.conftest import launch_chromium, serve_dashboard  # noqa: E402
+from ui.options import SPEED_OPTIONS  # noqa: E402
 
 VIEW = "document.querySelector('.mgg-root')"
 OBSERVE_JS = """() => {
@@ -88,7 +89,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--speed", type=int, default=100, help="the sidebar's speed (its highest by default)")
+    ap.add_argument(
+        "--speed", type=int, default=max(SPEED_OPTIONS), help="the sidebar's speed (its highest by default)"
+    )
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     runs = []

@@ -1,6 +1,6 @@
 """Server CPU of one training session on the Train page, and where it goes (issue 12).
 
-    .venv/bin/python bench/server_cpu.py [--speed 100] [--seconds 10] [--profile FILE]
+    .venv/bin/python bench/server_cpu.py [--speed 60] [--seconds 10] [--profile FILE]
 
 Starts the dashboard, opens the Train page in headless Chromium with no budget at --speed steps per second (with
 --visit-graph: goes to the Graph page and back first), presses Start, waits 2 s, then reports the streamlit process's
@@ -29,6 +29,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.browser import OURS_READY_JS, cpu_seconds, serve, streamlit_cmd  # noqa: E402
 from tests.conftest import free_port, launch_chromium  # noqa: E402
+from ui.options import SPEED_OPTIONS  # noqa: E402
 
 # Loaded by the server (PYTHONPATH) when profiling: a cProfile per script thread while the flag file exists.
 SITECUSTOMIZE = """
@@ -70,7 +71,9 @@ def thread_seconds(pid: int) -> dict[str, tuple[str, float]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--speed", type=int, default=100)
+    ap.add_argument(
+        "--speed", type=int, default=max(SPEED_OPTIONS), help="the sidebar's speed (its highest by default)"
+    )
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--profile", type=Path)
     ap.add_argument("--visit-graph", action="store_true", help="open the Graph page once before training on Train")

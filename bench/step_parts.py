@@ -1,6 +1,6 @@
 """Where a live training session's server CPU goes, per training step, in one process (issue 12's 5 % budget).
 
-    .venv/bin/python bench/step_parts.py [--speed 100] [--steps 2000] [--repeats 3] [--gap 0]
+    .venv/bin/python bench/step_parts.py [--speed 60] [--steps 2000] [--repeats 3] [--gap 0]
 
 Replays what the Train page's ticks do at --speed steps per second, without Streamlit: each tick's steps in one
 Trainer.batch() (with the session's run recorder writing to a temporary SQLite store), the Graph page's snapshot
@@ -29,7 +29,7 @@ from micrograd.studio.config import RunConfig  # noqa: E402
 from micrograd.studio.recording import Recorder  # noqa: E402
 from micrograd.studio.trainer import Trainer  # noqa: E402
 from micrograd.views import live, series  # noqa: E402
-from ui.options import TICK_SECONDS  # noqa: E402
+from ui.options import SPEED_OPTIONS, TICK_SECONDS  # noqa: E402
 
 PARTS = ("step", "recorder", "snapshot", "frame", "update + encode")
 
@@ -80,7 +80,7 @@ def one(speed: float, steps: int, tmp: str, gap: float = 0.0) -> dict[str, float
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--speed", type=float, default=100.0)
+    ap.add_argument("--speed", type=float, default=float(max(SPEED_OPTIONS)))
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--gap", type=float, default=0.0, help="seconds between ticks (the server's are ~1 s apart)")

@@ -209,8 +209,8 @@ def live_view(pair: tuple[int, int | None] | None) -> None:
         if ss.get(ui.FIRST_SCREEN):
             update["rest"] = True  # once its first picture is shown, the view asks for the rest of the page
             ss["rest_asked"] = True
-        payload = live.encode(update)
-        feed.sent(update, len(payload))  # how many bytes its pictures took: the network picture's rate follows
+        payload, before_net = live.encode_measured(update)
+        feed.sent(update, len(payload), before_net)  # the bytes its pictures took: the network picture's rate follows
         result = components.view(
             "train",
             payload,

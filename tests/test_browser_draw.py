@@ -64,7 +64,7 @@ def drawn_count(canvas) -> int:
 
 def test_draw_three_classes_train_and_the_regions_separate_them(app_url, page, tmp_path):
     errors = watch_console(page)
-    canvas = open_train(page, f"{app_url}/?steps=300&speed=100&lr=0.3")
+    canvas = open_train(page, f"{app_url}/?steps=300&speed=50&lr=0.3")
     page.get_by_test_id("mgl-mode-draw").click()
     assert drawn_count(canvas) == 100  # Draw starts from the current data (moons, 100 points)
     page.get_by_test_id("mgl-draw-clear").click()
@@ -119,7 +119,7 @@ def test_start_in_draw_mode_shows_the_data_it_trains_and_keeps_the_drawing(app_u
     """QA: Start pressed over a drawing not trained on trained the moons underneath while the drawing stayed on
     screen, with the moons' accuracy beside it. The view now goes back to Trace and says the drawing is kept."""
     errors = watch_console(page)
-    canvas = open_train(page, f"{app_url}/?steps=20&speed=100")
+    canvas = open_train(page, f"{app_url}/?steps=20&speed=50")
     page.get_by_test_id("mgl-mode-draw").click()
     page.get_by_test_id("mgl-draw-clear").click()
     box = canvas.bounding_box()

@@ -224,3 +224,23 @@ def test_a_links_value_between_the_sidebars_choices_takes_the_nearest_and_says_s
     state, warnings = read_url({"lr": "1e-9"})  # outside the choices: the default, and which there are
     assert state["w_lr"] == 1.0 and "must be one of 1e-05" in warnings[0]
     assert read_url({"lr": "0.03"})[1] == []
+
+
+def test_every_speed_draws_every_step_and_older_links_get_the_highest():
+    """Issue 12: at every speed the sidebar offers, every training step is a picture (the boundary's stride is 1), and
+    the highest (50) keeps a session's server CPU within a classroom's 5 % of a core. A link from before, at 100 steps
+    a second, trains at the highest speed and says so."""
+    from micrograd.views import live
+    from ui.options import SPEED_OPTIONS
+
+    top = max(SPEED_OPTIONS)
+    assert top <= live.MAX_FRAMES_PER_SECOND
+    for speed in SPEED_OPTIONS:
+        feed = live.LiveFeed()
+        feed.set_speed(speed, [2, 16, 16, 1])
+        assert feed.every == 1, speed
+    state, warnings = read_url({"speed": "100"})
+    assert state["w_speed"] == top
+    assert warnings == [f"URL parameter speed='100' is above the highest speed, {top} steps a second; using {top}."]
+    assert read_url({"speed": "1e308"})[0]["w_speed"] == top and read_url({"speed": "nan"})[0]["w_speed"] == 20
+    assert read_url({"speed": "50"}) == (read_url({})[0] | {"w_speed": 50}, [])

@@ -166,7 +166,7 @@ def test_the_train_page_ends_the_tanh_mse_link_as_diverged():
 
 def test_the_train_page_warns_that_lr_10_killed_the_network(tmp_path, monkeypatch):
     monkeypatch.setenv("MICROGRAD_DB", str(tmp_path / "page.db"))
-    at = app(lr="10", speed="100", engine="compiled")
+    at = app(lr="10", speed="50", engine="compiled")
     at.button(key="btn_start").click().run()
     trainer(at).run(90)  # most of the budget at once (each AppTest tick trains only ~0.15 s), as ticks would
     for _ in range(100):

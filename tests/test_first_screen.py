@@ -82,7 +82,7 @@ def test_a_first_visit_to_another_page_draws_it_whole():
 def test_settings_of_the_first_screen_stay_when_a_later_run_hides_their_widget():
     """A value set without its widget was kept by Streamlit under its bare key: after No budget, Start, Pause, the
     hidden step budget came back (the run then finished at 305 / 300)."""
-    at = app(steps="300", speed="100")
+    at = app(steps="300", speed="50")
     at.checkbox(key="no_budget").check().run()
     at.button(key="btn_start").click().run()
     at.run()
@@ -110,7 +110,7 @@ def test_for_a_while_after_the_settings_are_drawn_each_run_sends_their_values_ag
 def test_a_first_screen_looked_at_an_hour_later_still_gets_its_settings_right(monkeypatch):
     """A link opened in a background tab asks for the rest when it is shown (animation frames wait): the first run
     to draw the settings sets them anew whenever it comes (a one-minute window from the first screen missed it)."""
-    at = first_visit(steps="300", speed="100")
+    at = first_visit(steps="300", speed="50")
     later = ui_session.monotonic() + 3600
     monkeypatch.setattr(ui_session, "monotonic", lambda: later)
     at.run()  # the view's request, an hour later
@@ -177,7 +177,7 @@ FRAMES_JS = """() => {
 def test_in_the_browser_the_first_picture_and_start_come_before_the_settings_which_follow_unasked(app_url, page):
     errors = watch_console(page)
     page.add_init_script(f"({FRAMES_JS})()")
-    page.goto(f"{app_url}/?steps=30&speed=100")
+    page.goto(f"{app_url}/?steps=30&speed=50")
     wait_for_app(page)  # the settings included
     wait_idle(page)
     frames = page.evaluate("() => window.__frames")

@@ -1,5 +1,7 @@
 """The live view's data (micrograd.views.live): shapes, the steps in a tick, nothing re-sent that did not change."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -207,8 +209,9 @@ def bytes_per_second(feed: live.LiveFeed, tr, speed: int = 60, seconds: float = 
             tr.step()
             feed.record(tr)
         update = feed.update(tr, state="running")
-        sizes.append(len(payload := live.encode(update)))
-        feed.sent(update, len(payload))
+        payload, before_net = live.encode_measured(update)
+        sizes.append(len(payload))
+        feed.sent(update, len(payload), before_net)
     return sum(sizes[-8:]) / (8 * per_tick / speed)
 
 
@@ -387,3 +390,47 @@ def test_frames_taken_inside_a_batch_show_each_steps_weights():
             assert np.array_equal(f["net"]["thumbs"], g["net"]["thumbs"])
     assert nets >= 1
     assert len({f["grid"].tobytes() for f in want["frames"]}) > 1  # the pictures move: not one step's, twelve times
+
+
+def test_one_encoding_gives_the_bytes_before_the_network_pictures(trainer, monkeypatch):
+    """The network pictures' arrays go last, after a flush of the compressor: the Train page learns their share of
+    the bytes without encoding each update a second time (which cost the most in a run's first seconds)."""
+    import struct
+    import zlib
+
+    feed = live.LiveFeed()
+    feed.set_speed(60, trainer.model.sizes)
+    feed.update(trainer, state="running")
+    for _ in range(30):
+        trainer.step()
+        feed.record(trainer)
+    update = feed.update(trainer, state="running")
+    nets = [f["net"] for f in update["frames"] if "net" in f]
+    assert nets and len(nets) < len(update["frames"])
+    payload, before = live.encode_measured(update)
+    assert payload == live.encode(update)
+    back = live.decode(payload)  # every array where it was, whatever the order of the tail
+    for f, g in zip(update["frames"], back["frames"]):
+        assert (
+            f.keys() == g.keys() and np.array_equal(f["grid"], g["grid"]) and np.array_equal(f["scores"], g["scores"])
+        )
+        if "net" in f:
+            assert np.array_equal(f["net"]["weights"], g["net"]["weights"])
+            assert np.array_equal(f["net"]["thumbs"], g["net"]["thumbs"])
+    raw = zlib.decompress(payload)
+    (n,) = struct.unpack("<I", raw[4:8])
+    refs = json.loads(raw[8 : 8 + n])["frames"]
+    first_net = min(g["net"]["weights"]["o"] for g in refs if "net" in g)
+    assert first_net >= max(g["grid"]["o"] for g in refs)  # the frames' arrays come first
+    # the bytes before them: what the update takes encoded without its network pictures, within 3 %
+    without = len(
+        live.encode(update | {"frames": [{k: v for k, v in f.items() if k != "net"} for f in update["frames"]]})
+    )
+    assert before < len(payload) and abs(before - without) <= 0.03 * without, (before, without, len(payload))
+    plain = update | {"frames": [f for f in update["frames"] if "net" not in f]}
+    p, b = live.encode_measured(plain)
+    assert len(p) - 16 <= b < len(p)  # no network picture: only the stream's end comes after the flush
+    # sent() takes the size it is given (the update() above noted its frames and pictures): no second encoding
+    monkeypatch.setattr(live, "encode", lambda u: pytest.fail("encoded again"))
+    feed.sent(update, len(payload), before)
+    assert feed._rate.net == pytest.approx((len(payload) - before) / len(nets))

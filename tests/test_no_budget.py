@@ -130,7 +130,7 @@ def test_a_budget_already_spent_finishes_the_run_and_a_raised_one_reopens_it():
 
 
 def test_unticking_no_budget_past_the_budget_says_finished_and_what_to_do():
-    at = app(steps="3", speed="100")
+    at = app(steps="3", speed="50")
     at.checkbox(key="no_budget").check().run()
     tr = trainer(at)
     for _ in range(5):
@@ -141,7 +141,7 @@ def test_unticking_no_budget_past_the_budget_says_finished_and_what_to_do():
 
 
 def test_the_sidebar_no_budget_box_sets_steps_0_and_the_status_says_so():
-    at = app(steps="300", speed="100")
+    at = app(steps="300", speed="50")
     box = at.checkbox(key="no_budget")
     assert box.value is False and at.number_input(key="w_steps").value == 300
     box.check().run()

@@ -104,16 +104,16 @@ def test_big_net_shows_neurons_and_opens_one():
 
 
 def test_training_takes_snapshots_that_the_slider_scrubs_and_diffs():
-    at = page("graph", layers="4", steps="200", speed="100")  # the tick trains the steps due by wall clock
+    at = page("graph", layers="4", steps="200", speed="50")  # the tick trains the steps due by wall clock
     at.number_input(key="g_every").set_value(5).run()
     # AppTest's switch_page renders no sidebar here, so the URL's speed is gone (in the browser the Graph page's
-    # slider reads 100): give the tick the speed the URL asked for
-    at.session_state["w_speed"] = 100
+    # slider reads 50): give the tick the speed the URL asked for
+    at.session_state["w_speed"] = 50
     at.session_state["running"] = True
     full_runs = []  # AppTest runs every tick as a full run, and a full run snapshots the step it starts at
     while len(full_runs) < 3 or at.session_state["trainer"].step_count <= 10:  # ticks, past step 10
         assert len(full_runs) < 40, full_runs
-        time.sleep(0.2)  # 20 steps are due at 100 steps per second (a tick owes at most one second's worth)
+        time.sleep(0.2)  # 10 steps are due at 50 steps per second (a tick owes at most one second's worth)
         full_runs.append(at.session_state["trainer"].step_count)
         at.run()
     at.session_state["running"] = False  # pausing: the next full run snapshots the paused step

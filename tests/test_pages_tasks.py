@@ -124,7 +124,7 @@ def train_to_the_end(at, ticks: int = 40) -> None:
 
 
 def test_choosing_a_regression_dataset_brings_rates_it_trains_at_and_says_so():
-    at = app(steps="20", speed="100")  # moons: lr 1, end 0.1
+    at = app(steps="20", speed="50")  # moons: lr 1, end 0.1
     at.selectbox(key="w_dataset").set_value("sine").run()
     tr = trainer(at)
     assert tr.config.task == "regression" and (tr.config.lr, tr.config.lr_end) == (0.01, 0.001)

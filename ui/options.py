@@ -16,7 +16,10 @@ from micrograd.studio.datasets import DATASETS
 
 __all__ = ["L2_OPTIONS", "LR_OPTIONS", "MOMENTUM_OPTIONS"]  # re-exported from the schema, for the pages
 
-SPEED_OPTIONS = (1, 2, 5, 10, 20, 50, 100)  # training steps per wall-clock second
+# training steps per wall-clock second; at each, every step is a picture. 100 a second showed every 2nd step and cost
+# 5-6 % of a core per session, over issue 12's 5 % for a classroom; in one run, four sessions took 4.0 % each at 50 and
+# 5.8 % at 60 (docs/benchmarks.md, session 23)
+SPEED_OPTIONS = (1, 2, 5, 10, 20, 50)
 
 
 # The one setting that is the dashboard's, not the run's: steps per live tick (in the URL, not in a RunConfig).

@@ -17,6 +17,7 @@ from ui.options import (
     ACTIVATION_TITLES,
     KEEPALIVE_SECONDS,
     SLOW_PARAMS,
+    SPEED_OPTIONS,
     TICK_SECONDS,
     layer_sizes,
     setting,
@@ -257,8 +258,8 @@ def _training_section() -> None:
     st.select_slider(
         **_options("speed")
         | {
-            "help": "training speed (wall clock); the browser draws every step, the server trains a batch of steps "
-            f"every {TICK_SECONDS:g} s"
+            "help": f"training speed (wall clock, up to {max(SPEED_OPTIONS)} steps a second); the browser draws every "
+            f"step, the server trains a batch of steps every {TICK_SECONDS:g} s"
         }
     )
     st.caption("Changes here apply at once, without resetting the weights.")

@@ -106,6 +106,13 @@ def read_url(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             if "draw" not in params:  # a damaged drawing has its own warning already
                 warnings.append("This link names drawn points but carries none (draw=...); draw them again.")
             continue
+        if key == "speed" and is_number(text) and float(text) > max(s.options or (math.inf,)):
+            top = max(s.options or ())  # links from when the highest speed was 100 steps a second
+            warnings.append(
+                f"URL parameter speed={text!r} is above the highest speed, {top} steps a second; using {top}."
+            )
+            state[s.key] = top
+            continue
         try:
             value = parse(s, text, state)
         except ValueError as e:

@@ -55,3 +55,12 @@ def gc_paused() -> Iterator[None]:
             _gc_depth -= 1
             if _gc_depth == 0 and _gc_was_enabled:
                 gc.enable()
+
+
+@cache
+def freeze_startup() -> None:
+    """Once per process, when its modules are loaded: collect, then leave every object alive now out of the
+    collector's scans (gc.freeze). A full collection of the live server scanned ~190,000 objects, nearly all of them
+    its modules', in ~130 ms; a server serving a class keeps them for its whole life anyway. Later calls do nothing."""
+    gc.collect()
+    gc.freeze()

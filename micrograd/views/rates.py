@@ -4,8 +4,8 @@ The boundary frames (one per picture on screen) come first; the network picture 
 is left of PAYLOAD_BYTES_PER_SECOND of encoded updates. Both sizes are measured, because they differ by task and by
 run (a trained boundary, many points, ten classes), so a fixed budget either starved the default net or overran on
 heavy tasks (docs/benchmarks.md, sessions 8 and 10). Both are measured in the updates actually sent, where
-consecutive pictures compress together (a boundary frame to about a third of its size alone): now and then an
-update is encoded a second time without its network pictures, and the difference is theirs.
+consecutive pictures compress together (a boundary frame to about a third of its size alone): an update's network
+pictures are encoded last, after a flush of the compressor (live.encode_measured), and the bytes after it are theirs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ NET_MIN_BYTES_PER_SECOND = 8_000  # the network picture's share when the boundar
 RAW_NET_BYTES_PER_SECOND = 40_000  # until both sizes are measured: raw network bytes per second, ~half after zlib
 OVERHEAD = 400  # encoded bytes of an update besides its pictures (status, metric points)
 MIN_FRAMES = 4  # an update with fewer boundary frames says too little about their size
-MEASURE_EVERY = 2  # updates per measurement once settled (encoding one again costs ~1 ms)
+MEASURE_EVERY = 2  # updates per measurement once settled (each moves the estimates by SMOOTHING)
 FIRST_MEASURES = 4  # the first ones come with every update: a run starts from the raw budget, settles in ~2 s
 SMOOTHING = 0.5  # weight of a new measurement in the running estimate
 # boundary frames per network picture: a ladder of ~1.5x rungs, so the stride moves rarely and never by much
