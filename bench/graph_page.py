@@ -1,6 +1,6 @@
 """The Graph page while training, in headless Chromium: pictures per second, websocket KB/s, longest task.
 
-    .venv/bin/python bench/graph_page.py [--repeats 3] [--seconds 5] [--speed 60] [--out FILE]
+    .venv/bin/python bench/graph_page.py [--repeats 3] [--seconds 5] [--speed 50] [--out FILE]
 
 Setup: the default moons 2-16-16-1 (its full scalar graph, 986 nodes), a 3,000-step budget, the highest speed.
 After 1 s of warm-up it counts, over a window: the distinct pictures the canvas view drew (each is one training

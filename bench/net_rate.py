@@ -18,6 +18,7 @@ from micrograd.studio.config import RunConfig  # noqa: E402
 from micrograd.studio.trainer import Trainer  # noqa: E402
 from micrograd.views import live  # noqa: E402
 from tests.test_live import bytes_per_second  # noqa: E402
+from ui.options import SPEED, SPEED_OPTIONS  # noqa: E402
 
 TASKS = {
     "moons (default)": {},
@@ -26,6 +27,7 @@ TASKS = {
     "digits (1,797 points)": dict(dataset="digits", task="multiclass", loss="ce", lr=0.1),
     "sine (regression)": dict(dataset="sine", task="regression", loss="mse", lr=0.03),
     "plane (regression)": dict(dataset="plane", task="regression", loss="mse", lr=0.03),
+    "moons, the largest net (6 × 64, tanh)": dict(layers=[64] * 6, activation="tanh", lr=0.001),
 }
 
 
@@ -33,7 +35,7 @@ def main() -> int:
     print("| task | steps/s | encoded KB/s | boundary every | network every | network pictures/s |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, settings in TASKS.items():
-        for speed in (20, 60, 100):
+        for speed in (SPEED.default, max(SPEED_OPTIONS)):  # the sidebar's default and its highest
             tr = Trainer(RunConfig(steps=0, **settings))
             feed = live.LiveFeed()
             feed.set_speed(speed, tr.model.sizes)

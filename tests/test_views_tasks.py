@@ -191,6 +191,23 @@ def test_bytes_per_second_fit_the_budget(settings):
     assert per_second < 100_000, per_second
 
 
+def test_the_largest_net_stays_within_its_budget_and_shows_its_network_less_often():
+    """Issue 12: larger nets may show fewer pictures but stay <= 200 KB/s. The sidebar's largest net (6 x 64) at its
+    highest speed: every step's boundary still travels; the network picture, 29x the default's bytes, much less often."""
+    from ui.options import MAX_LAYERS, MAX_WIDTH, SPEED_OPTIONS
+
+    top = max(SPEED_OPTIONS)
+    tr = Trainer(RunConfig(steps=0, layers=[MAX_WIDTH] * MAX_LAYERS, activation="tanh", lr=0.001))
+    big = feed_of(tr, top)
+    per_second = bytes_per_second(big, tr, top)
+    assert not tr.done, tr.status  # trained throughout (a diverged run would send nothing)
+    assert per_second < 200_000, per_second
+    small = Trainer(RunConfig(steps=0))
+    default = feed_of(small, top)
+    bytes_per_second(default, small, top)
+    assert big.every == 1 and big.net_every > 4 * default.net_every, (big.net_every, default.net_every)
+
+
 def test_gallery_orders_misclassified_first_and_escapes_names():
     X = np.arange(5 * 64, dtype=float).reshape(5, 64)
     true, pred = np.array([0, 1, 2, 1, 0]), np.array([0, 2, 2, 1, 1])
