@@ -57,6 +57,12 @@ def test_the_live_graph_canvas_has_the_same_two_colours():
     assert pos and neg
     assert tuple(map(int, pos.groups())) == palette.rgb(BLUE)
     assert tuple(map(int, neg.groups())) == palette.rgb(ORANGE)
+    # and its legend's ramp (a CSS gradient): orange for negative on the left, blue for positive on the right
+    css = (ROOT / "ui" / "components" / "graph_view.css").read_text()
+    ramp = re.search(r"\.mgg-ramp \{[^}]*linear-gradient\(90deg, rgb\(([\d, ]+)\), #fff, rgb\(([\d, ]+)\)\)", css)
+    assert ramp, "the graph legend's ramp is not a two-colour gradient any more"
+    left, right = (tuple(int(c) for c in g.split(",")) for g in ramp.groups())
+    assert (left, right) == (palette.rgb(ORANGE), palette.rgb(BLUE))
 
 
 def test_no_page_legend_speaks_of_red_for_a_sign():

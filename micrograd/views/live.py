@@ -11,7 +11,7 @@ Python API (shared by every live view; the Train page uses it as below)::
     for each training step:               # ui.tick(on_step=feed.record) calls this after every step
         feed.record(trainer)              # samples the step (score grid, network) if it falls on the rate
     update = feed.update(trainer, state=..., speed=...)   # a dict: only what changed since the last update
-    payload, before_net = encode_measured(update)   # bytes for the component (zlib; decode() reads it back)
+    payload, before_net = encode_measured(update)   # bytes for the component (micrograd.views.wire; decode())
     feed.sent(update, len(payload), before_net)    # the bytes the pictures took: the network picture's rate
 
 An update is a dict with these keys (absent when there is nothing new):
@@ -48,12 +48,9 @@ the boundary frames leave allow (micrograd.views.rates; docs/benchmarks.md has t
 from __future__ import annotations
 
 import bisect
-import json
 import math
 import os
-import struct
 import time
-import zlib
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -65,6 +62,7 @@ from micrograd.views import classes, curves, palette
 from micrograd.views.classes import quantise_tanh, quantise_unit  # the live views' int8 pictures
 from micrograd.views.names import neuron_name
 from micrograd.views.rates import FIRST_MEASURES, MEASURE_EVERY, NetRate, net_bytes  # noqa: F401  # net_bytes: live_net's too
+from micrograd.views.wire import LEVEL, MAGIC, decode, encode, encode_measured  # noqa: F401  # the feed's format
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)
@@ -76,7 +74,6 @@ PALETTE = {
     "nan": palette.NAN,
     "test": "#000000",
 }
-MAGIC = b"MGL1"
 CURVE_N = 120  # points of a one-feature regression's fitted curve
 CONF_EVERY_FRAME = 500  # multiclass: up to this many points, each frame has their confidence (else every net frame)
 MAX_TIP_FEATURES = 10  # the points' features are sent for the tooltip up to this many features
@@ -410,73 +407,3 @@ class LiveFeed:
 def _half(v: np.ndarray) -> np.ndarray:
     """float16 of values, clipped to its finite range (NaN stays NaN)."""
     return np.clip(np.asarray(v, dtype=float), -6e4, 6e4).astype(np.float16)
-
-
-# --- wire format: MAGIC, u32 header length, JSON header, binary arrays; all of it zlib-compressed
-
-# zlib's level: 4 is 20-40 % faster than 6 on a tick's update at 60 steps a second (0.8 against 1.0-1.2 ms settled,
-# 2.1 against 3.6 ms in a run's first second, when the pictures change fast) for 1-2 % more bytes (session 23)
-LEVEL = 4
-
-
-def encode(update: dict) -> bytes:
-    """The update as compact bytes: numpy arrays go to a binary tail, the rest to a JSON header."""
-    return encode_measured(update)[0]
-
-
-def encode_measured(update: dict) -> tuple[bytes, int]:
-    """(encode(update), its compressed bytes without the frames' network pictures).
-
-    The network pictures' arrays go last in the binary tail, after a flush of the compressor, so one compression
-    gives both sizes (LiveFeed.sent encoded an update a second time without them, every update in a run's first
-    seconds: the most costly ones). Their few bytes of JSON references count as the frames'.
-    """
-    nets = {id(v) for f in update.get("frames") or () for v in f.get("net", {}).values() if isinstance(v, np.ndarray)}
-
-    def nbytes(v: Any) -> int:
-        if not isinstance(v, np.ndarray):
-            raise TypeError(f"a live update holds only JSON values and NumPy arrays, not {type(v).__name__}")
-        return v.size * v.dtype.itemsize + (-(v.size * v.dtype.itemsize)) % 4  # 4-byte aligned for typed arrays
-
-    front = 0
-
-    def measure(v: Any) -> int:  # a first pass (~0.2 ms): where the network pictures' arrays will start
-        nonlocal front
-        front += 0 if id(v) in nets else nbytes(v)
-        return 0
-
-    json.dumps(update, allow_nan=False, default=measure)
-    blobs: list[bytes] = []
-    last: list[bytes] = []
-    offsets = [0, front]  # the next offset in front, and among the network pictures' arrays after it
-
-    def pack(v: Any) -> Any:  # json calls it for each array, in document order (C speed for the rest)
-        n = nbytes(v)
-        b = np.ascontiguousarray(v).astype(v.dtype.newbyteorder("<"), copy=False).tobytes()
-        net = id(v) in nets
-        ref = {"$": v.dtype.str.lstrip("<>|="), "o": offsets[net], "n": int(v.size)}
-        (last if net else blobs).append(b + b"\0" * (n - len(b)))
-        offsets[net] += n
-        return ref
-
-    header = json.dumps(update, separators=(",", ":"), allow_nan=False, default=pack).encode()
-    header += b" " * ((-len(header)) % 4)
-    z = zlib.compressobj(LEVEL)
-    head = z.compress(MAGIC + struct.pack("<I", len(header)) + header + b"".join(blobs)) + z.flush(zlib.Z_SYNC_FLUSH)
-    return head + z.compress(b"".join(last)) + z.flush(), len(head)
-
-
-def decode(payload: bytes) -> dict:
-    """encode() reversed (for tests and tools): arrays come back as numpy arrays."""
-    raw = zlib.decompress(payload)
-    if raw[:4] != MAGIC:
-        raise ValueError("not a live-view payload")
-    (n,) = struct.unpack("<I", raw[4:8])
-    body = raw[8 + n :]
-
-    def unpack(d: dict) -> Any:  # json calls it for every object, innermost first
-        if "$" not in d:
-            return d
-        return np.frombuffer(body, dtype=np.dtype(d["$"]).newbyteorder("<"), count=d["n"], offset=d["o"])
-
-    return json.loads(raw[8 : 8 + n], object_hook=unpack)

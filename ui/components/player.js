@@ -22,6 +22,8 @@ if (!mg.controlsHooked) {
   );
 }
 
+const WIDTH = { i1: 1, u1: 1, f2: 2, f4: 4, f8: 8, i4: 4 }; // bytes per value of each dtype sent
+
 mg.inflate = async function (bytes) {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
   return new Response(stream).arrayBuffer();
@@ -44,21 +46,36 @@ mg.decode = async function (bytes) {
   const n = dv.getUint32(4, true);
   const base = 8 + n;
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, n)));
-  const arr = (v) => {
-    const at = base + v.o;
-    if (v.$ === "i1") return new Int8Array(buf, at, v.n);
-    if (v.$ === "u1") return new Uint8Array(buf, at, v.n);
-    if (v.$ === "f4") return new Float32Array(buf, at, v.n);
-    if (v.$ === "f8") return new Float64Array(buf.slice(at, at + 8 * v.n));
-    if (v.$ === "i4") return new Int32Array(buf, at, v.n);
-    if (v.$ === "f2") {
-      const h = new Uint16Array(buf, at, v.n);
-      const out = new Float32Array(v.n);
-      for (let i = 0; i < v.n; i++) out[i] = half(h[i]);
+  const typed = (dtype, b, at, count) => {
+    if (dtype === "i1") return new Int8Array(b, at, count);
+    if (dtype === "u1") return new Uint8Array(b, at, count);
+    if (dtype === "f4") return new Float32Array(b, at, count);
+    if (dtype === "f8") return new Float64Array(b.slice(at, at + 8 * count));
+    if (dtype === "i4") return new Int32Array(b, at, count);
+    if (dtype === "f2") {
+      const h = new Uint16Array(b, at, count);
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = half(h[i]);
       return out;
     }
-    throw new Error("unknown dtype " + v.$);
+    throw new Error("unknown dtype " + dtype);
   };
+  // a frame's pictures as changes (micrograd/views/wire.py): "x" 1, XORed with the previous array of the same dtype
+  // and size in document order; "p", in byte planes. Both ends walk the arrays in the same order.
+  const before = new Map();
+  const chained = (v) => {
+    const k = WIDTH[v.$], nb = k * v.n, src = new Uint8Array(buf, base + v.o, nb), out = new Uint8Array(nb);
+    if (v.p) for (let j = 0; j < k; j++) for (let i = 0, at = j * v.n; i < v.n; i++) out[i * k + j] = src[at + i];
+    else out.set(src);
+    const key = v.$ + ":" + v.n;
+    if (v.x) {
+      const prev = before.get(key);
+      for (let i = 0; i < nb; i++) out[i] ^= prev[i];
+    }
+    before.set(key, out);
+    return typed(v.$, out.buffer, 0, v.n);
+  };
+  const arr = (v) => ("x" in v ? chained(v) : typed(v.$, buf, base + v.o, v.n));
   const walk = (v) => {
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === "object") {
