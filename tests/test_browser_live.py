@@ -480,3 +480,31 @@ def test_a_diverged_run_says_in_the_view_where_the_advice_is(app_url, page):
     alert = page.get_by_test_id("stAlert").filter(has_text="Training diverged at step")
     alert.wait_for()
     assert "try 1)" in alert.inner_text()  # the sidebar's own choice at a tenth of lr 10
+
+
+def test_the_page_trains_and_draws_with_every_outside_request_refused(app_url, page):
+    """Issue 12: plain JS/CSS files in the repository, no CDN, works offline. Every request that leaves this server
+    is refused: the Train page still loads, trains, and draws its boundary and network, and it asked for nothing
+    outside (its components' code, styles and fonts all come from the server)."""
+    from urllib.parse import urlsplit
+
+    host, outside, asked = urlsplit(app_url).netloc, [], []
+
+    def gate(route) -> None:
+        url = urlsplit(route.request.url)
+        asked.append(route.request.url)
+        if url.scheme in ("data", "blob") or url.netloc == host:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", gate)
+    errors = watch_console(page)
+    start_training(page, f"{app_url}/?steps=200&speed=50", 30)
+    page.wait_for_function("() => +document.querySelector('.mgl-train .mgl-net')?.dataset.step >= 30", timeout=20_000)
+    inked = [t["inked"] for t in page.evaluate(THUMBS_JS)]
+    assert len(inked) == 2 + 16 + 16 + 1 and sum(n > 0 for n in inked) > 20, inked  # the network's squares drawn
+    assert any("/component/" in u or u.endswith(".js") for u in asked), asked[:20]  # the gate saw the page's code
+    assert not outside, outside
+    assert not errors, errors

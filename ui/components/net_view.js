@@ -43,6 +43,7 @@
     mg.trainNet.draw(v, f.net, f.step);
     v.shown = f.step;
     v.net.dataset.shown = String(+(v.net.dataset.shown || 0) + 1);
+    v.net.dataset.skipped = v.player.skipped; // steps the player dropped (far behind): tests read it
     head(v);
     if (v.status && v.status.state === "running") mg.bus.dispatchEvent(new CustomEvent("status", { detail: { step: f.step } }));
   }
