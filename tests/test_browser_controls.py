@@ -214,3 +214,26 @@ def test_the_head_names_the_learning_rate_of_the_step_after_the_one_on_screen(ap
             checked += 1
     assert checked >= 20, rows
     assert not errors, errors
+
+
+def test_a_start_the_server_never_heard_of_is_asked_again(app_url, page):
+    """QA (session 25): about one Start click in fifteen, made the moment a first visit's picture appeared, reached
+    the view (which played the steps sent ahead) but never the server: the view then stood at "running · step 56"
+    with Pause off. The view now asks again through its own trigger unless an update says the run started. Here the
+    click the server does not hear is the view's half of one (the bus event a sidebar click sends)."""
+    errors = watch_console(page)
+    canvas = open_train(page, f"{app_url}/?steps=0&speed=20")
+    sidebar = page.get_by_test_id("stSidebar")
+    pause = sidebar.get_by_role("button", name="Pause", exact=True)
+    assert pause.is_disabled()
+    page.evaluate("() => mgLive.bus.dispatchEvent(new CustomEvent('control', {detail: {act: 'start'}}))")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stSidebar] .st-key-btn_pause button').disabled", timeout=20_000
+    )
+    ahead = 22  # the steps sent ahead at 20 steps a second (live.AHEAD_SECONDS)
+    page.wait_for_function(f"() => +document.querySelector('{CANVAS}').dataset.step > {ahead + 20}", timeout=20_000)
+    assert sidebar.locator(".mgl-status").inner_text().startswith("running · step ")
+    pause.click()
+    stopped = paused_step(page)
+    assert stopped > ahead + 20 and canvas.get_attribute("data-step") is not None
+    assert not errors, errors

@@ -34,5 +34,15 @@
     reset.disabled = false;
   }
 
-  mg.runButtons = { build, update };
+  /* A Start the server never heard of (QA: about one click in fifteen, pressed the moment a first visit's picture
+   * appeared, played the steps sent ahead and then stood at "running · step 56" with Pause off): unless an update
+   * says the run started within START_CONFIRM ticks (train_view.js's apply clears v.startRetry), the view asks again
+   * through its own trigger (the server's start does nothing more to a running run). */
+  const START_CONFIRM = 2.5;
+  function confirmStart(v) {
+    clearTimeout(v.startRetry);
+    v.startRetry = setTimeout(() => v.control && v.control("start"), START_CONFIRM * 1000 * mg.tickSeconds());
+  }
+
+  mg.runButtons = { build, update, confirmStart };
 })();

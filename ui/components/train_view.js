@@ -341,6 +341,8 @@
     const st = v.status, last = v.player.last, a = v.ahead;
     if (!st) return;
     if (act === "start") v.pauseSaid = false;
+    if (act === "start") mg.runButtons.confirmStart(v);
+    else if (act === "pause") clearTimeout(v.startRetry);
     if (act === "start" && mg.draw) mg.draw.leave(v);
     if (act === "start" && st.state !== "running" && a && last && last.step === a.base && !v.player.buf.length) {
       v.played = a.from;
@@ -361,6 +363,7 @@
 
   /* One decoded payload (mg.receive): the static part, the metrics, the status and the frames to play. */
   function apply(v, u) {
+    if (u.status.state !== "ready" && u.status.state !== "paused") clearTimeout(v.startRetry); // Start was heard
     v.canvas.dataset.gaps = v.gaps || 0;
     document.body.classList.toggle("mg-projector", !!u.projector); // large fonts, no sidebar (live.css)
     // a tick's update sent before a Pause click reached the server: its steps were taken, so show the newest at once
@@ -443,6 +446,7 @@
     mg.receive(v, data, got, "live view"); // rest: on the frame after the player's, which draws the picture
     return () => {  // the element left the page (mg.mount's release): stop playing and forget it; safe to run twice
       v.player.destroy();
+      clearTimeout(v.startRetry);
       mg.bus.removeEventListener("control", v.onControl);
       if (mg.states.get(parentElement) === v) mg.states.delete(parentElement);
     };
