@@ -62,7 +62,7 @@ from micrograd.views import classes, curves, palette
 from micrograd.views.classes import quantise_tanh, quantise_unit  # the live views' int8 pictures
 from micrograd.views.names import neuron_name
 from micrograd.views.rates import FIRST_MEASURES, MEASURE_EVERY, NetRate, net_bytes  # noqa: F401  # net_bytes: live_net's too
-from micrograd.views.wire import LEVEL, MAGIC, decode, encode, encode_measured  # noqa: F401  # the feed's format
+from micrograd.views.wire import decode, encode, encode_measured  # noqa: F401  # the feed's format
 
 GRID_N = 40  # boundary cells per side: ~0.6 KB per step after zlib (measured), smooth when scaled by the canvas
 THUMB_N = 12  # activation-thumbnail cells per side (drawn at ~45 px)

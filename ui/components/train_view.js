@@ -340,8 +340,7 @@
   function control(v, act) {
     const st = v.status, last = v.player.last, a = v.ahead;
     if (!st) return;
-    if (act === "start") v.pauseSaid = false;
-    if (act === "start") mg.runButtons.confirmStart(v);
+    if (act === "start") (v.pauseSaid = false), mg.runButtons.confirmStart(v);
     else if (act === "pause") clearTimeout(v.startRetry);
     if (act === "start" && mg.draw) mg.draw.leave(v);
     if (act === "start" && st.state !== "running" && a && last && last.step === a.base && !v.player.buf.length) {
